@@ -1,0 +1,70 @@
+/**
+ * The one contract between the UI and the engine. Electron IPC (preload + ipcMain) and the headless
+ * HTTP/WebSocket service both implement it; the renderer only sees `DnsWitnessApi`.
+ * Channels are named `domain:verb`.
+ */
+import type {
+  CaptureInfo,
+  EngineStatus,
+  EngineWarning,
+  QueryBatch,
+  QueryFilter,
+  QueryPage,
+  Snapshot,
+} from './events';
+
+export interface SnapshotRequest {
+  /** How many minutes of per-minute buckets to include, counted back from now; 0 = whole retained history. */
+  readonly rangeMinutes: number;
+}
+
+export interface QueryListRequest extends QueryFilter {
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/** Request channel → argument and result. Every argument is validated by the receiving side. */
+export interface Requests {
+  'capture:start': { args: undefined; result: CaptureInfo };
+  'capture:stop': { args: undefined; result: CaptureInfo | null };
+  'capture:snapshot': { args: SnapshotRequest; result: Snapshot };
+  'query:list': { args: QueryListRequest; result: QueryPage };
+  'status:get': { args: undefined; result: EngineStatus };
+  /** Saves the filtered queries as CSV: a save dialog on the desktop, a download in the browser. */
+  'export:csv': { args: QueryFilter; result: { saved: boolean; path: string } };
+}
+
+/** Event channel → payload, pushed from the engine to the UI. */
+export interface Events {
+  'query:batch': QueryBatch;
+  'engine:status': EngineStatus;
+  'engine:warning': EngineWarning;
+}
+
+export type RequestChannel = keyof Requests;
+export type EventChannel = keyof Events;
+export type RequestArgs<K extends RequestChannel> = Requests[K]['args'];
+export type RequestResult<K extends RequestChannel> = Requests[K]['result'];
+
+/** What the renderer gets from either transport. Listeners return their unsubscribe function. */
+export interface DnsWitnessApi {
+  invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>>;
+  on<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void;
+  /** Which transport is behind the API, for wording only ("Save…" vs "Download"). */
+  readonly transport: 'ipc' | 'websocket';
+}
+
+export const REQUEST_CHANNELS = [
+  'capture:start',
+  'capture:stop',
+  'capture:snapshot',
+  'query:list',
+  'status:get',
+  'export:csv',
+] as const satisfies readonly RequestChannel[];
+
+export const EVENT_CHANNELS = [
+  'query:batch',
+  'engine:status',
+  'engine:warning',
+] as const satisfies readonly EventChannel[];

@@ -1,0 +1,168 @@
+/**
+ * The data that flows from the capture engine to every consumer (journal, IPC, WebSocket, CSV).
+ * Plain numbers and strings only, so an event serialises the same way everywhere.
+ */
+
+/** Transport a client used to reach the forwarder. */
+export type Transport = 'udp' | 'tcp';
+
+/** One DNS query answered (or refused to be forwarded) by the forwarder. */
+export interface QueryEvent {
+  /** Global sequence number, strictly increasing across captures and restarts. */
+  readonly seq: number;
+  /** Milliseconds since the Unix epoch when the query arrived. */
+  readonly ts: number;
+  /** The same instant as ISO 8601 local time with milliseconds and UTC offset. */
+  readonly time: string;
+  /** Capture this query belongs to. */
+  readonly captureId: string;
+  /** Client IP address (IPv6 without brackets; IPv4-mapped addresses unwrapped). */
+  readonly client: string;
+  readonly clientPort: number;
+  readonly transport: Transport;
+  /** Question name, lowercase, no trailing dot; "." for the root. */
+  readonly qname: string;
+  /** Question type mnemonic ("A", "AAAA", "TYPE65280" when unknown). */
+  readonly qtype: string;
+  /** Response code mnemonic ("NOERROR", "NXDOMAIN", "SERVFAIL", ...). */
+  readonly rcode: string;
+  /** Short human summary of the answer section ("93.184.216.34, 2606:2800::1"); "" when none. */
+  readonly answers: string;
+  /** Time from query arrival to response sent, in milliseconds (3 decimals). */
+  readonly latencyMs: number;
+  /** Upstream that produced the answer ("1.1.1.1:53"), "" when none did. */
+  readonly upstream: string;
+  /** Size in bytes of the response sent to the client; 0 when none was sent. */
+  readonly size: number;
+  /** Why the forwarder answered itself ("timeout", "loop", "overload", ...); "" when the upstream answered. */
+  readonly error: string;
+}
+
+/** A numbered group of events for streaming; `dropped` counts events this subscriber did not receive. */
+export interface QueryBatch {
+  /** Batch number for this subscriber, starting at 1. */
+  readonly batch: number;
+  readonly events: readonly QueryEvent[];
+  /** Events skipped for this subscriber since the previous batch because it fell behind. */
+  readonly dropped: number;
+}
+
+export type CaptureState = 'running' | 'stopped';
+
+/** A capture: one contiguous recording period. */
+export interface CaptureInfo {
+  readonly id: string;
+  readonly state: CaptureState;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms, 0 while running. */
+  readonly stoppedAt: number;
+  readonly queries: number;
+}
+
+export interface ListenerStatus {
+  readonly address: string;
+  readonly port: number;
+  readonly transport: Transport;
+  readonly state: 'listening' | 'error' | 'closed';
+  /** One-line explanation with the fix when state is 'error'. */
+  readonly error: string;
+}
+
+export interface UpstreamStatus {
+  readonly address: string;
+  readonly healthy: boolean;
+  readonly queries: number;
+  readonly failures: number;
+  readonly lastError: string;
+}
+
+export type WarningCode =
+  | 'loop-detected'
+  | 'port-unavailable'
+  | 'upstream-failing'
+  | 'refused-client'
+  | 'overload'
+  | 'journal-error';
+
+export interface EngineWarning {
+  readonly code: WarningCode;
+  readonly message: string;
+  /** Epoch ms of the latest occurrence. */
+  readonly ts: number;
+  readonly count: number;
+}
+
+/** Counters of everything the forwarder did, including what it did not record as queries. */
+export interface EngineCounters {
+  readonly queries: number;
+  readonly answered: number;
+  readonly servfail: number;
+  readonly refused: number;
+  readonly malformed: number;
+  readonly unexpectedResponses: number;
+  readonly overload: number;
+  readonly loops: number;
+  readonly inFlight: number;
+}
+
+export interface EngineStatus {
+  readonly version: string;
+  readonly capture: CaptureInfo | null;
+  readonly listeners: readonly ListenerStatus[];
+  readonly upstreams: readonly UpstreamStatus[];
+  readonly counters: EngineCounters;
+  /** Queries per second over the last 10 seconds. */
+  readonly qps: number;
+  readonly warnings: readonly EngineWarning[];
+  readonly dataDir: string;
+  /** Epoch ms when the status was taken. */
+  readonly now: number;
+}
+
+/** Per-client totals across the retained captures. */
+export interface ClientSummary {
+  readonly address: string;
+  readonly queries: number;
+  /** Epoch ms. */
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+/** Queries per client in one minute. `counts` is keyed by client address. */
+export interface MinuteBucket {
+  /** Epoch ms of the start of the minute. */
+  readonly minute: number;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+/** Everything a (re)loaded dashboard needs before it applies live batches with a higher event seq. */
+export interface Snapshot {
+  /** Highest event seq included; apply only live events with a greater seq. */
+  readonly lastSeq: number;
+  readonly status: EngineStatus;
+  readonly captures: readonly CaptureInfo[];
+  readonly clients: readonly ClientSummary[];
+  /** Per-minute counts, oldest first, for the requested range. */
+  readonly minutes: readonly MinuteBucket[];
+  /** The most recent events, oldest first (bounded). */
+  readonly recent: readonly QueryEvent[];
+}
+
+export interface QueryFilter {
+  readonly client?: string;
+  /** Case-insensitive substring of the qname. */
+  readonly name?: string;
+  /** Epoch ms, inclusive. */
+  readonly from?: number;
+  /** Epoch ms, exclusive. */
+  readonly to?: number;
+  readonly captureId?: string;
+}
+
+export interface QueryPage {
+  readonly total: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly events: readonly QueryEvent[];
+}
