@@ -1,13 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
 // Our folders are top-level (electron/, renderer/), so every entry is named explicitly.
 const alias = { '@shared': resolve(import.meta.dirname, 'shared') };
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')) as { version: string };
+const define = { __APP_VERSION__: JSON.stringify(pkg.version) };
 
 export default defineConfig({
   main: {
     resolve: { alias },
+    define,
     build: {
       outDir: 'out/main',
       externalizeDeps: true,

@@ -78,12 +78,7 @@ export interface UpstreamStatus {
 }
 
 export type WarningCode =
-  | 'loop-detected'
-  | 'port-unavailable'
-  | 'upstream-failing'
-  | 'refused-client'
-  | 'overload'
-  | 'journal-error';
+  'loop-detected' | 'port-unavailable' | 'upstream-failing' | 'refused-client' | 'overload' | 'journal-error';
 
 export interface EngineWarning {
   readonly code: WarningCode;

@@ -10,7 +10,11 @@ export const queryFilterSchema = z
     name: z.string().max(253).optional(),
     from: epochMs.optional(),
     to: epochMs.optional(),
-    captureId: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).optional(),
+    captureId: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]*$/)
+      .optional(),
   })
   .strict();
 
@@ -22,7 +26,13 @@ export const queryListSchema = queryFilterSchema
   .strict();
 
 export const snapshotRequestSchema = z
-  .object({ rangeMinutes: z.number().int().nonnegative().max(60 * 24 * 366) })
+  .object({
+    rangeMinutes: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(60 * 24 * 366),
+  })
   .strict();
 
 const noArgs = z.undefined();

@@ -1,0 +1,615 @@
+import dgram from 'node:dgram';
+import net, { isIP } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { EngineCounters, ListenerStatus, Transport, UpstreamStatus, WarningCode } from '@shared/events';
+import type { ExchangeSink } from '../capture/types';
+import { normalizeAddress, type AccessList } from './acl';
+import { describeBindError, findPortHolder } from './bind-errors';
+import type { ExchangeResult, Upstream } from './upstream';
+import {
+  clientUdpSize,
+  HEADER_SIZE,
+  isResponse,
+  isTruncated,
+  makeErrorResponse,
+  makeTruncated,
+  opcode,
+  qdcount,
+  RCODE,
+  rcodeName,
+  rcodeOf,
+  readQuestion,
+  summarizeAnswers,
+  typeName,
+  type Question,
+} from './wire';
+
+export interface ListenSpec {
+  readonly host: string;
+  /** 0 picks a free port (the TCP listener then uses the port UDP got). */
+  readonly port: number;
+}
+
+export interface ForwarderOptions {
+  readonly listen: readonly ListenSpec[];
+  /** Tried in this order; an upstream that keeps failing is tried last until it recovers. */
+  readonly upstreams: readonly Upstream[];
+  readonly acl: AccessList;
+  /** Per upstream attempt. */
+  readonly timeoutMs: number;
+  /** Queries being forwarded at once; above it clients get SERVFAIL at once. */
+  readonly maxInFlight: number;
+  readonly sink: ExchangeSink;
+  readonly onWarning: (code: WarningCode, message: string) => void;
+}
+
+interface UpstreamHealth {
+  queries: number;
+  failures: number;
+  consecutive: number;
+  downUntil: number;
+  lastError: string;
+}
+
+interface Listener {
+  status: ListenerStatus;
+  close(): Promise<void>;
+}
+
+/** How often every upstream is probed for a forwarding loop, and how long a detected loop is trusted. */
+const LOOP_PROBE_INTERVAL_MS = 60_000;
+const LOOP_TRUST_MS = LOOP_PROBE_INTERVAL_MS + 10_000;
+/** A probe name stays recognisable this long after it was sent. */
+const PROBE_TTL_MS = 10_000;
+/** Extra probes triggered by a suspicious query, at most this often per upstream. */
+const SUSPICION_PROBE_GAP_MS = 5_000;
+/** RFC 6761 §6.2: names under test. are never delegated, so a probe reaches no real server's zone. */
+const PROBE_SUFFIX = 'loop-check.dns-witness.test';
+
+const DOWN_AFTER_FAILURES = 3;
+const DOWN_FOR_MS = 15_000;
+/** RFC 7766 §6.2.3: idle TCP connections are closed after some seconds. */
+const TCP_IDLE_MS = 10_000;
+const MAX_TCP_CONNECTIONS = 256;
+const MAX_TCP_PIPELINE = 64;
+
+type Reply = (response: Buffer) => void;
+
+/**
+ * The DNS forwarder: UDP and TCP listeners, access control, loop detection, failover, in-flight cap.
+ * It keeps answering whatever happens to a single query, client or listener; all failures become counters
+ * and warnings. Every finished exchange goes to the sink.
+ */
+export class Forwarder {
+  private readonly opts: ForwarderOptions;
+  private readonly health = new Map<Upstream, UpstreamHealth>();
+  private readonly upstreamHosts: ReadonlySet<string>;
+  /** "type/name" → number of exchanges being forwarded, to notice our own queries coming back. */
+  private readonly forwarding = new Map<string, number>();
+  /** Loop-probe names in flight → the upstream they were sent to. */
+  private readonly probes = new Map<string, { upstream: Upstream; expires: number }>();
+  /** Upstreams that sent a probe back to us, until when we trust that. */
+  private readonly looping = new Map<Upstream, number>();
+  private readonly lastProbe = new Map<Upstream, number>();
+  private probeTimer: NodeJS.Timeout | null = null;
+  private readonly listeners: Listener[] = [];
+  private readonly counts = {
+    queries: 0,
+    answered: 0,
+    servfail: 0,
+    refused: 0,
+    malformed: 0,
+    unexpectedResponses: 0,
+    overload: 0,
+    loops: 0,
+    inFlight: 0,
+  };
+
+  constructor(opts: ForwarderOptions) {
+    this.opts = opts;
+    for (const u of opts.upstreams)
+      this.health.set(u, { queries: 0, failures: 0, consecutive: 0, downUntil: 0, lastError: '' });
+    this.upstreamHosts = new Set(opts.upstreams.map((u) => normalizeAddress(u.host)));
+  }
+
+  /** Binds every listen address (UDP and TCP). Failures are returned (and warned), never thrown. */
+  async listen(): Promise<ListenerStatus[]> {
+    const statuses: ListenerStatus[] = [];
+    for (const spec of this.opts.listen) {
+      const udp = await this.bindUdp(spec);
+      const tcpPort = spec.port === 0 && udp.status.state === 'listening' ? udp.status.port : spec.port;
+      const tcp = await this.bindTcp({ host: spec.host, port: tcpPort });
+      for (const l of [udp, tcp]) {
+        this.listeners.push(l);
+        statuses.push(l.status);
+        if (l.status.state === 'error') this.opts.onWarning('port-unavailable', l.status.error);
+      }
+    }
+    if (!this.probeTimer && statuses.some((st) => st.state === 'listening')) {
+      this.probeAll();
+      this.probeTimer = setInterval(() => this.probeAll(), LOOP_PROBE_INTERVAL_MS);
+      this.probeTimer.unref();
+    }
+    return statuses;
+  }
+
+  /**
+   * Forwarding-loop detection, as dnsmasq's --dns-loop-detect does: send each upstream a query for a unique
+   * name; if that name ever arrives at our listener, the upstream forwards to us (typically the router,
+   * once it is pointed at this computer) and must not be used.
+   */
+  private probeAll(): void {
+    for (const u of this.opts.upstreams) this.probe(u);
+  }
+
+  private probe(up: Upstream): void {
+    const now = Date.now();
+    for (const [name, p] of this.probes) if (p.expires <= now) this.probes.delete(name);
+    this.lastProbe.set(up, now);
+    const name = `${randomBytes(8).toString('hex')}.${PROBE_SUFFIX}`;
+    this.probes.set(name, { upstream: up, expires: now + PROBE_TTL_MS });
+    const query = encodeProbe(name);
+    const q = readQuestion(query);
+    if (q) void up.exchangeUdp(query, q, this.opts.timeoutMs);
+  }
+
+  private isLooping(up: Upstream, now = Date.now()): boolean {
+    return (this.looping.get(up) ?? 0) > now;
+  }
+
+  listenerStatus(): ListenerStatus[] {
+    return this.listeners.map((l) => l.status);
+  }
+
+  counters(): EngineCounters {
+    return { ...this.counts };
+  }
+
+  upstreamStatus(): UpstreamStatus[] {
+    const now = Date.now();
+    return this.opts.upstreams.map((u) => {
+      const h = this.health.get(u)!;
+      return {
+        address: u.address,
+        healthy: h.downUntil <= now,
+        queries: h.queries,
+        failures: h.failures,
+        lastError: h.lastError,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    await Promise.all(this.listeners.map((l) => l.close()));
+    for (const u of this.opts.upstreams) u.close();
+  }
+
+  private failedListener(spec: ListenSpec, transport: Transport, error: string): Listener {
+    return {
+      status: { address: spec.host, port: spec.port, transport, state: 'error', error },
+      close: () => Promise.resolve(),
+    };
+  }
+
+  private async bindError(
+    err: NodeJS.ErrnoException,
+    spec: ListenSpec,
+    transport: Transport,
+  ): Promise<Listener> {
+    const holder = err.code === 'EADDRINUSE' ? await findPortHolder(spec.port, transport) : '';
+    return this.failedListener(
+      spec,
+      transport,
+      describeBindError(err, spec.host, spec.port, transport, holder),
+    );
+  }
+
+  private bindUdp(spec: ListenSpec): Promise<Listener> {
+    const family = isIP(spec.host);
+    if (family === 0)
+      return Promise.resolve(this.failedListener(spec, 'udp', `not an IP address: ${spec.host}`));
+    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    return new Promise<Listener>((resolve) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        socket.close();
+        void this.bindError(err, spec, 'udp').then(resolve);
+      });
+      socket.bind({ address: spec.host, port: spec.port, exclusive: true }, () => {
+        socket.removeAllListeners('error');
+        const status: { -readonly [K in keyof ListenerStatus]: ListenerStatus[K] } = {
+          address: spec.host,
+          port: socket.address().port,
+          transport: 'udp',
+          state: 'listening',
+          error: '',
+        };
+        socket.on('error', (err: NodeJS.ErrnoException) => {
+          // A send error for one client (e.g. EHOSTUNREACH) must not stop the listener.
+          this.opts.onWarning(
+            'port-unavailable',
+            `DNS listener ${spec.host} UDP: ${err.code ?? err.message}`,
+          );
+        });
+        socket.on('message', (msg, rinfo) => {
+          const client = normalizeAddress(rinfo.address);
+          this.handle(msg, client, rinfo.port, 'udp', (response) =>
+            socket.send(response, rinfo.port, rinfo.address),
+          );
+        });
+        resolve({
+          status,
+          close: () =>
+            new Promise<void>((done) => {
+              status.state = 'closed';
+              socket.close(() => done());
+            }),
+        });
+      });
+    });
+  }
+
+  private bindTcp(spec: ListenSpec): Promise<Listener> {
+    const family = isIP(spec.host);
+    if (family === 0)
+      return Promise.resolve(this.failedListener(spec, 'tcp', `not an IP address: ${spec.host}`));
+    const server = net.createServer({ noDelay: true }, (socket) => this.serveTcp(server, socket));
+    server.maxConnections = MAX_TCP_CONNECTIONS;
+    return new Promise<Listener>((resolve) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        server.close();
+        void this.bindError(err, spec, 'tcp').then(resolve);
+      });
+      server.listen({ host: spec.host, port: spec.port, ipv6Only: family === 6, exclusive: true }, () => {
+        server.removeAllListeners('error');
+        server.on('error', (err: NodeJS.ErrnoException) =>
+          this.opts.onWarning(
+            'port-unavailable',
+            `DNS listener ${spec.host} TCP: ${err.code ?? err.message}`,
+          ),
+        );
+        const addr = server.address() as net.AddressInfo;
+        const status: { -readonly [K in keyof ListenerStatus]: ListenerStatus[K] } = {
+          address: spec.host,
+          port: addr.port,
+          transport: 'tcp',
+          state: 'listening',
+          error: '',
+        };
+        const sockets = new Set<net.Socket>();
+        server.on('connection', (s) => {
+          sockets.add(s);
+          s.once('close', () => sockets.delete(s));
+        });
+        resolve({
+          status,
+          close: () =>
+            new Promise<void>((done) => {
+              status.state = 'closed';
+              for (const s of sockets) s.destroy();
+              server.close(() => done());
+            }),
+        });
+      });
+    });
+  }
+
+  /** RFC 7766 §6.2.1: several queries per connection, answered as they complete (possibly out of order). */
+  private serveTcp(_server: net.Server, socket: net.Socket): void {
+    const client = normalizeAddress(socket.remoteAddress ?? '');
+    const clientPort = socket.remotePort ?? 0;
+    let buf: Buffer = Buffer.alloc(0);
+    let pending = 0;
+    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    const reply: Reply = (response) => {
+      pending--;
+      if (socket.destroyed || !socket.writable) return;
+      const frame = Buffer.alloc(response.length + 2);
+      frame.writeUInt16BE(response.length, 0);
+      frame.set(response, 2);
+      socket.write(frame);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (len < HEADER_SIZE) {
+          this.counts.malformed++;
+          socket.destroy();
+          return;
+        }
+        if (buf.length < len + 2) break;
+        const msg = Buffer.from(buf.subarray(2, len + 2));
+        buf = buf.subarray(len + 2);
+        if (pending >= MAX_TCP_PIPELINE) {
+          // Bounded per connection: a client that pipelines without reading cannot hold unbounded work.
+          this.counts.overload++;
+          socket.destroy();
+          return;
+        }
+        pending++;
+        this.handle(msg, client, clientPort, 'tcp', reply, () => pending--);
+      }
+    });
+  }
+
+  /**
+   * Answers one message from a client. `reply` is called at most once; `dropped` is called instead when the
+   * message gets no answer at all (malformed, a response, ...). Never throws.
+   */
+  private handle(
+    msg: Buffer,
+    client: string,
+    clientPort: number,
+    transport: Transport,
+    reply: Reply,
+    dropped: () => void = noop,
+  ): void {
+    const arrived = Date.now();
+    const t0 = performance.now();
+    if (msg.length < HEADER_SIZE) {
+      this.counts.malformed++;
+      return dropped();
+    }
+    if (isResponse(msg)) {
+      // A response on the listening socket: not ours to answer (and answering could start a ping-pong).
+      this.counts.unexpectedResponses++;
+      return dropped();
+    }
+    const question = qdcount(msg) === 1 ? readQuestion(msg) : null;
+    if (!question) {
+      this.counts.malformed++;
+      return dropped();
+    }
+    if (!this.opts.acl.allows(client)) {
+      // RFC 5358 §4: not an open resolver. REFUSED is small, so it cannot amplify.
+      this.counts.refused++;
+      this.opts.onWarning(
+        'refused-client',
+        `Refused queries from ${client}: outside the allowed networks (add it with --allow ${client}/32 if it is yours).`,
+      );
+      reply(makeErrorResponse(msg, question.end, RCODE.REFUSED));
+      return;
+    }
+    this.counts.queries++;
+    if (opcode(msg) !== 0) {
+      this.finishLocal(
+        msg,
+        question,
+        client,
+        clientPort,
+        transport,
+        reply,
+        arrived,
+        t0,
+        RCODE.NOTIMP,
+        'opcode',
+      );
+      return;
+    }
+    const probe = this.probes.get(question.name);
+    if (probe) {
+      // Our own probe came back: that upstream forwards to us. Answer, never forward, never record
+      // (it is our query, not the client's).
+      this.probes.delete(question.name);
+      this.looping.set(probe.upstream, Date.now() + LOOP_TRUST_MS);
+      this.reportLoop(probe.upstream);
+      reply(makeErrorResponse(msg, question.end, RCODE.SERVFAIL));
+      return;
+    }
+    const key = `${question.type}/${question.name}`;
+    if (this.upstreamHosts.has(client) && this.forwarding.has(key)) {
+      // An upstream asks us what we are asking it: either a loop or a coincidence. A known loop gets
+      // SERVFAIL without forwarding (the bounce is our own query, so it is not recorded); otherwise probe now.
+      const suspects = this.opts.upstreams.filter((u) => normalizeAddress(u.host) === client);
+      if (suspects.some((u) => this.isLooping(u))) {
+        this.counts.loops++;
+        reply(makeErrorResponse(msg, question.end, RCODE.SERVFAIL));
+        return;
+      }
+      const now = Date.now();
+      for (const u of suspects)
+        if (now - (this.lastProbe.get(u) ?? 0) >= SUSPICION_PROBE_GAP_MS) this.probe(u);
+    }
+    if (this.counts.inFlight >= this.opts.maxInFlight) {
+      this.counts.overload++;
+      this.opts.onWarning(
+        'overload',
+        `More than ${this.opts.maxInFlight} queries waiting for upstream answers: answering SERVFAIL to the excess.`,
+      );
+      this.finishLocal(
+        msg,
+        question,
+        client,
+        clientPort,
+        transport,
+        reply,
+        arrived,
+        t0,
+        RCODE.SERVFAIL,
+        'overload',
+      );
+      return;
+    }
+    this.counts.inFlight++;
+    this.forwarding.set(key, (this.forwarding.get(key) ?? 0) + 1);
+    const maxUdp = transport === 'udp' ? clientUdpSize(msg, question.end) : 65535;
+    void this.forward(msg, question, transport, maxUdp).then((outcome) => {
+      this.counts.inFlight--;
+      const n = (this.forwarding.get(key) ?? 1) - 1;
+      if (n <= 0) this.forwarding.delete(key);
+      else this.forwarding.set(key, n);
+      let response = outcome.response ?? makeErrorResponse(msg, question.end, RCODE.SERVFAIL);
+      if (transport === 'udp' && response.length > maxUdp) response = makeTruncated(response);
+      this.deliver(
+        msg,
+        question,
+        client,
+        clientPort,
+        transport,
+        reply,
+        arrived,
+        t0,
+        response,
+        outcome.upstream,
+        outcome.error,
+      );
+    });
+  }
+
+  private async forward(
+    msg: Buffer,
+    question: Question,
+    transport: Transport,
+    maxUdp: number,
+  ): Promise<{ response: Buffer | null; upstream: string; error: string }> {
+    let fallback: { response: Buffer; upstream: string } | null = null;
+    const order = this.orderedUpstreams();
+    let lastError = order.length === 0 ? 'loop' : 'no upstream';
+    for (const up of order) {
+      const h = this.health.get(up)!;
+      h.queries++;
+      let result: ExchangeResult =
+        transport === 'tcp'
+          ? await up.exchangeTcp(msg, question, this.opts.timeoutMs)
+          : await up.exchangeUdp(msg, question, this.opts.timeoutMs);
+      if (result.ok && transport === 'udp' && isTruncated(result.response)) {
+        // The upstream truncated: fetch the whole answer over TCP (RFC 7766 §5). If the client cannot take it
+        // over UDP either, the truncated answer is what it gets, and it retries over TCP itself.
+        const full = await up.exchangeTcp(msg, question, this.opts.timeoutMs);
+        if (full.ok && full.response.length <= maxUdp) result = full;
+      }
+      if (!result.ok) {
+        lastError = result.error;
+        this.markFailure(up, h, result.error);
+        continue;
+      }
+      const rcode = rcodeOf(result.response);
+      if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) {
+        // Another upstream may do better; keep this answer in case none does.
+        fallback ??= { response: result.response, upstream: up.address };
+        lastError = rcodeName(rcode).toLowerCase();
+        this.markFailure(up, h, `answered ${rcodeName(rcode)}`);
+        continue;
+      }
+      h.consecutive = 0;
+      h.downUntil = 0;
+      return { response: result.response, upstream: up.address, error: '' };
+    }
+    if (fallback) return { ...fallback, error: '' };
+    return { response: null, upstream: '', error: lastError };
+  }
+
+  /** Healthy upstreams in configured order, then failing ones; looping ones never. */
+  private orderedUpstreams(): Upstream[] {
+    const now = Date.now();
+    const up: Upstream[] = [];
+    const down: Upstream[] = [];
+    for (const u of this.opts.upstreams) {
+      if (this.isLooping(u, now)) continue;
+      (this.health.get(u)!.downUntil > now ? down : up).push(u);
+    }
+    return down.length === 0 ? up : [...up, ...down];
+  }
+
+  private reportLoop(up: Upstream): void {
+    this.counts.loops++;
+    const others = this.opts.upstreams.filter((u) => u !== up && !this.isLooping(u));
+    this.opts.onWarning(
+      'loop-detected',
+      `Forwarding loop: upstream ${up.address} sends our queries back to this computer (is it the router you pointed here?). ` +
+        (others.length > 0
+          ? `Not using it; answering through ${others.map((u) => u.address).join(', ')}.`
+          : 'No other upstream is left, so clients get SERVFAIL: set a public resolver with --upstream (e.g. 9.9.9.9).'),
+    );
+  }
+
+  private markFailure(up: Upstream, h: UpstreamHealth, error: string): void {
+    h.failures++;
+    h.lastError = error;
+    if (++h.consecutive >= DOWN_AFTER_FAILURES) {
+      const wasUp = h.downUntil <= Date.now();
+      h.downUntil = Date.now() + DOWN_FOR_MS;
+      if (wasUp)
+        this.opts.onWarning(
+          'upstream-failing',
+          `Upstream ${up.address} is failing (${error}); ${this.opts.upstreams.length > 1 ? 'trying the others first' : 'clients get SERVFAIL'}.`,
+        );
+    }
+  }
+
+  private finishLocal(
+    msg: Buffer,
+    question: Question,
+    client: string,
+    clientPort: number,
+    transport: Transport,
+    reply: Reply,
+    arrived: number,
+    t0: number,
+    rcode: number,
+    error: string,
+  ): void {
+    const response = makeErrorResponse(msg, question.end, rcode);
+    this.deliver(msg, question, client, clientPort, transport, reply, arrived, t0, response, '', error);
+  }
+
+  private deliver(
+    msg: Buffer,
+    question: Question,
+    client: string,
+    clientPort: number,
+    transport: Transport,
+    reply: Reply,
+    arrived: number,
+    t0: number,
+    response: Buffer,
+    upstream: string,
+    error: string,
+  ): void {
+    reply(response);
+    const rcode = rcodeOf(response);
+    if (rcode === RCODE.SERVFAIL) this.counts.servfail++;
+    else this.counts.answered++;
+    const answered = readQuestion(response);
+    this.opts.sink.record({
+      ts: arrived,
+      client,
+      clientPort,
+      transport,
+      qname: question.name,
+      qtype: typeName(question.type),
+      rcode: rcodeName(rcode),
+      answers: answered ? summarizeAnswers(response, answered.end) : '',
+      latencyMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      upstream,
+      size: response.length,
+      error,
+      queryWire: msg,
+      responseWire: response,
+    });
+  }
+}
+
+function noop(): void {}
+
+/** A TXT query for `name` with RD set and a random ID. */
+function encodeProbe(name: string): Buffer {
+  const labels = name.split('.');
+  const out = Buffer.alloc(HEADER_SIZE + labels.reduce((n, l) => n + l.length + 1, 1) + 4);
+  out.writeUInt16BE(randomBytes(2).readUInt16BE(0), 0);
+  out.writeUInt16BE(0x0100, 2); // RD
+  out.writeUInt16BE(1, 4);
+  let pos = HEADER_SIZE;
+  for (const l of labels) {
+    out[pos++] = l.length;
+    pos += out.write(l, pos, 'ascii');
+  }
+  out[pos++] = 0;
+  out.writeUInt16BE(16, pos); // TXT
+  out.writeUInt16BE(1, pos + 2); // IN
+  return out;
+}

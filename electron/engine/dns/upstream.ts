@@ -1,0 +1,284 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { isIP } from 'node:net';
+import { readId, readQuestion, sameQuestion, writeId, type Question } from './wire';
+
+/** Outcome of one exchange with one upstream. Never a rejected promise. */
+export type ExchangeResult =
+  { readonly ok: true; readonly response: Buffer } | { readonly ok: false; readonly error: string };
+
+/** An upstream resolver reachable over UDP and TCP (modelled on dnsproxy's Upstream: exchange, address, close). */
+export interface Upstream {
+  /** "host:port", IPv6 in brackets. */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** Sends `query` (its ID is replaced by one of ours and restored in the result). Resolves, never rejects. */
+  exchangeUdp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult>;
+  exchangeTcp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult>;
+  /** Resolves every pending exchange with an error and releases sockets. */
+  close(): void;
+  /** Replies dropped because they matched no pending exchange or carried another question. */
+  readonly unexpectedReplies: number;
+}
+
+export interface UpstreamSpec {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * "1.1.1.1", "1.1.1.1:5353", "[2606:4700::1111]:53", "::1" → spec; null when it does not parse. Port 0
+ * ("pick a free port") only when `allowZeroPort`. Never throws.
+ */
+export function parseHostPort(text: string, defaultPort: number, allowZeroPort = false): UpstreamSpec | null {
+  const t = text.trim();
+  let host: string;
+  let portText: string | undefined;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracket) {
+    host = bracket[1]!;
+    portText = bracket[2];
+  } else if (isIP(t) === 6) {
+    host = t;
+  } else {
+    const colon = t.lastIndexOf(':');
+    host = colon < 0 ? t : t.slice(0, colon);
+    portText = colon < 0 ? undefined : t.slice(colon + 1);
+  }
+  if (isIP(host) === 0) return null;
+  if (portText !== undefined && !/^\d{1,5}$/.test(portText)) return null;
+  const port = portText === undefined ? defaultPort : Number(portText);
+  if (port > 65535 || (port === 0 && !allowZeroPort)) return null;
+  return { host, port };
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+interface Pending {
+  readonly key: number;
+  readonly socket: number;
+  readonly clientId: number;
+  readonly question: Question;
+  readonly deadline: number;
+  readonly resolve: (r: ExchangeResult) => void;
+}
+
+const SOCKETS_PER_UPSTREAM = 4;
+const SWEEP_MS = 25;
+
+/**
+ * UDP + TCP upstream. UDP uses a few connected sockets with random source ports (kernel-filtered to the
+ * upstream's address, and told about ICMP port-unreachable) and a random ID per exchange (RFC 5452 §9).
+ */
+export class NetworkUpstream implements Upstream {
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  unexpectedReplies = 0;
+  private readonly sockets: (dgram.Socket | null)[] = [];
+  private readonly connecting: (Promise<dgram.Socket> | null)[] = [];
+  /** Insertion order is deadline order (one timeout per engine), so the sweep stops at the first live entry. */
+  private readonly pending = new Map<number, Pending>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private next = 0;
+  private closed = false;
+
+  constructor(spec: UpstreamSpec) {
+    this.host = spec.host;
+    this.port = spec.port;
+    this.address = formatHostPort(spec.host, spec.port);
+    for (let i = 0; i < SOCKETS_PER_UPSTREAM; i++) {
+      this.sockets.push(null);
+      this.connecting.push(null);
+    }
+  }
+
+  exchangeUdp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult> {
+    if (this.closed) return Promise.resolve({ ok: false, error: 'closed' });
+    const index = this.next++ % SOCKETS_PER_UPSTREAM;
+    return this.socketAt(index).then(
+      (socket) => this.sendUdp(socket, index, query, question, timeoutMs),
+      (err: NodeJS.ErrnoException) => ({ ok: false, error: `udp: ${err.code ?? err.message}` }),
+    );
+  }
+
+  private sendUdp(
+    socket: dgram.Socket,
+    index: number,
+    query: Uint8Array,
+    question: Question,
+    timeoutMs: number,
+  ): Promise<ExchangeResult> {
+    const id = this.allocateId(index);
+    if (id < 0) return Promise.resolve({ ok: false, error: 'no free query ID' });
+    const out = Buffer.from(query);
+    const clientId = readId(out);
+    writeId(out, id);
+    const key = index * 65536 + id;
+    return new Promise<ExchangeResult>((resolve) => {
+      this.pending.set(key, {
+        key,
+        socket: index,
+        clientId,
+        question,
+        deadline: Date.now() + timeoutMs,
+        resolve,
+      });
+      this.ensureSweep();
+      socket.send(out, (err) => {
+        if (err)
+          this.finish(key, {
+            ok: false,
+            error: `udp send: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+          });
+      });
+    });
+  }
+
+  private allocateId(index: number): number {
+    const base = index * 65536;
+    for (let tries = 0; tries < 16; tries++) {
+      const id = (Math.random() * 65536) | 0;
+      if (!this.pending.has(base + id)) return id;
+    }
+    for (let id = 0; id < 65536; id++) if (!this.pending.has(base + id)) return id;
+    return -1;
+  }
+
+  private socketAt(index: number): Promise<dgram.Socket> {
+    const ready = this.sockets[index];
+    if (ready) return Promise.resolve(ready);
+    const inProgress = this.connecting[index];
+    if (inProgress) return inProgress;
+    const p = new Promise<dgram.Socket>((resolve, reject) => {
+      const socket = dgram.createSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
+      const fail = (err: Error) => {
+        this.connecting[index] = null;
+        socket.close();
+        reject(err);
+      };
+      socket.once('error', fail);
+      socket.connect(this.port, this.host, () => {
+        socket.off('error', fail);
+        socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(index, err));
+        socket.on('message', (msg) => this.onReply(index, msg));
+        this.sockets[index] = socket;
+        this.connecting[index] = null;
+        resolve(socket);
+      });
+    });
+    this.connecting[index] = p;
+    return p;
+  }
+
+  private onReply(index: number, msg: Buffer): void {
+    if (msg.length < 12) {
+      this.unexpectedReplies++;
+      return;
+    }
+    const key = index * 65536 + readId(msg);
+    const p = this.pending.get(key);
+    const q = p ? readQuestion(msg) : null;
+    // RFC 5452 §4.3: accept only a reply that matches ID, source (kernel-checked: connected socket) and question.
+    if (!p || !q || !sameQuestion(p.question, q)) {
+      this.unexpectedReplies++;
+      return;
+    }
+    writeId(msg, p.clientId);
+    this.finish(key, { ok: true, response: msg });
+  }
+
+  private onSocketError(index: number, err: NodeJS.ErrnoException): void {
+    // ICMP port unreachable arrives as ECONNREFUSED on a connected socket: nothing listens upstream, so
+    // every exchange waiting on this socket fails now instead of at its timeout.
+    const error = err.code === 'ECONNREFUSED' ? 'connection refused' : `udp: ${err.code ?? err.message}`;
+    for (const p of this.pending.values()) if (p.socket === index) this.finish(p.key, { ok: false, error });
+  }
+
+  private finish(key: number, result: ExchangeResult): void {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    p.resolve(result);
+  }
+
+  private ensureSweep(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const p of this.pending.values()) {
+      if (p.deadline > now) break;
+      this.finish(p.key, { ok: false, error: 'timeout' });
+    }
+    if (this.pending.size === 0 && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+  }
+
+  exchangeTcp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult> {
+    if (this.closed) return Promise.resolve({ ok: false, error: 'closed' });
+    return new Promise<ExchangeResult>((resolve) => {
+      const id = (Math.random() * 65536) | 0;
+      // RFC 1035 §4.2.2: over TCP each message is preceded by its two-byte length.
+      const out = Buffer.alloc(query.length + 2);
+      out.writeUInt16BE(query.length, 0);
+      out.set(query, 2);
+      const clientId = readId(query);
+      writeId(out.subarray(2), id);
+      let done = false;
+      let buf: Buffer = Buffer.alloc(0);
+      const socket = net.connect({ host: this.host, port: this.port });
+      const end = (r: ExchangeResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(r);
+      };
+      const timer = setTimeout(() => end({ ok: false, error: 'timeout' }), timeoutMs);
+      socket.setNoDelay(true);
+      socket.on('connect', () => socket.write(out));
+      socket.on('error', (err: NodeJS.ErrnoException) =>
+        end({ ok: false, error: `tcp: ${err.code ?? err.message}` }),
+      );
+      socket.on('close', () => end({ ok: false, error: 'tcp: connection closed' }));
+      socket.on('data', (chunk: Buffer) => {
+        buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+        while (buf.length >= 2) {
+          const len = buf.readUInt16BE(0);
+          if (buf.length < 2 + len) return;
+          const msg = Buffer.from(buf.subarray(2, 2 + len));
+          buf = buf.subarray(2 + len);
+          const q = readQuestion(msg);
+          if (msg.length >= 12 && readId(msg) === id && q && sameQuestion(question, q)) {
+            writeId(msg, clientId);
+            end({ ok: true, response: msg });
+            return;
+          }
+          this.unexpectedReplies++;
+        }
+      });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of [...this.pending.values()]) this.finish(p.key, { ok: false, error: 'closed' });
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    for (const s of this.sockets) s?.close();
+    this.sockets.fill(null);
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+}

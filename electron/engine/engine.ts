@@ -1,0 +1,187 @@
+import type { QueryListRequest, SnapshotRequest } from '@shared/api';
+import type {
+  CaptureInfo,
+  EngineStatus,
+  EngineWarning,
+  ListenerStatus,
+  QueryBatch,
+  QueryFilter,
+  QueryPage,
+  Snapshot,
+  WarningCode,
+} from '@shared/events';
+import { CaptureStore } from './capture';
+import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
+import { Forwarder } from './dns/forwarder';
+import { NetworkUpstream } from './dns/upstream';
+import type { EngineOptions } from './options';
+import type { EngineHandle } from './types';
+
+export type { EngineOptions } from './options';
+export { defaultEngineOptions } from './options';
+
+declare const __APP_VERSION__: string | undefined;
+const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
+
+const STATUS_INTERVAL_MS = 1000;
+/** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
+const WARNING_REPEAT_MS = 10_000;
+
+/** The capture engine: forwarder + capture store + status. Plain Node; both the desktop app and `serve` run it. */
+export class Engine implements EngineHandle {
+  readonly options: EngineOptions;
+  private readonly store: CaptureStore;
+  private readonly forwarder: Forwarder;
+  private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
+  private readonly statusListeners = new Set<(s: EngineStatus) => void>();
+  private readonly warningListeners = new Set<(w: EngineWarning) => void>();
+  private statusTimer: NodeJS.Timeout | null = null;
+
+  private constructor(options: EngineOptions, store: CaptureStore) {
+    this.options = options;
+    this.store = store;
+    this.forwarder = new Forwarder({
+      listen: options.listen,
+      upstreams: options.upstreams.map((u) => new NetworkUpstream(u)),
+      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
+      timeoutMs: options.timeoutMs,
+      maxInFlight: options.maxInFlight,
+      sink: store,
+      onWarning: (code, message) => this.warn(code, message),
+    });
+  }
+
+  /** Opens the data dir and loads earlier captures. Throws only on a bad option (e.g. an --allow range). */
+  static async open(options: EngineOptions): Promise<Engine> {
+    // Validate the ranges before touching the disk, so a typo fails fast.
+    new AccessList([...DEFAULT_ALLOWED, ...options.allow]);
+    let engine: Engine | null = null;
+    const store = await CaptureStore.open({
+      dataDir: options.dataDir,
+      retentionDays: options.retentionDays,
+      onWarning: (message) => engine?.warn('journal-error', message),
+    });
+    engine = new Engine(options, store);
+    if (options.autoStartCapture) store.start();
+    return engine;
+  }
+
+  /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
+  async listen(): Promise<ListenerStatus[]> {
+    const statuses = await this.forwarder.listen();
+    this.statusTimer ??= setInterval(() => this.emitStatus(), STATUS_INTERVAL_MS);
+    this.statusTimer.unref();
+    return statuses;
+  }
+
+  startCapture(): CaptureInfo {
+    const info = this.store.start();
+    this.emitStatus();
+    return info;
+  }
+
+  async stopCapture(): Promise<CaptureInfo | null> {
+    const info = await this.store.stop();
+    this.emitStatus();
+    return info;
+  }
+
+  snapshot(req: SnapshotRequest): Snapshot {
+    return {
+      lastSeq: this.store.lastSeq(),
+      status: this.status(),
+      captures: this.store.captures(),
+      clients: this.store.clients(),
+      minutes: this.store.minutes(req.rangeMinutes),
+      recent: this.store.recent(),
+    };
+  }
+
+  queries(req: QueryListRequest): QueryPage {
+    return this.store.query(req);
+  }
+
+  csv(filter: QueryFilter): AsyncIterable<string> {
+    return this.store.csv(filter);
+  }
+
+  captures(): CaptureInfo[] {
+    return this.store.captures();
+  }
+
+  clients() {
+    return this.store.clients();
+  }
+
+  status(): EngineStatus {
+    return {
+      version: VERSION,
+      capture: this.store.current(),
+      listeners: this.forwarder.listenerStatus(),
+      upstreams: this.forwarder.upstreamStatus(),
+      counters: this.forwarder.counters(),
+      qps: this.store.qps(),
+      warnings: [...this.warnings.values()].map(({ notified: _n, ...w }) => w),
+      dataDir: this.options.dataDir,
+      now: Date.now(),
+    };
+  }
+
+  subscribe(listener: (batch: QueryBatch) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  onWarning(listener: (warning: EngineWarning) => void): () => void {
+    this.warningListeners.add(listener);
+    return () => this.warningListeners.delete(listener);
+  }
+
+  /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
+  async close(): Promise<void> {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = null;
+    await this.forwarder.close();
+    await this.store.stop();
+    await this.store.close();
+  }
+
+  private warn(code: WarningCode, message: string): void {
+    const now = Date.now();
+    const prev = this.warnings.get(code);
+    const notify = !prev || prev.message !== message || now - prev.notified >= WARNING_REPEAT_MS;
+    const w = {
+      code,
+      message,
+      ts: now,
+      count: (prev?.count ?? 0) + 1,
+      notified: notify ? now : (prev?.notified ?? now),
+    };
+    this.warnings.set(code, w);
+    if (!notify) return;
+    const { notified: _n, ...warning } = w;
+    for (const l of this.warningListeners) {
+      try {
+        l(warning);
+      } catch {
+        // A failing listener must not stop the forwarder that raised the warning.
+      }
+    }
+  }
+
+  private emitStatus(): void {
+    if (this.statusListeners.size === 0) return;
+    const s = this.status();
+    for (const l of this.statusListeners) {
+      try {
+        l(s);
+      } catch {
+        // Same as above: listeners never break the engine.
+      }
+    }
+  }
+}

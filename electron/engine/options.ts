@@ -1,0 +1,77 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { ListenSpec } from './dns/forwarder';
+import type { UpstreamSpec } from './dns/upstream';
+
+/** Everything the engine needs to run; the CLI and the desktop settings both produce one. */
+export interface EngineOptions {
+  readonly listen: readonly ListenSpec[];
+  readonly upstreams: readonly UpstreamSpec[];
+  /** Ranges allowed in addition to DEFAULT_ALLOWED. */
+  readonly allow: readonly string[];
+  readonly dataDir: string;
+  /** Days to keep stopped captures; 0 keeps them forever. */
+  readonly retentionDays: number;
+  /** Per upstream attempt. */
+  readonly timeoutMs: number;
+  readonly maxInFlight: number;
+  /** Start recording as soon as the engine opens. */
+  readonly autoStartCapture: boolean;
+}
+
+export const DNS_PORT = 53;
+export const PRODUCT_NAME = 'DNS Witness';
+
+/**
+ * Public resolvers, never the router: the router is about to be pointed at this computer, and using it
+ * as the upstream would loop.
+ */
+export const DEFAULT_UPSTREAMS: readonly UpstreamSpec[] = [
+  { host: '1.1.1.1', port: 53 },
+  { host: '9.9.9.9', port: 53 },
+];
+
+/**
+ * This computer's LAN addresses plus loopback, each bound on its own so the forwarder coexists with a stub
+ * resolver on 127.0.0.53 (systemd-resolved). IPv6 link-local addresses need a zone and are left out.
+ */
+export function defaultListen(port = DNS_PORT, interfaces = os.networkInterfaces()): ListenSpec[] {
+  const hosts = new Set<string>(['127.0.0.1', '::1']);
+  for (const addrs of Object.values(interfaces)) {
+    for (const a of addrs ?? []) {
+      if (a.internal) continue;
+      if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')) continue;
+      hosts.add(a.address);
+    }
+  }
+  return [...hosts].map((host) => ({ host, port }));
+}
+
+/**
+ * The folder Electron uses as userData for this app, plus /data, so the desktop app and `serve` share
+ * their captures: ~/.config/DNS Witness (Linux), ~/Library/Application Support/DNS Witness (macOS),
+ * %APPDATA%\DNS Witness (Windows).
+ */
+export function defaultDataDir(platform = process.platform, env = process.env, home = os.homedir()): string {
+  const appData =
+    platform === 'win32'
+      ? (env.APPDATA ?? path.join(home, 'AppData', 'Roaming'))
+      : platform === 'darwin'
+        ? path.join(home, 'Library', 'Application Support')
+        : (env.XDG_CONFIG_HOME ?? path.join(home, '.config'));
+  return path.join(appData, PRODUCT_NAME, 'data');
+}
+
+export function defaultEngineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {
+  return {
+    listen: defaultListen(),
+    upstreams: DEFAULT_UPSTREAMS,
+    allow: [],
+    dataDir: defaultDataDir(),
+    retentionDays: 30,
+    timeoutMs: 1500,
+    maxInFlight: 2000,
+    autoStartCapture: true,
+    ...overrides,
+  };
+}

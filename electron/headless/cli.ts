@@ -1,0 +1,107 @@
+/**
+ * `npm run serve`: the capture engine without a window. Exit codes: 0 after a clean stop, 1 when it cannot
+ * run (no DNS listener could be bound, UI port busy, data folder unusable), 2 for a bad command line.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../engine/engine';
+import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
+import { HeadlessServer } from './server';
+
+declare const __APP_VERSION__: string | undefined;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseServeArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`dns-witness serve: ${err.message} (see --help)`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    console.log(typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev');
+    return 0;
+  }
+  const { engine: opts, ui } = parsed.options;
+  let engine: Engine;
+  try {
+    engine = await Engine.open(opts);
+  } catch (err) {
+    console.error(
+      `dns-witness serve: cannot open the data folder ${opts.dataDir}: ${(err as Error).message}`,
+    );
+    return 1;
+  }
+  const listeners = await engine.listen();
+  const bound = listeners.filter((l) => l.state === 'listening');
+  for (const l of listeners) if (l.state === 'error') console.error(`warning: ${l.error}`);
+  if (bound.length === 0) {
+    console.error('dns-witness serve: no DNS listener could be started (see above).');
+    await engine.close();
+    return 1;
+  }
+  engine.onWarning((w) => {
+    if (w.code !== 'port-unavailable') console.error(`warning: ${w.message}`);
+  });
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const server = new HeadlessServer(engine, {
+    host: ui.host,
+    port: ui.port,
+    rendererDir: path.resolve(here, '../renderer'),
+  });
+  try {
+    await server.listen();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'the port is in use (another DNS Witness running?); choose another with --ui'
+        : (e.code ?? e.message);
+    console.error(`dns-witness serve: cannot serve the dashboard on ${ui.host}:${ui.port}: ${why}`);
+    await engine.close();
+    return 1;
+  }
+  const dns = [
+    ...new Set(
+      bound.map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
+    ),
+  ];
+  console.log(`DNS Witness is answering DNS on ${dns.join(', ')} (UDP and TCP)`);
+  console.log(
+    `upstreams: ${opts.upstreams.map((u) => (u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`)).join(', ')}; data: ${opts.dataDir}`,
+  );
+  console.log(`dashboard: ${server.url}`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: stopping; the capture is saved.`);
+      void Promise.all([server.close(), engine.close()]).then(
+        () => resolve(0),
+        (err: Error) => {
+          console.error(`dns-witness serve: error while stopping: ${err.message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`dns-witness serve: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,374 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { QueryListRequest } from '@shared/api';
+import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
+import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
+import { isRequestChannel, parseRequestArgs, queryListSchema } from '@shared/schemas';
+import { isoLocal } from '@shared/time';
+import type { Engine } from '../engine/engine';
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Folder of the built renderer (index.html and assets). */
+  readonly rendererDir: string;
+}
+
+const MAX_BODY = 64 * 1024;
+/** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */
+const MAX_WS_BUFFER = 4 * 1024 * 1024;
+const MAX_STREAMS = 32;
+
+/** CSP for the dashboard: nothing but our own origin (inline styles for the charts' computed layout). */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** Query parameters → a validated query request; throws a readable Error for bad values. */
+export function parseQueryParams(params: URLSearchParams): QueryListRequest {
+  const raw: Record<string, unknown> = {};
+  for (const key of ['client', 'name', 'captureId'] as const) {
+    const v = params.get(key);
+    if (v !== null && v !== '') raw[key] = v;
+  }
+  for (const key of ['from', 'to'] as const) {
+    const v = params.get(key);
+    if (v === null || v === '') continue;
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    if (!Number.isFinite(n)) throw new Error(`${key}: not a time (epoch ms or ISO 8601): ${v}`);
+    raw[key] = n;
+  }
+  for (const key of ['offset', 'limit'] as const) {
+    const v = params.get(key);
+    if (v === null || v === '') continue;
+    if (!/^\d+$/.test(v)) throw new Error(`${key}: not a whole number: ${v}`);
+    raw[key] = Number(v);
+  }
+  const r = queryListSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`${issue?.path.join('.') ?? 'query'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return r.data;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Snake-case event for the REST API, like the CSV columns. */
+function apiEvent(e: QueryEvent) {
+  return {
+    seq: e.seq,
+    timestamp: e.time,
+    client_ip: e.client,
+    client_port: e.clientPort,
+    transport: e.transport,
+    qname: e.qname,
+    qtype: e.qtype,
+    rcode: e.rcode,
+    answers: e.answers,
+    latency_ms: e.latencyMs,
+    upstream: e.upstream,
+    size: e.size,
+    error: e.error,
+    capture_id: e.captureId,
+  };
+}
+
+function listenersOf(status: EngineStatus): string[] {
+  return status.listeners
+    .filter((l) => l.state === 'listening')
+    .map((l) => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}/${l.transport}`);
+}
+
+/**
+ * The headless HTTP + WebSocket service: the dashboard at /, the REST API under /api, RPC for the dashboard,
+ * and the live stream. Only requests addressed to the bound host (or localhost) are served, which stops DNS
+ * rebinding; the stream only accepts our own origin.
+ */
+export class HeadlessServer {
+  private readonly engine: Engine;
+  private readonly opts: ServerOptions;
+  private readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+  private boundPort = 0;
+
+  constructor(engine: Engine, opts: ServerOptions) {
+    this.engine = engine;
+    this.opts = opts;
+    this.http = http.createServer((req, res) => {
+      this.route(req, res).catch((err: Error) => {
+        if (!res.headersSent) sendJson(res, 500, { error: err.message });
+        else res.destroy(err);
+      });
+    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
+    this.http.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== STREAM_PATH || !this.hostAllowed(req) || !this.originAllowed(req)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      if (this.wss.clients.size >= MAX_STREAMS) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.stream(ws));
+    });
+  }
+
+  /** Resolves with the bound port; rejects with the listen error (e.g. EADDRINUSE). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen({ host: this.opts.host, port: this.opts.port }, () => {
+        this.http.off('error', reject);
+        this.boundPort = (this.http.address() as AddressInfo).port;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  get url(): string {
+    const h = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    const shown = h === '0.0.0.0' || h === '[::]' ? '127.0.0.1' : h;
+    return `http://${shown}:${this.boundPort}/`;
+  }
+
+  close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+
+  private hostAllowed(req: http.IncomingMessage): boolean {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const port = String(this.boundPort);
+    const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+    const bound = this.opts.host.includes(':') ? `[${this.opts.host.toLowerCase()}]` : this.opts.host;
+    if (bound !== '0.0.0.0' && bound !== '[::]') names.add(bound);
+    for (const n of names) if (host === `${n}:${port}` || (port === '80' && host === n)) return true;
+    // Bound to every address: any literal IP is fine, names are not (DNS rebinding uses names).
+    if (bound === '0.0.0.0' || bound === '[::]')
+      return /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d+$/.test(host);
+    return false;
+  }
+
+  private originAllowed(req: http.IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true; // Non-browser clients send no Origin; browsers always do.
+    return origin.toLowerCase() === `http://${(req.headers.host ?? '').toLowerCase()}`;
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!this.hostAllowed(req)) {
+      sendJson(res, 403, { error: 'unknown Host header' });
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const p = url.pathname;
+    if (p.startsWith(RPC_PATH)) {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
+      if (!this.originAllowed(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
+      return this.rpc(p.slice(RPC_PATH.length), req, res);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' });
+    switch (p) {
+      case '/api/health': {
+        const s = this.engine.status();
+        return sendJson(res, 200, { ok: true, version: s.version, dns: listenersOf(s) });
+      }
+      case '/api/summary':
+        return sendJson(res, 200, this.summary());
+      case '/api/queries': {
+        let q: QueryListRequest;
+        try {
+          q = parseQueryParams(url.searchParams);
+        } catch (err) {
+          return sendJson(res, 400, { error: (err as Error).message });
+        }
+        const page = this.engine.queries(q);
+        return sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
+      }
+      case CSV_PATH: {
+        let q: QueryListRequest;
+        try {
+          q = parseQueryParams(url.searchParams);
+        } catch (err) {
+          return sendJson(res, 400, { error: (err as Error).message });
+        }
+        const { offset: _o, limit: _l, ...filter } = q;
+        const stamp = isoLocal(Date.now()).slice(0, 19).replace(/[:T]/g, '-');
+        res.writeHead(200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="dns-witness-${stamp}.csv"`,
+          'cache-control': 'no-store',
+        });
+        Readable.from(this.engine.csv(filter)).pipe(res);
+        return;
+      }
+      default:
+        if (p.startsWith('/api/')) return sendJson(res, 404, { error: 'no such endpoint' });
+        return this.serveStatic(p, res);
+    }
+  }
+
+  private summary() {
+    const s = this.engine.status();
+    const captures = this.engine.captures();
+    const clients = this.engine.clients();
+    return {
+      total_queries: clients.reduce((n, c) => n + c.queries, 0),
+      capture: s.capture,
+      captures,
+      clients: clients.map((c) => ({
+        address: c.address,
+        queries: c.queries,
+        first_seen: isoLocal(c.firstSeen),
+        last_seen: isoLocal(c.lastSeen),
+      })),
+      counters: s.counters,
+      upstreams: s.upstreams,
+      dns: listenersOf(s),
+      warnings: s.warnings,
+    };
+  }
+
+  private async rpc(channel: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!isRequestChannel(channel) || channel === 'export:csv')
+      return sendJson(res, 404, { error: `no such request: ${channel}` });
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch (err) {
+      return sendJson(res, 400, { error: (err as Error).message });
+    }
+    let args;
+    try {
+      args = parseRequestArgs(channel, (body as { args?: unknown } | null)?.args);
+    } catch (err) {
+      return sendJson(res, 400, { error: (err as Error).message });
+    }
+    switch (channel) {
+      case 'capture:start':
+        return sendJson(res, 200, { result: this.engine.startCapture() });
+      case 'capture:stop':
+        return sendJson(res, 200, { result: await this.engine.stopCapture() });
+      case 'capture:snapshot':
+        return sendJson(res, 200, { result: this.engine.snapshot(args as { rangeMinutes: number }) });
+      case 'query:list':
+        return sendJson(res, 200, { result: this.engine.queries(args as QueryListRequest) });
+      case 'status:get':
+        return sendJson(res, 200, { result: this.engine.status() });
+    }
+  }
+
+  private stream(ws: WebSocket): void {
+    let dropped = 0;
+    const send = (msg: StreamMessage): boolean => {
+      if (ws.readyState !== ws.OPEN) return false;
+      ws.send(JSON.stringify(msg));
+      return true;
+    };
+    const offBatch = this.engine.subscribe((batch: QueryBatch) => {
+      // A slow browser must not make the service buffer without bound: skip, count, and tell it.
+      if (ws.bufferedAmount > MAX_WS_BUFFER) {
+        dropped += batch.events.length + batch.dropped;
+        return;
+      }
+      send({ channel: 'query:batch', payload: { ...batch, dropped: batch.dropped + dropped } });
+      dropped = 0;
+    });
+    const offStatus = this.engine.onStatus((status) => send({ channel: 'engine:status', payload: status }));
+    const offWarning = this.engine.onWarning((warning) =>
+      send({ channel: 'engine:warning', payload: warning }),
+    );
+    ws.on('close', () => {
+      offBatch();
+      offStatus();
+      offWarning();
+    });
+    ws.on('error', () => ws.terminate());
+    send({ channel: 'engine:status', payload: this.engine.status() });
+  }
+
+  private async serveStatic(pathname: string, res: http.ServerResponse): Promise<void> {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      return sendJson(res, 400, { error: 'bad path' });
+    }
+    if (rel.endsWith('/')) rel += 'index.html';
+    const root = path.resolve(this.opts.rendererDir);
+    const file = path.resolve(root, '.' + path.posix.normalize(rel));
+    if (file !== root && !file.startsWith(root + path.sep))
+      return sendJson(res, 403, { error: 'outside the app' });
+    let info;
+    try {
+      info = await stat(file);
+    } catch {
+      if (rel === '/index.html')
+        return sendJson(res, 503, { error: `dashboard not built: ${root} is missing (run npm run build)` });
+      return sendJson(res, 404, { error: 'not found' });
+    }
+    if (!info.isFile()) return sendJson(res, 404, { error: 'not found' });
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
+    createReadStream(file).pipe(res);
+  }
+}
+
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (text === '') return resolve(null);
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new Error('request body is not JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}

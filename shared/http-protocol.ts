@@ -1,0 +1,16 @@
+/**
+ * The headless service's transport for `DnsWitnessApi`:
+ * - a request is `POST {RPC_PATH}{channel}` with a JSON body `{ "args": ... }` (omit args when undefined);
+ *   the response is 200 `{ "result": ... }` or 4xx/5xx `{ "error": "message" }`.
+ * - events arrive on the WebSocket at STREAM_PATH as JSON text frames `StreamMessage`.
+ * `export:csv` is not an RPC: the browser downloads `GET /api/export.csv?{filter params}`.
+ */
+import type { EventChannel, Events } from './api';
+
+export const RPC_PATH = '/api/rpc/';
+export const STREAM_PATH = '/api/stream';
+export const CSV_PATH = '/api/export.csv';
+
+export type StreamMessage = {
+  [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] };
+}[EventChannel];
