@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from './tools';
+
+export const HEADLESS = path.resolve(import.meta.dirname, '../../out/main/headless.js');
+
+export interface Served {
+  readonly child: ChildProcess;
+  readonly dnsPort: number;
+  readonly uiPort: number;
+  readonly dataDir: string;
+  readonly base: string;
+  output(): string;
+  /** Waits for the process to exit and returns its exit code (or signal name). */
+  exited(): Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Runs the built headless service on loopback ports in a temp (or given) data dir, waits for the dashboard URL. */
+export async function startServe(
+  upstreamPort: number,
+  opts: { dataDir?: string; args?: string[] } = {},
+): Promise<Served> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'dnsw-serve-')));
+  const dnsPort = await freePort();
+  const uiPort = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      HEADLESS,
+      '--listen',
+      `127.0.0.1:${dnsPort}`,
+      '--upstream',
+      `127.0.0.1:${upstreamPort}`,
+      '--ui',
+      `127.0.0.1:${uiPort}`,
+      '--data-dir',
+      dataDir,
+      ...(opts.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  let done = false;
+  void exit.then(() => (done = true));
+  await waitFor(
+    () => {
+      if (done) throw new Error(`serve exited early:\n${out}`);
+      return out.includes('dashboard: http://') ? true : undefined;
+    },
+    15_000,
+    'the headless service to start',
+  );
+  return {
+    child,
+    dnsPort,
+    uiPort,
+    dataDir,
+    base: `http://127.0.0.1:${uiPort}`,
+    output: () => out,
+    exited: () => exit,
+    stop: (signal = 'SIGTERM') => {
+      if (!done) child.kill(signal);
+      return exit;
+    },
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}

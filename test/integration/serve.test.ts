@@ -1,0 +1,317 @@
+/**
+ * The headless service as users run it (`node out/main/headless.js`, what `npm run serve` starts): real DNS
+ * clients, the HTTP API, the live stream, the journal surviving SIGKILL, and its command-line errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { QueryBatch } from '@shared/events';
+import type { StreamMessage } from '@shared/http-protocol';
+import { parseCsv } from '../helpers/csv';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
+import { HEADLESS, removeDir, startServe, type Served } from '../helpers/serve';
+import { dig, freePort, run, waitFor } from '../helpers/tools';
+
+const getJson = async <T>(url: string): Promise<{ status: number; body: T }> => {
+  const r = await fetch(url);
+  return { status: r.status, body: (await r.json()) as T };
+};
+
+/** Status code of a request with headers that fetch() may not set. */
+function rawStatus(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Summary {
+  total_queries: number;
+  clients: { address: string; queries: number; first_seen: string; last_seen: string }[];
+  captures: { id: string; state: string }[];
+}
+
+describe('serve', () => {
+  let upstream: Dnsmasq;
+  let served: Served;
+  /** What the test sent: [source address, name, type]. */
+  const sent: [string, string, string][] = [
+    ['127.0.0.1', 'www.example.test', 'A'],
+    ['127.0.0.2', 'www.example.test', 'AAAA'],
+    ['127.0.0.2', 'txt.example.test', 'TXT'],
+    ['127.0.0.3', 'missing.example.test', 'A'],
+    ['127.0.0.3', 'dfp-dual.safethings.avira.com.example.test', 'A'],
+    ['127.0.0.3', 'example.test', 'MX'],
+  ];
+
+  beforeAll(async () => {
+    upstream = await startDnsmasq();
+    served = await startServe(upstream.port);
+  });
+  afterAll(async () => {
+    await served?.stop();
+    await upstream?.stop();
+    if (served) await removeDir(served.dataDir);
+  });
+
+  it('reports its bound DNS addresses on /api/health', async () => {
+    const h = await getJson<{ ok: boolean; dns: string[] }>(`${served.base}/api/health`);
+    expect(h.status).toBe(200);
+    expect(h.body.dns).toEqual([`127.0.0.1:${served.dnsPort}/udp`, `127.0.0.1:${served.dnsPort}/tcp`]);
+  });
+
+  it('streams query batches over the WebSocket and counts per client in /api/summary', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${served.uiPort}/api/stream`);
+    const streamed: string[] = [];
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as StreamMessage;
+      if (msg.channel === 'query:batch')
+        for (const e of (msg.payload as QueryBatch).events)
+          streamed.push(`${e.client} ${e.qname} ${e.qtype}`);
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    for (const [src, name, type] of sent) {
+      const r = await dig(served.dnsPort, name, type, ['-b', src]);
+      expect(r.stdout).toMatch(/status: (NOERROR|NXDOMAIN)/);
+    }
+    await waitFor(() => (streamed.length >= sent.length ? true : undefined), 3000, 'streamed events');
+    ws.close();
+    expect(streamed).toEqual(sent.map(([s, n, t]) => `${s} ${n} ${t}`));
+
+    const s = await getJson<Summary>(`${served.base}/api/summary`);
+    expect(s.body.total_queries).toBe(sent.length);
+    const byAddr = Object.fromEntries(s.body.clients.map((c) => [c.address, c.queries]));
+    expect(byAddr).toEqual({ '127.0.0.1': 1, '127.0.0.2': 2, '127.0.0.3': 3 });
+    expect(s.body.clients[0]!.first_seen).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/);
+  });
+
+  it('pages and filters /api/queries', async () => {
+    const all = await getJson<{ total: number; events: { qname: string; client_ip: string }[] }>(
+      `${served.base}/api/queries?limit=2`,
+    );
+    expect(all.body.total).toBe(sent.length);
+    expect(all.body.events.map((e) => e.qname)).toEqual([
+      'example.test',
+      'dfp-dual.safethings.avira.com.example.test',
+    ]);
+    const byClient = await getJson<{ total: number }>(`${served.base}/api/queries?client=127.0.0.2`);
+    expect(byClient.body.total).toBe(2);
+    const byName = await getJson<{ total: number; events: { qname: string }[] }>(
+      `${served.base}/api/queries?name=SAFETHINGS`,
+    );
+    expect(byName.body.events.map((e) => e.qname)).toEqual(['dfp-dual.safethings.avira.com.example.test']);
+    const future = await getJson<{ total: number }>(`${served.base}/api/queries?from=${Date.now() + 60_000}`);
+    expect(future.body.total).toBe(0);
+    const bad = await getJson<{ error: string }>(`${served.base}/api/queries?limit=lots`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain('limit');
+  });
+
+  it('exports exactly the queries sent as CSV', async () => {
+    const r = await fetch(`${served.base}/api/export.csv`);
+    expect(r.headers.get('content-type')).toContain('text/csv');
+    expect(r.headers.get('content-disposition')).toMatch(/attachment; filename="dns-witness-.*\.csv"/);
+    const rows = parseCsv(await r.text());
+    expect(rows[0]).toEqual([
+      'timestamp',
+      'client_ip',
+      'qname',
+      'qtype',
+      'rcode',
+      'answers',
+      'latency_ms',
+      'upstream',
+    ]);
+    const body = rows.slice(1);
+    expect(body.map((row) => [row[1], row[2], row[3]])).toEqual(sent);
+    const www = body.find((row) => row[2] === 'www.example.test' && row[3] === 'A')!;
+    expect(www[4]).toBe('NOERROR');
+    expect(www[5]).toBe('192.0.2.10');
+    expect(Number(www[6])).toBeGreaterThan(0);
+    expect(www[7]).toBe(`127.0.0.1:${upstream.port}`);
+    expect(body.find((row) => row[2] === 'missing.example.test')![4]).toBe('NXDOMAIN');
+    const filtered = parseCsv(await (await fetch(`${served.base}/api/export.csv?client=127.0.0.3`)).text());
+    expect(filtered).toHaveLength(1 + 3);
+  });
+
+  it('refuses a foreign Host header and a WebSocket from a foreign origin', async () => {
+    // fetch() cannot set Host or Origin (forbidden headers), so these requests go through node:http.
+    const port = served.uiPort;
+    expect(await rawStatus(port, 'GET', '/api/summary', { host: `attacker.example:${port}` })).toBe(403);
+    expect(await rawStatus(port, 'GET', '/api/summary', { host: `localhost:${port}` })).toBe(200);
+    const refused = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/stream`, { origin: 'http://attacker.example' });
+      ws.on('open', () => resolve('open'));
+      ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      ws.on('error', () => resolve('error'));
+    });
+    expect(refused).toBe('403');
+    expect(await rawStatus(port, 'POST', '/api/rpc/status:get', { origin: 'http://attacker.example' })).toBe(
+      403,
+    );
+    expect(await rawStatus(port, 'POST', '/api/rpc/status:get', { origin: served.base })).toBe(200);
+  });
+
+  it('answers the dashboard RPC and validates its arguments', async () => {
+    const post = (channel: string, args?: unknown) =>
+      fetch(`${served.base}/api/rpc/${channel}`, { method: 'POST', body: JSON.stringify({ args }) });
+    const snap = (await (await post('capture:snapshot', { rangeMinutes: 60 })).json()) as {
+      result: { lastSeq: number; clients: unknown[] };
+    };
+    expect(snap.result.clients).toHaveLength(3);
+    const bad = await post('capture:snapshot', { rangeMinutes: -1 });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain('rangeMinutes');
+    expect((await post('no:such')).status).toBe(404);
+    expect((await fetch(`${served.base}/api/rpc/status:get`)).status).toBe(405);
+  });
+});
+
+describe('serve journal', () => {
+  it('keeps every query already flushed after SIGKILL and loads it on restart', async () => {
+    const upstream = await startDnsmasq();
+    const first = await startServe(upstream.port);
+    try {
+      const n = 40;
+      for (let i = 0; i < n; i++) await dig(first.dnsPort, `k${i}.wild.example.test`, 'A');
+      // The journal is flushed at least every 250 ms; a hard kill loses at most what came after.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+
+      const captures = await readdir(path.join(first.dataDir, 'captures'));
+      expect(captures).toHaveLength(1);
+      const journal = await readFile(
+        path.join(first.dataDir, 'captures', captures[0]!, 'journal.ndjson'),
+        'utf8',
+      );
+      const lines = journal.trim().split('\n');
+      expect(lines).toHaveLength(n);
+      for (const l of lines) expect(() => JSON.parse(l) as unknown).not.toThrow();
+
+      const second = await startServe(upstream.port, { dataDir: first.dataDir });
+      try {
+        const s = await getJson<Summary>(`${second.base}/api/summary`);
+        expect(s.body.total_queries).toBe(n);
+        expect(s.body.captures).toHaveLength(2);
+        expect(s.body.captures[0]).toMatchObject({ id: captures[0], state: 'stopped' });
+        expect(s.body.captures[1]!.state).toBe('running');
+        await dig(second.dnsPort, 'after.wild.example.test', 'A');
+        const q = await getJson<{ events: { seq: number; qname: string }[] }>(
+          `${second.base}/api/queries?limit=1`,
+        );
+        expect(q.body.events[0]).toMatchObject({ qname: 'after.wild.example.test', seq: n + 1 });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await upstream.stop();
+      await removeDir(first.dataDir);
+    }
+  });
+});
+
+describe('serve command line', () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [HEADLESS, ...args], { encoding: 'utf8', timeout: 15_000 });
+
+  it('documents every flag in --help', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    for (const flag of [
+      '--listen',
+      '--upstream',
+      '--allow',
+      '--ui',
+      '--data-dir',
+      '--retention-days',
+      '--timeout',
+      '--max-inflight',
+      '--no-capture',
+    ])
+      expect(r.stdout).toContain(flag);
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--upstream', 'dns.example'], /--upstream needs an IP address/],
+    [['--listen', '127.0.0.1:99999'], /--listen needs an IP address/],
+    [['--allow', '10.0.0.0/33'], /--allow needs an address range/],
+    [['--timeout', 'soon'], /--timeout needs a whole number/],
+    [['extra'], /Unexpected argument 'extra'/],
+  ])('%j: one clear line and exit code 2', (args, message) => {
+    const r = cli(args);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('exits 1 with the cause when the DNS port is taken', async () => {
+    const upstream = await startDnsmasq();
+    try {
+      // dnsmasq holds its port on 127.0.0.1: listening there must fail and say so.
+      const r = await run(process.execPath, [
+        HEADLESS,
+        '--listen',
+        `127.0.0.1:${upstream.port}`,
+        '--upstream',
+        '127.0.0.1:9',
+        '--ui',
+        '127.0.0.1:0',
+        '--data-dir',
+        '/tmp/dnsw-busy-test',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `Cannot listen on 127.0.0.1:${upstream.port} (UDP): the port is already in use`,
+      );
+      expect(r.stderr).toContain('no DNS listener could be started');
+    } finally {
+      await upstream.stop();
+      await removeDir('/tmp/dnsw-busy-test');
+    }
+  });
+
+  it('exits 1 with the cause when the dashboard port is taken', async () => {
+    const upstream = await startDnsmasq();
+    const a = await startServe(upstream.port);
+    try {
+      const dns = await freePort();
+      const r = await run(process.execPath, [
+        HEADLESS,
+        '--listen',
+        `127.0.0.1:${dns}`,
+        '--upstream',
+        `127.0.0.1:${upstream.port}`,
+        '--ui',
+        `127.0.0.1:${a.uiPort}`,
+        '--data-dir',
+        a.dataDir + '-2',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`cannot serve the dashboard on 127\\.0\\.0\\.1:${a.uiPort}: the port is in use`),
+      );
+    } finally {
+      await a.stop();
+      await upstream.stop();
+      await removeDir(a.dataDir);
+      await removeDir(a.dataDir + '-2');
+    }
+  });
+});
