@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { app, BrowserWindow, dialog } from 'electron';
+import type { SaveDialogOptions } from 'electron';
+import type { QueryFilter } from '@shared/events';
+import { isoLocal } from '@shared/time';
+import type { EngineHandle } from '../../engine/types';
+import { handle } from './handle';
+
+/** Result of an export: `saved` is false (and `path` empty) when the user cancelled the dialog. */
+export interface ExportResult {
+  readonly saved: boolean;
+  readonly path: string;
+}
+
+/** A file name like dns-witness-192.168.1.1-2026-11-23T0105.csv; safe on every platform. */
+export function defaultCsvName(filter: QueryFilter, now: number): string {
+  const stamp = isoLocal(now).slice(0, 16).replace(':', '');
+  const client = filter.client ? `-${filter.client.replace(/[^A-Za-z0-9.-]/g, '-')}` : '';
+  return `dns-witness${client}-${stamp}.csv`;
+}
+
+/**
+ * Streams `chunks` to `path` through a temporary file in the same folder, then renames it into place,
+ * so a failed export never leaves a truncated file or clobbers an existing one. Rejects on I/O errors.
+ */
+export async function writeCsvFile(path: string, chunks: AsyncIterable<string>): Promise<void> {
+  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+  try {
+    // 'wx': never write into a file that someone else created under the temporary name.
+    await pipeline(Readable.from(chunks), createWriteStream(partial, { flags: 'wx', encoding: 'utf8' }));
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Asks where to save (the OS dialog confirms replacing an existing file), then writes the filtered
+ * queries as CSV. The chosen path is used exactly as returned: changing it would skip that confirmation.
+ */
+export async function exportCsv(
+  engine: EngineHandle,
+  win: BrowserWindow | null,
+  filter: QueryFilter,
+): Promise<ExportResult> {
+  const options: SaveDialogOptions = {
+    title: 'Export queries as CSV',
+    defaultPath: join(app.getPath('downloads'), defaultCsvName(filter, Date.now())),
+    filters: [{ name: 'CSV', extensions: ['csv'] }],
+    properties: ['createDirectory', 'showOverwriteConfirmation'],
+  };
+  const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  if (choice.canceled || !choice.filePath) return { saved: false, path: '' };
+  await writeCsvFile(choice.filePath, engine.csv(filter));
+  return { saved: true, path: choice.filePath };
+}
+
+/** Registers export:csv: a save dialog attached to the asking window, then the CSV stream to the file. */
+export function setupExportHandler(engine: EngineHandle): void {
+  handle('export:csv', (filter, event) =>
+    exportCsv(engine, BrowserWindow.fromWebContents(event.sender), filter),
+  );
+}

@@ -1,0 +1,132 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserWindow } from 'electron';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CAPTURE, fakeEngine, queryEvent, statusAt } from '../testing/fake-engine';
+import type { FakeEngine } from '../testing/fake-engine';
+import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
+import { setupCaptureHandlers } from './capture-handlers';
+import { defaultCsvName, setupExportHandler, writeCsvFile } from './export-csv';
+import { setupQueryHandlers } from './query-handlers';
+import { trustWindow } from './trusted-windows';
+
+vi.mock('electron', () => import('../testing/fake-electron'));
+
+let engine: FakeEngine;
+let win: FakeBrowserWindow;
+let dir: string;
+
+function call(channel: string, ...args: unknown[]): Promise<unknown> {
+  return ipcMain.invoke(
+    { sender: win.webContents, senderFrame: fakeFrame('app://dns-witness/index.html') },
+    channel,
+    ...args,
+  );
+}
+
+beforeEach(async () => {
+  engine = fakeEngine();
+  win = new FakeBrowserWindow();
+  trustWindow(win as unknown as BrowserWindow);
+  setupCaptureHandlers(engine);
+  setupQueryHandlers(engine);
+  setupExportHandler(engine);
+  dir = await mkdtemp(join(tmpdir(), 'dns-witness-export-'));
+  dialog.showSaveDialog.mockReset();
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('request handlers', () => {
+  it('route each request to the engine with the validated arguments', async () => {
+    expect(await call('capture:start')).toEqual(CAPTURE);
+    expect(await call('capture:stop')).toMatchObject({ state: 'stopped' });
+    expect(await call('capture:snapshot', { rangeMinutes: 60 })).toMatchObject({ captures: [CAPTURE] });
+    expect(engine.snapshot).toHaveBeenCalledWith({ rangeMinutes: 60 });
+    expect(await call('query:list', { client: '192.168.0.1', offset: 10, limit: 20 })).toEqual({
+      total: 1,
+      offset: 10,
+      limit: 20,
+      events: [queryEvent(1)],
+    });
+    expect(engine.queries).toHaveBeenCalledWith({ client: '192.168.0.1', offset: 10, limit: 20 });
+    expect(await call('status:get')).toEqual(statusAt(2));
+  });
+
+  it('refuse arguments on channels that take none, and bad snapshot ranges', async () => {
+    await expect(call('capture:start', { force: true })).rejects.toThrow(
+      /invalid arguments for capture:start/,
+    );
+    await expect(call('capture:snapshot', { rangeMinutes: -1 })).rejects.toThrow(
+      /invalid arguments for capture:snapshot at rangeMinutes/,
+    );
+    expect(engine.startCapture).not.toHaveBeenCalled();
+    expect(engine.snapshot).not.toHaveBeenCalled();
+  });
+});
+
+describe('export:csv', () => {
+  it('streams the filtered CSV to the path the dialog returned', async () => {
+    const target = join(dir, 'queries.csv');
+    dialog.showSaveDialog.mockResolvedValue({ canceled: false, filePath: target });
+    const result = await call('export:csv', { client: '192.168.0.1', name: 'avira' });
+    expect(result).toEqual({ saved: true, path: target });
+    expect(await readFile(target, 'utf8')).toBe('seq,time\n1,a\n2,b\n');
+    expect(engine.csv).toHaveBeenCalledWith({ client: '192.168.0.1', name: 'avira' });
+    // The dialog is attached to the asking window and proposes a .csv name for that client.
+    const [parent, options] = dialog.showSaveDialog.mock.calls[0] as [unknown, { defaultPath: string }];
+    expect(parent).toBe(win);
+    expect(options.defaultPath).toMatch(/dns-witness-192\.168\.0\.1-\d{4}-\d\d-\d\dT\d{4}\.csv$/);
+    expect(await readdir(dir)).toEqual(['queries.csv']);
+  });
+
+  it('writes nothing when the dialog is cancelled', async () => {
+    dialog.showSaveDialog.mockResolvedValue({ canceled: true, filePath: '' });
+    expect(await call('export:csv', {})).toEqual({ saved: false, path: '' });
+    expect(engine.csv).not.toHaveBeenCalled();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('leaves an existing file intact and no partial file behind when the stream fails', async () => {
+    const target = join(dir, 'queries.csv');
+    await writeFile(target, 'previous export\n');
+    engine.csvChunks = ['seq,time\n', new Error('journal unreadable')];
+    dialog.showSaveDialog.mockResolvedValue({ canceled: false, filePath: target });
+    await expect(call('export:csv', {})).rejects.toThrow(/journal unreadable/);
+    expect(await readFile(target, 'utf8')).toBe('previous export\n');
+    expect(await readdir(dir)).toEqual(['queries.csv']);
+  });
+
+  it('validates the filter before opening any dialog', async () => {
+    await expect(call('export:csv', { captureId: '../../etc' })).rejects.toThrow(
+      /invalid arguments for export:csv at captureId/,
+    );
+    expect(dialog.showSaveDialog).not.toHaveBeenCalled();
+  });
+});
+
+describe('writeCsvFile()', () => {
+  it('replaces a file the user confirmed in the dialog', async () => {
+    const target = join(dir, 'out.csv');
+    await writeFile(target, 'old\n');
+    await writeCsvFile(
+      target,
+      (async function* () {
+        yield 'a,b\n';
+        yield '1,2\n';
+      })(),
+    );
+    expect(await readFile(target, 'utf8')).toBe('a,b\n1,2\n');
+  });
+
+  it('names files safely even for IPv6 clients', () => {
+    const name = defaultCsvName({ client: 'fe80::1%eth0' }, Date.UTC(2026, 10, 23, 1, 5));
+    expect(name).toMatch(/^dns-witness-fe80--1-eth0-\d{4}-\d\d-\d\dT\d{4}\.csv$/);
+    expect(defaultCsvName({}, Date.UTC(2026, 10, 23, 1, 5))).toMatch(
+      /^dns-witness-\d{4}-\d\d-\d\dT\d{4}\.csv$/,
+    );
+  });
+});

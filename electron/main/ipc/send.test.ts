@@ -1,0 +1,130 @@
+import type { BrowserWindow } from 'electron';
+import { describe, expect, it, vi } from 'vitest';
+import type { EngineWarning, QueryBatch } from '@shared/events';
+import { batch, fakeEngine, statusAt } from '../testing/fake-engine';
+import { FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
+import { READY_CHANNEL } from './channels';
+import { setupEngineEvents } from './engine-events';
+import { MAX_HELD_BATCHES, MAX_HELD_WARNINGS, send, setupReadySignal } from './send';
+import { trustWindow } from './trusted-windows';
+
+vi.mock('electron', () => import('../testing/fake-electron'));
+
+setupReadySignal();
+
+function openWindow(): { win: FakeBrowserWindow; real: BrowserWindow; ready: () => void } {
+  const win = new FakeBrowserWindow();
+  const real = win as unknown as BrowserWindow;
+  trustWindow(real);
+  const ready = (): void =>
+    ipcMain.emitFrom(
+      { sender: win.webContents, senderFrame: fakeFrame('app://dns-witness/index.html') },
+      READY_CHANNEL,
+    );
+  return { win, real, ready };
+}
+
+const warning = (n: number): EngineWarning => ({ code: 'overload', message: `w${n}`, ts: n, count: n });
+
+describe('send()', () => {
+  it('holds messages until the renderer is ready, then delivers them in order', () => {
+    const { win, real, ready } = openWindow();
+    send(real, 'query:batch', batch(1, 2));
+    send(real, 'engine:warning', warning(1));
+    send(real, 'query:batch', batch(2, 1));
+    expect(win.webContents.sent).toEqual([]);
+    ready();
+    expect(win.webContents.sent.map((m) => m.channel)).toEqual([
+      'query:batch',
+      'engine:warning',
+      'query:batch',
+    ]);
+    expect((win.webContents.sent[2]?.payload as QueryBatch).batch).toBe(2);
+    send(real, 'engine:status', statusAt(5));
+    expect(win.webContents.sent).toHaveLength(4);
+  });
+
+  it('keeps only the latest status while not ready', () => {
+    const { win, real, ready } = openWindow();
+    for (let i = 1; i <= 5; i++) send(real, 'engine:status', statusAt(i));
+    ready();
+    expect(win.webContents.sent).toEqual([{ channel: 'engine:status', payload: statusAt(5) }]);
+  });
+
+  it('bounds held batches, dropping the oldest and counting their events in the next one', () => {
+    const { win, real, ready } = openWindow();
+    const total = MAX_HELD_BATCHES + 10;
+    for (let i = 1; i <= total; i++) send(real, 'query:batch', batch(i, 3, i === 1 ? 4 : 0));
+    ready();
+    const delivered = win.webContents.sent.map((m) => m.payload as QueryBatch);
+    expect(delivered).toHaveLength(MAX_HELD_BATCHES);
+    expect(delivered[0]?.batch).toBe(11);
+    // Ten batches of 3 events were dropped, plus the 4 the first batch already reported.
+    expect(delivered[0]?.dropped).toBe(10 * 3 + 4);
+    expect(delivered.slice(1).every((b) => b.dropped === 0)).toBe(true);
+    expect(delivered.at(-1)?.batch).toBe(total);
+  });
+
+  it('bounds held warnings', () => {
+    const { win, real, ready } = openWindow();
+    for (let i = 1; i <= MAX_HELD_WARNINGS + 5; i++) send(real, 'engine:warning', warning(i));
+    ready();
+    const delivered = win.webContents.sent.map((m) => m.payload as EngineWarning);
+    expect(delivered).toHaveLength(MAX_HELD_WARNINGS);
+    expect(delivered[0]?.message).toBe('w6');
+  });
+
+  it('ignores ready() from a sender that is not one of our windows', () => {
+    const { win, real } = openWindow();
+    send(real, 'engine:warning', warning(1));
+    ipcMain.emitFrom(
+      { sender: win.webContents, senderFrame: fakeFrame('https://evil.example/') },
+      READY_CHANNEL,
+    );
+    const stranger = new FakeBrowserWindow();
+    ipcMain.emitFrom(
+      { sender: stranger.webContents, senderFrame: fakeFrame('app://dns-witness/index.html') },
+      READY_CHANNEL,
+    );
+    expect(win.webContents.sent).toEqual([]);
+  });
+
+  it('holds again after the page navigates (reload) until it says ready again', () => {
+    const { win, real, ready } = openWindow();
+    ready();
+    send(real, 'engine:warning', warning(1));
+    win.webContents.navigate();
+    send(real, 'engine:warning', warning(2));
+    expect(win.webContents.sent).toHaveLength(1);
+    ready();
+    expect(win.webContents.sent.map((m) => (m.payload as EngineWarning).message)).toEqual(['w1', 'w2']);
+  });
+
+  it('ignores a closed window without throwing', () => {
+    const { win, real, ready } = openWindow();
+    ready();
+    win.close();
+    expect(() => send(real, 'engine:warning', warning(1))).not.toThrow();
+    expect(win.webContents.sent).toEqual([]);
+  });
+});
+
+describe('setupEngineEvents()', () => {
+  it('forwards batches, status and warnings to the window and unsubscribes when it closes', () => {
+    const engine = fakeEngine();
+    const { win, real, ready } = openWindow();
+    setupEngineEvents(engine, real);
+    expect(engine.listenerCount()).toBe(3);
+    ready();
+    engine.emitBatch(batch(1, 1));
+    engine.emitStatus(statusAt(9));
+    engine.emitWarning(warning(3));
+    expect(win.webContents.sent.map((m) => m.channel)).toEqual([
+      'query:batch',
+      'engine:status',
+      'engine:warning',
+    ]);
+    win.close();
+    expect(engine.listenerCount()).toBe(0);
+  });
+});

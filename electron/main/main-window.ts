@@ -1,0 +1,60 @@
+import { app, BrowserWindow, screen } from 'electron';
+import type { WebPreferences } from 'electron';
+import { APP_ENTRY_URL } from './app-origin';
+import { loadPlacement, MIN_HEIGHT, MIN_WIDTH, savePlacement } from './window-state';
+
+export interface MainWindowOptions {
+  /** Absolute path of the built preload script (out/preload/index.cjs). */
+  readonly preload: string;
+  /** JSON file that remembers the window's size and position. */
+  readonly placementFile: string;
+}
+
+/** The renderer's settings: isolated, sandboxed, no Node, same-origin rules on. */
+export function secureWebPreferences(preload: string, packaged: boolean): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    spellcheck: false,
+    devTools: !packaged,
+  };
+}
+
+/**
+ * Opens the dashboard window at its remembered place (when that is on a visible display) and saves
+ * the place again when it closes. The page is app://dns-witness/index.html.
+ */
+export function createMainWindow(options: MainWindowOptions): BrowserWindow {
+  const placement = loadPlacement(
+    options.placementFile,
+    screen.getAllDisplays().map((d) => d.workArea),
+    screen.getPrimaryDisplay().workArea,
+  );
+  const win = new BrowserWindow({
+    ...(placement.x !== undefined && placement.y !== undefined ? { x: placement.x, y: placement.y } : {}),
+    width: placement.width,
+    height: placement.height,
+    minWidth: MIN_WIDTH,
+    minHeight: MIN_HEIGHT,
+    title: 'DNS Witness',
+    show: false,
+    backgroundColor: '#10141a',
+    webPreferences: secureWebPreferences(options.preload, app.isPackaged),
+  });
+  win.once('ready-to-show', () => {
+    if (placement.maximized) win.maximize();
+    win.show();
+  });
+  win.on('close', () => savePlacement(options.placementFile, win.getNormalBounds(), win.isMaximized()));
+  win
+    .loadURL(APP_ENTRY_URL)
+    .catch((error: unknown) => console.error('[window] could not load the UI:', error));
+  return win;
+}

@@ -1,0 +1,195 @@
+/**
+ * A small stand-in for the parts of 'electron' that main and preload use, for unit tests under Node
+ * (`vi.mock('electron', () => import('…/fake-electron'))`). Importing the real package here would try
+ * to download the Electron binary.
+ */
+import { EventEmitter } from 'node:events';
+import { vi } from 'vitest';
+
+type Listener = (...args: unknown[]) => unknown;
+
+/** A frame as IPC events carry it: its URL and whether it has a parent (an iframe). */
+export interface FakeFrame {
+  readonly url: string;
+  readonly parent: FakeFrame | null;
+}
+
+export function fakeFrame(url: string, parent: FakeFrame | null = null): FakeFrame {
+  return { url, parent };
+}
+
+export class FakeWebContents extends EventEmitter {
+  readonly sent: { channel: string; payload: unknown }[] = [];
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  private destroyed = false;
+
+  send(channel: string, payload: unknown): void {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    this.sent.push({ channel, payload });
+  }
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('destroyed');
+  }
+
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.windowOpenHandler = handler;
+  }
+
+  /** Emits what Chromium emits when the main frame starts loading a new document. */
+  navigate(): void {
+    this.emit('did-start-navigation', {
+      isMainFrame: true,
+      isSameDocument: false,
+      url: 'app://dns-witness/',
+    });
+  }
+}
+
+/** Records the options it was built with; enough of BrowserWindow for main-window.ts and the IPC code. */
+export class FakeBrowserWindow extends EventEmitter {
+  static readonly created: FakeBrowserWindow[] = [];
+  static fromWebContents = vi.fn((contents: unknown): FakeBrowserWindow | null => {
+    return FakeBrowserWindow.created.find((w) => w.webContents === contents) ?? null;
+  });
+
+  readonly webContents = new FakeWebContents();
+  readonly loadedUrls: string[] = [];
+  maximized = false;
+  shown = false;
+  private destroyed = false;
+
+  constructor(readonly options: Record<string, unknown> = {}) {
+    super();
+    FakeBrowserWindow.created.push(this);
+  }
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  close(): void {
+    this.emit('close');
+    this.destroyed = true;
+    this.webContents.destroy();
+    this.emit('closed');
+  }
+
+  loadURL(url: string): Promise<void> {
+    this.loadedUrls.push(url);
+    return Promise.resolve();
+  }
+
+  getNormalBounds(): { x: number; y: number; width: number; height: number } {
+    const o = this.options as { x?: number; y?: number; width: number; height: number };
+    return { x: o.x ?? 100, y: o.y ?? 100, width: o.width, height: o.height };
+  }
+
+  isMaximized(): boolean {
+    return this.maximized;
+  }
+
+  maximize(): void {
+    this.maximized = true;
+  }
+
+  show(): void {
+    this.shown = true;
+  }
+}
+
+export class FakeIpcMain {
+  readonly handlers = new Map<string, Listener>();
+  readonly listeners = new EventEmitter();
+
+  handle(channel: string, listener: Listener): void {
+    if (this.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, listener);
+  }
+
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+
+  on(channel: string, listener: Listener): this {
+    this.listeners.on(channel, listener);
+    return this;
+  }
+
+  removeAllListeners(channel: string): this {
+    this.listeners.removeAllListeners(channel);
+    return this;
+  }
+
+  /** Calls the handler for `channel` the way ipcMain does for ipcRenderer.invoke from `event`'s sender. */
+  async invoke(
+    event: { sender: unknown; senderFrame: FakeFrame | null },
+    channel: string,
+    ...args: unknown[]
+  ) {
+    const handler = this.handlers.get(channel);
+    if (!handler) throw new Error(`No handler registered for '${channel}'`);
+    return handler(event, ...args);
+  }
+
+  /** Delivers a fire-and-forget message as ipcRenderer.send would. */
+  emitFrom(
+    event: { sender: unknown; senderFrame: FakeFrame | null },
+    channel: string,
+    ...args: unknown[]
+  ): void {
+    this.listeners.emit(channel, event, ...args);
+  }
+}
+
+export class FakeIpcRenderer extends EventEmitter {
+  readonly invoke = vi.fn((_channel: string, ..._args: unknown[]): Promise<unknown> =>
+    Promise.resolve(undefined),
+  );
+  readonly send = vi.fn((_channel: string, ..._args: unknown[]): void => undefined);
+}
+
+export class FakeSession {
+  permissionRequestHandler: Listener | null = null;
+  permissionCheckHandler: Listener | null = null;
+
+  setPermissionRequestHandler(handler: Listener | null): void {
+    this.permissionRequestHandler = handler;
+  }
+
+  setPermissionCheckHandler(handler: Listener | null): void {
+    this.permissionCheckHandler = handler;
+  }
+}
+
+const workArea = { x: 0, y: 0, width: 1920, height: 1040 };
+
+// The fake module has to export the names the real one does.
+// eslint-disable-next-line no-restricted-syntax
+export const ipcMain = new FakeIpcMain();
+// eslint-disable-next-line no-restricted-syntax
+export const ipcRenderer = new FakeIpcRenderer();
+export const BrowserWindow = FakeBrowserWindow;
+export const contextBridge = { exposeInMainWorld: vi.fn() };
+export const dialog = { showSaveDialog: vi.fn(), showErrorBox: vi.fn() };
+export const shell = { openExternal: vi.fn((_url: string) => Promise.resolve()) };
+export const session = { defaultSession: new FakeSession() };
+export const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() };
+export const screen = {
+  getAllDisplays: vi.fn(() => [{ workArea }]),
+  getPrimaryDisplay: vi.fn(() => ({ workArea })),
+};
+export const Menu = {
+  buildFromTemplate: vi.fn((template: unknown) => ({ template })),
+  setApplicationMenu: vi.fn(),
+};
+export const app = Object.assign(new EventEmitter(), {
+  isPackaged: false,
+  getPath: vi.fn((name: string) => `/tmp/dns-witness-fake/${name}`),
+});

@@ -1,0 +1,130 @@
+/** A scripted EngineHandle for tests of the code around the engine (the engine has its own tests). */
+import { vi } from 'vitest';
+import type { QueryListRequest, SnapshotRequest } from '@shared/api';
+import type {
+  CaptureInfo,
+  EngineStatus,
+  EngineWarning,
+  QueryBatch,
+  QueryEvent,
+  QueryFilter,
+  QueryPage,
+  Snapshot,
+} from '@shared/events';
+import type { EngineHandle } from '../../engine/types';
+
+export const CAPTURE: CaptureInfo = {
+  id: 'c1',
+  state: 'running',
+  startedAt: 1_700_000_000_000,
+  stoppedAt: 0,
+  queries: 2,
+};
+
+export function statusAt(now: number): EngineStatus {
+  return {
+    version: '0.0.0-test',
+    capture: CAPTURE,
+    listeners: [],
+    upstreams: [],
+    counters: {
+      queries: 0,
+      answered: 0,
+      servfail: 0,
+      refused: 0,
+      malformed: 0,
+      unexpectedResponses: 0,
+      overload: 0,
+      loops: 0,
+      inFlight: 0,
+    },
+    qps: 0,
+    warnings: [],
+    dataDir: '/tmp/data',
+    now,
+  };
+}
+
+export function queryEvent(seq: number): QueryEvent {
+  return {
+    seq,
+    ts: 1_700_000_000_000 + seq,
+    time: '2023-11-14T22:13:20.000Z',
+    captureId: 'c1',
+    client: '192.168.0.1',
+    clientPort: 40000 + seq,
+    transport: 'udp',
+    qname: `n${seq}.safethings.avira.com`,
+    qtype: 'A',
+    rcode: 'NOERROR',
+    answers: '',
+    latencyMs: 1.5,
+    upstream: '127.0.0.1:53',
+    size: 64,
+    error: '',
+  };
+}
+
+export function batch(n: number, events: number, dropped = 0): QueryBatch {
+  return { batch: n, events: Array.from({ length: events }, (_, i) => queryEvent(n * 100 + i)), dropped };
+}
+
+export interface FakeEngine extends EngineHandle {
+  /** CSV chunks `csv()` yields; an Error in the list is thrown at that point. */
+  csvChunks: (string | Error)[];
+  emitBatch(b: QueryBatch): void;
+  emitStatus(s: EngineStatus): void;
+  emitWarning(w: EngineWarning): void;
+  listenerCount(): number;
+}
+
+export function fakeEngine(): FakeEngine {
+  const batches = new Set<(b: QueryBatch) => void>();
+  const statuses = new Set<(s: EngineStatus) => void>();
+  const warnings = new Set<(w: EngineWarning) => void>();
+  const subscribe = <T>(set: Set<(v: T) => void>, l: (v: T) => void): (() => void) => {
+    set.add(l);
+    return () => set.delete(l);
+  };
+  const engine: FakeEngine = {
+    csvChunks: ['seq,time\n', '1,a\n', '2,b\n'],
+    startCapture: vi.fn((): CaptureInfo => CAPTURE),
+    stopCapture: vi.fn(async (): Promise<CaptureInfo | null> => ({
+      ...CAPTURE,
+      state: 'stopped',
+      stoppedAt: 1,
+    })),
+    snapshot: vi.fn((_req: SnapshotRequest): Snapshot => ({
+      lastSeq: 0,
+      status: statusAt(1),
+      captures: [CAPTURE],
+      clients: [],
+      minutes: [],
+      recent: [],
+    })),
+    queries: vi.fn((req: QueryListRequest): QueryPage => ({
+      total: 1,
+      offset: req.offset ?? 0,
+      limit: req.limit ?? 100,
+      events: [queryEvent(1)],
+    })),
+    status: vi.fn((): EngineStatus => statusAt(2)),
+    csv: vi.fn((_filter: QueryFilter): AsyncIterable<string> => {
+      const chunks = engine.csvChunks;
+      return (async function* () {
+        for (const chunk of chunks) {
+          if (chunk instanceof Error) throw chunk;
+          yield chunk;
+        }
+      })();
+    }),
+    subscribe: (l) => subscribe(batches, l),
+    onStatus: (l) => subscribe(statuses, l),
+    onWarning: (l) => subscribe(warnings, l),
+    emitBatch: (b) => batches.forEach((l) => l(b)),
+    emitStatus: (s) => statuses.forEach((l) => l(s)),
+    emitWarning: (w) => warnings.forEach((l) => l(w)),
+    listenerCount: () => batches.size + statuses.size + warnings.size,
+  };
+  return engine;
+}

@@ -1,0 +1,123 @@
+import type { BrowserWindow } from 'electron';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PreloadApi } from '@shared/preload-api';
+import type { QueryBatch } from '@shared/events';
+import { READY_CHANNEL } from '../main/ipc/channels';
+import { setupCaptureHandlers } from '../main/ipc/capture-handlers';
+import { setupEngineEvents } from '../main/ipc/engine-events';
+import { setupQueryHandlers } from '../main/ipc/query-handlers';
+import { setupReadySignal } from '../main/ipc/send';
+import { trustWindow } from '../main/ipc/trusted-windows';
+import { batch, fakeEngine, statusAt } from '../main/testing/fake-engine';
+import {
+  contextBridge,
+  FakeBrowserWindow,
+  fakeFrame,
+  ipcMain,
+  ipcRenderer,
+} from '../main/testing/fake-electron';
+
+vi.mock('electron', () => import('../main/testing/fake-electron'));
+
+let api: PreloadApi;
+
+beforeAll(async () => {
+  await import('./index');
+  const [name, exposed] = contextBridge.exposeInMainWorld.mock.calls[0] as [string, PreloadApi];
+  expect(name).toBe('dnsWitness');
+  api = exposed;
+});
+
+beforeEach(() => {
+  ipcRenderer.invoke.mockReset();
+  ipcRenderer.invoke.mockResolvedValue('result');
+  ipcRenderer.send.mockClear();
+});
+
+describe('preload API', () => {
+  it('exposes exactly the PreloadApi methods, nothing generic', () => {
+    expect(Object.keys(api).sort()).toEqual(
+      [
+        'exportCsv',
+        'getStatus',
+        'listQueries',
+        'onQueryBatch',
+        'onStatus',
+        'onWarning',
+        'ready',
+        'snapshot',
+        'startCapture',
+        'stopCapture',
+      ].sort(),
+    );
+    expect(Object.values(api).every((v) => typeof v === 'function')).toBe(true);
+  });
+
+  it('maps each action to its request channel', async () => {
+    await api.startCapture();
+    await api.stopCapture();
+    await api.snapshot({ rangeMinutes: 30 });
+    await api.listQueries({ name: 'avira', limit: 10 });
+    await api.getStatus();
+    await api.exportCsv({ client: '192.168.0.1' });
+    expect(ipcRenderer.invoke.mock.calls).toEqual([
+      ['capture:start', undefined],
+      ['capture:stop', undefined],
+      ['capture:snapshot', { rangeMinutes: 30 }],
+      ['query:list', { name: 'avira', limit: 10 }],
+      ['status:get', undefined],
+      ['export:csv', { client: '192.168.0.1' }],
+    ]);
+  });
+
+  it('passes only the payload to listeners and unsubscribes them', () => {
+    const seen: unknown[] = [];
+    const off = api.onQueryBatch((b) => seen.push(b));
+    const offStatus = api.onStatus((s) => seen.push(s.now));
+    ipcRenderer.emit('query:batch', { sender: ipcRenderer }, batch(1, 1));
+    ipcRenderer.emit('engine:status', { sender: ipcRenderer }, statusAt(42));
+    off();
+    offStatus();
+    ipcRenderer.emit('query:batch', { sender: ipcRenderer }, batch(2, 1));
+    expect(seen).toEqual([batch(1, 1), 42]);
+    expect(ipcRenderer.listenerCount('query:batch')).toBe(0);
+  });
+
+  it('signals ready on its own channel', () => {
+    api.ready();
+    expect(ipcRenderer.send.mock.calls).toEqual([[READY_CHANNEL]]);
+  });
+});
+
+describe('preload ↔ main round trip', () => {
+  it('reaches the engine through the validated handlers and receives events after ready()', async () => {
+    const engine = fakeEngine();
+    const win = new FakeBrowserWindow();
+    trustWindow(win as unknown as BrowserWindow);
+    setupReadySignal();
+    setupCaptureHandlers(engine);
+    setupQueryHandlers(engine);
+    setupEngineEvents(engine, win as unknown as BrowserWindow);
+
+    // Wire the fake renderer to the fake main the way Electron's IPC does for a page on app://dns-witness.
+    const event = { sender: win.webContents, senderFrame: fakeFrame('app://dns-witness/index.html') };
+    ipcRenderer.invoke.mockImplementation((channel, ...args) => ipcMain.invoke(event, channel, ...args));
+    ipcRenderer.send.mockImplementation((channel) => ipcMain.emitFrom(event, channel));
+    win.webContents.send = (channel: string, payload: unknown) => {
+      ipcRenderer.emit(channel, { sender: ipcRenderer }, structuredClone(payload));
+    };
+
+    expect(await api.getStatus()).toEqual(statusAt(2));
+    expect(await api.listQueries({ limit: 5 })).toMatchObject({ limit: 5 });
+    await expect(api.listQueries({ limit: -1 })).rejects.toThrow(/invalid arguments for query:list at limit/);
+
+    const batches: QueryBatch[] = [];
+    api.onQueryBatch((b) => batches.push(b));
+    engine.emitBatch(batch(1, 2));
+    expect(batches).toEqual([]);
+    api.ready();
+    expect(batches).toEqual([batch(1, 2)]);
+    engine.emitBatch(batch(2, 1));
+    expect(batches.map((b) => b.batch)).toEqual([1, 2]);
+  });
+});

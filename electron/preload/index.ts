@@ -1,0 +1,40 @@
+/**
+ * The only bridge between the page and main: one method per action, listeners that return their
+ * unsubscribe function, and no way to reach any other channel. Built as CommonJS because sandboxed
+ * preload scripts cannot be ES modules.
+ */
+import { contextBridge, ipcRenderer } from 'electron';
+import type { IpcRendererEvent } from 'electron';
+import type { EventChannel, Events, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
+import { PRELOAD_GLOBAL } from '@shared/preload-api';
+import type { PreloadApi } from '@shared/preload-api';
+import { READY_CHANNEL } from '../main/ipc/channels';
+
+function invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
+  return ipcRenderer.invoke(channel, args) as Promise<RequestResult<K>>;
+}
+
+function listen<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void {
+  // Wrapped so the page never sees the IpcRendererEvent (it carries `sender`, i.e. ipcRenderer itself).
+  const wrapped = (_event: IpcRendererEvent, payload: Events[K]): void => listener(payload);
+  ipcRenderer.on(channel, wrapped);
+  return () => {
+    ipcRenderer.removeListener(channel, wrapped);
+  };
+}
+
+/** The API exposed to the page as window.dnsWitness; exactly the methods of PreloadApi. */
+const preloadApi: PreloadApi = {
+  startCapture: () => invoke('capture:start', undefined),
+  stopCapture: () => invoke('capture:stop', undefined),
+  snapshot: (req) => invoke('capture:snapshot', req),
+  listQueries: (req) => invoke('query:list', req),
+  getStatus: () => invoke('status:get', undefined),
+  exportCsv: (filter) => invoke('export:csv', filter),
+  onQueryBatch: (listener) => listen('query:batch', listener),
+  onStatus: (listener) => listen('engine:status', listener),
+  onWarning: (listener) => listen('engine:warning', listener),
+  ready: () => ipcRenderer.send(READY_CHANNEL),
+};
+
+contextBridge.exposeInMainWorld(PRELOAD_GLOBAL, preloadApi);
