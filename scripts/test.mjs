@@ -31,7 +31,11 @@ function ensureTools() {
     console.log(`Installing test tools from Debian: ${pkgs.join(' ')}`);
     const pre = isRoot ? [] : ['sudo', '-n'];
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const sh = (args) => spawnSync(pre[0] ?? args[0], pre.length ? [...pre.slice(1), ...args] : args.slice(1), { stdio: 'inherit', env });
+    const sh = (args) =>
+      spawnSync(pre[0] ?? args[0], pre.length ? [...pre.slice(1), ...args] : args.slice(1), {
+        stdio: 'inherit',
+        env,
+      });
     sh(['apt-get', 'update', '-qq']);
     sh(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs]);
     missing = Object.keys(TOOLS).filter((c) => !has(c));
@@ -71,7 +75,14 @@ buildIfNeeded();
 const reports = path.join(root, 'test-results');
 mkdirSync(reports, { recursive: true });
 const vitestJson = path.join(reports, 'vitest.json');
-if (!step('unit and integration tests (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]))
+if (
+  !step('unit and integration tests (vitest)', bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestJson}`,
+  ])
+)
   ok = false;
 if (existsSync(vitestJson)) {
   const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
