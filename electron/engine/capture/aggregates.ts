@@ -1,0 +1,135 @@
+import type { ClientSummary, MinuteBucket } from '@shared/events';
+
+const MINUTE_MS = 60_000;
+
+/** Start of the minute that contains `ms`. */
+export function minuteOf(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+/** Per-client query counts and first/last arrival, keyed by the client's interned id. */
+export class ClientTotals {
+  private readonly queries: number[] = [];
+  private readonly first: number[] = [];
+  private readonly last: number[] = [];
+
+  add(clientId: number, ts: number): void {
+    const n = this.queries[clientId];
+    if (n === undefined) {
+      // Ids are handed out densely, so this only ever appends.
+      this.queries[clientId] = 1;
+      this.first[clientId] = ts;
+      this.last[clientId] = ts;
+      return;
+    }
+    this.queries[clientId] = n + 1;
+    if (ts < this.first[clientId]!) this.first[clientId] = ts;
+    if (ts > this.last[clientId]!) this.last[clientId] = ts;
+  }
+
+  /** Adds these totals into `into`, keyed by address; `address(id)` names each client id. */
+  mergeInto(into: Map<string, ClientSummary>, address: (id: number) => string): void {
+    for (let id = 0; id < this.queries.length; id++) {
+      const queries = this.queries[id];
+      if (queries === undefined) continue;
+      const key = address(id);
+      const firstSeen = this.first[id]!;
+      const lastSeen = this.last[id]!;
+      const prev = into.get(key);
+      into.set(
+        key,
+        prev
+          ? {
+              address: key,
+              queries: prev.queries + queries,
+              firstSeen: Math.min(prev.firstSeen, firstSeen),
+              lastSeen: Math.max(prev.lastSeen, lastSeen),
+            }
+          : { address: key, queries, firstSeen, lastSeen },
+      );
+    }
+  }
+}
+
+/** Queries per client per minute, keyed by minute start and the client's interned id. */
+export class MinuteCounts {
+  private readonly minutes = new Map<number, number[]>();
+  // Events arrive in time order, so the last minute touched is nearly always the next one.
+  private lastMinute = Number.NaN;
+  private lastCounts: number[] = [];
+
+  add(clientId: number, ts: number): void {
+    const minute = minuteOf(ts);
+    let counts: number[] | undefined;
+    if (minute === this.lastMinute) counts = this.lastCounts;
+    else {
+      counts = this.minutes.get(minute);
+      if (counts === undefined) {
+        counts = [];
+        this.minutes.set(minute, counts);
+      }
+      this.lastMinute = minute;
+      this.lastCounts = counts;
+    }
+    counts[clientId] = (counts[clientId] ?? 0) + 1;
+  }
+
+  /** Adds the minutes at or after `from` into `into`, keyed by minute then address. */
+  mergeInto(into: Map<number, Record<string, number>>, from: number, address: (id: number) => string): void {
+    for (const [minute, counts] of this.minutes) {
+      if (minute < from) continue;
+      let bucket = into.get(minute);
+      if (bucket === undefined) {
+        bucket = {};
+        into.set(minute, bucket);
+      }
+      for (let id = 0; id < counts.length; id++) {
+        const n = counts[id];
+        if (n === undefined || n === 0) continue;
+        const key = address(id);
+        bucket[key] = (bucket[key] ?? 0) + n;
+      }
+    }
+  }
+}
+
+/** Turns merged minute maps into the sorted bucket list the UI gets. */
+export function toMinuteBuckets(merged: Map<number, Record<string, number>>): MinuteBucket[] {
+  return [...merged.keys()].sort((a, b) => a - b).map((minute) => ({ minute, counts: merged.get(minute)! }));
+}
+
+const RING = 64;
+
+/** Counts per whole second over the last minute, for a queries-per-second figure; time is an input. */
+export class RateCounter {
+  private readonly stamps = new Float64Array(RING).fill(-1);
+  private readonly counts = new Uint32Array(RING);
+
+  add(ts: number): void {
+    const second = Math.floor(ts / 1000);
+    if (!(second >= 0)) return;
+    const slot = second % RING;
+    const stamp = this.stamps[slot]!;
+    if (stamp === second) this.counts[slot] = this.counts[slot]! + 1;
+    else if (stamp < second) {
+      this.stamps[slot] = second;
+      this.counts[slot] = 1;
+    }
+    // Older than the slot's current second: too old to matter for any window we report.
+  }
+
+  /**
+   * Average per second over the `windowSeconds` whole seconds before the one containing `now`; the
+   * current second is left out because it is still filling.
+   */
+  rate(now: number, windowSeconds = 10): number {
+    const current = Math.floor(now / 1000);
+    const span = Math.min(Math.max(1, Math.floor(windowSeconds)), RING - 1);
+    let sum = 0;
+    for (let s = current - span; s < current; s++) {
+      const slot = ((s % RING) + RING) % RING;
+      if (this.stamps[slot] === s) sum += this.counts[slot]!;
+    }
+    return sum / span;
+  }
+}

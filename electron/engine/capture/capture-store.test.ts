@@ -1,0 +1,756 @@
+import { existsSync, statSync } from 'node:fs';
+import { appendFile, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { QueryBatch, QueryEvent } from '@shared/events';
+import { isoLocal } from '@shared/time';
+import type { CaptureStoreOptions } from './capture-store';
+import { CaptureStore } from './capture-store';
+import { CSV_HEADER } from './csv';
+import { exchange, parseCsv, tempDir } from './test-support';
+
+const T0 = Date.UTC(2026, 10, 23, 1, 45, 0);
+const DAY = 86_400_000;
+
+let dir = '';
+let cleanup: () => Promise<void> = async () => undefined;
+let now = T0;
+let warnings: string[] = [];
+const open: CaptureStore[] = [];
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+  now = T0;
+  warnings = [];
+});
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  await cleanup();
+});
+
+async function openStore(over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> {
+  const store = await CaptureStore.open({
+    dataDir: dir,
+    retentionDays: 0,
+    clock: () => now,
+    onWarning: (m) => warnings.push(m),
+    ...over,
+  });
+  open.push(store);
+  return store;
+}
+
+async function closeStore(store: CaptureStore): Promise<void> {
+  await store.close();
+  open.splice(open.indexOf(store), 1);
+}
+
+function capturePath(id: string, file = ''): string {
+  return join(dir, 'captures', id, file);
+}
+
+async function journalLines(id: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(capturePath(id, 'journal.ndjson'), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Records `n` exchanges one second apart from the current clock, advancing it. */
+function recordSome(store: CaptureStore, n: number, over: Parameters<typeof exchange>[0] = {}): void {
+  for (let i = 0; i < n; i++) {
+    now += 1000;
+    store.record(exchange({ ts: now, ...over }, i + 1));
+  }
+}
+
+describe('CaptureStore journal', () => {
+  it('round-trips events through the journal and continues seq after a restart', async () => {
+    const s1 = await openStore();
+    const info = s1.start();
+    expect(info).toMatchObject({ state: 'running', startedAt: T0, stoppedAt: 0, queries: 0 });
+    expect(info.id).toMatch(/^20261123-014500-[0-9a-f]{4}$/);
+    for (let i = 1; i <= 5; i++) {
+      now += 1000;
+      s1.record(
+        exchange(
+          {
+            ts: now,
+            client: i % 2 ? '192.168.0.1' : 'fd00::2',
+            qname: `n${i}.example`,
+            transport: i === 2 ? 'tcp' : 'udp',
+            responseWire: i === 3 ? null : Uint8Array.from([i, 7]),
+            rcode: i === 3 ? 'SERVFAIL' : 'NOERROR',
+            error: i === 3 ? 'timeout' : '',
+            latencyMs: i + 0.125,
+          },
+          i,
+        ),
+      );
+    }
+    const live = s1.query({ limit: 1000 }).events;
+    expect(live.map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
+    expect(live[4]).toEqual<QueryEvent>({
+      seq: 1,
+      ts: T0 + 1000,
+      time: isoLocal(T0 + 1000),
+      captureId: info.id,
+      client: '192.168.0.1',
+      clientPort: 40_001,
+      transport: 'udp',
+      qname: 'n1.example',
+      qtype: 'A',
+      rcode: 'NOERROR',
+      answers: '18.66.1.2',
+      latencyMs: 1.125,
+      upstream: '1.1.1.1:53',
+      size: 64,
+      error: '',
+    });
+    await closeStore(s1);
+
+    const lines = await journalLines(info.id);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatchObject({
+      seq: 1,
+      captureId: info.id,
+      q: Buffer.from([1, 1, 2, 3]).toString('base64'),
+    });
+    expect(lines[0]!.r).toBe(Buffer.from([1, 7]).toString('base64'));
+    expect('r' in lines[2]!).toBe(false);
+    expect(lines[1]).toMatchObject({ transport: 'tcp', time: isoLocal(T0 + 2000) });
+
+    now += 60_000;
+    const s2 = await openStore();
+    expect(s2.captures()).toEqual([
+      { id: info.id, state: 'stopped', startedAt: T0, stoppedAt: T0 + 5000, queries: 5 },
+    ]);
+    expect(s2.query({ limit: 1000 }).events).toEqual(live);
+    expect(s2.lastSeq()).toBe(5);
+    expect(s2.total()).toBe(5);
+    const second = s2.start();
+    expect(second.id).not.toBe(info.id);
+    recordSome(s2, 1);
+    expect(s2.query({ limit: 1 }).events[0]).toMatchObject({ seq: 6, captureId: second.id });
+    expect(s2.captures().map((c) => c.id)).toEqual([info.id, second.id]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('stop() sets stoppedAt, flushes and writes capture.json; files are private', async () => {
+    const store = await openStore();
+    const { id } = store.start();
+    expect(store.start().id).toBe(id); // already running
+    recordSome(store, 2);
+    now += 3000;
+    const stopped = await store.stop();
+    expect(stopped).toEqual({ id, state: 'stopped', startedAt: T0, stoppedAt: T0 + 5000, queries: 2 });
+    expect(JSON.parse(await readFile(capturePath(id, 'capture.json'), 'utf8'))).toEqual({
+      id,
+      startedAt: T0,
+      stoppedAt: T0 + 5000,
+    });
+    expect(await journalLines(id)).toHaveLength(2);
+    expect((await stat(join(dir, 'captures'))).mode & 0o777).toBe(0o700);
+    expect((await stat(capturePath(id))).mode & 0o777).toBe(0o700);
+    expect((await stat(capturePath(id, 'capture.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(capturePath(id, 'journal.ndjson'))).mode & 0o777).toBe(0o600);
+    expect(await readdir(capturePath(id))).toEqual(['capture.json', 'journal.ndjson']);
+
+    expect(store.current()).toBeNull();
+    store.record(exchange({ ts: now }));
+    expect(store.total()).toBe(2); // no capture running: ignored
+    expect(await store.stop()).toBeNull();
+
+    now += 10_000;
+    const next = store.start();
+    expect(next.id > id).toBe(true); // ids sort by start time
+    expect(store.current()).toMatchObject({ id: next.id, state: 'running' });
+  });
+
+  it('cuts a torn last line on open and appends cleanly after it', async () => {
+    const s1 = await openStore();
+    const { id } = s1.start();
+    recordSome(s1, 3);
+    await closeStore(s1);
+    const path = capturePath(id, 'journal.ndjson');
+    const before = await readFile(path);
+    await appendFile(path, '{"seq":4,"ts":17638');
+
+    const s2 = await openStore();
+    expect(s2.query({}).events.map((e) => e.seq)).toEqual([3, 2, 1]);
+    expect(await readFile(path)).toEqual(before);
+    expect(warnings.some((w) => w.includes(id) && w.includes('unfinished line'))).toBe(true);
+    expect(s2.lastSeq()).toBe(3);
+    s2.start();
+    recordSome(s2, 1);
+    expect(s2.query({ limit: 1 }).events[0]!.seq).toBe(4);
+    await closeStore(s2);
+
+    warnings = [];
+    const s3 = await openStore();
+    expect(s3.total()).toBe(4);
+    expect(warnings).toEqual([]);
+  });
+
+  it('skips and counts a corrupt line in the middle, never fatal', async () => {
+    const s1 = await openStore();
+    const { id } = s1.start();
+    recordSome(s1, 3);
+    await closeStore(s1);
+    const path = capturePath(id, 'journal.ndjson');
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    const damaged = [lines[0], '{"seq":2,"ts":oops garbage \u0000\u00ff', lines[1], lines[2], ''].join('\n');
+    await writeFile(path, damaged);
+
+    const s2 = await openStore();
+    expect(s2.query({}).events.map((e) => e.seq)).toEqual([3, 2, 1]);
+    expect(warnings).toEqual([`capture ${id}: skipped 1 unreadable journal line(s)`]);
+    expect(await readFile(path, 'utf8')).toBe(damaged); // the middle is not rewritten
+  });
+
+  it('loads a capture left running by a crash as stopped at its last event', async () => {
+    const s1 = await openStore();
+    const { id } = s1.start();
+    recordSome(s1, 4);
+    const lastTs = now;
+    now += 30_000;
+    await closeStore(s1); // like a kill after the last flush: capture.json still says running
+    expect(JSON.parse(await readFile(capturePath(id, 'capture.json'), 'utf8'))).toMatchObject({
+      stoppedAt: 0,
+    });
+
+    now += DAY;
+    const s2 = await openStore();
+    expect(s2.current()).toBeNull();
+    expect(s2.captures()).toEqual([{ id, state: 'stopped', startedAt: T0, stoppedAt: lastTs, queries: 4 }]);
+    expect(JSON.parse(await readFile(capturePath(id, 'capture.json'), 'utf8'))).toEqual({
+      id,
+      startedAt: T0,
+      stoppedAt: lastTs,
+    });
+  });
+
+  it('loads an empty interrupted capture as stopped at its start, and one without capture.json', async () => {
+    const s1 = await openStore();
+    const empty = s1.start();
+    await closeStore(s1);
+    now += 5000;
+    const s2 = await openStore();
+    expect(s2.captures()).toEqual([
+      { id: empty.id, state: 'stopped', startedAt: T0, stoppedAt: T0, queries: 0 },
+    ]);
+    const other = s2.start();
+    recordSome(s2, 2);
+    await closeStore(s2);
+    await rm(capturePath(other.id, 'capture.json'));
+
+    const s3 = await openStore();
+    const loaded = s3.captures().find((c) => c.id === other.id);
+    expect(loaded).toEqual({
+      id: other.id,
+      state: 'stopped',
+      startedAt: now - 1000,
+      stoppedAt: now,
+      queries: 2,
+    });
+  });
+});
+
+describe('CaptureStore retention', () => {
+  it('deletes stopped captures older than retentionDays on open and when applied later, keeping seq', async () => {
+    const s1 = await openStore({ retentionDays: 7 });
+    const a = s1.start();
+    recordSome(s1, 2);
+    now = T0 + 3_600_000;
+    await s1.stop();
+    now = T0 + 6 * DAY;
+    const b = s1.start();
+    recordSome(s1, 3);
+    await s1.stop();
+    await closeStore(s1);
+
+    // A stopped 1 h after T0, B about 6 days after: at T0 + 7 d + 2 h only A is older than 7 days.
+    now = T0 + 7 * DAY + 2 * 3_600_000;
+    const s2 = await openStore({ retentionDays: 7 });
+    expect(s2.captures().map((c) => c.id)).toEqual([b.id]);
+    expect(existsSync(capturePath(a.id))).toBe(false);
+    expect(s2.lastSeq()).toBe(5);
+    const c = s2.start();
+    recordSome(s2, 1);
+
+    now = T0 + 14 * DAY;
+    expect(await s2.applyRetention()).toEqual([b.id]);
+    expect(s2.captures().map((x) => x.id)).toEqual([c.id]); // the running capture is never deleted
+    expect(existsSync(capturePath(b.id))).toBe(false);
+    await s2.stop();
+    await closeStore(s2);
+
+    // Everything expired: seq must still not go back.
+    now = T0 + 30 * DAY;
+    const s3 = await openStore({ retentionDays: 7 });
+    expect(s3.captures()).toEqual([]);
+    expect(s3.lastSeq()).toBe(6);
+    s3.start();
+    recordSome(s3, 1);
+    expect(s3.recent()[0]!.seq).toBe(7);
+  });
+
+  it('keeps everything with retentionDays 0', async () => {
+    const s1 = await openStore();
+    s1.start();
+    recordSome(s1, 1);
+    await s1.stop();
+    now += 1000 * DAY;
+    expect(await s1.applyRetention()).toEqual([]);
+    expect(s1.captures()).toHaveLength(1);
+  });
+});
+
+describe('CaptureStore live batches', () => {
+  it('delivers numbered batches on its timer, with the full events', async () => {
+    const store = await openStore({ batchIntervalMs: 10 });
+    const { id } = store.start();
+    const batches: QueryBatch[] = [];
+    store.subscribe((b) => batches.push(b));
+    recordSome(store, 3, { qname: 'live.example' });
+    await until(() => batches.length >= 1);
+    expect(batches[0]!.batch).toBe(1);
+    expect(batches[0]!.dropped).toBe(0);
+    expect(batches[0]!.events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(batches[0]!.events[0]).toEqual(store.query({ limit: 1000 }).events[2]);
+    expect(batches[0]!.events[0]!.captureId).toBe(id);
+    now += 1000;
+    recordSome(store, 1);
+    await until(() => batches.length >= 2);
+    expect(batches[1]!.batch).toBe(2);
+    expect(batches[1]!.events.map((e) => e.seq)).toEqual([4]);
+  });
+
+  it('flushes early at batchMaxEvents and drops the oldest for a subscriber beyond maxPending', async () => {
+    const store = await openStore({ batchIntervalMs: 60_000, batchMaxEvents: 4 });
+    store.start();
+    const fast: QueryBatch[] = [];
+    const slow: QueryBatch[] = [];
+    store.subscribe((b) => fast.push(b));
+    store.subscribe((b) => slow.push(b), { maxPending: 2 });
+    recordSome(store, 10);
+    // The batch timer is a minute away: only the early flush can deliver these.
+    await until(() => fast.length >= 2);
+    await tick();
+    // The first tick also sends the remainder (no interval has run yet).
+    expect(fast.map((b) => b.events.map((e) => e.seq))).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10],
+    ]);
+    // The slow subscriber never holds more than 2: it lost 8 events by the time its batch went out.
+    expect(slow).toEqual([
+      {
+        batch: 1,
+        events: [expect.objectContaining({ seq: 9 }), expect.objectContaining({ seq: 10 })],
+        dropped: 8,
+      },
+    ]);
+    recordSome(store, 5);
+    await until(() => fast.length >= 4);
+    await tick();
+    // Within the interval now: the full batch goes early, the rest waits.
+    expect(fast.map((b) => b.batch)).toEqual([1, 2, 3, 4]);
+    expect(fast[3]!.events.map((e) => e.seq)).toEqual([11, 12, 13, 14]);
+    expect(slow).toHaveLength(1);
+    await closeStore(store); // delivers what is pending
+    expect(fast[4]).toEqual({ batch: 5, events: [expect.objectContaining({ seq: 15 })], dropped: 0 });
+    expect(slow[1]).toEqual({
+      batch: 2,
+      events: [expect.objectContaining({ seq: 14 }), expect.objectContaining({ seq: 15 })],
+      dropped: 3,
+    });
+  });
+
+  it('keeps recording and serving other listeners when one throws', async () => {
+    const store = await openStore({ batchIntervalMs: 10 });
+    store.start();
+    const good: QueryBatch[] = [];
+    store.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    store.subscribe((b) => good.push(b));
+    recordSome(store, 2);
+    await until(() => good.length >= 1);
+    recordSome(store, 1);
+    await until(() => good.reduce((n, b) => n + b.events.length, 0) >= 3);
+    expect(store.total()).toBe(3);
+    expect(warnings.filter((w) => w.includes('listener bug'))).toHaveLength(1);
+  });
+
+  it('stops delivering after unsubscribe', async () => {
+    const store = await openStore({ batchIntervalMs: 10 });
+    store.start();
+    const got: QueryBatch[] = [];
+    const off = store.subscribe((b) => got.push(b));
+    recordSome(store, 1);
+    await until(() => got.length === 1);
+    off();
+    recordSome(store, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toHaveLength(1);
+  });
+});
+
+describe('CaptureStore queries', () => {
+  async function fixture(): Promise<{ store: CaptureStore; a: string; b: string }> {
+    const store = await openStore();
+    const a = store.start().id;
+    const add = (ts: number, client: string, qname: string): void =>
+      store.record(exchange({ ts: T0 + ts, client, qname }));
+    add(1000, '192.168.0.1', 'eu.safethings.avira.com'); // seq 1
+    add(1500, '192.168.0.2', 'www.example.com'); // 2
+    add(2000, '192.168.0.1', 'eu.safethings.avira.com'); // 3
+    add(3000, '192.168.0.1', 'eu.safethings.avira.com'); // 4
+    now = T0 + 10_000;
+    await store.stop();
+    now = T0 + 20_000;
+    const b = store.start().id;
+    add(21_000, '192.168.0.1', 'US.SafeThings.Avira.COM'); // 5
+    add(22_000, '192.168.0.10', 'example.org'); // 6
+    add(23_000, '192.168.0.2', 'avira.com.evil.example'); // 7
+    return { store, a, b };
+  }
+
+  const seqs = (page: { events: readonly QueryEvent[] }): number[] => page.events.map((e) => e.seq);
+
+  it('filters by client exactly, name case-insensitively, time range and capture', async () => {
+    const { store, a, b } = await fixture();
+    expect(seqs(store.query({}))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(seqs(store.query({ client: '192.168.0.1' }))).toEqual([5, 4, 3, 1]);
+    expect(store.query({ client: '192.168.0' }).total).toBe(0);
+    expect(seqs(store.query({ name: 'AVIRA' }))).toEqual([7, 5, 4, 3, 1]);
+    expect(seqs(store.query({ name: 'safethings.avira.com' }))).toEqual([5, 4, 3, 1]);
+    expect(seqs(store.query({ from: T0 + 1500, to: T0 + 3000 }))).toEqual([3, 2]);
+    expect(seqs(store.query({ captureId: a }))).toEqual([4, 3, 2, 1]);
+    expect(seqs(store.query({ captureId: b, client: '192.168.0.2' }))).toEqual([7]);
+    expect(seqs(store.query({ client: '192.168.0.1', name: 'us.', from: T0 + 20_000 }))).toEqual([5]);
+    expect(store.query({ captureId: 'nope' }).total).toBe(0);
+    expect(seqs(store.query({ client: '', name: '', captureId: '' }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+  });
+
+  it('pages newest first with total, offset and limit', async () => {
+    const { store } = await fixture();
+    const page = store.query({ offset: 1, limit: 2 });
+    expect(page).toMatchObject({ total: 7, offset: 1, limit: 2 });
+    expect(seqs(page)).toEqual([6, 5]);
+    expect(seqs(store.query({ offset: 5, limit: 10 }))).toEqual([2, 1]);
+    const past = store.query({ offset: 50 });
+    expect(past.total).toBe(7);
+    expect(past.events).toEqual([]);
+    expect(seqs(store.query({ name: 'avira', offset: 1, limit: 2 }))).toEqual([5, 4]);
+  });
+
+  it('defaults limit to 100 and caps it at 1000', async () => {
+    const store = await openStore();
+    store.start();
+    recordSome(store, 1500);
+    expect(store.query({}).events).toHaveLength(100);
+    const big = store.query({ limit: 5000 });
+    expect(big.limit).toBe(1000);
+    expect(big.events).toHaveLength(1000);
+    expect(big.events[0]!.seq).toBe(1500);
+    expect(big.events[999]!.seq).toBe(501);
+  });
+
+  it('returns recent events oldest first, across captures, bounded by recentLimit', async () => {
+    const { store } = await fixture();
+    expect(store.recent(3).map((e) => e.seq)).toEqual([5, 6, 7]);
+    expect(store.recent(5).map((e) => e.seq)).toEqual([3, 4, 5, 6, 7]);
+    expect(store.recent().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const small = await openStore({ dataDir: join(dir, 'small'), recentLimit: 2 });
+    small.start();
+    recordSome(small, 3);
+    expect(small.recent(10).map((e) => e.seq)).toEqual([2, 3]);
+    expect(small.recent().map((e) => e.seq)).toEqual([2, 3]);
+    expect(small.recent(0)).toEqual([]);
+  });
+});
+
+describe('CaptureStore aggregates', () => {
+  it('totals clients across captures, most queries first', async () => {
+    const store = await openStore();
+    store.start();
+    store.record(exchange({ ts: T0 + 1000, client: '10.0.0.2' }));
+    store.record(exchange({ ts: T0 + 2000, client: '10.0.0.1' }));
+    store.record(exchange({ ts: T0 + 3000, client: '10.0.0.1' }));
+    await store.stop();
+    store.start();
+    store.record(exchange({ ts: T0 + 9000, client: '10.0.0.2' }));
+    store.record(exchange({ ts: T0 + 9500, client: '10.0.0.2' }));
+    store.record(exchange({ ts: T0 + 9700, client: '10.0.0.3' }));
+    expect(store.clients()).toEqual([
+      { address: '10.0.0.2', queries: 3, firstSeen: T0 + 1000, lastSeen: T0 + 9500 },
+      { address: '10.0.0.1', queries: 2, firstSeen: T0 + 2000, lastSeen: T0 + 3000 },
+      { address: '10.0.0.3', queries: 1, firstSeen: T0 + 9700, lastSeen: T0 + 9700 },
+    ]);
+  });
+
+  it('counts queries per minute per client, non-empty minutes oldest first, over a range back from now', async () => {
+    const store = await openStore();
+    store.start();
+    const M = 60_000;
+    store.record(exchange({ ts: T0 + 5_000, client: 'a' }));
+    store.record(exchange({ ts: T0 + 6_000, client: 'b' }));
+    store.record(exchange({ ts: T0 + 59_999, client: 'a' }));
+    store.record(exchange({ ts: T0 + 3 * M, client: 'a' }));
+    store.record(exchange({ ts: T0 + 9 * M + 1, client: 'b' }));
+    await store.stop();
+    store.start();
+    store.record(exchange({ ts: T0 + 9 * M + 2, client: 'b' }));
+    store.record(exchange({ ts: T0 + 9 * M + 3, client: 'c' }));
+    const all = [
+      { minute: T0, counts: { a: 2, b: 1 } },
+      { minute: T0 + 3 * M, counts: { a: 1 } },
+      { minute: T0 + 9 * M, counts: { b: 2, c: 1 } },
+    ];
+    expect(store.minutes(0)).toEqual(all);
+    now = T0 + 9 * M + 30_000;
+    // The last 7 minutes: minute 3 through minute 9.
+    expect(store.minutes(7)).toEqual(all.slice(1));
+    expect(store.minutes(6)).toEqual(all.slice(2));
+    expect(store.minutes(1)).toEqual(all.slice(2));
+    now = T0 + 100 * M;
+    expect(store.minutes(5)).toEqual([]);
+  });
+
+  it('reports qps over the last 10 whole seconds from the clock', async () => {
+    const store = await openStore();
+    store.start();
+    // 3 queries a second for 15 seconds.
+    for (let s = 0; s < 15; s++)
+      for (let k = 0; k < 3; k++) store.record(exchange({ ts: T0 + s * 1000 + k * 100 }));
+    now = T0 + 15_000;
+    expect(store.qps()).toBe(3);
+    now = T0 + 20_000;
+    expect(store.qps()).toBe(1.5);
+    now = T0 + 60_000;
+    expect(store.qps()).toBe(0);
+  });
+});
+
+describe('CaptureStore CSV', () => {
+  async function csvText(store: CaptureStore, filter = {}): Promise<{ text: string; chunks: string[] }> {
+    const chunks: string[] = [];
+    for await (const c of store.csv(filter)) chunks.push(c);
+    return { text: chunks.join(''), chunks };
+  }
+
+  it('exports filtered events oldest first with RFC 4180 quoting and formula neutralising', async () => {
+    const store = await openStore();
+    store.start();
+    store.record(exchange({ ts: T0 + 1, qname: 'a.example', answers: '1.2.3.4, 5.6.7.8', latencyMs: 0.5 }));
+    store.record(
+      exchange({ ts: T0 + 2, qname: '=cmd|"x"', answers: '-2', upstream: '@up', client: '10.0.0.9' }),
+    );
+    store.record(
+      exchange({ ts: T0 + 3, qname: 'line\r\nbreak', answers: '', rcode: 'NXDOMAIN', upstream: '' }),
+    );
+    const { text } = await csvText(store);
+    const rows = parseCsv(text);
+    expect(rows).toEqual([
+      CSV_HEADER.split(','),
+      [
+        isoLocal(T0 + 1),
+        '192.168.0.1',
+        'a.example',
+        'A',
+        'NOERROR',
+        '1.2.3.4, 5.6.7.8',
+        '0.500',
+        '1.1.1.1:53',
+      ],
+      [isoLocal(T0 + 2), '10.0.0.9', '\'=cmd|"x"', 'A', 'NOERROR', "'-2", '12.345', "'@up"],
+      [isoLocal(T0 + 3), '192.168.0.1', 'line\r\nbreak', 'A', 'NXDOMAIN', '', '12.345', ''],
+    ]);
+    const filtered = parseCsv((await csvText(store, { client: '10.0.0.9' })).text);
+    expect(filtered).toHaveLength(2);
+    expect(filtered[1]![1]).toBe('10.0.0.9');
+    expect((await csvText(store, { client: 'nobody' })).text).toBe(`${CSV_HEADER}\r\n`);
+  });
+
+  it('streams a large export in ~64 KiB chunks, oldest first', async () => {
+    const store = await openStore();
+    store.start();
+    const n = 20_000;
+    for (let i = 1; i <= n; i++) store.record(exchange({ ts: T0 + i, qname: `host${i % 500}.example` }));
+    const started = performance.now();
+    const { text, chunks } = await csvText(store);
+    const ms = performance.now() - started;
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const c of chunks.slice(0, -1)) expect(c.length).toBeLessThan(64 * 1024 + 512);
+    const rows = parseCsv(text);
+    expect(rows).toHaveLength(n + 1);
+    expect(rows[1]![0]).toBe(isoLocal(T0 + 1));
+    expect(rows[n]![0]).toBe(isoLocal(T0 + n));
+    // Generous bound: 1,000,000 rows must take seconds, not minutes, even on a busy machine.
+    expect(ms).toBeLessThan(5000);
+  });
+});
+
+describe('CaptureStore under write errors', () => {
+  it('keeps recording when the data folder cannot be created, and saves everything once it can', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, 'a file where the data folder should be');
+    const dataDir = join(blocker, 'data');
+    const store = await CaptureStore.open({
+      dataDir,
+      retentionDays: 0,
+      clock: () => now,
+      onWarning: (m) => warnings.push(m),
+    });
+    open.push(store);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('ENOTDIR');
+    const { id } = store.start();
+    expect(() => recordSome(store, 3)).not.toThrow();
+    await store.flush();
+    await store.flush();
+    expect(store.query({}).total).toBe(3);
+    const journalWarnings = warnings.filter((w) => w.includes('journal.ndjson'));
+    expect(journalWarnings).toHaveLength(1); // once per kind, however many flushes fail
+    expect(journalWarnings[0]).toContain('a file is in the way where a folder is needed (ENOTDIR)');
+    expect(warnings.filter((w) => w.includes('capture.json'))).toHaveLength(1);
+
+    await rm(blocker);
+    recordSome(store, 1);
+    await store.flush();
+    const lines = (await readFile(join(dataDir, 'captures', id, 'journal.ndjson'), 'utf8'))
+      .trimEnd()
+      .split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as QueryEvent).seq)).toEqual([1, 2, 3, 4]);
+    expect(JSON.parse(await readFile(join(dataDir, 'captures', id, 'capture.json'), 'utf8'))).toMatchObject({
+      id,
+      stoppedAt: 0,
+    });
+    await store.stop();
+    await closeStore(store);
+    const again = await CaptureStore.open({ dataDir, retentionDays: 0, clock: () => now });
+    open.push(again);
+    expect(again.total()).toBe(4);
+  });
+
+  it('saves a capture stopped while the disk failed once writing works again', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, '');
+    const dataDir = join(blocker, 'data');
+    const store = await openStore({ dataDir });
+    const { id } = store.start();
+    recordSome(store, 2);
+    now += 1000;
+    const stopped = await store.stop();
+    expect(stopped).toMatchObject({ id, state: 'stopped', stoppedAt: now, queries: 2 });
+    await rm(blocker);
+    await store.flush();
+    const captureDir = join(dataDir, 'captures', id);
+    const lines = (await readFile(join(captureDir, 'journal.ndjson'), 'utf8')).trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as QueryEvent).seq)).toEqual([1, 2]);
+    expect(JSON.parse(await readFile(join(captureDir, 'capture.json'), 'utf8'))).toEqual({
+      id,
+      startedAt: T0,
+      stoppedAt: now,
+    });
+  });
+
+  it('reports journal text it could never write when closed', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, '');
+    const store = await openStore({ dataDir: join(blocker, 'data') });
+    store.start();
+    recordSome(store, 2);
+    await closeStore(store);
+    expect(warnings.at(-1)).toMatch(/bytes of queries could not be written before closing and are lost$/);
+  });
+
+  it('does not hang or throw on a data folder under /proc', async (ctx) => {
+    if (!existsSync('/proc/self')) {
+      console.log('skipped: no /proc on this system');
+      ctx.skip();
+    }
+    const store = await openStore({ dataDir: `/proc/dnsw-test-${process.pid}/data` });
+    store.start();
+    recordSome(store, 2);
+    await store.flush();
+    expect(store.total()).toBe(2);
+    expect(warnings.some((w) => w.includes('journal.ndjson') && w.includes('ENOENT'))).toBe(true);
+  });
+
+  it('keeps lines through a full disk and writes them when space is back', async (ctx) => {
+    if (!existsSync('/dev/full')) {
+      console.log('skipped: /dev/full is not available to simulate a full disk');
+      ctx.skip();
+    }
+    const store = await openStore();
+    const { id } = store.start();
+    const journal = capturePath(id, 'journal.ndjson');
+    await symlink('/dev/full', journal);
+    recordSome(store, 2);
+    await store.flush();
+    recordSome(store, 1);
+    await store.flush();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('the disk is full (ENOSPC)');
+    await rm(journal);
+    await store.flush();
+    expect((await journalLines(id)).map((l) => l.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('never throws from record(), even for a malformed record', async () => {
+    const store = await openStore();
+    expect(() => store.record(exchange())).not.toThrow(); // nothing running: ignored
+    expect(store.lastSeq()).toBe(0);
+    store.start();
+    const bad = { ...exchange(), queryWire: undefined } as unknown as Parameters<CaptureStore['record']>[0];
+    expect(() => store.record(bad)).not.toThrow();
+    expect(() => store.record(bad)).not.toThrow();
+    expect(warnings.filter((w) => w.includes('could not record a query'))).toHaveLength(1);
+    recordSome(store, 1);
+    expect(store.query({ limit: 1 }).events[0]!.seq).toBe(3);
+  });
+
+  it('starts writing before the flush period once about 1 MiB waits', async () => {
+    const store = await openStore({ flushIntervalMs: 60_000 });
+    const { id } = store.start();
+    const answers = 'a'.repeat(500);
+    for (let i = 0; i < 2500; i++) store.record(exchange({ ts: T0 + i, answers }));
+    const path = capturePath(id, 'journal.ndjson');
+    await until(() => existsSync(path) && (readFileSizeSync(path) ?? 0) > 1 << 20);
+  });
+});
+
+describe('CaptureStore close', () => {
+  it('ignores records after close and refuses to start', async () => {
+    const store = await openStore();
+    store.start();
+    recordSome(store, 1);
+    await closeStore(store);
+    store.record(exchange({ ts: now }));
+    expect(store.total()).toBe(1);
+    expect(() => store.start()).toThrow(/closed/);
+  });
+});
+
+function readFileSizeSync(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,623 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { QueryListRequest } from '@shared/api';
+import type {
+  CaptureInfo,
+  ClientSummary,
+  MinuteBucket,
+  QueryBatch,
+  QueryEvent,
+  QueryFilter,
+  QueryPage,
+} from '@shared/events';
+import { minuteOf, RateCounter, toMinuteBuckets } from './aggregates';
+import { Batcher } from './batcher';
+import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
+import type { StringTable } from './columns';
+import { csvCell, csvChunks, csvLatency } from './csv';
+import type { JournalScan } from './journal';
+import {
+  captureMetaText,
+  describeFsError,
+  ensureDir,
+  ensureDirSync,
+  JOURNAL_FILE,
+  JournalWriter,
+  journalLine,
+  lastJournalSeq,
+  META_FILE,
+  readCaptureMeta,
+  scanJournal,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './journal';
+import type { CaptureMeta } from './journal';
+import { LocalTimeFormatter } from './local-time';
+import { CaptureSegment } from './segment';
+import type { ExchangeRecord, ExchangeSink } from './types';
+
+export interface CaptureStoreOptions {
+  /** Captures live in `${dataDir}/captures/<captureId>/`. */
+  readonly dataDir: string;
+  /** 0 = keep forever; older *stopped* captures are deleted on open and hourly. */
+  readonly retentionDays: number;
+  /** Default Date.now; every time-dependent piece takes time from here. */
+  readonly clock?: () => number;
+  /** Journal flush period, default 250. */
+  readonly flushIntervalMs?: number;
+  /** Live batch period, default 200. */
+  readonly batchIntervalMs?: number;
+  /** A subscriber's batch is flushed early at this many events, default 500. */
+  readonly batchMaxEvents?: number;
+  /** Most events recent() returns (the snapshot's tail), default 500. */
+  readonly recentLimit?: number;
+  /** Journal lines waiting for a failing disk are kept up to this many bytes, default 64 MiB. */
+  readonly maxUnwrittenBytes?: number;
+  /** Journal problems (ENOSPC, EACCES...), one clear line each. */
+  readonly onWarning?: (message: string) => void;
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+/** Past this much waiting journal text a flush starts at once instead of on the next period. */
+const EARLY_FLUSH_BYTES = 1 << 20;
+const DEFAULT_MAX_PENDING = 20_000;
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+/** Highest seq ever handed out, kept when retention deletes the captures that held it. */
+const SEQ_FILE = 'seq.json';
+/** Rows examined between yields of the CSV row generator. */
+const CSV_SLICE = 16_384;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Records finished exchanges into captures: an append-only journal per capture on disk, columnar
+ * in-memory indexes and aggregates for queries, snapshots and CSV, and numbered live batches for
+ * subscribers. record() is the forwarder's hot path: cheap, no disk access, never throws.
+ */
+export class CaptureStore implements ExchangeSink {
+  private segments: CaptureSegment[] = [];
+  private running: CaptureSegment | null = null;
+  /** Null when no capture runs, and after close(): record() then does nothing. */
+  private writer: JournalWriter | null = null;
+  /** Captures whose capture.json could not be written yet; retried on every flush. */
+  private readonly metaPending = new Set<CaptureSegment>();
+  /** Journals of stopped captures still holding text a failing disk refused; retried on every flush. */
+  private readonly draining = new Set<JournalWriter>();
+  private seq = 0;
+  private closed = false;
+  private readonly clock: () => number;
+  private readonly capturesDir: string;
+  private readonly retentionMs: number;
+  private readonly flushIntervalMs: number;
+  private readonly batchIntervalMs: number;
+  private readonly recentLimit: number;
+  private readonly maxUnwrittenBytes: number;
+  private readonly onWarning: (message: string) => void;
+  private readonly rate = new RateCounter();
+  private readonly recordTimes = new LocalTimeFormatter();
+  private readonly readTimes = new LocalTimeFormatter();
+  private readonly batcher: Batcher<QueryEvent>;
+  private readonly warned = new Set<string>();
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private flushQueued = false;
+  private timerFlushBusy = false;
+  private tickQueued = false;
+  private retention: Promise<unknown> = Promise.resolve();
+  private stops: Promise<unknown> = Promise.resolve();
+
+  private constructor(opts: CaptureStoreOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.capturesDir = join(opts.dataDir, 'captures');
+    this.retentionMs = opts.retentionDays > 0 ? opts.retentionDays * DAY_MS : 0;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 250;
+    this.batchIntervalMs = opts.batchIntervalMs ?? 200;
+    this.recentLimit = opts.recentLimit ?? 500;
+    this.maxUnwrittenBytes = opts.maxUnwrittenBytes ?? 64 * 1024 * 1024;
+    this.onWarning = opts.onWarning ?? (() => undefined);
+    this.batcher = new Batcher<QueryEvent>({
+      intervalMs: this.batchIntervalMs,
+      maxEvents: opts.batchMaxEvents ?? 500,
+      maxPending: DEFAULT_MAX_PENDING,
+      onListenerError: (err) =>
+        this.warn(
+          'listener',
+          `capture: a live query listener failed (${messageOf(err)}); it stays subscribed`,
+        ),
+    });
+  }
+
+  /**
+   * Opens the store: loads every retained capture from disk (repairing torn journals, closing captures a
+   * crash left running), deletes expired ones, and starts the flush, batch and retention timers. Disk
+   * problems become warnings; the store then works in memory.
+   */
+  static async open(opts: CaptureStoreOptions): Promise<CaptureStore> {
+    const store = new CaptureStore(opts);
+    await store.load();
+    await store.applyRetention();
+    store.startTimers();
+    return store;
+  }
+
+  /** Starts a new capture, or returns the running one. Throws only after close(). */
+  start(): CaptureInfo {
+    if (this.closed) throw new Error('capture store is closed');
+    if (this.running) return this.running.info();
+    const now = this.clock();
+    const id = this.uniqueId(now);
+    const seg = new CaptureSegment(id, now, 0);
+    const dir = join(this.capturesDir, id);
+    this.segments.push(seg);
+    this.running = seg;
+    this.writer = new JournalWriter({
+      path: join(dir, JOURNAL_FILE),
+      maxUnwrittenBytes: this.maxUnwrittenBytes,
+      onWarning: (message) => this.report(message),
+    });
+    // Written now so a crash before the first flush still leaves a capture that loads; retried on flush.
+    try {
+      ensureDirSync(dir);
+      writeFileAtomicSync(join(dir, META_FILE), captureMetaText(seg));
+    } catch (err) {
+      this.metaPending.add(seg);
+      this.metaWarning(seg.id, err);
+    }
+    return seg.info();
+  }
+
+  /** Stops the running capture: sets stoppedAt, flushes its journal, writes capture.json. Null when none ran. */
+  async stop(): Promise<CaptureInfo | null> {
+    const seg = this.running;
+    const writer = this.writer;
+    if (seg === null || writer === null) return null;
+    seg.stoppedAt = Math.max(this.clock(), seg.startedAt, 1);
+    this.running = null;
+    this.writer = null;
+    const done = (async () => {
+      await this.retireWriter(writer);
+      this.metaPending.delete(seg);
+      if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
+    })();
+    this.stops = Promise.all([this.stops, done]);
+    await done;
+    return seg.info();
+  }
+
+  current(): CaptureInfo | null {
+    return this.running ? this.running.info() : null;
+  }
+
+  /** Every retained capture, oldest first, including the running one. */
+  captures(): CaptureInfo[] {
+    return this.segments.map((seg) => seg.info());
+  }
+
+  record(rec: ExchangeRecord): void {
+    const seg = this.running;
+    const writer = this.writer;
+    if (seg === null || writer === null) return;
+    try {
+      const seq = this.seq + 1;
+      this.seq = seq;
+      const time = this.recordTimes.format(rec.ts);
+      seg.add(seq, rec);
+      this.rate.add(rec.ts);
+      writer.append(journalLine(seq, time, seg.id, rec));
+      // One early flush at a time, and none while the disk fails: the periodic flush retries then.
+      if (!this.flushQueued && writer.unwrittenBytes >= EARLY_FLUSH_BYTES && !writer.isFailing) {
+        this.flushQueued = true;
+        setImmediate(this.runQueuedFlush);
+      }
+      // Event objects exist only for listeners; the store itself keeps columns.
+      if (this.batcher.size > 0 && this.batcher.push(toEvent(seq, time, seg.id, rec)) && !this.tickQueued) {
+        this.tickQueued = true;
+        setImmediate(this.runQueuedTick);
+      }
+    } catch (err) {
+      this.warn('record', `capture: could not record a query (${messageOf(err)}); recording continues`);
+    }
+  }
+
+  /**
+   * Live events in numbered batches (every batchIntervalMs, sooner at batchMaxEvents). A listener that
+   * falls more than `maxPending` events behind (default 20,000) loses the oldest, counted in `dropped`.
+   */
+  subscribe(listener: (b: QueryBatch) => void, opts?: { maxPending?: number }): () => void {
+    return this.batcher.subscribe(listener, opts?.maxPending ?? DEFAULT_MAX_PENDING);
+  }
+
+  /** Per-client totals across all retained captures, most queries first. */
+  clients(): ClientSummary[] {
+    const merged = new Map<string, ClientSummary>();
+    for (const seg of this.segments) seg.mergeClients(merged);
+    return [...merged.values()].sort(
+      (a, b) => b.queries - a.queries || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
+    );
+  }
+
+  /** Per-minute per-client counts of the last `rangeMinutes` minutes (0 = all), non-empty minutes only, oldest first. */
+  minutes(rangeMinutes: number): MinuteBucket[] {
+    const from =
+      rangeMinutes > 0
+        ? minuteOf(this.clock()) - (Math.floor(rangeMinutes) - 1) * MINUTE_MS
+        : Number.NEGATIVE_INFINITY;
+    const merged = new Map<number, Record<string, number>>();
+    for (const seg of this.segments) seg.mergeMinutes(merged, from);
+    return toMinuteBuckets(merged);
+  }
+
+  /** The newest events across captures, oldest first; at most recentLimit. */
+  recent(limit = this.recentLimit): QueryEvent[] {
+    let n = Math.max(0, Math.min(Math.floor(limit), this.recentLimit));
+    const out: QueryEvent[] = [];
+    for (let s = this.segments.length - 1; s >= 0 && n > 0; s--) {
+      const seg = this.segments[s]!;
+      for (let row = seg.length - 1; row >= 0 && n > 0; row--, n--) out.push(this.eventAt(seg, row));
+    }
+    return out.reverse();
+  }
+
+  /** Highest seq handed out so far (continues across restarts). */
+  lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Events held across all retained captures. */
+  total(): number {
+    let n = 0;
+    for (const seg of this.segments) n += seg.length;
+    return n;
+  }
+
+  /** Queries per second over the last 10 whole seconds. */
+  qps(): number {
+    return this.rate.rate(this.clock(), 10);
+  }
+
+  /**
+   * Events matching the filter (client exact, name case-insensitive substring, from inclusive, to
+   * exclusive, captureId; empty strings mean any), newest first, paged (limit default 100, at most 1000).
+   */
+  query(req: QueryListRequest): QueryPage {
+    const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(req.limit ?? DEFAULT_LIMIT) || DEFAULT_LIMIT));
+    const offset = Math.max(0, Math.floor(req.offset ?? 0) || 0);
+    const events: QueryEvent[] = [];
+    let total = 0;
+    for (let s = this.segments.length - 1; s >= 0; s--) {
+      const seg = this.segments[s]!;
+      const filter = seg.compile(req);
+      if (filter === null) continue;
+      seg.columns.scan(filter, 0, seg.length, true, (row) => {
+        if (total >= offset && events.length < limit) events.push(this.eventAt(seg, row));
+        total++;
+      });
+    }
+    return { total, offset, limit, events };
+  }
+
+  /**
+   * The filtered events as CSV (see csv.ts): header first, oldest first, chunks of about 64 KiB. Covers
+   * the events held when called; yields to the event loop between chunks.
+   */
+  csv(filter: QueryFilter): AsyncIterable<string> {
+    const parts = this.segments.map((seg) => ({ seg, end: seg.length }));
+    return csvChunks(csvRows(parts, filter));
+  }
+
+  /** Writes waiting journal lines (and any capture.json not yet saved); never rejects. */
+  async flush(): Promise<void> {
+    const writer = this.writer;
+    if (writer !== null) await writer.flush();
+    for (const w of [...this.draining]) {
+      await w.flush();
+      if (w.unwrittenBytes === 0) this.draining.delete(w);
+    }
+    for (const seg of [...this.metaPending]) {
+      if (await this.writeMeta(seg)) this.metaPending.delete(seg);
+    }
+  }
+
+  /**
+   * Flushes, stops the timers and closes the journal. Does not stop the capture: its capture.json still
+   * says running, so the next open() loads it as interrupted.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.batcher.tick(Number.POSITIVE_INFINITY);
+    const writer = this.writer;
+    this.writer = null;
+    if (writer !== null) await this.retireWriter(writer);
+    await this.stops;
+    await this.retention;
+    await this.flush();
+    for (const w of this.draining) {
+      this.report(
+        `capture journal ${w.path}: ${w.unwrittenBytes} bytes of queries could not be written before closing and are lost`,
+      );
+    }
+    this.draining.clear();
+  }
+
+  /** Deletes stopped captures whose stoppedAt is older than retentionDays; resolves with their ids. */
+  applyRetention(): Promise<string[]> {
+    const run = this.retention.then(() => this.prune());
+    this.retention = run;
+    return run;
+  }
+
+  /** Closes a capture's journal; what a failing disk still refuses is retried by later flushes. */
+  private async retireWriter(writer: JournalWriter): Promise<void> {
+    await writer.close();
+    if (writer.unwrittenBytes > 0) this.draining.add(writer);
+    // Lines the journal had to drop still used up their seq; keep later seqs above it after a restart.
+    if (writer.dropped > 0) await this.saveSeqMark();
+  }
+
+  private readonly runQueuedFlush = (): void => {
+    this.flushQueued = false;
+    void this.flush();
+  };
+
+  private readonly runQueuedTick = (): void => {
+    this.tickQueued = false;
+    this.batcher.tick(this.clock());
+  };
+
+  private startTimers(): void {
+    const flush = setInterval(() => {
+      // A slow disk must not pile up flushes; the next period picks up whatever is waiting.
+      if (this.timerFlushBusy) return;
+      this.timerFlushBusy = true;
+      void this.flush().finally(() => (this.timerFlushBusy = false));
+    }, this.flushIntervalMs);
+    const batch = setInterval(() => this.batcher.tick(this.clock()), this.batchIntervalMs);
+    const retention = setInterval(() => void this.applyRetention(), HOUR_MS);
+    // The forwarder's sockets keep the process alive; these timers alone should not.
+    for (const t of [flush, batch, retention]) t.unref();
+    this.timers = [flush, batch, retention];
+  }
+
+  private eventAt(seg: CaptureSegment, row: number): QueryEvent {
+    return seg.columns.event(row, seg.id, this.readTimes.format(seg.columns.ts(row)));
+  }
+
+  private uniqueId(now: number): string {
+    const taken = (id: string): boolean =>
+      this.segments.some((s) => s.id === id) || existsSync(join(this.capturesDir, id));
+    for (let i = 0; i < 16; i++) {
+      const id = newCaptureId(now);
+      if (!taken(id)) return id;
+    }
+    let n = 1;
+    while (taken(`${newCaptureId(now)}-${n}`)) n++;
+    return `${newCaptureId(now)}-${n}`;
+  }
+
+  private cutoff(now: number): number {
+    return this.retentionMs > 0 ? now - this.retentionMs : Number.NEGATIVE_INFINITY;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      await ensureDir(this.capturesDir);
+    } catch (err) {
+      this.warn(
+        'data-dir',
+        `capture store: cannot create ${this.capturesDir}: ${describeFsError(err).text}; captures are kept in memory only until it works`,
+      );
+      return;
+    }
+    this.seq = await this.readSeqMark();
+    let entries: string[];
+    try {
+      entries = (await readdir(this.capturesDir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && CAPTURE_ID_PATTERN.test(d.name))
+        .map((d) => d.name);
+    } catch (err) {
+      this.warn('data-dir', `capture store: cannot list ${this.capturesDir}: ${describeFsError(err).text}`);
+      return;
+    }
+    const cutoff = this.cutoff(this.clock());
+    const expired: string[] = [];
+    const loaded: CaptureSegment[] = [];
+    for (const id of entries) {
+      const dir = join(this.capturesDir, id);
+      const meta = await readCaptureMeta(join(dir, META_FILE));
+      if (meta !== null && meta.stoppedAt > 0 && meta.stoppedAt < cutoff) {
+        // Expired: only its last seq matters, so seq never goes back after the deletion.
+        this.seq = Math.max(this.seq, await lastJournalSeq(join(dir, JOURNAL_FILE)));
+        expired.push(id);
+        continue;
+      }
+      const seg = await this.loadSegment(id, dir, meta);
+      if (seg !== null) loaded.push(seg);
+    }
+    loaded.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.segments = loaded;
+    if (expired.length > 0) {
+      await this.saveSeqMark();
+      for (const id of expired) await this.removeCaptureDir(id);
+    }
+  }
+
+  private async loadSegment(
+    id: string,
+    dir: string,
+    meta: CaptureMeta | null,
+  ): Promise<CaptureSegment | null> {
+    const seg = new CaptureSegment(id, meta?.startedAt ?? 0, meta?.stoppedAt ?? 0);
+    let scan: JournalScan | null = null;
+    try {
+      scan = await scanJournal(join(dir, JOURNAL_FILE), (ev) => seg.add(ev.seq, ev), true);
+    } catch (err) {
+      this.warn(`read:${id}`, `capture ${id}: cannot read its journal: ${describeFsError(err).text}`);
+    }
+    if (meta === null && seg.length === 0) return null;
+    this.seq = Math.max(this.seq, seg.lastSeq());
+    if (scan !== null) this.reportScan(id, scan);
+    if (meta === null || meta.stoppedAt === 0) {
+      // Cut short by a crash or kill (or capture.json lost): it ended with its last event.
+      if (meta === null) seg.startedAt = seg.columns.ts(0);
+      seg.stoppedAt = Math.max(seg.lastTs() ?? seg.startedAt, seg.startedAt, 1);
+      if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
+    }
+    return seg;
+  }
+
+  private reportScan(id: string, scan: JournalScan): void {
+    if (scan.corrupt > 0) {
+      this.warn(`corrupt:${id}`, `capture ${id}: skipped ${scan.corrupt} unreadable journal line(s)`);
+    }
+    if (scan.tailBytes > 0) {
+      const fix = scan.truncateError
+        ? `; could not cut it off (${scan.truncateError})`
+        : '; cut it off so the journal ends on a complete line';
+      this.warn(
+        `tail:${id}`,
+        `capture ${id}: the journal ended with ${scan.tailBytes} bytes of an unfinished line (the app stopped while writing)${fix}`,
+      );
+    }
+  }
+
+  private async prune(): Promise<string[]> {
+    try {
+      const cutoff = this.cutoff(this.clock());
+      const doomed = this.segments.filter(
+        (s) => s !== this.running && s.stoppedAt > 0 && s.stoppedAt < cutoff,
+      );
+      if (doomed.length === 0) return [];
+      this.segments = this.segments.filter((s) => !doomed.includes(s));
+      for (const seg of doomed) this.metaPending.delete(seg);
+      await this.saveSeqMark();
+      for (const seg of doomed) await this.removeCaptureDir(seg.id);
+      return doomed.map((s) => s.id);
+    } catch (err) {
+      this.warn('retention', `capture store: retention failed: ${messageOf(err)}`);
+      return [];
+    }
+  }
+
+  private async removeCaptureDir(id: string): Promise<void> {
+    try {
+      await rm(join(this.capturesDir, id), { recursive: true, force: true });
+    } catch (err) {
+      this.warn(`rm:${id}`, `capture ${id}: cannot delete expired capture: ${describeFsError(err).text}`);
+    }
+  }
+
+  /** Writes capture.json atomically; false (after a warning) when it could not. */
+  private async writeMeta(seg: CaptureSegment): Promise<boolean> {
+    const dir = join(this.capturesDir, seg.id);
+    try {
+      await ensureDir(dir);
+      await writeFileAtomic(join(dir, META_FILE), captureMetaText(seg));
+      return true;
+    } catch (err) {
+      this.metaWarning(seg.id, err);
+      return false;
+    }
+  }
+
+  private metaWarning(id: string, err: unknown): void {
+    const { kind, text } = describeFsError(err);
+    this.warn(`meta:${kind}`, `capture ${id}: cannot save ${META_FILE}: ${text}; will retry`);
+  }
+
+  private async readSeqMark(): Promise<number> {
+    try {
+      const v: unknown = JSON.parse(await readFile(join(this.capturesDir, SEQ_FILE), 'utf8'));
+      const last = typeof v === 'object' && v !== null ? (v as { lastSeq?: unknown }).lastSeq : undefined;
+      return typeof last === 'number' && Number.isSafeInteger(last) && last > 0 ? last : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private async saveSeqMark(): Promise<void> {
+    try {
+      await writeFileAtomic(join(this.capturesDir, SEQ_FILE), `${JSON.stringify({ lastSeq: this.seq })}\n`);
+    } catch (err) {
+      this.warn('seq', `capture store: cannot save ${SEQ_FILE}: ${describeFsError(err).text}`);
+    }
+  }
+
+  private warn(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    this.report(message);
+  }
+
+  private report(message: string): void {
+    try {
+      this.onWarning(message);
+    } catch {
+      // A failing warning sink must not break recording.
+    }
+  }
+}
+
+/** The QueryEvent for a record; copies the fields so the wire bytes are not handed to listeners. */
+function toEvent(seq: number, time: string, captureId: string, rec: ExchangeRecord): QueryEvent {
+  return {
+    seq,
+    ts: rec.ts,
+    time,
+    captureId,
+    client: rec.client,
+    clientPort: rec.clientPort,
+    transport: rec.transport,
+    qname: rec.qname,
+    qtype: rec.qtype,
+    rcode: rec.rcode,
+    answers: rec.answers,
+    latencyMs: rec.latencyMs,
+    upstream: rec.upstream,
+    size: rec.size,
+    error: rec.error,
+  };
+}
+
+/** CSV rows (without line ends) for the first `end` rows of each capture, oldest first. */
+function* csvRows(
+  parts: readonly { seg: CaptureSegment; end: number }[],
+  filter: QueryFilter,
+): Generator<string> {
+  const times = new LocalTimeFormatter();
+  const rows: number[] = [];
+  for (const { seg, end } of parts) {
+    const filt = seg.compile(filter);
+    if (filt === null) continue;
+    const cols = seg.columns;
+    // Each distinct string is escaped once per export.
+    const cache = (table: StringTable): ((id: number) => string) => {
+      const cells: (string | undefined)[] = [];
+      return (id) => (cells[id] ??= csvCell(table.value(id)));
+    };
+    const client = cache(cols.clients);
+    const qname = cache(cols.qnames);
+    const qtype = cache(cols.qtypes);
+    const rcode = cache(cols.rcodes);
+    const answers = cache(cols.answers);
+    const upstream = cache(cols.upstreams);
+    for (let start = 0; start < end; start += CSV_SLICE) {
+      rows.length = 0;
+      cols.scan(filt, start, Math.min(end, start + CSV_SLICE), false, (row) => void rows.push(row));
+      for (const row of rows) {
+        yield `${csvCell(times.format(cols.ts(row)))},${client(cols.clientId(row))},${qname(cols.qnameId(row))},${qtype(
+          cols.qtypeId(row),
+        )},${rcode(cols.rcodeId(row))},${answers(cols.answersId(row))},${csvLatency(cols.latencyMs(row))},${upstream(
+          cols.upstreamId(row),
+        )}`;
+      }
+    }
+  }
+}

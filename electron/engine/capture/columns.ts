@@ -1,0 +1,232 @@
+import type { QueryEvent, Transport } from '@shared/events';
+
+/** The fields of an event that the forwarder supplies (everything but seq, time and captureId). */
+export type EventFields = Omit<QueryEvent, 'seq' | 'time' | 'captureId'>;
+
+/** What the columns hold for one event: a QueryEvent without the fields derived from its capture. */
+export interface StoredEvent extends EventFields {
+  readonly seq: number;
+}
+
+// Columns grow by whole chunks, so appending never copies what is already stored.
+const CHUNK_BITS = 14;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+
+/** Each distinct string stored once and referred to by its position; positions never change. */
+export class StringTable {
+  private readonly ids = new Map<string, number>();
+  private readonly list: string[] = [];
+  // Consecutive events mostly repeat a value (qtype, rcode, upstream, a beaconing client): comparing
+  // with the last one is cheaper than hashing a freshly decoded string.
+  private lastValue: string | undefined;
+  private lastId = 0;
+
+  /** The position of `value`, adding it when new. */
+  intern(value: string): number {
+    if (value === this.lastValue) return this.lastId;
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.list.length;
+      this.list.push(value);
+      this.ids.set(value, id);
+    }
+    this.lastValue = value;
+    this.lastId = id;
+    return id;
+  }
+
+  /** The position of `value`, or undefined when it was never added. */
+  lookup(value: string): number | undefined {
+    return this.ids.get(value);
+  }
+
+  /** The string at `id` ("" for an unknown id). */
+  value(id: number): string {
+    return this.list[id] ?? '';
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** The strings in position order; read-only view for building per-string lookups. */
+  values(): readonly string[] {
+    return this.list;
+  }
+}
+
+interface Chunk {
+  readonly seq: Float64Array;
+  readonly ts: Float64Array;
+  readonly latency: Float64Array;
+  readonly size: Uint32Array;
+  readonly port: Uint16Array;
+  readonly transport: Uint8Array;
+  readonly client: Uint32Array;
+  readonly qname: Uint32Array;
+  readonly qtype: Uint32Array;
+  readonly rcode: Uint32Array;
+  readonly answers: Uint32Array;
+  readonly upstream: Uint32Array;
+  readonly error: Uint32Array;
+}
+
+function newChunk(): Chunk {
+  return {
+    seq: new Float64Array(CHUNK_SIZE),
+    ts: new Float64Array(CHUNK_SIZE),
+    latency: new Float64Array(CHUNK_SIZE),
+    size: new Uint32Array(CHUNK_SIZE),
+    port: new Uint16Array(CHUNK_SIZE),
+    transport: new Uint8Array(CHUNK_SIZE),
+    client: new Uint32Array(CHUNK_SIZE),
+    qname: new Uint32Array(CHUNK_SIZE),
+    qtype: new Uint32Array(CHUNK_SIZE),
+    rcode: new Uint32Array(CHUNK_SIZE),
+    answers: new Uint32Array(CHUNK_SIZE),
+    upstream: new Uint32Array(CHUNK_SIZE),
+    error: new Uint32Array(CHUNK_SIZE),
+  };
+}
+
+const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
+
+/** A row filter resolved against one EventColumns' string tables. */
+export interface ColumnFilter {
+  /** Client string id to match, or -1 for any client. */
+  readonly client: number;
+  /** 1 at each qname id that matches, or null for any name. */
+  readonly names: Uint8Array | null;
+  /** Inclusive. */
+  readonly from: number;
+  /** Exclusive. */
+  readonly to: number;
+}
+
+/**
+ * Events of one capture as typed-array columns plus interned string tables, so hundreds of thousands of
+ * events cost the garbage collector a few dozen objects instead of one object each.
+ */
+export class EventColumns {
+  readonly clients = new StringTable();
+  readonly qnames = new StringTable();
+  readonly qtypes = new StringTable();
+  readonly rcodes = new StringTable();
+  readonly answers = new StringTable();
+  readonly upstreams = new StringTable();
+  readonly errors = new StringTable();
+  private readonly chunks: Chunk[] = [];
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends one event and returns its row index. */
+  append(seq: number, ev: EventFields): number {
+    const row = this.count;
+    const j = row & CHUNK_MASK;
+    if (j === 0) this.chunks.push(newChunk());
+    const c = this.chunks[row >>> CHUNK_BITS]!;
+    c.seq[j] = seq;
+    c.ts[j] = ev.ts;
+    c.latency[j] = ev.latencyMs;
+    c.size[j] = ev.size;
+    c.port[j] = ev.clientPort;
+    c.transport[j] = ev.transport === 'tcp' ? 1 : 0;
+    c.client[j] = this.clients.intern(ev.client);
+    c.qname[j] = this.qnames.intern(ev.qname);
+    c.qtype[j] = this.qtypes.intern(ev.qtype);
+    c.rcode[j] = this.rcodes.intern(ev.rcode);
+    c.answers[j] = this.answers.intern(ev.answers);
+    c.upstream[j] = this.upstreams.intern(ev.upstream);
+    c.error[j] = this.errors.intern(ev.error);
+    this.count = row + 1;
+    return row;
+  }
+
+  seq(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.seq[row & CHUNK_MASK]!;
+  }
+
+  ts(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.ts[row & CHUNK_MASK]!;
+  }
+
+  latencyMs(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.latency[row & CHUNK_MASK]!;
+  }
+
+  clientId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.client[row & CHUNK_MASK]!;
+  }
+
+  qnameId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.qname[row & CHUNK_MASK]!;
+  }
+
+  qtypeId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.qtype[row & CHUNK_MASK]!;
+  }
+
+  rcodeId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.rcode[row & CHUNK_MASK]!;
+  }
+
+  answersId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.answers[row & CHUNK_MASK]!;
+  }
+
+  upstreamId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.upstream[row & CHUNK_MASK]!;
+  }
+
+  /** Rebuilds the event at `row` (callers pass the capture-derived fields). */
+  event(row: number, captureId: string, time: string): QueryEvent {
+    const c = this.chunks[row >>> CHUNK_BITS]!;
+    const j = row & CHUNK_MASK;
+    return {
+      seq: c.seq[j]!,
+      ts: c.ts[j]!,
+      time,
+      captureId,
+      client: this.clients.value(c.client[j]!),
+      clientPort: c.port[j]!,
+      transport: TRANSPORTS[c.transport[j]!] ?? 'udp',
+      qname: this.qnames.value(c.qname[j]!),
+      qtype: this.qtypes.value(c.qtype[j]!),
+      rcode: this.rcodes.value(c.rcode[j]!),
+      answers: this.answers.value(c.answers[j]!),
+      latencyMs: c.latency[j]!,
+      upstream: this.upstreams.value(c.upstream[j]!),
+      size: c.size[j]!,
+      error: this.errors.value(c.error[j]!),
+    };
+  }
+
+  /**
+   * Calls `visit` with each row in [start, end) that passes `filter`, newest row first when
+   * `descending`; stops early when `visit` returns false.
+   */
+  scan(
+    filter: ColumnFilter,
+    start: number,
+    end: number,
+    descending: boolean,
+    visit: (row: number) => boolean | void,
+  ): void {
+    const first = Math.max(0, start);
+    const last = Math.min(end, this.count);
+    const step = descending ? -1 : 1;
+    for (let row = descending ? last - 1 : first; descending ? row >= first : row < last; row += step) {
+      const c = this.chunks[row >>> CHUNK_BITS]!;
+      const j = row & CHUNK_MASK;
+      if (filter.client >= 0 && c.client[j] !== filter.client) continue;
+      if (filter.names !== null && filter.names[c.qname[j]!] !== 1) continue;
+      const ts = c.ts[j]!;
+      if (ts < filter.from || ts >= filter.to) continue;
+      if (visit(row) === false) return;
+    }
+  }
+}

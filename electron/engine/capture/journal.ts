@@ -1,0 +1,530 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { StoredEvent } from './columns';
+import type { ExchangeRecord } from './types';
+
+export const JOURNAL_FILE = 'journal.ndjson';
+export const META_FILE = 'capture.json';
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  EIO: 'input/output error from the disk',
+  ENOTDIR: 'a file is in the way where a folder is needed',
+  EISDIR: 'a folder is in the way where a file is needed',
+  ENOENT: 'the folder does not exist',
+  EMFILE: 'too many open files',
+};
+
+/** A short readable reason for a file-system error plus its kind (the errno code), for one-line warnings. */
+export function describeFsError(err: unknown): { readonly kind: string; readonly text: string } {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof code !== 'string') return { kind: 'unknown', text: message };
+  const reason = REASONS[code];
+  return { kind: code, text: reason ? `${reason} (${code})` : message };
+}
+
+function errorCode(err: unknown): unknown {
+  return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+}
+
+function notAFolder(path: string): Error {
+  return Object.assign(new Error(`${path} exists and is not a folder`), { code: 'ENOTDIR' });
+}
+
+/**
+ * Creates `path` and its missing parents with mode 0700 (an existing folder is fine). Written out
+ * because Node 20's recursive mkdir never settles for some paths (e.g. under /proc).
+ */
+export async function ensureDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { mode: DIR_MODE });
+    return;
+  } catch (err) {
+    if (errorCode(err) === 'EEXIST') {
+      if ((await stat(path)).isDirectory()) return;
+      throw notAFolder(path);
+    }
+    const parent = dirname(path);
+    if (errorCode(err) !== 'ENOENT' || parent === path) throw err;
+    await ensureDir(parent);
+  }
+  // Second and last attempt once the parent exists.
+  try {
+    await mkdir(path, { mode: DIR_MODE });
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') throw err;
+    if (!(await stat(path)).isDirectory()) throw notAFolder(path);
+  }
+}
+
+/** ensureDir for the rare synchronous caller (starting a capture). */
+export function ensureDirSync(path: string): void {
+  try {
+    mkdirSync(path, { mode: DIR_MODE });
+    return;
+  } catch (err) {
+    if (errorCode(err) === 'EEXIST') {
+      if (statSync(path).isDirectory()) return;
+      throw notAFolder(path);
+    }
+    const parent = dirname(path);
+    if (errorCode(err) !== 'ENOENT' || parent === path) throw err;
+    ensureDirSync(parent);
+  }
+  try {
+    mkdirSync(path, { mode: DIR_MODE });
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') throw err;
+    if (!statSync(path).isDirectory()) throw notAFolder(path);
+  }
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+// What JSON must escape, plus surrogates (JSON.stringify escapes lone ones); anything else goes in as is.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * One journal line (no newline): the QueryEvent fields plus `q` and `r`, the base64 wire bytes of query
+ * and response (`r` left out when no response was sent), kept for packet-level exports. Built by hand
+ * because JSON.stringify of a fresh object costs about twice as much on the hot path; `time` and
+ * `captureId` are the store's own strings and need no escaping.
+ */
+export function journalLine(seq: number, time: string, captureId: string, rec: ExchangeRecord): string {
+  let line =
+    `{"seq":${seq},"ts":${jsonNumber(rec.ts)},"time":"${time}","captureId":"${captureId}",` +
+    `"client":${jsonString(rec.client)},"clientPort":${jsonNumber(rec.clientPort)},` +
+    `"transport":"${rec.transport === 'tcp' ? 'tcp' : 'udp'}","qname":${jsonString(rec.qname)},` +
+    `"qtype":${jsonString(rec.qtype)},"rcode":${jsonString(rec.rcode)},"answers":${jsonString(rec.answers)},` +
+    `"latencyMs":${jsonNumber(rec.latencyMs)},"upstream":${jsonString(rec.upstream)},` +
+    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"q":"${base64(rec.queryWire)}"`;
+  if (rec.responseWire !== null) line += `,"r":"${base64(rec.responseWire)}"`;
+  return `${line}}`;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** The stored fields of one journal line, or null when the line is not a journal event. Never throws. */
+export function parseJournalLine(text: string): StoredEvent | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const { seq, ts } = o;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= 0) return null;
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return null;
+  if (typeof o.client !== 'string' || typeof o.qname !== 'string') return null;
+  return {
+    seq,
+    ts,
+    client: o.client,
+    clientPort: num(o.clientPort),
+    transport: o.transport === 'tcp' ? 'tcp' : 'udp',
+    qname: o.qname,
+    qtype: str(o.qtype),
+    rcode: str(o.rcode),
+    answers: str(o.answers),
+    latencyMs: num(o.latencyMs),
+    upstream: str(o.upstream),
+    size: num(o.size),
+    error: str(o.error),
+  };
+}
+
+/** What reading a journal found. */
+export interface JournalScan {
+  readonly events: number;
+  /** Unreadable lines between good ones: skipped. */
+  readonly corrupt: number;
+  /** Bytes after the last good line (a torn or corrupt tail), cut off when `truncate` was asked. */
+  readonly tailBytes: number;
+  /** Why cutting the tail failed, "" when it worked or was not needed. */
+  readonly truncateError: string;
+}
+
+const READ_CHUNK = 1 << 20;
+
+/**
+ * Reads every good event of a journal in file order. A torn or corrupt tail is skipped and, with
+ * `truncate`, cut back to the end of the last good line so later appends start on a clean line; corrupt
+ * lines in the middle are skipped and counted; events whose seq does not increase count as corrupt.
+ * Resolves null when the file does not exist; rejects only when it cannot be read at all.
+ */
+export async function scanJournal(
+  path: string,
+  onEvent: (ev: StoredEvent) => void,
+  truncateTail: boolean,
+): Promise<JournalScan | null> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+  let events = 0;
+  let corrupt = 0;
+  let corruptSinceGood = 0;
+  let goodEnd = 0;
+  let lastSeq = 0;
+  let fileSize = 0;
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let carry: Buffer | null = null;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, fileSize);
+      if (bytesRead === 0) break;
+      const data: Buffer = carry
+        ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
+        : buf.subarray(0, bytesRead);
+      const dataStart = fileSize - (carry ? carry.length : 0);
+      fileSize += bytesRead;
+      let start = 0;
+      for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+        if (nl > start) {
+          const ev = parseJournalLine(data.toString('utf8', start, nl));
+          if (ev !== null && ev.seq > lastSeq) {
+            lastSeq = ev.seq;
+            events++;
+            corrupt += corruptSinceGood;
+            corruptSinceGood = 0;
+            goodEnd = dataStart + nl + 1;
+            onEvent(ev);
+          } else corruptSinceGood++;
+        }
+        start = nl + 1;
+      }
+      // `buf` is reused by the next read, so keep a copy of the unfinished line.
+      carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  const tailBytes = fileSize - goodEnd;
+  let truncateError = '';
+  if (truncateTail && tailBytes > 0) {
+    try {
+      await truncate(path, goodEnd);
+    } catch (err) {
+      truncateError = describeFsError(err).text;
+    }
+  }
+  return { events, corrupt, tailBytes, truncateError };
+}
+
+const TAIL_BYTES = 256 * 1024;
+
+/** The seq of the last good event of a journal (0 when none), reading only its end when it can. */
+export async function lastJournalSeq(path: string): Promise<number> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(length);
+    await fh.read(buf, 0, length, size - length);
+    const lines = buf.toString('utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const ev = parseJournalLine(lines[i]!);
+      if (ev !== null) return ev.seq;
+    }
+    if (size <= TAIL_BYTES) return 0;
+  } catch {
+    return 0;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  let last = 0;
+  await scanJournal(path, (ev) => (last = ev.seq), false).catch(() => null);
+  return last;
+}
+
+let tmpCounter = 0;
+
+function tmpPath(path: string): string {
+  tmpCounter += 1;
+  return `${path}.${process.pid}.${tmpCounter}.tmp`;
+}
+
+/** Replaces `path` with `text` so readers see the old or the new content, never a mix; mode 0600. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = tmpPath(path);
+  try {
+    const fh = await open(tmp, 'w', FILE_MODE);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** writeFileAtomic for the rare synchronous caller (starting a capture). */
+export function writeFileAtomicSync(path: string, text: string): void {
+  const tmp = tmpPath(path);
+  try {
+    const fd = openSync(tmp, 'w', FILE_MODE);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** What capture.json holds. `stoppedAt` is 0 while the capture runs (or when it was cut short). */
+export interface CaptureMeta {
+  readonly id: string;
+  readonly startedAt: number;
+  readonly stoppedAt: number;
+}
+
+export function captureMetaText(meta: CaptureMeta): string {
+  return `${JSON.stringify({ id: meta.id, startedAt: meta.startedAt, stoppedAt: meta.stoppedAt })}\n`;
+}
+
+/** The capture.json at `path`, or null when it is missing or unreadable. Never throws. */
+export async function readCaptureMeta(path: string): Promise<CaptureMeta | null> {
+  try {
+    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    if (typeof v !== 'object' || v === null) return null;
+    const { id, startedAt, stoppedAt } = v as Record<string, unknown>;
+    if (typeof id !== 'string' || typeof startedAt !== 'number' || !Number.isFinite(startedAt)) return null;
+    return { id, startedAt, stoppedAt: typeof stoppedAt === 'number' && stoppedAt > 0 ? stoppedAt : 0 };
+  } catch {
+    return null;
+  }
+}
+
+export interface JournalWriterOptions {
+  readonly path: string;
+  /** Lines waiting to be written beyond this are dropped (and counted) instead of growing memory. */
+  readonly maxUnwrittenBytes: number;
+  readonly onWarning: (message: string) => void;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${Math.round(n / (1 << 20))} MiB` : `${Math.max(1, Math.round(n / 1024))} KiB`;
+}
+
+/** Journal text is encoded straight into buffers of this size (bigger only for a bigger line). */
+const CHUNK_BYTES = 1 << 20;
+const NO_BUFFER = Buffer.alloc(0);
+
+/**
+ * Appends lines to a journal file with one write per flush. Lines are encoded into memory as they come
+ * and wait there between flushes; when the disk refuses them (ENOSPC, EACCES, EIO...) they stay queued,
+ * up to `maxUnwrittenBytes`, and the next flush retries, so a passing problem loses nothing. Each kind
+ * of problem is reported once until writing works again. append() never throws and never touches the disk.
+ */
+export class JournalWriter {
+  /** Lines being collected, encoded as UTF-8, each ending in a newline. */
+  private current: Buffer = NO_BUFFER;
+  private currentLen = 0;
+  /** Collected text not yet (fully) written; the first may be partly written. */
+  private readonly queue: Buffer[] = [];
+  private queueOffset = 0;
+  private queueBytes = 0;
+  private handle: FileHandle | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly warned = new Set<string>();
+  private droppedLines = 0;
+  private droppedReported = 0;
+  private closed = false;
+  private failing = false;
+
+  constructor(private readonly opts: JournalWriterOptions) {}
+
+  get path(): string {
+    return this.opts.path;
+  }
+
+  /** True from a failed write until a write succeeds. */
+  get isFailing(): boolean {
+    return this.failing;
+  }
+
+  /** Bytes waiting to be written. */
+  get unwrittenBytes(): number {
+    return this.currentLen + this.queueBytes;
+  }
+
+  /** Lines dropped because too much was waiting. */
+  get dropped(): number {
+    return this.droppedLines;
+  }
+
+  /** Queues one line (without newline); false when it was dropped because too much is waiting. */
+  append(line: string): boolean {
+    if (this.closed) return false;
+    if (this.currentLen + this.queueBytes + line.length + 1 > this.opts.maxUnwrittenBytes) {
+      this.droppedLines++;
+      this.warnOnce(
+        'dropped',
+        `capture journal ${this.opts.path}: more than ${formatBytes(this.opts.maxUnwrittenBytes)} ` +
+          'of queries are waiting to be written; newer queries are shown but not saved until writing works again',
+      );
+      return false;
+    }
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    const need = line.length * 3 + 1;
+    if (this.current.length - this.currentLen < need) {
+      this.seal();
+      if (this.current.length - this.currentLen < need) {
+        this.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+        this.currentLen = 0;
+      }
+    }
+    this.currentLen += this.current.write(line, this.currentLen, 'utf8');
+    this.current[this.currentLen++] = 10;
+    return true;
+  }
+
+  /** Moves the collected text to the write queue, keeping the buffer when little of it was used. */
+  private seal(): void {
+    if (this.currentLen === 0) return;
+    if (this.currentLen * 2 >= this.current.length) {
+      this.queue.push(this.current.subarray(0, this.currentLen));
+      this.current = NO_BUFFER;
+    } else {
+      // A copy, so a failing disk cannot pile up mostly empty 1 MiB buffers.
+      this.queue.push(Buffer.from(this.current.subarray(0, this.currentLen)));
+    }
+    this.queueBytes += this.currentLen;
+    this.currentLen = 0;
+  }
+
+  /** Writes everything queued; resolves (never rejects) once this attempt is over, written or not. */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.writeQueued());
+    return this.chain;
+  }
+
+  /**
+   * Refuses further appends, flushes, and closes the file once everything is written. When the disk
+   * still fails, the text stays queued: later flush() calls retry and close the file when done.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.flush();
+  }
+
+  private async writeQueued(): Promise<void> {
+    this.seal();
+    if (this.closed) this.current = NO_BUFFER;
+    if (this.queue.length === 0) {
+      await this.closeHandleIfDone();
+      return;
+    }
+    try {
+      if (this.handle === null) {
+        await ensureDir(dirname(this.opts.path));
+        this.handle = await open(this.opts.path, 'a', FILE_MODE);
+      }
+      while (this.queue.length > 0) {
+        const buf = this.queue[0]!;
+        const { bytesWritten } = await this.handle.write(
+          buf,
+          this.queueOffset,
+          buf.length - this.queueOffset,
+        );
+        if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+        this.queueOffset += bytesWritten;
+        this.queueBytes -= bytesWritten;
+        if (this.queueOffset >= buf.length) {
+          this.queue.shift();
+          this.queueOffset = 0;
+        }
+      }
+      if (this.failing || this.droppedLines > this.droppedReported) this.recovered();
+      await this.closeHandleIfDone();
+    } catch (err) {
+      this.failing = true;
+      const { kind, text } = describeFsError(err);
+      this.warnOnce(
+        kind,
+        `capture journal ${this.opts.path}: cannot write: ${text}; keeping queries in memory and retrying`,
+      );
+      const fh = this.handle;
+      this.handle = null;
+      // Reopen on the next attempt: the problem may have been the file itself (deleted, replaced, remounted).
+      if (fh) await fh.close().catch(() => undefined);
+    }
+  }
+
+  private async closeHandleIfDone(): Promise<void> {
+    if (!this.closed || this.handle === null) return;
+    const fh = this.handle;
+    this.handle = null;
+    await fh.close().catch(() => undefined);
+  }
+
+  private recovered(): void {
+    this.failing = false;
+    this.warned.clear();
+    const lost = this.droppedLines - this.droppedReported;
+    if (lost > 0) {
+      this.droppedReported = this.droppedLines;
+      this.report(
+        `capture journal ${this.opts.path}: writing again; ${lost} queries could not be saved to it`,
+      );
+    }
+  }
+
+  private warnOnce(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    this.report(message);
+  }
+
+  private report(message: string): void {
+    try {
+      this.opts.onWarning(message);
+    } catch {
+      // A failing warning sink must not stop the journal.
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// Helpers for this folder's tests only.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExchangeRecord } from './types';
+
+/** Strict RFC 4180 reader (for tests): CRLF records, quotes only around whole fields, nothing bare that needs quoting. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let wasQuoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        const next = text[i];
+        if (next !== undefined && next !== ',' && next !== '\r')
+          throw new Error(`text after closing quote at ${i}`);
+        continue;
+      }
+      field += c;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      if (field !== '' || wasQuoted) throw new Error(`quote inside an unquoted field at ${i}`);
+      quoted = true;
+      wasQuoted = true;
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      row.push(field);
+      field = '';
+      wasQuoted = false;
+      i++;
+      continue;
+    }
+    if (c === '\r') {
+      if (text[i + 1] !== '\n') throw new Error(`bare CR at ${i}`);
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      wasQuoted = false;
+      i += 2;
+      continue;
+    }
+    if (c === '\n') throw new Error(`bare LF at ${i}`);
+    field += c;
+    i++;
+  }
+  if (quoted) throw new Error('unterminated quoted field');
+  if (field !== '' || row.length > 0) throw new Error('last record lacks its CRLF');
+  return rows;
+}
+
+/** A fresh private temp dir under os.tmpdir(); `cleanup` removes it. */
+export async function tempDir(
+  prefix = 'dnsw-capture-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A plausible exchange, with `over` applied; wire bytes encode `seed` so tests can tell them apart. */
+export function exchange(over: Partial<ExchangeRecord> = {}, seed = 1): ExchangeRecord {
+  return {
+    ts: 1_763_859_901_000,
+    client: '192.168.0.1',
+    clientPort: 40_000 + seed,
+    transport: 'udp',
+    qname: 'eu.safethings.avira.com',
+    qtype: 'A',
+    rcode: 'NOERROR',
+    answers: '18.66.1.2',
+    latencyMs: 12.345,
+    upstream: '1.1.1.1:53',
+    size: 64,
+    error: '',
+    queryWire: Uint8Array.from([seed & 255, 1, 2, 3]),
+    responseWire: Uint8Array.from([seed & 255, 9, 8, 7, 6]),
+    ...over,
+  };
+}
