@@ -11,6 +11,7 @@ import type {
   WarningCode,
 } from '@shared/events';
 import { CaptureStore } from './capture';
+import { lockDataDir } from './data-lock';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Forwarder } from './dns/forwarder';
 import { NetworkUpstream } from './dns/upstream';
@@ -37,9 +38,12 @@ export class Engine implements EngineHandle {
   private readonly warningListeners = new Set<(w: EngineWarning) => void>();
   private statusTimer: NodeJS.Timeout | null = null;
 
-  private constructor(options: EngineOptions, store: CaptureStore) {
+  private readonly unlock: () => Promise<void>;
+
+  private constructor(options: EngineOptions, store: CaptureStore, unlock: () => Promise<void>) {
     this.options = options;
     this.store = store;
+    this.unlock = unlock;
     this.forwarder = new Forwarder({
       listen: options.listen,
       upstreams: options.upstreams.map((u) => new NetworkUpstream(u)),
@@ -51,17 +55,30 @@ export class Engine implements EngineHandle {
     });
   }
 
-  /** Opens the data dir and loads earlier captures. Throws only on a bad option (e.g. an --allow range). */
+  /**
+   * Locks the data dir and loads earlier captures. Throws an Error with a readable message for a bad option
+   * (e.g. an --allow range), a data folder that cannot be used, or one another engine holds.
+   */
   static async open(options: EngineOptions): Promise<Engine> {
     // Validate the ranges before touching the disk, so a typo fails fast.
     new AccessList([...DEFAULT_ALLOWED, ...options.allow]);
+    const unlock = await lockDataDir(options.dataDir);
     let engine: Engine | null = null;
-    const store = await CaptureStore.open({
-      dataDir: options.dataDir,
-      retentionDays: options.retentionDays,
-      onWarning: (message) => engine?.warn('journal-error', message),
-    });
-    engine = new Engine(options, store);
+    // What loading finds (a torn journal line, a corrupt line) is reported once the engine exists.
+    const early: string[] = [];
+    let store: CaptureStore;
+    try {
+      store = await CaptureStore.open({
+        dataDir: options.dataDir,
+        retentionDays: options.retentionDays,
+        onWarning: (message) => (engine ? engine.warn('journal-error', message) : early.push(message)),
+      });
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+    engine = new Engine(options, store, unlock);
+    for (const message of early) engine.warn('journal-error', message);
     if (options.autoStartCapture) store.start();
     return engine;
   }
@@ -148,6 +165,7 @@ export class Engine implements EngineHandle {
     await this.forwarder.close();
     await this.store.stop();
     await this.store.close();
+    await this.unlock();
   }
 
   private warn(code: WarningCode, message: string): void {

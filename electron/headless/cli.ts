@@ -34,11 +34,12 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     engine = await Engine.open(opts);
   } catch (err) {
-    console.error(
-      `dns-witness serve: cannot open the data folder ${opts.dataDir}: ${(err as Error).message}`,
-    );
+    // Lock errors name the folder; fs errors name the path they failed on.
+    console.error(`dns-witness serve: cannot use the data folder: ${(err as Error).message}`);
     return 1;
   }
+  // Problems found while loading earlier captures (a torn journal line after a crash, ...).
+  for (const w of engine.status().warnings) console.error(`warning: ${w.message}`);
   const listeners = await engine.listen();
   const bound = listeners.filter((l) => l.state === 'listening');
   for (const l of listeners) if (l.state === 'error') console.error(`warning: ${l.error}`);

@@ -287,6 +287,33 @@ describe('serve command line', () => {
     }
   });
 
+  it('refuses a data folder another running instance uses, naming its pid', async () => {
+    const upstream = await startDnsmasq();
+    const a = await startServe(upstream.port);
+    try {
+      const dns = await freePort();
+      const r = await run(process.execPath, [
+        HEADLESS,
+        '--listen',
+        `127.0.0.1:${dns}`,
+        '--upstream',
+        `127.0.0.1:${upstream.port}`,
+        '--ui',
+        '127.0.0.1:0',
+        '--data-dir',
+        a.dataDir,
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `dns-witness serve: cannot use the data folder: another DNS Witness (pid ${a.child.pid}) is using ${a.dataDir}; close it first, or give this one its own folder with --data-dir`,
+      );
+    } finally {
+      await a.stop();
+      await upstream.stop();
+      await removeDir(a.dataDir);
+    }
+  });
+
   it('exits 1 with the cause when the dashboard port is taken', async () => {
     const upstream = await startDnsmasq();
     const a = await startServe(upstream.port);

@@ -204,6 +204,29 @@ describe('CaptureStore journal', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('keeps the UTC offset each event was recorded with across a time-zone change', async () => {
+    const s1 = await openStore();
+    const { id } = s1.start();
+    recordSome(s1, 2);
+    await closeStore(s1);
+    // As if recorded on a machine at +05:30 (the test machine's own zone may be anything).
+    const path = capturePath(id, 'journal.ndjson');
+    const lines = (await journalLines(id)).map((l) => ({ ...l, time: isoLocal(l.ts as number, 330) }));
+    await writeFile(path, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+
+    const s2 = await openStore();
+    const times = s2.query({}).events.map((e) => e.time);
+    expect(times).toEqual(lines.map((l) => l.time).reverse());
+    expect(times[0]).toMatch(/\+05:30$/);
+    let csv = '';
+    for await (const chunk of s2.csv({})) csv += chunk;
+    expect(
+      parseCsv(csv)
+        .slice(1)
+        .map((row) => row[0]),
+    ).toEqual(lines.map((l) => l.time));
+  });
+
   it('skips and counts a corrupt line in the middle, never fatal', async () => {
     const s1 = await openStore();
     const { id } = s1.start();

@@ -206,7 +206,7 @@ export class CaptureStore implements ExchangeSink {
       const seq = this.seq + 1;
       this.seq = seq;
       const time = this.recordTimes.format(rec.ts);
-      seg.add(seq, rec);
+      seg.add(seq, rec, this.recordTimes.lastOffset);
       this.rate.add(rec.ts);
       writer.append(journalLine(seq, time, seg.id, rec));
       // One early flush at a time, and none while the disk fails: the periodic flush retries then.
@@ -387,7 +387,11 @@ export class CaptureStore implements ExchangeSink {
   }
 
   private eventAt(seg: CaptureSegment, row: number): QueryEvent {
-    return seg.columns.event(row, seg.id, this.readTimes.format(seg.columns.ts(row)));
+    return seg.columns.event(
+      row,
+      seg.id,
+      this.readTimes.format(seg.columns.ts(row), seg.columns.offset(row)),
+    );
   }
 
   private uniqueId(now: number): string {
@@ -457,7 +461,7 @@ export class CaptureStore implements ExchangeSink {
     const seg = new CaptureSegment(id, meta?.startedAt ?? 0, meta?.stoppedAt ?? 0);
     let scan: JournalScan | null = null;
     try {
-      scan = await scanJournal(join(dir, JOURNAL_FILE), (ev) => seg.add(ev.seq, ev), true);
+      scan = await scanJournal(join(dir, JOURNAL_FILE), (ev) => seg.add(ev.seq, ev, ev.offset), true);
     } catch (err) {
       this.warn(`read:${id}`, `capture ${id}: cannot read its journal: ${describeFsError(err).text}`);
     }
@@ -612,7 +616,7 @@ function* csvRows(
       rows.length = 0;
       cols.scan(filt, start, Math.min(end, start + CSV_SLICE), false, (row) => void rows.push(row));
       for (const row of rows) {
-        yield `${csvCell(times.format(cols.ts(row)))},${client(cols.clientId(row))},${qname(cols.qnameId(row))},${qtype(
+        yield `${csvCell(times.format(cols.ts(row), cols.offset(row)))},${client(cols.clientId(row))},${qname(cols.qnameId(row))},${qtype(
           cols.qtypeId(row),
         )},${rcode(cols.rcodeId(row))},${answers(cols.answersId(row))},${csvLatency(cols.latencyMs(row))},${upstream(
           cols.upstreamId(row),

@@ -6,6 +6,8 @@ export type EventFields = Omit<QueryEvent, 'seq' | 'time' | 'captureId'>;
 /** What the columns hold for one event: a QueryEvent without the fields derived from its capture. */
 export interface StoredEvent extends EventFields {
   readonly seq: number;
+  /** UTC offset in minutes when the event was recorded. */
+  readonly offset: number;
 }
 
 // Columns grow by whole chunks, so appending never copies what is already stored.
@@ -62,6 +64,7 @@ interface Chunk {
   readonly latency: Float64Array;
   readonly size: Uint32Array;
   readonly port: Uint16Array;
+  readonly offset: Int16Array;
   readonly transport: Uint8Array;
   readonly client: Uint32Array;
   readonly qname: Uint32Array;
@@ -79,6 +82,7 @@ function newChunk(): Chunk {
     latency: new Float64Array(CHUNK_SIZE),
     size: new Uint32Array(CHUNK_SIZE),
     port: new Uint16Array(CHUNK_SIZE),
+    offset: new Int16Array(CHUNK_SIZE),
     transport: new Uint8Array(CHUNK_SIZE),
     client: new Uint32Array(CHUNK_SIZE),
     qname: new Uint32Array(CHUNK_SIZE),
@@ -123,8 +127,8 @@ export class EventColumns {
     return this.count;
   }
 
-  /** Appends one event and returns its row index. */
-  append(seq: number, ev: EventFields): number {
+  /** Appends one event (recorded at UTC offset `offset` minutes) and returns its row index. */
+  append(seq: number, ev: EventFields, offset: number): number {
     const row = this.count;
     const j = row & CHUNK_MASK;
     if (j === 0) this.chunks.push(newChunk());
@@ -134,6 +138,7 @@ export class EventColumns {
     c.latency[j] = ev.latencyMs;
     c.size[j] = ev.size;
     c.port[j] = ev.clientPort;
+    c.offset[j] = offset;
     c.transport[j] = ev.transport === 'tcp' ? 1 : 0;
     c.client[j] = this.clients.intern(ev.client);
     c.qname[j] = this.qnames.intern(ev.qname);
@@ -152,6 +157,11 @@ export class EventColumns {
 
   ts(row: number): number {
     return this.chunks[row >>> CHUNK_BITS]!.ts[row & CHUNK_MASK]!;
+  }
+
+  /** UTC offset in minutes the event at `row` was recorded with. */
+  offset(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.offset[row & CHUNK_MASK]!;
   }
 
   latencyMs(row: number): number {

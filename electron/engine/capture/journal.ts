@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promi
 import { dirname } from 'node:path';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
+import { localOffset, offsetOfIso } from './local-time';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 export const META_FILE = 'capture.json';
@@ -143,9 +144,12 @@ export function parseJournalLine(text: string): StoredEvent | null {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= 0) return null;
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return null;
   if (typeof o.client !== 'string' || typeof o.qname !== 'string') return null;
+  const time = str(o.time);
   return {
     seq,
     ts,
+    // Journals always carry the recorded time; fall back to this machine's zone for a line without one.
+    offset: offsetOfIso(time) ?? localOffset(ts),
     client: o.client,
     clientPort: num(o.clientPort),
     transport: o.transport === 'tcp' ? 'tcp' : 'udp',

@@ -39,8 +39,8 @@ export class CaptureSegment {
     return this.columns.length === 0 ? undefined : this.columns.ts(this.columns.length - 1);
   }
 
-  add(seq: number, ev: EventFields): void {
-    const row = this.columns.append(seq, ev);
+  add(seq: number, ev: EventFields, offset: number): void {
+    const row = this.columns.append(seq, ev, offset);
     const client = this.columns.clientId(row);
     this.clientTotals.add(client, ev.ts);
     this.minuteCounts.add(client, ev.ts);
