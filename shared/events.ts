@@ -115,6 +115,24 @@ export interface EngineStatus {
   readonly now: number;
 }
 
+/** What is known about one client address: the router, its hardware address and vendor, its names. */
+export interface DeviceInfo {
+  /** Client IP address, as in QueryEvent.client. */
+  readonly address: string;
+  /** Hardware address "aa:bb:cc:dd:ee:ff" from the OS neighbour table; "" when unknown. */
+  readonly mac: string;
+  /** Vendor registered for the MAC's OUI (IEEE); "" when unknown or private. */
+  readonly vendor: string;
+  /** Locally administered (typically randomized "private Wi-Fi") MAC: it names no vendor. */
+  readonly privateMac: boolean;
+  /** Name from reverse DNS (or mDNS); "" when none. */
+  readonly hostname: string;
+  /** Name the user gave the device; "" when none. */
+  readonly name: string;
+  /** A default gateway of this computer, or named as the router by the user. */
+  readonly isRouter: boolean;
+}
+
 /** Per-client totals across the retained captures. */
 export interface ClientSummary {
   readonly address: string;
