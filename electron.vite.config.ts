@@ -5,7 +5,9 @@ import react from '@vitejs/plugin-react';
 
 // Our folders are top-level (electron/, renderer/), so every entry is named explicitly.
 const alias = { '@shared': resolve(import.meta.dirname, 'shared') };
-const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')) as {
+  version: string;
+};
 const define = { __APP_VERSION__: JSON.stringify(pkg.version) };
 
 export default defineConfig({
@@ -41,6 +43,7 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(import.meta.dirname, 'out/renderer'),
+      minify: true,
       rollupOptions: { input: resolve(import.meta.dirname, 'renderer/index.html') },
     },
   },

@@ -1,0 +1,186 @@
+/**
+ * Playwright fixtures for the dashboard: a real dnsmasq upstream on loopback, the real headless service
+ * (built from this tree) with a fresh data folder per test, and `dig` to send real queries through it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { startDnsmasq, type Dnsmasq } from '../test/helpers/dnsmasq';
+import { freePort, requireTool, run, waitFor } from '../test/helpers/tools';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+/**
+ * The build under test is copied here, so a concurrent `electron-vite build` emptying out/ cannot pull the
+ * dashboard from under a running test. Inside the repository, so the service still finds node_modules.
+ */
+const APP_DIR = path.join(ROOT, 'test-results/e2e-app');
+const HEADLESS = path.join(APP_DIR, 'main/headless.js');
+
+/** The headless service under test. */
+export interface Service {
+  /** Dashboard address, e.g. http://127.0.0.1:41234/ */
+  readonly url: string;
+  readonly dnsPort: number;
+  readonly dataDir: string;
+  /** Sends one real query through the forwarder from `source` (any 127.0.0.0/8 address); returns dig's answer. */
+  query(name: string, opts?: { source?: string; type?: string }): Promise<string>;
+  /** Sends many queries in one dig run (batch mode) from `source`. */
+  queryMany(names: readonly string[], source?: string): Promise<void>;
+  /** Stops the service (SIGTERM, the capture is saved). */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports with the same data folder. */
+  start(): Promise<void>;
+  /** What the service printed, for failure messages. */
+  output(): string;
+}
+
+interface Fixtures {
+  /** Upstream HOST:PORT for the service; null uses the worker's dnsmasq. */
+  upstreamAddress: string | null;
+  service: Service;
+  /** Console messages that report a Content-Security-Policy violation; the fixture fails the test on any. */
+  cspViolations: string[];
+}
+
+interface WorkerFixtures {
+  built: void;
+  upstream: Dnsmasq;
+}
+
+export const test = base.extend<Fixtures, WorkerFixtures>({
+  // Build once per worker so the service serves the renderer from this tree, not a stale out/.
+  built: [
+    async ({}, use) => {
+      if (process.env.E2E_SKIP_BUILD !== '1') {
+        const r = spawnSync('npx', ['electron-vite', 'build'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
+      }
+      await rm(APP_DIR, { recursive: true, force: true });
+      for (const part of ['main', 'renderer'])
+        await cp(path.join(ROOT, 'out', part), path.join(APP_DIR, part), { recursive: true });
+      if (!existsSync(HEADLESS)) throw new Error(`${HEADLESS} is missing after the build`);
+      await use();
+    },
+    { scope: 'worker', auto: true, timeout: 300_000 },
+  ],
+
+  upstream: [
+    async ({}, use) => {
+      const dnsmasq = await startDnsmasq();
+      await use(dnsmasq);
+      await dnsmasq.stop();
+    },
+    { scope: 'worker' },
+  ],
+
+  upstreamAddress: [null, { option: true }],
+
+  service: async ({ upstream, upstreamAddress }, use, testInfo) => {
+    requireTool('dig', 'bind9-dnsutils');
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'dns-witness-e2e-'));
+    const dnsPort = await freePort();
+    const uiPort = await freePort();
+    let child: ChildProcess | null = null;
+    let log = '';
+    const start = async (): Promise<void> => {
+      const proc = spawn(
+        process.execPath,
+        [
+          HEADLESS,
+          '--listen',
+          `127.0.0.1:${dnsPort}`,
+          '--upstream',
+          upstreamAddress ?? `127.0.0.1:${upstream.port}`,
+          '--ui',
+          `127.0.0.1:${uiPort}`,
+          '--data-dir',
+          dataDir,
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      child = proc;
+      let exited: number | null = null;
+      proc.on('exit', (code) => (exited = code ?? -1));
+      proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+      proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+      await waitFor(
+        async () => {
+          if (exited !== null) throw new Error(`headless service exited with ${exited}:\n${log}`);
+          try {
+            const res = await fetch(`http://127.0.0.1:${uiPort}/api/health`);
+            return res.ok ? true : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        15_000,
+        'the headless service to answer /api/health',
+      );
+    };
+    const stop = async (): Promise<void> => {
+      const proc = child;
+      child = null;
+      if (!proc || proc.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      });
+    };
+    const dig = async (args: string[]): Promise<string> => {
+      const r = await run('dig', ['@127.0.0.1', '-p', String(dnsPort), '+tries=1', '+time=3', ...args]);
+      // dig exits 9 when no reply came at all; SERVFAIL and NXDOMAIN are replies and exit 0.
+      if (r.code !== 0) throw new Error(`dig ${args.join(' ')} failed (${r.code}): ${r.stdout}${r.stderr}`);
+      return r.stdout.trim();
+    };
+    await start();
+    await use({
+      url: `http://127.0.0.1:${uiPort}/`,
+      dnsPort,
+      dataDir,
+      query: (name, opts = {}) => dig(['-b', opts.source ?? '127.0.0.1', '+short', name, opts.type ?? 'A']),
+      queryMany: async (names, source = '127.0.0.1') => {
+        const file = path.join(dataDir, `batch-${Date.now()}.txt`);
+        await writeFile(file, names.map((n) => `${n} A`).join('\n') + '\n');
+        await dig(['-b', source, '+short', '-f', file]);
+      },
+      stop,
+      start,
+      output: () => log,
+    });
+    await stop();
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('service-output', { body: log });
+    await rm(dataDir, { recursive: true, force: true });
+  },
+
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+      });
+      page.on('pageerror', (e) => violations.push(`page error: ${e.message}`));
+      await use(violations);
+      expect(violations, 'CSP violations or page errors').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** The device rows in the devices panel (the "All devices" row excluded). */
+export function deviceRows(page: Page) {
+  return page.getByTestId('device-row');
+}
+
+/** The query log's rows currently rendered (virtualized: only those near the viewport). */
+export function logRows(page: Page) {
+  return page.getByTestId('log-row');
+}

@@ -1,0 +1,152 @@
+import { useEffect, useMemo, useState } from 'react';
+import { DevicesPanel } from './components/DevicesPanel';
+import { EmptyState } from './components/EmptyState';
+import { QueryLog } from './components/QueryLog';
+import { RequestsChart } from './components/RequestsChart';
+import { StatusBar } from './components/StatusBar';
+import { Toolbar } from './components/Toolbar';
+import { TopDomains } from './components/TopDomains';
+import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
+import { minuteOf } from './lib/capture-store';
+import type { Dashboard } from './lib/dashboard';
+import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
+import { normalizeName, toQueryFilter, type ViewFilter } from './lib/query-filter';
+
+/** How often live queries are added to the top-domains count. */
+const RECOUNT_MS = 1_000;
+const CHART_REDRAW_MS = 1_000;
+
+/** The dashboard: status bar, filters, devices, chart, top domains and the query log. */
+export function App({ dashboard }: { readonly dashboard: Dashboard }) {
+  useEffect(() => dashboard.start(), [dashboard]);
+  const view = useDashboardView(dashboard);
+  const now = useNow(1000) + view.clockOffsetMs;
+  const [selected, setSelected] = useState<string | null>(null);
+  const [nameInput, setNameInput] = useState('');
+  const name = normalizeName(useDebounced(nameInput, 200));
+  const [range, setRange] = useState<RangeKey>('1h');
+  const [busy, setBusy] = useState(false);
+  const [exportNote, setExportNote] = useState('');
+
+  const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
+  const firstMinute = view.loaded ? dashboard.store.firstMinute() : undefined;
+  const { from, to } = rangeWindow(range, now, view.captures, firstMinute);
+  const timeWindow = useMemo(() => ({ from, to }), [from, to]);
+  useEffect(
+    () => dashboard.ensureRetained(snapshotMinutesFor(timeWindow, Date.now())),
+    [dashboard, timeWindow],
+  );
+
+  // Per-minute counts need no more than one redraw a second (a chart redraw is the costliest update); a new
+  // device redraws at once. The chart reads only addresses and colors from the device list.
+  const chartRevision = useThrottled(view.bucketsVersion, CHART_REDRAW_MS);
+  const deviceKey = view.devices.map((d) => d.address).join(' ');
+  const chart = useMemo(
+    () => buildChart({ counts: dashboard.store, window: timeWindow, devices: view.devices, selected }),
+    // chartRevision and deviceKey stand for the buckets and devices, which change more often than needed here.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [dashboard, timeWindow, deviceKey, selected, chartRevision],
+  );
+  const queryFilter = useMemo(() => toQueryFilter(filter, timeWindow), [filter, timeWindow]);
+  const names = useNameCounts(dashboard, queryFilter, useThrottled(view.ringVersion, RECOUNT_MS));
+
+  const runCapture = (action: 'capture:start' | 'capture:stop'): void => {
+    setBusy(true);
+    dashboard
+      .invoke(action, undefined)
+      .then(() => dashboard.refreshStatus())
+      .catch((err: unknown) =>
+        dashboard.store.setError(
+          `Could not ${action === 'capture:start' ? 'start' : 'stop'} the capture: ${String(err)}`,
+        ),
+      )
+      .finally(() => setBusy(false));
+  };
+  const onExport = (): void => {
+    setExportNote('');
+    dashboard
+      .invoke('export:csv', queryFilter)
+      .then((r) => {
+        if (dashboard.transport === 'ipc') setExportNote(r.saved ? `Saved ${r.path}` : '');
+        else setExportNote('Download started');
+      })
+      .catch((err: unknown) =>
+        setExportNote(`Export failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+  };
+
+  const rangeLabel = RANGES.find((r) => r.key === range)?.label ?? '';
+  const scope = [selected ?? 'All devices', range === 'capture' ? 'whole capture' : `last ${rangeLabel}`]
+    .concat(name ? [`name contains “${name}”`] : [])
+    .join(' · ');
+
+  let body;
+  if (!view.loaded) {
+    body = (
+      <div className="connecting" role="status">
+        {view.error ||
+          (view.connection === 'reconnecting' ? 'Reconnecting to the engine…' : 'Connecting to the engine…')}
+      </div>
+    );
+  } else {
+    // Before the first query the guidance takes the log's place; the chart is mounted already, so the first
+    // query only feeds it data (its first mount is the slowest render of the page).
+    const empty = view.devices.length === 0;
+    body = (
+      <>
+        {!empty && (
+          <Toolbar
+            devices={view.devices}
+            selected={selected}
+            onSelect={setSelected}
+            name={nameInput}
+            onName={setNameInput}
+            range={range}
+            onRange={setRange}
+            exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
+            onExport={onExport}
+            exportNote={exportNote}
+          />
+        )}
+        <main className="grid">
+          <div className="side">
+            <DevicesPanel
+              devices={view.devices}
+              total={view.totalQueries}
+              counts={dashboard.store}
+              minute={minuteOf(now)}
+              selected={selected}
+              onSelect={setSelected}
+            />
+            <TopDomains names={names} scope={scope} />
+          </div>
+          <div className="content">
+            {empty && <EmptyState status={view.status} onStart={() => runCapture('capture:start')} />}
+            <RequestsChart model={chart} selectedLabel={selected} />
+            {!empty && (
+              <QueryLog
+                key={`${selected ?? ''}|${name}`}
+                dashboard={dashboard}
+                filter={filter}
+                ringVersion={view.ringVersion}
+              />
+            )}
+          </div>
+        </main>
+      </>
+    );
+  }
+
+  return (
+    <div className="app">
+      <StatusBar
+        view={view}
+        now={now}
+        busy={busy}
+        onStart={() => runCapture('capture:start')}
+        onStop={() => runCapture('capture:stop')}
+      />
+      {body}
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import type { DeviceTotals } from '../lib/capture-store';
+import { RANGES, type RangeKey } from '../lib/chart-series';
+
+interface Props {
+  readonly devices: readonly DeviceTotals[];
+  readonly selected: string | null;
+  readonly onSelect: (client: string | null) => void;
+  readonly name: string;
+  readonly onName: (name: string) => void;
+  readonly range: RangeKey;
+  readonly onRange: (range: RangeKey) => void;
+  readonly exportLabel: string;
+  readonly onExport: () => void;
+  readonly exportNote: string;
+}
+
+/** The filters everything below follows (device, name, range) and the CSV export of what they select. */
+export function Toolbar(p: Props) {
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Filters">
+      <label className="field">
+        <span>Device</span>
+        <select
+          value={p.selected ?? ''}
+          onChange={(e) => p.onSelect(e.target.value === '' ? null : e.target.value)}
+          aria-label="Device filter"
+        >
+          <option value="">All devices</option>
+          {p.devices.map((d) => (
+            <option key={d.address} value={d.address}>
+              {d.address}
+            </option>
+          ))}
+          {p.selected !== null && !p.devices.some((d) => d.address === p.selected) && (
+            <option value={p.selected}>{p.selected}</option>
+          )}
+        </select>
+      </label>
+      <label className="field grow">
+        <span>Name contains</span>
+        <input
+          type="search"
+          value={p.name}
+          placeholder="e.g. safethings.avira.com"
+          spellCheck={false}
+          autoComplete="off"
+          maxLength={253}
+          onChange={(e) => p.onName(e.target.value)}
+          aria-label="Name filter"
+        />
+      </label>
+      <div className="segmented" role="group" aria-label="Time range">
+        {RANGES.map((r) => (
+          <button key={r.key} type="button" aria-pressed={p.range === r.key} onClick={() => p.onRange(r.key)}>
+            {r.label}
+          </button>
+        ))}
+      </div>
+      <div className="spacer" />
+      {p.exportNote !== '' && (
+        <span className="muted export-note" role="status">
+          {p.exportNote}
+        </span>
+      )}
+      <button
+        type="button"
+        className="button"
+        onClick={p.onExport}
+        title="Queries matching the device, name and range"
+      >
+        <span className="download-icon" aria-hidden="true" />
+        {p.exportLabel}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
+import { createBridge, csvUrl, parseStreamMessage, readRpcResponse, rpcBody, streamUrl } from './bridge';
+import { engineStatus, snapshotOf } from './test-events';
+
+describe('bridge wire helpers', () => {
+  it('sends args only when the channel takes some', () => {
+    expect(rpcBody(undefined)).toBe('{}');
+    expect(JSON.parse(rpcBody({ rangeMinutes: 15 }))).toEqual({ args: { rangeMinutes: 15 } });
+  });
+
+  it('builds the CSV address from the set filter parts only', () => {
+    expect(csvUrl({})).toBe('/api/export.csv');
+    expect(csvUrl({ client: 'fe80::1', name: 'avira com', from: 1000, to: 2000 })).toBe(
+      '/api/export.csv?client=fe80%3A%3A1&name=avira+com&from=1000&to=2000',
+    );
+    expect(csvUrl({ name: '' })).toBe('/api/export.csv');
+  });
+
+  it('derives the stream address from the page origin', () => {
+    expect(streamUrl({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/api/stream');
+    expect(streamUrl({ protocol: 'https:', host: 'box.lan' })).toBe('wss://box.lan/api/stream');
+  });
+
+  it('accepts only known event messages', () => {
+    const ok = { channel: 'query:batch', payload: { batch: 1, events: [], dropped: 0 } };
+    expect(parseStreamMessage(JSON.stringify(ok))).toEqual(ok);
+    expect(parseStreamMessage('{"channel":"evil:thing","payload":{}}')).toBeNull();
+    expect(parseStreamMessage('{"channel":"engine:status"}')).toBeNull();
+    expect(parseStreamMessage('not json')).toBeNull();
+    expect(parseStreamMessage(new Uint8Array(2))).toBeNull();
+  });
+
+  it('returns the result or throws the service message', async () => {
+    await expect(readRpcResponse(new Response('{"result":{"a":1}}', { status: 200 }))).resolves.toEqual({
+      a: 1,
+    });
+    await expect(
+      readRpcResponse(new Response('{"error":"invalid arguments for query:list"}', { status: 400 })),
+    ).rejects.toThrow('invalid arguments for query:list');
+    await expect(
+      readRpcResponse(new Response('<html>', { status: 502, statusText: 'Bad Gateway' })),
+    ).rejects.toThrow('502 Bad Gateway');
+  });
+});
+
+describe('createBridge over the preload API', () => {
+  /** A preload object that records calls, shaped exactly like the one electron/preload exposes. */
+  function recordingPreload() {
+    const calls: string[] = [];
+    const listeners: Record<string, ((p: unknown) => void)[]> = {};
+    const on = (name: string) => (l: (p: never) => void) => {
+      calls.push(name);
+      (listeners[name] ??= []).push(l as (p: unknown) => void);
+      return () => calls.push(`off:${name}`);
+    };
+    const preload: PreloadApi = {
+      startCapture: async () => (calls.push('startCapture'), captureInfo),
+      stopCapture: async () => (calls.push('stopCapture'), null),
+      snapshot: async (req) => (calls.push(`snapshot:${req.rangeMinutes}`), snapshotOf([], 0)),
+      listQueries: async (req) => (
+        calls.push(`listQueries:${req.limit}`),
+        { total: 0, offset: 0, limit: 1, events: [] }
+      ),
+      getStatus: async () => (calls.push('getStatus'), engineStatus(0)),
+      exportCsv: async (f) => (calls.push(`exportCsv:${f.client}`), { saved: true, path: '/tmp/x.csv' }),
+      onQueryBatch: on('onQueryBatch'),
+      onStatus: on('onStatus'),
+      onWarning: on('onWarning'),
+      ready: () => calls.push('ready'),
+    };
+    return { preload, calls, listeners };
+  }
+  const captureInfo = { id: 'c1', state: 'running' as const, startedAt: 1, stoppedAt: 0, queries: 0 };
+
+  it('maps every request channel to its preload method', async () => {
+    const { preload, calls } = recordingPreload();
+    const bridge = createBridge({ [PRELOAD_GLOBAL]: preload } as unknown as Window & typeof globalThis);
+    expect(bridge.transport).toBe('ipc');
+    await bridge.invoke('capture:start', undefined);
+    await bridge.invoke('capture:stop', undefined);
+    await bridge.invoke('capture:snapshot', { rangeMinutes: 15 });
+    await bridge.invoke('query:list', { limit: 7 });
+    await bridge.invoke('status:get', undefined);
+    expect(await bridge.invoke('export:csv', { client: '10.0.0.1' })).toEqual({
+      saved: true,
+      path: '/tmp/x.csv',
+    });
+    expect(calls).toEqual([
+      'startCapture',
+      'stopCapture',
+      'snapshot:15',
+      'listQueries:7',
+      'getStatus',
+      'exportCsv:10.0.0.1',
+    ]);
+  });
+
+  it('subscribes through the listeners, says ready once after them, and reports the stream open', async () => {
+    const { preload, calls, listeners } = recordingPreload();
+    const bridge = createBridge({ [PRELOAD_GLOBAL]: preload } as unknown as Window & typeof globalThis);
+    const batches: unknown[] = [];
+    const states: string[] = [];
+    const off = bridge.on('query:batch', (b) => batches.push(b));
+    bridge.on('engine:status', () => {});
+    bridge.on('engine:warning', () => {});
+    bridge.onConnection((s) => states.push(s));
+    await Promise.resolve();
+    expect(calls).toEqual(['onQueryBatch', 'onStatus', 'onWarning', 'ready']);
+    expect(states).toEqual(['open']);
+    listeners['onQueryBatch']?.[0]?.({ batch: 1, events: [], dropped: 0 });
+    expect(batches).toHaveLength(1);
+    off();
+    bridge.on('query:batch', () => {});
+    await Promise.resolve();
+    expect(calls.filter((c) => c === 'ready')).toHaveLength(1);
+    expect(calls).toContain('off:onQueryBatch');
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * The only module that knows the transport. Inside Electron the preload script exposes `window.dnsWitness`
+ * (IPC); in a browser the headless service answers on the same origin over HTTP and a WebSocket.
+ */
+import {
+  EVENT_CHANNELS,
+  type DnsWitnessApi,
+  type EventChannel,
+  type Events,
+  type RequestArgs,
+  type RequestChannel,
+  type RequestResult,
+} from '@shared/api';
+import type { QueryFilter } from '@shared/events';
+import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
+import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
+import { backoffDelay } from './backoff';
+
+type BrowserWindow = Window & typeof globalThis;
+
+/** State of the live event stream. After every 'open' the caller must take a new snapshot. */
+export type StreamState = 'connecting' | 'open' | 'reconnecting';
+
+/** `DnsWitnessApi` plus the stream state, which only the WebSocket transport can lose. */
+export interface Bridge extends DnsWitnessApi {
+  /** Calls `listener` with the current state soon and on every change; returns the unsubscribe function. */
+  onConnection(listener: (state: StreamState) => void): () => void;
+}
+
+/** The bridge for this page: IPC when the preload global exists, else HTTP/WebSocket to the page's origin. */
+export function createBridge(win: BrowserWindow = window): Bridge {
+  const preload = (win as unknown as Record<string, PreloadApi | undefined>)[PRELOAD_GLOBAL];
+  return preload ? ipcBridge(preload) : httpBridge(win);
+}
+
+type Invokers = { [K in RequestChannel]: (args: RequestArgs<K>) => Promise<RequestResult<K>> };
+type Subscribers = { [K in EventChannel]: (listener: (payload: Events[K]) => void) => () => void };
+
+function ipcBridge(preload: PreloadApi): Bridge {
+  const invokers: Invokers = {
+    'capture:start': () => preload.startCapture(),
+    'capture:stop': () => preload.stopCapture(),
+    'capture:snapshot': (args) => preload.snapshot(args),
+    'query:list': (args) => preload.listQueries(args),
+    'status:get': () => preload.getStatus(),
+    'export:csv': (args) => preload.exportCsv(args),
+  };
+  const subscribers: Subscribers = {
+    'query:batch': (l) => preload.onQueryBatch(l),
+    'engine:status': (l) => preload.onStatus(l),
+    'engine:warning': (l) => preload.onWarning(l),
+  };
+  let readySent = false;
+  return {
+    transport: 'ipc',
+    invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
+      return (invokers[channel] as (a: RequestArgs<K>) => Promise<RequestResult<K>>)(args);
+    },
+    on<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void {
+      const off = (subscribers[channel] as Subscribers[K])(listener);
+      if (!readySent) {
+        readySent = true;
+        // Main holds events until the page is listening; subscriptions made in the same tick all count.
+        queueMicrotask(() => preload.ready());
+      }
+      return off;
+    },
+    onConnection(listener) {
+      // IPC cannot drop: the stream is open for the life of the page.
+      queueMicrotask(() => listener('open'));
+      return () => {};
+    },
+  };
+}
+
+/** The request body for an RPC call: `{ args }`, or `{}` when the channel takes none. */
+export function rpcBody(args: unknown): string {
+  return JSON.stringify(args === undefined ? {} : { args });
+}
+
+/** The CSV download address for `filter`, relative to the origin. */
+export function csvUrl(filter: QueryFilter): string {
+  const params = new URLSearchParams();
+  for (const key of ['client', 'name', 'from', 'to', 'captureId'] as const) {
+    const value = filter[key];
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const query = params.toString();
+  return query === '' ? CSV_PATH : `${CSV_PATH}?${query}`;
+}
+
+/** The stream address for a page at `location` (ws: for http:, wss: for https:). */
+export function streamUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${STREAM_PATH}`;
+}
+
+/** Parses one stream frame; null for anything that is not a known event message. */
+export function parseStreamMessage(data: unknown): StreamMessage | null {
+  if (typeof data !== 'string') return null;
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof message !== 'object' || message === null) return null;
+  const { channel, payload } = message as { channel?: unknown; payload?: unknown };
+  if (!(EVENT_CHANNELS as readonly unknown[]).includes(channel)) return null;
+  if (typeof payload !== 'object' || payload === null) return null;
+  return message as StreamMessage;
+}
+
+/** Reads an RPC response: the result, or an Error carrying the service's message. */
+export async function readRpcResponse(response: Response): Promise<unknown> {
+  let body: { result?: unknown; error?: unknown } = {};
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    // A proxy error page or an empty body: fall through to the status line.
+  }
+  if (!response.ok) {
+    const detail = typeof body.error === 'string' ? body.error : `${response.status} ${response.statusText}`;
+    throw new Error(detail);
+  }
+  return body.result;
+}
+
+function httpBridge(win: BrowserWindow): Bridge {
+  const listeners = new Map<EventChannel, Set<(payload: never) => void>>();
+  const connectionListeners = new Set<(state: StreamState) => void>();
+  let socket: WebSocket | null = null;
+  let retryTimer: number | null = null;
+  let attempt = 0;
+  let everOpened = false;
+  let state: StreamState = 'connecting';
+
+  const setState = (next: StreamState): void => {
+    state = next;
+    for (const l of connectionListeners) l(next);
+  };
+  const wanted = (): boolean =>
+    connectionListeners.size > 0 || [...listeners.values()].some((s) => s.size > 0);
+
+  const connect = (): void => {
+    retryTimer = null;
+    setState(everOpened ? 'reconnecting' : 'connecting');
+    const ws = new win.WebSocket(streamUrl(win.location));
+    socket = ws;
+    ws.onopen = () => {
+      attempt = 0;
+      everOpened = true;
+      setState('open');
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      const message = parseStreamMessage(ev.data);
+      if (!message) return;
+      const { channel, payload } = message;
+      for (const l of listeners.get(channel) ?? []) (l as (p: typeof payload) => void)(payload);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      if (!wanted()) return;
+      setState(everOpened ? 'reconnecting' : 'connecting');
+      retryTimer = win.setTimeout(connect, backoffDelay(attempt++));
+    };
+  };
+  const ensureConnected = (): void => {
+    if (socket === null && retryTimer === null) connect();
+  };
+  const disconnectIfUnused = (): void => {
+    if (wanted()) return;
+    if (retryTimer !== null) win.clearTimeout(retryTimer);
+    retryTimer = null;
+    const ws = socket;
+    socket = null;
+    ws?.close();
+  };
+
+  const downloadCsv = (filter: QueryFilter): { saved: boolean; path: string } => {
+    const url = csvUrl(filter);
+    const a = win.document.createElement('a');
+    a.href = url;
+    a.download = '';
+    a.rel = 'noopener';
+    win.document.body.append(a);
+    a.click();
+    a.remove();
+    return { saved: true, path: url };
+  };
+
+  return {
+    transport: 'websocket',
+    async invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
+      if (channel === 'export:csv') return downloadCsv(args as QueryFilter) as RequestResult<K>;
+      const response = await win.fetch(`${RPC_PATH}${channel}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: rpcBody(args),
+      });
+      return (await readRpcResponse(response)) as RequestResult<K>;
+    },
+    on<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void {
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+      }
+      set.add(listener as (payload: never) => void);
+      ensureConnected();
+      return () => {
+        set.delete(listener as (payload: never) => void);
+        disconnectIfUnused();
+      };
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      ensureConnected();
+      const current = state;
+      queueMicrotask(() => {
+        if (connectionListeners.has(listener) && state === current) listener(current);
+      });
+      return () => {
+        connectionListeners.delete(listener);
+        disconnectIfUnused();
+      };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  matchesFilter,
+  matchesQueryFilter,
+  normalizeName,
+  olderPageRequest,
+  takeOlder,
+  toQueryFilter,
+} from './query-filter';
+import { queryEvent } from './test-events';
+
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+describe('filters', () => {
+  it('matches by device and by case-insensitive name substring', () => {
+    const e = queryEvent(1, T0, '10.0.0.1', { qname: 'x1.safethings.avira.com' });
+    expect(matchesFilter(e, { client: null, name: '' })).toBe(true);
+    expect(matchesFilter(e, { client: '10.0.0.1', name: ' SafeThings ' })).toBe(true);
+    expect(matchesFilter(e, { client: '10.0.0.2', name: '' })).toBe(false);
+    expect(matchesFilter(e, { client: null, name: 'avira.com.' })).toBe(true);
+    expect(matchesFilter(e, { client: null, name: 'example' })).toBe(false);
+    expect(normalizeName(' Example.COM. ')).toBe('example.com');
+  });
+
+  it('applies engine filters the way the engine does: time range half-open', () => {
+    const e = queryEvent(1, T0, '10.0.0.1', { qname: 'www.example.test' });
+    expect(matchesQueryFilter(e, {})).toBe(true);
+    expect(matchesQueryFilter(e, { from: T0, to: T0 + 1 })).toBe(true);
+    expect(matchesQueryFilter(e, { to: T0 })).toBe(false);
+    expect(matchesQueryFilter(e, { from: T0 + 1 })).toBe(false);
+    expect(matchesQueryFilter(e, { client: '10.0.0.2' })).toBe(false);
+    expect(matchesQueryFilter(e, { name: 'EXAMPLE' })).toBe(true);
+    expect(matchesQueryFilter(e, { captureId: 'other' })).toBe(false);
+  });
+
+  it('leaves empty parts out of the engine filter', () => {
+    expect(toQueryFilter({ client: null, name: '  ' })).toEqual({});
+    expect(toQueryFilter({ client: '::1', name: 'Avira' }, { from: 1, to: 2 })).toEqual({
+      client: '::1',
+      name: 'avira',
+      from: 1,
+      to: 2,
+    });
+  });
+});
+
+describe('older pages', () => {
+  it('asks for rows up to and including the boundary millisecond and drops those already shown', () => {
+    const cursor = { ts: T0, seq: 50, offset: 0 };
+    expect(olderPageRequest(cursor, { client: 'a', name: '' }, 500)).toEqual({
+      client: 'a',
+      to: T0 + 1,
+      offset: 0,
+      limit: 500,
+    });
+    const page = {
+      total: 100,
+      offset: 0,
+      limit: 3,
+      events: [queryEvent(51, T0), queryEvent(49, T0), queryEvent(40, T0 - 5)],
+    };
+    const { rows, next } = takeOlder(cursor, page);
+    expect(rows.map((e) => e.seq)).toEqual([49, 40]);
+    expect(next).toEqual({ ts: T0 - 5, seq: 40, offset: 0 });
+  });
+
+  it('skips ahead when a whole page shares the boundary millisecond, and stops at the end', () => {
+    const cursor = { ts: T0, seq: 50, offset: 0 };
+    const same = { total: 100, offset: 0, limit: 2, events: [queryEvent(52, T0), queryEvent(51, T0)] };
+    expect(takeOlder(cursor, same)).toEqual({ rows: [], next: { ts: T0, seq: 50, offset: 2 } });
+    const last = { total: 1, offset: 0, limit: 2, events: [queryEvent(3, T0 - 9)] };
+    expect(takeOlder(cursor, last).next).toBeNull();
+    expect(takeOlder(cursor, { total: 0, offset: 0, limit: 2, events: [] }).next).toBeNull();
+  });
+});
