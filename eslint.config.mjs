@@ -4,10 +4,23 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 const nodeBuiltins = { group: ['node:*'], message: 'Node built-ins are not available here.' };
-const electronImport = { name: 'electron', message: 'Only electron/main and electron/preload may import electron.' };
+const electronImport = {
+  name: 'electron',
+  message: 'Only electron/main and electron/preload may import electron.',
+};
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
