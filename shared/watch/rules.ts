@@ -13,6 +13,9 @@ export type RuleCategory = 'security-cloud' | 'vendor-cloud' | 'connectivity';
 export type Confidence =
   'observed' | 'firmware' | 'press' | 'blocklist' | 'third-party' | 'inferred' | 'guess' | 'user';
 
+/** How a watched name is answered: forwarded as usual ("off"), NXDOMAIN, or 0.0.0.0 / :: ("null"). */
+export type BlockMode = 'off' | 'nxdomain' | 'null';
+
 export interface WatchRule {
   readonly id: string;
   readonly vendor: string;
@@ -44,3 +47,9 @@ export const CATEGORY_LABELS: Readonly<Record<RuleCategory, string>> = {
   'vendor-cloud': 'Vendor cloud and remote management',
   connectivity: 'Connectivity checks and time sync',
 };
+
+/** A rule as the engine applies it: built-in or the user's, with the user's choices. */
+export interface ActiveRule extends WatchRule {
+  readonly builtIn: boolean;
+  readonly block: BlockMode;
+}

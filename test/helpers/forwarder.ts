@@ -1,7 +1,7 @@
 import type { WarningCode } from '@shared/events';
 import type { ExchangeRecord, ExchangeSink } from '../../electron/engine/capture/types';
 import { AccessList, DEFAULT_ALLOWED } from '../../electron/engine/dns/acl';
-import { Forwarder } from '../../electron/engine/dns/forwarder';
+import { Forwarder, type Verdict } from '../../electron/engine/dns/forwarder';
 import { NetworkUpstream, type UpstreamSpec } from '../../electron/engine/dns/upstream';
 
 export class CollectingSink implements ExchangeSink {
@@ -22,7 +22,13 @@ export interface RunningForwarder {
 /** A forwarder on 127.0.0.1 (free port, UDP and TCP) in front of the given loopback upstreams. */
 export async function startForwarder(
   upstreams: readonly UpstreamSpec[],
-  opts: { allow?: readonly string[]; timeoutMs?: number; maxInFlight?: number; host?: string } = {},
+  opts: {
+    allow?: readonly string[];
+    timeoutMs?: number;
+    maxInFlight?: number;
+    host?: string;
+    classify?: (qname: string) => Verdict;
+  } = {},
 ): Promise<RunningForwarder> {
   const sink = new CollectingSink();
   const warnings: { code: WarningCode; message: string }[] = [];
@@ -33,6 +39,7 @@ export async function startForwarder(
     timeoutMs: opts.timeoutMs ?? 1000,
     maxInFlight: opts.maxInFlight ?? 2000,
     sink,
+    ...(opts.classify ? { classify: opts.classify } : {}),
     onWarning: (code, message) => warnings.push({ code, message }),
   });
   const statuses = await forwarder.listen();

@@ -438,6 +438,65 @@ describe('failures', () => {
   });
 });
 
+describe('watchlist', () => {
+  it('tags watched names and answers blocked ones itself: NXDOMAIN, or 0.0.0.0 / :: / NODATA', async () => {
+    const { WatchService } = await import('../../electron/engine/watch/watch-service');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dnsw-block-'));
+    const watch = await WatchService.open({ dataDir: dir });
+    const server = await new TestDnsServer().start();
+    const f = await startForwarder([{ host: '127.0.0.1', port: server.port }], { classify: watch.classify });
+    const upstreamSaw = (name: string) =>
+      server.received.filter((m) => dnsPacket.decode(m).questions?.[0]?.name === name).length;
+    try {
+      // Not blocked: forwarded, tagged with its rule.
+      const open = await answerOf(f.port, 'a1.safethings.avira.com', 'A');
+      expect(open.answers).toEqual(['a1.safethings.avira.com. IN A 192.0.2.200']);
+      expect(f.sink.records.at(-1)).toMatchObject({ watchRule: 'avira-safethings', error: '' });
+      await answerOf(f.port, 'www.example.test', 'A');
+      expect(f.sink.records.at(-1)).toMatchObject({ watchRule: '' });
+
+      await watch.update('avira-safethings', { block: 'nxdomain' });
+      const nx = await answerOf(f.port, 'a2.safethings.avira.com', 'A');
+      expect(nx.status).toBe('NXDOMAIN');
+      expect(upstreamSaw('a2.safethings.avira.com')).toBe(0);
+      expect(f.sink.records.at(-1)).toMatchObject({
+        rcode: 'NXDOMAIN',
+        error: 'blocked',
+        watchRule: 'avira-safethings',
+      });
+
+      await watch.update('avira-safethings', { block: 'null' });
+      expect((await answerOf(f.port, 'a3.safethings.avira.com', 'A')).answers).toEqual([
+        'a3.safethings.avira.com. IN A 0.0.0.0',
+      ]);
+      expect((await answerOf(f.port, 'a3.safethings.avira.com', 'AAAA')).answers).toEqual([
+        'a3.safethings.avira.com. IN AAAA ::',
+      ]);
+      const txt = await answerOf(f.port, 'a3.safethings.avira.com', 'TXT');
+      expect(txt).toMatchObject({ status: 'NOERROR', answers: [] });
+      expect(upstreamSaw('a3.safethings.avira.com')).toBe(0);
+      expect(f.sink.records.at(-1)).toMatchObject({ error: 'blocked', answers: '' });
+      // kdig parses the synthesised answers too.
+      const k = await run('kdig', [
+        '@127.0.0.1',
+        '-p',
+        String(f.port),
+        '+short',
+        'a4.safethings.avira.com',
+        'A',
+      ]);
+      expect(k.stdout.trim()).toBe('0.0.0.0');
+    } finally {
+      await f.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('listening', () => {
   it('reports a busy port with a clear message instead of throwing', async () => {
     const holder = dgram.createSocket('udp4');

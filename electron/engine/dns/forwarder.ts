@@ -3,6 +3,7 @@ import net, { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { EngineCounters, ListenerStatus, Transport, UpstreamStatus, WarningCode } from '@shared/events';
+import type { BlockMode } from '@shared/watch/rules';
 import type { ExchangeSink } from '../capture/types';
 import { normalizeAddress, type AccessList } from './acl';
 import { describeBindError, findPortHolder } from './bind-errors';
@@ -13,6 +14,7 @@ import {
   isResponse,
   isTruncated,
   makeErrorResponse,
+  makeNullAnswer,
   makeTruncated,
   opcode,
   qdcount,
@@ -31,6 +33,14 @@ export interface ListenSpec {
   readonly port: number;
 }
 
+/** The watchlist's verdict on a name: the matching rule ("" for none) and whether to answer it ourselves. */
+export interface Verdict {
+  readonly rule: string;
+  readonly block: BlockMode;
+}
+
+const NO_VERDICT: Verdict = { rule: '', block: 'off' };
+
 export interface ForwarderOptions {
   readonly listen: readonly ListenSpec[];
   /** Tried in this order; an upstream that keeps failing is tried last until it recovers. */
@@ -41,6 +51,8 @@ export interface ForwarderOptions {
   /** Queries being forwarded at once; above it clients get SERVFAIL at once. */
   readonly maxInFlight: number;
   readonly sink: ExchangeSink;
+  /** Watchlist classification of each query name; on the hot path, so it must be cheap. Never throws. */
+  readonly classify?: (qname: string) => Verdict;
   readonly onWarning: (code: WarningCode, message: string) => void;
 }
 
@@ -375,21 +387,6 @@ export class Forwarder {
       return;
     }
     this.counts.queries++;
-    if (opcode(msg) !== 0) {
-      this.finishLocal(
-        msg,
-        question,
-        client,
-        clientPort,
-        transport,
-        reply,
-        arrived,
-        t0,
-        RCODE.NOTIMP,
-        'opcode',
-      );
-      return;
-    }
     const probe = this.probes.get(question.name);
     if (probe) {
       // Our own probe came back: that upstream forwards to us. Answer, never forward, never record
@@ -414,25 +411,35 @@ export class Forwarder {
       for (const u of suspects)
         if (now - (this.lastProbe.get(u) ?? 0) >= SUSPICION_PROBE_GAP_MS) this.probe(u);
     }
+    const verdict = this.opts.classify ? this.opts.classify(question.name) : NO_VERDICT;
+    const q: QueryContext = {
+      msg,
+      question,
+      client,
+      clientPort,
+      transport,
+      reply,
+      arrived,
+      t0,
+      rule: verdict.rule,
+    };
+    if (opcode(msg) !== 0)
+      return this.deliver(q, makeErrorResponse(msg, question.end, RCODE.NOTIMP), '', 'opcode');
+    if (verdict.block !== 'off') {
+      // Blocked by the user's choice: answered here, still recorded (marked), so the chart shows the effect.
+      const response =
+        verdict.block === 'nxdomain'
+          ? makeErrorResponse(msg, question.end, RCODE.NXDOMAIN)
+          : makeNullAnswer(msg, question);
+      return this.deliver(q, response, '', 'blocked');
+    }
     if (this.counts.inFlight >= this.opts.maxInFlight) {
       this.counts.overload++;
       this.opts.onWarning(
         'overload',
         `More than ${this.opts.maxInFlight} queries waiting for upstream answers: answering SERVFAIL to the excess.`,
       );
-      this.finishLocal(
-        msg,
-        question,
-        client,
-        clientPort,
-        transport,
-        reply,
-        arrived,
-        t0,
-        RCODE.SERVFAIL,
-        'overload',
-      );
-      return;
+      return this.deliver(q, makeErrorResponse(msg, question.end, RCODE.SERVFAIL), '', 'overload');
     }
     this.counts.inFlight++;
     this.forwarding.set(key, (this.forwarding.get(key) ?? 0) + 1);
@@ -444,19 +451,7 @@ export class Forwarder {
       else this.forwarding.set(key, n);
       let response = outcome.response ?? makeErrorResponse(msg, question.end, RCODE.SERVFAIL);
       if (transport === 'udp' && response.length > maxUdp) response = makeTruncated(response);
-      this.deliver(
-        msg,
-        question,
-        client,
-        clientPort,
-        transport,
-        reply,
-        arrived,
-        t0,
-        response,
-        outcome.upstream,
-        outcome.error,
-      );
+      this.deliver(q, response, outcome.upstream, outcome.error);
     });
   }
 
@@ -541,57 +536,46 @@ export class Forwarder {
     }
   }
 
-  private finishLocal(
-    msg: Buffer,
-    question: Question,
-    client: string,
-    clientPort: number,
-    transport: Transport,
-    reply: Reply,
-    arrived: number,
-    t0: number,
-    rcode: number,
-    error: string,
-  ): void {
-    const response = makeErrorResponse(msg, question.end, rcode);
-    this.deliver(msg, question, client, clientPort, transport, reply, arrived, t0, response, '', error);
-  }
-
-  private deliver(
-    msg: Buffer,
-    question: Question,
-    client: string,
-    clientPort: number,
-    transport: Transport,
-    reply: Reply,
-    arrived: number,
-    t0: number,
-    response: Buffer,
-    upstream: string,
-    error: string,
-  ): void {
-    reply(response);
+  /** Sends `response` to the client, counts it, and hands the exchange to the sink. */
+  private deliver(q: QueryContext, response: Buffer, upstream: string, error: string): void {
+    q.reply(response);
     const rcode = rcodeOf(response);
     if (rcode === RCODE.SERVFAIL) this.counts.servfail++;
     else this.counts.answered++;
     const answered = readQuestion(response);
     this.opts.sink.record({
-      ts: arrived,
-      client,
-      clientPort,
-      transport,
-      qname: question.name,
-      qtype: typeName(question.type),
+      ts: q.arrived,
+      client: q.client,
+      clientPort: q.clientPort,
+      transport: q.transport,
+      qname: q.question.name,
+      qtype: typeName(q.question.type),
       rcode: rcodeName(rcode),
       answers: answered ? summarizeAnswers(response, answered.end) : '',
-      latencyMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      latencyMs: Math.round((performance.now() - q.t0) * 1000) / 1000,
       upstream,
       size: response.length,
       error,
-      queryWire: msg,
+      watchRule: q.rule,
+      queryWire: q.msg,
       responseWire: response,
     });
   }
+}
+
+/** What the pipeline knows about one query while it is answered. */
+interface QueryContext {
+  readonly msg: Buffer;
+  readonly question: Question;
+  readonly client: string;
+  readonly clientPort: number;
+  readonly transport: Transport;
+  readonly reply: Reply;
+  /** Epoch ms at arrival, and the monotonic clock for latency. */
+  readonly arrived: number;
+  readonly t0: number;
+  /** Watchlist rule the name matched ("" for none). */
+  readonly rule: string;
 }
 
 function noop(): void {}

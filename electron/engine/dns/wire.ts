@@ -370,3 +370,23 @@ export function ipv6Text(b: Uint8Array, off: number): string {
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
+
+/**
+ * A "null" answer to an A or AAAA query (0.0.0.0 or ::, TTL 60), as ad blockers give, so clients fail fast
+ * without an NXDOMAIN that some retry harder on. Other types get NOERROR with no answer (NODATA).
+ */
+export function makeNullAnswer(query: Uint8Array, question: Question): Buffer {
+  const head = makeErrorResponse(query, question.end, RCODE.NOERROR);
+  const rdlen = question.type === 1 ? 4 : question.type === 28 ? 16 : -1;
+  if (rdlen < 0) return head;
+  // RFC 1035 §4.1.3: the owner name is a pointer to the question name at offset 12.
+  const rr = Buffer.alloc(12 + rdlen);
+  rr.writeUInt16BE(0xc000 | HEADER_SIZE, 0);
+  rr.writeUInt16BE(question.type, 2);
+  rr.writeUInt16BE(1, 4); // IN
+  rr.writeUInt32BE(60, 6);
+  rr.writeUInt16BE(rdlen, 10);
+  const out = Buffer.concat([head.subarray(0, question.end), rr, head.subarray(question.end)]);
+  out.writeUInt16BE(1, 6); // ANCOUNT
+  return out;
+}

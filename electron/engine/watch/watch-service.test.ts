@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WatchService } from './watch-service';
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dnsw-watch-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+const ROUTER = '192.168.0.1';
+const PHONE = '192.168.0.23';
+
+describe('WatchService', () => {
+  it('classifies names by the built-in list, with blocking off by default', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    expect(w.classify('a1.safethings.avira.com')).toEqual({ rule: 'avira-safethings', block: 'off' });
+    expect(w.classify('www.example.com')).toEqual({ rule: '', block: 'off' });
+  });
+
+  it('persists switches, blocking, own rules and markers across a restart', async () => {
+    const w1 = await WatchService.open({ dataDir: dir });
+    await w1.update('avira-safethings', { block: 'nxdomain' });
+    await w1.update('asus-dns-probe', { enabled: false });
+    const mine = await w1.upsertCustom({
+      vendor: 'Acme',
+      integration: 'Acme router cloud',
+      patterns: ['=telemetry.acme.example', 'acme-cloud.example'],
+      category: 'vendor-cloud',
+      explanation: 'Seen in my logs',
+    });
+    const marker = await w1.addMarker('  HomeShield switched off ', T0);
+    expect(marker.label).toBe('HomeShield switched off');
+
+    const w2 = await WatchService.open({ dataDir: dir });
+    expect(w2.classify('x.safethings.avira.com')).toEqual({ rule: 'avira-safethings', block: 'nxdomain' });
+    expect(w2.classify('dns.msftncsi.com').rule).toBe('');
+    expect(w2.classify('telemetry.acme.example').rule).toBe(mine.id);
+    expect(w2.classify('eu.acme-cloud.example').rule).toBe(mine.id);
+    expect(w2.rule(mine.id)).toMatchObject({ builtIn: false, confidence: 'user', block: 'off' });
+    expect(w2.markers()).toEqual([marker]);
+    const saved = JSON.parse(await readFile(path.join(dir, 'watch.json'), 'utf8')) as { custom: unknown[] };
+    expect(saved.custom).toHaveLength(1);
+
+    await w2.removeCustom(mine.id);
+    expect(w2.classify('telemetry.acme.example').rule).toBe('');
+  });
+
+  it('refuses bad rules with a readable message', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    const base = { vendor: 'X', integration: 'X', category: 'vendor-cloud' as const, explanation: '' };
+    await expect(w.upsertCustom({ ...base, patterns: [' '] })).rejects.toThrow(/at least one pattern/);
+    await expect(w.upsertCustom({ ...base, patterns: ['bad name'] })).rejects.toThrow(/cannot have/);
+    await expect(
+      w.upsertCustom({ ...base, id: 'avira-safethings', patterns: ['a.example'] }),
+    ).rejects.toThrow(/built-in/);
+    await expect(w.update('no-such-rule', { enabled: false })).rejects.toThrow(/no watchlist rule/);
+    await expect(w.addMarker('  ', T0)).rejects.toThrow(/needs a label/);
+  });
+
+  it('moves a corrupt settings file aside and starts from the built-in list', async () => {
+    await writeFile(path.join(dir, 'watch.json'), '{"custom": [');
+    const warnings: string[] = [];
+    const w = await WatchService.open({ dataDir: dir, onWarning: (m) => warnings.push(m) });
+    expect(w.classify('a.safethings.avira.com').rule).toBe('avira-safethings');
+    expect(warnings[0]).toMatch(/could not be read/);
+  });
+
+  it('reports router traffic first, with its rate, beacon and the change around a marker', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    // The router asks every second for 10 minutes, then every 10 s after "HomeShield switched off".
+    for (let i = 0; i < 600; i++) w.observe(T0 + i * 1000 + (i % 3) * 40, ROUTER, 'avira-safethings');
+    for (let i = 0; i < 60; i++) w.observe(T0 + 600_000 + i * 10_000, ROUTER, 'avira-safethings');
+    // A phone asks a connectivity check now and then.
+    for (let i = 0; i < 20; i++) w.observe(T0 + i * 55_000, PHONE, 'asus-dns-probe');
+    expect(w.observe(T0, PHONE, '')).toBe(false);
+    const m = await w.addMarker('HomeShield switched off', T0 + 600_000);
+
+    const r = w.report({
+      isRouter: (a) => a === ROUTER,
+      windowMs: 1_200_000,
+      captureStart: T0,
+      now: T0 + 1_200_000,
+    });
+    expect(r.rules.map((x) => x.rule)).toEqual(['avira-safethings', 'asus-dns-probe']);
+    const avira = r.rules[0]!;
+    expect(avira).toMatchObject({
+      queries: 660,
+      routerQueries: 660,
+      vendor: 'Avira',
+      category: 'security-cloud',
+    });
+    expect(avira.perDay).toBeCloseTo(660 * 72, 0);
+    expect(avira.devices[0]).toMatchObject({ address: ROUTER, isRouter: true, queries: 660 });
+    expect(r.rules[1]!.routerQueries).toBe(0);
+    const effect = r.effects.find((e) => e.marker === m.id && e.rule === 'avira-safethings')!;
+    expect(effect.before.count).toBe(600);
+    expect(effect.after.count).toBe(60);
+    expect(effect.change).toBeCloseTo(-0.9, 2);
+  });
+
+  it('recognises a steady beacon per device', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    for (let i = 0; i < 300; i++)
+      w.observe(T0 + i * 1000 + ((i * 37) % 100) - 50, ROUTER, 'avira-safethings');
+    const r = w.report({ isRouter: () => true, windowMs: 300_000, captureStart: T0, now: T0 + 300_000 });
+    expect(r.rules[0]!.devices[0]).toMatchObject({ beacon: true });
+    expect(r.rules[0]!.devices[0]!.every).toMatch(/^every 1\.0 s ± 0\.\d s$/);
+  });
+});

@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { WatchMatcher, parsePattern } from '@shared/watch/match';
+import { compareAroundMarker, describeBeacon, rateStats } from '@shared/watch/rates';
+import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
+import { BUILT_IN_RULES, type ActiveRule, type BlockMode, type WatchRule } from '@shared/watch/rules';
+import { ensureDir, writeFileAtomic } from '../capture/journal';
+import type { Verdict } from '../dns/forwarder';
+import { TimeSeries } from './series';
+
+const FILE = 'watch.json';
+
+/** The user's part of the watchlist, as saved: own rules, changes to built-in ones, and markers. */
+interface Saved {
+  custom: WatchRule[];
+  overrides: Record<string, { enabled?: boolean; block?: BlockMode }>;
+  markers: Marker[];
+}
+
+export interface RuleInput {
+  readonly id?: string;
+  readonly vendor: string;
+  readonly integration: string;
+  readonly patterns: readonly string[];
+  readonly category: WatchRule['category'];
+  readonly explanation: string;
+}
+
+export interface WatchServiceOptions {
+  readonly dataDir: string;
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * The watchlist at run time: classifies names for the forwarder (cheap, on the hot path), keeps the query
+ * times of every (device, rule) pair, and turns them into rates, beacons and before/after comparisons.
+ * User rules, switches and markers persist in `${dataDir}/watch.json`.
+ */
+export class WatchService {
+  private readonly file: string;
+  private readonly warn: (message: string) => void;
+  private saved: Saved;
+  private active: ActiveRule[] = [];
+  private matcher = new WatchMatcher([]);
+  private blocks = new Map<string, BlockMode>();
+  private readonly verdicts = new Map<string, Verdict>();
+  /** rule → client → times. */
+  private readonly series = new Map<string, Map<string, TimeSeries>>();
+
+  private constructor(opts: WatchServiceOptions, saved: Saved) {
+    this.file = path.join(opts.dataDir, FILE);
+    this.warn = opts.onWarning ?? (() => undefined);
+    this.saved = saved;
+    this.rebuild();
+  }
+
+  /** Loads the saved settings; a corrupt file is moved aside (and reported), never fatal. */
+  static async open(opts: WatchServiceOptions): Promise<WatchService> {
+    const file = path.join(opts.dataDir, FILE);
+    let saved: Saved = { custom: [], overrides: {}, markers: [] };
+    let problem = '';
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Saved>;
+      saved = {
+        custom: Array.isArray(parsed.custom) ? parsed.custom : [],
+        overrides: parsed.overrides && typeof parsed.overrides === 'object' ? parsed.overrides : {},
+        markers: Array.isArray(parsed.markers) ? parsed.markers : [],
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        problem = `watchlist settings in ${file} could not be read (${(err as Error).message}); starting from the built-in list`;
+        await rename(file, `${file}.corrupt-${Date.now()}`).catch(() => undefined);
+      }
+    }
+    const service = new WatchService(opts, saved);
+    if (problem) service.warn(problem);
+    return service;
+  }
+
+  private rebuild(): void {
+    const custom = this.saved.custom.map((r) => ({ ...r, confidence: 'user' as const, builtIn: false }));
+    this.active = [...BUILT_IN_RULES.map((r) => ({ ...r, builtIn: true })), ...custom].map((r) => {
+      const o = this.saved.overrides[r.id] ?? {};
+      return { ...r, enabled: o.enabled ?? r.enabled, block: o.block ?? 'off' };
+    });
+    // The user's own rules take precedence over built-in ones for the same names.
+    this.matcher = new WatchMatcher([
+      ...this.active.filter((r) => !r.builtIn),
+      ...this.active.filter((r) => r.builtIn),
+    ]);
+    this.blocks = new Map(
+      this.active.filter((r) => r.enabled && r.block !== 'off').map((r) => [r.id, r.block]),
+    );
+    this.verdicts.clear();
+  }
+
+  /** The forwarder's question: which rule does this name match, and is it blocked. Never throws. */
+  classify = (qname: string): Verdict => {
+    const rule = this.matcher.match(qname);
+    if (rule === '') return NONE;
+    let v = this.verdicts.get(rule);
+    if (!v) {
+      v = { rule, block: this.blocks.get(rule) ?? 'off' };
+      this.verdicts.set(rule, v);
+    }
+    return v;
+  };
+
+  /** Notes one recorded query of a watched name (also used to replay retained captures at start). */
+  observe(ts: number, client: string, rule: string): boolean {
+    if (rule === '') return false;
+    let byClient = this.series.get(rule);
+    if (!byClient) {
+      byClient = new Map();
+      this.series.set(rule, byClient);
+    }
+    let s = byClient.get(client);
+    const first = !s;
+    if (!s) {
+      s = new TimeSeries();
+      byClient.set(client, s);
+    }
+    s.push(ts);
+    return first;
+  }
+
+  rules(): ActiveRule[] {
+    return this.active;
+  }
+
+  rule(id: string): ActiveRule | undefined {
+    return this.active.find((r) => r.id === id);
+  }
+
+  /** Switches a rule on or off and sets how it is answered. Throws an Error for an unknown id. */
+  async update(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
+    if (!this.rule(id)) throw new Error(`no watchlist rule "${id}"`);
+    this.saved.overrides[id] = { ...this.saved.overrides[id], ...change };
+    return this.persist(id);
+  }
+
+  /** Adds or replaces one of the user's own rules. Throws an Error with a readable message for bad input. */
+  async upsertCustom(input: RuleInput): Promise<ActiveRule> {
+    const patterns = input.patterns.map((p) => p.trim()).filter((p) => p !== '');
+    if (patterns.length === 0)
+      throw new Error('a rule needs at least one pattern, e.g. safethings.avira.com');
+    for (const p of patterns) {
+      const parsed = parsePattern(p);
+      if ('error' in parsed) throw new Error(parsed.error);
+    }
+    const id = input.id ?? `user-${randomBytes(4).toString('hex')}`;
+    if (BUILT_IN_RULES.some((r) => r.id === id))
+      throw new Error('built-in rules can be switched off, not edited');
+    const rule: WatchRule = {
+      id,
+      vendor: input.vendor.trim() || 'Custom',
+      integration: input.integration.trim(),
+      routerBrands: [],
+      patterns,
+      category: input.category,
+      confidence: 'user',
+      confidenceNote: 'added by you',
+      enabled: true,
+      explanation: input.explanation.trim(),
+      evidence: '',
+      sources: [],
+    };
+    this.saved.custom = [...this.saved.custom.filter((r) => r.id !== id), rule];
+    return this.persist(id);
+  }
+
+  async removeCustom(id: string): Promise<void> {
+    if (!this.saved.custom.some((r) => r.id === id)) throw new Error(`no rule of yours with id "${id}"`);
+    this.saved.custom = this.saved.custom.filter((r) => r.id !== id);
+    delete this.saved.overrides[id];
+    await this.persist(null);
+  }
+
+  markers(): readonly Marker[] {
+    return this.saved.markers;
+  }
+
+  /** Adds a marker at `ts` (label trimmed, at most 120 characters). */
+  async addMarker(label: string, ts: number): Promise<Marker> {
+    const text = label.trim();
+    if (text === '') throw new Error('a marker needs a label, e.g. "HomeShield switched off"');
+    const marker: Marker = { id: `m-${randomBytes(4).toString('hex')}`, ts, label: text.slice(0, 120) };
+    this.saved.markers = [...this.saved.markers, marker].sort((a, b) => a.ts - b.ts);
+    await this.persist(null);
+    return marker;
+  }
+
+  async removeMarker(id: string): Promise<void> {
+    this.saved.markers = this.saved.markers.filter((m) => m.id !== id);
+    await this.persist(null);
+  }
+
+  private async persist(id: string): Promise<ActiveRule>;
+  private async persist(id: null): Promise<void>;
+  private async persist(id: string | null): Promise<ActiveRule | void> {
+    this.rebuild();
+    await ensureDir(path.dirname(this.file));
+    await writeFileAtomic(this.file, JSON.stringify(this.saved, null, 2) + '\n');
+    if (id !== null) return this.rule(id)!;
+  }
+
+  /**
+   * Rates per rule and device over `windowMs` of observation (the captures' running time), and the change
+   * around each marker. `isRouter` says which addresses are the router; `captureStart` bounds the first
+   * marker's "before" window; `now` the last marker's "after".
+   */
+  report(opts: {
+    isRouter: (address: string) => boolean;
+    windowMs: number;
+    captureStart: number;
+    now: number;
+  }): WatchReport {
+    const rules: RuleReport[] = [];
+    const effects: MarkerEffect[] = [];
+    const markers = this.saved.markers;
+    for (const [ruleId, byClient] of this.series) {
+      const rule = this.rule(ruleId);
+      const devices: DeviceRuleStats[] = [];
+      let queries = 0;
+      let routerQueries = 0;
+      let firstSeen = Infinity;
+      let lastSeen = 0;
+      for (const [address, s] of byClient) {
+        const st = rateStats(s.values(), opts.windowMs);
+        const isRouter = opts.isRouter(address);
+        devices.push({
+          address,
+          isRouter,
+          queries: st.count,
+          perHour: st.perHour,
+          perDay: st.perDay,
+          firstSeen: st.firstTs,
+          lastSeen: st.lastTs,
+          medianIntervalMs: st.medianIntervalMs,
+          jitterMs: st.jitterMs,
+          regularity: st.regularity,
+          beacon: st.beacon,
+          every: describeBeacon(st),
+        });
+        queries += st.count;
+        if (isRouter) routerQueries += st.count;
+        firstSeen = Math.min(firstSeen, st.firstTs);
+        lastSeen = Math.max(lastSeen, st.lastTs);
+        markers.forEach((m, i) => {
+          const from = i > 0 ? markers[i - 1]!.ts : opts.captureStart;
+          const to = i + 1 < markers.length ? markers[i + 1]!.ts : opts.now;
+          const c = compareAroundMarker(s.values(), m.ts, Math.min(from, m.ts), Math.max(to, m.ts));
+          if (c.before.count + c.after.count > 0) effects.push({ marker: m.id, rule: ruleId, address, ...c });
+        });
+      }
+      devices.sort((a, b) => b.queries - a.queries || Number(b.isRouter) - Number(a.isRouter));
+      const perHour = opts.windowMs > 0 ? (queries / opts.windowMs) * 3_600_000 : 0;
+      rules.push({
+        rule: ruleId,
+        vendor: rule?.vendor ?? '',
+        integration: rule?.integration ?? ruleId,
+        category: rule?.category ?? 'vendor-cloud',
+        confidence: rule?.confidence ?? 'user',
+        explanation: rule?.explanation ?? '',
+        queries,
+        routerQueries,
+        perHour,
+        perDay: perHour * 24,
+        firstSeen: Number.isFinite(firstSeen) ? firstSeen : 0,
+        lastSeen,
+        devices,
+      });
+    }
+    rules.sort((a, b) => b.routerQueries - a.routerQueries || b.queries - a.queries);
+    return { windowMs: opts.windowMs, rules, markers, effects };
+  }
+}
+
+const NONE: Verdict = { rule: '', block: 'off' };

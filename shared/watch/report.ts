@@ -1,0 +1,65 @@
+/** What the engine reports about watchlist traffic: per rule, per device, and around the user's markers. */
+import type { Confidence, RuleCategory } from './rules';
+
+/** A moment the user marked in the capture ("HomeShield switched off"). */
+export interface Marker {
+  readonly id: string;
+  /** Epoch ms. */
+  readonly ts: number;
+  readonly label: string;
+}
+
+/** One device's queries for one rule. */
+export interface DeviceRuleStats {
+  readonly address: string;
+  readonly isRouter: boolean;
+  readonly queries: number;
+  readonly perHour: number;
+  readonly perDay: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly medianIntervalMs: number;
+  readonly jitterMs: number;
+  /** 0..1, see shared/watch/rates.ts. */
+  readonly regularity: number;
+  readonly beacon: boolean;
+  /** "every 1.0 s ± 0.1 s" for a beacon, "" otherwise. */
+  readonly every: string;
+}
+
+export interface RuleReport {
+  readonly rule: string;
+  readonly vendor: string;
+  readonly integration: string;
+  readonly category: RuleCategory;
+  readonly confidence: Confidence;
+  readonly explanation: string;
+  readonly queries: number;
+  readonly routerQueries: number;
+  readonly perHour: number;
+  readonly perDay: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** Most queries first; the router first among equals. */
+  readonly devices: readonly DeviceRuleStats[];
+}
+
+/** The rate of one (device, rule) before and after one marker. */
+export interface MarkerEffect {
+  readonly marker: string;
+  readonly rule: string;
+  readonly address: string;
+  readonly before: { readonly count: number; readonly perHour: number; readonly windowMs: number };
+  readonly after: { readonly count: number; readonly perHour: number; readonly windowMs: number };
+  /** after / before − 1; null without a before rate. */
+  readonly change: number | null;
+}
+
+export interface WatchReport {
+  /** The observation time the rates are computed over (the retained captures' durations), ms. */
+  readonly windowMs: number;
+  /** Rules with at least one query, router traffic first, then most queries. */
+  readonly rules: readonly RuleReport[];
+  readonly markers: readonly Marker[];
+  readonly effects: readonly MarkerEffect[];
+}
