@@ -40,6 +40,8 @@ export interface Service {
 interface Fixtures {
   /** Upstream HOST:PORT for the service; null uses the worker's dnsmasq. */
   upstreamAddress: string | null;
+  /** Further command-line flags for the service (e.g. --router). */
+  serviceArgs: string[];
   service: Service;
   /** Console messages that report a Content-Security-Policy violation; the fixture fails the test on any. */
   cspViolations: string[];
@@ -81,8 +83,9 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   ],
 
   upstreamAddress: [null, { option: true }],
+  serviceArgs: [[], { option: true }],
 
-  service: async ({ upstream, upstreamAddress }, use, testInfo) => {
+  service: async ({ upstream, upstreamAddress, serviceArgs }, use, testInfo) => {
     requireTool('dig', 'bind9-dnsutils');
     const dataDir = await mkdtemp(path.join(tmpdir(), 'dns-witness-e2e-'));
     const dnsPort = await freePort();
@@ -102,6 +105,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
           `127.0.0.1:${uiPort}`,
           '--data-dir',
           dataDir,
+          ...serviceArgs,
         ],
         { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
       );

@@ -5,6 +5,7 @@
  */
 import type {
   CaptureInfo,
+  DeviceInfo,
   EngineStatus,
   EngineWarning,
   QueryBatch,
@@ -23,6 +24,18 @@ export interface QueryListRequest extends QueryFilter {
   readonly limit?: number;
 }
 
+export interface RenameDeviceRequest {
+  /** The device's client address, as in QueryEvent.client. */
+  readonly address: string;
+  /** Trimmed, at most 64 characters, no control characters; "" removes the name. */
+  readonly name: string;
+}
+
+export interface SetRoutersRequest {
+  /** The addresses the user names as the router (replacing the previous ones), besides detected gateways. */
+  readonly addresses: readonly string[];
+}
+
 /** Request channel → argument and result. Every argument is validated by the receiving side. */
 export interface Requests {
   'capture:start': { args: undefined; result: CaptureInfo };
@@ -32,6 +45,10 @@ export interface Requests {
   'status:get': { args: undefined; result: EngineStatus };
   /** Saves the filtered queries as CSV: a save dialog on the desktop, a download in the browser. */
   'export:csv': { args: QueryFilter; result: { saved: boolean; path: string } };
+  /** Names a device (kept across restarts); resolves with its updated info. */
+  'device:rename': { args: RenameDeviceRequest; result: DeviceInfo };
+  /** Saves which addresses are the router; resolves with every known device. */
+  'device:set-routers': { args: SetRoutersRequest; result: DeviceInfo[] };
 }
 
 /** Event channel → payload, pushed from the engine to the UI. */
@@ -39,6 +56,8 @@ export interface Events {
   'query:batch': QueryBatch;
   'engine:status': EngineStatus;
   'engine:warning': EngineWarning;
+  /** A device seen for the first time, or what is known about one changed (MAC, vendor, names, router). */
+  'device:update': DeviceInfo;
 }
 
 export type RequestChannel = keyof Requests;
@@ -61,10 +80,13 @@ export const REQUEST_CHANNELS = [
   'query:list',
   'status:get',
   'export:csv',
+  'device:rename',
+  'device:set-routers',
 ] as const satisfies readonly RequestChannel[];
 
 export const EVENT_CHANNELS = [
   'query:batch',
   'engine:status',
   'engine:warning',
+  'device:update',
 ] as const satisfies readonly EventChannel[];

@@ -34,8 +34,10 @@ export interface QueryEvent {
   readonly upstream: string;
   /** Size in bytes of the response sent to the client; 0 when none was sent. */
   readonly size: number;
-  /** Why the forwarder answered itself ("timeout", "loop", "overload", ...); "" when the upstream answered. */
+  /** Why the forwarder answered itself ("timeout", "loop", "overload", "blocked", ...); "" when the upstream answered. */
   readonly error: string;
+  /** Id of the watchlist rule the name matched when it was recorded; "" for none. */
+  readonly watchRule: string;
 }
 
 /** A numbered group of events for streaming; `dropped` counts events this subscriber did not receive. */
@@ -78,7 +80,14 @@ export interface UpstreamStatus {
 }
 
 export type WarningCode =
-  'loop-detected' | 'port-unavailable' | 'upstream-failing' | 'refused-client' | 'overload' | 'journal-error';
+  | 'loop-detected'
+  | 'port-unavailable'
+  | 'upstream-failing'
+  | 'refused-client'
+  | 'overload'
+  | 'journal-error'
+  /** MAC, vendor, hostname or router detection, or saving device names, did not work. */
+  | 'device-lookup';
 
 export interface EngineWarning {
   readonly code: WarningCode;
@@ -160,6 +169,8 @@ export interface Snapshot {
   readonly minutes: readonly MinuteBucket[];
   /** The most recent events, oldest first (bounded). */
   readonly recent: readonly QueryEvent[];
+  /** What is known about each client seen since the engine started (later changes come as device:update). */
+  readonly devices: readonly DeviceInfo[];
 }
 
 export interface QueryFilter {

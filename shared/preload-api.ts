@@ -2,9 +2,10 @@
  * What electron/preload exposes on `window.dnsWitness`: one method per action, listeners return their
  * unsubscribe function. renderer/src/lib/bridge.ts adapts it to `DnsWitnessApi`.
  */
-import type { QueryListRequest, SnapshotRequest } from './api';
+import type { QueryListRequest, RenameDeviceRequest, SetRoutersRequest, SnapshotRequest } from './api';
 import type {
   CaptureInfo,
+  DeviceInfo,
   EngineStatus,
   EngineWarning,
   QueryBatch,
@@ -20,9 +21,12 @@ export interface PreloadApi {
   listQueries(req: QueryListRequest): Promise<QueryPage>;
   getStatus(): Promise<EngineStatus>;
   exportCsv(filter: QueryFilter): Promise<{ saved: boolean; path: string }>;
+  renameDevice(req: RenameDeviceRequest): Promise<DeviceInfo>;
+  setRouters(req: SetRoutersRequest): Promise<DeviceInfo[]>;
   onQueryBatch(listener: (batch: QueryBatch) => void): () => void;
   onStatus(listener: (status: EngineStatus) => void): () => void;
   onWarning(listener: (warning: EngineWarning) => void): () => void;
+  onDeviceUpdate(listener: (device: DeviceInfo) => void): () => void;
   /** Tells main the renderer is subscribed, so main starts sending events. */
   ready(): void;
 }

@@ -1,6 +1,7 @@
 /** Runtime validation of everything the UI sends, applied by main (IPC) and by the headless service. */
 import { z } from 'zod';
 import type { RequestArgs, RequestChannel } from './api';
+import { DEVICE_NAME_MAX } from './devices';
 
 const epochMs = z.number().finite().nonnegative();
 
@@ -35,6 +36,30 @@ export const snapshotRequestSchema = z
   })
   .strict();
 
+const ipv4 = z.ipv4();
+const ipv6 = z.ipv6();
+
+/** A client address as the engine reports it (IPv4 dotted quad or IPv6 text). */
+export const ipAddressSchema = z
+  .string()
+  .max(64)
+  .refine((s) => ipv4.safeParse(s).success || ipv6.safeParse(s).success, 'not an IP address');
+
+/** A device name as typed: trimmed; the messages are meant for the user. */
+export const deviceNameSchema = z
+  .string()
+  .max(1024)
+  .transform((s) => s.trim())
+  .refine((s) => !/\p{Cc}/u.test(s), 'A device name cannot contain control characters (tabs, line breaks).')
+  .refine(
+    (s) => [...s].length <= DEVICE_NAME_MAX,
+    `A device name can have at most ${DEVICE_NAME_MAX} characters.`,
+  );
+
+export const renameDeviceSchema = z.object({ address: ipAddressSchema, name: deviceNameSchema }).strict();
+
+export const setRoutersSchema = z.object({ addresses: z.array(ipAddressSchema).max(16) }).strict();
+
 const noArgs = z.undefined();
 
 export const requestSchemas = {
@@ -44,6 +69,8 @@ export const requestSchemas = {
   'query:list': queryListSchema,
   'status:get': noArgs,
   'export:csv': queryFilterSchema,
+  'device:rename': renameDeviceSchema,
+  'device:set-routers': setRoutersSchema,
 } satisfies { [K in RequestChannel]: z.ZodType<RequestArgs<K>> };
 
 /** Parses `args` for `channel`; throws a readable Error when they do not fit. */

@@ -17,6 +17,8 @@ export interface EngineOptions {
   readonly maxInFlight: number;
   /** Start recording as soon as the engine opens. */
   readonly autoStartCapture: boolean;
+  /** Addresses that are the router (`--router`), besides this computer's default gateways. */
+  readonly routers: readonly string[];
 }
 
 export const DNS_PORT = 53;
@@ -72,6 +74,7 @@ export function defaultEngineOptions(overrides: Partial<EngineOptions> = {}): En
     timeoutMs: 1500,
     maxInFlight: 2000,
     autoStartCapture: true,
+    routers: [],
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import type { QueryListRequest, SnapshotRequest } from '@shared/api';
 import type {
   CaptureInfo,
+  DeviceInfo,
   EngineStatus,
   EngineWarning,
   QueryBatch,
@@ -26,4 +27,16 @@ export interface EngineHandle {
   /** Status about once a second. Returns the unsubscribe function. */
   onStatus(listener: (status: EngineStatus) => void): () => void;
   onWarning(listener: (warning: EngineWarning) => void): () => void;
+  /**
+   * Names the device at `address` (by its MAC where known, else by address) and saves the name; "" removes it.
+   * Rejects with a message for the user when the name is invalid or cannot be saved.
+   */
+  renameDevice(address: string, name: string): Promise<DeviceInfo>;
+  /**
+   * Saves the addresses the user names as the router (replacing the previous ones; --router and detected
+   * gateways stay routers) and resolves with every known device. Rejects on a non-address, changing nothing.
+   */
+  setRouters(addresses: readonly string[]): Promise<DeviceInfo[]>;
+  /** A device seen for the first time, or a change in what is known about one. Returns the unsubscribe function. */
+  onDevice(listener: (device: DeviceInfo) => void): () => void;
 }

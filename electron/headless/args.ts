@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseCidr } from '../engine/dns/acl';
 import { parseHostPort } from '../engine/dns/upstream';
@@ -28,6 +29,10 @@ DNS
                          CGNAT, link-local and IPv6 ULA ranges are always allowed; others get REFUSED.
   --timeout MS           Time to wait for each upstream before trying the next (default 1500).
   --max-inflight N       Queries forwarded at once; the excess gets SERVFAIL (default 2000).
+
+Devices
+  --router ADDR          This address is the router too (besides this computer's default gateways):
+                         its queries are marked as the router's in the dashboard, API and CSV. Repeatable.
 
 Capture
   --data-dir DIR         Where captures are kept (default: the app's data folder,
@@ -77,6 +82,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
         'data-dir': { type: 'string' },
         'retention-days': { type: 'string' },
         'no-capture': { type: 'boolean' },
+        router: { type: 'string', multiple: true },
         ui: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -110,6 +116,12 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
   for (const range of values.allow ?? [])
     if (!parseCidr(range))
       throw new UsageError(`--allow needs an address range like 203.0.113.0/24, got "${range}"`);
+  const routers = (values.router ?? []).map((text) => {
+    const address = text.trim();
+    if (isIP(address) === 0)
+      throw new UsageError(`--router needs an IP address (e.g. 192.168.0.1), got "${text}"`);
+    return address;
+  });
   let ui = DEFAULT_UI;
   if (values.ui !== undefined) {
     const hp = parseHostPort(values.ui, DEFAULT_UI.port, true);
@@ -125,6 +137,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
     timeoutMs: intOption('timeout', values.timeout, 1500, 50, 60_000),
     maxInFlight: intOption('max-inflight', values['max-inflight'], 2000, 1, 100_000),
     autoStartCapture: !values['no-capture'],
+    routers,
   };
   if (listen.length > 0) overrides.listen = listen;
   if (upstreams.length > 0) overrides.upstreams = upstreams;

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { QueryListRequest } from '@shared/api';
+import type { QueryListRequest, RenameDeviceRequest, SetRoutersRequest } from '@shared/api';
+import { deviceName } from '@shared/devices';
 import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
 import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
 import { isRequestChannel, parseRequestArgs, queryListSchema } from '@shared/schemas';
@@ -243,12 +244,22 @@ export class HeadlessServer {
       total_queries: clients.reduce((n, c) => n + c.queries, 0),
       capture: s.capture,
       captures,
-      clients: clients.map((c) => ({
-        address: c.address,
-        queries: c.queries,
-        first_seen: isoLocal(c.firstSeen),
-        last_seen: isoLocal(c.lastSeen),
-      })),
+      clients: clients.map((c) => {
+        const d = this.engine.device(c.address);
+        return {
+          address: c.address,
+          queries: c.queries,
+          first_seen: isoLocal(c.firstSeen),
+          last_seen: isoLocal(c.lastSeen),
+          name: deviceName(d),
+          hostname: d.hostname,
+          mac: d.mac,
+          vendor: d.vendor,
+          private_mac: d.privateMac,
+          is_router: d.isRouter,
+        };
+      }),
+      routers: this.engine.routerAddresses(),
       counters: s.counters,
       upstreams: s.upstreams,
       dns: listenersOf(s),
@@ -282,6 +293,15 @@ export class HeadlessServer {
         return sendJson(res, 200, { result: this.engine.queries(args as QueryListRequest) });
       case 'status:get':
         return sendJson(res, 200, { result: this.engine.status() });
+      case 'device:rename': {
+        // A name that cannot be saved rejects; route() answers 500 with the message.
+        const { address, name } = args as RenameDeviceRequest;
+        return sendJson(res, 200, { result: await this.engine.renameDevice(address, name) });
+      }
+      case 'device:set-routers':
+        return sendJson(res, 200, {
+          result: await this.engine.setRouters((args as SetRoutersRequest).addresses),
+        });
     }
   }
 
@@ -305,10 +325,12 @@ export class HeadlessServer {
     const offWarning = this.engine.onWarning((warning) =>
       send({ channel: 'engine:warning', payload: warning }),
     );
+    const offDevice = this.engine.onDevice((device) => send({ channel: 'device:update', payload: device }));
     ws.on('close', () => {
       offBatch();
       offStatus();
       offWarning();
+      offDevice();
     });
     ws.on('error', () => ws.terminate());
     send({ channel: 'engine:status', payload: this.engine.status() });

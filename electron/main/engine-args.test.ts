@@ -17,6 +17,8 @@ describe('engineArgs()', () => {
       '127.0.0.1:9999',
       '--retention-days',
       '7',
+      '--router',
+      '192.168.0.1',
     ];
     const picked = engineArgs(argv);
     expect(picked).toEqual([
@@ -26,6 +28,8 @@ describe('engineArgs()', () => {
       '--no-capture',
       '--retention-days',
       '7',
+      '--router',
+      '192.168.0.1',
     ]);
     expect(hasDataDirFlag(picked)).toBe(false);
 
@@ -36,6 +40,7 @@ describe('engineArgs()', () => {
     expect(parsed.options.engine.upstreams).toEqual([{ host: '127.0.0.1', port: 5353 }]);
     expect(parsed.options.engine.autoStartCapture).toBe(false);
     expect(parsed.options.engine.retentionDays).toBe(7);
+    expect(parsed.options.engine.routers).toEqual(['192.168.0.1']);
   });
 
   it('notices an explicit data folder and leaves a missing value for the parser to report', () => {

@@ -1,5 +1,5 @@
 /**
- * Picks the engine flags `npm run serve` understands (--listen, --upstream, …) out of Electron's command
+ * Picks the engine flags `npm run serve` understands (--listen, --upstream, --router, …) out of Electron's command
  * line, which also carries Chromium switches and the app path that the strict serve parser would refuse.
  */
 const VALUE_FLAGS = new Set([
@@ -10,6 +10,7 @@ const VALUE_FLAGS = new Set([
   'max-inflight',
   'data-dir',
   'retention-days',
+  'router',
 ]);
 const BOOLEAN_FLAGS = new Set(['no-capture']);
 

@@ -12,6 +12,7 @@ import { setupMenu } from './app-menu';
 import { engineArgs, hasDataDirFlag } from './engine-args';
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { setupCaptureHandlers } from './ipc/capture-handlers';
+import { setupDeviceHandlers } from './ipc/device-handlers';
 import { setupEngineEvents } from './ipc/engine-events';
 import { exportCsv, setupExportHandler } from './ipc/export-csv';
 import { setupQueryHandlers } from './ipc/query-handlers';
@@ -99,6 +100,7 @@ async function start(): Promise<void> {
   setupCaptureHandlers(running);
   setupQueryHandlers(running);
   setupExportHandler(running);
+  setupDeviceHandlers(running);
   setupMenu({
     exportCsv: () => {
       exportCsv(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));

@@ -1,14 +1,15 @@
 import type { BrowserWindow } from 'electron';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PreloadApi } from '@shared/preload-api';
-import type { QueryBatch } from '@shared/events';
+import type { DeviceInfo, QueryBatch } from '@shared/events';
 import { READY_CHANNEL } from '../main/ipc/channels';
 import { setupCaptureHandlers } from '../main/ipc/capture-handlers';
+import { setupDeviceHandlers } from '../main/ipc/device-handlers';
 import { setupEngineEvents } from '../main/ipc/engine-events';
 import { setupQueryHandlers } from '../main/ipc/query-handlers';
 import { setupReadySignal } from '../main/ipc/send';
 import { trustWindow } from '../main/ipc/trusted-windows';
-import { batch, fakeEngine, statusAt } from '../main/testing/fake-engine';
+import { batch, deviceInfo, fakeEngine, statusAt } from '../main/testing/fake-engine';
 import {
   contextBridge,
   FakeBrowserWindow,
@@ -41,10 +42,13 @@ describe('preload API', () => {
         'exportCsv',
         'getStatus',
         'listQueries',
+        'onDeviceUpdate',
         'onQueryBatch',
         'onStatus',
         'onWarning',
         'ready',
+        'renameDevice',
+        'setRouters',
         'snapshot',
         'startCapture',
         'stopCapture',
@@ -60,6 +64,8 @@ describe('preload API', () => {
     await api.listQueries({ name: 'avira', limit: 10 });
     await api.getStatus();
     await api.exportCsv({ client: '192.168.0.1' });
+    await api.renameDevice({ address: '192.168.0.1', name: 'Router' });
+    await api.setRouters({ addresses: ['192.168.0.1'] });
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       ['capture:start', undefined],
       ['capture:stop', undefined],
@@ -67,6 +73,8 @@ describe('preload API', () => {
       ['query:list', { name: 'avira', limit: 10 }],
       ['status:get', undefined],
       ['export:csv', { client: '192.168.0.1' }],
+      ['device:rename', { address: '192.168.0.1', name: 'Router' }],
+      ['device:set-routers', { addresses: ['192.168.0.1'] }],
     ]);
   });
 
@@ -97,6 +105,7 @@ describe('preload ↔ main round trip', () => {
     setupReadySignal();
     setupCaptureHandlers(engine);
     setupQueryHandlers(engine);
+    setupDeviceHandlers(engine);
     setupEngineEvents(engine, win as unknown as BrowserWindow);
 
     // Wire the fake renderer to the fake main the way Electron's IPC does for a page on app://dns-witness.
@@ -119,5 +128,17 @@ describe('preload ↔ main round trip', () => {
     expect(batches).toEqual([batch(1, 2)]);
     engine.emitBatch(batch(2, 1));
     expect(batches.map((b) => b.batch)).toEqual([1, 2]);
+
+    // Renaming goes through the schema (trimmed) to the engine; its update comes back as an event.
+    const updates: DeviceInfo[] = [];
+    api.onDeviceUpdate((d) => updates.push(d));
+    expect(await api.renameDevice({ address: '192.168.0.1', name: ' Router ' })).toEqual(
+      deviceInfo('192.168.0.1', 'Router'),
+    );
+    await expect(api.renameDevice({ address: '192.168.0.1', name: 'a\tb' })).rejects.toThrow(
+      /control characters/,
+    );
+    engine.emitDevice(deviceInfo('192.168.0.1', 'Router'));
+    expect(updates).toEqual([deviceInfo('192.168.0.1', 'Router')]);
   });
 });

@@ -31,9 +31,12 @@ const preloadApi: PreloadApi = {
   listQueries: (req) => invoke('query:list', req),
   getStatus: () => invoke('status:get', undefined),
   exportCsv: (filter) => invoke('export:csv', filter),
+  renameDevice: (req) => invoke('device:rename', req),
+  setRouters: (req) => invoke('device:set-routers', req),
   onQueryBatch: (listener) => listen('query:batch', listener),
   onStatus: (listener) => listen('engine:status', listener),
   onWarning: (listener) => listen('engine:warning', listener),
+  onDeviceUpdate: (listener) => listen('device:update', listener),
   ready: () => ipcRenderer.send(READY_CHANNEL),
 };
 

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DevicesPanel } from './components/DevicesPanel';
 import { EmptyState } from './components/EmptyState';
 import { QueryLog } from './components/QueryLog';
@@ -9,6 +9,7 @@ import { TopDomains } from './components/TopDomains';
 import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
 import { minuteOf } from './lib/capture-store';
 import type { Dashboard } from './lib/dashboard';
+import { deviceLabels } from './lib/devices';
 import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
 import { normalizeName, toQueryFilter, type ViewFilter } from './lib/query-filter';
 
@@ -41,11 +42,32 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   // device redraws at once. The chart reads only addresses and colors from the device list.
   const chartRevision = useThrottled(view.bucketsVersion, CHART_REDRAW_MS);
   const deviceKey = view.devices.map((d) => d.address).join(' ');
+  const labels = useMemo(
+    () => deviceLabels(deviceKey === '' ? [] : deviceKey.split(' '), view.deviceInfo),
+    [deviceKey, view.deviceInfo],
+  );
+  const routers = useMemo(
+    () => new Set([...view.deviceInfo.values()].filter((d) => d.isRouter).map((d) => d.address)),
+    [view.deviceInfo],
+  );
   const chart = useMemo(
-    () => buildChart({ counts: dashboard.store, window: timeWindow, devices: view.devices, selected }),
+    () =>
+      buildChart({
+        counts: dashboard.store,
+        window: timeWindow,
+        devices: view.devices,
+        selected,
+        labels,
+        routers,
+      }),
     // chartRevision and deviceKey stand for the buckets and devices, which change more often than needed here.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [dashboard, timeWindow, deviceKey, selected, chartRevision],
+    [dashboard, timeWindow, deviceKey, selected, chartRevision, labels, routers],
+  );
+  const selectedLabel = selected === null ? null : (labels.get(selected) ?? selected);
+  const onRename = useCallback(
+    (address: string, newName: string) => dashboard.renameDevice(address, newName),
+    [dashboard],
   );
   const queryFilter = useMemo(() => toQueryFilter(filter, timeWindow), [filter, timeWindow]);
   const names = useNameCounts(dashboard, queryFilter, useThrottled(view.ringVersion, RECOUNT_MS));
@@ -76,7 +98,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   };
 
   const rangeLabel = RANGES.find((r) => r.key === range)?.label ?? '';
-  const scope = [selected ?? 'All devices', range === 'capture' ? 'whole capture' : `last ${rangeLabel}`]
+  const scope = [selectedLabel ?? 'All devices', range === 'capture' ? 'whole capture' : `last ${rangeLabel}`]
     .concat(name ? [`name contains “${name}”`] : [])
     .join(' · ');
 
@@ -97,6 +119,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         {!empty && (
           <Toolbar
             devices={view.devices}
+            labels={labels}
             selected={selected}
             onSelect={setSelected}
             name={nameInput}
@@ -112,6 +135,9 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
           <div className="side">
             <DevicesPanel
               devices={view.devices}
+              info={view.deviceInfo}
+              newDevices={view.newDevices}
+              onRename={onRename}
               total={view.totalQueries}
               counts={dashboard.store}
               minute={minuteOf(now)}
@@ -122,12 +148,13 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
           </div>
           <div className="content">
             {empty && <EmptyState status={view.status} onStart={() => runCapture('capture:start')} />}
-            <RequestsChart model={chart} selectedLabel={selected} />
+            <RequestsChart model={chart} selectedLabel={selectedLabel} />
             {!empty && (
               <QueryLog
                 key={`${selected ?? ''}|${name}`}
                 dashboard={dashboard}
                 filter={filter}
+                labels={labels}
                 ringVersion={view.ringVersion}
               />
             )}

@@ -5,10 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { QueryBatch } from '@shared/events';
+import type { DeviceInfo, QueryBatch } from '@shared/events';
 import type { StreamMessage } from '@shared/http-protocol';
 import { parseCsv } from '../helpers/csv';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
@@ -37,10 +38,56 @@ function rawStatus(
   });
 }
 
+interface SummaryClient {
+  address: string;
+  queries: number;
+  first_seen: string;
+  last_seen: string;
+  name: string;
+  hostname: string;
+  mac: string;
+  vendor: string;
+  private_mac: boolean;
+  is_router: boolean;
+}
+
 interface Summary {
   total_queries: number;
-  clients: { address: string; queries: number; first_seen: string; last_seen: string }[];
+  clients: SummaryClient[];
   captures: { id: string; state: string }[];
+  routers: string[];
+}
+
+const CSV_COLUMNS = [
+  'timestamp',
+  'client_ip',
+  'qname',
+  'qtype',
+  'rcode',
+  'answers',
+  'latency_ms',
+  'upstream',
+  'device',
+  'mac',
+  'vendor',
+  'is_router',
+];
+
+/** Calls the dashboard RPC like the browser does. */
+function rpc(base: string, channel: string, args?: unknown): Promise<Response> {
+  return fetch(`${base}/api/rpc/${channel}`, { method: 'POST', body: JSON.stringify({ args }) });
+}
+
+/** The summary once every client has its device details (loopback hostnames arrive just after a query). */
+async function settledSummary(base: string): Promise<Summary> {
+  return waitFor(
+    async () => {
+      const s = (await getJson<Summary>(`${base}/api/summary`)).body;
+      return s.clients.length > 0 && s.clients.every((c) => c.hostname !== '') ? s : undefined;
+    },
+    5000,
+    'device hostnames in /api/summary',
+  );
 }
 
 describe('serve', () => {
@@ -58,7 +105,8 @@ describe('serve', () => {
 
   beforeAll(async () => {
     upstream = await startDnsmasq();
-    served = await startServe(upstream.port);
+    // 127.0.0.3 plays the router: its queries must be marked as the router's everywhere.
+    served = await startServe(upstream.port, { args: ['--router', '127.0.0.3'] });
   });
   afterAll(async () => {
     await served?.stop();
@@ -127,16 +175,7 @@ describe('serve', () => {
     expect(r.headers.get('content-type')).toContain('text/csv');
     expect(r.headers.get('content-disposition')).toMatch(/attachment; filename="dns-witness-.*\.csv"/);
     const rows = parseCsv(await r.text());
-    expect(rows[0]).toEqual([
-      'timestamp',
-      'client_ip',
-      'qname',
-      'qtype',
-      'rcode',
-      'answers',
-      'latency_ms',
-      'upstream',
-    ]);
+    expect(rows[0]).toEqual(CSV_COLUMNS);
     const body = rows.slice(1);
     expect(body.map((row) => [row[1], row[2], row[3]])).toEqual(sent);
     const www = body.find((row) => row[2] === 'www.example.test' && row[3] === 'A')!;
@@ -147,6 +186,96 @@ describe('serve', () => {
     expect(body.find((row) => row[2] === 'missing.example.test')![4]).toBe('NXDOMAIN');
     const filtered = parseCsv(await (await fetch(`${served.base}/api/export.csv?client=127.0.0.3`)).text());
     expect(filtered).toHaveLength(1 + 3);
+  });
+
+  it('describes each client as a device in /api/summary, the --router address as the router', async () => {
+    const s = await settledSummary(served.base);
+    expect(s.routers).toContain('127.0.0.3');
+    const byAddr = Object.fromEntries(s.clients.map((c) => [c.address, c]));
+    // Loopback is this computer: its hostname, no MAC (loopback has no neighbour entry).
+    expect(byAddr['127.0.0.3']).toMatchObject({
+      name: os.hostname(),
+      hostname: os.hostname(),
+      mac: '',
+      vendor: '',
+      private_mac: false,
+      is_router: true,
+    });
+    expect(byAddr['127.0.0.1']).toMatchObject({ is_router: false, hostname: os.hostname() });
+    expect(byAddr['127.0.0.2']!.is_router).toBe(false);
+    for (const c of s.clients)
+      expect(Object.keys(c).sort()).toEqual(
+        [
+          'address',
+          'first_seen',
+          'hostname',
+          'is_router',
+          'last_seen',
+          'mac',
+          'name',
+          'private_mac',
+          'queries',
+          'vendor',
+        ].sort(),
+      );
+  });
+
+  it('ends every CSV row with the device, its MAC, vendor and router flag', async () => {
+    await settledSummary(served.base);
+    const rows = parseCsv(await (await fetch(`${served.base}/api/export.csv`)).text()).slice(1);
+    expect(rows).toHaveLength(sent.length);
+    for (const row of rows) {
+      expect(row).toHaveLength(CSV_COLUMNS.length);
+      expect(row.slice(8)).toEqual([os.hostname(), '', '', row[1] === '127.0.0.3' ? 'true' : 'false']);
+    }
+  });
+
+  it('renames a device over RPC: the answer, the stream, the summary and the CSV show the name', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${served.uiPort}/api/stream`);
+    const updates: DeviceInfo[] = [];
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as StreamMessage;
+      if (msg.channel === 'device:update') updates.push(msg.payload);
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const r = await rpc(served.base, 'device:rename', { address: '127.0.0.2', name: '  Living room TV ' });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { result: DeviceInfo }).result).toMatchObject({
+      address: '127.0.0.2',
+      name: 'Living room TV',
+      hostname: os.hostname(),
+      isRouter: false,
+    });
+    await waitFor(
+      () => (updates.some((d) => d.name === 'Living room TV') ? true : undefined),
+      3000,
+      'update',
+    );
+    ws.close();
+    const s = await getJson<Summary>(`${served.base}/api/summary`);
+    expect(s.body.clients.find((c) => c.address === '127.0.0.2')).toMatchObject({
+      name: 'Living room TV',
+      hostname: os.hostname(),
+    });
+    const rows = parseCsv(await (await fetch(`${served.base}/api/export.csv?client=127.0.0.2`)).text());
+    expect(rows.slice(1).map((row) => row[8])).toEqual(['Living room TV', 'Living room TV']);
+
+    const tooLong = await rpc(served.base, 'device:rename', { address: '127.0.0.2', name: 'x'.repeat(65) });
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as { error: string }).error).toBe(
+      'invalid arguments for device:rename at name: A device name can have at most 64 characters.',
+    );
+    const control = await rpc(served.base, 'device:rename', { address: '127.0.0.2', name: 'TV\u0007' });
+    expect(((await control.json()) as { error: string }).error).toMatch(/cannot contain control characters/);
+    const notIp = await rpc(served.base, 'device:rename', { address: 'tv.lan', name: 'TV' });
+    expect(notIp.status).toBe(400);
+    expect(((await notIp.json()) as { error: string }).error).toMatch(/at address: not an IP address/);
+    // The refused names changed nothing.
+    const after = await getJson<Summary>(`${served.base}/api/summary`);
+    expect(after.body.clients.find((c) => c.address === '127.0.0.2')!.name).toBe('Living room TV');
   });
 
   it('refuses a foreign Host header and a WebSocket from a foreign origin', async () => {
@@ -171,9 +300,11 @@ describe('serve', () => {
     const post = (channel: string, args?: unknown) =>
       fetch(`${served.base}/api/rpc/${channel}`, { method: 'POST', body: JSON.stringify({ args }) });
     const snap = (await (await post('capture:snapshot', { rangeMinutes: 60 })).json()) as {
-      result: { lastSeq: number; clients: unknown[] };
+      result: { lastSeq: number; clients: unknown[]; devices: DeviceInfo[] };
     };
     expect(snap.result.clients).toHaveLength(3);
+    expect(snap.result.devices.map((d) => d.address).sort()).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+    expect(snap.result.devices.find((d) => d.address === '127.0.0.3')!.isRouter).toBe(true);
     const bad = await post('capture:snapshot', { rangeMinutes: -1 });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toContain('rangeMinutes');
@@ -225,6 +356,53 @@ describe('serve journal', () => {
   });
 });
 
+describe('serve devices across a restart', () => {
+  it('keeps device names and the router the dashboard named', async () => {
+    const upstream = await startDnsmasq();
+    const first = await startServe(upstream.port);
+    try {
+      await dig(first.dnsPort, 'www.example.test', 'A', ['-b', '127.0.0.4']);
+      await dig(first.dnsPort, 'www.example.test', 'A', ['-b', '127.0.0.5']);
+      expect(
+        (await rpc(first.base, 'device:rename', { address: '127.0.0.4', name: 'Anna’s phone' })).status,
+      ).toBe(200);
+      const set = await rpc(first.base, 'device:set-routers', { addresses: ['127.0.0.5'] });
+      expect(set.status).toBe(200);
+      const devices = ((await set.json()) as { result: DeviceInfo[] }).result;
+      expect(devices.find((d) => d.address === '127.0.0.5')!.isRouter).toBe(true);
+      expect(devices.find((d) => d.address === '127.0.0.4')!.isRouter).toBe(false);
+      const badRouter = await rpc(first.base, 'device:set-routers', { addresses: ['the router'] });
+      expect(badRouter.status).toBe(400);
+      expect(await first.stop()).toBe(0);
+
+      const second = await startServe(upstream.port, { dataDir: first.dataDir });
+      try {
+        const s = await getJson<Summary>(`${second.base}/api/summary`);
+        expect(s.body.routers).toContain('127.0.0.5');
+        const byAddr = Object.fromEntries(s.body.clients.map((c) => [c.address, c]));
+        expect(byAddr['127.0.0.4']).toMatchObject({ name: 'Anna’s phone', is_router: false });
+        expect(byAddr['127.0.0.5']).toMatchObject({ is_router: true });
+        // Queries recorded before the restart carry today's names in the CSV.
+        const rows = parseCsv(await (await fetch(`${second.base}/api/export.csv`)).text()).slice(1);
+        expect(rows.map((row) => [row[1], row[8], row[11]])).toEqual([
+          ['127.0.0.4', 'Anna’s phone', 'false'],
+          ['127.0.0.5', expect.any(String), 'true'],
+        ]);
+        expect(JSON.parse(await readFile(path.join(first.dataDir, 'routers.json'), 'utf8'))).toEqual({
+          version: 1,
+          routers: ['127.0.0.5'],
+        });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
+      await upstream.stop();
+      await removeDir(first.dataDir);
+    }
+  });
+});
+
 describe('serve command line', () => {
   const cli = (args: string[]) =>
     spawnSync(process.execPath, [HEADLESS, ...args], { encoding: 'utf8', timeout: 15_000 });
@@ -242,6 +420,7 @@ describe('serve command line', () => {
       '--timeout',
       '--max-inflight',
       '--no-capture',
+      '--router',
     ])
       expect(r.stdout).toContain(flag);
   });
@@ -252,6 +431,8 @@ describe('serve command line', () => {
     [['--listen', '127.0.0.1:99999'], /--listen needs an IP address/],
     [['--allow', '10.0.0.0/33'], /--allow needs an address range/],
     [['--timeout', 'soon'], /--timeout needs a whole number/],
+    [['--router', 'router.lan'], /--router needs an IP address \(e\.g\. 192\.168\.0\.1\), got "router\.lan"/],
+    [['--router', '192.168.0.256'], /--router needs an IP address/],
     [['extra'], /Unexpected argument 'extra'/],
   ])('%j: one clear line and exit code 2', (args, message) => {
     const r = cli(args);

@@ -91,6 +91,7 @@ describe('CaptureStore journal', () => {
             client: i % 2 ? '192.168.0.1' : 'fd00::2',
             qname: `n${i}.example`,
             transport: i === 2 ? 'tcp' : 'udp',
+            watchRule: i === 2 ? 'avira-safethings' : '',
             responseWire: i === 3 ? null : Uint8Array.from([i, 7]),
             rcode: i === 3 ? 'SERVFAIL' : 'NOERROR',
             error: i === 3 ? 'timeout' : '',
@@ -118,6 +119,7 @@ describe('CaptureStore journal', () => {
       upstream: '1.1.1.1:53',
       size: 64,
       error: '',
+      watchRule: '',
     });
     await closeStore(s1);
 
@@ -130,7 +132,11 @@ describe('CaptureStore journal', () => {
     });
     expect(lines[0]!.r).toBe(Buffer.from([1, 7]).toString('base64'));
     expect('r' in lines[2]!).toBe(false);
-    expect(lines[1]).toMatchObject({ transport: 'tcp', time: isoLocal(T0 + 2000) });
+    expect(lines[1]).toMatchObject({
+      transport: 'tcp',
+      watchRule: 'avira-safethings',
+      time: isoLocal(T0 + 2000),
+    });
 
     now += 60_000;
     const s2 = await openStore();
@@ -599,14 +605,68 @@ describe('CaptureStore CSV', () => {
         '1.2.3.4, 5.6.7.8',
         '0.500',
         '1.1.1.1:53',
+        '192.168.0.1',
+        '',
+        '',
+        'false',
       ],
-      [isoLocal(T0 + 2), '10.0.0.9', '\'=cmd|"x"', 'A', 'NOERROR', "'-2", '12.345', "'@up"],
-      [isoLocal(T0 + 3), '192.168.0.1', 'line\r\nbreak', 'A', 'NXDOMAIN', '', '12.345', ''],
+      [
+        isoLocal(T0 + 2),
+        '10.0.0.9',
+        '\'=cmd|"x"',
+        'A',
+        'NOERROR',
+        "'-2",
+        '12.345',
+        "'@up",
+        '10.0.0.9',
+        '',
+        '',
+        'false',
+      ],
+      [
+        isoLocal(T0 + 3),
+        '192.168.0.1',
+        'line\r\nbreak',
+        'A',
+        'NXDOMAIN',
+        '',
+        '12.345',
+        '',
+        '192.168.0.1',
+        '',
+        '',
+        'false',
+      ],
     ]);
     const filtered = parseCsv((await csvText(store, { client: '10.0.0.9' })).text);
     expect(filtered).toHaveLength(2);
     expect(filtered[1]![1]).toBe('10.0.0.9');
     expect((await csvText(store, { client: 'nobody' })).text).toBe(`${CSV_HEADER}\r\n`);
+  });
+
+  it('fills the device columns from the lookup, once per client', async () => {
+    const store = await openStore();
+    store.start();
+    store.record(exchange({ ts: T0 + 1 }));
+    store.record(exchange({ ts: T0 + 2, client: '10.0.0.9' }));
+    store.record(exchange({ ts: T0 + 3 }));
+    const asked: string[] = [];
+    let text = '';
+    for await (const c of store.csv({}, (address) => {
+      asked.push(address);
+      return address === '192.168.0.1'
+        ? { device: 'Router, hall', mac: 'f4:f2:6d:12:34:56', vendor: 'TP-LINK', isRouter: true }
+        : { device: address, mac: '', vendor: '', isRouter: false };
+    }))
+      text += c;
+    expect(parseCsv(text).map((row) => row.slice(8))).toEqual([
+      ['device', 'mac', 'vendor', 'is_router'],
+      ['Router, hall', 'f4:f2:6d:12:34:56', 'TP-LINK', 'true'],
+      ['10.0.0.9', '', '', 'false'],
+      ['Router, hall', 'f4:f2:6d:12:34:56', 'TP-LINK', 'true'],
+    ]);
+    expect(asked).toEqual(['192.168.0.1', '10.0.0.9']);
   });
 
   it('streams a large export in ~64 KiB chunks, oldest first', async () => {

@@ -15,7 +15,14 @@ import { minuteOf, RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import type { StringTable } from './columns';
-import { csvCell, csvChunks, csvLatency } from './csv';
+import {
+  csvCell,
+  csvChunks,
+  csvDeviceCells,
+  csvLatency,
+  unknownCsvDevice,
+  type CsvDeviceLookup,
+} from './csv';
 import type { JournalScan } from './journal';
 import {
   captureMetaText,
@@ -281,6 +288,22 @@ export class CaptureStore implements ExchangeSink {
   }
 
   /**
+   * Calls `visit` for every retained event that matched a watchlist rule when it was recorded, oldest first.
+   * Reads the columns directly: no event objects are built.
+   */
+  forEachWatched(visit: (ts: number, client: string, rule: string) => void): void {
+    for (const seg of this.segments) {
+      const cols = seg.columns;
+      const empty = cols.watchRules.lookup('');
+      for (let row = 0; row < cols.length; row++) {
+        const id = cols.watchRuleId(row);
+        if (id === empty) continue;
+        visit(cols.ts(row), cols.clients.value(cols.clientId(row)), cols.watchRules.value(id));
+      }
+    }
+  }
+
+  /**
    * Events matching the filter (client exact, name case-insensitive substring, from inclusive, to
    * exclusive, captureId; empty strings mean any), newest first, paged (limit default 100, at most 1000).
    */
@@ -303,11 +326,12 @@ export class CaptureStore implements ExchangeSink {
 
   /**
    * The filtered events as CSV (see csv.ts): header first, oldest first, chunks of about 64 KiB. Covers
-   * the events held when called; yields to the event loop between chunks.
+   * the events held when called; yields to the event loop between chunks. `devices` fills the device columns
+   * (looked up once per client and export); without it they hold the address only.
    */
-  csv(filter: QueryFilter): AsyncIterable<string> {
+  csv(filter: QueryFilter, devices: CsvDeviceLookup = unknownCsvDevice): AsyncIterable<string> {
     const parts = this.segments.map((seg) => ({ seg, end: seg.length }));
-    return csvChunks(csvRows(parts, filter));
+    return csvChunks(csvRows(parts, filter, devices));
   }
 
   /** Writes waiting journal lines (and any capture.json not yet saved); never rejects. */
@@ -587,6 +611,7 @@ function toEvent(seq: number, time: string, captureId: string, rec: ExchangeReco
     upstream: rec.upstream,
     size: rec.size,
     error: rec.error,
+    watchRule: rec.watchRule,
   };
 }
 
@@ -594,9 +619,19 @@ function toEvent(seq: number, time: string, captureId: string, rec: ExchangeReco
 function* csvRows(
   parts: readonly { seg: CaptureSegment; end: number }[],
   filter: QueryFilter,
+  devices: CsvDeviceLookup,
 ): Generator<string> {
   const times = new LocalTimeFormatter();
   const rows: number[] = [];
+  const deviceCells = new Map<string, string>();
+  const deviceOf = (address: string): string => {
+    let cells = deviceCells.get(address);
+    if (cells === undefined) {
+      cells = csvDeviceCells(devices(address));
+      deviceCells.set(address, cells);
+    }
+    return cells;
+  };
   for (const { seg, end } of parts) {
     const filt = seg.compile(filter);
     if (filt === null) continue;
@@ -612,6 +647,8 @@ function* csvRows(
     const rcode = cache(cols.rcodes);
     const answers = cache(cols.answers);
     const upstream = cache(cols.upstreams);
+    const device: (string | undefined)[] = [];
+    const deviceCell = (id: number): string => (device[id] ??= deviceOf(cols.clients.value(id)));
     for (let start = 0; start < end; start += CSV_SLICE) {
       rows.length = 0;
       cols.scan(filt, start, Math.min(end, start + CSV_SLICE), false, (row) => void rows.push(row));
@@ -620,7 +657,7 @@ function* csvRows(
           cols.qtypeId(row),
         )},${rcode(cols.rcodeId(row))},${answers(cols.answersId(row))},${csvLatency(cols.latencyMs(row))},${upstream(
           cols.upstreamId(row),
-        )}`;
+        )}${deviceCell(cols.clientId(row))}`;
       }
     }
   }

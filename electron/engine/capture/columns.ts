@@ -73,6 +73,7 @@ interface Chunk {
   readonly answers: Uint32Array;
   readonly upstream: Uint32Array;
   readonly error: Uint32Array;
+  readonly watchRule: Uint32Array;
 }
 
 function newChunk(): Chunk {
@@ -91,6 +92,7 @@ function newChunk(): Chunk {
     answers: new Uint32Array(CHUNK_SIZE),
     upstream: new Uint32Array(CHUNK_SIZE),
     error: new Uint32Array(CHUNK_SIZE),
+    watchRule: new Uint32Array(CHUNK_SIZE),
   };
 }
 
@@ -120,6 +122,7 @@ export class EventColumns {
   readonly answers = new StringTable();
   readonly upstreams = new StringTable();
   readonly errors = new StringTable();
+  readonly watchRules = new StringTable();
   private readonly chunks: Chunk[] = [];
   private count = 0;
 
@@ -147,6 +150,7 @@ export class EventColumns {
     c.answers[j] = this.answers.intern(ev.answers);
     c.upstream[j] = this.upstreams.intern(ev.upstream);
     c.error[j] = this.errors.intern(ev.error);
+    c.watchRule[j] = this.watchRules.intern(ev.watchRule);
     this.count = row + 1;
     return row;
   }
@@ -188,6 +192,10 @@ export class EventColumns {
     return this.chunks[row >>> CHUNK_BITS]!.answers[row & CHUNK_MASK]!;
   }
 
+  watchRuleId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.watchRule[row & CHUNK_MASK]!;
+  }
+
   upstreamId(row: number): number {
     return this.chunks[row >>> CHUNK_BITS]!.upstream[row & CHUNK_MASK]!;
   }
@@ -212,6 +220,7 @@ export class EventColumns {
       upstream: this.upstreams.value(c.upstream[j]!),
       size: c.size[j]!,
       error: this.errors.value(c.error[j]!),
+      watchRule: this.watchRules.value(c.watchRule[j]!),
     };
   }
 

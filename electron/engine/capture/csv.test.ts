@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_HEADER, csvCell, csvChunks, csvLatency, csvRow } from './csv';
-import type { CsvFields } from './csv';
+import { CSV_HEADER, csvCell, csvChunks, csvDeviceCells, csvLatency, csvRow } from './csv';
+import type { CsvDevice, CsvFields } from './csv';
 import { parseCsv } from './test-support';
 
 async function text(chunks: AsyncIterable<string>): Promise<string[]> {
@@ -65,7 +65,7 @@ describe('csvRow and csvChunks', () => {
       fields({ qname: 'multi\r\nline', answers: '+SUM(1)', client: '\tfe80::1' }),
       fields({ qname: 'ünïcödé.例え.jp', answers: '' }),
     ];
-    const chunks = await text(csvChunks(hostile.map(csvRow)));
+    const chunks = await text(csvChunks(hostile.map((f) => csvRow(f))));
     const joined = chunks.join('');
     expect(joined.startsWith(`${CSV_HEADER}\r\n`)).toBe(true);
     const rows = parseCsv(joined);
@@ -82,10 +82,39 @@ describe('csvRow and csvChunks', () => {
         expectCell(f.answers),
         csvLatency(f.latencyMs),
         expectCell(f.upstream),
+        // Without device details the address names the device.
+        expectCell(f.client),
+        '',
+        '',
+        'false',
       ]);
     });
     // No cell a spreadsheet would evaluate.
     for (const row of rows) for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell)).toBe(false);
+  });
+
+  it('ends each row with the device columns: name, MAC, vendor, router flag', async () => {
+    const router: CsvDevice = {
+      device: 'Archer AX55, upstairs',
+      mac: 'f4:f2:6d:12:34:56',
+      vendor: 'TP-LINK TECHNOLOGIES CO.,LTD.',
+      isRouter: true,
+    };
+    const hostile: CsvDevice = { device: '=HYPERLINK("x")', mac: '', vendor: '', isRouter: false };
+    expect(csvDeviceCells(router)).toBe(
+      ',"Archer AX55, upstairs",f4:f2:6d:12:34:56,"TP-LINK TECHNOLOGIES CO.,LTD.",true',
+    );
+    const rows = parseCsv(
+      (await text(csvChunks([csvRow(fields({}), router), csvRow(fields({}), hostile)]))).join(''),
+    );
+    expect(rows[0]!.slice(8)).toEqual(['device', 'mac', 'vendor', 'is_router']);
+    expect(rows[1]!.slice(8)).toEqual([
+      'Archer AX55, upstairs',
+      'f4:f2:6d:12:34:56',
+      'TP-LINK TECHNOLOGIES CO.,LTD.',
+      'true',
+    ]);
+    expect(rows[2]!.slice(8)).toEqual(['\'=HYPERLINK("x")', '', '', 'false']);
   });
 
   it('cuts the text into chunks of about the asked size, header first', async () => {

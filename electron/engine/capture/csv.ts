@@ -1,7 +1,11 @@
 import type { QueryEvent } from '@shared/events';
 
-/** The CSV header line (without line end). */
-export const CSV_HEADER = 'timestamp,client_ip,qname,qtype,rcode,answers,latency_ms,upstream';
+/**
+ * The CSV header line (without line end). The device columns describe the client as known at export time:
+ * `device` is the user's name, else the hostname, else the address.
+ */
+export const CSV_HEADER =
+  'timestamp,client_ip,qname,qtype,rcode,answers,latency_ms,upstream,device,mac,vendor,is_router';
 
 /** RFC 4180 record separator. */
 export const CSV_EOL = '\r\n';
@@ -35,18 +39,45 @@ export type CsvFields = Pick<
   'time' | 'client' | 'qname' | 'qtype' | 'rcode' | 'answers' | 'latencyMs' | 'upstream'
 >;
 
+/** What the CSV says about a query's client. */
+export interface CsvDevice {
+  /** The user's name for the device, else its hostname, else its address. */
+  readonly device: string;
+  readonly mac: string;
+  readonly vendor: string;
+  readonly isRouter: boolean;
+}
+
+/** Gives the device columns for a client address. */
+export type CsvDeviceLookup = (address: string) => CsvDevice;
+
+/** A client nothing is known about: its address names it. */
+export const unknownCsvDevice: CsvDeviceLookup = (address) => ({
+  device: address,
+  mac: '',
+  vendor: '',
+  isRouter: false,
+});
+
+/** The device columns of a row (device,mac,vendor,is_router), each preceded by its comma. */
+export function csvDeviceCells(d: CsvDevice): string {
+  return `,${csvCell(d.device)},${csvCell(d.mac)},${csvCell(d.vendor)},${d.isRouter ? 'true' : 'false'}`;
+}
+
 /** One CSV row for `ev` in CSV_HEADER order, without line end. */
-export function csvRow(ev: CsvFields): string {
-  return [
-    csvCell(ev.time),
-    csvCell(ev.client),
-    csvCell(ev.qname),
-    csvCell(ev.qtype),
-    csvCell(ev.rcode),
-    csvCell(ev.answers),
-    csvLatency(ev.latencyMs),
-    csvCell(ev.upstream),
-  ].join(',');
+export function csvRow(ev: CsvFields, device: CsvDevice = unknownCsvDevice(ev.client)): string {
+  return (
+    [
+      csvCell(ev.time),
+      csvCell(ev.client),
+      csvCell(ev.qname),
+      csvCell(ev.qtype),
+      csvCell(ev.rcode),
+      csvCell(ev.answers),
+      csvLatency(ev.latencyMs),
+      csvCell(ev.upstream),
+    ].join(',') + csvDeviceCells(device)
+  );
 }
 
 export const CSV_CHUNK_CHARS = 64 * 1024;

@@ -41,6 +41,7 @@ describe('journalLine', () => {
       answers: 'lone \ud800 surrogate, emoji 😀',
       error: '',
       transport: 'tcp',
+      watchRule: 'avira-"safethings"',
     });
     const parsed = JSON.parse(journalLine(7, '2026-11-23T01:45:01.000Z', 'cap-1', rec)) as Record<
       string,
@@ -62,6 +63,7 @@ describe('journalLine', () => {
       upstream: rec.upstream,
       size: rec.size,
       error: '',
+      watchRule: 'avira-"safethings"',
       q: Buffer.from(rec.queryWire).toString('base64'),
       r: Buffer.from(rec.responseWire!).toString('base64'),
     });

@@ -117,7 +117,8 @@ export function journalLine(seq: number, time: string, captureId: string, rec: E
     `"transport":"${rec.transport === 'tcp' ? 'tcp' : 'udp'}","qname":${jsonString(rec.qname)},` +
     `"qtype":${jsonString(rec.qtype)},"rcode":${jsonString(rec.rcode)},"answers":${jsonString(rec.answers)},` +
     `"latencyMs":${jsonNumber(rec.latencyMs)},"upstream":${jsonString(rec.upstream)},` +
-    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"q":"${base64(rec.queryWire)}"`;
+    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"watchRule":${jsonString(rec.watchRule)},` +
+    `"q":"${base64(rec.queryWire)}"`;
   if (rec.responseWire !== null) line += `,"r":"${base64(rec.responseWire)}"`;
   return `${line}}`;
 }
@@ -161,6 +162,7 @@ export function parseJournalLine(text: string): StoredEvent | null {
     upstream: str(o.upstream),
     size: num(o.size),
     error: str(o.error),
+    watchRule: str(o.watchRule),
   };
 }
 

@@ -81,6 +81,7 @@ export function exchange(over: Partial<ExchangeRecord> = {}, seed = 1): Exchange
     clientPort: 40_000 + seed,
     transport: 'udp',
     qname: 'eu.safethings.avira.com',
+    watchRule: '',
     qtype: 'A',
     rcode: 'NOERROR',
     answers: '18.66.1.2',

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceInfo } from '@shared/events';
 import type { Neighbour } from './neighbours';
+import { reverseName } from './address';
 import { DeviceRegistry, MAX_DEVICES, type DeviceRegistryOptions } from './registry';
+import { PTR_ECHO_GRACE_MS } from './reverse-dns';
 
 const ROUTER_MAC = 'f4:f2:6d:12:34:56';
 const INTEL_MAC = '00:1b:21:3c:4d:5e';
@@ -303,6 +305,43 @@ describe('hostnames', () => {
     expect(peak).toBe(4);
     expect(state.warnings.filter((w) => w.includes('reverse DNS'))).toHaveLength(1);
     expect(r.all().every((d) => d.hostname === '')).toBe(true);
+  });
+
+  it('knows its own lookups while they run, and only from a router (an echo through the router)', async () => {
+    const name = reverseName('192.168.1.7');
+    const seen: { router: boolean; phone: boolean; other: boolean }[] = [];
+    const waiting: (() => void)[] = [];
+    const release = (): void => waiting.splice(0).forEach((go) => go());
+    const { registry: r } = await open({
+      resolvePtr: async () => {
+        const now = Date.now();
+        seen.push({
+          router: r.isOwnLookup('192.168.1.1', name, now),
+          phone: r.isOwnLookup('192.168.1.42', name, now),
+          other: r.isOwnLookup('192.168.1.1', reverseName('192.168.1.8'), now),
+        });
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        return 'office-pc.lan';
+      },
+    });
+    expect(r.routerAddresses().sort()).toEqual(['192.168.1.1', 'fe80::f6f2:6dff:fe12:3456']);
+    // The router has asked before: it is a known device whose router flag comes from the gateway.
+    r.observe('192.168.1.1');
+    await settled(r, '192.168.1.1');
+    const before = Date.now();
+    r.observe('192.168.1.7');
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen.find((s) => s.router)).toEqual({ router: true, phone: false, other: false });
+    // The router's global IPv6 address, never seen asking: its MAC makes it the router.
+    expect(r.isOwnLookup('2001:db8:1e00::1', name, Date.now())).toBe(true);
+    // Not for a query that arrived before the lookup began.
+    expect(r.isOwnLookup('192.168.1.1', name, before - 1000)).toBe(false);
+    release();
+    await vi.waitFor(() => expect(r.get('192.168.1.7').hostname).toBe('office-pc.lan'));
+    const ended = Date.now();
+    // A late echo (the router slower than our timeout) is still ours for a moment, then no longer.
+    expect(r.isOwnLookup('192.168.1.1', name, ended + PTR_ECHO_GRACE_MS - 100)).toBe(true);
+    expect(r.isOwnLookup('192.168.1.1', name, ended + PTR_ECHO_GRACE_MS + 100)).toBe(false);
   });
 
   it('loopback is this computer: its own hostname, no query', async () => {

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { isIP } from 'node:net';
 import type { DeviceInfo } from '@shared/events';
-import { canonicalAddress, isLinkLocal, isLoopback } from './address';
+import { canonicalAddress, isLinkLocal, isLoopback, reverseName } from './address';
 import { isLocallyAdministered } from './mac';
 import { NameStore, validateName } from './names';
 import type { Neighbour } from './neighbours';
@@ -11,6 +11,7 @@ import {
   PTR_MAX_TTL_MS,
   PTR_MIN_TTL_MS,
   PTR_NEGATIVE_TTL_MS,
+  PtrInFlight,
   ReverseResolver,
   type PtrAnswer,
 } from './reverse-dns';
@@ -83,6 +84,8 @@ export class DeviceRegistry {
   private readonly clock: () => number;
   private readonly oui: OuiDatabase;
   private readonly resolver: ReverseResolver;
+  /** Reverse names being looked up, with wall-clock times as the forwarder stamps queries. */
+  private readonly ptrInFlight = new PtrInFlight();
   private readonly readNeighboursFn: () => Promise<Neighbour[]>;
   private readonly readGatewaysFn: () => Promise<string[]>;
   private readonly resolvePtrFn: (address: string) => Promise<PtrAnswer>;
@@ -162,6 +165,25 @@ export class DeviceRegistry {
   /** Every observed device, in the order they were first seen. */
   all(): DeviceInfo[] {
     return [...this.entries.values()].map((e) => e.info);
+  }
+
+  /** The router's addresses: the user's, then the detected gateways. */
+  routerAddresses(): string[] {
+    return [...this.routers];
+  }
+
+  /**
+   * True when a query for `qname` from `client` that arrived at `ts` (epoch ms) is our own reverse lookup
+   * coming back: `client` is the router and we were asking for that name then. That happens when the router
+   * uses this computer as its resolver. Cheap for names we are not asking for; never throws.
+   */
+  isOwnLookup(client: string, qname: string, ts: number): boolean {
+    if (!this.ptrInFlight.covers(qname, ts)) return false;
+    const e = this.entries.get(client);
+    if (e?.info.isRouter || this.routers.has(client)) return true;
+    // An address of the router not seen yet: its MAC in the neighbour table still tells.
+    const mac = e?.mac || this.table.get(client);
+    return mac !== undefined && mac !== '' && this.routerMacs.has(mac);
   }
 
   /**
@@ -431,7 +453,15 @@ export class DeviceRegistry {
     // Link-local addresses are never registered; with no router there is nobody to ask.
     else if (isLinkLocal(address) || (!this.opts.resolvePtr && this.ptrServers().length === 0))
       answer = { hostname: '', ttlMs: PTR_NEGATIVE_TTL_MS, error: '' };
-    else answer = await this.resolvePtrFn(address);
+    else {
+      const name = reverseName(address);
+      this.ptrInFlight.begin(name, Date.now());
+      try {
+        answer = await this.resolvePtrFn(address);
+      } finally {
+        this.ptrInFlight.end(name, Date.now());
+      }
+    }
     const e = this.entries.get(address);
     if (!e || this.closed) return;
     e.ptrQueued = false;

@@ -9,7 +9,9 @@ import {
   parsePtrResponse,
   ptrQuery,
   PTR_MIN_TTL_MS,
+  PTR_ECHO_GRACE_MS,
   PTR_NEGATIVE_TTL_MS,
+  PtrInFlight,
   ReverseResolver,
 } from './reverse-dns';
 
@@ -149,5 +151,37 @@ describe('ReverseResolver', () => {
 
   it('with no router there is nothing to ask', async () => {
     expect((await resolver.lookup('192.168.1.23', [])).error).toBe('no router to ask');
+  });
+});
+
+describe('PtrInFlight', () => {
+  it('covers a name from the start of its lookup to a short grace after its end', () => {
+    const names = new PtrInFlight();
+    const name = reverseName('192.168.1.23');
+    expect(names.covers(name, 1000)).toBe(false);
+    names.begin(name, 1000);
+    expect(names.covers(name, 999)).toBe(false);
+    expect(names.covers(name, 1000)).toBe(true);
+    expect(names.covers(name, 1_000_000)).toBe(true);
+    expect(names.covers(reverseName('192.168.1.24'), 1500)).toBe(false);
+    names.end(name, 2500);
+    expect(names.covers(name, 2000)).toBe(true);
+    expect(names.covers(name, 2500 + PTR_ECHO_GRACE_MS)).toBe(true);
+    expect(names.covers(name, 2500 + PTR_ECHO_GRACE_MS + 1)).toBe(false);
+    // A new lookup of the same name starts a new window.
+    names.begin(name, 10_000);
+    expect(names.covers(name, 2000)).toBe(false);
+    expect(names.covers(name, 10_001)).toBe(true);
+  });
+
+  it('forgets finished lookups after a while', () => {
+    const names = new PtrInFlight();
+    names.begin('a.in-addr.arpa', 0);
+    names.end('a.in-addr.arpa', 10);
+    names.begin('b.in-addr.arpa', 100_000);
+    names.end('b.in-addr.arpa', 100_000);
+    // Had 'a' been kept, a query stamped inside its window would still match.
+    expect(names.covers('a.in-addr.arpa', 5)).toBe(false);
+    expect(names.covers('b.in-addr.arpa', 100_000)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import type { EngineHandle } from '../../engine/types';
 import { send } from './send';
 
 /**
- * Forwards the engine's query batches, status and warnings to `win` until it closes.
+ * Forwards the engine's query batches, status, warnings and device updates to `win` until it closes.
  * Returns a function that stops forwarding earlier.
  */
 export function setupEngineEvents(engine: EngineHandle, win: BrowserWindow): () => void {
@@ -11,6 +11,7 @@ export function setupEngineEvents(engine: EngineHandle, win: BrowserWindow): () 
     engine.subscribe((batch) => send(win, 'query:batch', batch)),
     engine.onStatus((status) => send(win, 'engine:status', status)),
     engine.onWarning((warning) => send(win, 'engine:warning', warning)),
+    engine.onDevice((device) => send(win, 'device:update', device)),
   ];
   let stopped = false;
   const stop = (): void => {

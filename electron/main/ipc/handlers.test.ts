@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CAPTURE, fakeEngine, queryEvent, statusAt } from '../testing/fake-engine';
+import { CAPTURE, deviceInfo, fakeEngine, queryEvent, statusAt } from '../testing/fake-engine';
 import type { FakeEngine } from '../testing/fake-engine';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { setupCaptureHandlers } from './capture-handlers';
+import { setupDeviceHandlers } from './device-handlers';
 import { defaultCsvName, setupExportHandler, writeCsvFile } from './export-csv';
 import { setupQueryHandlers } from './query-handlers';
 import { trustWindow } from './trusted-windows';
@@ -32,6 +33,7 @@ beforeEach(async () => {
   setupCaptureHandlers(engine);
   setupQueryHandlers(engine);
   setupExportHandler(engine);
+  setupDeviceHandlers(engine);
   dir = await mkdtemp(join(tmpdir(), 'dns-witness-export-'));
   dialog.showSaveDialog.mockReset();
 });
@@ -65,6 +67,39 @@ describe('request handlers', () => {
     );
     expect(engine.startCapture).not.toHaveBeenCalled();
     expect(engine.snapshot).not.toHaveBeenCalled();
+  });
+});
+
+describe('device requests', () => {
+  it('rename a device with the name trimmed, and name the router', async () => {
+    expect(await call('device:rename', { address: '192.168.0.7', name: '  Anna’s phone  ' })).toEqual(
+      deviceInfo('192.168.0.7', 'Anna’s phone'),
+    );
+    expect(engine.renameDevice).toHaveBeenCalledWith('192.168.0.7', 'Anna’s phone');
+    expect(await call('device:rename', { address: 'fe80::1', name: '' })).toMatchObject({ name: '' });
+    expect(await call('device:set-routers', { addresses: ['192.168.0.254'] })).toEqual([
+      { ...deviceInfo('192.168.0.254'), isRouter: true },
+    ]);
+    expect(engine.setRouters).toHaveBeenCalledWith(['192.168.0.254']);
+  });
+
+  it('refuse bad names and addresses with a message for the user, before the engine sees them', async () => {
+    await expect(call('device:rename', { address: '192.168.0.7', name: 'x'.repeat(65) })).rejects.toThrow(
+      'invalid arguments for device:rename at name: A device name can have at most 64 characters.',
+    );
+    await expect(call('device:rename', { address: '192.168.0.7', name: 'two\nlines' })).rejects.toThrow(
+      /at name: A device name cannot contain control characters/,
+    );
+    await expect(call('device:rename', { address: 'kitchen', name: 'x' })).rejects.toThrow(
+      /at address: not an IP address/,
+    );
+    await expect(call('device:rename', { address: '192.168.0.7' })).rejects.toThrow(/at name/);
+    await expect(call('device:set-routers', { addresses: ['router.lan'] })).rejects.toThrow(
+      /device:set-routers at addresses\.0: not an IP address/,
+    );
+    await expect(call('device:set-routers', ['192.168.0.1'])).rejects.toThrow(/invalid arguments/);
+    expect(engine.renameDevice).not.toHaveBeenCalled();
+    expect(engine.setRouters).not.toHaveBeenCalled();
   });
 });
 

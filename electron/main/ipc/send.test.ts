@@ -1,11 +1,11 @@
 import type { BrowserWindow } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import type { EngineWarning, QueryBatch } from '@shared/events';
-import { batch, fakeEngine, statusAt } from '../testing/fake-engine';
+import type { DeviceInfo, EngineWarning, QueryBatch } from '@shared/events';
+import { batch, deviceInfo, fakeEngine, statusAt } from '../testing/fake-engine';
 import { FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { READY_CHANNEL } from './channels';
 import { setupEngineEvents } from './engine-events';
-import { MAX_HELD_BATCHES, MAX_HELD_WARNINGS, send, setupReadySignal } from './send';
+import { MAX_HELD_BATCHES, MAX_HELD_DEVICES, MAX_HELD_WARNINGS, send, setupReadySignal } from './send';
 import { trustWindow } from './trusted-windows';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
@@ -74,6 +74,26 @@ describe('send()', () => {
     expect(delivered[0]?.message).toBe('w6');
   });
 
+  it('keeps only the latest update of each device while not ready, and a bounded number of devices', () => {
+    const { win, real, ready } = openWindow();
+    send(real, 'device:update', deviceInfo('192.168.0.1'));
+    send(real, 'device:update', deviceInfo('192.168.0.7'));
+    send(real, 'device:update', deviceInfo('192.168.0.1', 'Router'));
+    ready();
+    expect(win.webContents.sent.map((m) => m.payload)).toEqual([
+      deviceInfo('192.168.0.7'),
+      deviceInfo('192.168.0.1', 'Router'),
+    ]);
+
+    const second = openWindow();
+    for (let i = 0; i < MAX_HELD_DEVICES + 3; i++)
+      send(second.real, 'device:update', deviceInfo(`10.0.${i >> 8}.${i & 255}`));
+    second.ready();
+    const held = second.win.webContents.sent.map((m) => (m.payload as DeviceInfo).address);
+    expect(held).toHaveLength(MAX_HELD_DEVICES);
+    expect(held[0]).toBe('10.0.0.3');
+  });
+
   it('ignores ready() from a sender that is not one of our windows', () => {
     const { win, real } = openWindow();
     send(real, 'engine:warning', warning(1));
@@ -110,19 +130,21 @@ describe('send()', () => {
 });
 
 describe('setupEngineEvents()', () => {
-  it('forwards batches, status and warnings to the window and unsubscribes when it closes', () => {
+  it('forwards batches, status, warnings and devices to the window and unsubscribes when it closes', () => {
     const engine = fakeEngine();
     const { win, real, ready } = openWindow();
     setupEngineEvents(engine, real);
-    expect(engine.listenerCount()).toBe(3);
+    expect(engine.listenerCount()).toBe(4);
     ready();
     engine.emitBatch(batch(1, 1));
     engine.emitStatus(statusAt(9));
     engine.emitWarning(warning(3));
+    engine.emitDevice(deviceInfo('192.168.0.1'));
     expect(win.webContents.sent.map((m) => m.channel)).toEqual([
       'query:batch',
       'engine:status',
       'engine:warning',
+      'device:update',
     ]);
     win.close();
     expect(engine.listenerCount()).toBe(0);

@@ -9,6 +9,8 @@ import { isTrustedSender } from './trusted-windows';
 export const MAX_HELD_BATCHES = 50;
 /** Warnings held per window before ready(); older ones are dropped (the status lists them anyway). */
 export const MAX_HELD_WARNINGS = 20;
+/** Device updates held per window before ready(); older ones are dropped (the snapshot lists devices). */
+export const MAX_HELD_DEVICES = 256;
 
 type Message = { [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] } }[EventChannel];
 
@@ -27,12 +29,23 @@ class Outbox {
     // Only the latest status matters; a page that is not listening yet needs no history of it.
     if (message.channel === 'engine:status')
       this.held = this.held.filter((m) => m.channel !== 'engine:status');
+    // Likewise only a device's latest details.
+    if (message.channel === 'device:update') {
+      const address = message.payload.address;
+      this.held = this.held.filter((m) => m.channel !== 'device:update' || m.payload.address !== address);
+    }
     this.held.push(message);
     if (message.channel === 'query:batch' && this.count('query:batch') > MAX_HELD_BATCHES)
       this.dropOldestBatch();
     if (message.channel === 'engine:warning' && this.count('engine:warning') > MAX_HELD_WARNINGS) {
       this.held.splice(
         this.held.findIndex((m) => m.channel === 'engine:warning'),
+        1,
+      );
+    }
+    if (message.channel === 'device:update' && this.count('device:update') > MAX_HELD_DEVICES) {
+      this.held.splice(
+        this.held.findIndex((m) => m.channel === 'device:update'),
         1,
       );
     }

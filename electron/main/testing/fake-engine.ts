@@ -3,6 +3,7 @@ import { vi } from 'vitest';
 import type { QueryListRequest, SnapshotRequest } from '@shared/api';
 import type {
   CaptureInfo,
+  DeviceInfo,
   EngineStatus,
   EngineWarning,
   QueryBatch,
@@ -20,6 +21,19 @@ export const CAPTURE: CaptureInfo = {
   stoppedAt: 0,
   queries: 2,
 };
+
+/** A device as the registry would describe it once named. */
+export function deviceInfo(address: string, name = ''): DeviceInfo {
+  return {
+    address,
+    mac: 'f4:f2:6d:12:34:56',
+    vendor: 'TP-LINK TECHNOLOGIES CO.,LTD.',
+    privateMac: false,
+    hostname: 'router.lan',
+    name,
+    isRouter: address === '192.168.0.1',
+  };
+}
 
 export function statusAt(now: number): EngineStatus {
   return {
@@ -55,6 +69,7 @@ export function queryEvent(seq: number): QueryEvent {
     clientPort: 40000 + seq,
     transport: 'udp',
     qname: `n${seq}.safethings.avira.com`,
+    watchRule: 'avira-safethings',
     qtype: 'A',
     rcode: 'NOERROR',
     answers: '',
@@ -75,6 +90,7 @@ export interface FakeEngine extends EngineHandle {
   emitBatch(b: QueryBatch): void;
   emitStatus(s: EngineStatus): void;
   emitWarning(w: EngineWarning): void;
+  emitDevice(d: DeviceInfo): void;
   listenerCount(): number;
 }
 
@@ -82,6 +98,7 @@ export function fakeEngine(): FakeEngine {
   const batches = new Set<(b: QueryBatch) => void>();
   const statuses = new Set<(s: EngineStatus) => void>();
   const warnings = new Set<(w: EngineWarning) => void>();
+  const devices = new Set<(d: DeviceInfo) => void>();
   const subscribe = <T>(set: Set<(v: T) => void>, l: (v: T) => void): (() => void) => {
     set.add(l);
     return () => set.delete(l);
@@ -101,6 +118,7 @@ export function fakeEngine(): FakeEngine {
       clients: [],
       minutes: [],
       recent: [],
+      devices: [deviceInfo('192.168.0.1')],
     })),
     queries: vi.fn((req: QueryListRequest): QueryPage => ({
       total: 1,
@@ -118,13 +136,22 @@ export function fakeEngine(): FakeEngine {
         }
       })();
     }),
+    renameDevice: vi.fn(async (address: string, name: string): Promise<DeviceInfo> => {
+      if (name.length > 64) throw new Error('A device name can have at most 64 characters.');
+      return deviceInfo(address, name);
+    }),
+    setRouters: vi.fn(async (addresses: readonly string[]): Promise<DeviceInfo[]> =>
+      addresses.map((a) => ({ ...deviceInfo(a), isRouter: true })),
+    ),
     subscribe: (l) => subscribe(batches, l),
     onStatus: (l) => subscribe(statuses, l),
     onWarning: (l) => subscribe(warnings, l),
+    onDevice: (l) => subscribe(devices, l),
     emitBatch: (b) => batches.forEach((l) => l(b)),
     emitStatus: (s) => statuses.forEach((l) => l(s)),
     emitWarning: (w) => warnings.forEach((l) => l(w)),
-    listenerCount: () => batches.size + statuses.size + warnings.size,
+    emitDevice: (d) => devices.forEach((l) => l(d)),
+    listenerCount: () => batches.size + statuses.size + warnings.size + devices.size,
   };
   return engine;
 }

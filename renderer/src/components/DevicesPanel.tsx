@@ -1,20 +1,31 @@
-import { memo } from 'react';
+import { memo, useMemo, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { DEVICE_NAME_MAX, deviceLabel } from '@shared/devices';
+import type { DeviceInfo } from '@shared/events';
 import type { DeviceTotals, MinuteCounts } from '../lib/capture-store';
 import { deviceColor, sparkline } from '../lib/chart-series';
+import { infoFor, routersFirst, vendorText } from '../lib/devices';
 import { formatCount, formatShare } from '../lib/format';
 import { Sparkline } from './Sparkline';
 
 interface Props {
   readonly devices: readonly DeviceTotals[];
+  readonly info: ReadonlyMap<string, DeviceInfo>;
+  /** Devices to highlight as having just appeared. */
+  readonly newDevices: ReadonlySet<string>;
   readonly total: number;
   readonly counts: MinuteCounts;
   /** Start of the current minute (engine time), for the sparkline window. */
   readonly minute: number;
   readonly selected: string | null;
   readonly onSelect: (client: string | null) => void;
+  /** Saves a device's name ("" removes it); rejects with a message for the user. */
+  readonly onRename: (address: string, name: string) => Promise<void>;
 }
 
-/** One row per client with its queries, share and the last 30 minutes; clicking a row filters everything. */
+/**
+ * One row per client, the router first: its name (or hostname, else address), address, vendor, queries,
+ * share and the last 30 minutes. Clicking a row filters everything; the pencil renames the device.
+ */
 export const DevicesPanel = memo(function DevicesPanel(props: Props) {
   return (
     <section className="panel devices" aria-labelledby="devices-title">
@@ -31,7 +42,10 @@ export const DevicesPanel = memo(function DevicesPanel(props: Props) {
   );
 });
 
-function DeviceList({ devices, total, counts, minute, selected, onSelect }: Props) {
+function DeviceList(props: Props) {
+  const { devices, info, total, selected, onSelect } = props;
+  const [editing, setEditing] = useState<string | null>(null);
+  const ordered = useMemo(() => routersFirst(devices, info), [devices, info]);
   return (
     <>
       <div className="device-cols muted" aria-hidden="true">
@@ -54,37 +68,170 @@ function DeviceList({ devices, total, counts, minute, selected, onSelect }: Prop
             <span className="num muted">{total > 0 ? '100 %' : '–'}</span>
           </button>
         </li>
-        {devices.map((d) => {
-          const color = deviceColor(d.colorIndex);
-          const isSelected = d.address === selected;
-          return (
-            <li key={d.address}>
-              <button
-                type="button"
-                className="device-row"
-                aria-pressed={isSelected}
-                data-testid="device-row"
-                data-address={d.address}
-                title={isSelected ? 'Show all devices' : `Show only ${d.address}`}
-                onClick={() => onSelect(isSelected ? null : d.address)}
-              >
-                <span className="device-name">
-                  <svg className="swatch" width="10" height="10" aria-hidden="true">
-                    <rect width="10" height="10" rx="2" fill={color} />
-                  </svg>
-                  <span className="device-label">
-                    <span className="mono">{d.address}</span>
-                    {/* Name, vendor and a router badge go here once devices are identified. */}
-                  </span>
-                </span>
-                <Sparkline values={sparkline(counts, d.address, minute)} color={color} />
-                <span className="num">{formatCount(d.queries)}</span>
-                <span className="num muted">{formatShare(d.queries, total)}</span>
-              </button>
-            </li>
-          );
-        })}
+        {ordered.map((d) => (
+          <DeviceItem
+            key={d.address}
+            totals={d}
+            device={infoFor(info, d.address)}
+            isNew={props.newDevices.has(d.address)}
+            editing={editing === d.address}
+            onEdit={(on) => setEditing(on ? d.address : null)}
+            {...props}
+          />
+        ))}
       </ul>
     </>
+  );
+}
+
+interface ItemProps extends Props {
+  readonly totals: DeviceTotals;
+  readonly device: DeviceInfo;
+  readonly isNew: boolean;
+  readonly editing: boolean;
+  readonly onEdit: (editing: boolean) => void;
+}
+
+function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps) {
+  const address = totals.address;
+  const color = deviceColor(totals.colorIndex);
+  const isSelected = address === p.selected;
+  const label = deviceLabel(device);
+  const vendor = vendorText(device);
+  const classes = ['device-item', isNew ? 'is-new' : '', device.isRouter ? 'is-router' : ''];
+  return (
+    <li className={classes.filter(Boolean).join(' ')}>
+      {editing ? (
+        <RenameForm device={device} color={color} onDone={() => onEdit(false)} onRename={p.onRename} />
+      ) : (
+        <>
+          <button
+            type="button"
+            className="device-row"
+            aria-pressed={isSelected}
+            data-testid="device-row"
+            data-address={address}
+            data-router={device.isRouter ? 'true' : undefined}
+            data-new={isNew ? 'true' : undefined}
+            title={isSelected ? 'Show all devices' : `Show only ${label}`}
+            onClick={() => p.onSelect(isSelected ? null : address)}
+          >
+            <span className="device-name">
+              <svg className="swatch" width="10" height="10" aria-hidden="true">
+                <rect width="10" height="10" rx="2" fill={color} />
+              </svg>
+              <span className="device-label">
+                <span className="device-title">
+                  <span
+                    className={`ellipsis${label === address ? ' mono' : ' device-display'}`}
+                    data-testid="device-name"
+                  >
+                    {label}
+                  </span>
+                  {device.isRouter && (
+                    <span className="tag router" title="The router: its own queries, not a device behind it">
+                      Router
+                    </span>
+                  )}
+                  {isNew && <span className="tag new">New</span>}
+                </span>
+                {(label !== address || vendor !== '') && (
+                  <span className="device-sub muted ellipsis">
+                    {label !== address && <span className="mono">{address}</span>}
+                    {label !== address && vendor !== '' && ' · '}
+                    {vendor !== '' && (
+                      <span data-testid="device-vendor" title={device.mac || undefined}>
+                        {vendor}
+                      </span>
+                    )}
+                  </span>
+                )}
+              </span>
+            </span>
+            <Sparkline values={sparkline(p.counts, address, p.minute)} color={color} />
+            <span className="num">{formatCount(totals.queries)}</span>
+            <span className="num muted">{formatShare(totals.queries, p.total)}</span>
+          </button>
+          <button
+            type="button"
+            className="device-edit"
+            aria-label={`Rename ${label}`}
+            title="Rename"
+            onClick={() => onEdit(true)}
+          >
+            <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+              <path d="M8.5 1.5l2 2-6.5 6.5H2V8z" fill="none" stroke="currentColor" strokeWidth="1.3" />
+            </svg>
+          </button>
+        </>
+      )}
+    </li>
+  );
+}
+
+interface RenameProps {
+  readonly device: DeviceInfo;
+  readonly color: string;
+  readonly onDone: () => void;
+  readonly onRename: (address: string, name: string) => Promise<void>;
+}
+
+/** Inline name field: Enter saves (an empty name goes back to the hostname), Esc or leaving it cancels. */
+function RenameForm({ device, color, onDone, onRename }: RenameProps) {
+  const [value, setValue] = useState(device.name);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState('');
+  const save = (e: FormEvent): void => {
+    e.preventDefault();
+    if (saving) return;
+    if (value.trim() === device.name) return onDone();
+    setSaving(true);
+    setError('');
+    onRename(device.address, value).then(onDone, (err: unknown) => {
+      setSaving(false);
+      setError(err instanceof Error ? err.message : String(err));
+    });
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onDone();
+    }
+  };
+  return (
+    <form className="device-rename" onSubmit={save}>
+      <svg className="swatch" width="10" height="10" aria-hidden="true">
+        <rect width="10" height="10" rx="2" fill={color} />
+      </svg>
+      <div className="device-rename-body">
+        <input
+          type="text"
+          value={value}
+          // The user asked to rename: the field is what they work with next.
+          autoFocus
+          readOnly={saving}
+          maxLength={DEVICE_NAME_MAX}
+          spellCheck={false}
+          autoComplete="off"
+          placeholder={device.hostname || device.address}
+          aria-label={`Name for ${device.address}`}
+          aria-invalid={error !== ''}
+          onChange={(e) => setValue(e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={() => {
+            if (!saving && error === '') onDone();
+          }}
+        />
+        {error ? (
+          <span className="device-error" role="alert">
+            {error}
+          </span>
+        ) : (
+          <span className="device-sub muted">
+            <span className="mono">{device.address}</span> · Enter saves, Esc cancels
+          </span>
+        )}
+      </div>
+    </form>
   );
 }

@@ -14,6 +14,8 @@ import {
 interface Props {
   readonly dashboard: Dashboard;
   readonly filter: ViewFilter;
+  /** Device label per client address (see deviceLabels); the address where missing. */
+  readonly labels: ReadonlyMap<string, string>;
   /** Changes whenever the store's ring of recent events does. */
   readonly ringVersion: number;
 }
@@ -34,7 +36,7 @@ interface Frozen {
  * Virtualized log, newest first. Live it shows the store's ring through the filter; paused (button, or by
  * scrolling down) it keeps its rows still and pages older ones from query:list as the end comes into view.
  */
-export const QueryLog = memo(function QueryLog({ dashboard, filter, ringVersion }: Props) {
+export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ringVersion }: Props) {
   const ring = dashboard.store.ring;
   const liveRows = useMemo(
     () => ring.newestFirst((e) => matchesFilter(e, filter)),
@@ -162,7 +164,7 @@ export const QueryLog = memo(function QueryLog({ dashboard, filter, ringVersion 
                   style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)` }}
                 >
                   {e ? (
-                    <LogCells e={e} />
+                    <LogCells e={e} device={labels.get(e.client) ?? e.client} />
                   ) : (
                     <span className="log-foot-text muted">
                       {footerText({
@@ -201,7 +203,7 @@ function rcodeClass(e: QueryEvent): string {
   return e.rcode === 'NXDOMAIN' ? ' nx' : ' failed';
 }
 
-function LogCells({ e }: { e: QueryEvent }) {
+function LogCells({ e, device }: { e: QueryEvent; device: string }) {
   return (
     <>
       <span role="cell" className="num" title={e.time}>
@@ -209,10 +211,11 @@ function LogCells({ e }: { e: QueryEvent }) {
       </span>
       <span
         role="cell"
-        className="mono ellipsis"
-        title={`${e.client} port ${e.clientPort} over ${e.transport.toUpperCase()}`}
+        className={device === e.client ? 'mono ellipsis' : 'ellipsis'}
+        data-address={e.client}
+        title={`${device.includes(e.client) ? '' : `${device}: `}${e.client} port ${e.clientPort} over ${e.transport.toUpperCase()}`}
       >
-        {e.client}
+        {device}
       </span>
       <span role="cell" className="mono ellipsis" title={e.answers ? `${e.qname} → ${e.answers}` : e.qname}>
         {e.qname}

@@ -27,7 +27,7 @@ export const RequestsChart = memo(function RequestsChart({ model, selectedLabel 
       <header className="panel-head">
         <h2 id="chart-title">Requests per minute</h2>
         <span className="muted">
-          {selectedLabel ? <span className="mono">{selectedLabel}</span> : 'stacked by device'}
+          {selectedLabel ? <span>{selectedLabel}</span> : 'stacked by device'}
           {stepMinutes > 1 && ` · average over ${stepMinutes} min`}
         </span>
         <ul className="legend" aria-label="Series">
@@ -36,7 +36,10 @@ export const RequestsChart = memo(function RequestsChart({ model, selectedLabel 
               <svg width="10" height="10" aria-hidden="true">
                 <rect width="10" height="10" rx="2" fill={s.color} />
               </svg>
-              <span className={s.kind === 'device' ? 'mono' : undefined}>{s.label}</span>
+              <span className={s.kind === 'device' && s.label === s.clients[0] ? 'mono' : undefined}>
+                {s.label}
+              </span>
+              {s.router && <span className="tag router">Router</span>}
             </li>
           ))}
         </ul>

@@ -148,6 +148,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   'refused-client': 'Client refused',
   overload: 'Overloaded',
   'journal-error': 'Recording problem',
+  'device-lookup': 'Device details',
 };
 
 /** Connection problems and engine warnings, one line each. */
@@ -172,7 +173,7 @@ function Alerts({ view }: { view: StoreView }) {
   for (const w of view.warnings)
     lines.push({
       key: w.code,
-      tone: w.code === 'refused-client' ? 'warn' : 'bad',
+      tone: w.code === 'refused-client' || w.code === 'device-lookup' ? 'warn' : 'bad',
       title: WARNING_TITLES[w.code],
       text: w.message,
       count: w.count,

@@ -3,6 +3,8 @@ import { RANGES, type RangeKey } from '../lib/chart-series';
 
 interface Props {
   readonly devices: readonly DeviceTotals[];
+  /** Label per device address (see deviceLabels). */
+  readonly labels: ReadonlyMap<string, string>;
   readonly selected: string | null;
   readonly onSelect: (client: string | null) => void;
   readonly name: string;
@@ -12,6 +14,11 @@ interface Props {
   readonly exportLabel: string;
   readonly onExport: () => void;
   readonly exportNote: string;
+}
+
+/** A device in the select: its label, with the address unless the label shows it already. */
+function optionText(label: string, address: string): string {
+  return label.includes(address) ? label : `${label} (${address})`;
 }
 
 /** The filters everything below follows (device, name, range) and the CSV export of what they select. */
@@ -28,7 +35,7 @@ export function Toolbar(p: Props) {
           <option value="">All devices</option>
           {p.devices.map((d) => (
             <option key={d.address} value={d.address}>
-              {d.address}
+              {optionText(p.labels.get(d.address) ?? d.address, d.address)}
             </option>
           ))}
           {p.selected !== null && !p.devices.some((d) => d.address === p.selected) && (

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
 import { createBridge, csvUrl, parseStreamMessage, readRpcResponse, rpcBody, streamUrl } from './bridge';
-import { engineStatus, snapshotOf } from './test-events';
+import { deviceAt, engineStatus, snapshotOf } from './test-events';
 
 describe('bridge wire helpers', () => {
   it('sends args only when the channel takes some', () => {
@@ -25,6 +25,8 @@ describe('bridge wire helpers', () => {
   it('accepts only known event messages', () => {
     const ok = { channel: 'query:batch', payload: { batch: 1, events: [], dropped: 0 } };
     expect(parseStreamMessage(JSON.stringify(ok))).toEqual(ok);
+    const device = { channel: 'device:update', payload: deviceAt('192.168.1.1', { isRouter: true }) };
+    expect(parseStreamMessage(JSON.stringify(device))).toEqual(device);
     expect(parseStreamMessage('{"channel":"evil:thing","payload":{}}')).toBeNull();
     expect(parseStreamMessage('{"channel":"engine:status"}')).toBeNull();
     expect(parseStreamMessage('not json')).toBeNull();
@@ -64,9 +66,15 @@ describe('createBridge over the preload API', () => {
       ),
       getStatus: async () => (calls.push('getStatus'), engineStatus(0)),
       exportCsv: async (f) => (calls.push(`exportCsv:${f.client}`), { saved: true, path: '/tmp/x.csv' }),
+      renameDevice: async (r) => (calls.push(`renameDevice:${r.address}=${r.name}`), deviceAt(r.address, r)),
+      setRouters: async (r) => (
+        calls.push(`setRouters:${r.addresses.join('+')}`),
+        r.addresses.map((a) => deviceAt(a, { isRouter: true }))
+      ),
       onQueryBatch: on('onQueryBatch'),
       onStatus: on('onStatus'),
       onWarning: on('onWarning'),
+      onDeviceUpdate: on('onDeviceUpdate'),
       ready: () => calls.push('ready'),
     };
     return { preload, calls, listeners };
@@ -86,6 +94,12 @@ describe('createBridge over the preload API', () => {
       saved: true,
       path: '/tmp/x.csv',
     });
+    expect(await bridge.invoke('device:rename', { address: '10.0.0.1', name: 'Router' })).toMatchObject({
+      name: 'Router',
+    });
+    expect(await bridge.invoke('device:set-routers', { addresses: ['10.0.0.1'] })).toEqual([
+      deviceAt('10.0.0.1', { isRouter: true }),
+    ]);
     expect(calls).toEqual([
       'startCapture',
       'stopCapture',
@@ -93,6 +107,8 @@ describe('createBridge over the preload API', () => {
       'listQueries:7',
       'getStatus',
       'exportCsv:10.0.0.1',
+      'renameDevice:10.0.0.1=Router',
+      'setRouters:10.0.0.1',
     ]);
   });
 
@@ -104,9 +120,13 @@ describe('createBridge over the preload API', () => {
     const off = bridge.on('query:batch', (b) => batches.push(b));
     bridge.on('engine:status', () => {});
     bridge.on('engine:warning', () => {});
+    const devices: unknown[] = [];
+    bridge.on('device:update', (d) => devices.push(d));
     bridge.onConnection((s) => states.push(s));
     await Promise.resolve();
-    expect(calls).toEqual(['onQueryBatch', 'onStatus', 'onWarning', 'ready']);
+    expect(calls).toEqual(['onQueryBatch', 'onStatus', 'onWarning', 'onDeviceUpdate', 'ready']);
+    listeners['onDeviceUpdate']?.[0]?.(deviceAt('10.0.0.1', { name: 'Router' }));
+    expect(devices).toEqual([deviceAt('10.0.0.1', { name: 'Router' })]);
     expect(states).toEqual(['open']);
     listeners['onQueryBatch']?.[0]?.({ batch: 1, events: [], dropped: 0 });
     expect(batches).toHaveLength(1);

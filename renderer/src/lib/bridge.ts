@@ -44,11 +44,14 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'query:list': (args) => preload.listQueries(args),
     'status:get': () => preload.getStatus(),
     'export:csv': (args) => preload.exportCsv(args),
+    'device:rename': (args) => preload.renameDevice(args),
+    'device:set-routers': (args) => preload.setRouters(args),
   };
   const subscribers: Subscribers = {
     'query:batch': (l) => preload.onQueryBatch(l),
     'engine:status': (l) => preload.onStatus(l),
     'engine:warning': (l) => preload.onWarning(l),
+    'device:update': (l) => preload.onDeviceUpdate(l),
   };
   let readySent = false;
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaptureStore, LOG_RING_SIZE, MAX_QUEUED_EVENTS, MINUTE_MS, minuteOf } from './capture-store';
-import { batch, engineStatus, queryEvent, snapshotOf } from './test-events';
+import { NEW_DEVICE_MS } from './devices';
+import { batch, deviceAt, engineStatus, queryEvent, snapshotOf } from './test-events';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const ROUTER = '192.168.1.1';
@@ -32,6 +33,46 @@ describe('CaptureStore', () => {
     expect(view.lastSeq).toBe(4);
     expect(view.duplicateEvents).toBe(2);
     expect(store.get(minuteOf(T0))?.get(ROUTER)).toBe(4);
+  });
+
+  it('takes device details from the snapshot and from live updates', () => {
+    const store = new CaptureStore();
+    store.beginSnapshot();
+    const snap = snapshotOf([queryEvent(1, T0, ROUTER)], T0);
+    store.applySnapshot(
+      { ...snap, devices: [deviceAt(ROUTER, { isRouter: true, mac: 'f4:f2:6d:12:34:56' })] },
+      60,
+      T0,
+    );
+    store.flush(T0);
+    const first = store.getView();
+    expect(first.deviceInfo.get(ROUTER)).toMatchObject({ isRouter: true, mac: 'f4:f2:6d:12:34:56' });
+    // A status does not rebuild the device map (components keyed on it do not redraw).
+    store.setStatus(engineStatus(T0 + 1000), T0 + 1000);
+    store.flush(T0 + 1000);
+    expect(store.getView().deviceInfo).toBe(first.deviceInfo);
+    store.setDevice(deviceAt(PHONE, { name: 'Anna’s phone', privateMac: true }));
+    store.flush(T0 + 2000);
+    const next = store.getView();
+    expect(next.deviceInfo).not.toBe(first.deviceInfo);
+    expect(next.deviceInfo.get(PHONE)?.name).toBe('Anna’s phone');
+    expect(next.deviceInfo.get(ROUTER)?.isRouter).toBe(true);
+  });
+
+  it('highlights a device that first appears live, for a few seconds only', () => {
+    const store = loadedStore();
+    expect(store.getView().newDevices.size).toBe(0);
+    store.pushBatch(batch([queryEvent(2, T0 + 1000, ROUTER), queryEvent(3, T0 + 1000, PHONE)]));
+    store.flush(T0 + 1000);
+    // The router came with the snapshot; only the phone is new.
+    expect([...store.getView().newDevices]).toEqual([PHONE]);
+    store.pushBatch(batch([queryEvent(4, T0 + 2000, PHONE)]));
+    store.flush(T0 + 2000);
+    expect([...store.getView().newDevices]).toEqual([PHONE]);
+    store.flush(T0 + 1000 + NEW_DEVICE_MS - 1);
+    expect(store.getView().newDevices.has(PHONE)).toBe(true);
+    store.flush(T0 + 1000 + NEW_DEVICE_MS);
+    expect(store.getView().newDevices.size).toBe(0);
   });
 
   it('ignores a batch delivered twice', () => {

@@ -5,12 +5,14 @@
  */
 import type {
   CaptureInfo,
+  DeviceInfo,
   EngineStatus,
   EngineWarning,
   QueryBatch,
   QueryEvent,
   Snapshot,
 } from '@shared/events';
+import { NewDevices } from './devices';
 import { Ring } from './ring';
 
 export const MINUTE_MS = 60_000;
@@ -59,6 +61,10 @@ export interface StoreView {
   readonly captures: readonly CaptureInfo[];
   /** Most queries first. */
   readonly devices: readonly DeviceTotals[];
+  /** What the engine knows about each client address (name, MAC, vendor, router); a new map on change. */
+  readonly deviceInfo: ReadonlyMap<string, DeviceInfo>;
+  /** Devices that first appeared live a few seconds ago (see NEW_DEVICE_MS). */
+  readonly newDevices: ReadonlySet<string>;
   readonly warnings: readonly EngineWarning[];
   readonly totalQueries: number;
   /** Highest event seq folded in. */
@@ -90,6 +96,8 @@ export class CaptureStore implements MinuteCounts {
   private readonly devices = new Map<string, MutableDevice>();
   /** Survives snapshots so a device keeps its color after a reconnect. */
   private readonly colors = new Map<string, number>();
+  private readonly info = new Map<string, DeviceInfo>();
+  private readonly fresh = new NewDevices();
   private readonly warnings = new Map<string, EngineWarning>();
   private queue: QueryEvent[] = [];
   private status: EngineStatus | null = null;
@@ -112,6 +120,9 @@ export class CaptureStore implements MinuteCounts {
   private bucketsVersion = 0;
   /** True when device totals changed since the last view; otherwise the view keeps the same array. */
   private devicesChanged = true;
+  /** Likewise for the device details and the new-device highlights. */
+  private infoChanged = true;
+  private freshChanged = true;
   private view: StoreView;
 
   constructor() {
@@ -152,6 +163,9 @@ export class CaptureStore implements MinuteCounts {
         colorIndex: this.colorFor(c.address),
       });
     }
+    this.info.clear();
+    for (const d of snapshot.devices) this.info.set(d.address, d);
+    this.infoChanged = true;
     this.ring.clear();
     for (const e of snapshot.recent) this.ring.push(e);
     this.ringVersion++;
@@ -181,6 +195,13 @@ export class CaptureStore implements MinuteCounts {
   /** Takes a status pushed by the engine (about once a second). */
   setStatus(status: EngineStatus, localNow: number): void {
     this.applyStatus(status, localNow);
+    this.dirty = true;
+  }
+
+  /** Takes a device's details pushed by the engine (first seen, or something about it changed). */
+  setDevice(device: DeviceInfo): void {
+    this.info.set(device.address, device);
+    this.infoChanged = true;
     this.dirty = true;
   }
 
@@ -226,7 +247,7 @@ export class CaptureStore implements MinuteCounts {
           continue;
         }
         this.lastSeq = e.seq;
-        this.fold(e);
+        this.fold(e, now);
         applied.push(e);
       }
       if (applied.length > 0) {
@@ -237,6 +258,10 @@ export class CaptureStore implements MinuteCounts {
       }
     }
     this.prune(now);
+    if (this.fresh.size > 0 && this.fresh.expire(now)) {
+      this.freshChanged = true;
+      this.dirty = true;
+    }
     if (this.dirty) {
       this.dirty = false;
       this.version++;
@@ -262,7 +287,7 @@ export class CaptureStore implements MinuteCounts {
     return this.minutes.size;
   }
 
-  private fold(e: QueryEvent): void {
+  private fold(e: QueryEvent, now: number): void {
     const minute = minuteOf(e.ts);
     let bucket = this.minutes.get(minute);
     if (!bucket) {
@@ -284,6 +309,9 @@ export class CaptureStore implements MinuteCounts {
         lastSeen: e.ts,
         colorIndex: this.colorFor(e.client),
       });
+      // A device the snapshot did not have, appearing while the page watches.
+      this.fresh.add(e.client, now);
+      this.freshChanged = true;
     }
     this.ring.push(e);
   }
@@ -341,6 +369,10 @@ export class CaptureStore implements MinuteCounts {
             .map((d) => ({ ...d }))
             .sort((a, b) => b.queries - a.queries || a.address.localeCompare(b.address));
     this.devicesChanged = false;
+    const deviceInfo = previous && !this.infoChanged ? previous.deviceInfo : new Map(this.info);
+    this.infoChanged = false;
+    const newDevices = previous && !this.freshChanged ? previous.newDevices : this.fresh.current();
+    this.freshChanged = false;
     let total = 0;
     for (const d of devices) total += d.queries;
     return {
@@ -352,6 +384,8 @@ export class CaptureStore implements MinuteCounts {
       status: this.status,
       captures: [...this.captures],
       devices,
+      deviceInfo,
+      newDevices,
       warnings: [...this.warnings.values()].sort((a, b) => b.ts - a.ts),
       totalQueries: total,
       lastSeq: this.lastSeq,

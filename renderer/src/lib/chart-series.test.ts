@@ -105,6 +105,16 @@ describe('buildChart', () => {
     const devices = store.getView().devices;
     const one = buildChart({ counts: store, window, devices, selected: '10.0.0.2' });
     expect(one.series.map((s) => s.label)).toEqual(['10.0.0.2']);
+    const named = buildChart({
+      counts: store,
+      window,
+      devices,
+      selected: null,
+      labels: new Map([['10.0.0.2', 'Router']]),
+      routers: new Set(['10.0.0.2']),
+    });
+    expect(named.series.map((s) => [s.label, s.router])).toContainEqual(['Router', true]);
+    expect(named.series.filter((s) => s.router)).toHaveLength(1);
     expect(one.points).toEqual([{ t: T0, s0: 1 }]);
     const none = buildChart({
       counts: store,

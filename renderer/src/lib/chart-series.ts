@@ -75,6 +75,8 @@ export interface SeriesDef {
   readonly kind: SeriesKind;
   /** Client addresses summed into this series. */
   readonly clients: readonly string[];
+  /** The series is the router's. */
+  readonly router: boolean;
 }
 
 /** One point: `t` is the step's start (epoch ms); every series key holds queries per minute. */
@@ -116,6 +118,10 @@ export interface BuildChartInput {
   readonly devices: readonly DeviceTotals[];
   /** Draw only this client; null draws every device. */
   readonly selected: string | null;
+  /** Series label per client address (see deviceLabels); the address where missing. */
+  readonly labels?: ReadonlyMap<string, string>;
+  /** Addresses of the router, whose series are marked. */
+  readonly routers?: ReadonlySet<string>;
   readonly maxSeries?: number;
   readonly maxPoints?: number;
 }
@@ -150,10 +156,11 @@ export function buildChart(input: BuildChartInput): ChartModel {
   const own = candidates.length > maxSeries ? candidates.slice(0, maxSeries - 1) : candidates;
   const series: SeriesDef[] = own.map((d, i) => ({
     key: `s${i}`,
-    label: d.address,
+    label: input.labels?.get(d.address) ?? d.address,
     color: deviceColor(byAddress.get(d.address)?.colorIndex ?? d.colorIndex),
     kind: 'device',
     clients: [d.address],
+    router: input.routers?.has(d.address) ?? false,
   }));
   const rest = candidates.slice(own.length).map((d) => d.address);
   if (rest.length > 0) {
@@ -163,6 +170,7 @@ export function buildChart(input: BuildChartInput): ChartModel {
       color: OTHER_COLOR,
       kind: 'other',
       clients: rest,
+      router: false,
     });
   }
 

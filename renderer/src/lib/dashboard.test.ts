@@ -4,7 +4,7 @@ import type { QueryEvent, Snapshot } from '@shared/events';
 import type { Bridge, StreamState } from './bridge';
 import { Dashboard } from './dashboard';
 import { ManualTimers } from './manual-timers';
-import { batch, queryEvent, snapshotOf } from './test-events';
+import { batch, deviceAt, queryEvent, snapshotOf } from './test-events';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -21,6 +21,11 @@ class MemoryEngine implements Bridge {
   constructor(private readonly timers: ManualTimers) {}
 
   async invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
+    if (channel === 'device:rename') {
+      const { address, name } = args as RequestArgs<'device:rename'>;
+      if (name.length > 64) throw new Error('A device name can have at most 64 characters.');
+      return deviceAt(address, { name }) as RequestResult<K>;
+    }
     if (channel !== 'capture:snapshot') throw new Error(`not supported here: ${channel}`);
     this.snapshotRequests.push((args as RequestArgs<'capture:snapshot'>).rangeMinutes);
     // The snapshot is taken when the request arrives, like the engine does.
@@ -43,6 +48,11 @@ class MemoryEngine implements Bridge {
 
   setStream(state: StreamState): void {
     for (const l of this.connection) l(state);
+  }
+
+  /** Streams a device update. */
+  device(d: Events['device:update']): void {
+    for (const l of this.handlers.get('device:update') ?? []) (l as (p: typeof d) => void)(d);
   }
 
   /** Records events and, when `deliver`, streams them as one batch. */
@@ -167,6 +177,24 @@ describe('Dashboard', () => {
     timers.frame();
     timers.advance(10_000);
     expect(calls).toBe(before + 1);
+  });
+
+  it('shows device updates and renames on the next frame', async () => {
+    const { timers, engine, dashboard } = setup();
+    engine.setStream('open');
+    await settle();
+    engine.record([queryEvent(1, T0, '192.168.1.1')]);
+    engine.device(deviceAt('192.168.1.1', { isRouter: true, hostname: 'archer.lan' }));
+    timers.frame();
+    expect(dashboard.getView().deviceInfo.get('192.168.1.1')).toMatchObject({
+      isRouter: true,
+      hostname: 'archer.lan',
+    });
+    await dashboard.renameDevice('192.168.1.1', 'Router');
+    timers.frame();
+    expect(dashboard.getView().deviceInfo.get('192.168.1.1')?.name).toBe('Router');
+    await expect(dashboard.renameDevice('192.168.1.1', 'x'.repeat(65))).rejects.toThrow(/at most 64/);
+    expect(dashboard.getView().deviceInfo.get('192.168.1.1')?.name).toBe('Router');
   });
 
   it('can be started again after a stop (React runs effects twice in development)', async () => {

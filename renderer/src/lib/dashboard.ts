@@ -68,6 +68,10 @@ export class Dashboard {
         this.store.addWarning(w);
         scheduler.schedule();
       }),
+      this.bridge.on('device:update', (d) => {
+        this.store.setDevice(d);
+        scheduler.schedule();
+      }),
       this.bridge.onConnection((state) => {
         this.store.setConnection(state);
         // A (re)opened stream only carries what happens from now on: take a snapshot for the rest.
@@ -104,6 +108,16 @@ export class Dashboard {
   /** Calls the engine; for requests that are not part of the stream (capture, list, export). */
   invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
     return this.bridge.invoke(channel, args);
+  }
+
+  /**
+   * Names the device at `address` ("" removes the name) and shows the engine's answer at once. Rejects with
+   * the engine's message (e.g. a name it refuses) for the user.
+   */
+  async renameDevice(address: string, name: string): Promise<void> {
+    const device = await this.bridge.invoke('device:rename', { address, name });
+    this.store.setDevice(device);
+    this.scheduler?.schedule();
   }
 
   /** Fetches the status now (after Start/Stop) instead of waiting for the next push. */

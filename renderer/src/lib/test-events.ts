@@ -1,5 +1,5 @@
 /** Synthetic events, batches and snapshots for the renderer's unit tests (never imported by the app). */
-import type { EngineStatus, QueryBatch, QueryEvent, Snapshot } from '@shared/events';
+import type { DeviceInfo, EngineStatus, QueryBatch, QueryEvent, Snapshot } from '@shared/events';
 import { isoLocal } from '@shared/time';
 
 /** A query event with sensible defaults; `seq`, `ts` and `client` are what the tests vary. */
@@ -25,6 +25,21 @@ export function queryEvent(
     upstream: '127.0.0.1:5353',
     size: 60,
     error: '',
+    watchRule: '',
+    ...over,
+  };
+}
+
+/** A device's details; `over` sets what the engine would have found (name, MAC, router …). */
+export function deviceAt(address: string, over: Partial<DeviceInfo> = {}): DeviceInfo {
+  return {
+    address,
+    mac: '',
+    vendor: '',
+    privateMac: false,
+    hostname: '',
+    name: '',
+    isRouter: false,
     ...over,
   };
 }
@@ -90,5 +105,6 @@ export function snapshotOf(events: readonly QueryEvent[], now: number): Snapshot
       .sort((a, b) => a[0] - b[0])
       .map(([minute, counts]) => ({ minute, counts })),
     recent: events.slice(-1000),
+    devices: [...clients.keys()].map((address) => deviceAt(address)),
   };
 }

@@ -1,0 +1,20 @@
+/** How devices are named for people, the same in the dashboard, the API and the CSV. */
+import type { DeviceInfo } from './events';
+
+/** Longest device name the user may give, in characters (code points). */
+export const DEVICE_NAME_MAX = 64;
+
+/** The name a person knows the device by: the user's name, else its hostname; "" when it has neither. */
+export function deviceName(d: Pick<DeviceInfo, 'name' | 'hostname'>): string {
+  return d.name || d.hostname;
+}
+
+/** What to call the device in a list or a CSV cell: its name (see deviceName), else its address. */
+export function deviceLabel(d: Pick<DeviceInfo, 'name' | 'hostname' | 'address'>): string {
+  return deviceName(d) || d.address;
+}
+
+/** What is assumed about an address nobody has looked up yet: only the address is known. */
+export function unknownDevice(address: string): DeviceInfo {
+  return { address, mac: '', vendor: '', privateMac: false, hostname: '', name: '', isRouter: false };
+}
