@@ -248,7 +248,7 @@ test.describe('with an upstream that does not answer', () => {
 /** A plausible network: a chatty router, a laptop, a phone, a TV and failures, for the screenshots. */
 async function populate(service: Service): Promise<void> {
   const router = Array.from({ length: 40 }, (_, i) =>
-    i % 4 === 0 ? 'dfp-dual.safethings.avira.com.example.test' : `r${i}.wild.example.test`,
+    i % 4 === 0 ? 'dfp-dual.safethings.avira.com' : `r${i}.wild.example.test`,
   );
   await service.queryMany(router, ROUTER);
   await service.queryMany(

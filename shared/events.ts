@@ -87,7 +87,9 @@ export type WarningCode =
   | 'overload'
   | 'journal-error'
   /** MAC, vendor, hostname or router detection, or saving device names, did not work. */
-  | 'device-lookup';
+  | 'device-lookup'
+  /** The watchlist settings could not be read or saved. */
+  | 'watchlist';
 
 export interface EngineWarning {
   readonly code: WarningCode;

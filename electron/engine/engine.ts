@@ -22,6 +22,9 @@ import { NetworkUpstream } from './dns/upstream';
 import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
 import type { EngineHandle } from './types';
+import { WatchService, type RuleInput } from './watch';
+import type { Marker, WatchReport } from '@shared/watch/report';
+import type { ActiveRule, BlockMode } from '@shared/watch/rules';
 
 export type { EngineOptions } from './options';
 export { defaultEngineOptions } from './options';
@@ -30,6 +33,18 @@ declare const __APP_VERSION__: string | undefined;
 const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
 
 const STATUS_INTERVAL_MS = 1000;
+/** Watchlist reports are pushed at most this often, and only when something changed. */
+const WATCH_REPORT_MS = 2000;
+
+/** Router traffic to a watched service seen for the first time: the finding the app exists for. */
+export interface WatchAlert {
+  readonly rule: string;
+  readonly vendor: string;
+  readonly integration: string;
+  readonly address: string;
+  readonly ts: number;
+  readonly message: string;
+}
 /** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
 const WARNING_REPEAT_MS = 10_000;
 
@@ -49,7 +64,14 @@ export class Engine implements EngineHandle {
   readonly options: EngineOptions;
   private readonly store: CaptureStore;
   private readonly devices: DeviceRegistry;
+  private readonly watch: WatchService;
   private readonly routerSetting: RouterSetting;
+  private readonly watchListeners = new Set<(r: WatchReport) => void>();
+  private readonly alertListeners = new Set<(a: WatchAlert) => void>();
+  /** (rule, router address) pairs already announced. */
+  private readonly alerted = new Set<string>();
+  private watchDirty = false;
+  private watchTimer: NodeJS.Timeout | null = null;
   private readonly forwarder: Forwarder;
   private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
   private readonly statusListeners = new Set<(s: EngineStatus) => void>();
@@ -62,12 +84,14 @@ export class Engine implements EngineHandle {
     options: EngineOptions,
     store: CaptureStore,
     devices: DeviceRegistry,
+    watch: WatchService,
     routerSetting: RouterSetting,
     unlock: () => Promise<void>,
   ) {
     this.options = options;
     this.store = store;
     this.devices = devices;
+    this.watch = watch;
     this.routerSetting = routerSetting;
     this.unlock = unlock;
     this.forwarder = new Forwarder({
@@ -77,6 +101,7 @@ export class Engine implements EngineHandle {
       timeoutMs: options.timeoutMs,
       maxInFlight: options.maxInFlight,
       sink: { record: (rec) => this.record(rec) },
+      classify: watch.classify,
       onWarning: (code, message) => this.warn(code, message),
     });
   }
@@ -97,6 +122,7 @@ export class Engine implements EngineHandle {
       engine ? engine.warn(code, message) : early.push([code, message]);
     let store: CaptureStore;
     let devices: DeviceRegistry;
+    let watch: WatchService;
     let routerSetting: RouterSetting;
     try {
       store = await CaptureStore.open({
@@ -105,6 +131,9 @@ export class Engine implements EngineHandle {
         onWarning: warn('journal-error'),
       });
       routerSetting = await RouterSetting.load(options.dataDir, warn('device-lookup'));
+      watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });
+      // Rates and beacons cover the retained captures, not only what arrives from now on.
+      store.forEachWatched((ts, client, rule) => watch.observe(ts, client, rule));
       try {
         devices = await DeviceRegistry.open({
           ...hooks.devices,
@@ -120,7 +149,7 @@ export class Engine implements EngineHandle {
       await unlock();
       throw err;
     }
-    engine = new Engine(options, store, devices, routerSetting, unlock);
+    engine = new Engine(options, store, devices, watch, routerSetting, unlock);
     for (const [code, message] of early) engine.warn(code, message);
     if (options.autoStartCapture) store.start();
     return engine;
@@ -187,6 +216,65 @@ export class Engine implements EngineHandle {
     return this.devices.all();
   }
 
+  /**
+   * Watchlist traffic per rule and device: counts, rates over the captures' running time, beacons, and the
+   * change around each marker.
+   */
+  watchReport(): WatchReport {
+    const now = Date.now();
+    const captures = this.store.captures();
+    const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
+    return this.watch.report({
+      isRouter: (address) => this.devices.get(address).isRouter,
+      windowMs,
+      captureStart: captures[0]?.startedAt ?? now,
+      now,
+    });
+  }
+
+  watchRules(): readonly ActiveRule[] {
+    return this.watch.rules();
+  }
+
+  /** Switches a rule on or off, or sets blocking; applies to the next query. */
+  async updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
+    const rule = await this.watch.update(id, change);
+    this.markWatchDirty();
+    return rule;
+  }
+
+  async saveWatchRule(input: RuleInput): Promise<ActiveRule> {
+    return this.watch.upsertCustom(input);
+  }
+
+  async removeWatchRule(id: string): Promise<void> {
+    await this.watch.removeCustom(id);
+  }
+
+  /** Adds a marker ("HomeShield switched off") at `ts`, default now. */
+  async addMarker(label: string, ts = Date.now()): Promise<Marker> {
+    const marker = await this.watch.addMarker(label, ts);
+    this.markWatchDirty();
+    return marker;
+  }
+
+  async removeMarker(id: string): Promise<void> {
+    await this.watch.removeMarker(id);
+    this.markWatchDirty();
+  }
+
+  /** The watchlist report whenever it changed, at most every 2 s. Returns the unsubscribe function. */
+  onWatchReport(listener: (report: WatchReport) => void): () => void {
+    this.watchListeners.add(listener);
+    return () => this.watchListeners.delete(listener);
+  }
+
+  /** Called once per (rule, router address) when router traffic to a watched service is first seen. */
+  onWatchAlert(listener: (alert: WatchAlert) => void): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
+  }
+
   onDevice(listener: (device: DeviceInfo) => void): () => void {
     return this.devices.onChange(listener);
   }
@@ -231,6 +319,8 @@ export class Engine implements EngineHandle {
   async close(): Promise<void> {
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    this.watchTimer = null;
     await this.forwarder.close();
     await this.store.stop();
     await this.store.close();
@@ -247,6 +337,53 @@ export class Engine implements EngineHandle {
     if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
     this.store.record(rec);
     this.devices.observe(rec.client);
+    if (rec.watchRule !== '' && this.store.isRecording) {
+      this.watch.observe(rec.ts, rec.client, rec.watchRule);
+      this.markWatchDirty();
+      const key = `${rec.watchRule} ${rec.client}`;
+      if (!this.alerted.has(key) && this.devices.get(rec.client).isRouter) {
+        this.alerted.add(key);
+        this.emitAlert(rec.watchRule, rec.client, rec.ts);
+      }
+    }
+  }
+
+  private emitAlert(ruleId: string, address: string, ts: number): void {
+    const rule = this.watch.rule(ruleId);
+    const alert: WatchAlert = {
+      rule: ruleId,
+      vendor: rule?.vendor ?? '',
+      integration: rule?.integration ?? ruleId,
+      address,
+      ts,
+      message: `Your router ${address} contacted ${rule?.vendor ? `${rule.vendor} ` : ''}${rule?.integration ?? ruleId}.`,
+    };
+    for (const l of this.alertListeners) {
+      try {
+        l(alert);
+      } catch {
+        // Listeners never break the engine.
+      }
+    }
+  }
+
+  private markWatchDirty(): void {
+    this.watchDirty = true;
+    if (this.watchTimer || this.watchListeners.size === 0) return;
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = null;
+      if (!this.watchDirty) return;
+      this.watchDirty = false;
+      const report = this.watchReport();
+      for (const l of this.watchListeners) {
+        try {
+          l(report);
+        } catch {
+          // Listeners never break the engine.
+        }
+      }
+    }, WATCH_REPORT_MS);
+    this.watchTimer.unref();
   }
 
   private warn(code: WarningCode, message: string): void {

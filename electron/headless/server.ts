@@ -12,6 +12,7 @@ import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/htt
 import { isRequestChannel, parseRequestArgs, queryListSchema } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
+import { watchlistSummary } from '../engine/watch';
 
 export interface ServerOptions {
   readonly host: string;
@@ -240,6 +241,7 @@ export class HeadlessServer {
     const s = this.engine.status();
     const captures = this.engine.captures();
     const clients = this.engine.clients();
+    const watch = this.engine.watchReport();
     return {
       total_queries: clients.reduce((n, c) => n + c.queries, 0),
       capture: s.capture,
@@ -260,6 +262,8 @@ export class HeadlessServer {
         };
       }),
       routers: this.engine.routerAddresses(),
+      watchlist: watchlistSummary(watch),
+      markers: watch.markers.map((m) => ({ id: m.id, time: isoLocal(m.ts), label: m.label })),
       counters: s.counters,
       upstreams: s.upstreams,
       dns: listenersOf(s),

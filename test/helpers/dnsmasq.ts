@@ -15,7 +15,9 @@ export const ZONE_ARGS = [
   // No shell is involved: quotes would become part of the strings.
   '--txt-record=txt.example.test,v=spf1 -all,hello world',
   `--txt-record=big.example.test,${BIG_TXT.join(',')}`,
-  '--host-record=dfp-dual.safethings.avira.com.example.test,192.0.2.77',
+  // A watched name (Avira SafeThings), served locally so tests never leave loopback.
+  '--host-record=dfp-dual.safethings.avira.com,192.0.2.77',
+  '--address=/safethings.avira.com/192.0.2.78',
   '--address=/wild.example.test/192.0.2.99',
   '--local=/test/',
 ];

@@ -71,6 +71,7 @@ const CSV_COLUMNS = [
   'mac',
   'vendor',
   'is_router',
+  'watch_rule',
 ];
 
 /** Calls the dashboard RPC like the browser does. */
@@ -99,7 +100,7 @@ describe('serve', () => {
     ['127.0.0.2', 'www.example.test', 'AAAA'],
     ['127.0.0.2', 'txt.example.test', 'TXT'],
     ['127.0.0.3', 'missing.example.test', 'A'],
-    ['127.0.0.3', 'dfp-dual.safethings.avira.com.example.test', 'A'],
+    ['127.0.0.3', 'dfp-dual.safethings.avira.com', 'A'],
     ['127.0.0.3', 'example.test', 'MX'],
   ];
 
@@ -153,16 +154,13 @@ describe('serve', () => {
       `${served.base}/api/queries?limit=2`,
     );
     expect(all.body.total).toBe(sent.length);
-    expect(all.body.events.map((e) => e.qname)).toEqual([
-      'example.test',
-      'dfp-dual.safethings.avira.com.example.test',
-    ]);
+    expect(all.body.events.map((e) => e.qname)).toEqual(['example.test', 'dfp-dual.safethings.avira.com']);
     const byClient = await getJson<{ total: number }>(`${served.base}/api/queries?client=127.0.0.2`);
     expect(byClient.body.total).toBe(2);
     const byName = await getJson<{ total: number; events: { qname: string }[] }>(
       `${served.base}/api/queries?name=SAFETHINGS`,
     );
-    expect(byName.body.events.map((e) => e.qname)).toEqual(['dfp-dual.safethings.avira.com.example.test']);
+    expect(byName.body.events.map((e) => e.qname)).toEqual(['dfp-dual.safethings.avira.com']);
     const future = await getJson<{ total: number }>(`${served.base}/api/queries?from=${Date.now() + 60_000}`);
     expect(future.body.total).toBe(0);
     const bad = await getJson<{ error: string }>(`${served.base}/api/queries?limit=lots`);
@@ -186,6 +184,31 @@ describe('serve', () => {
     expect(body.find((row) => row[2] === 'missing.example.test')![4]).toBe('NXDOMAIN');
     const filtered = parseCsv(await (await fetch(`${served.base}/api/export.csv?client=127.0.0.3`)).text());
     expect(filtered).toHaveLength(1 + 3);
+    expect(body.map((row) => row[12])).toEqual(
+      sent.map(([, name]) => (name.includes('safethings') ? 'avira-safethings' : '')),
+    );
+  });
+
+  it("counts watchlist traffic per rule in /api/summary, the router's separately", async () => {
+    const s = await getJson<{
+      watchlist: {
+        rule: string;
+        vendor: string;
+        queries: number;
+        router_queries: number;
+        per_hour: number;
+        projected_per_day: number;
+        first_seen: string;
+        last_seen: string;
+      }[];
+    }>(`${served.base}/api/summary`);
+    expect(s.body.watchlist).toHaveLength(1);
+    const avira = s.body.watchlist[0]!;
+    expect(avira).toMatchObject({ rule: 'avira-safethings', vendor: 'Avira', queries: 1, router_queries: 1 });
+    expect(avira.per_hour).toBeGreaterThan(0);
+    // per_hour is rounded to 0.1 for display; the projection is computed before rounding.
+    expect(Math.abs(avira.projected_per_day - avira.per_hour * 24)).toBeLessThanOrEqual(2);
+    expect(avira.first_seen).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('describes each client as a device in /api/summary, the --router address as the router', async () => {
@@ -226,7 +249,7 @@ describe('serve', () => {
     expect(rows).toHaveLength(sent.length);
     for (const row of rows) {
       expect(row).toHaveLength(CSV_COLUMNS.length);
-      expect(row.slice(8)).toEqual([os.hostname(), '', '', row[1] === '127.0.0.3' ? 'true' : 'false']);
+      expect(row.slice(8, 12)).toEqual([os.hostname(), '', '', row[1] === '127.0.0.3' ? 'true' : 'false']);
     }
   });
 

@@ -609,6 +609,7 @@ describe('CaptureStore CSV', () => {
         '',
         '',
         'false',
+        '',
       ],
       [
         isoLocal(T0 + 2),
@@ -623,6 +624,7 @@ describe('CaptureStore CSV', () => {
         '',
         '',
         'false',
+        '',
       ],
       [
         isoLocal(T0 + 3),
@@ -637,6 +639,7 @@ describe('CaptureStore CSV', () => {
         '',
         '',
         'false',
+        '',
       ],
     ]);
     const filtered = parseCsv((await csvText(store, { client: '10.0.0.9' })).text);
@@ -661,10 +664,10 @@ describe('CaptureStore CSV', () => {
     }))
       text += c;
     expect(parseCsv(text).map((row) => row.slice(8))).toEqual([
-      ['device', 'mac', 'vendor', 'is_router'],
-      ['Router, hall', 'f4:f2:6d:12:34:56', 'TP-LINK', 'true'],
-      ['10.0.0.9', '', '', 'false'],
-      ['Router, hall', 'f4:f2:6d:12:34:56', 'TP-LINK', 'true'],
+      ['device', 'mac', 'vendor', 'is_router', 'watch_rule'],
+      ['Router, hall', 'f4:f2:6d:12:34:56', 'TP-LINK', 'true', ''],
+      ['10.0.0.9', '', '', 'false', ''],
+      ['Router, hall', 'f4:f2:6d:12:34:56', 'TP-LINK', 'true', ''],
     ]);
     expect(asked).toEqual(['192.168.0.1', '10.0.0.9']);
   });

@@ -196,6 +196,11 @@ export class CaptureStore implements ExchangeSink {
     return seg.info();
   }
 
+  /** Whether record() currently records (a capture is running). */
+  get isRecording(): boolean {
+    return this.running !== null;
+  }
+
   current(): CaptureInfo | null {
     return this.running ? this.running.info() : null;
   }
@@ -647,6 +652,7 @@ function* csvRows(
     const rcode = cache(cols.rcodes);
     const answers = cache(cols.answers);
     const upstream = cache(cols.upstreams);
+    const watchRule = cache(cols.watchRules);
     const device: (string | undefined)[] = [];
     const deviceCell = (id: number): string => (device[id] ??= deviceOf(cols.clients.value(id)));
     for (let start = 0; start < end; start += CSV_SLICE) {
@@ -657,7 +663,7 @@ function* csvRows(
           cols.qtypeId(row),
         )},${rcode(cols.rcodeId(row))},${answers(cols.answersId(row))},${csvLatency(cols.latencyMs(row))},${upstream(
           cols.upstreamId(row),
-        )}${deviceCell(cols.clientId(row))}`;
+        )}${deviceCell(cols.clientId(row))},${watchRule(cols.watchRuleId(row))}`;
       }
     }
   }

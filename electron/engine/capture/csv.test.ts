@@ -19,6 +19,7 @@ function fields(over: Partial<CsvFields>): CsvFields {
     answers: '1.2.3.4',
     latencyMs: 1.5,
     upstream: '1.1.1.1:53',
+    watchRule: 'avira-safethings',
     ...over,
   };
 }
@@ -63,7 +64,7 @@ describe('csvRow and csvChunks', () => {
       fields({ qname: "=cmd|' /C calc'!A0", answers: '1.2.3.4, 5.6.7.8' }),
       fields({ qname: 'weird"name', answers: '-1', upstream: '@evil' }),
       fields({ qname: 'multi\r\nline', answers: '+SUM(1)', client: '\tfe80::1' }),
-      fields({ qname: 'ünïcödé.例え.jp', answers: '' }),
+      fields({ qname: 'ünïcödé.例え.jp', answers: '', watchRule: '' }),
     ];
     const chunks = await text(csvChunks(hostile.map((f) => csvRow(f))));
     const joined = chunks.join('');
@@ -87,6 +88,7 @@ describe('csvRow and csvChunks', () => {
         '',
         '',
         'false',
+        f.watchRule,
       ]);
     });
     // No cell a spreadsheet would evaluate.
@@ -107,14 +109,15 @@ describe('csvRow and csvChunks', () => {
     const rows = parseCsv(
       (await text(csvChunks([csvRow(fields({}), router), csvRow(fields({}), hostile)]))).join(''),
     );
-    expect(rows[0]!.slice(8)).toEqual(['device', 'mac', 'vendor', 'is_router']);
+    expect(rows[0]!.slice(8)).toEqual(['device', 'mac', 'vendor', 'is_router', 'watch_rule']);
     expect(rows[1]!.slice(8)).toEqual([
       'Archer AX55, upstairs',
       'f4:f2:6d:12:34:56',
       'TP-LINK TECHNOLOGIES CO.,LTD.',
       'true',
+      'avira-safethings',
     ]);
-    expect(rows[2]!.slice(8)).toEqual(['\'=HYPERLINK("x")', '', '', 'false']);
+    expect(rows[2]!.slice(8)).toEqual(['\'=HYPERLINK("x")', '', '', 'false', 'avira-safethings']);
   });
 
   it('cuts the text into chunks of about the asked size, header first', async () => {

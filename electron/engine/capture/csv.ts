@@ -2,10 +2,11 @@ import type { QueryEvent } from '@shared/events';
 
 /**
  * The CSV header line (without line end). The device columns describe the client as known at export time:
- * `device` is the user's name, else the hostname, else the address.
+ * `device` is the user's name, else the hostname, else the address. `watch_rule` is the watchlist rule the
+ * name matched when it was recorded.
  */
 export const CSV_HEADER =
-  'timestamp,client_ip,qname,qtype,rcode,answers,latency_ms,upstream,device,mac,vendor,is_router';
+  'timestamp,client_ip,qname,qtype,rcode,answers,latency_ms,upstream,device,mac,vendor,is_router,watch_rule';
 
 /** RFC 4180 record separator. */
 export const CSV_EOL = '\r\n';
@@ -36,7 +37,7 @@ export function csvLatency(ms: number): string {
 /** The fields of a QueryEvent that go into a CSV row. */
 export type CsvFields = Pick<
   QueryEvent,
-  'time' | 'client' | 'qname' | 'qtype' | 'rcode' | 'answers' | 'latencyMs' | 'upstream'
+  'time' | 'client' | 'qname' | 'qtype' | 'rcode' | 'answers' | 'latencyMs' | 'upstream' | 'watchRule'
 >;
 
 /** What the CSV says about a query's client. */
@@ -76,7 +77,9 @@ export function csvRow(ev: CsvFields, device: CsvDevice = unknownCsvDevice(ev.cl
       csvCell(ev.answers),
       csvLatency(ev.latencyMs),
       csvCell(ev.upstream),
-    ].join(',') + csvDeviceCells(device)
+    ].join(',') +
+    csvDeviceCells(device) +
+    `,${csvCell(ev.watchRule)}`
   );
 }
 
