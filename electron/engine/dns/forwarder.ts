@@ -18,6 +18,7 @@ import {
   makeTruncated,
   opcode,
   qdcount,
+  questionEnd,
   RCODE,
   rcodeName,
   rcodeOf,
@@ -97,7 +98,7 @@ export class Forwarder {
   private readonly opts: ForwarderOptions;
   private readonly health = new Map<Upstream, UpstreamHealth>();
   private readonly upstreamHosts: ReadonlySet<string>;
-  /** "type/name" → number of exchanges being forwarded, to notice our own queries coming back. */
+  /** Name → number of exchanges being forwarded, to notice our own queries coming back. */
   private readonly forwarding = new Map<string, number>();
   /** Loop-probe names in flight → the upstream they were sent to. */
   private readonly probes = new Map<string, { upstream: Upstream; expires: number }>();
@@ -397,7 +398,8 @@ export class Forwarder {
       reply(makeErrorResponse(msg, question.end, RCODE.SERVFAIL));
       return;
     }
-    const key = `${question.type}/${question.name}`;
+    // Keyed by name only: building a "type/name" string for every query costs more than the rare extra probe.
+    const key = question.name;
     if (this.upstreamHosts.has(client) && this.forwarding.has(key)) {
       // An upstream asks us what we are asking it: either a loop or a coincidence. A known loop gets
       // SERVFAIL without forwarding (the bounce is our own query, so it is not recorded); otherwise probe now.
@@ -542,7 +544,7 @@ export class Forwarder {
     const rcode = rcodeOf(response);
     if (rcode === RCODE.SERVFAIL) this.counts.servfail++;
     else this.counts.answered++;
-    const answered = readQuestion(response);
+    const answersAt = questionEnd(response);
     this.opts.sink.record({
       ts: q.arrived,
       client: q.client,
@@ -551,7 +553,7 @@ export class Forwarder {
       qname: q.question.name,
       qtype: typeName(q.question.type),
       rcode: rcodeName(rcode),
-      answers: answered ? summarizeAnswers(response, answered.end) : '',
+      answers: answersAt > 0 ? summarizeAnswers(response, answersAt) : '',
       latencyMs: Math.round((performance.now() - q.t0) * 1000) / 1000,
       upstream,
       size: response.length,

@@ -99,6 +99,9 @@ export class NetworkUpstream implements Upstream {
   exchangeUdp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'closed' });
     const index = this.next++ % SOCKETS_PER_UPSTREAM;
+    // The common case, a socket already connected, skips a promise hop per query.
+    const ready = this.sockets[index];
+    if (ready) return this.sendUdp(ready, index, query, question, timeoutMs);
     return this.socketAt(index).then(
       (socket) => this.sendUdp(socket, index, query, question, timeoutMs),
       (err: NodeJS.ErrnoException) => ({ ok: false, error: `udp: ${err.code ?? err.message}` }),

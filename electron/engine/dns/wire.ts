@@ -183,6 +183,13 @@ export function readQuestion(msg: Uint8Array): Question | null {
   return { name: n.name, type: u16(msg, n.end), qclass: u16(msg, n.end + 2), end: n.end + 4 };
 }
 
+/** Offset just past the first question, without decoding the name; -1 when there is none or it is cut short. */
+export function questionEnd(msg: Uint8Array): number {
+  if (msg.length < HEADER_SIZE || qdcount(msg) < 1) return -1;
+  const n = skipName(msg, HEADER_SIZE);
+  return n < 0 || n + 4 > msg.length ? -1 : n + 4;
+}
+
 /** Offset after the resource record at `off`, or -1 when it does not fit. */
 function skipRecord(msg: Uint8Array, off: number): number {
   const n = skipName(msg, off);
