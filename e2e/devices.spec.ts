@@ -51,12 +51,13 @@ test('the router is marked with a badge and listed first, everywhere it appears'
   ]);
   const lines = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
   expect(lines[0]).toBe(
-    'timestamp,client_ip,qname,qtype,rcode,answers,latency_ms,upstream,device,mac,vendor,is_router',
+    'timestamp,client_ip,qname,qtype,rcode,answers,latency_ms,upstream,device,mac,vendor,is_router,watch_rule',
   );
+  // is_router is the column before the (here empty) watch_rule.
   const routerLines = lines.filter((l) => l.split(',')[1] === ROUTER);
   expect(routerLines).toHaveLength(1);
-  expect(routerLines[0]!.endsWith(',true')).toBe(true);
-  expect(lines.filter((l) => l.split(',')[1] === TV).every((l) => l.endsWith(',false'))).toBe(true);
+  expect(routerLines[0]!.endsWith(',true,')).toBe(true);
+  expect(lines.filter((l) => l.split(',')[1] === TV).every((l) => l.endsWith(',false,'))).toBe(true);
 });
 
 test('a device is renamed inline; Esc cancels, Enter saves, and the name survives a reload', async ({

@@ -36,19 +36,31 @@ function buildIfNeeded(): void {
 }
 
 const PRELOAD_METHODS = [
+  'addMarker',
   'exportCsv',
+  'getSettings',
   'getStatus',
   'listQueries',
   'onDeviceUpdate',
   'onQueryBatch',
   'onStatus',
   'onWarning',
+  'onWatchAlert',
+  'onWatchReport',
   'ready',
+  'removeMarker',
+  'removeWatchRule',
   'renameDevice',
+  'saveWatchRule',
+  'setRouterModel',
   'setRouters',
   'snapshot',
   'startCapture',
   'stopCapture',
+  'updateWatchRule',
+  'watchMinutes',
+  'watchReport',
+  'watchRules',
 ];
 
 test('the desktop app shows the dashboard through an isolated, sandboxed bridge', async () => {

@@ -27,6 +27,8 @@ export interface Service {
   readonly dataDir: string;
   /** Sends one real query through the forwarder from `source` (any 127.0.0.0/8 address); returns dig's answer. */
   query(name: string, opts?: { source?: string; type?: string }): Promise<string>;
+  /** Like query(), but returns dig's full answer (with the status line, e.g. "status: NXDOMAIN"). */
+  lookup(name: string, opts?: { source?: string; type?: string }): Promise<string>;
   /** Sends many queries in one dig run (batch mode) from `source`. */
   queryMany(names: readonly string[], source?: string): Promise<void>;
   /** Stops the service (SIGTERM, the capture is saved). */
@@ -149,6 +151,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       dnsPort,
       dataDir,
       query: (name, opts = {}) => dig(['-b', opts.source ?? '127.0.0.1', '+short', name, opts.type ?? 'A']),
+      lookup: (name, opts = {}) => dig(['-b', opts.source ?? '127.0.0.1', name, opts.type ?? 'A']),
       queryMany: async (names, source = '127.0.0.1') => {
         const file = path.join(dataDir, `batch-${Date.now()}.txt`);
         await writeFile(file, names.map((n) => `${n} A`).join('\n') + '\n');

@@ -13,6 +13,9 @@ import type {
   QueryPage,
   Snapshot,
 } from './events';
+import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
+import type { Marker, WatchReport } from './watch/report';
+import type { ActiveRule } from './watch/rules';
 
 export interface SnapshotRequest {
   /** How many minutes of per-minute buckets to include, counted back from now; 0 = whole retained history. */
@@ -36,6 +39,36 @@ export interface SetRoutersRequest {
   readonly addresses: readonly string[];
 }
 
+export interface UpdateRuleRequest extends RuleChange {
+  readonly id: string;
+}
+
+export interface RemoveRuleRequest {
+  /** One of the user's own rules; built-in rules are switched off instead. */
+  readonly id: string;
+}
+
+export interface AddMarkerRequest {
+  /** What happened, e.g. "HomeShield switched off"; trimmed, at most 120 characters. */
+  readonly label: string;
+  /** Epoch ms; now when left out. */
+  readonly ts?: number;
+}
+
+export interface RemoveMarkerRequest {
+  readonly id: string;
+}
+
+export interface WatchMinutesRequest {
+  /** Minutes counted back from now; 0 = all retained. */
+  readonly rangeMinutes: number;
+}
+
+export interface RouterModelRequest {
+  /** A model from shared/watch/router-models.ts, another model's name, or "" for none. */
+  readonly model: string;
+}
+
 /** Request channel → argument and result. Every argument is validated by the receiving side. */
 export interface Requests {
   'capture:start': { args: undefined; result: CaptureInfo };
@@ -49,6 +82,22 @@ export interface Requests {
   'device:rename': { args: RenameDeviceRequest; result: DeviceInfo };
   /** Saves which addresses are the router; resolves with every known device. */
   'device:set-routers': { args: SetRoutersRequest; result: DeviceInfo[] };
+  /** Watchlist traffic per rule and device, the markers and the rate change around each. */
+  'watch:report': { args: undefined; result: WatchReport };
+  /** Every rule, built-in and the user's, with the user's switches. */
+  'watch:rules': { args: undefined; result: readonly ActiveRule[] };
+  /** Switches a rule on or off or sets its blocking; applies to the next query. */
+  'watch:update': { args: UpdateRuleRequest; result: ActiveRule };
+  /** Adds (no id) or replaces one of the user's own rules. */
+  'watch:save-rule': { args: RuleInput; result: ActiveRule };
+  'watch:remove-rule': { args: RemoveRuleRequest; result: null };
+  /** Per-minute watched queries per rule and client, for the charts. */
+  'watch:minutes': { args: WatchMinutesRequest; result: WatchMinutes };
+  'marker:add': { args: AddMarkerRequest; result: Marker };
+  'marker:remove': { args: RemoveMarkerRequest; result: null };
+  'settings:get': { args: undefined; result: WatchSettings };
+  /** Saves the user's router model; resolves with the saved settings. */
+  'settings:router-model': { args: RouterModelRequest; result: WatchSettings };
 }
 
 /** Event channel → payload, pushed from the engine to the UI. */
@@ -58,6 +107,10 @@ export interface Events {
   'engine:warning': EngineWarning;
   /** A device seen for the first time, or what is known about one changed (MAC, vendor, names, router). */
   'device:update': DeviceInfo;
+  /** The watchlist report when it changed (new watched queries, markers, switches), at most every 2 s. */
+  'watch:report': WatchReport;
+  /** Router traffic to a watched service, the first time per rule and router address. */
+  'watch:alert': WatchAlert;
 }
 
 export type RequestChannel = keyof Requests;
@@ -82,6 +135,16 @@ export const REQUEST_CHANNELS = [
   'export:csv',
   'device:rename',
   'device:set-routers',
+  'watch:report',
+  'watch:rules',
+  'watch:update',
+  'watch:save-rule',
+  'watch:remove-rule',
+  'watch:minutes',
+  'marker:add',
+  'marker:remove',
+  'settings:get',
+  'settings:router-model',
 ] as const satisfies readonly RequestChannel[];
 
 export const EVENT_CHANNELS = [
@@ -89,4 +152,6 @@ export const EVENT_CHANNELS = [
   'engine:status',
   'engine:warning',
   'device:update',
+  'watch:report',
+  'watch:alert',
 ] as const satisfies readonly EventChannel[];

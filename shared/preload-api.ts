@@ -2,7 +2,18 @@
  * What electron/preload exposes on `window.dnsWitness`: one method per action, listeners return their
  * unsubscribe function. renderer/src/lib/bridge.ts adapts it to `DnsWitnessApi`.
  */
-import type { QueryListRequest, RenameDeviceRequest, SetRoutersRequest, SnapshotRequest } from './api';
+import type {
+  AddMarkerRequest,
+  QueryListRequest,
+  RemoveMarkerRequest,
+  RemoveRuleRequest,
+  RenameDeviceRequest,
+  RouterModelRequest,
+  SetRoutersRequest,
+  SnapshotRequest,
+  UpdateRuleRequest,
+  WatchMinutesRequest,
+} from './api';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -13,6 +24,9 @@ import type {
   QueryPage,
   Snapshot,
 } from './events';
+import type { RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
+import type { Marker, WatchReport } from './watch/report';
+import type { ActiveRule } from './watch/rules';
 
 export interface PreloadApi {
   startCapture(): Promise<CaptureInfo>;
@@ -23,10 +37,22 @@ export interface PreloadApi {
   exportCsv(filter: QueryFilter): Promise<{ saved: boolean; path: string }>;
   renameDevice(req: RenameDeviceRequest): Promise<DeviceInfo>;
   setRouters(req: SetRoutersRequest): Promise<DeviceInfo[]>;
+  watchReport(): Promise<WatchReport>;
+  watchRules(): Promise<readonly ActiveRule[]>;
+  updateWatchRule(req: UpdateRuleRequest): Promise<ActiveRule>;
+  saveWatchRule(req: RuleInput): Promise<ActiveRule>;
+  removeWatchRule(req: RemoveRuleRequest): Promise<null>;
+  watchMinutes(req: WatchMinutesRequest): Promise<WatchMinutes>;
+  addMarker(req: AddMarkerRequest): Promise<Marker>;
+  removeMarker(req: RemoveMarkerRequest): Promise<null>;
+  getSettings(): Promise<WatchSettings>;
+  setRouterModel(req: RouterModelRequest): Promise<WatchSettings>;
   onQueryBatch(listener: (batch: QueryBatch) => void): () => void;
   onStatus(listener: (status: EngineStatus) => void): () => void;
   onWarning(listener: (warning: EngineWarning) => void): () => void;
   onDeviceUpdate(listener: (device: DeviceInfo) => void): () => void;
+  onWatchReport(listener: (report: WatchReport) => void): () => void;
+  onWatchAlert(listener: (alert: WatchAlert) => void): () => void;
   /** Tells main the renderer is subscribed, so main starts sending events. */
   ready(): void;
 }

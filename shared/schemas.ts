@@ -2,6 +2,17 @@
 import { z } from 'zod';
 import type { RequestArgs, RequestChannel } from './api';
 import { DEVICE_NAME_MAX } from './devices';
+import {
+  BUILT_IN_READ_ONLY,
+  isBuiltInRule,
+  MARKER_LABEL_MAX,
+  NO_MARKER_LABEL,
+  patternsProblem,
+  ROUTER_MODEL_MAX,
+  RULE_EXPLANATION_MAX,
+  RULE_INTEGRATION_MAX,
+  RULE_VENDOR_MAX,
+} from './watch/messages';
 
 const epochMs = z.number().finite().nonnegative();
 
@@ -60,6 +71,75 @@ export const renameDeviceSchema = z.object({ address: ipAddressSchema, name: dev
 
 export const setRoutersSchema = z.object({ addresses: z.array(ipAddressSchema).max(16) }).strict();
 
+/** Free text typed by the user: trimmed, one line, at most `max` characters; `what` names it in messages. */
+function userText(what: string, max: number) {
+  return z
+    .string()
+    .max(max * 4)
+    .transform((s) => s.trim())
+    .refine((s) => !/\p{Cc}/u.test(s), `${what} cannot contain control characters (tabs, line breaks).`)
+    .refine((s) => [...s].length <= max, `${what} can have at most ${max} characters.`);
+}
+
+/** A rule id: built-in ids and the engine's "user-…" ids are lowercase words joined by dashes. */
+const ruleIdSchema = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'a rule id has lowercase letters, digits and dashes only');
+
+export const updateRuleSchema = z
+  .object({
+    id: ruleIdSchema,
+    enabled: z.boolean().optional(),
+    block: z.enum(['off', 'nxdomain', 'null']).optional(),
+  })
+  .strict()
+  .refine(
+    (r) => r.enabled !== undefined || r.block !== undefined,
+    'nothing to change: give enabled or block',
+  );
+
+/** One of the user's rules; the pattern messages are the engine's (see patternsProblem). */
+export const ruleInputSchema = z
+  .object({
+    id: ruleIdSchema.refine((id) => !isBuiltInRule(id), BUILT_IN_READ_ONLY).optional(),
+    vendor: userText('A vendor', RULE_VENDOR_MAX),
+    integration: userText('A service name', RULE_INTEGRATION_MAX),
+    patterns: z
+      .array(z.string().max(300))
+      .max(200)
+      .superRefine((patterns, ctx) => {
+        const problem = patternsProblem(patterns);
+        if (problem !== '') ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((patterns) => patterns.map((p) => p.trim()).filter((p) => p !== '')),
+    category: z.enum(['security-cloud', 'vendor-cloud', 'connectivity']),
+    explanation: userText('An explanation', RULE_EXPLANATION_MAX),
+  })
+  .strict();
+
+export const removeRuleSchema = z.object({ id: ruleIdSchema }).strict();
+
+export const addMarkerSchema = z
+  .object({
+    label: userText('A marker label', MARKER_LABEL_MAX).refine((s) => s !== '', NO_MARKER_LABEL),
+    ts: epochMs.optional(),
+  })
+  .strict();
+
+export const removeMarkerSchema = z
+  .object({
+    id: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, 'not a marker id'),
+  })
+  .strict();
+
+export const watchMinutesSchema = snapshotRequestSchema;
+
+export const routerModelSchema = z.object({ model: userText('A router model', ROUTER_MODEL_MAX) }).strict();
+
 const noArgs = z.undefined();
 
 export const requestSchemas = {
@@ -71,6 +151,16 @@ export const requestSchemas = {
   'export:csv': queryFilterSchema,
   'device:rename': renameDeviceSchema,
   'device:set-routers': setRoutersSchema,
+  'watch:report': noArgs,
+  'watch:rules': noArgs,
+  'watch:update': updateRuleSchema,
+  'watch:save-rule': ruleInputSchema,
+  'watch:remove-rule': removeRuleSchema,
+  'watch:minutes': watchMinutesSchema,
+  'marker:add': addMarkerSchema,
+  'marker:remove': removeMarkerSchema,
+  'settings:get': noArgs,
+  'settings:router-model': routerModelSchema,
 } satisfies { [K in RequestChannel]: z.ZodType<RequestArgs<K>> };
 
 /** Parses `args` for `channel`; throws a readable Error when they do not fit. */

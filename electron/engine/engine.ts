@@ -23,6 +23,7 @@ import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
 import type { EngineHandle } from './types';
 import { WatchService, type RuleInput } from './watch';
+import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
 
@@ -36,15 +37,7 @@ const STATUS_INTERVAL_MS = 1000;
 /** Watchlist reports are pushed at most this often, and only when something changed. */
 const WATCH_REPORT_MS = 2000;
 
-/** Router traffic to a watched service seen for the first time: the finding the app exists for. */
-export interface WatchAlert {
-  readonly rule: string;
-  readonly vendor: string;
-  readonly integration: string;
-  readonly address: string;
-  readonly ts: number;
-  readonly message: string;
-}
+export type { WatchAlert } from '@shared/watch/messages';
 /** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
 const WARNING_REPEAT_MS = 10_000;
 
@@ -261,6 +254,23 @@ export class Engine implements EngineHandle {
   async removeMarker(id: string): Promise<void> {
     await this.watch.removeMarker(id);
     this.markWatchDirty();
+  }
+
+  /** Watched queries per minute and (rule, client) over the last `rangeMinutes` (0: all), with the last seq. */
+  watchMinutes(rangeMinutes: number): WatchMinutes {
+    // Whole minutes, like the snapshot's buckets: the current one and rangeMinutes − 1 before it.
+    const from = rangeMinutes > 0 ? (Math.floor(Date.now() / 60_000) - rangeMinutes + 1) * 60_000 : 0;
+    // Both read synchronously after the same recorded events, so lastSeq matches the counts.
+    return { lastSeq: this.store.lastSeq(), minutes: this.watch.minuteCounts(from) };
+  }
+
+  watchSettings(): WatchSettings {
+    return { routerModel: this.watch.routerModel() };
+  }
+
+  /** Saves the user's router model (kept in watch.json); "" forgets it. */
+  async setRouterModel(model: string): Promise<WatchSettings> {
+    return { routerModel: await this.watch.setRouterModel(model) };
   }
 
   /** The watchlist report whenever it changed, at most every 2 s. Returns the unsubscribe function. */

@@ -9,6 +9,9 @@ import type {
   QueryPage,
   Snapshot,
 } from '@shared/events';
+import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
+import type { Marker, WatchReport } from '@shared/watch/report';
+import type { ActiveRule } from '@shared/watch/rules';
 
 /** What both transports (Electron IPC, headless HTTP/WebSocket) need from the running engine. */
 export interface EngineHandle {
@@ -39,4 +42,26 @@ export interface EngineHandle {
   setRouters(addresses: readonly string[]): Promise<DeviceInfo[]>;
   /** A device seen for the first time, or a change in what is known about one. Returns the unsubscribe function. */
   onDevice(listener: (device: DeviceInfo) => void): () => void;
+  /** Watchlist traffic per rule and device: counts, rates, beacons, markers and their before/after effect. */
+  watchReport(): WatchReport;
+  /** Every rule, built-in and the user's, as applied. */
+  watchRules(): readonly ActiveRule[];
+  /** Switches a rule on or off or sets its blocking. Rejects for an unknown id. */
+  updateWatchRule(id: string, change: RuleChange): Promise<ActiveRule>;
+  /** Adds or replaces one of the user's rules. Rejects with a message for the user on bad patterns. */
+  saveWatchRule(input: RuleInput): Promise<ActiveRule>;
+  /** Removes one of the user's rules. Rejects when there is no such rule of the user's. */
+  removeWatchRule(id: string): Promise<void>;
+  /** Watched queries per minute over the last `rangeMinutes` (0: all), with the event seq they include. */
+  watchMinutes(rangeMinutes: number): WatchMinutes;
+  /** Adds a marker at `ts` (default now). Rejects on an empty label. */
+  addMarker(label: string, ts?: number): Promise<Marker>;
+  removeMarker(id: string): Promise<void>;
+  watchSettings(): WatchSettings;
+  /** Saves the user's router model; "" forgets it. */
+  setRouterModel(model: string): Promise<WatchSettings>;
+  /** The watchlist report when it changed, at most every 2 s. Returns the unsubscribe function. */
+  onWatchReport(listener: (report: WatchReport) => void): () => void;
+  /** Router traffic to a watched service, once per rule and router address. Returns the unsubscribe function. */
+  onWatchAlert(listener: (alert: WatchAlert) => void): () => void;
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { QueryListRequest, RenameDeviceRequest, SetRoutersRequest } from '@shared/api';
+import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
 import { deviceName } from '@shared/devices';
 import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
 import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
@@ -22,6 +22,41 @@ export interface ServerOptions {
 }
 
 const MAX_BODY = 64 * 1024;
+
+/** The requests served over RPC (the CSV is a download instead). */
+type RpcChannel = Exclude<RequestChannel, 'export:csv'>;
+type Answers = {
+  [K in RpcChannel]: (args: RequestArgs<K>) => RequestResult<K> | Promise<RequestResult<K>>;
+};
+
+/** Each RPC channel's call into the engine, with arguments that already passed the channel's schema. */
+function engineAnswers(e: Engine): Answers {
+  return {
+    'capture:start': () => e.startCapture(),
+    'capture:stop': () => e.stopCapture(),
+    'capture:snapshot': (r) => e.snapshot(r),
+    'query:list': (r) => e.queries(r),
+    'status:get': () => e.status(),
+    'device:rename': (r) => e.renameDevice(r.address, r.name),
+    'device:set-routers': (r) => e.setRouters(r.addresses),
+    'watch:report': () => e.watchReport(),
+    'watch:rules': () => e.watchRules(),
+    'watch:update': ({ id, ...change }) => e.updateWatchRule(id, change),
+    'watch:save-rule': (r) => e.saveWatchRule(r),
+    'watch:remove-rule': async (r) => {
+      await e.removeWatchRule(r.id);
+      return null;
+    },
+    'watch:minutes': (r) => e.watchMinutes(r.rangeMinutes),
+    'marker:add': (r) => e.addMarker(r.label, r.ts),
+    'marker:remove': async (r) => {
+      await e.removeMarker(r.id);
+      return null;
+    },
+    'settings:get': () => e.watchSettings(),
+    'settings:router-model': (r) => e.setRouterModel(r.model),
+  };
+}
 /** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */
 const MAX_WS_BUFFER = 4 * 1024 * 1024;
 const MAX_STREAMS = 32;
@@ -91,6 +126,7 @@ function apiEvent(e: QueryEvent) {
     upstream: e.upstream,
     size: e.size,
     error: e.error,
+    watch_rule: e.watchRule,
     capture_id: e.captureId,
   };
 }
@@ -111,10 +147,12 @@ export class HeadlessServer {
   private readonly opts: ServerOptions;
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
+  private readonly answers: Answers;
   private boundPort = 0;
 
   constructor(engine: Engine, opts: ServerOptions) {
     this.engine = engine;
+    this.answers = engineAnswers(engine);
     this.opts = opts;
     this.http = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
@@ -280,33 +318,16 @@ export class HeadlessServer {
     } catch (err) {
       return sendJson(res, 400, { error: (err as Error).message });
     }
-    let args;
+    let args: RequestArgs<typeof channel>;
     try {
       args = parseRequestArgs(channel, (body as { args?: unknown } | null)?.args);
     } catch (err) {
       return sendJson(res, 400, { error: (err as Error).message });
     }
-    switch (channel) {
-      case 'capture:start':
-        return sendJson(res, 200, { result: this.engine.startCapture() });
-      case 'capture:stop':
-        return sendJson(res, 200, { result: await this.engine.stopCapture() });
-      case 'capture:snapshot':
-        return sendJson(res, 200, { result: this.engine.snapshot(args as { rangeMinutes: number }) });
-      case 'query:list':
-        return sendJson(res, 200, { result: this.engine.queries(args as QueryListRequest) });
-      case 'status:get':
-        return sendJson(res, 200, { result: this.engine.status() });
-      case 'device:rename': {
-        // A name that cannot be saved rejects; route() answers 500 with the message.
-        const { address, name } = args as RenameDeviceRequest;
-        return sendJson(res, 200, { result: await this.engine.renameDevice(address, name) });
-      }
-      case 'device:set-routers':
-        return sendJson(res, 200, {
-          result: await this.engine.setRouters((args as SetRoutersRequest).addresses),
-        });
-    }
+    // What the engine refuses (a name it cannot save, an unknown rule) rejects; route() answers 500 with the message.
+    const answer = this.answers[channel] as (a: typeof args) => unknown;
+    const result = await answer(args);
+    return sendJson(res, 200, { result: result === undefined ? null : result });
   }
 
   private stream(ws: WebSocket): void {
@@ -330,11 +351,17 @@ export class HeadlessServer {
       send({ channel: 'engine:warning', payload: warning }),
     );
     const offDevice = this.engine.onDevice((device) => send({ channel: 'device:update', payload: device }));
+    const offReport = this.engine.onWatchReport((report) =>
+      send({ channel: 'watch:report', payload: report }),
+    );
+    const offAlert = this.engine.onWatchAlert((alert) => send({ channel: 'watch:alert', payload: alert }));
     ws.on('close', () => {
       offBatch();
       offStatus();
       offWarning();
       offDevice();
+      offReport();
+      offAlert();
     });
     ws.on('error', () => ws.terminate());
     send({ channel: 'engine:status', payload: this.engine.status() });

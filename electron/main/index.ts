@@ -18,8 +18,10 @@ import { exportCsv, setupExportHandler } from './ipc/export-csv';
 import { setupQueryHandlers } from './ipc/query-handlers';
 import { setupReadySignal } from './ipc/send';
 import { trustWindow } from './ipc/trusted-windows';
+import { setupWatchHandlers } from './ipc/watch-handlers';
 import { createMainWindow } from './main-window';
 import { setupSecurity } from './security';
+import { setupWatchNotifications } from './watch-notifications';
 
 /** Closing the engine flushes the journal; past this the app quits anyway rather than hang. */
 const SHUTDOWN_TIMEOUT_MS = 5000;
@@ -101,6 +103,8 @@ async function start(): Promise<void> {
   setupQueryHandlers(running);
   setupExportHandler(running);
   setupDeviceHandlers(running);
+  setupWatchHandlers(running);
+  setupWatchNotifications(running, () => mainWindow, focusWindow);
   setupMenu({
     exportCsv: () => {
       exportCsv(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));

@@ -9,7 +9,10 @@ import { setupEngineEvents } from '../main/ipc/engine-events';
 import { setupQueryHandlers } from '../main/ipc/query-handlers';
 import { setupReadySignal } from '../main/ipc/send';
 import { trustWindow } from '../main/ipc/trusted-windows';
-import { batch, deviceInfo, fakeEngine, statusAt } from '../main/testing/fake-engine';
+import { ALERT, batch, deviceInfo, fakeEngine, statusAt, watchReport } from '../main/testing/fake-engine';
+import { setupWatchHandlers } from '../main/ipc/watch-handlers';
+import type { WatchAlert } from '@shared/watch/messages';
+import type { WatchReport } from '@shared/watch/report';
 import {
   contextBridge,
   FakeBrowserWindow,
@@ -39,19 +42,31 @@ describe('preload API', () => {
   it('exposes exactly the PreloadApi methods, nothing generic', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
+        'addMarker',
         'exportCsv',
+        'getSettings',
         'getStatus',
         'listQueries',
         'onDeviceUpdate',
         'onQueryBatch',
         'onStatus',
         'onWarning',
+        'onWatchAlert',
+        'onWatchReport',
         'ready',
+        'removeMarker',
+        'removeWatchRule',
         'renameDevice',
+        'saveWatchRule',
+        'setRouterModel',
         'setRouters',
         'snapshot',
         'startCapture',
         'stopCapture',
+        'updateWatchRule',
+        'watchMinutes',
+        'watchReport',
+        'watchRules',
       ].sort(),
     );
     expect(Object.values(api).every((v) => typeof v === 'function')).toBe(true);
@@ -66,6 +81,23 @@ describe('preload API', () => {
     await api.exportCsv({ client: '192.168.0.1' });
     await api.renameDevice({ address: '192.168.0.1', name: 'Router' });
     await api.setRouters({ addresses: ['192.168.0.1'] });
+    await api.watchReport();
+    await api.watchRules();
+    await api.updateWatchRule({ id: 'avira-safethings', block: 'null' });
+    const rule = {
+      vendor: 'Acme',
+      integration: 'cloud',
+      patterns: ['acme.example'],
+      category: 'vendor-cloud' as const,
+      explanation: '',
+    };
+    await api.saveWatchRule(rule);
+    await api.removeWatchRule({ id: 'user-1' });
+    await api.watchMinutes({ rangeMinutes: 60 });
+    await api.addMarker({ label: 'HomeShield off' });
+    await api.removeMarker({ id: 'm-1' });
+    await api.getSettings();
+    await api.setRouterModel({ model: 'Deco X68 v1' });
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       ['capture:start', undefined],
       ['capture:stop', undefined],
@@ -75,6 +107,16 @@ describe('preload API', () => {
       ['export:csv', { client: '192.168.0.1' }],
       ['device:rename', { address: '192.168.0.1', name: 'Router' }],
       ['device:set-routers', { addresses: ['192.168.0.1'] }],
+      ['watch:report', undefined],
+      ['watch:rules', undefined],
+      ['watch:update', { id: 'avira-safethings', block: 'null' }],
+      ['watch:save-rule', rule],
+      ['watch:remove-rule', { id: 'user-1' }],
+      ['watch:minutes', { rangeMinutes: 60 }],
+      ['marker:add', { label: 'HomeShield off' }],
+      ['marker:remove', { id: 'm-1' }],
+      ['settings:get', undefined],
+      ['settings:router-model', { model: 'Deco X68 v1' }],
     ]);
   });
 
@@ -106,6 +148,7 @@ describe('preload ↔ main round trip', () => {
     setupCaptureHandlers(engine);
     setupQueryHandlers(engine);
     setupDeviceHandlers(engine);
+    setupWatchHandlers(engine);
     setupEngineEvents(engine, win as unknown as BrowserWindow);
 
     // Wire the fake renderer to the fake main the way Electron's IPC does for a page on app://dns-witness.
@@ -140,5 +183,21 @@ describe('preload ↔ main round trip', () => {
     );
     engine.emitDevice(deviceInfo('192.168.0.1', 'Router'));
     expect(updates).toEqual([deviceInfo('192.168.0.1', 'Router')]);
+
+    // The watchlist: a marker through the schema, and the report and the first-contact alert as events.
+    expect(await api.addMarker({ label: ' HomeShield switched off ', ts: 1_700_000_100_000 })).toEqual({
+      id: 'm-0',
+      ts: 1_700_000_100_000,
+      label: 'HomeShield switched off',
+    });
+    await expect(api.updateWatchRule({ id: 'avira-safethings' })).rejects.toThrow(/nothing to change/);
+    const reports: WatchReport[] = [];
+    const alerts: WatchAlert[] = [];
+    api.onWatchReport((r) => reports.push(r));
+    api.onWatchAlert((a) => alerts.push(a));
+    engine.emitWatchReport(watchReport());
+    engine.emitWatchAlert(ALERT);
+    expect(reports).toEqual([watchReport()]);
+    expect(alerts).toEqual([ALERT]);
   });
 });

@@ -1,21 +1,27 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { DevicesPanel } from './components/DevicesPanel';
 import { EmptyState } from './components/EmptyState';
+import { PanelTabs, type LowerPanel } from './components/PanelTabs';
 import { QueryLog } from './components/QueryLog';
-import { RequestsChart } from './components/RequestsChart';
+import { RequestsChart, type ChartMode } from './components/RequestsChart';
 import { StatusBar } from './components/StatusBar';
+import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
 import { TopDomains } from './components/TopDomains';
+import { WatchBanner } from './components/WatchBanner';
+import { WatchPanel } from './components/WatchPanel';
 import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
 import { minuteOf } from './lib/capture-store';
 import type { Dashboard } from './lib/dashboard';
 import { deviceLabels } from './lib/devices';
 import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
 import { normalizeName, toQueryFilter, type ViewFilter } from './lib/query-filter';
+import { clientFindings, routerFindings } from './lib/watch-text';
 
 /** How often live queries are added to the top-domains count. */
 const RECOUNT_MS = 1_000;
 const CHART_REDRAW_MS = 1_000;
+const NO_MARKERS: readonly never[] = [];
 
 /** The dashboard: status bar, filters, devices, chart, top domains and the query log. */
 export function App({ dashboard }: { readonly dashboard: Dashboard }) {
@@ -28,6 +34,10 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const [range, setRange] = useState<RangeKey>('1h');
   const [busy, setBusy] = useState(false);
   const [exportNote, setExportNote] = useState('');
+  const [panel, setPanel] = useState<LowerPanel>('log');
+  const [watchOnly, setWatchOnly] = useState(false);
+  const [chartMode, setChartMode] = useState<ChartMode>('all');
+  const watch = useSyncExternalStore(dashboard.subscribe, dashboard.getWatchView);
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.store.firstMinute() : undefined;
@@ -50,20 +60,52 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     () => new Set([...view.deviceInfo.values()].filter((d) => d.isRouter).map((d) => d.address)),
     [view.deviceInfo],
   );
+  const watchRevision = useThrottled(watch.bucketsVersion, CHART_REDRAW_MS);
   const chart = useMemo(
-    () =>
-      buildChart({
-        counts: dashboard.store,
+    () => {
+      const category = (rule: string) => watch.rulesById.get(rule)?.category;
+      // Connectivity checks are not what the overlay is for; "watchlist only" shows every watched query.
+      const alarming = dashboard.watch.buckets.counts((rule) => category(rule) !== 'connectivity');
+      const watched = dashboard.watch.buckets.counts(() => true);
+      return buildChart({
+        counts: chartMode === 'watchlist' ? watched : dashboard.store,
         window: timeWindow,
         devices: view.devices,
         selected,
         labels,
         routers,
-      }),
-    // chartRevision and deviceKey stand for the buckets and devices, which change more often than needed here.
+        ...(chartMode === 'all' ? { watch: alarming } : {}),
+      });
+    },
+    // chartRevision, watchRevision and deviceKey stand for the buckets and devices, which change more often
+    // than needed here.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [dashboard, timeWindow, deviceKey, selected, chartRevision, labels, routers],
+    [
+      dashboard,
+      timeWindow,
+      deviceKey,
+      selected,
+      chartRevision,
+      watchRevision,
+      watch.rulesById,
+      chartMode,
+      labels,
+      routers,
+    ],
   );
+  const routerModel = watch.settings?.routerModel ?? '';
+  const findings = useMemo(
+    () =>
+      watch.report
+        ? {
+            router: routerFindings(watch.report, view.deviceInfo, routerModel),
+            clients: clientFindings(watch.report, view.deviceInfo),
+          }
+        : { router: [], clients: [] },
+    [watch.report, view.deviceInfo, routerModel],
+  );
+  const openWatchlist = useCallback(() => setPanel('watchlist'), []);
+  const markers = watch.report?.markers ?? NO_MARKERS;
   const selectedLabel = selected === null ? null : (labels.get(selected) ?? selected);
   const onRename = useCallback(
     (address: string, newName: string) => dashboard.renameDevice(address, newName),
@@ -114,6 +156,14 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     // Before the first query the guidance takes the log's place; the chart is mounted already, so the first
     // query only feeds it data (its first mount is the slowest render of the page).
     const empty = view.devices.length === 0;
+    const tabs = (
+      <PanelTabs
+        panel={panel}
+        onPanel={setPanel}
+        seen={watch.report?.rules.length ?? 0}
+        alarm={findings.router.some((f) => f.tone === 'alarm')}
+      />
+    );
     body = (
       <>
         {!empty && (
@@ -130,6 +180,9 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             onExport={onExport}
             exportNote={exportNote}
           />
+        )}
+        {!empty && (
+          <WatchBanner router={findings.router} clients={findings.clients} onDetails={openWatchlist} />
         )}
         <main className="grid">
           <div className="side">
@@ -148,15 +201,29 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
           </div>
           <div className="content">
             {empty && <EmptyState status={view.status} onStart={() => runCapture('capture:start')} />}
-            <RequestsChart model={chart} selectedLabel={selectedLabel} />
-            {!empty && (
+            <RequestsChart
+              model={chart}
+              selectedLabel={selectedLabel}
+              markers={markers}
+              mode={chartMode}
+              onMode={setChartMode}
+            />
+            {!empty && panel === 'log' && (
               <QueryLog
-                key={`${selected ?? ''}|${name}`}
+                key={`${selected ?? ''}|${name}|${watchOnly}`}
                 dashboard={dashboard}
                 filter={filter}
                 labels={labels}
                 ringVersion={view.ringVersion}
+                rules={watch.rulesById}
+                routers={routers}
+                watchOnly={watchOnly}
+                onWatchOnly={setWatchOnly}
+                tabs={tabs}
               />
+            )}
+            {!empty && panel === 'watchlist' && (
+              <WatchPanel dashboard={dashboard} view={watch} devices={view.deviceInfo} tabs={tabs} />
             )}
           </div>
         </main>
@@ -174,6 +241,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         onStop={() => runCapture('capture:stop')}
       />
       {body}
+      <Toasts toasts={watch.toasts} onDismiss={(id) => dashboard.dismissToast(id)} onShow={openWatchlist} />
     </div>
   );
 }

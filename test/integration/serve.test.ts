@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { DeviceInfo, QueryBatch } from '@shared/events';
 import type { StreamMessage } from '@shared/http-protocol';
+import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
+import type { Marker, WatchReport } from '@shared/watch/report';
+import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
 import { parseCsv } from '../helpers/csv';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { HEADLESS, removeDir, startServe, type Served } from '../helpers/serve';
@@ -422,6 +425,225 @@ describe('serve devices across a restart', () => {
       await first.stop();
       await upstream.stop();
       await removeDir(first.dataDir);
+    }
+  });
+});
+
+/** The result of an RPC call that must succeed. */
+async function rpcOk<T>(base: string, channel: string, args?: unknown): Promise<T> {
+  const r = await rpc(base, channel, args);
+  const body = (await r.json()) as { result?: T; error?: string };
+  if (r.status !== 200) throw new Error(`${channel}: ${r.status} ${body.error ?? ''}`);
+  return body.result as T;
+}
+
+/** The error message of an RPC call that must fail with `status`. */
+async function rpcError(base: string, channel: string, args: unknown, status = 400): Promise<string> {
+  const r = await rpc(base, channel, args);
+  expect(r.status, channel).toBe(status);
+  return ((await r.json()) as { error: string }).error;
+}
+
+interface ApiEvent {
+  qname: string;
+  rcode: string;
+  answers: string;
+  error: string;
+  watch_rule: string;
+  client_ip: string;
+}
+
+/** The newest recorded query, as /api/queries reports it. */
+async function newest(base: string): Promise<ApiEvent> {
+  const q = await getJson<{ events: ApiEvent[] }>(`${base}/api/queries?limit=1`);
+  return q.body.events[0]!;
+}
+
+describe('serve watchlist', () => {
+  const ROUTER = '127.0.0.3';
+  const NAME = 'dfp-dual.safethings.avira.com';
+
+  it('switches and blocks rules, matches own rules, counts per minute, and keeps markers across a restart', async () => {
+    const upstream = await startDnsmasq();
+    let served = await startServe(upstream.port, { args: ['--router', ROUTER] });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${served.uiPort}/api/stream`);
+      const alerts: WatchAlert[] = [];
+      const reports: WatchReport[] = [];
+      ws.on('message', (data: Buffer) => {
+        const msg = JSON.parse(data.toString()) as StreamMessage;
+        if (msg.channel === 'watch:alert') alerts.push(msg.payload);
+        if (msg.channel === 'watch:report') reports.push(msg.payload);
+      });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+
+      const rules = await rpcOk<ActiveRule[]>(served.base, 'watch:rules');
+      expect(rules.map((r) => r.id)).toEqual(BUILT_IN_RULES.map((r) => r.id));
+      expect(rules.find((r) => r.id === 'avira-safethings')).toMatchObject({ builtIn: true, block: 'off' });
+
+      // Forwarded as usual; the router's first contact raises one alert, and a report follows.
+      for (let i = 0; i < 3; i++)
+        expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe(
+          '192.0.2.77',
+        );
+      await waitFor(() => (alerts.length > 0 ? true : undefined), 3000, 'the watch:alert event');
+      expect(alerts).toEqual([
+        expect.objectContaining({ rule: 'avira-safethings', address: ROUTER, vendor: 'Avira' }),
+      ]);
+      expect(alerts[0]!.message).toBe(
+        `Your router ${ROUTER} contacted Avira SafeThings (TP-Link HomeShield / HomeCare Pro).`,
+      );
+      await waitFor(
+        () => (reports.some((r) => r.rules[0]?.routerQueries === 3) ? true : undefined),
+        5000,
+        'a watch:report event with the three queries',
+      );
+
+      // NXDOMAIN, then 0.0.0.0 / ::, then forwarded again; blocked queries stay in the log, marked.
+      expect(
+        await rpcOk<ActiveRule>(served.base, 'watch:update', { id: 'avira-safethings', block: 'nxdomain' }),
+      ).toMatchObject({ id: 'avira-safethings', block: 'nxdomain', enabled: true });
+      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER])).stdout).toContain('status: NXDOMAIN');
+      expect(await newest(served.base)).toMatchObject({
+        qname: NAME,
+        rcode: 'NXDOMAIN',
+        error: 'blocked',
+        watch_rule: 'avira-safethings',
+      });
+      await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', block: 'null' });
+      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe('0.0.0.0');
+      expect((await dig(served.dnsPort, NAME, 'AAAA', ['-b', ROUTER, '+short'])).stdout.trim()).toBe('::');
+      expect(await newest(served.base)).toMatchObject({ rcode: 'NOERROR', error: 'blocked', answers: '::' });
+      await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', block: 'off' });
+      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe(
+        '192.0.2.77',
+      );
+      expect(await newest(served.base)).toMatchObject({ error: '', watch_rule: 'avira-safethings' });
+
+      // Switched off: not matched (and so not blocked) until switched on again.
+      await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', enabled: false, block: 'nxdomain' });
+      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe(
+        '192.0.2.77',
+      );
+      expect(await newest(served.base)).toMatchObject({ error: '', watch_rule: '' });
+      await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', enabled: true, block: 'off' });
+      await rpcOk(served.base, 'watch:update', { id: 'asus-dns-probe', enabled: false });
+
+      expect(await rpcError(served.base, 'watch:update', { id: 'avira-safethings' })).toBe(
+        'invalid arguments for watch:update: nothing to change: give enabled or block',
+      );
+      expect(await rpcError(served.base, 'watch:update', { id: 'no-such-rule', enabled: true }, 500)).toBe(
+        'no watchlist rule "no-such-rule"',
+      );
+
+      // Own rules: exact, suffix and wildcard patterns, refused with the engine's words when malformed.
+      const base = {
+        vendor: 'Example',
+        integration: 'Example telemetry',
+        category: 'vendor-cloud',
+        explanation: '',
+      };
+      expect(
+        await rpcError(served.base, 'watch:save-rule', { ...base, patterns: ['bad name.example.test'] }),
+      ).toBe(
+        'invalid arguments for watch:save-rule at patterns: "bad name" has characters a DNS name cannot have',
+      );
+      expect(await rpcError(served.base, 'watch:save-rule', { ...base, patterns: [] })).toMatch(
+        /at patterns: a rule needs at least one pattern/,
+      );
+      expect(
+        await rpcError(served.base, 'watch:save-rule', {
+          ...base,
+          id: 'avira-safethings',
+          patterns: ['x.test'],
+        }),
+      ).toMatch(/at id: built-in rules can be switched off, not edited/);
+      const own = await rpcOk<ActiveRule>(served.base, 'watch:save-rule', {
+        ...base,
+        patterns: ['=exact.example.test', '*.wild.example.test', 'r[0-9].example.test'],
+      });
+      expect(own).toMatchObject({ builtIn: false, confidence: 'user', enabled: true, block: 'off' });
+      expect(own.id).toMatch(/^user-[0-9a-f]{8}$/);
+      const matched: [string, string][] = [
+        ['exact.example.test', own.id],
+        ['sub.exact.example.test', ''],
+        ['a1.wild.example.test', own.id],
+        ['wild.example.test', ''],
+        ['r7.example.test', own.id],
+        ['rx.example.test', ''],
+      ];
+      for (const [name, rule] of matched) {
+        await dig(served.dnsPort, name, 'A', ['-b', '127.0.0.1']);
+        expect((await newest(served.base)).watch_rule, name).toBe(rule);
+      }
+
+      // Markers, the router model, and the per-minute counts the charts draw.
+      const marker = await rpcOk<Marker>(served.base, 'marker:add', { label: ' HomeShield switched off ' });
+      expect(marker).toMatchObject({ label: 'HomeShield switched off' });
+      expect(Math.abs(marker.ts - Date.now())).toBeLessThan(5000);
+      const gone = await rpcOk<Marker>(served.base, 'marker:add', {
+        label: 'to be removed',
+        ts: marker.ts - 1000,
+      });
+      expect(await rpcOk(served.base, 'marker:remove', { id: gone.id })).toBeNull();
+      expect(await rpcError(served.base, 'marker:add', { label: '  ' })).toBe(
+        'invalid arguments for marker:add at label: a marker needs a label, e.g. "HomeShield switched off"',
+      );
+      expect(
+        await rpcOk<WatchSettings>(served.base, 'settings:router-model', { model: 'Deco X68 v1' }),
+      ).toEqual({
+        routerModel: 'Deco X68 v1',
+      });
+      const minutes = await rpcOk<WatchMinutes>(served.base, 'watch:minutes', { rangeMinutes: 60 });
+      const q = await getJson<{ total: number }>(`${served.base}/api/queries?limit=1`);
+      expect(minutes.lastSeq).toBe(q.body.total);
+      const count = (rule: string) =>
+        minutes.minutes
+          .flatMap((b) => b.counts)
+          .filter((c) => c.rule === rule)
+          .reduce((n, c) => n + c.n, 0);
+      // 3 forwarded, 2 NXDOMAIN/null-blocked A, 1 AAAA, 1 forwarded again; the switched-off one is not counted.
+      expect(count('avira-safethings')).toBe(7);
+      expect(count(own.id)).toBe(3);
+      const report = await rpcOk<WatchReport>(served.base, 'watch:report');
+      expect(report.rules.find((r) => r.rule === 'avira-safethings')).toMatchObject({
+        queries: 7,
+        routerQueries: 7,
+      });
+      expect(report.markers).toEqual([marker]);
+      ws.close();
+
+      // A restart keeps the marker, the switches, the own rule and the router model.
+      expect(await served.stop()).toBe(0);
+      served = await startServe(upstream.port, { dataDir: served.dataDir, args: ['--router', ROUTER] });
+      const again = await rpcOk<WatchReport>(served.base, 'watch:report');
+      expect(again.markers).toEqual([marker]);
+      expect(again.rules.find((r) => r.rule === 'avira-safethings')!.queries).toBe(7);
+      const summary = await getJson<{ markers: { id: string; label: string; time: string }[] }>(
+        `${served.base}/api/summary`,
+      );
+      expect(summary.body.markers).toEqual([
+        { id: marker.id, label: 'HomeShield switched off', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      ]);
+      expect(await rpcOk<WatchSettings>(served.base, 'settings:get')).toEqual({ routerModel: 'Deco X68 v1' });
+      const after = await rpcOk<ActiveRule[]>(served.base, 'watch:rules');
+      expect(after.find((r) => r.id === 'asus-dns-probe')!.enabled).toBe(false);
+      expect(after.find((r) => r.id === own.id)).toMatchObject({ patterns: own.patterns });
+      await dig(served.dnsPort, 'b2.wild.example.test', 'A', ['-b', '127.0.0.1']);
+      expect((await newest(served.base)).watch_rule).toBe(own.id);
+      expect(await rpcOk(served.base, 'watch:remove-rule', { id: own.id })).toBeNull();
+      await dig(served.dnsPort, 'b3.wild.example.test', 'A', ['-b', '127.0.0.1']);
+      expect((await newest(served.base)).watch_rule).toBe('');
+      expect(await rpcError(served.base, 'watch:remove-rule', { id: own.id }, 500)).toMatch(
+        /no rule of yours/,
+      );
+    } finally {
+      await served.stop();
+      await upstream.stop();
+      await removeDir(served.dataDir);
     }
   });
 });

@@ -112,4 +112,36 @@ describe('WatchService', () => {
     expect(r.rules[0]!.devices[0]).toMatchObject({ beacon: true });
     expect(r.rules[0]!.devices[0]!.every).toMatch(/^every 1\.0 s ± 0\.\d s$/);
   });
+
+  it('counts watched queries per minute, rule and client from a given minute on', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    for (let i = 0; i < 90; i++) w.observe(T0 + i * 1000, ROUTER, 'avira-safethings');
+    w.observe(T0 + 61_000, PHONE, 'avira-safethings');
+    w.observe(T0 + 5_000, PHONE, 'asus-dns-probe');
+    expect(w.minuteCounts(0)).toEqual([
+      {
+        minute: T0,
+        counts: [
+          { rule: 'avira-safethings', client: ROUTER, n: 60 },
+          { rule: 'asus-dns-probe', client: PHONE, n: 1 },
+        ],
+      },
+      {
+        minute: T0 + 60_000,
+        counts: [
+          { rule: 'avira-safethings', client: ROUTER, n: 30 },
+          { rule: 'avira-safethings', client: PHONE, n: 1 },
+        ],
+      },
+    ]);
+    expect(w.minuteCounts(T0 + 60_000).map((b) => b.minute)).toEqual([T0 + 60_000]);
+  });
+
+  it('keeps the router model across a restart', async () => {
+    const w1 = await WatchService.open({ dataDir: dir });
+    expect(w1.routerModel()).toBe('');
+    expect(await w1.setRouterModel(' Deco X68 v1 ')).toBe('Deco X68 v1');
+    const w2 = await WatchService.open({ dataDir: dir });
+    expect(w2.routerModel()).toBe('Deco X68 v1');
+  });
 });

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { WatchMatcher, parsePattern } from '@shared/watch/match';
+import { WatchMatcher } from '@shared/watch/match';
+import {
+  BUILT_IN_READ_ONLY,
+  isBuiltInRule,
+  NO_MARKER_LABEL,
+  patternsProblem,
+  type RuleInput,
+  type WatchMinuteBucket,
+} from '@shared/watch/messages';
 import { compareAroundMarker, describeBeacon, rateStats } from '@shared/watch/rates';
 import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule, type BlockMode, type WatchRule } from '@shared/watch/rules';
@@ -16,16 +24,13 @@ interface Saved {
   custom: WatchRule[];
   overrides: Record<string, { enabled?: boolean; block?: BlockMode }>;
   markers: Marker[];
+  /** The router model the user picked ("" when none). */
+  routerModel: string;
 }
 
-export interface RuleInput {
-  readonly id?: string;
-  readonly vendor: string;
-  readonly integration: string;
-  readonly patterns: readonly string[];
-  readonly category: WatchRule['category'];
-  readonly explanation: string;
-}
+export type { RuleInput };
+
+const MINUTE_MS = 60_000;
 
 export interface WatchServiceOptions {
   readonly dataDir: string;
@@ -58,7 +63,7 @@ export class WatchService {
   /** Loads the saved settings; a corrupt file is moved aside (and reported), never fatal. */
   static async open(opts: WatchServiceOptions): Promise<WatchService> {
     const file = path.join(opts.dataDir, FILE);
-    let saved: Saved = { custom: [], overrides: {}, markers: [] };
+    let saved: Saved = { custom: [], overrides: {}, markers: [], routerModel: '' };
     let problem = '';
     try {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Saved>;
@@ -66,6 +71,7 @@ export class WatchService {
         custom: Array.isArray(parsed.custom) ? parsed.custom : [],
         overrides: parsed.overrides && typeof parsed.overrides === 'object' ? parsed.overrides : {},
         markers: Array.isArray(parsed.markers) ? parsed.markers : [],
+        routerModel: typeof parsed.routerModel === 'string' ? parsed.routerModel : '',
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -142,16 +148,12 @@ export class WatchService {
 
   /** Adds or replaces one of the user's own rules. Throws an Error with a readable message for bad input. */
   async upsertCustom(input: RuleInput): Promise<ActiveRule> {
+    // The same checks and words as the request schema, so the dashboard and the API say the same.
+    const problem = patternsProblem(input.patterns);
+    if (problem !== '') throw new Error(problem);
     const patterns = input.patterns.map((p) => p.trim()).filter((p) => p !== '');
-    if (patterns.length === 0)
-      throw new Error('a rule needs at least one pattern, e.g. safethings.avira.com');
-    for (const p of patterns) {
-      const parsed = parsePattern(p);
-      if ('error' in parsed) throw new Error(parsed.error);
-    }
     const id = input.id ?? `user-${randomBytes(4).toString('hex')}`;
-    if (BUILT_IN_RULES.some((r) => r.id === id))
-      throw new Error('built-in rules can be switched off, not edited');
+    if (isBuiltInRule(id)) throw new Error(BUILT_IN_READ_ONLY);
     const rule: WatchRule = {
       id,
       vendor: input.vendor.trim() || 'Custom',
@@ -184,7 +186,7 @@ export class WatchService {
   /** Adds a marker at `ts` (label trimmed, at most 120 characters). */
   async addMarker(label: string, ts: number): Promise<Marker> {
     const text = label.trim();
-    if (text === '') throw new Error('a marker needs a label, e.g. "HomeShield switched off"');
+    if (text === '') throw new Error(NO_MARKER_LABEL);
     const marker: Marker = { id: `m-${randomBytes(4).toString('hex')}`, ts, label: text.slice(0, 120) };
     this.saved.markers = [...this.saved.markers, marker].sort((a, b) => a.ts - b.ts);
     await this.persist(null);
@@ -194,6 +196,46 @@ export class WatchService {
   async removeMarker(id: string): Promise<void> {
     this.saved.markers = this.saved.markers.filter((m) => m.id !== id);
     await this.persist(null);
+  }
+
+  /** The router model the user picked ("" when none). */
+  routerModel(): string {
+    return this.saved.routerModel;
+  }
+
+  /** Saves the router model (trimmed; "" forgets it). Rejects when the file cannot be written. */
+  async setRouterModel(model: string): Promise<string> {
+    this.saved.routerModel = model.trim();
+    await this.persist(null);
+    return this.saved.routerModel;
+  }
+
+  /**
+   * Watched queries per minute from `from` (epoch ms) on, per (rule, client), oldest minute first: what the
+   * charts draw. Reads the same series the rates come from.
+   */
+  minuteCounts(from: number): WatchMinuteBucket[] {
+    const byMinute = new Map<number, Map<string, { rule: string; client: string; n: number }>>();
+    for (const [rule, byClient] of this.series) {
+      for (const [client, s] of byClient) {
+        const ts = s.values();
+        for (let i = lowerBound(ts, from); i < ts.length; i++) {
+          const minute = Math.floor(ts[i]! / MINUTE_MS) * MINUTE_MS;
+          let bucket = byMinute.get(minute);
+          if (!bucket) {
+            bucket = new Map();
+            byMinute.set(minute, bucket);
+          }
+          const key = `${rule} ${client}`;
+          const entry = bucket.get(key);
+          if (entry) entry.n++;
+          else bucket.set(key, { rule, client, n: 1 });
+        }
+      }
+    }
+    return [...byMinute.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([minute, bucket]) => ({ minute, counts: [...bucket.values()] }));
   }
 
   private async persist(id: string): Promise<ActiveRule>;
@@ -278,3 +320,15 @@ export class WatchService {
 }
 
 const NONE: Verdict = { rule: '', block: 'off' };
+
+/** The first index in ascending `values` whose value is ≥ `target`. */
+function lowerBound(values: Float64Array, target: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

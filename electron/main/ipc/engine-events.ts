@@ -3,7 +3,7 @@ import type { EngineHandle } from '../../engine/types';
 import { send } from './send';
 
 /**
- * Forwards the engine's query batches, status, warnings and device updates to `win` until it closes.
+ * Forwards the engine's query batches, status, warnings, device updates and watchlist reports and alerts to `win` until it closes.
  * Returns a function that stops forwarding earlier.
  */
 export function setupEngineEvents(engine: EngineHandle, win: BrowserWindow): () => void {
@@ -12,6 +12,8 @@ export function setupEngineEvents(engine: EngineHandle, win: BrowserWindow): () 
     engine.onStatus((status) => send(win, 'engine:status', status)),
     engine.onWarning((warning) => send(win, 'engine:warning', warning)),
     engine.onDevice((device) => send(win, 'device:update', device)),
+    engine.onWatchReport((report) => send(win, 'watch:report', report)),
+    engine.onWatchAlert((alert) => send(win, 'watch:alert', alert)),
   ];
   let stopped = false;
   const stop = (): void => {

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CAPTURE, deviceInfo, fakeEngine, queryEvent, statusAt } from '../testing/fake-engine';
+import {
+  CAPTURE,
+  deviceInfo,
+  fakeEngine,
+  queryEvent,
+  RULES,
+  statusAt,
+  watchReport,
+} from '../testing/fake-engine';
 import type { FakeEngine } from '../testing/fake-engine';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { setupCaptureHandlers } from './capture-handlers';
@@ -11,6 +19,7 @@ import { setupDeviceHandlers } from './device-handlers';
 import { defaultCsvName, setupExportHandler, writeCsvFile } from './export-csv';
 import { setupQueryHandlers } from './query-handlers';
 import { trustWindow } from './trusted-windows';
+import { setupWatchHandlers } from './watch-handlers';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
 
@@ -34,6 +43,7 @@ beforeEach(async () => {
   setupQueryHandlers(engine);
   setupExportHandler(engine);
   setupDeviceHandlers(engine);
+  setupWatchHandlers(engine);
   dir = await mkdtemp(join(tmpdir(), 'dns-witness-export-'));
   dialog.showSaveDialog.mockReset();
 });
@@ -100,6 +110,89 @@ describe('device requests', () => {
     await expect(call('device:set-routers', ['192.168.0.1'])).rejects.toThrow(/invalid arguments/);
     expect(engine.renameDevice).not.toHaveBeenCalled();
     expect(engine.setRouters).not.toHaveBeenCalled();
+  });
+});
+
+describe('watchlist requests', () => {
+  it('report, list and switch rules, with blocking', async () => {
+    expect(await call('watch:report')).toEqual(watchReport());
+    expect(await call('watch:rules')).toBe(RULES);
+    expect(await call('watch:update', { id: 'avira-safethings', block: 'nxdomain' })).toMatchObject({
+      id: 'avira-safethings',
+      block: 'nxdomain',
+    });
+    expect(engine.updateWatchRule).toHaveBeenCalledWith('avira-safethings', { block: 'nxdomain' });
+    await call('watch:update', { id: 'asus-dns-probe', enabled: false });
+    expect(engine.updateWatchRule).toHaveBeenLastCalledWith('asus-dns-probe', { enabled: false });
+    expect(await call('watch:minutes', { rangeMinutes: 60 })).toMatchObject({ lastSeq: 7 });
+    expect(engine.watchMinutes).toHaveBeenCalledWith(60);
+  });
+
+  it('save and remove own rules with the patterns trimmed and blank lines dropped', async () => {
+    const rule = {
+      vendor: ' Acme ',
+      integration: 'Acme cloud',
+      patterns: ['=telemetry.acme.example', ' ', ' *.acme-cloud.example '],
+      category: 'vendor-cloud',
+      explanation: '',
+    };
+    expect(await call('watch:save-rule', rule)).toMatchObject({ id: 'user-0000abcd', builtIn: false });
+    expect(engine.saveWatchRule).toHaveBeenCalledWith({
+      ...rule,
+      vendor: 'Acme',
+      patterns: ['=telemetry.acme.example', '*.acme-cloud.example'],
+    });
+    expect(await call('watch:remove-rule', { id: 'user-0000abcd' })).toBeNull();
+    expect(engine.removeWatchRule).toHaveBeenCalledWith('user-0000abcd');
+  });
+
+  it('refuse bad rules with the words the engine uses, before the engine sees them', async () => {
+    const base = { vendor: 'Acme', integration: 'x', category: 'vendor-cloud', explanation: '' };
+    await expect(call('watch:save-rule', { ...base, patterns: [' '] })).rejects.toThrow(
+      'invalid arguments for watch:save-rule at patterns: a rule needs at least one pattern, e.g. safethings.avira.com',
+    );
+    await expect(call('watch:save-rule', { ...base, patterns: ['bad name.example'] })).rejects.toThrow(
+      /at patterns: "bad name" has characters a DNS name cannot have/,
+    );
+    await expect(call('watch:save-rule', { ...base, patterns: ['a..example'] })).rejects.toThrow(
+      /empty label/,
+    );
+    await expect(
+      call('watch:save-rule', { ...base, id: 'avira-safethings', patterns: ['a.example'] }),
+    ).rejects.toThrow(/at id: built-in rules can be switched off, not edited/);
+    await expect(
+      call('watch:save-rule', { ...base, category: 'spyware', patterns: ['a.example'] }),
+    ).rejects.toThrow(/at category/);
+    await expect(call('watch:update', { id: 'avira-safethings' })).rejects.toThrow(
+      /nothing to change: give enabled or block/,
+    );
+    await expect(call('watch:update', { id: 'avira-safethings', block: 'drop' })).rejects.toThrow(/at block/);
+    await expect(call('watch:remove-rule', { id: '../etc' })).rejects.toThrow(/at id/);
+    expect(engine.saveWatchRule).not.toHaveBeenCalled();
+    expect(engine.updateWatchRule).not.toHaveBeenCalled();
+    expect(engine.removeWatchRule).not.toHaveBeenCalled();
+  });
+
+  it('add and remove markers, and save the router model', async () => {
+    const marker = await call('marker:add', { label: '  HomeShield switched off ', ts: 1_700_000_100_000 });
+    expect(marker).toEqual({ id: 'm-0', ts: 1_700_000_100_000, label: 'HomeShield switched off' });
+    expect(await call('marker:add', { label: 'firmware updated' })).toMatchObject({ id: 'm-1' });
+    expect(engine.addMarker).toHaveBeenLastCalledWith('firmware updated', undefined);
+    expect(((await call('watch:report')) as { markers: unknown[] }).markers).toHaveLength(2);
+    expect(await call('marker:remove', { id: 'm-0' })).toBeNull();
+    expect(((await call('watch:report')) as { markers: unknown[] }).markers).toHaveLength(1);
+    await expect(call('marker:add', { label: '   ' })).rejects.toThrow(
+      'invalid arguments for marker:add at label: a marker needs a label, e.g. "HomeShield switched off"',
+    );
+    await expect(call('marker:add', { label: 'x'.repeat(121) })).rejects.toThrow(/at most 120 characters/);
+    await expect(call('marker:add', { label: 'x', ts: -5 })).rejects.toThrow(/at ts/);
+
+    expect(await call('settings:get')).toEqual({ routerModel: '' });
+    expect(await call('settings:router-model', { model: ' Archer AX55 v1 ' })).toEqual({
+      routerModel: 'Archer AX55 v1',
+    });
+    await expect(call('settings:router-model', { model: 'a\nb' })).rejects.toThrow(/control characters/);
+    await expect(call('settings:router-model', {})).rejects.toThrow(/at model/);
   });
 });
 

@@ -1,11 +1,18 @@
 import type { BrowserWindow } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import type { DeviceInfo, EngineWarning, QueryBatch } from '@shared/events';
-import { batch, deviceInfo, fakeEngine, statusAt } from '../testing/fake-engine';
+import { ALERT, batch, deviceInfo, fakeEngine, statusAt, watchReport } from '../testing/fake-engine';
 import { FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { READY_CHANNEL } from './channels';
 import { setupEngineEvents } from './engine-events';
-import { MAX_HELD_BATCHES, MAX_HELD_DEVICES, MAX_HELD_WARNINGS, send, setupReadySignal } from './send';
+import {
+  MAX_HELD_ALERTS,
+  MAX_HELD_BATCHES,
+  MAX_HELD_DEVICES,
+  MAX_HELD_WARNINGS,
+  send,
+  setupReadySignal,
+} from './send';
 import { trustWindow } from './trusted-windows';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
@@ -94,6 +101,21 @@ describe('send()', () => {
     expect(held[0]).toBe('10.0.0.3');
   });
 
+  it('keeps only the latest watchlist report and a bounded number of alerts while not ready', () => {
+    const { win, real, ready } = openWindow();
+    send(real, 'watch:report', watchReport());
+    send(real, 'watch:alert', ALERT);
+    const latest = watchReport([{ id: 'm-1', ts: 5, label: 'HomeShield switched off' }]);
+    send(real, 'watch:report', latest);
+    for (let i = 0; i < MAX_HELD_ALERTS + 2; i++) send(real, 'watch:alert', { ...ALERT, ts: i });
+    ready();
+    const sent = win.webContents.sent;
+    expect(sent.filter((m) => m.channel === 'watch:report').map((m) => m.payload)).toEqual([latest]);
+    const alerts = sent.filter((m) => m.channel === 'watch:alert').map((m) => (m.payload as typeof ALERT).ts);
+    expect(alerts).toHaveLength(MAX_HELD_ALERTS);
+    expect(alerts[0]).toBe(2);
+  });
+
   it('ignores ready() from a sender that is not one of our windows', () => {
     const { win, real } = openWindow();
     send(real, 'engine:warning', warning(1));
@@ -130,22 +152,27 @@ describe('send()', () => {
 });
 
 describe('setupEngineEvents()', () => {
-  it('forwards batches, status, warnings and devices to the window and unsubscribes when it closes', () => {
+  it('forwards batches, status, warnings, devices and the watchlist to the window and unsubscribes when it closes', () => {
     const engine = fakeEngine();
     const { win, real, ready } = openWindow();
     setupEngineEvents(engine, real);
-    expect(engine.listenerCount()).toBe(4);
+    expect(engine.listenerCount()).toBe(6);
     ready();
     engine.emitBatch(batch(1, 1));
     engine.emitStatus(statusAt(9));
     engine.emitWarning(warning(3));
     engine.emitDevice(deviceInfo('192.168.0.1'));
+    engine.emitWatchReport(watchReport());
+    engine.emitWatchAlert(ALERT);
     expect(win.webContents.sent.map((m) => m.channel)).toEqual([
       'query:batch',
       'engine:status',
       'engine:warning',
       'device:update',
+      'watch:report',
+      'watch:alert',
     ]);
+    expect(win.webContents.sent.at(-1)?.payload).toEqual(ALERT);
     win.close();
     expect(engine.listenerCount()).toBe(0);
   });

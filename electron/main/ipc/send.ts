@@ -11,6 +11,8 @@ export const MAX_HELD_BATCHES = 50;
 export const MAX_HELD_WARNINGS = 20;
 /** Device updates held per window before ready(); older ones are dropped (the snapshot lists devices). */
 export const MAX_HELD_DEVICES = 256;
+/** Watchlist alerts held per window before ready(); one per rule and router, so few in practice. */
+export const MAX_HELD_ALERTS = 32;
 
 type Message = { [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] } }[EventChannel];
 
@@ -26,9 +28,11 @@ class Outbox {
       this.deliver(message);
       return;
     }
-    // Only the latest status matters; a page that is not listening yet needs no history of it.
-    if (message.channel === 'engine:status')
-      this.held = this.held.filter((m) => m.channel !== 'engine:status');
+    // Only the latest status and watchlist report matter; a page not listening yet needs no history of them.
+    if (message.channel === 'engine:status' || message.channel === 'watch:report') {
+      const channel = message.channel;
+      this.held = this.held.filter((m) => m.channel !== channel);
+    }
     // Likewise only a device's latest details.
     if (message.channel === 'device:update') {
       const address = message.payload.address;
@@ -46,6 +50,12 @@ class Outbox {
     if (message.channel === 'device:update' && this.count('device:update') > MAX_HELD_DEVICES) {
       this.held.splice(
         this.held.findIndex((m) => m.channel === 'device:update'),
+        1,
+      );
+    }
+    if (message.channel === 'watch:alert' && this.count('watch:alert') > MAX_HELD_ALERTS) {
+      this.held.splice(
+        this.held.findIndex((m) => m.channel === 'watch:alert'),
         1,
       );
     }
@@ -105,7 +115,8 @@ function outboxFor(contents: WebContents): Outbox {
 
 /**
  * Sends an event to `win`'s page once it has called ready(); until then holds it, keeping only the
- * latest status and a bounded number of batches and warnings. Never throws; a closed window is ignored.
+ * latest status and watchlist report and a bounded number of batches, warnings, devices and alerts.
+ * Never throws; a closed window is ignored.
  */
 export function send<K extends EventChannel>(win: BrowserWindow, channel: K, payload: Events[K]): void {
   if (win.isDestroyed() || win.webContents.isDestroyed()) return;

@@ -62,6 +62,7 @@ export class FakeBrowserWindow extends EventEmitter {
   readonly loadedUrls: string[] = [];
   maximized = false;
   shown = false;
+  focused = false;
   private destroyed = false;
 
   constructor(readonly options: Record<string, unknown> = {}) {
@@ -100,6 +101,27 @@ export class FakeBrowserWindow extends EventEmitter {
 
   show(): void {
     this.shown = true;
+  }
+
+  isFocused(): boolean {
+    return this.focused;
+  }
+}
+
+/** Records every notification built and shown; `supported` plays Notification.isSupported(). */
+export class FakeNotification extends EventEmitter {
+  static supported = true;
+  static readonly shown: FakeNotification[] = [];
+  static isSupported(): boolean {
+    return FakeNotification.supported;
+  }
+
+  constructor(readonly options: { title: string; body: string }) {
+    super();
+  }
+
+  show(): void {
+    FakeNotification.shown.push(this);
   }
 }
 
@@ -176,6 +198,7 @@ export const ipcMain = new FakeIpcMain();
 // eslint-disable-next-line no-restricted-syntax
 export const ipcRenderer = new FakeIpcRenderer();
 export const BrowserWindow = FakeBrowserWindow;
+export const Notification = FakeNotification;
 export const contextBridge = { exposeInMainWorld: vi.fn() };
 export const dialog = { showSaveDialog: vi.fn(), showErrorBox: vi.fn() };
 export const shell = { openExternal: vi.fn((_url: string) => Promise.resolve()) };

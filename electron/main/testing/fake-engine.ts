@@ -12,6 +12,9 @@ import type {
   QueryPage,
   Snapshot,
 } from '@shared/events';
+import type { RuleChange, RuleInput, WatchAlert, WatchSettings } from '@shared/watch/messages';
+import type { Marker, WatchReport } from '@shared/watch/report';
+import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
 import type { EngineHandle } from '../../engine/types';
 
 export const CAPTURE: CaptureInfo = {
@@ -84,6 +87,48 @@ export function batch(n: number, events: number, dropped = 0): QueryBatch {
   return { batch: n, events: Array.from({ length: events }, (_, i) => queryEvent(n * 100 + i)), dropped };
 }
 
+/** The engine's view of the built-in rules, none changed. */
+export const RULES: readonly ActiveRule[] = BUILT_IN_RULES.map((r) => ({
+  ...r,
+  builtIn: true,
+  block: 'off',
+}));
+
+/** A report with one router beacon to Avira SafeThings. */
+export function watchReport(markers: readonly Marker[] = []): WatchReport {
+  return {
+    windowMs: 600_000,
+    rules: [
+      {
+        rule: 'avira-safethings',
+        vendor: 'Avira',
+        integration: 'SafeThings (TP-Link HomeShield / HomeCare Pro)',
+        category: 'security-cloud',
+        confidence: 'observed',
+        explanation: 'Avira SafeThings',
+        queries: 600,
+        routerQueries: 600,
+        perHour: 3600,
+        perDay: 86_400,
+        firstSeen: CAPTURE.startedAt,
+        lastSeen: CAPTURE.startedAt + 599_000,
+        devices: [],
+      },
+    ],
+    markers,
+    effects: [],
+  };
+}
+
+export const ALERT: WatchAlert = {
+  rule: 'avira-safethings',
+  vendor: 'Avira',
+  integration: 'SafeThings (TP-Link HomeShield / HomeCare Pro)',
+  address: '192.168.0.1',
+  ts: CAPTURE.startedAt,
+  message: 'Your router 192.168.0.1 contacted Avira SafeThings (TP-Link HomeShield / HomeCare Pro).',
+};
+
 export interface FakeEngine extends EngineHandle {
   /** CSV chunks `csv()` yields; an Error in the list is thrown at that point. */
   csvChunks: (string | Error)[];
@@ -91,6 +136,8 @@ export interface FakeEngine extends EngineHandle {
   emitStatus(s: EngineStatus): void;
   emitWarning(w: EngineWarning): void;
   emitDevice(d: DeviceInfo): void;
+  emitWatchReport(r: WatchReport): void;
+  emitWatchAlert(a: WatchAlert): void;
   listenerCount(): number;
 }
 
@@ -99,6 +146,10 @@ export function fakeEngine(): FakeEngine {
   const statuses = new Set<(s: EngineStatus) => void>();
   const warnings = new Set<(w: EngineWarning) => void>();
   const devices = new Set<(d: DeviceInfo) => void>();
+  const reports = new Set<(r: WatchReport) => void>();
+  const alerts = new Set<(a: WatchAlert) => void>();
+  let markers: Marker[] = [];
+  let settings: WatchSettings = { routerModel: '' };
   const subscribe = <T>(set: Set<(v: T) => void>, l: (v: T) => void): (() => void) => {
     set.add(l);
     return () => set.delete(l);
@@ -143,6 +194,49 @@ export function fakeEngine(): FakeEngine {
     setRouters: vi.fn(async (addresses: readonly string[]): Promise<DeviceInfo[]> =>
       addresses.map((a) => ({ ...deviceInfo(a), isRouter: true })),
     ),
+    watchReport: vi.fn((): WatchReport => watchReport(markers)),
+    watchRules: vi.fn((): readonly ActiveRule[] => RULES),
+    updateWatchRule: vi.fn(async (id: string, change: RuleChange): Promise<ActiveRule> => {
+      const rule = RULES.find((r) => r.id === id);
+      if (!rule) throw new Error(`no watchlist rule "${id}"`);
+      return { ...rule, ...change };
+    }),
+    saveWatchRule: vi.fn(async (input: RuleInput): Promise<ActiveRule> => ({
+      ...input,
+      id: input.id ?? 'user-0000abcd',
+      routerBrands: [],
+      confidence: 'user',
+      confidenceNote: 'added by you',
+      enabled: true,
+      evidence: '',
+      sources: [],
+      builtIn: false,
+      block: 'off',
+    })),
+    removeWatchRule: vi.fn(async (_id: string): Promise<void> => undefined),
+    watchMinutes: vi.fn((_range: number) => ({
+      lastSeq: 7,
+      minutes: [
+        { minute: CAPTURE.startedAt, counts: [{ rule: 'avira-safethings', client: '192.168.0.1', n: 60 }] },
+      ],
+    })),
+    addMarker: vi.fn(async (label: string, ts = 1_700_000_500_000): Promise<Marker> => {
+      const marker = { id: `m-${markers.length}`, ts, label };
+      markers = [...markers, marker];
+      return marker;
+    }),
+    removeMarker: vi.fn(async (id: string): Promise<void> => {
+      markers = markers.filter((m) => m.id !== id);
+    }),
+    watchSettings: vi.fn((): WatchSettings => settings),
+    setRouterModel: vi.fn(async (model: string): Promise<WatchSettings> => {
+      settings = { routerModel: model };
+      return settings;
+    }),
+    onWatchReport: (l) => subscribe(reports, l),
+    onWatchAlert: (l) => subscribe(alerts, l),
+    emitWatchReport: (r) => reports.forEach((l) => l(r)),
+    emitWatchAlert: (a) => alerts.forEach((l) => l(a)),
     subscribe: (l) => subscribe(batches, l),
     onStatus: (l) => subscribe(statuses, l),
     onWarning: (l) => subscribe(warnings, l),
@@ -151,7 +245,8 @@ export function fakeEngine(): FakeEngine {
     emitStatus: (s) => statuses.forEach((l) => l(s)),
     emitWarning: (w) => warnings.forEach((l) => l(w)),
     emitDevice: (d) => devices.forEach((l) => l(d)),
-    listenerCount: () => batches.size + statuses.size + warnings.size + devices.size,
+    listenerCount: () =>
+      batches.size + statuses.size + warnings.size + devices.size + reports.size + alerts.size,
   };
   return engine;
 }

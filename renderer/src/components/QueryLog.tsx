@@ -1,6 +1,7 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { QueryEvent } from '@shared/events';
+import type { ActiveRule } from '@shared/watch/rules';
 import type { Dashboard } from '../lib/dashboard';
 import { formatClock, formatCount, formatLatency } from '../lib/format';
 import {
@@ -10,6 +11,7 @@ import {
   type OlderCursor,
   type ViewFilter,
 } from '../lib/query-filter';
+import { CATEGORY_TAGS, serviceName } from '../lib/watch-text';
 
 interface Props {
   readonly dashboard: Dashboard;
@@ -18,7 +20,18 @@ interface Props {
   readonly labels: ReadonlyMap<string, string>;
   /** Changes whenever the store's ring of recent events does. */
   readonly ringVersion: number;
+  /** The watchlist rules by id, to name the rule a row matched. */
+  readonly rules: ReadonlyMap<string, ActiveRule>;
+  /** The router's addresses: its watchlist rows are the loudest. */
+  readonly routers: ReadonlySet<string>;
+  /** Show only rows that matched a watchlist rule. */
+  readonly watchOnly: boolean;
+  readonly onWatchOnly: (on: boolean) => void;
+  /** The panel switcher shown in place of the title. */
+  readonly tabs: ReactNode;
 }
+
+const isWatched = (e: QueryEvent): boolean => e.watchRule !== '';
 
 const ROW_HEIGHT = 26;
 const HEAD_HEIGHT = 28;
@@ -36,13 +49,23 @@ interface Frozen {
  * Virtualized log, newest first. Live it shows the store's ring through the filter; paused (button, or by
  * scrolling down) it keeps its rows still and pages older ones from query:list as the end comes into view.
  */
-export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ringVersion }: Props) {
+export const QueryLog = memo(function QueryLog({
+  dashboard,
+  filter,
+  labels,
+  ringVersion,
+  rules,
+  routers,
+  watchOnly,
+  onWatchOnly,
+  tabs,
+}: Props) {
   const ring = dashboard.store.ring;
   const liveRows = useMemo(
-    () => ring.newestFirst((e) => matchesFilter(e, filter)),
+    () => ring.newestFirst((e) => matchesFilter(e, filter) && (!watchOnly || isWatched(e))),
     // ringVersion stands for the ring's contents, which the store mutates in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [ring, filter, ringVersion],
+    [ring, filter, watchOnly, ringVersion],
   );
   const [frozen, setFrozen] = useState<Frozen | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -88,7 +111,9 @@ export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ring
     setLoadingOlder(true);
     try {
       const page = await dashboard.invoke('query:list', olderPageRequest(from.cursor, filter, PAGE_SIZE));
-      const { rows: older, next } = takeOlder(from.cursor, page);
+      const { rows: taken, next } = takeOlder(from.cursor, page);
+      // The engine filters by device and name; the watchlist-only view keeps the matched rows here.
+      const older = watchOnly ? taken.filter(isWatched) : taken;
       setFrozen((f) =>
         f && f.cursor === from.cursor ? { rows: [...f.rows, ...older], cursor: next, error: '' } : f,
       );
@@ -106,14 +131,23 @@ export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ring
   });
 
   return (
-    <section className="panel log" aria-labelledby="log-title">
+    <section className="panel log" aria-label="Query log">
       <header className="panel-head">
-        <h2 id="log-title">Query log</h2>
+        {tabs}
         <span className="muted num" data-testid="log-count">
           {formatCount(rows.length)}
           {frozen ? ' shown' : ' recent'}
         </span>
         <div className="spacer" />
+        <label className="check" title="Only queries that matched a watchlist rule">
+          <input
+            type="checkbox"
+            checked={watchOnly}
+            onChange={(e) => onWatchOnly(e.target.checked)}
+            data-testid="log-watch-only"
+          />
+          Watchlist only
+        </label>
         {frozen ? (
           <button type="button" className="button small" onClick={resume} data-testid="log-resume">
             <span className="play-icon" aria-hidden="true" />
@@ -155,16 +189,21 @@ export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ring
           <div className="log-canvas" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => {
               const e = rows[item.index];
+              const rule = e && e.watchRule !== '' ? rules.get(e.watchRule) : undefined;
               return (
                 <div
                   key={item.key}
-                  className={e ? `log-row${rcodeClass(e)}` : 'log-row log-foot'}
+                  className={
+                    e ? `log-row${rcodeClass(e)}${watchClass(e, rule, routers)}` : 'log-row log-foot'
+                  }
                   role="row"
                   data-testid={e ? 'log-row' : undefined}
+                  data-watch={e?.watchRule || undefined}
+                  data-blocked={e?.error === 'blocked' ? 'true' : undefined}
                   style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)` }}
                 >
                   {e ? (
-                    <LogCells e={e} device={labels.get(e.client) ?? e.client} />
+                    <LogCells e={e} device={labels.get(e.client) ?? e.client} rule={rule} />
                   ) : (
                     <span className="log-foot-text muted">
                       {footerText({
@@ -174,6 +213,7 @@ export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ring
                         capped,
                         empty: rows.length === 0,
                         filter,
+                        watchOnly,
                       })}
                       {!frozen && (
                         <button
@@ -199,11 +239,19 @@ export const QueryLog = memo(function QueryLog({ dashboard, filter, labels, ring
 });
 
 function rcodeClass(e: QueryEvent): string {
+  if (e.error === 'blocked') return ' blocked';
   if (e.rcode === 'NOERROR' && e.error === '') return '';
   return e.rcode === 'NXDOMAIN' ? ' nx' : ' failed';
 }
 
-function LogCells({ e, device }: { e: QueryEvent; device: string }) {
+/** Watchlist rows stand out; the router's, outside connectivity checks, the most. */
+function watchClass(e: QueryEvent, rule: ActiveRule | undefined, routers: ReadonlySet<string>): string {
+  if (e.watchRule === '') return '';
+  if (rule?.category === 'connectivity') return ' watch calm';
+  return routers.has(e.client) ? ' watch router' : ' watch';
+}
+
+function LogCells({ e, device, rule }: { e: QueryEvent; device: string; rule: ActiveRule | undefined }) {
   return (
     <>
       <span role="cell" className="num" title={e.time}>
@@ -217,22 +265,47 @@ function LogCells({ e, device }: { e: QueryEvent; device: string }) {
       >
         {device}
       </span>
-      <span role="cell" className="mono ellipsis" title={e.answers ? `${e.qname} → ${e.answers}` : e.qname}>
-        {e.qname}
+      <span role="cell" className="name-cell" title={e.answers ? `${e.qname} → ${e.answers}` : e.qname}>
+        <span className="mono ellipsis">{e.qname}</span>
+        {e.watchRule !== '' && (
+          <span
+            className="tag watch"
+            title={
+              rule
+                ? `Watchlist: ${serviceName(rule)} (${CATEGORY_TAGS[rule.category]})`
+                : `Watchlist rule ${e.watchRule}`
+            }
+          >
+            {rule ? shortService(rule) : 'Watchlist'}
+          </span>
+        )}
       </span>
       <span role="cell">{e.qtype}</span>
       <span
         role="cell"
-        title={e.error ? `answered by DNS Witness: ${e.error}` : `from ${e.upstream || 'no upstream'}`}
+        className="result-cell"
+        title={
+          e.error === 'blocked'
+            ? 'Blocked by your watchlist setting: answered by DNS Witness, not forwarded'
+            : e.error
+              ? `answered by DNS Witness: ${e.error}`
+              : `from ${e.upstream || 'no upstream'}`
+        }
       >
+        {e.error === 'blocked' && <span className="tag blocked">Blocked</span>}
         {e.rcode}
-        {e.error && <span className="muted"> · {e.error}</span>}
+        {e.error && e.error !== 'blocked' && <span className="muted"> · {e.error}</span>}
       </span>
       <span role="cell" className="num right">
         {formatLatency(e.latencyMs)}
       </span>
     </>
   );
+}
+
+/** The vendor for a row's tag ("Avira"), short enough for the name column. */
+function shortService(rule: ActiveRule): string {
+  return rule.vendor.split(/\s+\(/)[0] || serviceName(rule);
 }
 
 function footerText(s: {
@@ -242,11 +315,13 @@ function footerText(s: {
   capped: boolean;
   empty: boolean;
   filter: ViewFilter;
+  watchOnly: boolean;
 }): string {
   if (s.frozen?.error) return `Could not load older queries: ${s.frozen.error}`;
   if (s.loadingOlder) return 'Loading older queries…';
   if (s.capped) return `Showing the newest ${formatCount(MAX_LOG_ROWS)}; export CSV for the rest.`;
   if (s.frozen && s.complete) return s.empty ? 'No matching queries.' : 'Beginning of the recorded queries.';
-  if (s.empty) return s.filter.client || s.filter.name ? 'No recent queries match. ' : 'No queries yet. ';
+  if (s.empty)
+    return s.filter.client || s.filter.name || s.watchOnly ? 'No recent queries match. ' : 'No queries yet. ';
   return s.frozen ? '' : 'Live: newest queries at the top. ';
 }

@@ -1,17 +1,46 @@
 import { memo, useMemo } from 'react';
-import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
-import { timeTicks, type ChartModel } from '../lib/chart-series';
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  ReferenceLine,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type TooltipContentProps,
+} from 'recharts';
+import type { Marker } from '@shared/watch/report';
+import { timeTicks, type ChartModel, type SeriesDef } from '../lib/chart-series';
 import { formatCount, formatDateMinute, formatMinute, formatRate } from '../lib/format';
+
+export type ChartMode = 'all' | 'watchlist';
 
 interface Props {
   readonly model: ChartModel;
   readonly selectedLabel: string | null;
+  /** The user's markers; those inside the window are drawn as labelled vertical lines. */
+  readonly markers: readonly Marker[];
+  /** All queries with the watchlist drawn over them, or only the watchlist's queries. */
+  readonly mode: ChartMode;
+  readonly onMode: (mode: ChartMode) => void;
 }
 
 const DAY_MS = 24 * 3_600_000;
+const MARKER_COLOR = '#8a6fd1';
 
-/** Requests per minute, stacked per device; animation off because it redraws with every frame of data. */
-export const RequestsChart = memo(function RequestsChart({ model, selectedLabel }: Props) {
+const isWatch = (s: SeriesDef) => s.kind === 'watch-router' || s.kind === 'watch-other';
+
+/**
+ * Requests per minute, stacked per device, with the watchlist's queries hatched over them and the user's
+ * markers as vertical lines; animation off because it redraws with every frame of data.
+ */
+export const RequestsChart = memo(function RequestsChart({
+  model,
+  selectedLabel,
+  markers,
+  mode,
+  onMode,
+}: Props) {
   const { window, series, points, stepMinutes } = model;
   const long = window.to - window.from > DAY_MS;
   // Steps, because each value is a count for a whole minute; a closing point at the window's end gives the
@@ -22,30 +51,69 @@ export const RequestsChart = memo(function RequestsChart({ model, selectedLabel 
     () => timeTicks(window, long ? 7 : 12, -new Date(window.to).getTimezoneOffset()),
     [window, long],
   );
+  const shownMarkers = markers.filter((m) => m.ts >= window.from && m.ts < window.to);
   return (
     <section className="panel chart" aria-labelledby="chart-title">
       <header className="panel-head">
-        <h2 id="chart-title">Requests per minute</h2>
+        <h2 id="chart-title">
+          {mode === 'watchlist' ? 'Watchlist queries per minute' : 'Requests per minute'}
+        </h2>
         <span className="muted">
           {selectedLabel ? <span>{selectedLabel}</span> : 'stacked by device'}
           {stepMinutes > 1 && ` · average over ${stepMinutes} min`}
         </span>
+        <div className="spacer" />
+        <div className="segmented small" role="group" aria-label="Chart shows">
+          <button type="button" aria-pressed={mode === 'all'} onClick={() => onMode('all')}>
+            All queries
+          </button>
+          <button
+            type="button"
+            aria-pressed={mode === 'watchlist'}
+            onClick={() => onMode('watchlist')}
+            title="Only queries that matched a watchlist rule"
+          >
+            Watchlist only
+          </button>
+        </div>
+        <span className="chart-total muted num" data-testid="chart-total">
+          {formatCount(model.total)} in range
+          {mode === 'all' && model.watched > 0 && (
+            <span className="chart-watched" data-testid="chart-watched">
+              {' '}
+              · {formatCount(model.watched)} watchlist
+            </span>
+          )}
+        </span>
         <ul className="legend" aria-label="Series">
           {series.map((s) => (
-            <li key={s.key}>
-              <svg width="10" height="10" aria-hidden="true">
-                <rect width="10" height="10" rx="2" fill={s.color} />
-              </svg>
+            <li key={s.key} className={isWatch(s) ? 'legend-watch' : undefined}>
+              <Swatch series={s} />
               <span className={s.kind === 'device' && s.label === s.clients[0] ? 'mono' : undefined}>
                 {s.label}
               </span>
-              {s.router && <span className="tag router">Router</span>}
+              {s.router && s.kind === 'device' && <span className="tag router">Router</span>}
             </li>
           ))}
+          {shownMarkers.length > 0 && (
+            <li className="legend-marker">
+              <svg width="10" height="10" aria-hidden="true">
+                <line
+                  x1="5"
+                  y1="0"
+                  x2="5"
+                  y2="10"
+                  stroke={MARKER_COLOR}
+                  strokeWidth="2"
+                  strokeDasharray="3 2"
+                />
+              </svg>
+              <span>
+                {shownMarkers.length === 1 ? '1 marker' : `${formatCount(shownMarkers.length)} markers`}
+              </span>
+            </li>
+          )}
         </ul>
-        <span className="chart-total muted num" data-testid="chart-total">
-          {formatCount(model.total)} in range
-        </span>
       </header>
       <div className="chart-body" data-testid="requests-chart">
         <AreaChart
@@ -55,6 +123,21 @@ export const RequestsChart = memo(function RequestsChart({ model, selectedLabel 
           data={data}
           margin={{ top: 8, right: 24, bottom: 0, left: 0 }}
         >
+          <defs>
+            {series.filter(isWatch).map((s) => (
+              <pattern
+                key={s.key}
+                id={`hatch-${s.key}`}
+                patternUnits="userSpaceOnUse"
+                width="6"
+                height="6"
+                patternTransform="rotate(45)"
+              >
+                <rect width="6" height="6" fill={s.color} fillOpacity="0.18" />
+                <line x1="0" y1="0" x2="0" y2="6" stroke={s.color} strokeWidth="2.5" />
+              </pattern>
+            ))}
+          </defs>
           <CartesianGrid vertical={false} />
           <XAxis
             dataKey="t"
@@ -75,20 +158,58 @@ export const RequestsChart = memo(function RequestsChart({ model, selectedLabel 
             axisLine={false}
           />
           <Tooltip isAnimationActive={false} content={(props) => <ChartTooltip {...props} model={model} />} />
-          {series.map((s) => (
-            <Area
-              key={s.key}
-              dataKey={s.key}
-              name={s.label}
-              stackId="devices"
-              type="stepAfter"
-              stroke={s.color}
-              fill={s.color}
-              fillOpacity={0.35}
+          {series.map((s) =>
+            isWatch(s) ? (
+              // Over the stacked areas, not part of the stack: the hatched part is the watchlist's share.
+              <Area
+                key={s.key}
+                dataKey={s.key}
+                name={s.label}
+                className={`watch-series ${s.kind}`}
+                type="stepAfter"
+                stroke={s.color}
+                fill={`url(#hatch-${s.key})`}
+                fillOpacity={1}
+                strokeWidth={2.5}
+                isAnimationActive={false}
+                dot={false}
+                activeDot={{ r: 3 }}
+              />
+            ) : (
+              <Area
+                key={s.key}
+                dataKey={s.key}
+                name={s.label}
+                stackId="devices"
+                type="stepAfter"
+                stroke={s.color}
+                fill={s.color}
+                fillOpacity={0.3}
+                strokeWidth={1.5}
+                isAnimationActive={false}
+                dot={false}
+                activeDot={{ r: 3 }}
+              />
+            ),
+          )}
+          {shownMarkers.map((m) => (
+            <ReferenceLine
+              key={m.id}
+              x={m.ts}
+              className="marker-line"
+              stroke={MARKER_COLOR}
               strokeWidth={1.5}
-              isAnimationActive={false}
-              dot={false}
-              activeDot={{ r: 3 }}
+              strokeDasharray="5 3"
+              ifOverflow="hidden"
+              label={(props: { viewBox?: { x?: number; y?: number } }) => (
+                <MarkerLabel
+                  x={props.viewBox?.x ?? 0}
+                  y={props.viewBox?.y ?? 0}
+                  text={m.label}
+                  // Late markers (the usual case: "just now") label to the left so the text stays inside.
+                  left={(m.ts - window.from) / (window.to - window.from) > 0.6}
+                />
+              )}
             />
           ))}
         </AreaChart>
@@ -97,10 +218,54 @@ export const RequestsChart = memo(function RequestsChart({ model, selectedLabel 
   );
 });
 
+function Swatch({ series }: { series: SeriesDef }) {
+  if (!isWatch(series))
+    return (
+      <svg width="10" height="10" aria-hidden="true">
+        <rect width="10" height="10" rx="2" fill={series.color} />
+      </svg>
+    );
+  return (
+    <svg width="14" height="10" aria-hidden="true">
+      <rect x="0.75" y="0.75" width="12.5" height="8.5" rx="2" fill={series.color} fillOpacity="0.18" />
+      <path d="M2 9 L7 1 M6 9 L11 1 M10 9 L13 4" stroke={series.color} strokeWidth="1.4" />
+      <rect
+        x="0.75"
+        y="0.75"
+        width="12.5"
+        height="8.5"
+        rx="2"
+        fill="none"
+        stroke={series.color}
+        strokeWidth="1.5"
+      />
+    </svg>
+  );
+}
+
+/** A marker's label at the top of its line, on a plate so it reads over the areas. */
+function MarkerLabel({ x, y, text, left }: { x: number; y: number; text: string; left: boolean }) {
+  const shown = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  // The plate is estimated (nobody measures the text); the text is anchored at the line, so an estimate
+  // that is off moves the plate's far edge, never the text past the line.
+  const width = shown.length * 6.8 + 14;
+  const bx = left ? x - width - 3 : x + 3;
+  return (
+    <g className="marker-label" data-testid="chart-marker">
+      <rect x={bx} y={y + 2} width={width} height={18} rx={4} />
+      <text x={left ? x - 10 : x + 10} y={y + 15} textAnchor={left ? 'end' : 'start'}>
+        {shown}
+      </text>
+    </g>
+  );
+}
+
 function ChartTooltip({ active, payload, label, model }: TooltipContentProps & { model: ChartModel }) {
   if (!active || !payload || payload.length === 0 || typeof label !== 'number') return null;
   if (label >= model.window.to) return null;
-  const total = payload.reduce((sum, p) => sum + (typeof p.value === 'number' ? p.value : 0), 0);
+  const watchKeys = new Set(model.series.filter(isWatch).map((s) => s.key));
+  const stacked = payload.filter((p) => !watchKeys.has(String(p.dataKey)));
+  const total = stacked.reduce((sum, p) => sum + (typeof p.value === 'number' ? p.value : 0), 0);
   // Whole counts per minute, or averages with one decimal when a point spans several minutes.
   const fmt = model.stepMinutes > 1 ? formatRate : formatCount;
   return (
@@ -111,7 +276,7 @@ function ChartTooltip({ active, payload, label, model }: TooltipContentProps & {
       </div>
       <table>
         <tbody>
-          {[...payload].reverse().map((p) => (
+          {[...stacked].reverse().map((p) => (
             <tr key={String(p.dataKey)}>
               <td>
                 <svg width="8" height="8" aria-hidden="true">
@@ -122,12 +287,25 @@ function ChartTooltip({ active, payload, label, model }: TooltipContentProps & {
               <td className="num">{fmt(typeof p.value === 'number' ? p.value : 0)}</td>
             </tr>
           ))}
-          {payload.length > 1 && (
+          {stacked.length > 1 && (
             <tr className="tooltip-total">
               <td>Total per minute</td>
               <td className="num">{fmt(total)}</td>
             </tr>
           )}
+          {payload
+            .filter((p) => watchKeys.has(String(p.dataKey)))
+            .map((p) => (
+              <tr key={String(p.dataKey)} className="tooltip-watch">
+                <td>
+                  <svg width="8" height="8" aria-hidden="true">
+                    <rect width="8" height="8" rx="2" fill={String(p.color ?? '')} />
+                  </svg>{' '}
+                  {p.name} (included above)
+                </td>
+                <td className="num">{fmt(typeof p.value === 'number' ? p.value : 0)}</td>
+              </tr>
+            ))}
         </tbody>
       </table>
     </div>

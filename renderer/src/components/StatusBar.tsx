@@ -149,6 +149,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   overload: 'Overloaded',
   'journal-error': 'Recording problem',
   'device-lookup': 'Device details',
+  watchlist: 'Watchlist settings',
 };
 
 /** Connection problems and engine warnings, one line each. */
@@ -173,7 +174,8 @@ function Alerts({ view }: { view: StoreView }) {
   for (const w of view.warnings)
     lines.push({
       key: w.code,
-      tone: w.code === 'refused-client' || w.code === 'device-lookup' ? 'warn' : 'bad',
+      tone:
+        w.code === 'refused-client' || w.code === 'device-lookup' || w.code === 'watchlist' ? 'warn' : 'bad',
       title: WARNING_TITLES[w.code],
       text: w.message,
       count: w.count,

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
 import { createBridge, csvUrl, parseStreamMessage, readRpcResponse, rpcBody, streamUrl } from './bridge';
 import { deviceAt, engineStatus, snapshotOf } from './test-events';
+import type { ActiveRule } from '@shared/watch/rules';
+import type { WatchReport } from '@shared/watch/report';
+
+const REPORT: WatchReport = { windowMs: 0, rules: [], markers: [], effects: [] };
 
 describe('bridge wire helpers', () => {
   it('sends args only when the channel takes some', () => {
@@ -27,6 +31,8 @@ describe('bridge wire helpers', () => {
     expect(parseStreamMessage(JSON.stringify(ok))).toEqual(ok);
     const device = { channel: 'device:update', payload: deviceAt('192.168.1.1', { isRouter: true }) };
     expect(parseStreamMessage(JSON.stringify(device))).toEqual(device);
+    const report = { channel: 'watch:report', payload: REPORT };
+    expect(parseStreamMessage(JSON.stringify(report))).toEqual(report);
     expect(parseStreamMessage('{"channel":"evil:thing","payload":{}}')).toBeNull();
     expect(parseStreamMessage('{"channel":"engine:status"}')).toBeNull();
     expect(parseStreamMessage('not json')).toBeNull();
@@ -71,10 +77,28 @@ describe('createBridge over the preload API', () => {
         calls.push(`setRouters:${r.addresses.join('+')}`),
         r.addresses.map((a) => deviceAt(a, { isRouter: true }))
       ),
+      watchReport: async () => (calls.push('watchReport'), REPORT),
+      watchRules: async () => (calls.push('watchRules'), []),
+      updateWatchRule: async (r) => (
+        calls.push(`updateWatchRule:${r.id}=${r.block}`),
+        { id: r.id, block: r.block } as unknown as ActiveRule
+      ),
+      saveWatchRule: async (r) => (
+        calls.push(`saveWatchRule:${r.patterns.join('+')}`),
+        { id: 'user-1' } as unknown as ActiveRule
+      ),
+      removeWatchRule: async (r) => (calls.push(`removeWatchRule:${r.id}`), null),
+      watchMinutes: async (r) => (calls.push(`watchMinutes:${r.rangeMinutes}`), { lastSeq: 0, minutes: [] }),
+      addMarker: async (r) => (calls.push(`addMarker:${r.label}`), { id: 'm-1', ts: 1, label: r.label }),
+      removeMarker: async (r) => (calls.push(`removeMarker:${r.id}`), null),
+      getSettings: async () => (calls.push('getSettings'), { routerModel: '' }),
+      setRouterModel: async (r) => (calls.push(`setRouterModel:${r.model}`), { routerModel: r.model }),
       onQueryBatch: on('onQueryBatch'),
       onStatus: on('onStatus'),
       onWarning: on('onWarning'),
       onDeviceUpdate: on('onDeviceUpdate'),
+      onWatchReport: on('onWatchReport'),
+      onWatchAlert: on('onWatchAlert'),
       ready: () => calls.push('ready'),
     };
     return { preload, calls, listeners };
@@ -100,6 +124,24 @@ describe('createBridge over the preload API', () => {
     expect(await bridge.invoke('device:set-routers', { addresses: ['10.0.0.1'] })).toEqual([
       deviceAt('10.0.0.1', { isRouter: true }),
     ]);
+    expect(await bridge.invoke('watch:report', undefined)).toBe(REPORT);
+    await bridge.invoke('watch:rules', undefined);
+    await bridge.invoke('watch:update', { id: 'avira-safethings', block: 'nxdomain' });
+    await bridge.invoke('watch:save-rule', {
+      vendor: 'Acme',
+      integration: 'x',
+      patterns: ['a.example', 'b.example'],
+      category: 'vendor-cloud',
+      explanation: '',
+    });
+    await bridge.invoke('watch:remove-rule', { id: 'user-1' });
+    await bridge.invoke('watch:minutes', { rangeMinutes: 90 });
+    expect(await bridge.invoke('marker:add', { label: 'off' })).toEqual({ id: 'm-1', ts: 1, label: 'off' });
+    await bridge.invoke('marker:remove', { id: 'm-1' });
+    await bridge.invoke('settings:get', undefined);
+    expect(await bridge.invoke('settings:router-model', { model: 'Deco X68 v1' })).toEqual({
+      routerModel: 'Deco X68 v1',
+    });
     expect(calls).toEqual([
       'startCapture',
       'stopCapture',
@@ -109,6 +151,16 @@ describe('createBridge over the preload API', () => {
       'exportCsv:10.0.0.1',
       'renameDevice:10.0.0.1=Router',
       'setRouters:10.0.0.1',
+      'watchReport',
+      'watchRules',
+      'updateWatchRule:avira-safethings=nxdomain',
+      'saveWatchRule:a.example+b.example',
+      'removeWatchRule:user-1',
+      'watchMinutes:90',
+      'addMarker:off',
+      'removeMarker:m-1',
+      'getSettings',
+      'setRouterModel:Deco X68 v1',
     ]);
   });
 
@@ -122,9 +174,22 @@ describe('createBridge over the preload API', () => {
     bridge.on('engine:warning', () => {});
     const devices: unknown[] = [];
     bridge.on('device:update', (d) => devices.push(d));
+    const alerts: unknown[] = [];
+    bridge.on('watch:report', () => {});
+    bridge.on('watch:alert', (a) => alerts.push(a));
     bridge.onConnection((s) => states.push(s));
     await Promise.resolve();
-    expect(calls).toEqual(['onQueryBatch', 'onStatus', 'onWarning', 'onDeviceUpdate', 'ready']);
+    expect(calls).toEqual([
+      'onQueryBatch',
+      'onStatus',
+      'onWarning',
+      'onDeviceUpdate',
+      'onWatchReport',
+      'onWatchAlert',
+      'ready',
+    ]);
+    listeners['onWatchAlert']?.[0]?.({ rule: 'avira-safethings' });
+    expect(alerts).toEqual([{ rule: 'avira-safethings' }]);
     listeners['onDeviceUpdate']?.[0]?.(deviceAt('10.0.0.1', { name: 'Router' }));
     expect(devices).toEqual([deviceAt('10.0.0.1', { name: 'Router' })]);
     expect(states).toEqual(['open']);

@@ -46,12 +46,24 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'export:csv': (args) => preload.exportCsv(args),
     'device:rename': (args) => preload.renameDevice(args),
     'device:set-routers': (args) => preload.setRouters(args),
+    'watch:report': () => preload.watchReport(),
+    'watch:rules': () => preload.watchRules(),
+    'watch:update': (args) => preload.updateWatchRule(args),
+    'watch:save-rule': (args) => preload.saveWatchRule(args),
+    'watch:remove-rule': (args) => preload.removeWatchRule(args),
+    'watch:minutes': (args) => preload.watchMinutes(args),
+    'marker:add': (args) => preload.addMarker(args),
+    'marker:remove': (args) => preload.removeMarker(args),
+    'settings:get': () => preload.getSettings(),
+    'settings:router-model': (args) => preload.setRouterModel(args),
   };
   const subscribers: Subscribers = {
     'query:batch': (l) => preload.onQueryBatch(l),
     'engine:status': (l) => preload.onStatus(l),
     'engine:warning': (l) => preload.onWarning(l),
     'device:update': (l) => preload.onDeviceUpdate(l),
+    'watch:report': (l) => preload.onWatchReport(l),
+    'watch:alert': (l) => preload.onWatchAlert(l),
   };
   let readySent = false;
   return {

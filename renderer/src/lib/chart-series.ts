@@ -65,7 +65,8 @@ export function snapshotMinutesFor(window: TimeWindow, now: number): number {
   return Math.max(MIN_SNAPSHOT_MINUTES, minutes);
 }
 
-export type SeriesKind = 'device' | 'other';
+/** Stacked device areas, the rest summed, and the watchlist drawn over them (not stacked). */
+export type SeriesKind = 'device' | 'other' | 'watch-router' | 'watch-other';
 
 /** One stacked series; `key` is a plain identifier because chart libraries read dots as paths. */
 export interface SeriesDef {
@@ -88,8 +89,10 @@ export interface ChartModel {
   readonly stepMinutes: number;
   readonly series: readonly SeriesDef[];
   readonly points: readonly ChartPoint[];
-  /** Queries in the window across the drawn series. */
+  /** Queries in the window across the drawn device series. */
   readonly total: number;
+  /** Watched queries of the drawn devices in the window (the overlay's total); 0 without an overlay. */
+  readonly watched: number;
 }
 
 /** Series colors that read on both the light and the dark background. */
@@ -106,6 +109,9 @@ export const PALETTE: readonly string[] = [
   '#b65bb0',
 ];
 export const OTHER_COLOR = '#8b95a1';
+/** The router's watchlist traffic: the loudest color on the chart, readable on light and dark. */
+export const WATCH_ROUTER_COLOR = '#e5484d';
+export const WATCH_OTHER_COLOR = '#d9a21b';
 
 /** The palette color for a device's color slot. */
 export function deviceColor(colorIndex: number): string {
@@ -122,6 +128,11 @@ export interface BuildChartInput {
   readonly labels?: ReadonlyMap<string, string>;
   /** Addresses of the router, whose series are marked. */
   readonly routers?: ReadonlySet<string>;
+  /**
+   * Watched queries per minute and client: drawn over the device areas as "watchlist (router)" and
+   * "watchlist (other devices)" series, for the drawn devices only.
+   */
+  readonly watch?: MinuteCounts;
   readonly maxSeries?: number;
   readonly maxPoints?: number;
 }
@@ -176,27 +187,72 @@ export function buildChart(input: BuildChartInput): ChartModel {
 
   const seriesOf = new Map<string, string>();
   for (const s of series) for (const c of s.clients) seriesOf.set(c, s.key);
+  // The watchlist overlay covers the devices drawn; the router's part and the others' part separately.
+  const watchOf = new Map<string, string>();
+  if (input.watch) {
+    for (const s of series)
+      for (const c of s.clients) watchOf.set(c, input.routers?.has(c) ? WATCH_ROUTER_KEY : WATCH_OTHER_KEY);
+  }
+  const watchTotals: Record<string, number> = { [WATCH_ROUTER_KEY]: 0, [WATCH_OTHER_KEY]: 0 };
   const points: ChartPoint[] = [];
   let total = 0;
   for (let start = window.from; start < window.to; start += stepMinutes * MINUTE_MS) {
     const sums: Record<string, number> = {};
     for (const s of series) sums[s.key] = 0;
+    if (input.watch) {
+      sums[WATCH_ROUTER_KEY] = 0;
+      sums[WATCH_OTHER_KEY] = 0;
+    }
     const end = Math.min(window.to, start + stepMinutes * MINUTE_MS);
     for (let m = start; m < end; m += MINUTE_MS) {
       const bucket = counts.get(m);
-      if (!bucket) continue;
-      for (const [client, n] of bucket) {
-        const key = seriesOf.get(client);
+      if (bucket) {
+        for (const [client, n] of bucket) {
+          const key = seriesOf.get(client);
+          if (key === undefined) continue;
+          sums[key] = (sums[key] ?? 0) + n;
+          total += n;
+        }
+      }
+      const watched = input.watch?.get(m);
+      if (!watched) continue;
+      for (const [client, n] of watched) {
+        const key = watchOf.get(client);
         if (key === undefined) continue;
         sums[key] = (sums[key] ?? 0) + n;
-        total += n;
+        watchTotals[key] = (watchTotals[key] ?? 0) + n;
       }
     }
     if (stepMinutes > 1) for (const key of Object.keys(sums)) sums[key] = (sums[key] ?? 0) / stepMinutes;
     points.push({ ...sums, t: start });
   }
-  return { window, stepMinutes, series, points, total };
+  const routerWatched = watchTotals[WATCH_ROUTER_KEY] ?? 0;
+  const otherWatched = watchTotals[WATCH_OTHER_KEY] ?? 0;
+  const single = input.selected !== null;
+  if (routerWatched > 0)
+    series.push({
+      key: WATCH_ROUTER_KEY,
+      label: single ? 'Watchlist' : 'Watchlist (router)',
+      color: WATCH_ROUTER_COLOR,
+      kind: 'watch-router',
+      clients: [...watchOf].filter(([, k]) => k === WATCH_ROUTER_KEY).map(([c]) => c),
+      router: true,
+    });
+  if (otherWatched > 0)
+    series.push({
+      key: WATCH_OTHER_KEY,
+      label: single ? 'Watchlist' : 'Watchlist (other devices)',
+      color: WATCH_OTHER_COLOR,
+      kind: 'watch-other',
+      clients: [...watchOf].filter(([, k]) => k === WATCH_OTHER_KEY).map(([c]) => c),
+      router: false,
+    });
+  return { window, stepMinutes, series, points, total, watched: routerWatched + otherWatched };
 }
+
+/** Point keys of the watchlist overlay series. */
+export const WATCH_ROUTER_KEY = 'wr';
+export const WATCH_OTHER_KEY = 'wo';
 
 /** Queries per minute of one client over the last `minutes` minutes up to `now`, oldest first. */
 export function sparkline(counts: MinuteCounts, client: string, now: number, minutes = 30): number[] {

@@ -3,10 +3,12 @@
  * stream (re)opens or reports a gap, and folds what arrives into the store once per animation frame.
  */
 import type { RequestArgs, RequestChannel, RequestResult } from '@shared/api';
+import type { RuleChange, RuleInput } from '@shared/watch/messages';
 import type { Bridge } from './bridge';
 import { CaptureStore, type StoreView } from './capture-store';
 import { MIN_SNAPSHOT_MINUTES } from './chart-series';
 import { createFrameScheduler, type FrameScheduler, type FrameTimers } from './frame-scheduler';
+import { WatchStore, type WatchView } from './watch-store';
 
 /** Clock and timers, injectable so tests run on synthetic time. */
 export interface DashboardClock extends FrameTimers {
@@ -28,10 +30,20 @@ export function browserClock(): DashboardClock {
 const RESYNC_MIN_INTERVAL_MS = 2_000;
 /** Retry delay after a failed snapshot while the stream is open. */
 const SNAPSHOT_RETRY_MS = 3_000;
+/**
+ * The engine pushes the watchlist report when queries change it; rates also drift as the recording time
+ * grows without new queries, so the page asks again this often.
+ */
+export const WATCH_REFRESH_MS = 30_000;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** Owns the store for one page; `start()` begins streaming and returns the function that stops it. */
 export class Dashboard {
   readonly store = new CaptureStore();
+  readonly watch = new WatchStore();
   private readonly listeners = new Set<() => void>();
   private scheduler: FrameScheduler | null = null;
   private retainMinutes = MIN_SNAPSHOT_MINUTES;
@@ -40,6 +52,7 @@ export class Dashboard {
   private lastSnapshotAt = -Infinity;
   private retryTimer: number | null = null;
   private running = false;
+  private watchAskedAt = -Infinity;
 
   constructor(
     private readonly bridge: Bridge,
@@ -72,10 +85,22 @@ export class Dashboard {
         this.store.setDevice(d);
         scheduler.schedule();
       }),
+      this.bridge.on('watch:report', (r) => {
+        this.watch.setReport(r);
+        this.watchAskedAt = this.clock.now();
+        scheduler.schedule();
+      }),
+      this.bridge.on('watch:alert', (a) => {
+        this.watch.addAlert(a, this.clock.now());
+        scheduler.schedule();
+      }),
       this.bridge.onConnection((state) => {
         this.store.setConnection(state);
         // A (re)opened stream only carries what happens from now on: take a snapshot for the rest.
-        if (state === 'open') void this.snapshot();
+        if (state === 'open') {
+          void this.snapshot();
+          void this.loadWatch();
+        }
         scheduler.schedule();
       }),
     ];
@@ -120,6 +145,69 @@ export class Dashboard {
     this.scheduler?.schedule();
   }
 
+  getWatchView = (): WatchView => this.watch.getView();
+
+  /** Loads the watchlist report, rules and settings; a failure shows in the watchlist, not as a page error. */
+  async loadWatch(): Promise<void> {
+    this.watchAskedAt = this.clock.now();
+    const results = await Promise.allSettled([
+      this.bridge.invoke('watch:report', undefined).then((r) => this.watch.setReport(r)),
+      this.bridge.invoke('watch:rules', undefined).then((r) => this.watch.setRules(r)),
+      this.bridge.invoke('settings:get', undefined).then((s) => this.watch.setSettings(s)),
+    ]);
+    const failed = results.find((r) => r.status === 'rejected');
+    this.watch.setError(failed ? `Could not load the watchlist: ${message(failed.reason)}` : '');
+    this.scheduler?.schedule();
+  }
+
+  /** Switches a rule on or off or sets its blocking; rejects with the engine's message. */
+  async updateRule(id: string, change: RuleChange): Promise<void> {
+    this.watch.upsertRule(await this.bridge.invoke('watch:update', { id, ...change }));
+    this.scheduler?.schedule();
+  }
+
+  /** Adds or replaces one of the user's rules; rejects with the engine's message (e.g. a bad pattern). */
+  async saveRule(input: RuleInput): Promise<void> {
+    this.watch.upsertRule(await this.bridge.invoke('watch:save-rule', input));
+    this.scheduler?.schedule();
+  }
+
+  async removeRule(id: string): Promise<void> {
+    await this.bridge.invoke('watch:remove-rule', { id });
+    this.watch.setRules(await this.bridge.invoke('watch:rules', undefined));
+    this.scheduler?.schedule();
+  }
+
+  /** Adds a marker now (engine time) and shows it with its effects at once. */
+  async addMarker(label: string): Promise<void> {
+    await this.bridge.invoke('marker:add', { label });
+    await this.refreshWatchReport();
+  }
+
+  async removeMarker(id: string): Promise<void> {
+    await this.bridge.invoke('marker:remove', { id });
+    await this.refreshWatchReport();
+  }
+
+  async setRouterModel(model: string): Promise<void> {
+    this.watch.setSettings(await this.bridge.invoke('settings:router-model', { model }));
+    this.scheduler?.schedule();
+  }
+
+  /** Takes an alert toast off the screen. */
+  dismissToast(id: number): void {
+    this.watch.dismiss(id);
+    this.scheduler?.schedule();
+  }
+
+  /** Asks for the watchlist report now. Rejects with the engine's message. */
+  async refreshWatchReport(): Promise<void> {
+    this.watchAskedAt = this.clock.now();
+    this.watch.setReport(await this.bridge.invoke('watch:report', undefined));
+    this.watch.setError('');
+    this.scheduler?.schedule();
+  }
+
   /** Fetches the status now (after Start/Stop) instead of waiting for the next push. */
   async refreshStatus(): Promise<void> {
     const status = await this.bridge.invoke('status:get', undefined);
@@ -142,6 +230,7 @@ export class Dashboard {
       const snap = await this.bridge.invoke('capture:snapshot', { rangeMinutes: retain });
       if (!this.running) return;
       this.store.applySnapshot(snap, retain, this.clock.now());
+      void this.loadWatchMinutes(retain);
     } catch (err) {
       this.store.setError(`Could not load the capture: ${err instanceof Error ? err.message : String(err)}`);
       if (this.running && this.retryTimer === null) {
@@ -160,8 +249,35 @@ export class Dashboard {
     }
   }
 
+  /** The per-minute watched counts for the charts, over the same range as the snapshot. */
+  private async loadWatchMinutes(rangeMinutes: number): Promise<void> {
+    try {
+      const w = await this.bridge.invoke('watch:minutes', { rangeMinutes });
+      if (!this.running) return;
+      // Events applied while the answer was on its way are counted again from the ring (oldest first).
+      this.watch.buckets.apply(w, this.store.ring.newestFirst((e) => e.seq > w.lastSeq).reverse());
+      this.watch.touchBuckets();
+    } catch (err) {
+      this.watch.setError(`Could not load the watchlist counts: ${message(err)}`);
+    }
+    this.scheduler?.schedule();
+  }
+
   private onFrame(): void {
-    this.store.flush(this.clock.now());
+    const now = this.clock.now();
+    const applied = this.store.flush(now);
+    if (this.watch.buckets.fold(applied)) this.watch.touchBuckets();
+    this.watch.expire(now);
+    if (
+      this.running &&
+      now - this.watchAskedAt >= WATCH_REFRESH_MS &&
+      this.store.getView().connection === 'open'
+    ) {
+      this.watchAskedAt = now;
+      this.refreshWatchReport().catch((err: unknown) =>
+        this.watch.setError(`Could not refresh the watchlist: ${message(err)}`),
+      );
+    }
     if (this.store.takeResync()) {
       const wait = this.lastSnapshotAt + RESYNC_MIN_INTERVAL_MS - this.clock.now();
       if (wait <= 0) void this.snapshot();

@@ -1,0 +1,147 @@
+import type { DeviceInfo } from '@shared/events';
+import { duration } from '@shared/watch/rates';
+import type { DeviceRuleStats, RuleReport, WatchReport } from '@shared/watch/report';
+import type { ActiveRule } from '@shared/watch/rules';
+import { formatCount, formatDateMinute } from '../lib/format';
+import {
+  CATEGORY_TAGS,
+  CONFIDENCE_LABELS,
+  describeDevice,
+  effectText,
+  formatApprox,
+  formatPerHour,
+  formatSpan,
+  regularityText,
+  reportedComparison,
+  serviceName,
+} from '../lib/watch-text';
+
+interface Props {
+  readonly report: WatchReport | null;
+  readonly devices: ReadonlyMap<string, DeviceInfo>;
+  readonly rules: readonly ActiveRule[];
+  readonly routerModel: string;
+}
+
+/** Every watched service seen, per device: count, rates, beacon and regularity, and each marker's effect. */
+export function WatchSeen({ report, devices, rules }: Props) {
+  if (!report) return <p className="panel-note muted">Loading the watchlist…</p>;
+  if (report.rules.length === 0) {
+    const enabled = rules.filter((r) => r.enabled).length;
+    return (
+      <div className="watch-empty">
+        <p>
+          <strong>No watchlist traffic yet.</strong> DNS Witness checks every query against{' '}
+          {enabled > 0 ? `${formatCount(enabled)} enabled rules` : 'its rules'}: router telemetry and the
+          security clouds behind router features such as TP-Link HomeShield (Avira SafeThings), ASUS
+          AiProtection (Trend Micro) and NETGEAR Armor (Bitdefender).
+        </p>
+        <p className="muted">
+          A match is highlighted in the log and the chart; the router&rsquo;s own matches raise a banner.
+        </p>
+      </div>
+    );
+  }
+  const isRouter = (d: DeviceRuleStats) => d.isRouter || devices.get(d.address)?.isRouter === true;
+  return (
+    <div className="seen-list">
+      <p className="panel-sub muted seen-intro">
+        Over {formatSpan(report.windowMs)} of recording. Per day is what a day at the observed rate comes to.
+      </p>
+      {report.rules.map((r) => (
+        <SeenRule key={r.rule} r={r} report={report} devices={devices} isRouter={isRouter} />
+      ))}
+    </div>
+  );
+}
+
+function SeenRule({
+  r,
+  report,
+  devices,
+  isRouter,
+}: {
+  r: RuleReport;
+  report: WatchReport;
+  devices: ReadonlyMap<string, DeviceInfo>;
+  isRouter: (d: DeviceRuleStats) => boolean;
+}) {
+  const routerDevice = r.devices.find(isRouter);
+  const tone = r.category === 'connectivity' ? 'calm' : routerDevice ? 'alarm' : 'notice';
+  const markers = new Map(report.markers.map((m) => [m.id, m]));
+  const effects = report.effects.filter((e) => e.rule === r.rule && markers.has(e.marker));
+  const comparison = routerDevice
+    ? reportedComparison(r.rule, routerDevice.perDay, Math.max(report.windowMs, 1))
+    : '';
+  return (
+    <article className={`seen-rule ${tone}`} data-testid="seen-rule" data-rule={r.rule}>
+      <header className="seen-head">
+        <h3>{serviceName(r)}</h3>
+        <span className={`tag cat-${r.category}`}>{CATEGORY_TAGS[r.category]}</span>
+        <span className="tag conf" title="How well the rule is supported">
+          {CONFIDENCE_LABELS[r.confidence]}
+        </span>
+        <span className="spacer" />
+        <span className="num seen-total">
+          {formatCount(r.queries)} {r.queries === 1 ? 'query' : 'queries'} · ≈ {formatApprox(r.perDay)} a day
+        </span>
+      </header>
+      {r.explanation !== '' && <p className="seen-expl muted">{r.explanation}</p>}
+      <table className="seen-table">
+        <thead>
+          <tr>
+            <th>Device</th>
+            <th className="right">Queries</th>
+            <th className="right">Per hour</th>
+            <th className="right">Per day</th>
+            <th>Interval</th>
+            <th>Regularity</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.devices.map((d) => (
+            <tr key={d.address} data-testid="seen-device" data-address={d.address}>
+              <td>
+                <span className="ellipsis">{describeDevice(d.address, devices)}</span>
+                {isRouter(d) && <span className="tag router">Router</span>}
+              </td>
+              <td className="num right">{formatCount(d.queries)}</td>
+              <td className="num right">{formatPerHour(d.perHour)}</td>
+              <td className="num right">≈ {formatApprox(d.perDay)}</td>
+              <td className="num" data-testid="seen-every">
+                {d.every || (d.medianIntervalMs > 0 ? `median ${duration(d.medianIntervalMs)}` : '–')}
+              </td>
+              <td>
+                <span
+                  className="regularity"
+                  title={`Regularity score ${d.regularity.toFixed(2)} (1 = a timer)`}
+                >
+                  <svg width="36" height="6" aria-hidden="true">
+                    <rect width="36" height="6" rx="3" className="track" />
+                    <rect width={Math.max(2, 36 * d.regularity)} height="6" rx="3" className="fill" />
+                  </svg>
+                  {regularityText(d)}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {comparison !== '' && <p className="seen-compare">{comparison}</p>}
+      {effects.length > 0 && (
+        <ul className="effects" aria-label={`Markers and ${serviceName(r)}`}>
+          {effects.map((e) => {
+            const m = markers.get(e.marker)!;
+            return (
+              <li key={`${e.marker} ${e.address}`} data-testid="marker-effect">
+                <span className="marker-dot" aria-hidden="true" />
+                <span className="muted num">{formatDateMinute(m.ts).slice(11)}</span>{' '}
+                <span className="mono">{e.address}</span> {effectText(e, m)}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,322 @@
+/**
+ * The watchlist in words: banner sentences, rates, marker effects and labels. Pure; the engine's report and
+ * the device details come in, strings come out, so the wording is unit-tested.
+ */
+import { deviceLabel } from '@shared/devices';
+import type { DeviceInfo } from '@shared/events';
+import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
+import type { BlockMode, Confidence, RuleCategory } from '@shared/watch/rules';
+import { CATEGORY_LABELS } from '@shared/watch/rules';
+import { describeFix, TP_LINK_HOMESHIELD_FIXES, type RouterModelFix } from '@shared/watch/router-models';
+import { formatCount } from './format';
+
+/** The press figure for TP-Link routers with the faulty HomeShield DNS logic (Techzine, Reddit; 2022). */
+export const REPORTED_RANGE = { rule: 'avira-safethings', low: 42_000, high: 80_000 } as const;
+
+/** Fewer queries than this are counted, not projected to a day. */
+export const MIN_PROJECTED = 5;
+
+/** Below this much recording, a projected daily figure is called an early estimate. */
+export const EARLY_ESTIMATE_MS = 15 * 60_000;
+
+export const CONFIDENCE_LABELS: Readonly<Record<Confidence, string>> = {
+  observed: 'Seen in DNS logs',
+  firmware: 'Named in firmware',
+  press: 'Press reports',
+  blocklist: 'From blocklists',
+  'third-party': 'Third-party analysis',
+  inferred: 'Inferred',
+  guess: 'Unverified guess',
+  user: 'Your rule',
+};
+
+/** What each blocking choice does, for the rule list. */
+export const BLOCK_LABELS: Readonly<Record<BlockMode, string>> = {
+  off: 'Not blocked',
+  nxdomain: 'Block: NXDOMAIN',
+  null: 'Block: 0.0.0.0 / ::',
+};
+
+export const BLOCK_WARNING =
+  'Some routers retry harder when a name is blocked: TP-Link owners reported more requests and CPU spikes. Blocked queries stay in the log, marked; compare the rate before and after.';
+
+/** Short category names for tags. */
+export const CATEGORY_TAGS: Readonly<Record<RuleCategory, string>> = {
+  'security-cloud': 'Security cloud',
+  'vendor-cloud': 'Vendor cloud',
+  connectivity: 'Connectivity check',
+};
+
+export { CATEGORY_LABELS };
+
+const decimal = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** "Avira SafeThings" from vendor "Avira" and integration "SafeThings (TP-Link HomeShield / HomeCare Pro)". */
+export function serviceName(r: { readonly vendor: string; readonly integration: string }): string {
+  const head = (text: string) => text.split(/\s+\(|\s+-\s+/)[0]!.trim();
+  const vendor = head(r.vendor);
+  const integration = head(r.integration);
+  if (vendor === '') return integration || r.integration;
+  if (integration === '') return vendor;
+  return integration.toLowerCase().startsWith(vendor.toLowerCase())
+    ? integration
+    : `${vendor} ${integration}`;
+}
+
+/** Brand names the IEEE registry spells in capitals or with a company suffix. */
+const BRANDS: readonly [RegExp, string][] = [
+  [/^tp-?link/i, 'TP-Link'],
+  [/^asustek|^asus/i, 'ASUS'],
+  [/^netgear/i, 'NETGEAR'],
+  [/^avm\b/i, 'AVM'],
+  [/^ubiquiti/i, 'Ubiquiti'],
+  [/^linksys|^belkin/i, 'Linksys'],
+  [/^eero/i, 'eero'],
+  [/^synology/i, 'Synology'],
+  [/^huawei/i, 'Huawei'],
+  [/^zyxel/i, 'Zyxel'],
+  [/^d-link/i, 'D-Link'],
+];
+
+/** A brand from a registered vendor name: "TP-LINK TECHNOLOGIES CO.,LTD." → "TP-Link"; "" for "". */
+export function shortVendor(vendor: string): string {
+  const v = vendor.trim();
+  if (v === '') return '';
+  for (const [re, brand] of BRANDS) if (re.test(v)) return brand;
+  return v.split(/[\s,]+/)[0] ?? v;
+}
+
+/** The router-model setting for "a router not in the TP-Link list". */
+export const OTHER_ROUTER = 'other';
+
+/** The TP-Link model entry for `model`, or undefined for another or no model. */
+export function modelFix(model: string): RouterModelFix | undefined {
+  return TP_LINK_HOMESHIELD_FIXES.find((m) => m.model === model);
+}
+
+/** What the fixed-firmware list says about `model`; "" when none was picked. */
+export function modelFixText(model: string): string {
+  if (model === '') return '';
+  const fix = modelFix(model);
+  if (fix) return describeFix(fix);
+  if (model === OTHER_ROUTER)
+    return 'TP-Link’s list of fixed firmware (March 2022) covers its HomeShield routers only; the rates and markers here work for any router.';
+  return 'TP-Link’s list of fixed firmware (March 2022) does not name this model.';
+}
+
+/** What to call the router's make in a sentence: the picked TP-Link model, else the MAC vendor's brand. */
+export function routerMake(device: DeviceInfo | undefined, routerModel: string): string {
+  if (modelFix(routerModel)) return `TP-Link ${routerModel}`;
+  if (routerModel !== '' && routerModel !== OTHER_ROUTER) return routerModel;
+  return device ? shortVendor(device.vendor) : '';
+}
+
+/** "45 s", "20 min", "2.5 h", "3.0 days": how long something was observed. */
+export function formatSpan(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '0 s';
+  const s = ms / 1000;
+  if (s < 90) return `${Math.max(1, Math.round(s))} s`;
+  const m = s / 60;
+  if (m < 90) return `${Math.round(m)} min`;
+  const h = m / 60;
+  if (h < 48) return `${decimal.format(h)} h`;
+  return `${decimal.format(h / 24)} days`;
+}
+
+/** A projection to three significant digits: 88,823 → "88,800"; small numbers stay exact. */
+export function formatApprox(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  if (Math.abs(n) < 1000) return formatCount(n);
+  const step = 10 ** (Math.floor(Math.log10(Math.abs(n))) - 2);
+  return formatCount(Math.round(n / step) * step);
+}
+
+/** "3,600/h", "45/h", "0.5/h". */
+export function formatPerHour(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  return `${n >= 10 || n === 0 ? formatCount(n) : decimal.format(n)}/h`;
+}
+
+/** "once", "2 times", "1,234 times". */
+export function times(n: number): string {
+  return n === 1 ? 'once' : `${formatCount(n)} times`;
+}
+
+/** A change as a signed percentage: −0.95 → "−95 %", 0.12 → "+12 %". */
+export function formatChange(change: number): string {
+  const pct = Math.round(change * 100);
+  if (pct === 0) return '±0 %';
+  return `${pct < 0 ? '−' : '+'}${formatCount(Math.abs(pct))} %`;
+}
+
+/** ", ≈ 88,800 a day", or "" for too few queries to project. */
+function perDayText(queries: number, perDay: number): string {
+  return queries >= MIN_PROJECTED ? `, ≈ ${formatApprox(perDay)} a day` : '';
+}
+
+/** The observation span behind a device's rates: the recording time, at least the span of its queries. */
+function observedMs(report: WatchReport, d: DeviceRuleStats): number {
+  return Math.max(report.windowMs, d.lastSeen - d.firstSeen);
+}
+
+/**
+ * How `perDay` compares with the reported 42,000–80,000 a day, for the rule the figure is about; "" for
+ * other rules. `windowMs` says how long the projection is based on.
+ */
+export function reportedComparison(rule: string, perDay: number, windowMs: number): string {
+  if (rule !== REPORTED_RANGE.rule) return '';
+  const range = `${formatCount(REPORTED_RANGE.low)}–${formatCount(REPORTED_RANGE.high)}`;
+  const where = perDay > REPORTED_RANGE.high ? 'above' : perDay >= REPORTED_RANGE.low ? 'within' : 'below';
+  const early = windowMs < EARLY_ESTIMATE_MS ? ` (an early estimate from ${formatSpan(windowMs)})` : '';
+  return `≈ ${formatApprox(perDay)} a day here: ${where} the ${range} a day reported for affected TP-Link routers${early}.`;
+}
+
+export type FindingTone = 'alarm' | 'notice' | 'info';
+
+/** One sentence for the banner, with what backs it. */
+export interface Finding {
+  readonly key: string;
+  readonly tone: FindingTone;
+  readonly rule: string;
+  readonly headline: string;
+  /** The rule's one-line explanation. */
+  readonly explanation: string;
+  /** Category and confidence, e.g. "Security cloud lookups · Seen in DNS logs". */
+  readonly meta: string;
+  /** The comparison with the reported figure; "" where none applies. */
+  readonly comparison: string;
+  /** What the latest marker changed for this rule and device (see effectText); "" without one. */
+  readonly effect: string;
+  readonly queries: number;
+}
+
+/** The latest marker's effect on (rule, address), in words; "" when no marker has one. */
+function latestEffect(report: WatchReport, rule: string, address: string): string {
+  let best: { text: string; ts: number } | null = null;
+  for (const e of report.effects) {
+    if (e.rule !== rule || e.address !== address) continue;
+    const m = report.markers.find((x) => x.id === e.marker);
+    if (m && (!best || m.ts > best.ts)) best = { text: effectText(e, m), ts: m.ts };
+  }
+  return best ? best.text.charAt(0).toUpperCase() + best.text.slice(1) : '';
+}
+
+function meta(r: RuleReport): string {
+  return `${CATEGORY_LABELS[r.category]} · ${CONFIDENCE_LABELS[r.confidence]}`;
+}
+
+/** True when the engine or the device details call `d` the router. */
+function isRouter(d: DeviceRuleStats, devices: ReadonlyMap<string, DeviceInfo>): boolean {
+  return d.isRouter || devices.get(d.address)?.isRouter === true;
+}
+
+/**
+ * The router's watchlist traffic, one finding per (rule, router address), most queries first: "Your router
+ * 192.168.0.1 (TP-Link) contacted Avira SafeThings 1,234 times in 20 min, ≈ 88,800 a day — every 1.0 s ±
+ * 0.1 s". Connectivity checks come last, as information rather than alarm.
+ */
+export function routerFindings(
+  report: WatchReport,
+  devices: ReadonlyMap<string, DeviceInfo>,
+  routerModel: string,
+): Finding[] {
+  const out: Finding[] = [];
+  for (const r of report.rules) {
+    for (const d of r.devices) {
+      if (!isRouter(d, devices)) continue;
+      const make = routerMake(devices.get(d.address), routerModel);
+      const window = observedMs(report, d);
+      const headline =
+        `Your router ${d.address}${make ? ` (${make})` : ''} contacted ${serviceName(r)} ` +
+        `${times(d.queries)} in ${formatSpan(window)}${perDayText(d.queries, d.perDay)}` +
+        (d.every ? ` — ${d.every}` : '');
+      out.push({
+        key: `${r.rule} ${d.address}`,
+        tone: r.category === 'connectivity' ? 'info' : 'alarm',
+        rule: r.rule,
+        headline,
+        explanation: r.explanation,
+        meta: meta(r),
+        comparison: d.queries >= MIN_PROJECTED ? reportedComparison(r.rule, d.perDay, window) : '',
+        effect: latestEffect(report, r.rule, d.address),
+        queries: d.queries,
+      });
+    }
+  }
+  const rank = (f: Finding) => (f.tone === 'alarm' ? 0 : 1);
+  return out.sort((a, b) => rank(a) - rank(b) || b.queries - a.queries);
+}
+
+/**
+ * Watchlist traffic from devices other than the router, one quieter finding per rule; connectivity checks
+ * (which every phone and PC makes) are left to the watchlist panel.
+ */
+export function clientFindings(report: WatchReport, devices: ReadonlyMap<string, DeviceInfo>): Finding[] {
+  const out: Finding[] = [];
+  for (const r of report.rules) {
+    if (r.category === 'connectivity') continue;
+    const clients = r.devices.filter((d) => !isRouter(d, devices));
+    if (clients.length === 0) continue;
+    const queries = clients.reduce((n, d) => n + d.queries, 0);
+    const first = clients[0]!;
+    const who =
+      clients.length === 1
+        ? describeDevice(first.address, devices)
+        : `${formatCount(clients.length)} devices`;
+    const perDay = clients.reduce((n, d) => n + d.perDay, 0);
+    out.push({
+      key: `${r.rule} clients`,
+      tone: 'notice',
+      rule: r.rule,
+      headline: `${who} contacted ${serviceName(r)} ${times(queries)} in ${formatSpan(observedMs(report, first))}${perDayText(queries, perDay)}`,
+      explanation: r.explanation,
+      meta: meta(r),
+      comparison: '',
+      effect: '',
+      queries,
+    });
+  }
+  return out.sort((a, b) => b.queries - a.queries);
+}
+
+/** "Anna’s phone (192.168.0.23)", or the address alone when nothing else is known. */
+export function describeDevice(address: string, devices: ReadonlyMap<string, DeviceInfo>): string {
+  const d = devices.get(address);
+  const label = d ? deviceLabel(d) : address;
+  return label === address ? address : `${label} (${address})`;
+}
+
+/**
+ * "after “HomeShield switched off”: −95 % (3,600/h → 180/h)"; without a rate before the marker, the rate
+ * after it alone. Says so when the time after the marker is still short.
+ */
+export function effectText(effect: MarkerEffect, marker: Pick<Marker, 'label'>): string {
+  const head = `after “${marker.label}”: `;
+  const rates = `${formatPerHour(effect.before.perHour)} → ${formatPerHour(effect.after.perHour)}`;
+  const body =
+    effect.change === null
+      ? `${formatPerHour(effect.after.perHour)} (none before)`
+      : `${formatChange(effect.change)} (${rates})`;
+  const short = effect.after.windowMs < 60_000 ? `, ${formatSpan(effect.after.windowMs)} after so far` : '';
+  return `${head}${body}${short}`;
+}
+
+/** "regular" for a beacon, else a word for how scattered the queries are. */
+export function regularityText(d: Pick<DeviceRuleStats, 'beacon' | 'regularity' | 'queries'>): string {
+  if (d.queries < 3) return 'too few to say';
+  if (d.beacon) return 'regular (timer)';
+  if (d.regularity >= 0.5) return 'fairly regular';
+  return 'irregular';
+}
+
+/**
+ * An error for the user: the schema's "invalid arguments for watch:save-rule at patterns: " prefix removed
+ * and the first letter capitalised.
+ */
+export function userError(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).replace(
+    /^invalid arguments for [\w:-]+(?: at [\w.]+)?: /,
+    '',
+  );
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
