@@ -4,7 +4,7 @@ import type { QueryEvent, QueryFilter } from '@shared/events';
 import type { StoreView } from './capture-store';
 import type { Dashboard } from './dashboard';
 import { takeOlder, type OlderCursor } from './query-filter';
-import { addCounts, countNames, liveNameCounts } from './top-names';
+import { addCounts, countNames, liveNameCounts, shouldFoldLive } from './top-names';
 
 /** The store view; re-renders at most once per animation frame. */
 export function useDashboardView(dashboard: Dashboard): StoreView {
@@ -86,6 +86,26 @@ export function useNameCounts(dashboard: Dashboard, filter: QueryFilter, ringVer
     [current, dashboard, full.sinceSeq, filter, ringVersion],
   );
   const gap = live?.gap ?? false;
+  const ring = dashboard.store.ring;
+  const fold =
+    live !== null && !gap && shouldFoldLive(ring.size, ring.capacity, full.sinceSeq, live.throughSeq);
+
+  // At high rates the ring wraps within seconds: fold the live counts in while they are all still in it,
+  // so the full count from the service is taken once per filter, not again on every wrap.
+  useEffect(() => {
+    if (!fold || !live) return;
+    setFull((s) =>
+      s.key !== key || s.sinceSeq >= live.throughSeq
+        ? s
+        : {
+            ...s,
+            counts: addCounts(s.counts, live.counts),
+            counted: s.counted + live.added,
+            total: s.total + live.added,
+            sinceSeq: live.throughSeq,
+          },
+    );
+  }, [fold, live, key]);
 
   useEffect(() => {
     let cancelled = false;

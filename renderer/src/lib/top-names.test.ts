@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ring } from './ring';
 import { queryEvent } from './test-events';
-import { addCounts, countNames, countedName, liveNameCounts, topNames } from './top-names';
+import { addCounts, countNames, countedName, liveNameCounts, shouldFoldLive, topNames } from './top-names';
 
 const events = (names: string[]) => names.map((qname) => ({ qname }));
 
@@ -64,5 +64,15 @@ describe('liveNameCounts', () => {
     for (let s = 1; s <= 6; s++) ring.push(queryEvent(s, s * 1000));
     expect(liveNameCounts(ring, 3, {}).gap).toBe(false);
     expect(liveNameCounts(ring, 2, {}).gap).toBe(true);
+  });
+
+  it('says what the counts cover, and asks to fold them in before the ring can wrap past them', () => {
+    const ring = new Ring<ReturnType<typeof queryEvent>>(10);
+    for (let s = 1; s <= 8; s++) ring.push(queryEvent(s, s * 1000));
+    expect(liveNameCounts(ring, 2, {}).throughSeq).toBe(8);
+    // Half a ring of events since the count: fold now, while all of them are still in the ring.
+    expect(shouldFoldLive(ring.size, ring.capacity, 3, 8)).toBe(true);
+    expect(shouldFoldLive(ring.size, ring.capacity, 4, 8)).toBe(false);
+    expect(shouldFoldLive(0, ring.capacity, 0, 0)).toBe(false);
   });
 });

@@ -55,11 +55,31 @@ export function liveNameCounts(
   ring: Ring<QueryEvent>,
   sinceSeq: number,
   filter: QueryFilter,
-): { readonly counts: Map<string, number>; readonly added: number; readonly gap: boolean } {
+): {
+  readonly counts: Map<string, number>;
+  readonly added: number;
+  readonly gap: boolean;
+  /** The newest seq in the ring: what the counts cover up to. */
+  readonly throughSeq: number;
+} {
   const fresh = ring.newestFirst((e) => e.seq > sinceSeq && matchesQueryFilter(e, filter));
   const oldest = ring.oldest();
   const gap = ring.size === ring.capacity && oldest !== undefined && oldest.seq > sinceSeq + 1;
-  return { counts: countNames(fresh), added: fresh.length, gap };
+  return { counts: countNames(fresh), added: fresh.length, gap, throughSeq: ring.newest()?.seq ?? sinceSeq };
+}
+
+/**
+ * Whether live counts should be folded into the full count now: before the ring (capacity events) can
+ * wrap past what was counted, which would force a recount from the service.
+ */
+export function shouldFoldLive(
+  ringSize: number,
+  ringCapacity: number,
+  sinceSeq: number,
+  throughSeq: number,
+): boolean {
+  // Events since the count that are still in the ring, filtered or not, fill it from here on.
+  return throughSeq - sinceSeq >= Math.max(1, Math.floor(ringCapacity / 2)) && ringSize > 0;
 }
 
 /** `base` plus `extra`, as a new map. */
