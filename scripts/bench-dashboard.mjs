@@ -35,6 +35,7 @@ import { readProbe } from './bench-dashboard/page-probe.mjs';
 import { loadCharMapper, summariseProfile } from './bench-dashboard/profile.mjs';
 import { renderReport } from './bench-dashboard/report.mjs';
 import { buildIfNeeded, root } from './lib/build.mjs';
+import { usage } from './bench/cli.mjs';
 
 const HELP = `Usage: node scripts/bench-dashboard.mjs [options]
 
@@ -106,17 +107,7 @@ function installSignalHandlers() {
   }
 }
 
-function fail(message) {
-  console.error(`bench-dashboard: ${message}`);
-  process.exit(2);
-}
-
-function wholeNumber(name, text, fallback, min, maxValue) {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > maxValue)
-    fail(`--${name} needs a whole number from ${min} to ${maxValue}, got "${text}"`);
-  return Number(text);
-}
+const { fail, wholeNumber } = usage('bench-dashboard');
 
 function parseOptions(argv) {
   let values;

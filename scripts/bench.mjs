@@ -26,6 +26,7 @@ import {
   writeBenchData,
 } from './bench/servers.mjs';
 import { buildIfNeeded, root } from './lib/build.mjs';
+import { usage } from './bench/cli.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -61,17 +62,7 @@ const MAX_CLIENTS = 8;
 /** Attempts per run when --wait-idle is given and other processes disturb a run. */
 const MAX_ATTEMPTS = 3;
 
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(2);
-}
-
-function wholeNumber(name, text, fallback, min, maxValue) {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > maxValue)
-    fail(`--${name} needs a whole number from ${min} to ${maxValue}, got "${text}"`);
-  return Number(text);
-}
+const { fail, wholeNumber } = usage('bench');
 
 function parseOptions(argv) {
   let values;
