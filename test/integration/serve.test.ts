@@ -14,7 +14,7 @@ import type { StreamMessage } from '@shared/http-protocol';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
-import { parseCsv } from '../helpers/csv';
+import { parseCsv } from '../../electron/engine/capture/test-support';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { HEADLESS, removeDir, startServe, type Served } from '../helpers/serve';
 import { dig, freePort, run, waitFor } from '../helpers/tools';
