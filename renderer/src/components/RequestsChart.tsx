@@ -87,7 +87,13 @@ export const RequestsChart = memo(function RequestsChart({
         </span>
         <ul className="legend" aria-label="Series">
           {series.map((s) => (
-            <li key={s.key} className={isWatch(s) ? 'legend-watch' : undefined}>
+            <li
+              key={s.key}
+              className={isWatch(s) ? 'legend-watch' : undefined}
+              // A device's legend shows its name; the address is on hover (and for tests, as data).
+              title={s.kind === 'device' ? s.clients.join(', ') : undefined}
+              data-address={s.kind === 'device' ? s.clients[0] : undefined}
+            >
               <Swatch series={s} />
               <span className={s.kind === 'device' && s.label === s.clients[0] ? 'mono' : undefined}>
                 {s.label}
