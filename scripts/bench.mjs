@@ -7,7 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dnsperf } from './bench/dnsperf.mjs';
-import { cpuBusyShare, has, machineInfo, otherCpuMeter, revision } from './bench/machine.mjs';
+import {
+  cpuBusyShare,
+  has,
+  machineInfo,
+  otherCpuMeter,
+  processCpuMeter,
+  revision,
+} from './bench/machine.mjs';
 import { cleanup, installCleanupHandlers, makeTempDir, sleep, stopProcess } from './bench/procs.mjs';
 import { topSelfTime } from './bench/profile.mjs';
 import { max, median } from './bench/stats.mjs';
@@ -203,11 +210,17 @@ async function main(opts) {
   };
   const queryLine = /: query\[/;
   const targets = [
-    { key: 'direct', label: 'upstream queried directly (ceiling)', port: upstream.port },
+    {
+      key: 'direct',
+      label: 'upstream queried directly (ceiling)',
+      port: upstream.port,
+      pid: upstream.proc.pid,
+    },
     {
       key: 'witness',
       label: 'DNS Witness (every query journaled)',
       port: witness.port,
+      pid: witness.proc.pid,
       mark: () => witnessTotal(),
       recorded: async (mark, sent) => (await settledWitnessTotal(mark + sent)) - mark,
     },
@@ -215,6 +228,7 @@ async function main(opts) {
       key: 'dnsmasq-log',
       label: 'dnsmasq, cache off, `--log-queries` to a file',
       port: peerLog.port,
+      pid: peerLog.proc.pid,
       mark: async () => statSync(peerLog.log).size,
       recorded: async (mark, sent) => {
         // dnsmasq may still be writing the last lines: wait until they are all there or stop growing.
@@ -228,7 +242,12 @@ async function main(opts) {
         return last;
       },
     },
-    { key: 'dnsmasq', label: 'dnsmasq, cache off, no logging', port: peerPlain.port },
+    {
+      key: 'dnsmasq',
+      label: 'dnsmasq, cache off, no logging',
+      port: peerPlain.port,
+      pid: peerPlain.proc.pid,
+    },
   ];
 
   const serverPids = [upstream, peerLog, peerPlain, witness].map((s) => s.proc.pid);
@@ -237,7 +256,9 @@ async function main(opts) {
     const up0 = await dnsmasqCounters(upstream);
     const mark = t.mark ? await t.mark() : 0;
     const meter = otherCpuMeter(serverPids);
+    const cpu = processCpuMeter(t.pid);
     const res = await dnsperf({ port: t.port, queryFile: data.queries, pin: loadCpu, ...perf });
+    const cpuSeconds = cpu();
     const others = meter();
     const extra = afterLoad?.() ?? {};
     const recorded = t.recorded ? await t.recorded(mark, res.sent) : NaN;
@@ -247,6 +268,7 @@ async function main(opts) {
       ...extra,
       recorded,
       others,
+      cpuUsPerQuery: res.completed > 0 ? (cpuSeconds * 1e6) / res.completed : NaN,
       upstream: up1.local - up0.local,
       upstreamForwarded: up1.forwarded - up0.forwarded,
     };

@@ -67,6 +67,21 @@ function processTicks(pid, withChildren = false) {
   }
 }
 
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/**
+ * Starts counting the CPU time (user + system) one process uses; the returned function gives the seconds
+ * since. Unlike throughput, this barely moves when other processes compete for the CPUs.
+ */
+export function processCpuMeter(pid) {
+  const start = processTicks(pid);
+  return () => (processTicks(pid) - start) / CLK_TCK;
+}
+
 /**
  * Starts counting the CPU time of every process except this one, its finished children (dnsperf,
  * dig) and `ownPids` (our servers). The returned function gives the share (0..1) of all CPUs those

@@ -224,7 +224,13 @@ export class Forwarder {
     const family = isIP(spec.host);
     if (family === 0)
       return Promise.resolve(this.failedListener(spec, 'udp', `not an IP address: ${spec.host}`));
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    const socket = dgram.createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      ipv6Only: family === 6,
+      // Replies go to the literal address the query came from: resolve it in place instead of through
+      // dns.lookup, which costs a validation pass and a nextTick per reply.
+      lookup: literalLookup,
+    });
     return new Promise<Listener>((resolve) => {
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.close();
@@ -446,43 +452,61 @@ export class Forwarder {
     this.counts.inFlight++;
     this.forwarding.set(key, (this.forwarding.get(key) ?? 0) + 1);
     const maxUdp = transport === 'udp' ? clientUdpSize(msg, question.end) : 65535;
-    void this.forward(msg, question, transport, maxUdp).then((outcome) => {
+    this.forward(msg, question, transport, maxUdp, (response, upstream, error) => {
       this.counts.inFlight--;
       const n = (this.forwarding.get(key) ?? 1) - 1;
       if (n <= 0) this.forwarding.delete(key);
       else this.forwarding.set(key, n);
-      let response = outcome.response ?? makeErrorResponse(msg, question.end, RCODE.SERVFAIL);
-      if (transport === 'udp' && response.length > maxUdp) response = makeTruncated(response);
-      this.deliver(q, response, outcome.upstream, outcome.error);
+      let answer = response ?? makeErrorResponse(msg, question.end, RCODE.SERVFAIL);
+      if (transport === 'udp' && answer.length > maxUdp) answer = makeTruncated(answer);
+      this.deliver(q, answer, upstream, error);
     });
   }
 
-  private async forward(
+  /**
+   * Asks the upstreams in order until one answers (failover), then calls `done` once: the response (null when
+   * none came), the upstream that gave it and the error. Callbacks, not promises: this runs for every query.
+   */
+  private forward(
     msg: Buffer,
     question: Question,
     transport: Transport,
     maxUdp: number,
-  ): Promise<{ response: Buffer | null; upstream: string; error: string }> {
-    let fallback: { response: Buffer; upstream: string } | null = null;
+    done: (response: Buffer | null, upstream: string, error: string) => void,
+  ): void {
     const order = this.orderedUpstreams();
+    let fallback: { response: Buffer; upstream: string } | null = null;
     let lastError = order.length === 0 ? 'loop' : 'no upstream';
-    for (const up of order) {
-      const h = this.health.get(up)!;
-      h.queries++;
-      let result: ExchangeResult =
-        transport === 'tcp'
-          ? await up.exchangeTcp(msg, question, this.opts.timeoutMs)
-          : await up.exchangeUdp(msg, question, this.opts.timeoutMs);
-      if (result.ok && transport === 'udp' && isTruncated(result.response)) {
+    let i = 0;
+    const next = (): void => {
+      const up = order[i++];
+      if (up === undefined) {
+        if (fallback) done(fallback.response, fallback.upstream, '');
+        else done(null, '', lastError);
+        return;
+      }
+      this.health.get(up)!.queries++;
+      if (transport === 'tcp')
+        void up.exchangeTcp(msg, question, this.opts.timeoutMs).then((r) => settle(up, r));
+      else up.exchangeUdpCallback(msg, question, this.opts.timeoutMs, (r) => udpAnswered(up, r));
+    };
+    const udpAnswered = (up: Upstream, result: ExchangeResult): void => {
+      if (result.ok && isTruncated(result.response)) {
         // The upstream truncated: fetch the whole answer over TCP (RFC 7766 §5). If the client cannot take it
         // over UDP either, the truncated answer is what it gets, and it retries over TCP itself.
-        const full = await up.exchangeTcp(msg, question, this.opts.timeoutMs);
-        if (full.ok && full.response.length <= maxUdp) result = full;
+        void up
+          .exchangeTcp(msg, question, this.opts.timeoutMs)
+          .then((full) => settle(up, full.ok && full.response.length <= maxUdp ? full : result));
+        return;
       }
+      settle(up, result);
+    };
+    const settle = (up: Upstream, result: ExchangeResult): void => {
+      const h = this.health.get(up)!;
       if (!result.ok) {
         lastError = result.error;
         this.markFailure(up, h, result.error);
-        continue;
+        return next();
       }
       const rcode = rcodeOf(result.response);
       if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) {
@@ -490,19 +514,23 @@ export class Forwarder {
         fallback ??= { response: result.response, upstream: up.address };
         lastError = rcodeName(rcode).toLowerCase();
         this.markFailure(up, h, `answered ${rcodeName(rcode)}`);
-        continue;
+        return next();
       }
       h.consecutive = 0;
       h.downUntil = 0;
-      return { response: result.response, upstream: up.address, error: '' };
-    }
-    if (fallback) return { ...fallback, error: '' };
-    return { response: null, upstream: '', error: lastError };
+      done(result.response, up.address, '');
+    };
+    next();
   }
 
   /** Healthy upstreams in configured order, then failing ones; looping ones never. */
-  private orderedUpstreams(): Upstream[] {
+  private orderedUpstreams(): readonly Upstream[] {
     const now = Date.now();
+    const all = this.opts.upstreams;
+    // The common case, every upstream healthy and none looping, needs no new array.
+    let healthy = true;
+    for (const u of all) if (this.health.get(u)!.downUntil > now || this.looping.has(u)) healthy = false;
+    if (healthy) return all;
     const up: Upstream[] = [];
     const down: Upstream[] = [];
     for (const u of this.opts.upstreams) {
@@ -581,6 +609,15 @@ interface QueryContext {
 }
 
 function noop(): void {}
+
+/** A dgram `lookup` for IP literals only (what rinfo.address always is): hands the address straight back. */
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, isIP(address));
+}
 
 /** A TXT query for `name` with RD set and a random ID. */
 function encodeProbe(name: string): Buffer {
