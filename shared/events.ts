@@ -184,6 +184,10 @@ export interface QueryFilter {
   /** Epoch ms, exclusive. */
   readonly to?: number;
   readonly captureId?: string;
+  /** Only queries that matched a watchlist rule (any rule). */
+  readonly watched?: boolean;
+  /** Only queries that matched this watchlist rule id. */
+  readonly rule?: string;
 }
 
 export interface QueryPage {

@@ -27,6 +27,8 @@ export const queryFilterSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9_-]*$/)
       .optional(),
+    watched: z.boolean().optional(),
+    rule: z.string().max(64).optional(),
   })
   .strict();
 

@@ -126,7 +126,7 @@ export class Engine implements EngineHandle {
       routerSetting = await RouterSetting.load(options.dataDir, warn('device-lookup'));
       watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });
       // Rates and beacons cover the retained captures, not only what arrives from now on.
-      store.forEachWatched((ts, client, rule) => watch.observe(ts, client, rule));
+      store.forEachWatched((ts, client, rule, qname) => watch.observe(ts, client, rule, qname));
       try {
         devices = await DeviceRegistry.open({
           ...hooks.devices,
@@ -348,7 +348,7 @@ export class Engine implements EngineHandle {
     this.store.record(rec);
     this.devices.observe(rec.client);
     if (rec.watchRule !== '' && this.store.isRecording) {
-      this.watch.observe(rec.ts, rec.client, rec.watchRule);
+      this.watch.observe(rec.ts, rec.client, rec.watchRule, rec.qname);
       this.markWatchDirty();
       const key = `${rec.watchRule} ${rec.client}`;
       if (!this.alerted.has(key) && this.devices.get(rec.client).isRouter) {

@@ -79,9 +79,14 @@ const MIME: Record<string, string> = {
 /** Query parameters → a validated query request; throws a readable Error for bad values. */
 export function parseQueryParams(params: URLSearchParams): QueryListRequest {
   const raw: Record<string, unknown> = {};
-  for (const key of ['client', 'name', 'captureId'] as const) {
+  for (const key of ['client', 'name', 'captureId', 'rule'] as const) {
     const v = params.get(key);
     if (v !== null && v !== '') raw[key] = v;
+  }
+  const watched = params.get('watched');
+  if (watched !== null && watched !== '') {
+    if (!/^(1|0|true|false)$/.test(watched)) throw new Error(`watched: not 1, 0, true or false: ${watched}`);
+    raw.watched = watched === '1' || watched === 'true';
   }
   for (const key of ['from', 'to'] as const) {
     const v = params.get(key);

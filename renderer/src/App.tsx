@@ -129,7 +129,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const onExport = (): void => {
     setExportNote('');
     dashboard
-      .invoke('export:csv', queryFilter)
+      .invoke('export:csv', watchOnly ? { ...queryFilter, watched: true } : queryFilter)
       .then((r) => {
         if (dashboard.transport === 'ipc') setExportNote(r.saved ? `Saved ${r.path}` : '');
         else setExportNote('Download started');

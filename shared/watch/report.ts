@@ -10,6 +10,20 @@ export interface Marker {
 }
 
 /** One device's queries for one rule. */
+/** The rate of one queried name within a (device, rule) pair. */
+export interface NameRateStats {
+  readonly name: string;
+  readonly queries: number;
+  readonly perHour: number;
+  readonly perDay: number;
+  readonly medianIntervalMs: number;
+  readonly jitterMs: number;
+  readonly regularity: number;
+  readonly beacon: boolean;
+  /** "every 1.0 s ± 0.1 s" for a beacon, "" otherwise. */
+  readonly every: string;
+}
+
 export interface DeviceRuleStats {
   readonly address: string;
   readonly isRouter: boolean;
@@ -25,7 +39,14 @@ export interface DeviceRuleStats {
   readonly beacon: boolean;
   /** "every 1.0 s ± 0.1 s" for a beacon, "" otherwise. */
   readonly every: string;
+  /** The most queried names of this pair, most queries first (at most MAX_NAMES_PER_DEVICE). */
+  readonly names: readonly NameRateStats[];
+  /** Distinct names queried beyond those listed. */
+  readonly otherNames: number;
 }
+
+/** How many names a (device, rule) pair lists with their own rates. */
+export const MAX_NAMES_PER_DEVICE = 8;
 
 export interface RuleReport {
   readonly rule: string;

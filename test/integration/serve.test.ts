@@ -169,6 +169,20 @@ describe('serve', () => {
     const bad = await getJson<{ error: string }>(`${served.base}/api/queries?limit=lots`);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toContain('limit');
+    // The watchlist filter: what matched a rule when it was recorded, any rule or one.
+    const watched = await getJson<{ total: number; events: { qname: string; watch_rule: string }[] }>(
+      `${served.base}/api/queries?watched=1`,
+    );
+    expect(watched.body.events.map((e) => [e.qname, e.watch_rule])).toEqual([
+      ['dfp-dual.safethings.avira.com', 'avira-safethings'],
+    ]);
+    const byRule = await getJson<{ total: number }>(`${served.base}/api/queries?rule=avira-safethings`);
+    expect(byRule.body.total).toBe(1);
+    const otherRule = await getJson<{ total: number }>(`${served.base}/api/queries?rule=trend-micro-asus`);
+    expect(otherRule.body.total).toBe(0);
+    const badFlag = await getJson<{ error: string }>(`${served.base}/api/queries?watched=maybe`);
+    expect(badFlag.status).toBe(400);
+    expect(badFlag.body.error).toContain('watched');
   });
 
   it('exports exactly the queries sent as CSV', async () => {

@@ -442,8 +442,16 @@ describe('CaptureStore queries', () => {
   async function fixture(): Promise<{ store: CaptureStore; a: string; b: string }> {
     const store = await openStore();
     const a = store.start().id;
+    // Names under safethings.avira.com matched the Avira rule when recorded; the look-alike did not.
     const add = (ts: number, client: string, qname: string): void =>
-      store.record(exchange({ ts: T0 + ts, client, qname }));
+      store.record(
+        exchange({
+          ts: T0 + ts,
+          client,
+          qname,
+          watchRule: /\.safethings\.avira\.com$/i.test(qname) ? 'avira-safethings' : '',
+        }),
+      );
     add(1000, '192.168.0.1', 'eu.safethings.avira.com'); // seq 1
     add(1500, '192.168.0.2', 'www.example.com'); // 2
     add(2000, '192.168.0.1', 'eu.safethings.avira.com'); // 3
@@ -473,6 +481,17 @@ describe('CaptureStore queries', () => {
     expect(seqs(store.query({ client: '192.168.0.1', name: 'us.', from: T0 + 20_000 }))).toEqual([5]);
     expect(store.query({ captureId: 'nope' }).total).toBe(0);
     expect(seqs(store.query({ client: '', name: '', captureId: '' }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+  });
+
+  it('filters by watchlist match, any rule or one rule, combined with the other filters', async () => {
+    const { store, b } = await fixture();
+    expect(seqs(store.query({ watched: true }))).toEqual([5, 4, 3, 1]);
+    expect(seqs(store.query({ rule: 'avira-safethings' }))).toEqual([5, 4, 3, 1]);
+    expect(store.query({ rule: 'trend-micro' }).total).toBe(0);
+    expect(seqs(store.query({ watched: true, captureId: b }))).toEqual([5]);
+    expect(seqs(store.query({ watched: true, name: 'avira', limit: 2 }))).toEqual([5, 4]);
+    expect(store.query({ watched: true, client: '192.168.0.2' }).total).toBe(0);
+    expect(seqs(store.query({ watched: false }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
   });
 
   it('pages newest first with total, offset and limit', async () => {

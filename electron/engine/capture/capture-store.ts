@@ -296,14 +296,19 @@ export class CaptureStore implements ExchangeSink {
    * Calls `visit` for every retained event that matched a watchlist rule when it was recorded, oldest first.
    * Reads the columns directly: no event objects are built.
    */
-  forEachWatched(visit: (ts: number, client: string, rule: string) => void): void {
+  forEachWatched(visit: (ts: number, client: string, rule: string, qname: string) => void): void {
     for (const seg of this.segments) {
       const cols = seg.columns;
       const empty = cols.watchRules.lookup('');
       for (let row = 0; row < cols.length; row++) {
         const id = cols.watchRuleId(row);
         if (id === empty) continue;
-        visit(cols.ts(row), cols.clients.value(cols.clientId(row)), cols.watchRules.value(id));
+        visit(
+          cols.ts(row),
+          cols.clients.value(cols.clientId(row)),
+          cols.watchRules.value(id),
+          cols.qnames.value(cols.qnameId(row)),
+        );
       }
     }
   }

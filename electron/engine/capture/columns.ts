@@ -108,6 +108,8 @@ export interface ColumnFilter {
   readonly from: number;
   /** Exclusive. */
   readonly to: number;
+  /** 1 at each watchRule id that matches, or null for any (watched or not). */
+  readonly rules: Uint8Array | null;
 }
 
 /**
@@ -243,6 +245,7 @@ export class EventColumns {
       const j = row & CHUNK_MASK;
       if (filter.client >= 0 && c.client[j] !== filter.client) continue;
       if (filter.names !== null && filter.names[c.qname[j]!] !== 1) continue;
+      if (filter.rules !== null && filter.rules[c.watchRule[j]!] !== 1) continue;
       const ts = c.ts[j]!;
       if (ts < filter.from || ts >= filter.to) continue;
       if (visit(row) === false) return;

@@ -97,6 +97,20 @@ export class CaptureSegment {
       }
       if (!any) return null;
     }
-    return { client, names, from, to };
+    let rules: Uint8Array | null = null;
+    if (filter.watched || filter.rule) {
+      const ids = this.columns.watchRules.values();
+      rules = new Uint8Array(ids.length);
+      let any = false;
+      for (let id = 0; id < ids.length; id++) {
+        const rule = ids[id]!;
+        if (rule !== '' && (!filter.rule || rule === filter.rule)) {
+          rules[id] = 1;
+          any = true;
+        }
+      }
+      if (!any) return null;
+    }
+    return { client, names, from, to, rules };
   }
 }

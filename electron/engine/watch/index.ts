@@ -27,6 +27,17 @@ export function watchlistSummary(report: WatchReport) {
       regularity: Math.round(d.regularity * 100) / 100,
       beacon: d.beacon,
       every: d.every,
+      names: d.names.map((n) => ({
+        name: n.name,
+        queries: n.queries,
+        per_hour: Math.round(n.perHour * 10) / 10,
+        projected_per_day: Math.round(n.perDay),
+        median_interval_ms: Math.round(n.medianIntervalMs),
+        regularity: Math.round(n.regularity * 100) / 100,
+        beacon: n.beacon,
+        every: n.every,
+      })),
+      other_names: d.otherNames,
     })),
   }));
 }

@@ -1,6 +1,10 @@
-/** Query times of one (device, rule) pair: an append-only Float64 buffer that keeps the newest `cap` times. */
+/**
+ * Query times of one (device, rule) pair: an append-only Float64 buffer that keeps the newest `cap` times,
+ * each with a tag (the id of the queried name), so per-name rates need no series of their own.
+ */
 export class TimeSeries {
   private buf = new Float64Array(256);
+  private tagBuf = new Int32Array(256);
   private start = 0;
   private end = 0;
   /** Times dropped because the series exceeded its cap. */
@@ -16,15 +20,17 @@ export class TimeSeries {
   }
 
   /** Appends `ts`; times arrive in order, except across restarts and clock steps, which are sorted in. */
-  push(ts: number): void {
+  push(ts: number, tag = 0): void {
     if (this.end === this.buf.length) this.grow();
     let i = this.end++;
     // Keep ascending order (rare out-of-order times are moved into place).
     while (i > this.start && this.buf[i - 1]! > ts) {
       this.buf[i] = this.buf[i - 1]!;
+      this.tagBuf[i] = this.tagBuf[i - 1]!;
       i--;
     }
     this.buf[i] = ts;
+    this.tagBuf[i] = tag;
     if (this.length > this.cap) {
       this.start++;
       this.dropped++;
@@ -33,9 +39,13 @@ export class TimeSeries {
 
   private grow(): void {
     const live = this.buf.subarray(this.start, this.end);
-    const next = new Float64Array(Math.max(256, Math.min(this.cap + 1, live.length) * 2));
+    const size = Math.max(256, Math.min(this.cap + 1, live.length) * 2);
+    const next = new Float64Array(size);
     next.set(live);
+    const tags = new Int32Array(size);
+    tags.set(this.tagBuf.subarray(this.start, this.end));
     this.buf = next;
+    this.tagBuf = tags;
     this.end = live.length;
     this.start = 0;
   }
@@ -43,6 +53,11 @@ export class TimeSeries {
   /** The times, ascending (a view: valid until the next push). */
   values(): Float64Array {
     return this.buf.subarray(this.start, this.end);
+  }
+
+  /** The tags, in the order of values() (a view: valid until the next push). */
+  tags(): Int32Array {
+    return this.tagBuf.subarray(this.start, this.end);
   }
 
   first(): number {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_NAMES_PER_DEVICE } from '@shared/watch/report';
 import { WatchService } from './watch-service';
 
 let dir = '';
@@ -15,6 +16,7 @@ afterEach(async () => {
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const ROUTER = '192.168.0.1';
 const PHONE = '192.168.0.23';
+const SAFE = 'a.safethings.avira.com';
 
 describe('WatchService', () => {
   it('classifies names by the built-in list, with blocking off by default', async () => {
@@ -74,11 +76,11 @@ describe('WatchService', () => {
   it('reports router traffic first, with its rate, beacon and the change around a marker', async () => {
     const w = await WatchService.open({ dataDir: dir });
     // The router asks every second for 10 minutes, then every 10 s after "HomeShield switched off".
-    for (let i = 0; i < 600; i++) w.observe(T0 + i * 1000 + (i % 3) * 40, ROUTER, 'avira-safethings');
-    for (let i = 0; i < 60; i++) w.observe(T0 + 600_000 + i * 10_000, ROUTER, 'avira-safethings');
+    for (let i = 0; i < 600; i++) w.observe(T0 + i * 1000 + (i % 3) * 40, ROUTER, 'avira-safethings', SAFE);
+    for (let i = 0; i < 60; i++) w.observe(T0 + 600_000 + i * 10_000, ROUTER, 'avira-safethings', SAFE);
     // A phone asks a connectivity check now and then.
-    for (let i = 0; i < 20; i++) w.observe(T0 + i * 55_000, PHONE, 'asus-dns-probe');
-    expect(w.observe(T0, PHONE, '')).toBe(false);
+    for (let i = 0; i < 20; i++) w.observe(T0 + i * 55_000, PHONE, 'asus-dns-probe', 'dns.msftncsi.com');
+    expect(w.observe(T0, PHONE, '', 'example.com')).toBe(false);
     const m = await w.addMarker('HomeShield switched off', T0 + 600_000);
 
     const r = w.report({
@@ -107,17 +109,49 @@ describe('WatchService', () => {
   it('recognises a steady beacon per device', async () => {
     const w = await WatchService.open({ dataDir: dir });
     for (let i = 0; i < 300; i++)
-      w.observe(T0 + i * 1000 + ((i * 37) % 100) - 50, ROUTER, 'avira-safethings');
+      w.observe(T0 + i * 1000 + ((i * 37) % 100) - 50, ROUTER, 'avira-safethings', SAFE);
     const r = w.report({ isRouter: () => true, windowMs: 300_000, captureStart: T0, now: T0 + 300_000 });
     expect(r.rules[0]!.devices[0]).toMatchObject({ beacon: true });
     expect(r.rules[0]!.devices[0]!.every).toMatch(/^every 1\.0 s ± 0\.\d s$/);
   });
 
+  it('gives each queried name its own rate and beacon within a (device, rule) pair', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    // One name every second (a beacon), one every 30 s, and twelve one-off names at random moments.
+    for (let i = 0; i < 600; i++)
+      w.observe(T0 + i * 1000 + ((i * 37) % 80) - 40, ROUTER, 'avira-safethings', SAFE);
+    for (let i = 0; i < 20; i++)
+      w.observe(T0 + i * 30_000 + 500, ROUTER, 'avira-safethings', 'b.safethings.avira.com');
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let i = 0; i < 12; i++)
+      w.observe(
+        T0 + Math.floor(random() * 600_000),
+        ROUTER,
+        'avira-safethings',
+        `x${i}.safethings.avira.com`,
+      );
+    const r = w.report({ isRouter: () => true, windowMs: 600_000, captureStart: T0, now: T0 + 600_000 });
+    const d = r.rules[0]!.devices[0]!;
+    expect(d.queries).toBe(632);
+    expect(d.names).toHaveLength(MAX_NAMES_PER_DEVICE);
+    expect(d.otherNames).toBe(14 - MAX_NAMES_PER_DEVICE);
+    const [first, second] = d.names;
+    expect(first).toMatchObject({ name: SAFE, queries: 600, beacon: true });
+    expect(first!.perDay / (600 * 144)).toBeCloseTo(1, 2);
+    expect(first!.every).toMatch(/^every 1\.0 s ± 0\.\d s$/);
+    expect(second).toMatchObject({ name: 'b.safethings.avira.com', queries: 20, beacon: true });
+    expect(second!.medianIntervalMs).toBe(30_000);
+    // The one-off names have no interval to speak of and the pair as a whole is no clean beacon.
+    expect(d.names.slice(2).every((n) => n.queries === 1 && !n.beacon)).toBe(true);
+    expect(d.regularity).toBeLessThan(first!.regularity);
+  });
+
   it('counts watched queries per minute, rule and client from a given minute on', async () => {
     const w = await WatchService.open({ dataDir: dir });
-    for (let i = 0; i < 90; i++) w.observe(T0 + i * 1000, ROUTER, 'avira-safethings');
-    w.observe(T0 + 61_000, PHONE, 'avira-safethings');
-    w.observe(T0 + 5_000, PHONE, 'asus-dns-probe');
+    for (let i = 0; i < 90; i++) w.observe(T0 + i * 1000, ROUTER, 'avira-safethings', SAFE);
+    w.observe(T0 + 61_000, PHONE, 'avira-safethings', SAFE);
+    w.observe(T0 + 5_000, PHONE, 'asus-dns-probe', 'dns.msftncsi.com');
     expect(w.minuteCounts(0)).toEqual([
       {
         minute: T0,

@@ -11,7 +11,15 @@ import {
   type WatchMinuteBucket,
 } from '@shared/watch/messages';
 import { compareAroundMarker, describeBeacon, rateStats } from '@shared/watch/rates';
-import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
+import {
+  MAX_NAMES_PER_DEVICE,
+  type DeviceRuleStats,
+  type Marker,
+  type MarkerEffect,
+  type NameRateStats,
+  type RuleReport,
+  type WatchReport,
+} from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule, type BlockMode, type WatchRule } from '@shared/watch/rules';
 import { ensureDir, writeFileAtomic } from '../capture/journal';
 import type { Verdict } from '../dns/forwarder';
@@ -50,8 +58,10 @@ export class WatchService {
   private matcher = new WatchMatcher([]);
   private blocks = new Map<string, BlockMode>();
   private readonly verdicts = new Map<string, Verdict>();
-  /** rule → client → times. */
+  /** rule → client → times, each tagged with the id of its name in `names`. */
   private readonly series = new Map<string, Map<string, TimeSeries>>();
+  private readonly nameIds = new Map<string, number>();
+  private readonly names: string[] = [];
 
   private constructor(opts: WatchServiceOptions, saved: Saved) {
     this.file = path.join(opts.dataDir, FILE);
@@ -113,9 +123,18 @@ export class WatchService {
     return v;
   };
 
-  /** Notes one recorded query of a watched name (also used to replay retained captures at start). */
-  observe(ts: number, client: string, rule: string): boolean {
+  /**
+   * Notes one recorded query of a watched name (also used to replay retained captures at start); true when
+   * it is the first of its (rule, client) pair.
+   */
+  observe(ts: number, client: string, rule: string, qname: string): boolean {
     if (rule === '') return false;
+    let nameId = this.nameIds.get(qname);
+    if (nameId === undefined) {
+      nameId = this.names.length;
+      this.names.push(qname);
+      this.nameIds.set(qname, nameId);
+    }
     let byClient = this.series.get(rule);
     if (!byClient) {
       byClient = new Map();
@@ -127,7 +146,7 @@ export class WatchService {
       s = new TimeSeries();
       byClient.set(client, s);
     }
-    s.push(ts);
+    s.push(ts, nameId);
     return first;
   }
 
@@ -247,6 +266,35 @@ export class WatchService {
     if (id !== null) return this.rule(id)!;
   }
 
+  /** Per-name rates of one (device, rule) series: the most queried names, and how many others there are. */
+  private nameRates(s: TimeSeries, windowMs: number): { names: NameRateStats[]; otherNames: number } {
+    const tags = s.tags();
+    const counts = new Map<number, number>();
+    for (let i = 0; i < tags.length; i++) counts.set(tags[i]!, (counts.get(tags[i]!) ?? 0) + 1);
+    const top = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, MAX_NAMES_PER_DEVICE);
+    const ts = s.values();
+    const names = top.map(([id, n]) => {
+      const times = new Float64Array(n);
+      let k = 0;
+      for (let i = 0; i < tags.length; i++) if (tags[i] === id) times[k++] = ts[i]!;
+      const st = rateStats(times, windowMs);
+      return {
+        name: this.names[id] ?? '',
+        queries: st.count,
+        perHour: st.perHour,
+        perDay: st.perDay,
+        medianIntervalMs: st.medianIntervalMs,
+        jitterMs: st.jitterMs,
+        regularity: st.regularity,
+        beacon: st.beacon,
+        every: describeBeacon(st),
+      };
+    });
+    return { names, otherNames: counts.size - names.length };
+  }
+
   /**
    * Rates per rule and device over `windowMs` of observation (the captures' running time), and the change
    * around each marker. `isRouter` says which addresses are the router; `captureStart` bounds the first
@@ -284,6 +332,7 @@ export class WatchService {
           regularity: st.regularity,
           beacon: st.beacon,
           every: describeBeacon(st),
+          ...this.nameRates(s, opts.windowMs),
         });
         queries += st.count;
         if (isRouter) routerQueries += st.count;

@@ -110,10 +110,10 @@ export const QueryLog = memo(function QueryLog({
     inFlight.current = true;
     setLoadingOlder(true);
     try {
-      const page = await dashboard.invoke('query:list', olderPageRequest(from.cursor, filter, PAGE_SIZE));
-      const { rows: taken, next } = takeOlder(from.cursor, page);
-      // The engine filters by device and name; the watchlist-only view keeps the matched rows here.
-      const older = watchOnly ? taken.filter(isWatched) : taken;
+      const request = olderPageRequest(from.cursor, filter, PAGE_SIZE);
+      // The engine filters by device, name and watchlist match, so every page is full of rows to show.
+      const page = await dashboard.invoke('query:list', watchOnly ? { ...request, watched: true } : request);
+      const { rows: older, next } = takeOlder(from.cursor, page);
       setFrozen((f) =>
         f && f.cursor === from.cursor ? { rows: [...f.rows, ...older], cursor: next, error: '' } : f,
       );

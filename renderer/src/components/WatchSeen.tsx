@@ -11,6 +11,7 @@ import {
   formatApprox,
   formatPerHour,
   formatSpan,
+  MIN_PROJECTED,
   regularityText,
   reportedComparison,
   serviceName,
@@ -99,7 +100,7 @@ function SeenRule({
           </tr>
         </thead>
         <tbody>
-          {r.devices.map((d) => (
+          {r.devices.map((d) => [
             <tr key={d.address} data-testid="seen-device" data-address={d.address}>
               <td>
                 <span className="ellipsis">{describeDevice(d.address, devices)}</span>
@@ -123,8 +124,15 @@ function SeenRule({
                   {regularityText(d)}
                 </span>
               </td>
-            </tr>
-          ))}
+            </tr>,
+            d.names.length > 1 || d.otherNames > 0 ? (
+              <tr key={`${d.address} names`} className="seen-names-row">
+                <td colSpan={6}>
+                  <SeenNames d={d} />
+                </td>
+              </tr>
+            ) : null,
+          ])}
         </tbody>
       </table>
       {comparison !== '' && <p className="seen-compare">{comparison}</p>}
@@ -143,5 +151,35 @@ function SeenRule({
         </ul>
       )}
     </article>
+  );
+}
+
+/** The names behind one device's count, each with its own rate: which exact name beacons, which are one-offs. */
+function SeenNames({ d }: { d: DeviceRuleStats }) {
+  const distinct = d.names.length + d.otherNames;
+  return (
+    <details className="seen-names" data-testid="seen-names">
+      <summary>
+        {formatCount(distinct)} distinct names
+        {d.otherNames > 0 ? ` (the ${d.names.length} most queried below)` : ''}
+      </summary>
+      <table>
+        <tbody>
+          {d.names.map((n) => (
+            <tr key={n.name} data-testid="seen-name" data-name={n.name}>
+              <td className="mono ellipsis">{n.name}</td>
+              <td className="num right">{formatCount(n.queries)}</td>
+              <td className="num right">
+                {/* A day projected from a handful of queries says nothing. */}
+                {n.queries >= MIN_PROJECTED ? `≈ ${formatApprox(n.perDay)} a day` : '–'}
+              </td>
+              <td className="num">
+                {n.every || (n.medianIntervalMs > 0 ? `median ${duration(n.medianIntervalMs)}` : '–')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }

@@ -19,6 +19,10 @@ describe('bridge wire helpers', () => {
       '/api/export.csv?client=fe80%3A%3A1&name=avira+com&from=1000&to=2000',
     );
     expect(csvUrl({ name: '' })).toBe('/api/export.csv');
+    expect(csvUrl({ watched: true, rule: 'avira-safethings' })).toBe(
+      '/api/export.csv?rule=avira-safethings&watched=1',
+    );
+    expect(csvUrl({ watched: false })).toBe('/api/export.csv');
   });
 
   it('derives the stream address from the page origin', () => {

@@ -96,10 +96,11 @@ export function rpcBody(args: unknown): string {
 /** The CSV download address for `filter`, relative to the origin. */
 export function csvUrl(filter: QueryFilter): string {
   const params = new URLSearchParams();
-  for (const key of ['client', 'name', 'from', 'to', 'captureId'] as const) {
+  for (const key of ['client', 'name', 'from', 'to', 'captureId', 'rule'] as const) {
     const value = filter[key];
     if (value !== undefined && value !== '') params.set(key, String(value));
   }
+  if (filter.watched) params.set('watched', '1');
   const query = params.toString();
   return query === '' ? CSV_PATH : `${CSV_PATH}?${query}`;
 }

@@ -3,6 +3,7 @@ import type { DeviceInfo } from '@shared/events';
 import type { DeviceRuleStats, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
 import { deviceAt } from './test-events';
 import {
+  beaconText,
   clientFindings,
   effectText,
   formatApprox,
@@ -33,6 +34,8 @@ function stats(address: string, over: Partial<DeviceRuleStats> = {}): DeviceRule
     firstSeen: T0,
     lastSeen: T0 + 1_199_000,
     medianIntervalMs: 1000,
+    names: [],
+    otherNames: 0,
     jitterMs: 100,
     regularity: 0.9,
     beacon: true,
@@ -172,6 +175,36 @@ describe('watchlist wording', () => {
     expect(routerFindings(r, devices, 'Archer AX55 v1')[0]!.headline).toMatch(
       /^Your router 192\.168\.0\.1 \(TP-Link Archer AX55 v1\) contacted/,
     );
+  });
+
+  it('names the beaconing name when other names blur the device’s rhythm', () => {
+    const name = (n: string, every: string) => ({
+      name: n,
+      queries: every ? 600 : 1,
+      perHour: 0,
+      perDay: 0,
+      medianIntervalMs: every ? 1000 : 0,
+      jitterMs: 0,
+      regularity: every ? 0.95 : 0,
+      beacon: every !== '',
+      every,
+    });
+    const mixed = stats(ROUTER, {
+      isRouter: true,
+      beacon: false,
+      every: '',
+      names: [
+        name('dfp-dual.safethings.avira.com', 'every 1.0 s ± 0.1 s'),
+        name('x1.safethings.avira.com', ''),
+      ],
+    });
+    expect(beaconText(mixed)).toBe(' — dfp-dual.safethings.avira.com every 1.0 s ± 0.1 s');
+    expect(routerFindings(report([rule('avira-safethings', [mixed])]), devices, '')[0]!.headline).toMatch(
+      /a day — dfp-dual\.safethings\.avira\.com every 1\.0 s ± 0\.1 s$/,
+    );
+    // The device as a whole beats: its own rhythm, no name.
+    expect(beaconText(stats(ROUTER))).toBe(' — every 1.0 s ± 0.1 s');
+    expect(beaconText(stats(ROUTER, { every: '', beacon: false, names: [name('a.example', '')] }))).toBe('');
   });
 
   it('keeps connectivity checks calm, after the alarming findings, and leaves clients out of the router banner', () => {

@@ -205,6 +205,16 @@ function meta(r: RuleReport): string {
   return `${CATEGORY_LABELS[r.category]} · ${CONFIDENCE_LABELS[r.confidence]}`;
 }
 
+/**
+ * " — every 1.0 s ± 0.1 s" when the device's queries of the rule beat like a timer; else, when one name does
+ * (other names in between blur the whole), " — name every …"; else "".
+ */
+export function beaconText(d: DeviceRuleStats): string {
+  if (d.every) return ` — ${d.every}`;
+  const name = d.names.find((n) => n.every !== '');
+  return name ? ` — ${name.name} ${name.every}` : '';
+}
+
 /** True when the engine or the device details call `d` the router. */
 function isRouter(d: DeviceRuleStats, devices: ReadonlyMap<string, DeviceInfo>): boolean {
   return d.isRouter || devices.get(d.address)?.isRouter === true;
@@ -229,7 +239,7 @@ export function routerFindings(
       const headline =
         `Your router ${d.address}${make ? ` (${make})` : ''} contacted ${serviceName(r)} ` +
         `${times(d.queries)} in ${formatSpan(window)}${perDayText(d.queries, d.perDay)}` +
-        (d.every ? ` — ${d.every}` : '');
+        beaconText(d);
       out.push({
         key: `${r.rule} ${d.address}`,
         tone: r.category === 'connectivity' ? 'info' : 'alarm',
