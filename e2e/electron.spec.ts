@@ -44,6 +44,7 @@ const PRELOAD_METHODS = [
   'onDeviceUpdate',
   'onQueryBatch',
   'onStatus',
+  'onUiCommand',
   'onWarning',
   'onWatchAlert',
   'onWatchReport',
