@@ -144,6 +144,24 @@ describe('electron-builder configuration', () => {
     outDirs.push(isAbsolute(rendererOut) ? relative(root, rendererOut) : rendererOut);
     for (const dir of outDirs) expect(dir, 'every build lands under out/').toMatch(/^out\//);
   });
+
+  it('builds a main script that reads files only from out/ (the tray icons), never from the source tree', () => {
+    const main = readFileSync(join(root, pkg.main), 'utf8');
+    const relativeToMain = [...main.matchAll(/join(?:\$\d+)?\(import\.meta\.dirname, "([^"]+)"\)/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(
+      relativeToMain.filter((p) => /tray-(recording|stopped)-(16|32)-[\w-]+\.png$/.test(p)),
+    ).toHaveLength(4);
+    for (const file of relativeToMain) {
+      const full = resolve(root, 'out/main', file);
+      expect(relative(join(root, 'out'), full), file).not.toMatch(/^\.\./);
+      expect(existsSync(full), file).toBe(true);
+    }
+    // The renderer and preload are found through app.getAppPath() (electron/main/app-paths.ts).
+    expect(main).not.toMatch(/import\.meta\.dirname, "\.\.\//);
+    expect(main).toMatch(/getAppPath\(\)/);
+  });
 });
 
 describe('npm run dist', () => {
