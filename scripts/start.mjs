@@ -2,34 +2,12 @@
 // `npm start -- FLAGS`: the desktop app when the Electron runtime is installed, otherwise the headless
 // dashboard with the same flags (offline machines cannot download Electron's binary).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildIfNeeded, root } from './lib/build.mjs';
+import { findElectron } from './lib/electron.mjs';
 
 const argv = process.argv.slice(2);
 const DEFAULT_UI = '127.0.0.1:5380';
-
-/**
- * The Electron executable, or null when it is not installed. Reads node_modules/electron/path.txt
- * instead of require('electron'), which would try to download the binary.
- */
-function electronBinary() {
-  const pkg = path.join(root, 'node_modules', 'electron');
-  let name = '';
-  try {
-    name = readFileSync(path.join(pkg, 'path.txt'), 'utf8').trim();
-  } catch {
-    // No path.txt: the runtime was never downloaded.
-  }
-  // Same override the electron package honours, for a runtime unpacked elsewhere.
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const candidate = override
-    ? path.join(override, name || 'electron')
-    : name
-      ? path.join(pkg, 'dist', name)
-      : '';
-  return candidate && existsSync(candidate) ? candidate : null;
-}
 
 /** The dashboard URL the headless service will use for these flags (its --ui option); null if unclear. */
 function dashboardUrl(args) {
@@ -76,9 +54,9 @@ function run(command, args) {
 const quiet = argv.some((a) => a === '-h' || a === '--help' || a === '-v' || a === '--version');
 buildIfNeeded({ quiet });
 
-const electron = electronBinary();
-if (electron) {
-  run(electron, ['.', ...argv]);
+const electron = findElectron();
+if ('executable' in electron) {
+  run(electron.executable, ['.', ...argv]);
 } else {
   if (!quiet) {
     const url = dashboardUrl(argv);

@@ -69,6 +69,12 @@ export interface RouterModelRequest {
   readonly model: string;
 }
 
+/** Something the desktop app asks the page to do, from a menu item or its keyboard shortcut. */
+export interface UiCommand {
+  /** 'focus-search': put the cursor in the name filter. */
+  readonly command: 'focus-search';
+}
+
 /** Request channel → argument and result. Every argument is validated by the receiving side. */
 export interface Requests {
   'capture:start': { args: undefined; result: CaptureInfo };
@@ -111,6 +117,8 @@ export interface Events {
   'watch:report': WatchReport;
   /** Router traffic to a watched service, the first time per rule and router address. */
   'watch:alert': WatchAlert;
+  /** From the desktop app's menu (never sent by the headless service). */
+  'ui:command': UiCommand;
 }
 
 export type RequestChannel = keyof Requests;
@@ -154,4 +162,5 @@ export const EVENT_CHANNELS = [
   'device:update',
   'watch:report',
   'watch:alert',
+  'ui:command',
 ] as const satisfies readonly EventChannel[];

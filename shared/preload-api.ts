@@ -11,6 +11,7 @@ import type {
   RouterModelRequest,
   SetRoutersRequest,
   SnapshotRequest,
+  UiCommand,
   UpdateRuleRequest,
   WatchMinutesRequest,
 } from './api';
@@ -53,6 +54,7 @@ export interface PreloadApi {
   onDeviceUpdate(listener: (device: DeviceInfo) => void): () => void;
   onWatchReport(listener: (report: WatchReport) => void): () => void;
   onWatchAlert(listener: (alert: WatchAlert) => void): () => void;
+  onUiCommand(listener: (command: UiCommand) => void): () => void;
   /** Tells main the renderer is subscribed, so main starts sending events. */
   ready(): void;
 }

@@ -1,16 +1,17 @@
 /**
- * Desktop entry: lifecycle only. One instance, one window, the engine opened at ready and closed on
+ * Desktop entry: lifecycle only. One instance, one window, a tray icon, the engine opened at ready and closed on
  * quit; every module registers its own IPC handlers through a setupX() call below.
  */
-import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, dialog } from 'electron';
+import { app, dialog, powerMonitor } from 'electron';
 import { Engine } from '../engine/engine';
 import type { EngineOptions } from '../engine/options';
 import { parseServeArgs } from '../headless/args';
 import { setupMenu } from './app-menu';
-import { engineArgs, hasDataDirFlag } from './engine-args';
+import { appPaths } from './app-paths';
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { oneTimeTrayNotice, setupCloseToTray } from './close-to-tray';
+import { engineArgs, hasDataDirFlag } from './engine-args';
 import { setupCaptureHandlers } from './ipc/capture-handlers';
 import { setupDeviceHandlers } from './ipc/device-handlers';
 import { setupEngineEvents } from './ipc/engine-events';
@@ -18,9 +19,15 @@ import { exportCsv, setupExportHandler } from './ipc/export-csv';
 import { setupQueryHandlers } from './ipc/query-handlers';
 import { setupReadySignal } from './ipc/send';
 import { trustWindow } from './ipc/trusted-windows';
+import { sendUiCommand } from './ipc/ui-commands';
 import { setupWatchHandlers } from './ipc/watch-handlers';
-import { createMainWindow } from './main-window';
+import { createMainWindow, revealWindow } from './main-window';
+import { QuitGuard } from './quit-guard';
+import { confirmQuit } from './quit-reminder';
 import { setupSecurity } from './security';
+import { claimSingleInstance } from './single-instance';
+import { createStatusTray, trayState, type StatusTray } from './tray';
+import { loadTrayIcons } from './tray-icons';
 import { setupWatchNotifications } from './watch-notifications';
 
 /** Closing the engine flushes the journal; past this the app quits anyway rather than hang. */
@@ -28,7 +35,23 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 
 let engine: Engine | null = null;
 let mainWindow: BrowserWindow | null = null;
-let shutdown: 'running' | 'closing' | 'done' = 'running';
+let tray: StatusTray | null = null;
+const trayNotice = oneTimeTrayNotice();
+
+/** The packaged app's files live under app.getAppPath() (app.asar), its data under userData. */
+const paths = () => appPaths(app.getAppPath(), app.getPath('userData'));
+
+const quitGuard = new QuitGuard({
+  status: () => engine?.status() ?? null,
+  confirm: (status, signal) => confirmQuit(status, mainWindow, signal),
+  close: async () => {
+    tray?.destroy();
+    tray = null;
+    if (engine) await closeEngine(engine);
+  },
+  // Quitting was declined after the last window closed: give the user the window back.
+  kept: () => focusWindow(),
+});
 
 function reportError(title: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
@@ -36,13 +59,23 @@ function reportError(title: string, error: unknown): void {
   dialog.showErrorBox(title, message);
 }
 
+function isRecording(running: Engine): boolean {
+  return running.status().capture?.state === 'running';
+}
+
 function openWindow(running: Engine): BrowserWindow {
-  const win = createMainWindow({
-    preload: join(import.meta.dirname, '../preload/index.cjs'),
-    placementFile: join(app.getPath('userData'), 'window-state.json'),
-  });
+  const win = createMainWindow({ preload: paths().preload, placementFile: paths().windowState });
   trustWindow(win);
   setupEngineEvents(running, win);
+  // Without a tray icon a hidden window could not be found again, so it really closes (and, on Linux and
+  // Windows, the app quits through the reminder).
+  setupCloseToTray(win, {
+    quitting: () => quitGuard.quitting,
+    keepRunning: () => tray !== null && isRecording(running),
+    notice: trayNotice,
+  });
+  // Windows logging off or shutting down: a question would hold it up.
+  win.on('query-session-end', () => quitGuard.force());
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -51,13 +84,11 @@ function openWindow(running: Engine): BrowserWindow {
 }
 
 function focusWindow(): void {
-  if (mainWindow === null) {
-    if (engine !== null && shutdown === 'running') openWindow(engine);
+  if (mainWindow === null || mainWindow.isDestroyed()) {
+    if (engine !== null && !quitGuard.quitting) openWindow(engine);
     return;
   }
-  if (mainWindow.isMinimized()) mainWindow.restore();
-  mainWindow.show();
-  mainWindow.focus();
+  revealWindow(mainWindow);
 }
 
 /**
@@ -69,12 +100,12 @@ function engineOptions(argv: readonly string[]): EngineOptions {
   const parsed = parseServeArgs(args);
   if (parsed.kind !== 'run') throw new Error('unexpected help/version request');
   const engine = parsed.options.engine;
-  return hasDataDirFlag(args) ? engine : { ...engine, dataDir: join(app.getPath('userData'), 'data') };
+  return hasDataDirFlag(args) ? engine : { ...engine, dataDir: paths().dataDir };
 }
 
 async function start(): Promise<void> {
   setupSecurity();
-  setupAppProtocol(join(import.meta.dirname, '../renderer'));
+  setupAppProtocol(paths().renderer);
 
   let options: EngineOptions;
   let running: Engine;
@@ -82,7 +113,6 @@ async function start(): Promise<void> {
     options = engineOptions(process.argv.slice(1));
   } catch (error) {
     reportError('DNS Witness: invalid command-line option', error);
-    shutdown = 'done';
     app.quit();
     return;
   }
@@ -90,7 +120,6 @@ async function start(): Promise<void> {
     running = await Engine.open(options);
   } catch (error) {
     reportError(`DNS Witness could not open its data folder (${options.dataDir})`, error);
-    shutdown = 'done';
     app.quit();
     return;
   }
@@ -105,21 +134,46 @@ async function start(): Promise<void> {
   setupDeviceHandlers(running);
   setupWatchHandlers(running);
   setupWatchNotifications(running, () => mainWindow, focusWindow);
-  setupMenu({
-    exportCsv: () => {
-      exportCsv(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));
+  const startCapture = (): void => {
+    try {
+      running.startCapture();
+    } catch (error) {
+      reportError('Could not start the capture', error);
+    }
+  };
+  const stopCapture = (): void => {
+    running.stopCapture().catch((error: unknown) => reportError('Could not stop the capture', error));
+  };
+  const updateMenu = setupMenu(
+    {
+      exportCsv: () => {
+        exportCsv(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));
+      },
+      startCapture,
+      stopCapture,
+      focusSearch: () => {
+        focusWindow();
+        sendUiCommand(mainWindow, 'focus-search');
+      },
     },
-    startCapture: () => {
-      try {
-        running.startCapture();
-      } catch (error) {
-        reportError('Could not start the capture', error);
-      }
-    },
-    stopCapture: () => {
-      running.stopCapture().catch((error: unknown) => reportError('Could not stop the capture', error));
-    },
+    isRecording(running),
+  );
+  try {
+    tray = createStatusTray(
+      loadTrayIcons(),
+      { show: focusWindow, startCapture, stopCapture, quit: () => app.quit() },
+      trayState(running.status()),
+    );
+  } catch (error) {
+    console.warn('[main] no tray icon:', error);
+  }
+  running.onStatus((status) => {
+    const state = trayState(status);
+    tray?.update(state);
+    updateMenu(state.recording);
   });
+  // Linux and macOS going down: no question, but still a clean close of the journal.
+  powerMonitor.on('shutdown', () => quitGuard.forceQuit());
   openWindow(running);
 }
 
@@ -143,28 +197,18 @@ async function closeEngine(running: Engine): Promise<void> {
 
 registerAppScheme();
 
-if (!app.requestSingleInstanceLock()) {
-  // Another instance owns the DNS port and the data folder; it focuses its window on 'second-instance'.
+// Another instance owns the DNS port and the data folder; it shows its window on 'second-instance'.
+if (!claimSingleInstance(focusWindow)) {
   app.quit();
 } else {
-  app.on('second-instance', focusWindow);
+  quitGuard.attach();
   app.on('activate', focusWindow);
   app.on('window-all-closed', () => {
     // macOS apps stay in the dock; the forwarder keeps answering until Quit.
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('before-quit', (event) => {
-    if (shutdown === 'done' || engine === null) return;
-    event.preventDefault();
-    if (shutdown === 'closing') return;
-    shutdown = 'closing';
-    void closeEngine(engine).finally(() => {
-      shutdown = 'done';
-      app.quit();
-    });
-  });
-  // Ctrl+C in the terminal of `npm start`: quit through before-quit so the journal is flushed.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+  // Ctrl+C in the terminal of `npm start`: quit through the guard so the journal is flushed.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => quitGuard.forceQuit());
 
   app
     .whenReady()

@@ -1,10 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { menuTemplate } from './app-menu';
-import { createMainWindow, secureWebPreferences } from './main-window';
+import { createMainWindow, revealWindow, secureWebPreferences } from './main-window';
 import type { FakeBrowserWindow } from './testing/fake-electron';
 import { screen } from './testing/fake-electron';
 
@@ -57,34 +55,21 @@ describe('createMainWindow()', () => {
   });
 });
 
-describe('menuTemplate()', () => {
-  const actions = { exportCsv: vi.fn(), startCapture: vi.fn(), stopCapture: vi.fn() };
-
-  function flatten(items: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] {
-    return items.flatMap((item) => [item, ...(Array.isArray(item.submenu) ? flatten(item.submenu) : [])]);
-  }
-
-  it('offers devtools only when not packaged', () => {
-    const dev = flatten(menuTemplate(actions, { packaged: false, platform: 'linux' }));
-    const packaged = flatten(menuTemplate(actions, { packaged: true, platform: 'linux' }));
-    expect(dev.some((i) => i.role === 'toggleDevTools')).toBe(true);
-    expect(packaged.some((i) => i.role === 'toggleDevTools')).toBe(false);
-    expect(packaged.some((i) => i.role === 'reload')).toBe(true);
-  });
-
-  it('wires File and Capture items to their actions', () => {
-    const items = flatten(menuTemplate(actions, { packaged: true, platform: 'linux' }));
-    const click = (label: string): void => {
-      const item = items.find((i) => i.label === label);
-      expect(item, label).toBeDefined();
-      (item?.click as () => void)();
-    };
-    click('Export CSV…');
-    click('Start');
-    click('Stop');
-    expect(actions.exportCsv).toHaveBeenCalledTimes(1);
-    expect(actions.startCapture).toHaveBeenCalledTimes(1);
-    expect(actions.stopCapture).toHaveBeenCalledTimes(1);
-    expect(items.some((i) => i.role === 'quit')).toBe(true);
+describe('revealWindow()', () => {
+  it('brings back a window hidden in the tray or minimised, and focuses it', () => {
+    const win = createMainWindow({ preload: '/p.cjs', placementFile: join(dir, 'w.json') });
+    const fake = win as unknown as FakeBrowserWindow;
+    fake.emit('ready-to-show');
+    fake.minimize();
+    fake.hide();
+    expect(fake.isVisible()).toBe(false);
+    revealWindow(win);
+    expect({ visible: fake.isVisible(), minimized: fake.isMinimized(), focused: fake.isFocused() }).toEqual({
+      visible: true,
+      minimized: false,
+      focused: true,
+    });
+    fake.close();
+    expect(() => revealWindow(win)).not.toThrow();
   });
 });

@@ -58,3 +58,11 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     .catch((error: unknown) => console.error('[window] could not load the UI:', error));
   return win;
 }
+
+/** Brings `win` to the front: restored when minimised, shown when hidden in the tray, then focused. */
+export function revealWindow(win: BrowserWindow): void {
+  if (win.isDestroyed()) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}

@@ -1,5 +1,6 @@
 import type { BrowserWindow } from 'electron';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { UiCommand } from '@shared/api';
 import type { PreloadApi } from '@shared/preload-api';
 import type { DeviceInfo, QueryBatch } from '@shared/events';
 import { READY_CHANNEL } from '../main/ipc/channels';
@@ -9,6 +10,7 @@ import { setupEngineEvents } from '../main/ipc/engine-events';
 import { setupQueryHandlers } from '../main/ipc/query-handlers';
 import { setupReadySignal } from '../main/ipc/send';
 import { trustWindow } from '../main/ipc/trusted-windows';
+import { sendUiCommand } from '../main/ipc/ui-commands';
 import { ALERT, batch, deviceInfo, fakeEngine, statusAt, watchReport } from '../main/testing/fake-engine';
 import { setupWatchHandlers } from '../main/ipc/watch-handlers';
 import type { WatchAlert } from '@shared/watch/messages';
@@ -50,6 +52,7 @@ describe('preload API', () => {
         'onDeviceUpdate',
         'onQueryBatch',
         'onStatus',
+        'onUiCommand',
         'onWarning',
         'onWatchAlert',
         'onWatchReport',
@@ -199,5 +202,12 @@ describe('preload ↔ main round trip', () => {
     engine.emitWatchAlert(ALERT);
     expect(reports).toEqual([watchReport()]);
     expect(alerts).toEqual([ALERT]);
+
+    // A menu shortcut that acts in the page (Edit → Find…) arrives as a ui:command.
+    const commands: UiCommand[] = [];
+    api.onUiCommand((c) => commands.push(c));
+    sendUiCommand(win as unknown as BrowserWindow, 'focus-search');
+    sendUiCommand(null, 'focus-search');
+    expect(commands).toEqual([{ command: 'focus-search' }]);
   });
 });

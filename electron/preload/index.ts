@@ -49,6 +49,7 @@ const preloadApi: PreloadApi = {
   onDeviceUpdate: (listener) => listen('device:update', listener),
   onWatchReport: (listener) => listen('watch:report', listener),
   onWatchAlert: (listener) => listen('watch:alert', listener),
+  onUiCommand: (listener) => listen('ui:command', listener),
   ready: () => ipcRenderer.send(READY_CHANNEL),
 };
 

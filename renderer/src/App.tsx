@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { DevicesPanel } from './components/DevicesPanel';
 import { EmptyState } from './components/EmptyState';
 import { PanelTabs, type LowerPanel } from './components/PanelTabs';
@@ -38,6 +38,20 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const [watchOnly, setWatchOnly] = useState(false);
   const [chartMode, setChartMode] = useState<ChartMode>('all');
   const watch = useSyncExternalStore(dashboard.subscribe, dashboard.getWatchView);
+  const searchRef = useRef<HTMLInputElement>(null);
+  useEffect(
+    () =>
+      dashboard.onUiCommand((c) => {
+        if (c.command !== 'focus-search') return;
+        // The filters appear with the first device; until then there is nothing to search.
+        const input = searchRef.current;
+        if (!input) return;
+        setPanel('log');
+        input.focus();
+        input.select();
+      }),
+    [dashboard],
+  );
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.store.firstMinute() : undefined;
@@ -179,6 +193,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
             onExport={onExport}
             exportNote={exportNote}
+            searchRef={searchRef}
           />
         )}
         {!empty && (

@@ -4,6 +4,14 @@
  * to download the Electron binary.
  */
 import { EventEmitter } from 'node:events';
+import type {
+  App,
+  BrowserWindow as RealBrowserWindow,
+  Dialog,
+  MenuItemConstructorOptions,
+  NativeImage,
+  Tray as RealTray,
+} from 'electron';
 import { vi } from 'vitest';
 
 type Listener = (...args: unknown[]) => unknown;
@@ -51,8 +59,24 @@ export class FakeWebContents extends EventEmitter {
   }
 }
 
+type WindowSurface = Pick<
+  RealBrowserWindow,
+  | 'isDestroyed'
+  | 'isMaximized'
+  | 'maximize'
+  | 'show'
+  | 'hide'
+  | 'isVisible'
+  | 'isMinimized'
+  | 'minimize'
+  | 'restore'
+  | 'focus'
+  | 'isFocused'
+  | 'getNormalBounds'
+>;
+
 /** Records the options it was built with; enough of BrowserWindow for main-window.ts and the IPC code. */
-export class FakeBrowserWindow extends EventEmitter {
+export class FakeBrowserWindow extends EventEmitter implements WindowSurface {
   static readonly created: FakeBrowserWindow[] = [];
   static fromWebContents = vi.fn((contents: unknown): FakeBrowserWindow | null => {
     return FakeBrowserWindow.created.find((w) => w.webContents === contents) ?? null;
@@ -63,6 +87,7 @@ export class FakeBrowserWindow extends EventEmitter {
   maximized = false;
   shown = false;
   focused = false;
+  minimized = false;
   private destroyed = false;
 
   constructor(readonly options: Record<string, unknown> = {}) {
@@ -74,9 +99,14 @@ export class FakeBrowserWindow extends EventEmitter {
     return this.destroyed;
   }
 
+  /** As BrowserWindow.close(): a 'close' listener may call event.preventDefault() to keep the window. */
   close(): void {
-    this.emit('close');
+    if (this.destroyed) return;
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (prevented) return;
     this.destroyed = true;
+    this.shown = false;
     this.webContents.destroy();
     this.emit('closed');
   }
@@ -103,8 +133,91 @@ export class FakeBrowserWindow extends EventEmitter {
     this.shown = true;
   }
 
+  hide(): void {
+    this.shown = false;
+    this.focused = false;
+  }
+
+  isVisible(): boolean {
+    return this.shown;
+  }
+
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+
+  minimize(): void {
+    this.minimized = true;
+  }
+
+  restore(): void {
+    this.minimized = false;
+  }
+
+  focus(): void {
+    this.focused = true;
+  }
+
   isFocused(): boolean {
     return this.focused;
+  }
+}
+
+/** A built menu: its template, so tests can find and click items. */
+export interface FakeMenu {
+  readonly template: MenuItemConstructorOptions[];
+}
+
+/** An image loaded from `path` (or the empty image), with the representations added to it. */
+export class FakeNativeImage {
+  readonly representations: { scaleFactor: number; bytes: number }[] = [];
+  constructor(readonly path: string) {}
+  addRepresentation(options: { scaleFactor: number; buffer?: Buffer }): void {
+    this.representations.push({ scaleFactor: options.scaleFactor, bytes: options.buffer?.length ?? 0 });
+  }
+}
+
+type TraySurface = Pick<RealTray, 'setToolTip' | 'setTitle' | 'isDestroyed' | 'destroy'>;
+
+/** Records what the tray shows; `refuse` makes the next constructions throw (a system without a tray). */
+export class FakeTray extends EventEmitter implements TraySurface {
+  static readonly created: FakeTray[] = [];
+  static refuse = false;
+  tooltip = '';
+  title = '';
+  menu: FakeMenu | null = null;
+  readonly tooltips: string[] = [];
+  private destroyed = false;
+
+  constructor(public image: NativeImage | string) {
+    super();
+    if (FakeTray.refuse) throw new Error('no tray on this system');
+    FakeTray.created.push(this);
+  }
+
+  setToolTip(toolTip: string): void {
+    this.tooltip = toolTip;
+    this.tooltips.push(toolTip);
+  }
+
+  setTitle(title: string): void {
+    this.title = title;
+  }
+
+  setImage(image: NativeImage | string): void {
+    this.image = image;
+  }
+
+  setContextMenu(menu: FakeMenu | null): void {
+    this.menu = menu;
+  }
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
   }
 }
 
@@ -199,8 +312,19 @@ export const ipcMain = new FakeIpcMain();
 export const ipcRenderer = new FakeIpcRenderer();
 export const BrowserWindow = FakeBrowserWindow;
 export const Notification = FakeNotification;
+export const Tray = FakeTray;
 export const contextBridge = { exposeInMainWorld: vi.fn() };
-export const dialog = { showSaveDialog: vi.fn(), showErrorBox: vi.fn() };
+export const dialog = {
+  showSaveDialog: vi.fn(),
+  showErrorBox: vi.fn(),
+  showMessageBox: vi.fn<(...args: unknown[]) => ReturnType<Dialog['showMessageBox']>>(() =>
+    Promise.resolve({ response: 0, checkboxChecked: false }),
+  ),
+};
+export const nativeImage = {
+  createFromPath: vi.fn((path: string) => new FakeNativeImage(path)),
+};
+export const powerMonitor = new EventEmitter();
 export const shell = { openExternal: vi.fn((_url: string) => Promise.resolve()) };
 export const session = { defaultSession: new FakeSession() };
 export const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() };
@@ -209,10 +333,18 @@ export const screen = {
   getPrimaryDisplay: vi.fn(() => ({ workArea })),
 };
 export const Menu = {
-  buildFromTemplate: vi.fn((template: unknown) => ({ template })),
-  setApplicationMenu: vi.fn(),
+  buildFromTemplate: vi.fn((template: MenuItemConstructorOptions[]): FakeMenu => ({ template })),
+  setApplicationMenu: vi.fn((_menu: FakeMenu | null) => undefined),
 };
+
+type AppSurface = Pick<App, 'isPackaged' | 'getPath' | 'getAppPath' | 'requestSingleInstanceLock' | 'quit'>;
+
+/** `singleInstance` plays whether requestSingleInstanceLock() gets the lock. */
 export const app = Object.assign(new EventEmitter(), {
   isPackaged: false,
+  singleInstance: true,
   getPath: vi.fn((name: string) => `/tmp/dns-witness-fake/${name}`),
-});
+  getAppPath: vi.fn(() => '/opt/DNS Witness/resources/app.asar'),
+  requestSingleInstanceLock: vi.fn((): boolean => app.singleInstance),
+  quit: vi.fn(),
+}) satisfies AppSurface;

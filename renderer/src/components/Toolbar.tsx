@@ -1,3 +1,4 @@
+import type { RefObject } from 'react';
 import type { DeviceTotals } from '../lib/capture-store';
 import { RANGES, type RangeKey } from '../lib/chart-series';
 
@@ -14,6 +15,8 @@ interface Props {
   readonly exportLabel: string;
   readonly onExport: () => void;
   readonly exportNote: string;
+  /** The name filter, for the desktop menu's Find… (Ctrl/Cmd+F). */
+  readonly searchRef?: RefObject<HTMLInputElement | null>;
 }
 
 /** A device in the select: its label, with the address unless the label shows it already. */
@@ -22,7 +25,7 @@ function optionText(label: string, address: string): string {
 }
 
 /** The filters everything below follows (device, name, range) and the CSV export of what they select. */
-export function Toolbar(p: Props) {
+export function Toolbar({ searchRef, ...p }: Props) {
   return (
     <div className="toolbar" role="toolbar" aria-label="Filters">
       <label className="field">
@@ -46,6 +49,7 @@ export function Toolbar(p: Props) {
       <label className="field grow">
         <span>Name contains</span>
         <input
+          ref={searchRef}
           type="search"
           value={p.name}
           placeholder="e.g. safethings.avira.com"

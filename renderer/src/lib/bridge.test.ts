@@ -103,6 +103,7 @@ describe('createBridge over the preload API', () => {
       onDeviceUpdate: on('onDeviceUpdate'),
       onWatchReport: on('onWatchReport'),
       onWatchAlert: on('onWatchAlert'),
+      onUiCommand: on('onUiCommand'),
       ready: () => calls.push('ready'),
     };
     return { preload, calls, listeners };
@@ -181,6 +182,8 @@ describe('createBridge over the preload API', () => {
     const alerts: unknown[] = [];
     bridge.on('watch:report', () => {});
     bridge.on('watch:alert', (a) => alerts.push(a));
+    const commands: unknown[] = [];
+    bridge.on('ui:command', (c) => commands.push(c));
     bridge.onConnection((s) => states.push(s));
     await Promise.resolve();
     expect(calls).toEqual([
@@ -190,8 +193,11 @@ describe('createBridge over the preload API', () => {
       'onDeviceUpdate',
       'onWatchReport',
       'onWatchAlert',
+      'onUiCommand',
       'ready',
     ]);
+    listeners['onUiCommand']?.[0]?.({ command: 'focus-search' });
+    expect(commands).toEqual([{ command: 'focus-search' }]);
     listeners['onWatchAlert']?.[0]?.({ rule: 'avira-safethings' });
     expect(alerts).toEqual([{ rule: 'avira-safethings' }]);
     listeners['onDeviceUpdate']?.[0]?.(deviceAt('10.0.0.1', { name: 'Router' }));

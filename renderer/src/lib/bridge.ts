@@ -64,6 +64,7 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'device:update': (l) => preload.onDeviceUpdate(l),
     'watch:report': (l) => preload.onWatchReport(l),
     'watch:alert': (l) => preload.onWatchAlert(l),
+    'ui:command': (l) => preload.onUiCommand(l),
   };
   let readySent = false;
   return {

@@ -2,7 +2,7 @@
  * Connects a `Bridge` to a `CaptureStore`: subscribes to the live events, takes a snapshot whenever the
  * stream (re)opens or reports a gap, and folds what arrives into the store once per animation frame.
  */
-import type { RequestArgs, RequestChannel, RequestResult } from '@shared/api';
+import type { RequestArgs, RequestChannel, RequestResult, UiCommand } from '@shared/api';
 import type { RuleChange, RuleInput } from '@shared/watch/messages';
 import type { Bridge } from './bridge';
 import { CaptureStore, type StoreView } from './capture-store';
@@ -128,6 +128,11 @@ export class Dashboard {
     if (wanted <= this.retainMinutes) return;
     this.retainMinutes = wanted;
     void this.snapshot();
+  }
+
+  /** Commands from the desktop app's menu (Edit → Find…); returns the unsubscribe function. */
+  onUiCommand(listener: (command: UiCommand) => void): () => void {
+    return this.bridge.on('ui:command', listener);
   }
 
   /** Calls the engine; for requests that are not part of the stream (capture, list, export). */
