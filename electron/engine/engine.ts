@@ -23,6 +23,9 @@ import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
 import type { EngineHandle } from './types';
 import { WatchService, type RuleInput } from './watch';
+import { InsightsTracker, type Insights } from './watch/insights';
+import { DEFAULT_WINDOW_MS } from '@shared/watch/correlation';
+import { serviceName } from '@shared/watch/service-name';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
@@ -59,6 +62,7 @@ export class Engine implements EngineHandle {
   private readonly devices: DeviceRegistry;
   private readonly watch: WatchService;
   private readonly routerSetting: RouterSetting;
+  private readonly insights: InsightsTracker;
   private readonly watchListeners = new Set<(r: WatchReport) => void>();
   private readonly alertListeners = new Set<(a: WatchAlert) => void>();
   /** (rule, router address) pairs already announced. */
@@ -86,6 +90,7 @@ export class Engine implements EngineHandle {
     this.devices = devices;
     this.watch = watch;
     this.routerSetting = routerSetting;
+    this.insights = new InsightsTracker(store, watch);
     this.unlock = unlock;
     this.forwarder = new Forwarder({
       listen: options.listen,
@@ -213,16 +218,50 @@ export class Engine implements EngineHandle {
    * Watchlist traffic per rule and device: counts, rates over the captures' running time, beacons, and the
    * change around each marker.
    */
-  watchReport(): WatchReport {
+  watchReport(correlationWindowMs = DEFAULT_WINDOW_MS): WatchReport {
     const now = Date.now();
     const captures = this.store.captures();
     const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
-    return this.watch.report({
+    const report = this.watch.report({
       isRouter: (address) => this.devices.get(address).isRouter,
       windowMs,
       captureStart: captures[0]?.startedAt ?? now,
       now,
     });
+    return { ...report, ...this.watchInsights(correlationWindowMs, windowMs, now) };
+  }
+
+  /**
+   * Whether the router's watched lookups follow the devices' new-domain lookups (within `windowMs`), the shape
+   * of the router's lookups, and what the capture cannot see. Incremental and cached; never throws.
+   */
+  private watchInsights(windowMs: number, recordingMs: number, now: number): Insights {
+    try {
+      const clients = this.store.clients().map((c) => ({
+        address: c.address,
+        queries: c.queries,
+        isRouter: this.devices.get(c.address).isRouter,
+      }));
+      const routers = [
+        ...new Set([
+          ...this.devices.routerAddresses(),
+          ...clients.filter((c) => c.isRouter).map((c) => c.address),
+        ]),
+      ];
+      const blockedRules = new Map(
+        this.watch
+          .rules()
+          .filter((r) => r.enabled && r.block !== 'off')
+          .map((r) => [r.id, serviceName(r)]),
+      );
+      return this.insights.insights({ routers, clients, blockedRules, windowMs, recordingMs, now });
+    } catch (err) {
+      this.warn(
+        'watchlist',
+        `watchlist: correlation failed (${(err as Error).message}); the counts are unaffected`,
+      );
+      return { correlation: [], lookupShape: [], visibility: [] };
+    }
   }
 
   watchRules(): readonly ActiveRule[] {
