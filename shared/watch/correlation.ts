@@ -163,7 +163,8 @@ function countCovered(
   shift: number,
   cov: { starts: Float64Array; ends: Float64Array; n: number },
 ): number {
-  let p = 0;
+  // Start at the first interval that can hold the run's first value.
+  let p = lo < hi ? lowerBound(cov.ends.subarray(0, cov.n), values[lo]! + shift) : 0;
   let count = 0;
   for (let i = lo; i < hi; i++) {
     const v = values[i]! + shift;
