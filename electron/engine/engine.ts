@@ -39,6 +39,8 @@ const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-d
 const STATUS_INTERVAL_MS = 1000;
 /** Watchlist reports are pushed at most this often, and only when something changed. */
 const WATCH_REPORT_MS = 2000;
+/** Ordinary queries (the devices' browsing) refresh the report's correlation at most this often. */
+const INSIGHTS_DIRTY_MS = 10_000;
 
 export type { WatchAlert } from '@shared/watch/messages';
 /** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
@@ -68,6 +70,8 @@ export class Engine implements EngineHandle {
   /** (rule, router address) pairs already announced. */
   private readonly alerted = new Set<string>();
   private watchDirty = false;
+  /** When ordinary queries last marked the report stale (they move the correlation and visibility checks). */
+  private insightsDirtyAt = 0;
   private watchTimer: NodeJS.Timeout | null = null;
   private readonly forwarder: Forwarder;
   private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
@@ -386,6 +390,10 @@ export class Engine implements EngineHandle {
     if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
     this.store.record(rec);
     this.devices.observe(rec.client);
+    if (rec.watchRule === '' && this.store.isRecording && rec.ts - this.insightsDirtyAt >= INSIGHTS_DIRTY_MS) {
+      this.insightsDirtyAt = rec.ts;
+      this.markWatchDirty();
+    }
     if (rec.watchRule !== '' && this.store.isRecording) {
       this.watch.observe(rec.ts, rec.client, rec.watchRule);
       this.markWatchDirty();

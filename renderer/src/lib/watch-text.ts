@@ -169,6 +169,8 @@ export interface Finding {
   readonly key: string;
   readonly tone: FindingTone;
   readonly rule: string;
+  /** The rule's category, shown as a badge so a connectivity check does not read like telemetry. */
+  readonly category: RuleCategory;
   readonly headline: string;
   /** The rule's one-line explanation. */
   readonly explanation: string;
@@ -225,6 +227,7 @@ export function routerFindings(
         key: `${r.rule} ${d.address}`,
         tone: r.category === 'connectivity' ? 'info' : 'alarm',
         rule: r.rule,
+        category: r.category,
         headline,
         explanation: r.explanation,
         meta: meta(r),
@@ -259,6 +262,7 @@ export function clientFindings(report: WatchReport, devices: ReadonlyMap<string,
       key: `${r.rule} clients`,
       tone: 'notice',
       rule: r.rule,
+      category: r.category,
       headline: `${who} contacted ${serviceName(r)} ${times(queries)} in ${formatSpan(observedMs(report, first))}${perDayText(queries, perDay)}`,
       explanation: r.explanation,
       meta: meta(r),
