@@ -94,7 +94,7 @@ describe('correlation text', () => {
         lastSeen: 0,
       }),
     ).toBe(
-      'Encoded lookups under trendmicro.com: 100 % of 600 queries carry a label that looks like encoded data (labels 24.0 characters, 3.5 bits per character on average); 600 distinct names, 3,600 an hour, 25 % TXT.',
+      'Encoded lookups under trendmicro.com: 100 % of 600 queries carry a label that looks like encoded data (labels 24.0 characters, 3.5 bits per character on average); 600 distinct names (3,600 an hour), 25 % TXT.',
     );
   });
 

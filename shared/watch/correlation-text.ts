@@ -98,7 +98,7 @@ export function shapeSentence(d: DomainShape): string {
   const types = d.txtShare > 0 ? `, ${percent(d.txtShare)} TXT` : '';
   const other =
     d.otherTypeShare - d.txtShare > 0.005 ? `, ${percent(d.otherTypeShare - d.txtShare)} other types` : '';
-  return `${head}: ${enc} (${labels}); ${names}, ${count.format(d.distinctPerHour)} an hour${types}${other}.`;
+  return `${head}: ${enc} (${labels}); ${names} (${count.format(d.distinctPerHour)} an hour)${types}${other}.`;
 }
 
 /** The evidence report's part about correlation, lookup shape, categories and visibility, as plain data. */

@@ -107,6 +107,7 @@ function CorrelationLine({
       className={`insight-row correlation-line verdict-${c.verdict}`}
       data-testid="correlation-line"
       data-rule={c.rule}
+      data-lookups={c.lookups}
       data-followed={c.followedShare.toFixed(3)}
       data-chance={c.chanceShare.toFixed(3)}
     >
