@@ -390,7 +390,11 @@ export class Engine implements EngineHandle {
     if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
     this.store.record(rec);
     this.devices.observe(rec.client);
-    if (rec.watchRule === '' && this.store.isRecording && rec.ts - this.insightsDirtyAt >= INSIGHTS_DIRTY_MS) {
+    if (
+      rec.watchRule === '' &&
+      this.store.isRecording &&
+      rec.ts - this.insightsDirtyAt >= INSIGHTS_DIRTY_MS
+    ) {
       this.insightsDirtyAt = rec.ts;
       this.markWatchDirty();
     }
