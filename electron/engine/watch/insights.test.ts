@@ -117,6 +117,35 @@ describe('InsightsTracker', () => {
     expect(asLaptop.correlation).toEqual([]);
   });
 
+  it('follows the store across captures, and starts over when retention deletes one', async () => {
+    await store.close();
+    store = await CaptureStore.open({ dataDir: dir, retentionDays: 1, clock: () => now });
+    store.start();
+    ask(now, PHONE, 'a.example.com');
+    ask(now + 500, ROUTER, 'a1.safethings.avira.com');
+    const tracker = new InsightsTracker(store, watch);
+    tracker.insights(request());
+    expect(tracker.rowsRead).toBe(2);
+    await store.stop();
+    now += 60_000;
+    store.start();
+    ask(now, PHONE, 'b.example.com');
+    tracker.insights(request());
+    // Only the new capture's row was read.
+    expect(tracker.rowsRead).toBe(3);
+    await store.stop();
+    now += 3 * 86_400_000;
+    store.start();
+    ask(now, PHONE, 'c.example.com');
+    // The two captures above, and the empty one beforeEach started (closed while running, so stopped on load).
+    expect(await store.applyRetention()).toHaveLength(3);
+    const after = tracker.insights(request());
+    // The cursor into the deleted captures is refused: the one row left is read from the start.
+    expect(tracker.rowsRead).toBe(4);
+    expect(store.total()).toBe(1);
+    expect(after.lookupShape).toEqual([]);
+  });
+
   it('the lookup shape: SafeThings names one per visit, the connectivity check one name', () => {
     household();
     const shape = new InsightsTracker(store, watch).insights(request()).lookupShape;
