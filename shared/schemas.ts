@@ -39,6 +39,12 @@ export const queryListSchema = queryFilterSchema
   })
   .strict();
 
+/** `/api/summary?window_s=`: the correlation look-back window in seconds. */
+export const correlationWindowSchema = z.coerce
+  .number({ error: 'window_s must be a number of seconds' })
+  .min(0.1, 'window_s must be at least 0.1')
+  .max(60, 'window_s must be at most 60');
+
 export const snapshotRequestSchema = z
   .object({
     rangeMinutes: z

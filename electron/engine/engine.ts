@@ -23,6 +23,9 @@ import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
 import type { EngineHandle } from './types';
 import { WatchService, type RuleInput } from './watch';
+import { InsightsTracker, type Insights } from './watch/insights';
+import { DEFAULT_WINDOW_MS } from '@shared/watch/correlation';
+import { serviceName } from '@shared/watch/service-name';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
@@ -36,6 +39,10 @@ const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-d
 const STATUS_INTERVAL_MS = 1000;
 /** Watchlist reports are pushed at most this often, and only when something changed. */
 const WATCH_REPORT_MS = 2000;
+/** Ordinary queries (the devices' browsing) refresh the report's correlation at most this often. */
+const INSIGHTS_DIRTY_MS = 10_000;
+/** Rows of the capture the correlation reads per turn of the event loop (a few ms each). */
+const INSIGHTS_SLICE_ROWS = 20_000;
 
 export type { WatchAlert } from '@shared/watch/messages';
 /** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
@@ -59,11 +66,14 @@ export class Engine implements EngineHandle {
   private readonly devices: DeviceRegistry;
   private readonly watch: WatchService;
   private readonly routerSetting: RouterSetting;
+  private readonly insights: InsightsTracker;
   private readonly watchListeners = new Set<(r: WatchReport) => void>();
   private readonly alertListeners = new Set<(a: WatchAlert) => void>();
   /** (rule, router address) pairs already announced. */
   private readonly alerted = new Set<string>();
   private watchDirty = false;
+  /** When ordinary queries last marked the report stale (they move the correlation and visibility checks). */
+  private insightsDirtyAt = 0;
   private watchTimer: NodeJS.Timeout | null = null;
   private readonly forwarder: Forwarder;
   private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
@@ -86,6 +96,7 @@ export class Engine implements EngineHandle {
     this.devices = devices;
     this.watch = watch;
     this.routerSetting = routerSetting;
+    this.insights = new InsightsTracker(store, watch);
     this.unlock = unlock;
     this.forwarder = new Forwarder({
       listen: options.listen,
@@ -213,16 +224,62 @@ export class Engine implements EngineHandle {
    * Watchlist traffic per rule and device: counts, rates over the captures' running time, beacons, and the
    * change around each marker.
    */
-  watchReport(): WatchReport {
+  watchReport(correlationWindowMs = DEFAULT_WINDOW_MS): WatchReport {
     const now = Date.now();
     const captures = this.store.captures();
     const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
-    return this.watch.report({
+    const report = this.watch.report({
       isRouter: (address) => this.devices.get(address).isRouter,
       windowMs,
       captureStart: captures[0]?.startedAt ?? now,
       now,
     });
+    return { ...report, ...this.watchInsights(correlationWindowMs, windowMs, now) };
+  }
+
+  /**
+   * Whether the router's watched lookups follow the devices' new-domain lookups (within `windowMs`), the shape
+   * of the router's lookups, and what the capture cannot see. Incremental and cached; never throws.
+   */
+  private watchInsights(windowMs: number, recordingMs: number, now: number): Insights {
+    try {
+      const clients = this.store.clients().map((c) => ({
+        address: c.address,
+        queries: c.queries,
+        isRouter: this.devices.get(c.address).isRouter,
+      }));
+      const routers = this.routerSet(clients);
+      const blockedRules = new Map(
+        this.watch
+          .rules()
+          .filter((r) => r.enabled && r.block !== 'off')
+          .map((r) => [r.id, serviceName(r)]),
+      );
+      const insights = this.insights.insights({
+        routers,
+        clients,
+        blockedRules,
+        windowMs,
+        recordingMs,
+        now,
+        maxRows: INSIGHTS_SLICE_ROWS,
+      });
+      if (insights.pending)
+        // A long capture (after a start, or a router change) is read in slices between DNS answers; the
+        // report is pushed again once it is all read.
+        this.insights.catchUp(
+          () => this.routerSet(),
+          INSIGHTS_SLICE_ROWS,
+          () => this.markWatchDirty(),
+        );
+      return insights;
+    } catch (err) {
+      this.warn(
+        'watchlist',
+        `watchlist: correlation failed (${(err as Error).message}); the counts are unaffected`,
+      );
+      return { correlation: [], lookupShape: [], visibility: [] };
+    }
   }
 
   watchRules(): readonly ActiveRule[] {
@@ -339,6 +396,20 @@ export class Engine implements EngineHandle {
     await this.unlock();
   }
 
+  /** The router's addresses: configured or detected, and any client the registry calls the router. */
+  private routerSet(
+    clients: readonly { address: string; isRouter: boolean }[] = this.store
+      .clients()
+      .map((c) => ({ address: c.address, isRouter: this.devices.get(c.address).isRouter })),
+  ): string[] {
+    return [
+      ...new Set([
+        ...this.devices.routerAddresses(),
+        ...clients.filter((c) => c.isRouter).map((c) => c.address),
+      ]),
+    ];
+  }
+
   /**
    * The forwarder's sink: records the exchange and notes its client as a device. Our own reverse lookup, sent
    * back to us by a router that uses this computer as its resolver, was answered but is not the router's.
@@ -347,6 +418,14 @@ export class Engine implements EngineHandle {
     if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
     this.store.record(rec);
     this.devices.observe(rec.client);
+    if (
+      rec.watchRule === '' &&
+      this.store.isRecording &&
+      rec.ts - this.insightsDirtyAt >= INSIGHTS_DIRTY_MS
+    ) {
+      this.insightsDirtyAt = rec.ts;
+      this.markWatchDirty();
+    }
     if (rec.watchRule !== '' && this.store.isRecording) {
       this.watch.observe(rec.ts, rec.client, rec.watchRule, rec.qname);
       this.markWatchDirty();

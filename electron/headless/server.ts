@@ -9,10 +9,15 @@ import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } fro
 import { deviceName } from '@shared/devices';
 import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
 import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
-import { isRequestChannel, parseRequestArgs, queryListSchema } from '@shared/schemas';
+import {
+  correlationWindowSchema,
+  isRequestChannel,
+  parseRequestArgs,
+  queryListSchema,
+} from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
-import { watchlistSummary } from '../engine/watch';
+import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
 
 export interface ServerOptions {
   readonly host: string;
@@ -245,8 +250,13 @@ export class HeadlessServer {
         const s = this.engine.status();
         return sendJson(res, 200, { ok: true, version: s.version, dns: listenersOf(s) });
       }
-      case '/api/summary':
-        return sendJson(res, 200, this.summary());
+      case '/api/summary': {
+        const w = url.searchParams.get('window_s');
+        const parsed = w === null ? null : correlationWindowSchema.safeParse(w);
+        if (parsed && !parsed.success)
+          return sendJson(res, 400, { error: parsed.error.issues[0]?.message ?? 'bad window_s' });
+        return sendJson(res, 200, this.summary(parsed ? parsed.data * 1000 : undefined));
+      }
       case '/api/queries': {
         let q: QueryListRequest;
         try {
@@ -280,11 +290,11 @@ export class HeadlessServer {
     }
   }
 
-  private summary() {
+  private summary(correlationWindowMs?: number) {
     const s = this.engine.status();
     const captures = this.engine.captures();
     const clients = this.engine.clients();
-    const watch = this.engine.watchReport();
+    const watch = this.engine.watchReport(correlationWindowMs);
     return {
       total_queries: clients.reduce((n, c) => n + c.queries, 0),
       capture: s.capture,
@@ -305,7 +315,9 @@ export class HeadlessServer {
         };
       }),
       routers: this.engine.routerAddresses(),
-      watchlist: watchlistSummary(watch),
+      watchlist: watchlistSummary(watch, (a) => deviceName(this.engine.device(a))),
+      lookup_shape: lookupShapeSummary(watch),
+      visibility: watch.visibility ?? [],
       markers: watch.markers.map((m) => ({ id: m.id, time: isoLocal(m.ts), label: m.label })),
       counters: s.counters,
       upstreams: s.upstreams,

@@ -9,6 +9,7 @@ import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
 import { TopDomains } from './components/TopDomains';
 import { WatchBanner } from './components/WatchBanner';
+import { WatchInsights } from './components/WatchInsights';
 import { WatchPanel } from './components/WatchPanel';
 import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
 import { minuteOf } from './lib/capture-store';
@@ -199,6 +200,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         {!empty && (
           <WatchBanner router={findings.router} clients={findings.clients} onDetails={openWatchlist} />
         )}
+        {!empty && <WatchInsights report={watch.report} devices={view.deviceInfo} />}
         <main className="grid">
           <div className="side">
             <DevicesPanel

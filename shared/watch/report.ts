@@ -1,5 +1,8 @@
 /** What the engine reports about watchlist traffic: per rule, per device, and around the user's markers. */
+import type { Correlation } from './correlation';
+import type { DomainShape } from './lookup-shape';
 import type { Confidence, RuleCategory } from './rules';
+import type { VisibilityCheck } from './visibility';
 
 /** A moment the user marked in the capture ("HomeShield switched off"). */
 export interface Marker {
@@ -76,6 +79,23 @@ export interface MarkerEffect {
   readonly change: number | null;
 }
 
+/** The router's lookups of one rule against the devices' new-domain lookups (shared/watch/correlation.ts). */
+export interface RuleCorrelation extends Correlation {
+  readonly rule: string;
+  /** The router addresses whose lookups were examined. */
+  readonly routers: readonly string[];
+  /**
+   * True when the router is the only client (it proxies its devices): its own other lookups stood in for
+   * the devices'.
+   */
+  readonly viaRouter: boolean;
+}
+
+/** The router's lookups under one registrable domain, with the watchlist rule its names matched ("" none). */
+export interface RouterDomainShape extends DomainShape {
+  readonly rule: string;
+}
+
 export interface WatchReport {
   /** The observation time the rates are computed over (the retained captures' durations), ms. */
   readonly windowMs: number;
@@ -83,4 +103,10 @@ export interface WatchReport {
   readonly rules: readonly RuleReport[];
   readonly markers: readonly Marker[];
   readonly effects: readonly MarkerEffect[];
+  /** Per rule the router asked: does it follow the devices' browsing? (Absent from older engines.) */
+  readonly correlation?: readonly RuleCorrelation[];
+  /** The router's lookups per registrable domain, encoded-looking ones first. */
+  readonly lookupShape?: readonly RouterDomainShape[];
+  /** What the capture cannot see, where it applies (shared/watch/visibility.ts). */
+  readonly visibility?: readonly VisibilityCheck[];
 }

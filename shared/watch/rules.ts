@@ -48,6 +48,13 @@ export const CATEGORY_LABELS: Readonly<Record<RuleCategory, string>> = {
   connectivity: 'Connectivity checks and time sync',
 };
 
+/** What each category means for the user, in a few words: whether to worry. */
+export const CATEGORY_NOTES: Readonly<Record<RuleCategory, string>> = {
+  'security-cloud': 'privacy relevant: may tell the vendor which sites your devices visit',
+  'vendor-cloud': 'the maker’s cloud: remote management, app and updates',
+  connectivity: 'benign but noisy: online checks and time sync',
+};
+
 /** A rule as the engine applies it: built-in or the user's, with the user's choices. */
 export interface ActiveRule extends WatchRule {
   readonly builtIn: boolean;

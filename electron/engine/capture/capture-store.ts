@@ -14,7 +14,7 @@ import type {
 import { minuteOf, RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
-import type { StringTable } from './columns';
+import type { EventColumns, StringTable } from './columns';
 import {
   csvCell,
   csvChunks,
@@ -43,6 +43,13 @@ import type { CaptureMeta } from './journal';
 import { LocalTimeFormatter } from './local-time';
 import { CaptureSegment } from './segment';
 import type { ExchangeRecord, ExchangeSink } from './types';
+
+/** Where scanSince stopped: the retained captures' layout, a capture's position and its next row. */
+export interface StoreCursor {
+  readonly layout: number;
+  readonly segment: number;
+  readonly row: number;
+}
 
 export interface CaptureStoreOptions {
   /** Captures live in `${dataDir}/captures/<captureId>/`. */
@@ -89,6 +96,8 @@ function messageOf(err: unknown): string {
  */
 export class CaptureStore implements ExchangeSink {
   private segments: CaptureSegment[] = [];
+  /** Bumped whenever retained captures are deleted, so scanSince cursors into them are refused. */
+  private layout = 0;
   private running: CaptureSegment | null = null;
   /** Null when no capture runs, and after close(): record() then does nothing. */
   private writer: JournalWriter | null = null;
@@ -314,6 +323,34 @@ export class CaptureStore implements ExchangeSink {
   }
 
   /**
+   * Calls `visit` with the columns and row of every event recorded after `cursor` (every retained event for
+   * null), oldest capture first, and returns the cursor for the next call; null when captures were deleted
+   * since `cursor` was handed out (start over from null). At most `maxRows` rows per call, so a long
+   * capture can be read in slices between other work. Builds no event objects.
+   */
+  scanSince(
+    cursor: StoreCursor | null,
+    visit: (cols: EventColumns, row: number) => void,
+    maxRows = Number.POSITIVE_INFINITY,
+  ): StoreCursor | null {
+    if (cursor !== null && cursor.layout !== this.layout) return null;
+    let segment = cursor?.segment ?? 0;
+    let row = cursor?.row ?? 0;
+    let budget = maxRows;
+    for (; segment < this.segments.length; segment++, row = 0) {
+      const cols = this.segments[segment]!.columns;
+      const end = cols.length;
+      for (; row < end; row++) {
+        // Out of budget: stop here, the next call goes on from this row.
+        if (budget-- <= 0) return { layout: this.layout, segment, row };
+        visit(cols, row);
+      }
+      if (segment === this.segments.length - 1) return { layout: this.layout, segment, row };
+    }
+    return { layout: this.layout, segment: Math.max(0, this.segments.length - 1), row };
+  }
+
+  /**
    * Events matching the filter (client exact, name case-insensitive substring, from inclusive, to
    * exclusive, captureId; empty strings mean any), newest first, paged (limit default 100, at most 1000).
    */
@@ -534,6 +571,7 @@ export class CaptureStore implements ExchangeSink {
       );
       if (doomed.length === 0) return [];
       this.segments = this.segments.filter((s) => !doomed.includes(s));
+      this.layout++;
       for (const seg of doomed) this.metaPending.delete(seg);
       await this.saveSeqMark();
       for (const seg of doomed) await this.removeCaptureDir(seg.id);

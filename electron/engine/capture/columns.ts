@@ -198,6 +198,11 @@ export class EventColumns {
     return this.chunks[row >>> CHUNK_BITS]!.watchRule[row & CHUNK_MASK]!;
   }
 
+  /** The error string's id ("blocked", a timeout…; see `errors`). */
+  errorId(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]!.error[row & CHUNK_MASK]!;
+  }
+
   upstreamId(row: number): number {
     return this.chunks[row >>> CHUNK_BITS]!.upstream[row & CHUNK_MASK]!;
   }

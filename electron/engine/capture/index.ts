@@ -1,5 +1,5 @@
 export { CaptureStore } from './capture-store';
-export type { CaptureStoreOptions } from './capture-store';
+export type { CaptureStoreOptions, StoreCursor } from './capture-store';
 export type { ExchangeRecord, ExchangeSink } from './types';
 export { Batcher } from './batcher';
 export type { Batch, BatcherOptions } from './batcher';

@@ -150,6 +150,30 @@ export class WatchService {
     return first;
   }
 
+  /** The rules at least one of `clients` asked for. */
+  rulesAskedBy(clients: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const [rule, byClient] of this.series) if (clients.some((c) => byClient.has(c))) out.push(rule);
+    return out;
+  }
+
+  /** Query times of `rule` from `clients`, merged and ascending (a copy). */
+  times(rule: string, clients: readonly string[]): Float64Array {
+    const byClient = this.series.get(rule);
+    const parts = clients.flatMap((c) => {
+      const s = byClient?.get(c);
+      return s ? [s.values()] : [];
+    });
+    if (parts.length === 1) return parts[0]!.slice();
+    const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return parts.length > 1 ? out.sort() : out;
+  }
+
   rules(): ActiveRule[] {
     return this.active;
   }

@@ -1,5 +1,6 @@
 import { memo } from 'react';
-import type { Finding } from '../lib/watch-text';
+import { CATEGORY_NOTES } from '@shared/watch/rules';
+import { CATEGORY_TAGS, type Finding } from '../lib/watch-text';
 
 interface Props {
   /** The router's findings, alarming ones first (see routerFindings). */
@@ -37,8 +38,15 @@ export const WatchBanner = memo(function WatchBanner({ router, clients, onDetail
         {main.tone === 'info' ? 'i' : '!'}
       </span>
       <div className="watch-banner-body">
-        <p className="watch-headline" data-testid="watch-headline">
-          {main.headline}
+        <p className="watch-headline">
+          <span
+            className={`tag cat-${main.category} watch-category`}
+            data-testid="watch-category"
+            title={CATEGORY_NOTES[main.category]}
+          >
+            {CATEGORY_TAGS[main.category]}
+          </span>{' '}
+          <span data-testid="watch-headline">{main.headline}</span>
         </p>
         <p
           className="watch-detail"

@@ -225,9 +225,9 @@ describe('watchlist wording', () => {
       ]),
     ]);
     const found = routerFindings(r, devices, '');
-    expect(found.map((f) => [f.rule, f.tone])).toEqual([
-      ['avira-safethings', 'alarm'],
-      ['tplink-www-connectivity', 'info'],
+    expect(found.map((f) => [f.rule, f.tone, f.category])).toEqual([
+      ['avira-safethings', 'alarm', 'security-cloud'],
+      ['tplink-www-connectivity', 'info', 'connectivity'],
     ]);
     // Four queries are counted, not projected.
     const few = report([

@@ -8,6 +8,7 @@ import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } f
 import type { BlockMode, Confidence, RuleCategory } from '@shared/watch/rules';
 import { CATEGORY_LABELS } from '@shared/watch/rules';
 import { describeFix, TP_LINK_HOMESHIELD_FIXES, type RouterModelFix } from '@shared/watch/router-models';
+import { serviceName } from '@shared/watch/service-name';
 import { formatCount } from './format';
 
 /** The press figure for TP-Link routers with the faulty HomeShield DNS logic (Techzine, Reddit; 2022). */
@@ -51,17 +52,7 @@ export { CATEGORY_LABELS };
 
 const decimal = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
-/** "Avira SafeThings" from vendor "Avira" and integration "SafeThings (TP-Link HomeShield / HomeCare Pro)". */
-export function serviceName(r: { readonly vendor: string; readonly integration: string }): string {
-  const head = (text: string) => text.split(/\s+\(|\s+-\s+/)[0]!.trim();
-  const vendor = head(r.vendor);
-  const integration = head(r.integration);
-  if (vendor === '') return integration || r.integration;
-  if (integration === '') return vendor;
-  return integration.toLowerCase().startsWith(vendor.toLowerCase())
-    ? integration
-    : `${vendor} ${integration}`;
-}
+export { serviceName };
 
 /** Brand names the IEEE registry spells in capitals or with a company suffix. */
 const BRANDS: readonly [RegExp, string][] = [
@@ -178,6 +169,8 @@ export interface Finding {
   readonly key: string;
   readonly tone: FindingTone;
   readonly rule: string;
+  /** The rule's category, shown as a badge so a connectivity check does not read like telemetry. */
+  readonly category: RuleCategory;
   readonly headline: string;
   /** The rule's one-line explanation. */
   readonly explanation: string;
@@ -244,6 +237,7 @@ export function routerFindings(
         key: `${r.rule} ${d.address}`,
         tone: r.category === 'connectivity' ? 'info' : 'alarm',
         rule: r.rule,
+        category: r.category,
         headline,
         explanation: r.explanation,
         meta: meta(r),
@@ -278,6 +272,7 @@ export function clientFindings(report: WatchReport, devices: ReadonlyMap<string,
       key: `${r.rule} clients`,
       tone: 'notice',
       rule: r.rule,
+      category: r.category,
       headline: `${who} contacted ${serviceName(r)} ${times(queries)} in ${formatSpan(observedMs(report, first))}${perDayText(queries, perDay)}`,
       explanation: r.explanation,
       meta: meta(r),

@@ -1,0 +1,150 @@
+import { memo, useState } from 'react';
+import { deviceLabel } from '@shared/devices';
+import type { DeviceInfo } from '@shared/events';
+import type { CorrelationVerdict } from '@shared/watch/correlation';
+import {
+  correlationSentence,
+  methodText,
+  shapeSentence,
+  topDeviceText,
+  verdictText,
+} from '@shared/watch/correlation-text';
+import type { RuleCorrelation, WatchReport } from '@shared/watch/report';
+import { CATEGORY_NOTES, type RuleCategory } from '@shared/watch/rules';
+import { serviceName } from '@shared/watch/service-name';
+import { CATEGORY_TAGS } from '../lib/watch-text';
+import './watch-insights.css';
+
+interface Props {
+  readonly report: WatchReport | null;
+  readonly devices: ReadonlyMap<string, DeviceInfo>;
+}
+
+/** Correlation lines shown at most; the rest are in /api/summary. */
+const MAX_LINES = 2;
+
+const VERDICT_TAGS: Readonly<Record<CorrelationVerdict, string>> = {
+  'tracks-browsing': 'Follows browsing',
+  independent: 'Like chance',
+  unclear: 'Unclear',
+  'too-few': 'Too few to tell',
+};
+
+/**
+ * Under the watchlist banner: whether the router's lookups follow the devices' browsing ("84 % … by chance:
+ * 9 %"), encoded-looking lookups, and what the capture cannot see. Connectivity checks get no correlation
+ * line: they are timers, and saying so for each would only add noise.
+ */
+export const WatchInsights = memo(function WatchInsights({ report, devices }: Props) {
+  if (!report) return null;
+  const rules = new Map(report.rules.map((r) => [r.rule, r]));
+  const lines = (report.correlation ?? [])
+    .filter((c) => c.lookups > 0 && rules.get(c.rule)?.category !== 'connectivity')
+    .slice(0, MAX_LINES);
+  const encoded = (report.lookupShape ?? []).filter((d) => d.encoded).slice(0, MAX_LINES);
+  const hints = report.visibility ?? [];
+  if (lines.length === 0 && encoded.length === 0 && hints.length === 0) return null;
+  const nameOf = (address: string) => {
+    const d = devices.get(address);
+    return d ? deviceLabel(d) : address;
+  };
+  return (
+    <section
+      className="watch-insights"
+      aria-label="How the router’s lookups relate to browsing"
+      data-testid="watch-insights"
+    >
+      {lines.map((c) => {
+        const r = rules.get(c.rule);
+        return (
+          <CorrelationLine
+            key={c.rule}
+            c={c}
+            service={r ? serviceName(r) : c.rule}
+            category={r?.category ?? 'vendor-cloud'}
+            device={topDeviceText(c, nameOf)}
+          />
+        );
+      })}
+      {encoded.map((d) => (
+        <p key={d.domain} className="insight-row" data-testid="encoded-lookups" data-domain={d.domain}>
+          <span className="tag insight-encoded">Encoded lookups</span> {shapeSentence(d)}
+        </p>
+      ))}
+      {hints.length > 0 && (
+        <ul className="visibility-hints" aria-label="What this capture cannot see">
+          {hints.map((h) => (
+            <li
+              key={`${h.code} ${h.rule}`}
+              className={`hint-${h.severity}`}
+              data-testid="visibility-hint"
+              data-code={h.code}
+            >
+              <strong>{h.title}.</strong> {h.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+});
+
+function CorrelationLine({
+  c,
+  service,
+  category,
+  device,
+}: {
+  c: RuleCorrelation;
+  service: string;
+  category: RuleCategory;
+  device: string;
+}) {
+  const [open, setOpen] = useState(false);
+  const id = `correlation-method-${c.rule}`;
+  return (
+    <div
+      className={`insight-row correlation-line verdict-${c.verdict}`}
+      data-testid="correlation-line"
+      data-rule={c.rule}
+      data-lookups={c.lookups}
+      data-followed={c.followedShare.toFixed(3)}
+      data-chance={c.chanceShare.toFixed(3)}
+    >
+      <span className={`tag cat-${category}`} title={CATEGORY_NOTES[category]}>
+        {CATEGORY_TAGS[category]}
+      </span>{' '}
+      <span className="correlation-sentence" data-testid="correlation-sentence">
+        {correlationSentence(c, service)}
+      </span>{' '}
+      <span className="tag insight-verdict" data-testid="correlation-verdict">
+        {VERDICT_TAGS[c.verdict]}
+      </span>
+      <button
+        type="button"
+        className="insight-help"
+        aria-expanded={open}
+        aria-controls={id}
+        aria-label="How is this measured?"
+        title="How is this measured?"
+        onClick={() => setOpen((o) => !o)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') setOpen(false);
+        }}
+      >
+        ?
+      </button>
+      {device !== '' && <span className="insight-device muted"> {device}</span>}
+      {open && (
+        <div id={id} role="note" className="insight-popover" data-testid="correlation-method">
+          <p>{verdictText(c.verdict)}</p>
+          <p>{methodText(c.windowMs)}</p>
+          <p className="muted">
+            {c.lookups.toLocaleString()} lookups, {c.newDomains.toLocaleString()} new-site lookups; chance
+            from shifted timelines, 95th percentile {Math.round(c.chanceHigh * 100)} %.
+          </p>
+        </div>
+      )}
+    </div>
+  );
+}
