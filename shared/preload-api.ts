@@ -4,6 +4,10 @@
  */
 import type {
   AddMarkerRequest,
+  ExportKind,
+  ExportProgress,
+  ExportRequest,
+  ExportResult,
   QueryListRequest,
   RemoveMarkerRequest,
   RemoveRuleRequest,
@@ -20,7 +24,6 @@ import type {
   EngineStatus,
   EngineWarning,
   QueryBatch,
-  QueryFilter,
   QueryPage,
   Snapshot,
 } from './events';
@@ -34,7 +37,10 @@ export interface PreloadApi {
   snapshot(req: SnapshotRequest): Promise<Snapshot>;
   listQueries(req: QueryListRequest): Promise<QueryPage>;
   getStatus(): Promise<EngineStatus>;
-  exportCsv(filter: QueryFilter): Promise<{ saved: boolean; path: string }>;
+  exportCsv(filter: ExportRequest): Promise<ExportResult>;
+  exportPcap(filter: ExportRequest): Promise<ExportResult>;
+  exportPng(filter: ExportRequest): Promise<ExportResult>;
+  exportBundle(filter: ExportRequest): Promise<ExportResult>;
   renameDevice(req: RenameDeviceRequest): Promise<DeviceInfo>;
   setRouters(req: SetRoutersRequest): Promise<DeviceInfo[]>;
   watchReport(): Promise<WatchReport>;
@@ -53,6 +59,8 @@ export interface PreloadApi {
   onDeviceUpdate(listener: (device: DeviceInfo) => void): () => void;
   onWatchReport(listener: (report: WatchReport) => void): () => void;
   onWatchAlert(listener: (alert: WatchAlert) => void): () => void;
+  onExportProgress(listener: (progress: ExportProgress) => void): () => void;
+  onExportMenu(listener: (request: { readonly kind: ExportKind }) => void): () => void;
   /** Tells main the renderer is subscribed, so main starts sending events. */
   ready(): void;
 }

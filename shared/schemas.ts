@@ -37,6 +37,16 @@ export const queryListSchema = queryFilterSchema
   })
   .strict();
 
+export const exportRequestSchema = queryFilterSchema
+  .extend({
+    exportId: z
+      .string()
+      .max(40)
+      .regex(/^[A-Za-z0-9-]+$/)
+      .optional(),
+  })
+  .strict();
+
 export const snapshotRequestSchema = z
   .object({
     rangeMinutes: z
@@ -148,7 +158,10 @@ export const requestSchemas = {
   'capture:snapshot': snapshotRequestSchema,
   'query:list': queryListSchema,
   'status:get': noArgs,
-  'export:csv': queryFilterSchema,
+  'export:csv': exportRequestSchema,
+  'export:pcap': exportRequestSchema,
+  'export:png': exportRequestSchema,
+  'export:bundle': exportRequestSchema,
   'device:rename': renameDeviceSchema,
   'device:set-routers': setRoutersSchema,
   'watch:report': noArgs,

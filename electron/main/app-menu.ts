@@ -4,6 +4,11 @@ import type { MenuItemConstructorOptions } from 'electron';
 /** What the menu items do; each must handle its own errors. */
 export interface MenuActions {
   readonly exportCsv: () => void;
+  /** Every recorded DNS exchange as pcap. */
+  readonly exportPcap?: () => void;
+  /** The page's PNG and bundle exports (the page shows its filters and evidence strip in the image). */
+  readonly exportPng?: () => void;
+  readonly exportBundle?: () => void;
   readonly startCapture: () => void;
   readonly stopCapture: () => void;
 }
@@ -23,6 +28,15 @@ export function menuTemplate(
       label: 'File',
       submenu: [
         { label: 'Export CSV…', accelerator: 'CmdOrCtrl+E', click: () => actions.exportCsv() },
+        ...(actions.exportPcap
+          ? [{ label: 'Export PCAP…', click: () => actions.exportPcap?.() } as const]
+          : []),
+        ...(actions.exportPng
+          ? [{ label: 'Save Dashboard as PNG…', click: () => actions.exportPng?.() } as const]
+          : []),
+        ...(actions.exportBundle
+          ? [{ label: 'Export Evidence Bundle…', click: () => actions.exportBundle?.() } as const]
+          : []),
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },
       ],
