@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { DeviceTotals } from '../lib/capture-store';
 import { RANGES, type RangeKey } from '../lib/chart-series';
 
@@ -14,6 +15,8 @@ interface Props {
   readonly exportLabel: string;
   readonly onExport: () => void;
   readonly exportNote: string;
+  /** Further export buttons shown after the CSV one. */
+  readonly extra?: ReactNode;
 }
 
 /** A device in the select: its label, with the address unless the label shows it already. */
@@ -78,6 +81,7 @@ export function Toolbar(p: Props) {
         <span className="download-icon" aria-hidden="true" />
         {p.exportLabel}
       </button>
+      {p.extra}
     </div>
   );
 }

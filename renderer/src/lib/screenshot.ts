@@ -17,6 +17,9 @@ export async function renderDashboardPng(doc: Document): Promise<Blob> {
     backgroundColor: background,
     // No web fonts here: the system fonts render the same without fetching anything.
     font: false,
+    // The repeated draws work around Safari and Firefox decoding; Chromium needs one.
+    drawImageInterval: 0,
+    features: { copyScrollbar: false },
   });
 }
 
