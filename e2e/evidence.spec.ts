@@ -27,19 +27,17 @@ async function downloadVia(page: Page, button: string): Promise<{ download: Down
   return { download, body: await readFile(file) };
 }
 
-/** The colour of one pixel of a PNG, decoded by the browser itself. */
+/** The colour of one pixel of a PNG and its size, decoded by the browser itself. */
 async function pixel(page: Page, png: Buffer, x: number, y: number): Promise<number[]> {
-  return page.evaluate(
-    async ({ b64, x, y }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(bitmap, 0, 0);
-      return [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3), bitmap.width, bitmap.height];
-    },
-    { b64: png.toString('base64'), x, y },
-  );
+  // A string: this tsconfig has no DOM types, the page has the DOM.
+  return page.evaluate(`(async () => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    return [...ctx.getImageData(${x}, ${y}, 1, 1).data.slice(0, 3), bitmap.width, bitmap.height];
+  })()`);
 }
 
 test.beforeEach(async ({ page, service }) => {
