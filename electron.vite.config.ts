@@ -21,6 +21,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
           headless: resolve(import.meta.dirname, 'electron/headless/cli.ts'),
+          verify: resolve(import.meta.dirname, 'electron/engine/export/verify-cli.ts'),
         },
       },
     },

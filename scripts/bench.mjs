@@ -34,6 +34,7 @@ import {
 } from './bench/servers.mjs';
 import { buildIfNeeded, root } from './lib/build.mjs';
 import { usage } from './bench/cli.mjs';
+import { benchExports, renderExportMarkdown } from './bench/export.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -53,6 +54,10 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
                    other processes use under 15 % of the CPUs, and repeat a run they disturbed (up to 3
                    attempts, the quietest kept). Default 0: never wait. Their CPU use is measured and
                    reported either way.
+  --export         Run only the evidence-export cases (no DNS runs, no dnsperf needed).
+  --no-export      Skip the evidence-export cases.
+  --export-rows N  Queries in the export cases' capture (default 1000000): CSV of every row, then the
+                   evidence bundle (CSV, pcap, journal, report, manifest) and the verifier on it.
   --tmp DIR        Where the temp folder goes (default: the OS temp folder). Journal and query log are
                    written there, so its disk matters.
   -h, --help       Show this help.
@@ -88,6 +93,9 @@ function parseOptions(argv) {
         'cpu-prof': { type: 'string' },
         tmp: { type: 'string' },
         'wait-idle': { type: 'string' },
+        export: { type: 'boolean' },
+        'no-export': { type: 'boolean' },
+        'export-rows': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -108,6 +116,9 @@ function parseOptions(argv) {
     cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     tmp: values.tmp ? path.resolve(values.tmp) : undefined,
     waitIdleMinutes: wholeNumber('wait-idle', values['wait-idle'], 0, 0, 240),
+    exportOnly: values.export === true,
+    exports: values['no-export'] !== true,
+    exportRows: wholeNumber('export-rows', values['export-rows'], 1_000_000, 1, 20_000_000),
   };
 }
 
@@ -122,7 +133,32 @@ function dirBytes(dir) {
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
+/** `--export`: only the evidence-export cases, with their own short header. */
+async function mainExports(opts) {
+  log('Building DNS Witness if needed (electron-vite build)…');
+  buildIfNeeded({ quiet: true });
+  const tmp = makeTempDir(opts.tmp);
+  const info = machineInfo(path.dirname(tmp));
+  const busy = await cpuBusyShare(1500, []);
+  const r = await benchExports({ root, tmp, rows: opts.exportRows, log });
+  await cleanup();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  process.stdout.write(
+    [
+      `## Evidence export benchmark, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
+      '',
+      `- Command: \`${command}\` on commit ${revision(root)}`,
+      `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; temp files on ${info.tmpFs}`,
+      `- CPU used by other processes just before: ${(busy * 100).toFixed(0)} %${busy >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
+      '',
+      renderExportMarkdown(r),
+      '',
+    ].join('\n'),
+  );
+}
+
 async function main(opts) {
+  if (opts.exportOnly) return mainExports(opts);
   for (const tool of ['dnsperf', 'dnsmasq'])
     if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
   const useDig = has('dig');
@@ -379,6 +415,9 @@ async function main(opts) {
     else log(`note: node wrote no .cpuprofile into ${opts.cpuProf}`);
   }
 
+  let exportFigures = null;
+  if (opts.exports) exportFigures = await benchExports({ root, tmp, rows: opts.exportRows, log });
+
   await cleanup();
 
   const summary = summarise(targets, runs, opts.rounds);
@@ -426,11 +465,24 @@ async function main(opts) {
       `\nTop self time in DNS Witness (${profileTop.file}):\n\n| function | where | ms | share of busy time |\n|---|---|---:|---:|\n${rows.join('\n')}\n`,
     );
   }
+  if (exportFigures)
+    process.stdout.write(`\n### Evidence export\n\n${renderExportMarkdown(exportFigures)}\n`);
   if (opts.json) {
     writeFileSync(
       opts.json,
       JSON.stringify(
-        { info, command, options: opts, pinned: pin, summary, runs, extra, background, profile: profileTop },
+        {
+          info,
+          command,
+          options: opts,
+          pinned: pin,
+          summary,
+          runs,
+          extra,
+          background,
+          profile: profileTop,
+          exports: exportFigures,
+        },
         null,
         2,
       ),

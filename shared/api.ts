@@ -75,6 +75,34 @@ export interface UiCommand {
   readonly command: 'focus-search';
 }
 
+/** The evidence exports: queries as CSV, DNS packets as pcap, the dashboard as PNG, all of it as a zip. */
+export type ExportKind = 'csv' | 'pcap' | 'png' | 'bundle';
+
+/** An export of the filtered queries; `exportId` (letters, digits, dashes) tags its export:progress events. */
+export interface ExportRequest extends QueryFilter {
+  readonly exportId?: string;
+}
+
+/** Where an export went: `saved` is false (and `path` empty) when the user cancelled the dialog. */
+export interface ExportResult {
+  readonly saved: boolean;
+  readonly path: string;
+}
+
+/** How far an export is; sent while it runs (a few times a second at most) and once when it ends. */
+export interface ExportProgress {
+  readonly exportId: string;
+  readonly kind: ExportKind;
+  readonly state: 'running' | 'done' | 'failed';
+  /** Queries written so far, and how many the filter selects (0 when not known yet). */
+  readonly rows: number;
+  readonly total: number;
+  /** Bytes written so far. */
+  readonly bytes: number;
+  /** Why it failed; "" otherwise. */
+  readonly message: string;
+}
+
 /** Request channel → argument and result. Every argument is validated by the receiving side. */
 export interface Requests {
   'capture:start': { args: undefined; result: CaptureInfo };
@@ -83,7 +111,13 @@ export interface Requests {
   'query:list': { args: QueryListRequest; result: QueryPage };
   'status:get': { args: undefined; result: EngineStatus };
   /** Saves the filtered queries as CSV: a save dialog on the desktop, a download in the browser. */
-  'export:csv': { args: QueryFilter; result: { saved: boolean; path: string } };
+  'export:csv': { args: ExportRequest; result: ExportResult };
+  /** Saves the filtered DNS exchanges as a pcap file (save dialog / download). */
+  'export:pcap': { args: ExportRequest; result: ExportResult };
+  /** Saves a PNG of the dashboard as shown; the page shows its evidence header strip while this runs. */
+  'export:png': { args: ExportRequest; result: ExportResult };
+  /** Saves the evidence bundle (CSV, pcap, PNG, summary, report, journals, manifest) as a zip. */
+  'export:bundle': { args: ExportRequest; result: ExportResult };
   /** Names a device (kept across restarts); resolves with its updated info. */
   'device:rename': { args: RenameDeviceRequest; result: DeviceInfo };
   /** Saves which addresses are the router; resolves with every known device. */
@@ -119,6 +153,10 @@ export interface Events {
   'watch:alert': WatchAlert;
   /** From the desktop app's menu (never sent by the headless service). */
   'ui:command': UiCommand;
+  /** How far a running export is. */
+  'export:progress': ExportProgress;
+  /** The desktop File menu asks the page to run an export (the page shows what the PNG must show first). */
+  'export:menu': { readonly kind: ExportKind };
 }
 
 export type RequestChannel = keyof Requests;
@@ -141,6 +179,9 @@ export const REQUEST_CHANNELS = [
   'query:list',
   'status:get',
   'export:csv',
+  'export:pcap',
+  'export:png',
+  'export:bundle',
   'device:rename',
   'device:set-routers',
   'watch:report',
@@ -163,4 +204,6 @@ export const EVENT_CHANNELS = [
   'watch:report',
   'watch:alert',
   'ui:command',
+  'export:progress',
+  'export:menu',
 ] as const satisfies readonly EventChannel[];

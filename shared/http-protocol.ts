@@ -3,13 +3,19 @@
  * - a request is `POST {RPC_PATH}{channel}` with a JSON body `{ "args": ... }` (omit args when undefined);
  *   the response is 200 `{ "result": ... }` or 4xx/5xx `{ "error": "message" }`.
  * - events arrive on the WebSocket at STREAM_PATH as JSON text frames `StreamMessage`.
- * `export:csv` is not an RPC: the browser downloads `GET /api/export.csv?{filter params}`.
+ * The exports are not RPCs: the browser downloads `GET /api/export.csv?{filter params}` (likewise PCAP_PATH
+ * and BUNDLE_PATH; `exportId=` tags the export:progress events). A bundle with the dashboard's PNG is made
+ * by first posting the PNG (image/png body) to SCREENSHOT_PATH, which answers `{ "token": "…" }`, then
+ * downloading BUNDLE_PATH with `screenshot={token}`. `export:png` is rendered in the page itself.
  */
 import type { EventChannel, Events } from './api';
 
 export const RPC_PATH = '/api/rpc/';
 export const STREAM_PATH = '/api/stream';
 export const CSV_PATH = '/api/export.csv';
+export const PCAP_PATH = '/api/export.pcap';
+export const BUNDLE_PATH = '/api/evidence.zip';
+export const SCREENSHOT_PATH = '/api/evidence/screenshot';
 
 export type StreamMessage = {
   [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] };

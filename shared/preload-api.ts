@@ -4,6 +4,10 @@
  */
 import type {
   AddMarkerRequest,
+  ExportKind,
+  ExportProgress,
+  ExportRequest,
+  ExportResult,
   QueryListRequest,
   RemoveMarkerRequest,
   RemoveRuleRequest,
@@ -21,7 +25,6 @@ import type {
   EngineStatus,
   EngineWarning,
   QueryBatch,
-  QueryFilter,
   QueryPage,
   Snapshot,
 } from './events';
@@ -35,7 +38,10 @@ export interface PreloadApi {
   snapshot(req: SnapshotRequest): Promise<Snapshot>;
   listQueries(req: QueryListRequest): Promise<QueryPage>;
   getStatus(): Promise<EngineStatus>;
-  exportCsv(filter: QueryFilter): Promise<{ saved: boolean; path: string }>;
+  exportCsv(filter: ExportRequest): Promise<ExportResult>;
+  exportPcap(filter: ExportRequest): Promise<ExportResult>;
+  exportPng(filter: ExportRequest): Promise<ExportResult>;
+  exportBundle(filter: ExportRequest): Promise<ExportResult>;
   renameDevice(req: RenameDeviceRequest): Promise<DeviceInfo>;
   setRouters(req: SetRoutersRequest): Promise<DeviceInfo[]>;
   watchReport(): Promise<WatchReport>;
@@ -55,6 +61,8 @@ export interface PreloadApi {
   onWatchReport(listener: (report: WatchReport) => void): () => void;
   onWatchAlert(listener: (alert: WatchAlert) => void): () => void;
   onUiCommand(listener: (command: UiCommand) => void): () => void;
+  onExportProgress(listener: (progress: ExportProgress) => void): () => void;
+  onExportMenu(listener: (request: { readonly kind: ExportKind }) => void): () => void;
   /** Tells main the renderer is subscribed, so main starts sending events. */
   ready(): void;
 }

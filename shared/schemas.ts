@@ -45,6 +45,16 @@ export const correlationWindowSchema = z.coerce
   .min(0.1, 'window_s must be at least 0.1')
   .max(60, 'window_s must be at most 60');
 
+export const exportRequestSchema = queryFilterSchema
+  .extend({
+    exportId: z
+      .string()
+      .max(40)
+      .regex(/^[A-Za-z0-9-]+$/)
+      .optional(),
+  })
+  .strict();
+
 export const snapshotRequestSchema = z
   .object({
     rangeMinutes: z
@@ -156,7 +166,10 @@ export const requestSchemas = {
   'capture:snapshot': snapshotRequestSchema,
   'query:list': queryListSchema,
   'status:get': noArgs,
-  'export:csv': queryFilterSchema,
+  'export:csv': exportRequestSchema,
+  'export:pcap': exportRequestSchema,
+  'export:png': exportRequestSchema,
+  'export:bundle': exportRequestSchema,
   'device:rename': renameDeviceSchema,
   'device:set-routers': setRoutersSchema,
   'watch:report': noArgs,

@@ -1,4 +1,4 @@
-import type { QueryListRequest, SnapshotRequest } from '@shared/api';
+import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
 import { deviceLabel } from '@shared/devices';
 import type {
   CaptureInfo,
@@ -7,7 +7,6 @@ import type {
   EngineWarning,
   ListenerStatus,
   QueryBatch,
-  QueryFilter,
   QueryPage,
   Snapshot,
   WarningCode,
@@ -19,6 +18,8 @@ import { DeviceRegistry, type DeviceRegistryOptions } from './devices';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Forwarder } from './dns/forwarder';
 import { NetworkUpstream } from './dns/upstream';
+import { Exporter, type BundleResult } from './export/exporter';
+import type { ZipSink } from './export/zip-writer';
 import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
 import type { EngineHandle } from './types';
@@ -76,6 +77,7 @@ export class Engine implements EngineHandle {
   private insightsDirtyAt = 0;
   private watchTimer: NodeJS.Timeout | null = null;
   private readonly forwarder: Forwarder;
+  private readonly exporter: Exporter;
   private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
   private readonly statusListeners = new Set<(s: EngineStatus) => void>();
   private readonly warningListeners = new Set<(w: EngineWarning) => void>();
@@ -107,6 +109,22 @@ export class Engine implements EngineHandle {
       sink: { record: (rec) => this.record(rec) },
       classify: watch.classify,
       onWarning: (code, message) => this.warn(code, message),
+    });
+    this.exporter = new Exporter({
+      dataDir: options.dataDir,
+      facts: () => ({
+        now: Date.now(),
+        status: this.status(),
+        captures: store.captures(),
+        clients: store.clients(),
+        device: (address) => devices.get(address),
+        routers: devices.routerAddresses(),
+        routerModel: watch.routerModel(),
+        watch: this.watchReport(),
+      }),
+      csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
+      count: (filter) => store.query({ ...filter, limit: 1 }).total,
+      flush: () => store.flush(),
     });
   }
 
@@ -195,8 +213,20 @@ export class Engine implements EngineHandle {
     return this.store.query(req);
   }
 
-  csv(filter: QueryFilter): AsyncIterable<string> {
-    return this.store.csv(filter, (address) => csvDevice(this.devices.get(address)));
+  csv(req: ExportRequest): AsyncIterable<string> {
+    return this.exporter.csv(req);
+  }
+
+  pcap(req: ExportRequest): AsyncIterable<Buffer> {
+    return this.exporter.pcap(req);
+  }
+
+  bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
+    return this.exporter.bundle(req, screenshot, sink);
+  }
+
+  onExportProgress(listener: (progress: ExportProgress) => void): () => void {
+    return this.exporter.onProgress(listener);
   }
 
   /** What is known about the device at `address` (defaults for one never seen). */

@@ -1,17 +1,18 @@
-import type { QueryListRequest, SnapshotRequest } from '@shared/api';
+import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
 import type {
   CaptureInfo,
   DeviceInfo,
   EngineStatus,
   EngineWarning,
   QueryBatch,
-  QueryFilter,
   QueryPage,
   Snapshot,
 } from '@shared/events';
 import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule } from '@shared/watch/rules';
+import type { BundleResult } from './export/exporter';
+import type { ZipSink } from './export/zip-writer';
 
 /** What both transports (Electron IPC, headless HTTP/WebSocket) need from the running engine. */
 export interface EngineHandle {
@@ -24,7 +25,13 @@ export interface EngineHandle {
   queries(req: QueryListRequest): QueryPage;
   status(): EngineStatus;
   /** The filtered queries as CSV text in chunks, header first, oldest query first. */
-  csv(filter: QueryFilter): AsyncIterable<string>;
+  csv(filter: ExportRequest): AsyncIterable<string>;
+  /** The filtered DNS exchanges as a pcap file in chunks (real payloads, synthetic IP/UDP/TCP headers). */
+  pcap(filter: ExportRequest): AsyncIterable<Uint8Array>;
+  /** Writes the evidence bundle (zip) to `sink`, with the dashboard PNG when given. */
+  bundle(filter: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult>;
+  /** Progress of every export. Returns the unsubscribe function. */
+  onExportProgress(listener: (progress: ExportProgress) => void): () => void;
   /** Live query batches (~every 200 ms while queries arrive). Returns the unsubscribe function. */
   subscribe(listener: (batch: QueryBatch) => void): () => void;
   /** Status about once a second. Returns the unsubscribe function. */

@@ -3,12 +3,11 @@ import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
 import { deviceName } from '@shared/devices';
 import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
-import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
+import { RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
 import {
   correlationWindowSchema,
   isRequestChannel,
@@ -18,6 +17,7 @@ import {
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
+import { ExportRoutes } from './export-routes';
 
 export interface ServerOptions {
   readonly host: string;
@@ -28,8 +28,11 @@ export interface ServerOptions {
 
 const MAX_BODY = 64 * 1024;
 
-/** The requests served over RPC (the CSV is a download instead). */
-type RpcChannel = Exclude<RequestChannel, 'export:csv'>;
+/** The exports are downloads (export-routes.ts), not RPCs. */
+type ExportChannel = 'export:csv' | 'export:pcap' | 'export:png' | 'export:bundle';
+type RpcChannel = Exclude<RequestChannel, ExportChannel>;
+const EXPORT_CHANNELS: readonly string[] = ['export:csv', 'export:pcap', 'export:png', 'export:bundle'];
+const isRpcChannel = (c: string): c is RpcChannel => isRequestChannel(c) && !EXPORT_CHANNELS.includes(c);
 type Answers = {
   [K in RpcChannel]: (args: RequestArgs<K>) => RequestResult<K> | Promise<RequestResult<K>>;
 };
@@ -158,11 +161,13 @@ export class HeadlessServer {
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
   private readonly answers: Answers;
+  private readonly exports: ExportRoutes;
   private boundPort = 0;
 
   constructor(engine: Engine, opts: ServerOptions) {
     this.engine = engine;
     this.answers = engineAnswers(engine);
+    this.exports = new ExportRoutes(engine, parseQueryParams);
     this.opts = opts;
     this.http = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
@@ -243,6 +248,7 @@ export class HeadlessServer {
       if (!this.originAllowed(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
       return this.rpc(p.slice(RPC_PATH.length), req, res);
     }
+    if (ExportRoutes.owns(p)) return this.exports.handle(p, url, req, res, this.originAllowed(req));
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: 'method not allowed' });
     switch (p) {
@@ -266,23 +272,6 @@ export class HeadlessServer {
         }
         const page = this.engine.queries(q);
         return sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
-      }
-      case CSV_PATH: {
-        let q: QueryListRequest;
-        try {
-          q = parseQueryParams(url.searchParams);
-        } catch (err) {
-          return sendJson(res, 400, { error: (err as Error).message });
-        }
-        const { offset: _o, limit: _l, ...filter } = q;
-        const stamp = isoLocal(Date.now()).slice(0, 19).replace(/[:T]/g, '-');
-        res.writeHead(200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="dns-witness-${stamp}.csv"`,
-          'cache-control': 'no-store',
-        });
-        Readable.from(this.engine.csv(filter)).pipe(res);
-        return;
       }
       default:
         if (p.startsWith('/api/')) return sendJson(res, 404, { error: 'no such endpoint' });
@@ -327,8 +316,7 @@ export class HeadlessServer {
   }
 
   private async rpc(channel: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!isRequestChannel(channel) || channel === 'export:csv')
-      return sendJson(res, 404, { error: `no such request: ${channel}` });
+    if (!isRpcChannel(channel)) return sendJson(res, 404, { error: `no such request: ${channel}` });
     let body: unknown;
     try {
       body = await readJson(req);
@@ -372,7 +360,9 @@ export class HeadlessServer {
       send({ channel: 'watch:report', payload: report }),
     );
     const offAlert = this.engine.onWatchAlert((alert) => send({ channel: 'watch:alert', payload: alert }));
+    const offExport = this.engine.onExportProgress((p) => send({ channel: 'export:progress', payload: p }));
     ws.on('close', () => {
+      offExport();
       offBatch();
       offStatus();
       offWarning();

@@ -4,6 +4,11 @@ import type { MenuItemConstructorOptions } from 'electron';
 /** What the menu items do; each must handle its own errors. */
 export interface MenuActions {
   readonly exportCsv: () => void;
+  /** Every recorded DNS exchange as pcap. */
+  readonly exportPcap?: () => void;
+  /** The page's PNG and bundle exports (the page shows its filters and evidence strip in the image). */
+  readonly exportPng?: () => void;
+  readonly exportBundle?: () => void;
   readonly startCapture: () => void;
   readonly stopCapture: () => void;
   /** Puts the cursor in the dashboard's name filter. */
@@ -37,6 +42,13 @@ export function menuTemplate(actions: MenuActions, opts: MenuOptions): MenuItemC
   view.push({ type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' });
   const file: MenuItemConstructorOptions[] = [
     { label: 'Export CSV…', accelerator: SHORTCUTS.exportCsv, click: () => actions.exportCsv() },
+    ...(actions.exportPcap ? [{ label: 'Export PCAP…', click: () => actions.exportPcap?.() } as const] : []),
+    ...(actions.exportPng
+      ? [{ label: 'Save Dashboard as PNG…', click: () => actions.exportPng?.() } as const]
+      : []),
+    ...(actions.exportBundle
+      ? [{ label: 'Export Evidence Bundle…', click: () => actions.exportBundle?.() } as const]
+      : []),
     { type: 'separator' },
     // While a capture runs, closing hides the window in the tray (close-to-tray.ts).
     { role: 'close', accelerator: SHORTCUTS.closeWindow },

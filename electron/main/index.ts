@@ -16,6 +16,7 @@ import { setupCaptureHandlers } from './ipc/capture-handlers';
 import { setupDeviceHandlers } from './ipc/device-handlers';
 import { setupEngineEvents } from './ipc/engine-events';
 import { exportCsv, setupExportHandler } from './ipc/export-csv';
+import { exportPcap, requestExportFromPage, setupEvidenceHandlers } from './ipc/export-evidence';
 import { setupQueryHandlers } from './ipc/query-handlers';
 import { setupReadySignal } from './ipc/send';
 import { trustWindow } from './ipc/trusted-windows';
@@ -131,6 +132,7 @@ async function start(): Promise<void> {
   setupCaptureHandlers(running);
   setupQueryHandlers(running);
   setupExportHandler(running);
+  setupEvidenceHandlers(running);
   setupDeviceHandlers(running);
   setupWatchHandlers(running);
   setupWatchNotifications(running, () => mainWindow, focusWindow);
@@ -149,6 +151,11 @@ async function start(): Promise<void> {
       exportCsv: () => {
         exportCsv(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));
       },
+      exportPcap: () => {
+        exportPcap(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));
+      },
+      exportPng: () => requestExportFromPage(mainWindow, 'png'),
+      exportBundle: () => requestExportFromPage(mainWindow, 'bundle'),
       startCapture,
       stopCapture,
       focusSearch: () => {

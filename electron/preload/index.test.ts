@@ -45,11 +45,16 @@ describe('preload API', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'addMarker',
+        'exportBundle',
         'exportCsv',
+        'exportPcap',
+        'exportPng',
         'getSettings',
         'getStatus',
         'listQueries',
         'onDeviceUpdate',
+        'onExportMenu',
+        'onExportProgress',
         'onQueryBatch',
         'onStatus',
         'onUiCommand',
@@ -82,6 +87,9 @@ describe('preload API', () => {
     await api.listQueries({ name: 'avira', limit: 10 });
     await api.getStatus();
     await api.exportCsv({ client: '192.168.0.1' });
+    await api.exportPcap({ name: 'avira', exportId: 'pcap-1' });
+    await api.exportPng({});
+    await api.exportBundle({ client: '192.168.0.1' });
     await api.renameDevice({ address: '192.168.0.1', name: 'Router' });
     await api.setRouters({ addresses: ['192.168.0.1'] });
     await api.watchReport();
@@ -108,6 +116,9 @@ describe('preload API', () => {
       ['query:list', { name: 'avira', limit: 10 }],
       ['status:get', undefined],
       ['export:csv', { client: '192.168.0.1' }],
+      ['export:pcap', { name: 'avira', exportId: 'pcap-1' }],
+      ['export:png', {}],
+      ['export:bundle', { client: '192.168.0.1' }],
       ['device:rename', { address: '192.168.0.1', name: 'Router' }],
       ['device:set-routers', { addresses: ['192.168.0.1'] }],
       ['watch:report', undefined],

@@ -31,6 +31,9 @@ const preloadApi: PreloadApi = {
   listQueries: (req) => invoke('query:list', req),
   getStatus: () => invoke('status:get', undefined),
   exportCsv: (filter) => invoke('export:csv', filter),
+  exportPcap: (filter) => invoke('export:pcap', filter),
+  exportPng: (filter) => invoke('export:png', filter),
+  exportBundle: (filter) => invoke('export:bundle', filter),
   renameDevice: (req) => invoke('device:rename', req),
   setRouters: (req) => invoke('device:set-routers', req),
   watchReport: () => invoke('watch:report', undefined),
@@ -50,6 +53,8 @@ const preloadApi: PreloadApi = {
   onWatchReport: (listener) => listen('watch:report', listener),
   onWatchAlert: (listener) => listen('watch:alert', listener),
   onUiCommand: (listener) => listen('ui:command', listener),
+  onExportProgress: (listener) => listen('export:progress', listener),
+  onExportMenu: (listener) => listen('export:menu', listener),
   ready: () => ipcRenderer.send(READY_CHANNEL),
 };
 

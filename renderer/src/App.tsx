@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { DevicesPanel } from './components/DevicesPanel';
 import { EmptyState } from './components/EmptyState';
+import { useEvidenceExport } from './components/EvidenceExport';
 import { PanelTabs, type LowerPanel } from './components/PanelTabs';
 import { QueryLog } from './components/QueryLog';
 import { RequestsChart, type ChartMode } from './components/RequestsChart';
@@ -18,6 +19,8 @@ import { deviceLabels } from './lib/devices';
 import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
 import { normalizeName, toQueryFilter, type ViewFilter } from './lib/query-filter';
 import { clientFindings, routerFindings } from './lib/watch-text';
+import { EVIDENCE_ROOT_ATTR } from './lib/screenshot';
+import { isoLocal } from '@shared/time';
 
 /** How often live queries are added to the top-domains count. */
 const RECOUNT_MS = 1_000;
@@ -34,7 +37,6 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const name = normalizeName(useDebounced(nameInput, 200));
   const [range, setRange] = useState<RangeKey>('1h');
   const [busy, setBusy] = useState(false);
-  const [exportNote, setExportNote] = useState('');
   const [panel, setPanel] = useState<LowerPanel>('log');
   const [watchOnly, setWatchOnly] = useState(false);
   const [chartMode, setChartMode] = useState<ChartMode>('all');
@@ -141,23 +143,25 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
       )
       .finally(() => setBusy(false));
   };
-  const onExport = (): void => {
-    setExportNote('');
-    dashboard
-      .invoke('export:csv', watchOnly ? { ...queryFilter, watched: true } : queryFilter)
-      .then((r) => {
-        if (dashboard.transport === 'ipc') setExportNote(r.saved ? `Saved ${r.path}` : '');
-        else setExportNote('Download started');
-      })
-      .catch((err: unknown) =>
-        setExportNote(`Export failed: ${err instanceof Error ? err.message : String(err)}`),
-      );
-  };
-
   const rangeLabel = RANGES.find((r) => r.key === range)?.label ?? '';
   const scope = [selectedLabel ?? 'All devices', range === 'capture' ? 'whole capture' : `last ${rangeLabel}`]
     .concat(name ? [`name contains “${name}”`] : [])
+    .concat(watchOnly ? ['watchlist matches only'] : [])
     .join(' · ');
+  const firstCapture = view.captures[0];
+  const lastCapture = view.captures[view.captures.length - 1];
+  // The exports follow the log's "watchlist only" view too.
+  const exportFilter = useMemo(
+    () => (watchOnly ? { ...queryFilter, watched: true } : queryFilter),
+    [queryFilter, watchOnly],
+  );
+  const evidence = useEvidenceExport(dashboard, exportFilter, {
+    period: firstCapture
+      ? `${isoLocal(firstCapture.startedAt)} – ${lastCapture?.stoppedAt ? isoLocal(lastCapture.stoppedAt) : 'recording'}`
+      : 'no capture',
+    shown: `${isoLocal(from)} – ${isoLocal(to)}`,
+    filters: scope,
+  });
 
   let body;
   if (!view.loaded) {
@@ -192,8 +196,9 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             range={range}
             onRange={setRange}
             exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
-            onExport={onExport}
-            exportNote={exportNote}
+            onExport={evidence.csv}
+            exportNote={evidence.note}
+            extra={evidence.buttons}
             searchRef={searchRef}
           />
         )}
@@ -249,7 +254,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   }
 
   return (
-    <div className="app">
+    <div className="app" {...{ [EVIDENCE_ROOT_ATTR]: '' }}>
+      {evidence.strip}
       <StatusBar
         view={view}
         now={now}

@@ -370,9 +370,12 @@ describe('serve journal', () => {
         path.join(first.dataDir, 'captures', captures[0]!, 'journal.ndjson'),
         'utf8',
       );
-      const lines = journal.trim().split('\n');
+      const all = journal.trim().split('\n');
+      for (const l of all) expect(() => JSON.parse(l) as unknown).not.toThrow();
+      // Each written block is followed by a seal of the journal's hash chain (capture/chain.ts).
+      const lines = all.filter((l) => !l.startsWith('{"chain":'));
       expect(lines).toHaveLength(n);
-      for (const l of lines) expect(() => JSON.parse(l) as unknown).not.toThrow();
+      expect(all.at(-1)).toMatch(/^\{"chain":\d+,"from":\d+,"to":40,/);
 
       const second = await startServe(upstream.port, { dataDir: first.dataDir });
       try {

@@ -50,11 +50,14 @@ function capturePath(id: string, file = ''): string {
   return join(dir, 'captures', id, file);
 }
 
+/** Seal lines of the journal's hash chain (chain.ts) follow every written block. */
+const isSeal = (line: string): boolean => line.startsWith('{"chain":');
+
 async function journalLines(id: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(capturePath(id, 'journal.ndjson'), 'utf8');
   return text
     .split('\n')
-    .filter((l) => l !== '')
+    .filter((l) => l !== '' && !isSeal(l))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
@@ -239,7 +242,7 @@ describe('CaptureStore journal', () => {
     recordSome(s1, 3);
     await closeStore(s1);
     const path = capturePath(id, 'journal.ndjson');
-    const lines = (await readFile(path, 'utf8')).split('\n');
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => !isSeal(l));
     const damaged = [lines[0], '{"seq":2,"ts":oops garbage \u0000\u00ff', lines[1], lines[2], ''].join('\n');
     await writeFile(path, damaged);
 
@@ -739,7 +742,8 @@ describe('CaptureStore under write errors', () => {
     await store.flush();
     const lines = (await readFile(join(dataDir, 'captures', id, 'journal.ndjson'), 'utf8'))
       .trimEnd()
-      .split('\n');
+      .split('\n')
+      .filter((l) => !isSeal(l));
     expect(lines.map((l) => (JSON.parse(l) as QueryEvent).seq)).toEqual([1, 2, 3, 4]);
     expect(JSON.parse(await readFile(join(dataDir, 'captures', id, 'capture.json'), 'utf8'))).toMatchObject({
       id,
@@ -765,7 +769,10 @@ describe('CaptureStore under write errors', () => {
     await rm(blocker);
     await store.flush();
     const captureDir = join(dataDir, 'captures', id);
-    const lines = (await readFile(join(captureDir, 'journal.ndjson'), 'utf8')).trimEnd().split('\n');
+    const lines = (await readFile(join(captureDir, 'journal.ndjson'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !isSeal(l));
     expect(lines.map((l) => (JSON.parse(l) as QueryEvent).seq)).toEqual([1, 2]);
     expect(JSON.parse(await readFile(join(captureDir, 'capture.json'), 'utf8'))).toEqual({
       id,

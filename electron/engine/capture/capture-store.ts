@@ -175,6 +175,7 @@ export class CaptureStore implements ExchangeSink {
       path: join(dir, JOURNAL_FILE),
       maxUnwrittenBytes: this.maxUnwrittenBytes,
       onWarning: (message) => this.report(message),
+      chained: true,
     });
     // Written now so a crash before the first flush still leaves a capture that loads; retried on flush.
     try {
@@ -229,7 +230,7 @@ export class CaptureStore implements ExchangeSink {
       const time = this.recordTimes.format(rec.ts);
       seg.add(seq, rec, this.recordTimes.lastOffset);
       this.rate.add(rec.ts);
-      writer.append(journalLine(seq, time, seg.id, rec));
+      writer.append(journalLine(seq, time, seg.id, rec), seq);
       // One early flush at a time, and none while the disk fails: the periodic flush retries then.
       if (!this.flushQueued && writer.unwrittenBytes >= EARLY_FLUSH_BYTES && !writer.isFailing) {
         this.flushQueued = true;

@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promi
 import { dirname } from 'node:path';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
+import { ChainState, isSealBytes, parseSealLine, sealLine } from './chain';
 import { localOffset, offsetOfIso } from './local-time';
 
 export const JOURNAL_FILE = 'journal.ndjson';
@@ -216,7 +217,14 @@ export async function scanJournal(
       fileSize += bytesRead;
       let start = 0;
       for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
-        if (nl > start) {
+        if (nl > start && isSealBytes(data, start, nl)) {
+          // Seals of the hash chain (chain.ts) are not events; a good one is part of the clean journal.
+          if (parseSealLine(data.toString('utf8', start, nl)) !== null) {
+            corrupt += corruptSinceGood;
+            corruptSinceGood = 0;
+            goodEnd = dataStart + nl + 1;
+          } else corruptSinceGood++;
+        } else if (nl > start) {
           const ev = parseJournalLine(data.toString('utf8', start, nl));
           if (ev !== null && ev.seq > lastSeq) {
             lastSeq = ev.seq;
@@ -350,6 +358,8 @@ export interface JournalWriterOptions {
   /** Lines waiting to be written beyond this are dropped (and counted) instead of growing memory. */
   readonly maxUnwrittenBytes: number;
   readonly onWarning: (message: string) => void;
+  /** Follow every written block with a seal of the hash chain (chain.ts); append() then takes each seq. */
+  readonly chained?: boolean;
 }
 
 function formatBytes(n: number): string {
@@ -381,8 +391,15 @@ export class JournalWriter {
   private droppedReported = 0;
   private closed = false;
   private failing = false;
+  private readonly seals: ChainState | null;
+  /** Seqs and line count of the block being collected in `current`. */
+  private blockFrom = 0;
+  private blockTo = 0;
+  private blockLines = 0;
 
-  constructor(private readonly opts: JournalWriterOptions) {}
+  constructor(private readonly opts: JournalWriterOptions) {
+    this.seals = opts.chained === true ? new ChainState() : null;
+  }
 
   get path(): string {
     return this.opts.path;
@@ -403,8 +420,11 @@ export class JournalWriter {
     return this.droppedLines;
   }
 
-  /** Queues one line (without newline); false when it was dropped because too much is waiting. */
-  append(line: string): boolean {
+  /**
+   * Queues one line (without newline) holding record `seq` (seqs increase); false when it was dropped
+   * because too much is waiting.
+   */
+  append(line: string, seq = 0): boolean {
     if (this.closed) return false;
     if (this.currentLen + this.queueBytes + line.length + 1 > this.opts.maxUnwrittenBytes) {
       this.droppedLines++;
@@ -426,21 +446,33 @@ export class JournalWriter {
     }
     this.currentLen += this.current.write(line, this.currentLen, 'utf8');
     this.current[this.currentLen++] = 10;
+    if (this.blockLines === 0) this.blockFrom = seq;
+    this.blockTo = seq;
+    this.blockLines++;
     return true;
   }
 
   /** Moves the collected text to the write queue, keeping the buffer when little of it was used. */
   private seal(): void {
     if (this.currentLen === 0) return;
+    const block = this.current.subarray(0, this.currentLen);
     if (this.currentLen * 2 >= this.current.length) {
-      this.queue.push(this.current.subarray(0, this.currentLen));
+      this.queue.push(block);
       this.current = NO_BUFFER;
     } else {
       // A copy, so a failing disk cannot pile up mostly empty 1 MiB buffers.
-      this.queue.push(Buffer.from(this.current.subarray(0, this.currentLen)));
+      this.queue.push(Buffer.from(block));
     }
     this.queueBytes += this.currentLen;
     this.currentLen = 0;
+    if (this.seals !== null) {
+      // One hash per block (a flush period's lines), so sealing costs next to nothing per query.
+      const seal = this.seals.seal(block, this.blockFrom, this.blockTo, this.blockLines);
+      const text = Buffer.from(`${sealLine(seal)}\n`, 'utf8');
+      this.queue.push(text);
+      this.queueBytes += text.length;
+    }
+    this.blockLines = 0;
   }
 
   /** Writes everything queued; resolves (never rejects) once this attempt is over, written or not. */

@@ -3,7 +3,7 @@ import type { EngineHandle } from '../../engine/types';
 import { send } from './send';
 
 /**
- * Forwards the engine's query batches, status, warnings, device updates and watchlist reports and alerts to `win` until it closes.
+ * Forwards the engine's query batches, status, warnings, device updates and watchlist reports and alerts and export progress to `win` until it closes.
  * Returns a function that stops forwarding earlier.
  */
 export function setupEngineEvents(engine: EngineHandle, win: BrowserWindow): () => void {
@@ -14,6 +14,7 @@ export function setupEngineEvents(engine: EngineHandle, win: BrowserWindow): () 
     engine.onDevice((device) => send(win, 'device:update', device)),
     engine.onWatchReport((report) => send(win, 'watch:report', report)),
     engine.onWatchAlert((alert) => send(win, 'watch:alert', alert)),
+    engine.onExportProgress((progress) => send(win, 'export:progress', progress)),
   ];
   let stopped = false;
   const stop = (): void => {

@@ -152,11 +152,11 @@ describe('send()', () => {
 });
 
 describe('setupEngineEvents()', () => {
-  it('forwards batches, status, warnings, devices and the watchlist to the window and unsubscribes when it closes', () => {
+  it('forwards batches, status, warnings, devices, the watchlist and export progress to the window and unsubscribes when it closes', () => {
     const engine = fakeEngine();
     const { win, real, ready } = openWindow();
     setupEngineEvents(engine, real);
-    expect(engine.listenerCount()).toBe(6);
+    expect(engine.listenerCount()).toBe(7);
     ready();
     engine.emitBatch(batch(1, 1));
     engine.emitStatus(statusAt(9));
@@ -164,6 +164,16 @@ describe('setupEngineEvents()', () => {
     engine.emitDevice(deviceInfo('192.168.0.1'));
     engine.emitWatchReport(watchReport());
     engine.emitWatchAlert(ALERT);
+    const progress = {
+      exportId: 'csv-1',
+      kind: 'csv',
+      state: 'running',
+      rows: 5,
+      total: 10,
+      bytes: 500,
+      message: '',
+    } as const;
+    engine.emitExportProgress(progress);
     expect(win.webContents.sent.map((m) => m.channel)).toEqual([
       'query:batch',
       'engine:status',
@@ -171,8 +181,10 @@ describe('setupEngineEvents()', () => {
       'device:update',
       'watch:report',
       'watch:alert',
+      'export:progress',
     ]);
-    expect(win.webContents.sent.at(-1)?.payload).toEqual(ALERT);
+    expect(win.webContents.sent.at(-2)?.payload).toEqual(ALERT);
+    expect(win.webContents.sent.at(-1)?.payload).toEqual(progress);
     win.close();
     expect(engine.listenerCount()).toBe(0);
   });

@@ -45,6 +45,14 @@ export class FakeWebContents extends EventEmitter {
     this.emit('destroyed');
   }
 
+  /** The bytes capturePage() returns as PNG; empty plays a window that cannot be captured. */
+  capturedPng: Uint8Array = Uint8Array.from([0x89, 0x50, 0x4e, 0x47]);
+
+  capturePage(): Promise<{ isEmpty(): boolean; toPNG(): Uint8Array }> {
+    const png = this.capturedPng;
+    return Promise.resolve({ isEmpty: () => png.length === 0, toPNG: () => png });
+  }
+
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
     this.windowOpenHandler = handler;
   }

@@ -1,6 +1,6 @@
 /** A scripted EngineHandle for tests of the code around the engine (the engine has its own tests). */
 import { vi } from 'vitest';
-import type { QueryListRequest, SnapshotRequest } from '@shared/api';
+import type { ExportProgress, QueryListRequest, SnapshotRequest } from '@shared/api';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -16,6 +16,7 @@ import type { RuleChange, RuleInput, WatchAlert, WatchSettings } from '@shared/w
 import type { Marker, WatchReport } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
 import type { EngineHandle } from '../../engine/types';
+import type { ZipSink } from '../../engine/export/zip-writer';
 
 export const CAPTURE: CaptureInfo = {
   id: 'c1',
@@ -138,6 +139,7 @@ export interface FakeEngine extends EngineHandle {
   emitDevice(d: DeviceInfo): void;
   emitWatchReport(r: WatchReport): void;
   emitWatchAlert(a: WatchAlert): void;
+  emitExportProgress(p: ExportProgress): void;
   listenerCount(): number;
 }
 
@@ -148,6 +150,7 @@ export function fakeEngine(): FakeEngine {
   const devices = new Set<(d: DeviceInfo) => void>();
   const reports = new Set<(r: WatchReport) => void>();
   const alerts = new Set<(a: WatchAlert) => void>();
+  const progress = new Set<(p: ExportProgress) => void>();
   let markers: Marker[] = [];
   let settings: WatchSettings = { routerModel: '' };
   const subscribe = <T>(set: Set<(v: T) => void>, l: (v: T) => void): (() => void) => {
@@ -187,6 +190,18 @@ export function fakeEngine(): FakeEngine {
         }
       })();
     }),
+    pcap: vi.fn((_filter: QueryFilter): AsyncIterable<Uint8Array> =>
+      (async function* () {
+        yield Uint8Array.from([0xd4, 0xc3, 0xb2, 0xa1]);
+      })(),
+    ),
+    bundle: vi.fn(async (_filter: QueryFilter, screenshot: Uint8Array | null, sink: ZipSink) => {
+      await sink(Uint8Array.from([0x50, 0x4b, 0x05, 0x06]));
+      if (screenshot) await sink(screenshot);
+      return { files: [], csvRows: 0, journals: [] };
+    }),
+    onExportProgress: (l) => subscribe(progress, l),
+    emitExportProgress: (p) => progress.forEach((l) => l(p)),
     renameDevice: vi.fn(async (address: string, name: string): Promise<DeviceInfo> => {
       if (name.length > 64) throw new Error('A device name can have at most 64 characters.');
       return deviceInfo(address, name);
@@ -246,7 +261,13 @@ export function fakeEngine(): FakeEngine {
     emitWarning: (w) => warnings.forEach((l) => l(w)),
     emitDevice: (d) => devices.forEach((l) => l(d)),
     listenerCount: () =>
-      batches.size + statuses.size + warnings.size + devices.size + reports.size + alerts.size,
+      batches.size +
+      statuses.size +
+      warnings.size +
+      devices.size +
+      reports.size +
+      alerts.size +
+      progress.size,
   };
   return engine;
 }

@@ -1,4 +1,4 @@
-import type { RefObject } from 'react';
+import type { ReactNode, RefObject } from 'react';
 import type { DeviceTotals } from '../lib/capture-store';
 import { RANGES, type RangeKey } from '../lib/chart-series';
 
@@ -17,6 +17,8 @@ interface Props {
   readonly exportNote: string;
   /** The name filter, for the desktop menu's Find… (Ctrl/Cmd+F). */
   readonly searchRef?: RefObject<HTMLInputElement | null>;
+  /** Further export buttons shown after the CSV one. */
+  readonly extra?: ReactNode;
 }
 
 /** A device in the select: its label, with the address unless the label shows it already. */
@@ -82,6 +84,7 @@ export function Toolbar({ searchRef, ...p }: Props) {
         <span className="download-icon" aria-hidden="true" />
         {p.exportLabel}
       </button>
+      {p.extra}
     </div>
   );
 }

@@ -76,6 +76,9 @@ describe('createBridge over the preload API', () => {
       ),
       getStatus: async () => (calls.push('getStatus'), engineStatus(0)),
       exportCsv: async (f) => (calls.push(`exportCsv:${f.client}`), { saved: true, path: '/tmp/x.csv' }),
+      exportPcap: async (f) => (calls.push(`exportPcap:${f.exportId}`), { saved: true, path: '/tmp/x.pcap' }),
+      exportPng: async () => (calls.push('exportPng'), { saved: false, path: '' }),
+      exportBundle: async (f) => (calls.push(`exportBundle:${f.name}`), { saved: true, path: '/tmp/x.zip' }),
       renameDevice: async (r) => (calls.push(`renameDevice:${r.address}=${r.name}`), deviceAt(r.address, r)),
       setRouters: async (r) => (
         calls.push(`setRouters:${r.addresses.join('+')}`),
@@ -104,6 +107,8 @@ describe('createBridge over the preload API', () => {
       onWatchReport: on('onWatchReport'),
       onWatchAlert: on('onWatchAlert'),
       onUiCommand: on('onUiCommand'),
+      onExportProgress: on('onExportProgress'),
+      onExportMenu: on('onExportMenu'),
       ready: () => calls.push('ready'),
     };
     return { preload, calls, listeners };
@@ -122,6 +127,15 @@ describe('createBridge over the preload API', () => {
     expect(await bridge.invoke('export:csv', { client: '10.0.0.1' })).toEqual({
       saved: true,
       path: '/tmp/x.csv',
+    });
+    expect(await bridge.invoke('export:pcap', { exportId: 'e-1' })).toEqual({
+      saved: true,
+      path: '/tmp/x.pcap',
+    });
+    expect(await bridge.invoke('export:png', {})).toEqual({ saved: false, path: '' });
+    expect(await bridge.invoke('export:bundle', { name: 'avira' })).toEqual({
+      saved: true,
+      path: '/tmp/x.zip',
     });
     expect(await bridge.invoke('device:rename', { address: '10.0.0.1', name: 'Router' })).toMatchObject({
       name: 'Router',
@@ -154,6 +168,9 @@ describe('createBridge over the preload API', () => {
       'listQueries:7',
       'getStatus',
       'exportCsv:10.0.0.1',
+      'exportPcap:e-1',
+      'exportPng',
+      'exportBundle:avira',
       'renameDevice:10.0.0.1=Router',
       'setRouters:10.0.0.1',
       'watchReport',

@@ -7,14 +7,25 @@ import {
   type DnsWitnessApi,
   type EventChannel,
   type Events,
+  type ExportRequest,
+  type ExportResult,
   type RequestArgs,
   type RequestChannel,
   type RequestResult,
 } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
-import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
+import {
+  BUNDLE_PATH,
+  CSV_PATH,
+  PCAP_PATH,
+  RPC_PATH,
+  SCREENSHOT_PATH,
+  STREAM_PATH,
+  type StreamMessage,
+} from '@shared/http-protocol';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
 import { backoffDelay } from './backoff';
+import { fileStamp, renderDashboardPng } from './screenshot';
 
 type BrowserWindow = Window & typeof globalThis;
 
@@ -44,6 +55,9 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'query:list': (args) => preload.listQueries(args),
     'status:get': () => preload.getStatus(),
     'export:csv': (args) => preload.exportCsv(args),
+    'export:pcap': (args) => preload.exportPcap(args),
+    'export:png': (args) => preload.exportPng(args),
+    'export:bundle': (args) => preload.exportBundle(args),
     'device:rename': (args) => preload.renameDevice(args),
     'device:set-routers': (args) => preload.setRouters(args),
     'watch:report': () => preload.watchReport(),
@@ -65,6 +79,8 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'watch:report': (l) => preload.onWatchReport(l),
     'watch:alert': (l) => preload.onWatchAlert(l),
     'ui:command': (l) => preload.onUiCommand(l),
+    'export:progress': (l) => preload.onExportProgress(l),
+    'export:menu': (l) => preload.onExportMenu(l),
   };
   let readySent = false;
   return {
@@ -94,16 +110,22 @@ export function rpcBody(args: unknown): string {
   return JSON.stringify(args === undefined ? {} : { args });
 }
 
-/** The CSV download address for `filter`, relative to the origin. */
-export function csvUrl(filter: QueryFilter): string {
+/** A download address (CSV_PATH, PCAP_PATH, BUNDLE_PATH) for `req`, relative to the origin. */
+export function exportUrl(path: string, req: ExportRequest, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
-  for (const key of ['client', 'name', 'from', 'to', 'captureId', 'rule'] as const) {
-    const value = filter[key];
+  for (const key of ['client', 'name', 'from', 'to', 'captureId', 'rule', 'exportId'] as const) {
+    const value = req[key];
     if (value !== undefined && value !== '') params.set(key, String(value));
   }
-  if (filter.watched) params.set('watched', '1');
+  if (req.watched) params.set('watched', '1');
+  for (const [key, value] of Object.entries(extra)) params.set(key, value);
   const query = params.toString();
-  return query === '' ? CSV_PATH : `${CSV_PATH}?${query}`;
+  return query === '' ? path : `${path}?${query}`;
+}
+
+/** The CSV download address for `filter`, relative to the origin. */
+export function csvUrl(filter: QueryFilter): string {
+  return exportUrl(CSV_PATH, filter);
 }
 
 /** The stream address for a page at `location` (ws: for http:, wss: for https:). */
@@ -194,22 +216,51 @@ function httpBridge(win: BrowserWindow): Bridge {
     ws?.close();
   };
 
-  const downloadCsv = (filter: QueryFilter): { saved: boolean; path: string } => {
-    const url = csvUrl(filter);
+  /** Starts a download of `url` (the service names the file unless `name` is given). */
+  const download = (url: string, name = ''): ExportResult => {
     const a = win.document.createElement('a');
     a.href = url;
-    a.download = '';
+    a.download = name;
     a.rel = 'noopener';
     win.document.body.append(a);
     a.click();
     a.remove();
-    return { saved: true, path: url };
+    return { saved: true, path: name || url };
+  };
+  const downloadPng = async (): Promise<ExportResult> => {
+    const png = await renderDashboardPng(win.document);
+    const url = win.URL.createObjectURL(png);
+    // The download reads the blob after click(); give it time before letting it go.
+    win.setTimeout(() => win.URL.revokeObjectURL(url), 60_000);
+    return download(url, `dns-witness-dashboard-${fileStamp(new Date())}.png`);
+  };
+  const downloadBundle = async (req: ExportRequest): Promise<ExportResult> => {
+    // The service builds the zip; the page adds what only it can render, the dashboard as shown.
+    const png = await renderDashboardPng(win.document);
+    const response = await win.fetch(SCREENSHOT_PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
+    const body = (await response.json().catch(() => ({}))) as { token?: unknown; error?: unknown };
+    if (!response.ok || typeof body.token !== 'string')
+      throw new Error(
+        typeof body.error === 'string' ? body.error : `${response.status} ${response.statusText}`,
+      );
+    return download(exportUrl(BUNDLE_PATH, req, { screenshot: body.token }));
+  };
+  const exports: Partial<{ [K in RequestChannel]: (args: RequestArgs<K>) => Promise<ExportResult> }> = {
+    'export:csv': async (req) => download(exportUrl(CSV_PATH, req)),
+    'export:pcap': async (req) => download(exportUrl(PCAP_PATH, req)),
+    'export:png': () => downloadPng(),
+    'export:bundle': (req) => downloadBundle(req),
   };
 
   return {
     transport: 'websocket',
     async invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-      if (channel === 'export:csv') return downloadCsv(args as QueryFilter) as RequestResult<K>;
+      const exporter = exports[channel] as ((a: RequestArgs<K>) => Promise<RequestResult<K>>) | undefined;
+      if (exporter) return exporter(args);
       const response = await win.fetch(`${RPC_PATH}${channel}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

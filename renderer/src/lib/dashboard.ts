@@ -2,7 +2,7 @@
  * Connects a `Bridge` to a `CaptureStore`: subscribes to the live events, takes a snapshot whenever the
  * stream (re)opens or reports a gap, and folds what arrives into the store once per animation frame.
  */
-import type { RequestArgs, RequestChannel, RequestResult, UiCommand } from '@shared/api';
+import type { Events, RequestArgs, RequestChannel, RequestResult, UiCommand } from '@shared/api';
 import type { RuleChange, RuleInput } from '@shared/watch/messages';
 import type { Bridge } from './bridge';
 import { CaptureStore, type StoreView } from './capture-store';
@@ -133,6 +133,14 @@ export class Dashboard {
   /** Commands from the desktop app's menu (Edit → Find…); returns the unsubscribe function. */
   onUiCommand(listener: (command: UiCommand) => void): () => void {
     return this.bridge.on('ui:command', listener);
+  }
+
+  /** Export progress, and the desktop File menu asking for an export; returns the unsubscribe function. */
+  onExport<K extends 'export:progress' | 'export:menu'>(
+    channel: K,
+    listener: (payload: Events[K]) => void,
+  ): () => void {
+    return this.bridge.on(channel, listener);
   }
 
   /** Calls the engine; for requests that are not part of the stream (capture, list, export). */

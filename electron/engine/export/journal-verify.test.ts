@@ -1,0 +1,116 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { journalLine, JournalWriter, scanJournal } from '../capture/journal';
+import { exchange, tempDir } from '../capture/test-support';
+import { describeChain, verifyJournalFile } from './journal-verify';
+
+let dir = '';
+let cleanup: () => Promise<void> = async () => undefined;
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir('dnsw-chain-'));
+});
+afterEach(() => cleanup());
+
+/** A sealed journal of `blocks` flushes with `per` records each; returns its path. */
+async function sealedJournal(blocks: number, per: number): Promise<string> {
+  const path = join(dir, 'journal.ndjson');
+  const w = new JournalWriter({
+    path,
+    maxUnwrittenBytes: 1 << 24,
+    onWarning: () => undefined,
+    chained: true,
+  });
+  let seq = 0;
+  for (let b = 0; b < blocks; b++) {
+    for (let i = 0; i < per; i++) {
+      seq++;
+      w.append(
+        journalLine(seq, '2026-11-23T01:45:01.000+01:00', 'cap-1', exchange({ ts: 1000 * seq }, seq)),
+        seq,
+      );
+    }
+    await w.flush();
+  }
+  await w.close();
+  return path;
+}
+
+describe('the journal hash chain', () => {
+  it('seals every written block and verifies intact', async () => {
+    const path = await sealedJournal(3, 4);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(15);
+    expect(lines[4]).toMatch(/^\{"chain":1,"from":1,"to":4,"lines":4,"sha256":"[0-9a-f]{64}"\}$/);
+    const r = await verifyJournalFile(path);
+    expect(r).toMatchObject({
+      state: 'chained',
+      records: 12,
+      sealed: 12,
+      blocks: 3,
+      firstSeq: 1,
+      lastSeq: 12,
+    });
+    expect(r.unsealed).toBeNull();
+    expect(describeChain(r)).toBe('intact: 12 records in 3 sealed blocks, none changed after capture');
+    // Loading the journal is not disturbed by its seals.
+    const seqs: number[] = [];
+    const scan = await scanJournal(path, (ev) => seqs.push(ev.seq), true);
+    expect(scan).toMatchObject({ events: 12, corrupt: 0, tailBytes: 0 });
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('names the block of one changed byte and keeps checking the blocks after it', async () => {
+    const path = await sealedJournal(3, 4);
+    const text = await readFile(path, 'utf8');
+    const at = text.indexOf('"seq":6,') + 30;
+    const flipped = String.fromCharCode(text.charCodeAt(at) ^ 1);
+    await writeFile(path, text.slice(0, at) + flipped + text.slice(at + 1));
+    const r = await verifyJournalFile(path);
+    expect(r.state).toBe('broken');
+    expect(r.problems).toEqual([
+      { from: 5, to: 8, message: 'records 5–8 (block 2): changed after they were sealed' },
+    ]);
+    expect(r.sealed).toBe(8);
+  });
+
+  it('notices removed blocks, removed lines and a changed seal', async () => {
+    const path = await sealedJournal(3, 2);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    await writeFile(path, [...lines.slice(0, 3), ...lines.slice(6)].join('\n') + '\n');
+    expect((await verifyJournalFile(path)).problems[0]?.message).toBe(
+      'records 5–6 (block 3): expected block 2 here (blocks removed or reordered)',
+    );
+    await writeFile(path, [lines[0], ...lines.slice(2)].join('\n') + '\n');
+    expect((await verifyJournalFile(path)).problems[0]?.message).toBe(
+      'records 1–2 (block 1): changed after they were sealed',
+    );
+    await writeFile(
+      path,
+      [...lines.slice(0, 2), lines[2]!.replace(/"sha256":"./, '"sha256":"f'), ...lines.slice(3)].join('\n') +
+        '\n',
+    );
+    const r = await verifyJournalFile(path);
+    expect(r.problems.map((p) => p.message)).toContain(
+      'records 1–2 (block 1): changed after they were sealed',
+    );
+  });
+
+  it('reports records after the last seal as unsealed, and an old journal as not chained', async () => {
+    const path = await sealedJournal(1, 2);
+    const extra = journalLine(3, '2026-11-23T01:45:03.000+01:00', 'cap-1', exchange({ ts: 3000 }, 3));
+    await writeFile(path, `${await readFile(path, 'utf8')}${extra}\n`);
+    const r = await verifyJournalFile(path);
+    expect(r.state).toBe('chained');
+    expect(r.unsealed).toEqual({ from: 3, to: 3, count: 1 });
+    expect(describeChain(r)).toContain('record 3 after the last seal were not sealed');
+
+    const old = join(dir, 'old.ndjson');
+    const w = new JournalWriter({ path: old, maxUnwrittenBytes: 1 << 20, onWarning: () => undefined });
+    w.append(extra);
+    await w.close();
+    const o = await verifyJournalFile(old);
+    expect(o.state).toBe('not-chained');
+    expect(describeChain(o)).toMatch(/^not chained: 1 records/);
+  });
+});

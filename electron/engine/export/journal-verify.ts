@@ -1,0 +1,180 @@
+import { BlockHasher, GENESIS, isSealBytes, parseSealLine } from '../capture/chain';
+import { parseJournalLine } from '../capture/journal';
+import { journalChunks } from './journal-read';
+
+/** A stretch of a journal whose seal does not match its records. */
+export interface ChainProblem {
+  /** Seqs of the first and last record concerned (0 when not known). */
+  readonly from: number;
+  readonly to: number;
+  readonly message: string;
+}
+
+/** What checking a journal's hash chain found. */
+export interface ChainReport {
+  /**
+   * `chained`: every sealed record matches its seal; `broken`: at least one problem; `not-chained`: records
+   * but no seal (a journal from before sealing); `empty`: no records.
+   */
+  readonly state: 'chained' | 'broken' | 'not-chained' | 'empty';
+  readonly records: number;
+  /** Records covered by a seal. */
+  readonly sealed: number;
+  readonly blocks: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** The last seal's chain value (hex), "" when none. */
+  readonly head: string;
+  readonly problems: readonly ChainProblem[];
+  /** Records after the last seal (the app stopped before sealing them), or null. */
+  readonly unsealed: { readonly from: number; readonly to: number; readonly count: number } | null;
+}
+
+const MAX_PROBLEMS = 100;
+
+function range(from: number, to: number): string {
+  if (from === 0 && to === 0) return 'records of unknown seq';
+  return from === to ? `record ${from}` : `records ${from}–${to}`;
+}
+
+/**
+ * Checks a journal's hash chain line by line (see capture/chain.ts). Feed every line without its newline
+ * in file order, then call finish(). Names each block whose records or seal do not match.
+ */
+export class ChainVerifier {
+  private prev = GENESIS;
+  /** False after an unreadable seal: the next block cannot be checked against it. */
+  private prevKnown = true;
+  private hasher = new BlockHasher(GENESIS);
+  private blockLines = 0;
+  private blockFrom = 0;
+  private blockTo = 0;
+  private blockDamaged = 0;
+  private records = 0;
+  private sealed = 0;
+  private blocks = 0;
+  private firstSeq = 0;
+  private lastSeq = 0;
+  private readonly problems: ChainProblem[] = [];
+  private problemCount = 0;
+  private readonly newline = Buffer.from('\n');
+
+  line(bytes: Uint8Array): void {
+    if (isSealBytes(bytes, 0, bytes.length)) {
+      this.seal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      return;
+    }
+    this.hasher.update(bytes);
+    this.hasher.update(this.newline);
+    this.blockLines++;
+    this.records++;
+    const ev = parseJournalLine(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    );
+    if (ev === null) {
+      this.blockDamaged++;
+      return;
+    }
+    if (this.blockFrom === 0) this.blockFrom = ev.seq;
+    this.blockTo = ev.seq;
+    if (this.firstSeq === 0) this.firstSeq = ev.seq;
+    this.lastSeq = ev.seq;
+  }
+
+  finish(): ChainReport {
+    const unsealed =
+      this.blocks > 0 && this.blockLines > 0
+        ? { from: this.blockFrom, to: this.blockTo, count: this.blockLines }
+        : null;
+    const state =
+      this.problemCount > 0
+        ? 'broken'
+        : this.blocks === 0
+          ? this.records > 0
+            ? 'not-chained'
+            : 'empty'
+          : 'chained';
+    return {
+      state,
+      records: this.records,
+      sealed: this.sealed,
+      blocks: this.blocks,
+      firstSeq: this.firstSeq,
+      lastSeq: this.lastSeq,
+      head: this.blocks > 0 ? this.prev : '',
+      problems: this.problems,
+      unsealed,
+    };
+  }
+
+  private seal(text: string): void {
+    const seal = parseSealLine(text);
+    const n = this.blocks + 1;
+    if (seal === null) {
+      this.problem(this.blockFrom, this.blockTo, `the seal of block ${n} is damaged`);
+      this.prevKnown = false;
+      this.nextBlock(GENESIS);
+      this.blocks = n;
+      return;
+    }
+    const hash = this.hasher.finish(seal.n, seal.from, seal.to, seal.lines);
+    const where = `${range(seal.from, seal.to)} (block ${seal.n})`;
+    if (!this.prevKnown) {
+      this.problem(seal.from, seal.to, `${where}: cannot be checked, the seal before them is damaged`);
+    } else if (seal.n !== n) {
+      this.problem(seal.from, seal.to, `${where}: expected block ${n} here (blocks removed or reordered)`);
+    } else if (hash !== seal.sha256) {
+      this.problem(seal.from, seal.to, `${where}: changed after they were sealed`);
+    } else if (
+      this.blockDamaged > 0 ||
+      seal.lines !== this.blockLines ||
+      seal.from !== this.blockFrom ||
+      seal.to !== this.blockTo
+    ) {
+      this.problem(seal.from, seal.to, `${where}: the seal does not describe these records`);
+    } else this.sealed += this.blockLines;
+    this.blocks = n;
+    this.prevKnown = true;
+    // Later blocks are checked against what this seal says, so one change is named once, not forever after.
+    this.nextBlock(seal.sha256);
+  }
+
+  private nextBlock(prev: string): void {
+    this.prev = prev;
+    this.hasher = new BlockHasher(prev);
+    this.blockLines = 0;
+    this.blockFrom = 0;
+    this.blockTo = 0;
+    this.blockDamaged = 0;
+  }
+
+  private problem(from: number, to: number, message: string): void {
+    this.problemCount++;
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ from, to, message });
+  }
+}
+
+/** Checks the hash chain of the journal file at `path`. Rejects only when it cannot be read. */
+export async function verifyJournalFile(path: string): Promise<ChainReport> {
+  const v = new ChainVerifier();
+  for await (const chunk of journalChunks(path)) for (const line of chunk.lines) v.line(line);
+  return v.finish();
+}
+
+/** One line for people: what the chain check says. */
+export function describeChain(r: ChainReport): string {
+  switch (r.state) {
+    case 'empty':
+      return 'no records';
+    case 'not-chained':
+      return `not chained: ${r.records.toLocaleString('en-US')} records written before journals were sealed; their integrity cannot be shown`;
+    case 'broken':
+      return `CHANGED: ${r.problems.map((p) => p.message).join('; ')}`;
+    case 'chained': {
+      const tail = r.unsealed
+        ? `; ${range(r.unsealed.from, r.unsealed.to)} after the last seal were not sealed (the app stopped before sealing them)`
+        : '';
+      return `intact: ${r.sealed.toLocaleString('en-US')} records in ${r.blocks.toLocaleString('en-US')} sealed blocks, none changed after capture${tail}`;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import type { ExportKind } from '@shared/api';
+import { deviceName } from '@shared/devices';
+import type { CaptureInfo, ClientSummary, DeviceInfo, EngineStatus, QueryFilter } from '@shared/events';
+import { isoLocal } from '@shared/time';
+import type { WatchReport } from '@shared/watch/report';
+import { watchlistSummary } from '../watch';
+import { describeChain, type ChainReport } from './journal-verify';
+import { EVIDENCE_FORMAT } from './manifest';
+
+/** What the engine knows at export time, gathered once so summary and report agree. */
+export interface EvidenceFacts {
+  readonly now: number;
+  readonly status: EngineStatus;
+  readonly captures: readonly CaptureInfo[];
+  readonly clients: readonly ClientSummary[];
+  readonly device: (address: string) => DeviceInfo;
+  readonly routers: readonly string[];
+  readonly routerModel: string;
+  readonly watch: WatchReport;
+}
+
+/** What building the bundle counted and found. */
+export interface EvidenceCounts {
+  readonly csvRows: number;
+  readonly pcapExchanges: number;
+  readonly pcapPackets: number;
+  readonly journals: ReadonlyMap<string, { readonly file: string; readonly chain: ChainReport }>;
+  readonly screenshot: boolean;
+  readonly files: readonly string[];
+}
+
+const iso = (ms: number): string => (ms > 0 ? isoLocal(ms) : '');
+
+/** Listening addresses as "127.0.0.1:53/udp". */
+export function listenerNames(status: EngineStatus): string[] {
+  return status.listeners
+    .filter((l) => l.state === 'listening')
+    .map((l) => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}/${l.transport}`);
+}
+
+/** The filter in words, e.g. "device 192.168.0.1 · name contains “avira” · from … to …"; "all queries" when empty. */
+export function describeFilter(f: QueryFilter): string {
+  const parts: string[] = [];
+  if (f.client) parts.push(`device ${f.client}`);
+  if (f.name) parts.push(`name contains “${f.name}”`);
+  if (f.from !== undefined) parts.push(`from ${isoLocal(f.from)}`);
+  if (f.to !== undefined) parts.push(`until ${isoLocal(f.to)}`);
+  if (f.captureId) parts.push(`capture ${f.captureId}`);
+  return parts.length === 0 ? 'all queries' : parts.join(' · ');
+}
+
+/** The captures a filter can select queries from (by id and by time), oldest first. */
+export function capturesInScope(
+  captures: readonly CaptureInfo[],
+  f: QueryFilter,
+  now: number,
+): CaptureInfo[] {
+  const from = f.from ?? Number.NEGATIVE_INFINITY;
+  const to = f.to ?? Number.POSITIVE_INFINITY;
+  return captures.filter(
+    (c) => (!f.captureId || c.id === f.captureId) && c.startedAt < to && (c.stoppedAt || now) >= from,
+  );
+}
+
+/** The recording time covered: the captures in scope, cut to the filter's window. */
+export function capturePeriod(
+  scope: readonly CaptureInfo[],
+  f: QueryFilter,
+  now: number,
+): { readonly from: number; readonly to: number } {
+  if (scope.length === 0) return { from: 0, to: 0 };
+  const start = Math.min(...scope.map((c) => c.startedAt));
+  const end = Math.max(...scope.map((c) => c.stoppedAt || now));
+  return { from: Math.max(start, f.from ?? start), to: Math.min(end, f.to ?? end) };
+}
+
+function offsetText(ms: number): string {
+  return isoLocal(ms).slice(23) || 'Z';
+}
+
+/** The summary.json object (snake_case, ISO 8601 local times with offset, like the CSV). */
+export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: EvidenceCounts) {
+  const { now, status } = facts;
+  const scope = capturesInScope(facts.captures, filter, now);
+  const period = capturePeriod(scope, filter, now);
+  const device = (address: string) => {
+    const d = facts.device(address);
+    return {
+      address,
+      name: deviceName(d),
+      hostname: d.hostname,
+      mac: d.mac,
+      vendor: d.vendor,
+      private_mac: d.privateMac,
+      is_router: d.isRouter,
+    };
+  };
+  const markers = facts.watch.markers.map((m) => ({
+    time: isoLocal(m.ts),
+    label: m.label,
+    effects: facts.watch.effects
+      .filter((e) => e.marker === m.id)
+      .map((e) => ({
+        rule: e.rule,
+        address: e.address,
+        before: { queries: e.before.count, per_hour: round1(e.before.perHour), window_ms: e.before.windowMs },
+        after: { queries: e.after.count, per_hour: round1(e.after.perHour), window_ms: e.after.windowMs },
+        change: e.change === null ? null : Math.round(e.change * 1000) / 1000,
+      })),
+  }));
+  return {
+    format: EVIDENCE_FORMAT,
+    generated_at: isoLocal(now),
+    generated_at_utc: new Date(now).toISOString(),
+    computer: {
+      clock: isoLocal(now),
+      time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      utc_offset: offsetText(now),
+      app: `DNS Witness ${status.version}`,
+      platform: process.platform,
+    },
+    filter: {
+      client: filter.client ?? '',
+      name: filter.name ?? '',
+      from: filter.from !== undefined ? isoLocal(filter.from) : '',
+      to: filter.to !== undefined ? isoLocal(filter.to) : '',
+      capture_id: filter.captureId ?? '',
+      description: describeFilter(filter),
+    },
+    period: { from: iso(period.from), to: iso(period.to) },
+    queries: {
+      exported: counts.csvRows,
+      pcap_exchanges: counts.pcapExchanges,
+      pcap_packets: counts.pcapPackets,
+    },
+    captures: scope.map((c) => {
+      const j = counts.journals.get(c.id);
+      return {
+        id: c.id,
+        state: c.state,
+        started_at: iso(c.startedAt),
+        stopped_at: iso(c.stoppedAt),
+        queries: c.queries,
+        journal: j
+          ? {
+              file: j.file,
+              chain: j.chain.state,
+              records: j.chain.records,
+              sealed: j.chain.sealed,
+              blocks: j.chain.blocks,
+              head: j.chain.head,
+              unsealed: j.chain.unsealed,
+              problems: j.chain.problems,
+              description: describeChain(j.chain),
+            }
+          : null,
+      };
+    }),
+    listeners: listenerNames(status),
+    upstreams: status.upstreams.map((u) => ({
+      address: u.address,
+      healthy: u.healthy,
+      queries: u.queries,
+      failures: u.failures,
+    })),
+    router: { addresses: facts.routers, model: facts.routerModel },
+    devices: facts.clients.map((c) => ({
+      ...device(c.address),
+      queries: c.queries,
+      first_seen: iso(c.firstSeen),
+      last_seen: iso(c.lastSeen),
+    })),
+    watchlist: watchlistSummary(facts.watch),
+    markers,
+    counters: status.counters,
+    screenshot: counts.screenshot,
+    files: counts.files,
+  };
+}
+
+/** What summary.json holds. */
+export type EvidenceSummary = ReturnType<typeof buildSummary>;
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** The kinds' file names inside a bundle. */
+export const BUNDLE_FILES: Readonly<Record<Exclude<ExportKind, 'bundle'>, string>> = {
+  csv: 'queries.csv',
+  pcap: 'dns.pcap',
+  png: 'dashboard.png',
+};

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { app, BrowserWindow, dialog } from 'electron';
+import type { SaveDialogOptions } from 'electron';
+import type { ExportKind, ExportRequest, ExportResult } from '@shared/api';
+import type { QueryFilter } from '@shared/events';
+import { isoLocal } from '@shared/time';
+import type { EngineHandle } from '../../engine/types';
+import { handle } from './handle';
+import { send } from './send';
+
+/** A file name like dns-witness-192.168.1.1-2026-11-23T0105.pcap; safe on every platform. */
+export function defaultExportName(
+  kind: Exclude<ExportKind, 'csv'>,
+  filter: QueryFilter,
+  now: number,
+): string {
+  const stamp = isoLocal(now).slice(0, 16).replace(':', '');
+  const client = filter.client ? `-${filter.client.replace(/[^A-Za-z0-9.-]/g, '-')}` : '';
+  if (kind === 'png') return `dns-witness-dashboard-${stamp}.png`;
+  if (kind === 'bundle') return `dns-witness-evidence${client}-${stamp}.zip`;
+  return `dns-witness${client}-${stamp}.pcap`;
+}
+
+const DIALOGS: Readonly<Record<Exclude<ExportKind, 'csv'>, { title: string; name: string; ext: string }>> = {
+  pcap: { title: 'Export DNS packets as PCAP', name: 'PCAP (Wireshark, tshark)', ext: 'pcap' },
+  png: { title: 'Save the dashboard as PNG', name: 'PNG image', ext: 'png' },
+  bundle: { title: 'Export the evidence bundle', name: 'Zip archive', ext: 'zip' },
+};
+
+/**
+ * Writes `write`'s bytes to `path` through a temporary file in the same folder, renamed into place at the end,
+ * so a failed export never leaves a truncated file or clobbers an existing one. Rejects on I/O errors.
+ */
+export async function writeFileVia(
+  path: string,
+  write: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<unknown>,
+): Promise<void> {
+  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+  try {
+    // 'wx': never write into a file that someone else created under the temporary name.
+    const fh = await open(partial, 'wx');
+    try {
+      await write(async (chunk) => void (await fh.write(chunk)));
+    } finally {
+      await fh.close();
+    }
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+async function askPath(
+  win: BrowserWindow | null,
+  kind: Exclude<ExportKind, 'csv'>,
+  filter: QueryFilter,
+): Promise<string | null> {
+  const d = DIALOGS[kind];
+  const options: SaveDialogOptions = {
+    title: d.title,
+    defaultPath: join(app.getPath('downloads'), defaultExportName(kind, filter, Date.now())),
+    filters: [{ name: d.name, extensions: [d.ext] }],
+    properties: ['createDirectory', 'showOverwriteConfirmation'],
+  };
+  const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  return choice.canceled || !choice.filePath ? null : choice.filePath;
+}
+
+/** The window as the user sees it, as PNG bytes (the page shows its evidence strip while this runs). */
+async function capture(win: BrowserWindow | null): Promise<Uint8Array | null> {
+  if (!win || win.isDestroyed()) return null;
+  const image = await win.webContents.capturePage();
+  return image.isEmpty() ? null : image.toPNG();
+}
+
+/** Asks where to save, then streams the filtered exchanges as pcap to that file. */
+export async function exportPcap(
+  engine: EngineHandle,
+  win: BrowserWindow | null,
+  req: ExportRequest,
+): Promise<ExportResult> {
+  const path = await askPath(win, 'pcap', req);
+  if (path === null) return { saved: false, path: '' };
+  await writeFileVia(path, async (sink) => {
+    for await (const chunk of engine.pcap(req)) await sink(chunk);
+  });
+  return { saved: true, path };
+}
+
+/** Captures the window first (the strip is showing now), then asks where to save the PNG. */
+export async function exportPng(win: BrowserWindow | null, req: ExportRequest): Promise<ExportResult> {
+  const png = await capture(win);
+  if (png === null) throw new Error('the window could not be captured');
+  const path = await askPath(win, 'png', req);
+  if (path === null) return { saved: false, path: '' };
+  await writeFileVia(path, (sink) => sink(png));
+  return { saved: true, path };
+}
+
+/** Captures the window, asks where to save, then writes the evidence bundle with that PNG. */
+export async function exportBundle(
+  engine: EngineHandle,
+  win: BrowserWindow | null,
+  req: ExportRequest,
+): Promise<ExportResult> {
+  const png = await capture(win);
+  const path = await askPath(win, 'bundle', req);
+  if (path === null) return { saved: false, path: '' };
+  await writeFileVia(path, (sink) => engine.bundle(req, png, sink));
+  return { saved: true, path };
+}
+
+/** Registers export:pcap, export:png and export:bundle, each with a save dialog on the asking window. */
+export function setupEvidenceHandlers(engine: EngineHandle): void {
+  const windowOf = (sender: Electron.WebContents): BrowserWindow | null =>
+    BrowserWindow.fromWebContents(sender);
+  handle('export:pcap', (req, event) => exportPcap(engine, windowOf(event.sender), req));
+  handle('export:png', (req, event) => exportPng(windowOf(event.sender), req));
+  handle('export:bundle', (req, event) => exportBundle(engine, windowOf(event.sender), req));
+}
+
+/** The File menu's PNG and bundle items: the page runs them, so the image shows its filters and strip. */
+export function requestExportFromPage(win: BrowserWindow | null, kind: 'png' | 'bundle'): void {
+  if (win && !win.isDestroyed()) send(win, 'export:menu', { kind });
+}
