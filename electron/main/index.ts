@@ -17,6 +17,7 @@ import { setupEngineEvents } from './ipc/engine-events';
 import { exportCsv, setupExportHandler } from './ipc/export-csv';
 import { setupQueryHandlers } from './ipc/query-handlers';
 import { setupReadySignal } from './ipc/send';
+import { setupSetupHandlers } from './ipc/setup-handlers';
 import { trustWindow } from './ipc/trusted-windows';
 import { setupWatchHandlers } from './ipc/watch-handlers';
 import { createMainWindow } from './main-window';
@@ -104,6 +105,7 @@ async function start(): Promise<void> {
   setupExportHandler(running);
   setupDeviceHandlers(running);
   setupWatchHandlers(running);
+  setupSetupHandlers(running);
   setupWatchNotifications(running, () => mainWindow, focusWindow);
   setupMenu({
     exportCsv: () => {
