@@ -182,7 +182,7 @@ export function restoreSteps(c: RouterChanges): string[] {
 
 /** Why restoring matters, shown with the steps. */
 export const RESTORE_WARNING =
-  'While this computer sleeps or DNS Witness is closed, devices that use it have no DNS: web pages and apps stop working.';
+  'While this computer sleeps or DNS Witness is closed, the network has no DNS: web pages and apps stop working on every device that uses it.';
 
 /** The restore guidance as plain text (for a dialog or a terminal): the warning and one step per line. */
 export function restoreText(c: RouterChanges): string {

@@ -4,6 +4,7 @@ import { EmptyState } from './components/EmptyState';
 import { PanelTabs, type LowerPanel } from './components/PanelTabs';
 import { QueryLog } from './components/QueryLog';
 import { RequestsChart, type ChartMode } from './components/RequestsChart';
+import { SetupButtons, SetupLayer, type SetupDialog } from './components/SetupLayer';
 import { StatusBar } from './components/StatusBar';
 import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
@@ -38,6 +39,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const [watchOnly, setWatchOnly] = useState(false);
   const [chartMode, setChartMode] = useState<ChartMode>('all');
   const watch = useSyncExternalStore(dashboard.subscribe, dashboard.getWatchView);
+  const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.store.firstMinute() : undefined;
@@ -239,8 +241,10 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         busy={busy}
         onStart={() => runCapture('capture:start')}
         onStop={() => runCapture('capture:stop')}
+        actions={<SetupButtons onDialog={setSetupDialog} />}
       />
       {body}
+      <SetupLayer dashboard={dashboard} status={view.status} dialog={setupDialog} onDialog={setSetupDialog} />
       <Toasts toasts={watch.toasts} onDismiss={(id) => dashboard.dismissToast(id)} onShow={openWatchlist} />
     </div>
   );
