@@ -144,6 +144,10 @@ test.describe('first run', () => {
     await expect(assistant(page)).toHaveCount(0);
     await page.getByRole('button', { name: 'Setup', exact: true }).click();
     await expect(assistant(page)).toBeVisible();
+
+    // The service prints the same guidance when it quits.
+    await service.stop();
+    expect(service.output()).toContain(`Set back on your router:\n• ${restoreLine}`);
   });
 });
 

@@ -94,9 +94,13 @@ export interface SelfTestResult {
 export interface SetupStateRequest {
   /** Epoch ms: report the router's queries from this time on (0: any since the engine started). */
   readonly since: number;
+  /** false: leave out the addresses and advice (no socket tools run), for a quick first-run check. */
+  readonly survey?: boolean;
 }
 
-export const setupStateSchema = z.object({ since: z.number().finite().nonnegative() }).strict();
+export const setupStateSchema = z
+  .object({ since: z.number().finite().nonnegative(), survey: z.boolean().optional() })
+  .strict();
 
 const previousSchema = z
   .string()

@@ -372,14 +372,17 @@ export class Engine implements EngineHandle {
 
   /**
    * Everything the setup assistant shows: addresses and port 53 on each, what is in the way (with commands),
-   * the router's addresses and its latest query since `since`, and the saved progress.
+   * the router's addresses and its latest query since `since`, and the saved progress. `withSurvey` false leaves
+   * out the addresses and advice (no socket tools run).
    */
-  async setupState(since: number): Promise<SetupState> {
-    const survey = await surveyPort53(
-      this.forwarder.listenerStatus(),
-      this.forwarder.listenerFailures(),
-      this.opts.listen,
-    );
+  async setupState(since: number, withSurvey = true): Promise<SetupState> {
+    const survey = withSurvey
+      ? await surveyPort53(
+          this.forwarder.listenerStatus(),
+          this.forwarder.listenerFailures(),
+          this.opts.listen,
+        )
+      : { addresses: [], advice: [] };
     const routers = this.devices.routerAddresses();
     let routerQuery: SetupState['routerQuery'] = null;
     for (const [address, ts] of this.lastHeard) {
@@ -434,11 +437,14 @@ export class Engine implements EngineHandle {
   }
 
   /**
-   * What to set back on the router before this computer sleeps or the app quits, as plain text (for a dialog on
-   * quit): the warning and one line per setting, from what the user told the assistant.
+   * What to set back on the router before this computer sleeps or the app quits, as plain text (for a dialog or
+   * the terminal on quit): the warning and one line per setting, from what the user told the assistant. "" when
+   * nothing says the router uses this computer (no change noted, no router query since the engine started).
    */
   restoreGuidance(): string {
-    return restoreText(this.settings.settings.progress);
+    const progress = this.settings.settings.progress;
+    const heard = [...this.lastHeard.keys()].some((a) => this.devices.get(a).isRouter);
+    return progress.wanChanged || progress.dhcpChanged || heard ? restoreText(progress) : '';
   }
 
   clients() {

@@ -71,11 +71,11 @@ export interface EngineHandle {
   /** Validates, applies where possible and saves the settings; invalid values come back per field. */
   saveConfig(values: ConfigValues): Promise<ConfigSaveResult>;
   /** The setup assistant's view of port 53, the router and the saved progress. Never rejects. */
-  setupState(since: number): Promise<SetupState>;
+  setupState(since: number, withSurvey?: boolean): Promise<SetupState>;
   /** A real query to each of our own listeners. Never rejects. */
   selfTest(): Promise<SelfTestResult[]>;
   /** Saves what the user changed on the router. Rejects when it cannot be written. */
   saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress>;
-  /** What to set back on the router, as plain text (the app shows it on quit). */
+  /** What to set back on the router, as plain text (shown on quit); "" when the router does not use us. */
   restoreGuidance(): string;
 }

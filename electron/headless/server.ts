@@ -57,7 +57,7 @@ function engineAnswers(e: Engine): Answers {
     'settings:router-model': (r) => e.setRouterModel(r.model),
     'config:get': () => e.configView(),
     'config:save': (r) => e.saveConfig(r),
-    'setup:state': (r) => e.setupState(r.since),
+    'setup:state': (r) => e.setupState(r.since, r.survey ?? true),
     'setup:self-test': () => e.selfTest(),
     'setup:progress': (r) => e.saveSetupProgress(r),
   };

@@ -54,6 +54,10 @@ describe('setup assistant, engine side', () => {
     expect(state.routers).toContain(ROUTER);
     expect(state.routerQuery).toBeNull();
     expect(state.capturing).toBe(true);
+    expect(state.addresses.length).toBeGreaterThan(0);
+    expect(await engine.setupState(0, false)).toMatchObject({ firstRun: true, addresses: [], advice: [] });
+    // Nothing says the router uses this computer yet: nothing to restore on quit.
+    expect(engine.restoreGuidance()).toBe('');
   });
 
   it('the self-test resolves a name through our own listener and the upstream, and records nothing', async () => {

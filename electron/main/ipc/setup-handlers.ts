@@ -5,7 +5,7 @@ import { handle } from './handle';
 export function setupSetupHandlers(engine: EngineHandle): void {
   handle('config:get', () => engine.configView());
   handle('config:save', (values) => engine.saveConfig(values));
-  handle('setup:state', ({ since }) => engine.setupState(since));
+  handle('setup:state', ({ since, survey }) => engine.setupState(since, survey ?? true));
   handle('setup:self-test', () => engine.selfTest());
   handle('setup:progress', (change) => engine.saveSetupProgress(change));
 }

@@ -46,7 +46,8 @@ export function SetupLayer({ dashboard, status, dialog, onDialog }: Props) {
 
   useEffect(() => {
     let live = true;
-    invoke('setup:state', { since: Date.now() })
+    // Without the survey: the first-run check must not run socket tools on every page load.
+    invoke('setup:state', { since: Date.now(), survey: false })
       .then((s) => {
         if (!live) return;
         setProgress(s.progress);
