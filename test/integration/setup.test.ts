@@ -55,6 +55,10 @@ describe('setup assistant, engine side', () => {
     expect(state.routerQuery).toBeNull();
     expect(state.capturing).toBe(true);
     expect(state.addresses.length).toBeGreaterThan(0);
+    // This machine's LAN addresses are not used by this engine: a probe bind says whether port 53 is free there
+    // (as root), or needs permission; another program may hold it. Never "cannot tell".
+    const expected = process.getuid?.() === 0 ? ['free', 'in-use'] : ['denied', 'in-use'];
+    for (const a of state.addresses) expect(expected, `${a.address}: ${a.detail}`).toContain(a.state);
     expect(await engine.setupState(0, false)).toMatchObject({ firstRun: true, addresses: [], advice: [] });
     // Nothing says the router uses this computer yet: nothing to restore on quit.
     expect(engine.restoreGuidance()).toBe('');

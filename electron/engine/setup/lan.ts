@@ -34,7 +34,9 @@ export function lanAddresses(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>)
 /** Tries to bind UDP `host:port` and lets it go at once; resolves with the errno code, "" when it worked. */
 export function probeBind(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: true });
+    // ipv6Only on a udp4 socket makes bind fail with EINVAL: only IPv6 gets it (so it does not take IPv4 too).
+    const v6 = host.includes(':');
+    const socket = dgram.createSocket(v6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.close();
       resolve(err.code ?? 'EUNKNOWN');
