@@ -98,6 +98,7 @@ test.describe('first run', () => {
     const wan = dialog.getByTestId('guide-wan');
     await expect(wan).toContainText('Advanced → Network → Internet');
     await expect(wan).toContainText(`Primary DNS: ${lab.ipv4}. Leave Secondary DNS empty.`);
+    await expect(dialog.getByTestId('target-not-ready')).toHaveCount(0);
     await expect(dialog.getByTestId('guide-dhcp')).toContainText('Advanced → Network → DHCP Server');
     await expect(dialog).toContainText('While this computer sleeps or DNS Witness is closed');
     await dialog.getByLabel('I changed the Internet/WAN DNS').check();

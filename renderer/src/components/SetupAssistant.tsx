@@ -96,7 +96,12 @@ export function SetupAssistant({ invoke, progress, onProgress, onRouterSeen, onC
       {step === 0 && <ComputerStep state={state} onRefresh={refresh} />}
       {step === 1 && <SelfTestStep invoke={invoke} />}
       {step === 2 && (
-        <RouterStep address={target?.address ?? ''} progress={progress} onProgress={onProgress} />
+        <RouterStep
+          address={target?.address ?? ''}
+          ready={target?.state === 'listening' && target.port === 53}
+          progress={progress}
+          onProgress={onProgress}
+        />
       )}
       {step === 3 && <WaitStep state={state} />}
       {step === 4 && <RestoreGuidance progress={progress} />}
@@ -233,10 +238,13 @@ function SelfTestStep({ invoke }: { invoke: Invoke }) {
 
 function RouterStep({
   address,
+  ready,
   progress,
   onProgress,
 }: {
   address: string;
+  /** DNS Witness answers on `address` at port 53. */
+  ready: boolean;
   progress: SetupProgress;
   onProgress: (change: SetupProgressChange) => void;
 }) {
@@ -264,6 +272,12 @@ function RouterStep({
         Enter <strong className="mono">{shown}</strong> as the DNS server. Leave any secondary DNS empty,
         otherwise the router spreads its queries and you see only part of them.
       </p>
+      {address !== '' && !ready && (
+        <p className="notice warn" data-testid="target-not-ready">
+          DNS Witness does not answer on {address} port 53 yet: fix that first (step 1), or the network loses
+          DNS as soon as the router points here.
+        </p>
+      )}
       {brand && (
         <div className="router-guide" data-testid="router-guide" data-brand={brand.id}>
           <p>{brand.open}</p>
