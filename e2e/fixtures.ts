@@ -44,6 +44,11 @@ interface Fixtures {
   upstreamAddress: string | null;
   /** Further command-line flags for the service (e.g. --router). */
   serviceArgs: string[];
+  /**
+   * Start as on a first run (no settings saved): the setup assistant opens by itself. Off by default: the
+   * data folder then holds settings of a user who already finished the assistant.
+   */
+  firstRun: boolean;
   service: Service;
   /** Console messages that report a Content-Security-Policy violation; the fixture fails the test on any. */
   cspViolations: string[];
@@ -86,10 +91,16 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
   upstreamAddress: [null, { option: true }],
   serviceArgs: [[], { option: true }],
+  firstRun: [false, { option: true }],
 
-  service: async ({ upstream, upstreamAddress, serviceArgs }, use, testInfo) => {
+  service: async ({ upstream, upstreamAddress, serviceArgs, firstRun }, use, testInfo) => {
     requireTool('dig', 'bind9-dnsutils');
     const dataDir = await mkdtemp(path.join(tmpdir(), 'dns-witness-e2e-'));
+    if (!firstRun)
+      await writeFile(
+        path.join(dataDir, 'settings.json'),
+        JSON.stringify({ version: 1, setup: { done: true } }),
+      );
     const dnsPort = await freePort();
     const uiPort = await freePort();
     let child: ChildProcess | null = null;

@@ -13,6 +13,14 @@ import type {
   QueryPage,
   Snapshot,
 } from './events';
+import type { ConfigSaveResult, ConfigValues, ConfigView } from './config';
+import type {
+  SelfTestResult,
+  SetupProgress,
+  SetupProgressChange,
+  SetupState,
+  SetupStateRequest,
+} from './setup';
 import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
 import type { Marker, WatchReport } from './watch/report';
 import type { ActiveRule } from './watch/rules';
@@ -138,6 +146,16 @@ export interface Requests {
   'settings:get': { args: undefined; result: WatchSettings };
   /** Saves the user's router model; resolves with the saved settings. */
   'settings:router-model': { args: RouterModelRequest; result: WatchSettings };
+  /** The Settings panel: saved values, what runs now, which fields the command line set. */
+  'config:get': { args: undefined; result: ConfigView };
+  /** Validates, applies and saves the settings; invalid values come back per field and nothing changes. */
+  'config:save': { args: ConfigValues; result: ConfigSaveResult };
+  /** The setup assistant: addresses and port 53, what is in the way, the router's latest query since `since`. */
+  'setup:state': { args: SetupStateRequest; result: SetupState };
+  /** Sends a real query to each of our own listeners; one result per listener. */
+  'setup:self-test': { args: undefined; result: SelfTestResult[] };
+  /** Saves what the user changed on the router and whether the assistant is done. */
+  'setup:progress': { args: SetupProgressChange; result: SetupProgress };
 }
 
 /** Event channel → payload, pushed from the engine to the UI. */
@@ -194,6 +212,11 @@ export const REQUEST_CHANNELS = [
   'marker:remove',
   'settings:get',
   'settings:router-model',
+  'config:get',
+  'config:save',
+  'setup:state',
+  'setup:self-test',
+  'setup:progress',
 ] as const satisfies readonly RequestChannel[];
 
 export const EVENT_CHANNELS = [

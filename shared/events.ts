@@ -89,7 +89,9 @@ export type WarningCode =
   /** MAC, vendor, hostname or router detection, or saving device names, did not work. */
   | 'device-lookup'
   /** The watchlist settings could not be read or saved. */
-  | 'watchlist';
+  | 'watchlist'
+  /** The saved settings (settings.json) could not be read, or a saved value could not be used. */
+  | 'settings';
 
 export interface EngineWarning {
   readonly code: WarningCode;

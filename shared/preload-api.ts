@@ -28,6 +28,14 @@ import type {
   QueryPage,
   Snapshot,
 } from './events';
+import type { ConfigSaveResult, ConfigValues, ConfigView } from './config';
+import type {
+  SelfTestResult,
+  SetupProgress,
+  SetupProgressChange,
+  SetupState,
+  SetupStateRequest,
+} from './setup';
 import type { RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
 import type { Marker, WatchReport } from './watch/report';
 import type { ActiveRule } from './watch/rules';
@@ -54,6 +62,11 @@ export interface PreloadApi {
   removeMarker(req: RemoveMarkerRequest): Promise<null>;
   getSettings(): Promise<WatchSettings>;
   setRouterModel(req: RouterModelRequest): Promise<WatchSettings>;
+  getConfig(): Promise<ConfigView>;
+  saveConfig(values: ConfigValues): Promise<ConfigSaveResult>;
+  setupState(req: SetupStateRequest): Promise<SetupState>;
+  selfTest(): Promise<SelfTestResult[]>;
+  saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress>;
   onQueryBatch(listener: (batch: QueryBatch) => void): () => void;
   onStatus(listener: (status: EngineStatus) => void): () => void;
   onWarning(listener: (warning: EngineWarning) => void): () => void;

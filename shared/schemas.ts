@@ -1,7 +1,9 @@
 /** Runtime validation of everything the UI sends, applied by main (IPC) and by the headless service. */
 import { z } from 'zod';
 import type { RequestArgs, RequestChannel } from './api';
+import { configValuesSchema } from './config';
 import { DEVICE_NAME_MAX } from './devices';
+import { setupProgressSchema, setupStateSchema } from './setup';
 import {
   BUILT_IN_READ_ONLY,
   isBuiltInRule,
@@ -182,6 +184,11 @@ export const requestSchemas = {
   'marker:remove': removeMarkerSchema,
   'settings:get': noArgs,
   'settings:router-model': routerModelSchema,
+  'config:get': noArgs,
+  'config:save': configValuesSchema,
+  'setup:state': setupStateSchema,
+  'setup:self-test': noArgs,
+  'setup:progress': setupProgressSchema,
 } satisfies { [K in RequestChannel]: z.ZodType<RequestArgs<K>> };
 
 /** Parses `args` for `channel`; throws a readable Error when they do not fit. */

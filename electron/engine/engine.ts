@@ -3,6 +3,7 @@ import { deviceLabel } from '@shared/devices';
 import type {
   CaptureInfo,
   DeviceInfo,
+  EngineCounters,
   EngineStatus,
   EngineWarning,
   ListenerStatus,
@@ -22,6 +23,18 @@ import { Exporter, type BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
+import { ConfigService } from './settings/config-service';
+import { SettingsStore } from './settings/settings-store';
+import { applySettings } from './settings/resolve';
+import {
+  encodeQuery,
+  exchange,
+  selfTestName,
+  selfTestResult,
+  targetOf,
+  type SelfTestSeen,
+} from './setup/self-test';
+import { surveyPort53 } from './setup/survey';
 import type { EngineHandle } from './types';
 import { WatchService, type RuleInput } from './watch';
 import { InsightsTracker, type Insights } from './watch/insights';
@@ -30,6 +43,9 @@ import { serviceName } from '@shared/watch/service-name';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
+import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
+import { restoreText } from '@shared/router-guides';
+import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
 
 export type { EngineOptions } from './options';
 export { defaultEngineOptions } from './options';
@@ -48,6 +64,10 @@ const INSIGHTS_SLICE_ROWS = 20_000;
 export type { WatchAlert } from '@shared/watch/messages';
 /** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
 const WARNING_REPEAT_MS = 10_000;
+/** Clients whose latest query time is kept for the setup assistant's router check; beyond it the map restarts. */
+const MAX_HEARD = 4096;
+/** How long the self-test waits for each listener's answer. */
+const SELF_TEST_TIMEOUT_MS = 4000;
 
 /** Parts of the engine a test may replace; the app passes none. */
 export interface EngineTestHooks {
@@ -62,7 +82,7 @@ function csvDevice(d: DeviceInfo): CsvDevice {
 
 /** The capture engine: forwarder + capture store + status. Plain Node; both the desktop app and `serve` run it. */
 export class Engine implements EngineHandle {
-  readonly options: EngineOptions;
+  private opts: EngineOptions;
   private readonly store: CaptureStore;
   private readonly devices: DeviceRegistry;
   private readonly watch: WatchService;
@@ -76,40 +96,44 @@ export class Engine implements EngineHandle {
   /** When ordinary queries last marked the report stale (they move the correlation and visibility checks). */
   private insightsDirtyAt = 0;
   private watchTimer: NodeJS.Timeout | null = null;
-  private readonly forwarder: Forwarder;
+  private forwarder: Forwarder;
   private readonly exporter: Exporter;
+  /** Counters of forwarders replaced by a settings change, so the totals keep counting. */
+  private retired: EngineCounters | null = null;
+  private readonly settings: SettingsStore;
+  private readonly config: ConfigService;
+  /** Latest query time per client address, answered or not, whether or not a capture runs. */
+  private readonly lastHeard = new Map<string, number>();
+  /** Self-test names in flight → what the forwarder did with them (filled in by record()). */
+  private readonly selfTests = new Map<string, SelfTestSeen | null>();
   private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
   private readonly statusListeners = new Set<(s: EngineStatus) => void>();
   private readonly warningListeners = new Set<(w: EngineWarning) => void>();
   private statusTimer: NodeJS.Timeout | null = null;
 
   private readonly unlock: () => Promise<void>;
+  /** listen() was called: a forwarder restart must bind the new one too. */
+  private listening = false;
 
   private constructor(
     options: EngineOptions,
+    startOptions: EngineOptions,
+    settings: SettingsStore,
     store: CaptureStore,
     devices: DeviceRegistry,
     watch: WatchService,
     routerSetting: RouterSetting,
     unlock: () => Promise<void>,
   ) {
-    this.options = options;
+    this.opts = options;
+    this.settings = settings;
     this.store = store;
     this.devices = devices;
     this.watch = watch;
     this.routerSetting = routerSetting;
     this.insights = new InsightsTracker(store, watch);
     this.unlock = unlock;
-    this.forwarder = new Forwarder({
-      listen: options.listen,
-      upstreams: options.upstreams.map((u) => new NetworkUpstream(u)),
-      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
-      timeoutMs: options.timeoutMs,
-      maxInFlight: options.maxInFlight,
-      sink: { record: (rec) => this.record(rec) },
-      classify: watch.classify,
-      onWarning: (code, message) => this.warn(code, message),
-    });
+    this.forwarder = this.makeForwarder(options);
     this.exporter = new Exporter({
       dataDir: options.dataDir,
       facts: () => ({
@@ -126,6 +150,31 @@ export class Engine implements EngineHandle {
       count: (filter) => store.query({ ...filter, limit: 1 }).total,
       flush: () => store.flush(),
     });
+    this.config = new ConfigService({
+      startOptions,
+      settings,
+      current: () => this.opts,
+      routers: () => this.devices.routerAddresses(),
+      apply: (next, fields) => this.applyOptions(next, fields),
+    });
+  }
+
+  /** The options in effect: the command line, then the saved settings, then the defaults. */
+  get options(): EngineOptions {
+    return this.opts;
+  }
+
+  private makeForwarder(options: EngineOptions): Forwarder {
+    return new Forwarder({
+      listen: options.listen,
+      upstreams: options.upstreams.map((u) => new NetworkUpstream(u)),
+      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
+      timeoutMs: options.timeoutMs,
+      maxInFlight: options.maxInFlight,
+      sink: { record: (rec) => this.record(rec) },
+      classify: this.watch.classify,
+      onWarning: (code, message) => this.warn(code, message),
+    });
   }
 
   /**
@@ -133,15 +182,29 @@ export class Engine implements EngineHandle {
    * readable message for a bad option (an --allow range, a --router that is not an address), a data folder
    * that cannot be used, or one another engine holds.
    */
-  static async open(options: EngineOptions, hooks: EngineTestHooks = {}): Promise<Engine> {
+  static async open(startOptions: EngineOptions, hooks: EngineTestHooks = {}): Promise<Engine> {
     // Validate the ranges before touching the disk, so a typo fails fast.
-    new AccessList([...DEFAULT_ALLOWED, ...options.allow]);
-    const unlock = await lockDataDir(options.dataDir);
+    new AccessList([...DEFAULT_ALLOWED, ...startOptions.allow]);
     let engine: Engine | null = null;
     // What loading finds (a torn journal line, a corrupt line) is reported once the engine exists.
     const early: [WarningCode, string][] = [];
     const warn = (code: WarningCode) => (message: string) =>
       engine ? engine.warn(code, message) : early.push([code, message]);
+    // The settings live in the folder the app starts with; they may move the captures elsewhere.
+    const settings = await SettingsStore.load(startOptions.dataDir, warn('settings'));
+    let options = applySettings(startOptions, settings.settings.values, startOptions.dataDir);
+    let unlock: () => Promise<void>;
+    try {
+      unlock = await lockDataDir(options.dataDir);
+    } catch (err) {
+      if (options.dataDir === startOptions.dataDir) throw err;
+      // A saved data folder that cannot be used must not keep the app from starting: fall back to the default.
+      warn('settings')(
+        `the saved data folder ${options.dataDir} cannot be used (${(err as Error).message}); using ${startOptions.dataDir}`,
+      );
+      options = { ...options, dataDir: startOptions.dataDir };
+      unlock = await lockDataDir(options.dataDir);
+    }
     let store: CaptureStore;
     let devices: DeviceRegistry;
     let watch: WatchService;
@@ -171,7 +234,7 @@ export class Engine implements EngineHandle {
       await unlock();
       throw err;
     }
-    engine = new Engine(options, store, devices, watch, routerSetting, unlock);
+    engine = new Engine(options, startOptions, settings, store, devices, watch, routerSetting, unlock);
     for (const [code, message] of early) engine.warn(code, message);
     if (options.autoStartCapture) store.start();
     return engine;
@@ -180,6 +243,7 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.forwarder.listen();
+    this.listening = true;
     this.statusTimer ??= setInterval(() => this.emitStatus(), STATUS_INTERVAL_MS);
     this.statusTimer.unref();
     return statuses;
@@ -380,6 +444,96 @@ export class Engine implements EngineHandle {
     return this.store.captures();
   }
 
+  /** The Settings panel's view: saved values, what runs now, which fields the command line set. */
+  configView(): ConfigView {
+    return this.config.view();
+  }
+
+  /**
+   * Validates and saves the settings, and applies what can be applied now (listen addresses, upstreams and
+   * ranges restart the forwarder; the capture goes on). Invalid values come back per field; nothing is saved.
+   */
+  saveConfig(values: ConfigValues): Promise<ConfigSaveResult> {
+    return this.config.save(values);
+  }
+
+  /**
+   * Everything the setup assistant shows: addresses and port 53 on each, what is in the way (with commands),
+   * the router's addresses and its latest query since `since`, and the saved progress. `withSurvey` false leaves
+   * out the addresses and advice (no socket tools run).
+   */
+  async setupState(since: number, withSurvey = true): Promise<SetupState> {
+    const survey = withSurvey
+      ? await surveyPort53(
+          this.forwarder.listenerStatus(),
+          this.forwarder.listenerFailures(),
+          this.opts.listen,
+        )
+      : { addresses: [], advice: [] };
+    const routers = this.devices.routerAddresses();
+    let routerQuery: SetupState['routerQuery'] = null;
+    for (const [address, ts] of this.lastHeard) {
+      if (ts < since || !this.devices.get(address).isRouter) continue;
+      if (!routerQuery || ts > routerQuery.ts) routerQuery = { address, ts };
+    }
+    const p = process.platform;
+    return {
+      firstRun: !this.settings.saved && !this.settings.settings.progress.done,
+      platform: p === 'linux' || p === 'darwin' || p === 'win32' ? p : 'other',
+      addresses: survey.addresses,
+      advice: survey.advice,
+      routers,
+      routerQuery,
+      capturing: this.store.isRecording,
+      progress: this.settings.settings.progress,
+    };
+  }
+
+  /** Sends a real query to each of our UDP listeners and reports whether an upstream answered it. Never rejects. */
+  async selfTest(): Promise<SelfTestResult[]> {
+    const listeners = this.forwarder
+      .listenerStatus()
+      .filter((l) => l.transport === 'udp' && l.state === 'listening');
+    return Promise.all(
+      listeners.map(async (l) => {
+        const host = targetOf(l);
+        const name = selfTestName();
+        this.selfTests.set(name, null);
+        try {
+          const outcome = await exchange(host, l.port, encodeQuery(name), SELF_TEST_TIMEOUT_MS);
+          return selfTestResult(
+            host,
+            l.port,
+            outcome,
+            this.selfTests.get(name) ?? undefined,
+            SELF_TEST_TIMEOUT_MS,
+          );
+        } finally {
+          this.selfTests.delete(name);
+        }
+      }),
+    );
+  }
+
+  /** Saves what the user did on the router (and whether the assistant is done). Rejects when it cannot be written. */
+  async saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
+    const progress = { ...this.settings.settings.progress };
+    for (const [k, v] of Object.entries(change)) if (v !== undefined) Object.assign(progress, { [k]: v });
+    await this.settings.save({ progress });
+    return progress;
+  }
+
+  /**
+   * What to set back on the router before this computer sleeps or the app quits, as plain text (for a dialog or
+   * the terminal on quit): the warning and one line per setting, from what the user told the assistant. "" when
+   * nothing says the router uses this computer (no change noted, no router query since the engine started).
+   */
+  restoreGuidance(): string {
+    const progress = this.settings.settings.progress;
+    const heard = [...this.lastHeard.keys()].some((a) => this.devices.get(a).isRouter);
+    return progress.wanChanged || progress.dhcpChanged || heard ? restoreText(progress) : '';
+  }
+
   clients() {
     return this.store.clients();
   }
@@ -390,7 +544,7 @@ export class Engine implements EngineHandle {
       capture: this.store.current(),
       listeners: this.forwarder.listenerStatus(),
       upstreams: this.forwarder.upstreamStatus(),
-      counters: this.forwarder.counters(),
+      counters: this.counters(),
       qps: this.store.qps(),
       warnings: [...this.warnings.values()].map(({ notified: _n, ...w }) => w),
       dataDir: this.options.dataDir,
@@ -418,11 +572,13 @@ export class Engine implements EngineHandle {
     this.statusTimer = null;
     if (this.watchTimer) clearTimeout(this.watchTimer);
     this.watchTimer = null;
+    await this.config.idle();
     await this.forwarder.close();
     await this.store.stop();
     await this.store.close();
     await this.devices.close();
     await this.routerSetting.flush();
+    await this.settings.flush();
     await this.unlock();
   }
 
@@ -440,11 +596,78 @@ export class Engine implements EngineHandle {
     ];
   }
 
+  private counters(): EngineCounters {
+    const now = this.forwarder.counters();
+    const r = this.retired;
+    if (!r) return now;
+    return {
+      queries: now.queries + r.queries,
+      answered: now.answered + r.answered,
+      servfail: now.servfail + r.servfail,
+      refused: now.refused + r.refused,
+      malformed: now.malformed + r.malformed,
+      unexpectedResponses: now.unexpectedResponses + r.unexpectedResponses,
+      overload: now.overload + r.overload,
+      loops: now.loops + r.loops,
+      inFlight: now.inFlight,
+    };
+  }
+
+  /**
+   * Puts new options into effect. Listen addresses, upstreams and ranges replace the forwarder: the old one stops
+   * listening and finishes what it forwards (recorded as usual), the new one binds. When the new one binds
+   * nothing although the old one did, the old options come back and the result says why.
+   */
+  private async applyOptions(
+    next: EngineOptions,
+    fields: ReadonlySet<'forwarder' | 'retention'>,
+  ): Promise<{ ok: true } | { ok: false; error: string }> {
+    const previous = this.opts;
+    const keepRetention = () => {
+      if (!fields.has('retention')) return;
+      this.store.setRetentionDays(next.retentionDays);
+      void this.store.applyRetention();
+    };
+    this.opts = next;
+    if (!fields.has('forwarder')) {
+      keepRetention();
+      return { ok: true };
+    }
+    const old = this.forwarder;
+    const hadListeners = old.listenerStatus().some((l) => l.state === 'listening');
+    const replace = async (options: EngineOptions) => {
+      const prev = this.counters();
+      await this.forwarder.close(options.timeoutMs * Math.max(1, this.forwarder.upstreamStatus().length));
+      this.retired = { ...prev, inFlight: 0 };
+      this.forwarder = this.makeForwarder(options);
+      return this.listening ? this.forwarder.listen() : [];
+    };
+    const statuses = await replace(next);
+    if (!this.listening || statuses.some((s) => s.state === 'listening') || !hadListeners) {
+      keepRetention();
+      this.emitStatus();
+      return { ok: true };
+    }
+    const why = statuses.find((s) => s.state === 'error')?.error ?? 'no listener could be started';
+    // Nothing of this save takes effect: the previous options come back whole.
+    this.opts = previous;
+    await replace(previous);
+    this.emitStatus();
+    return { ok: false, error: `${why} (kept the previous addresses)` };
+  }
+
   /**
    * The forwarder's sink: records the exchange and notes its client as a device. Our own reverse lookup, sent
    * back to us by a router that uses this computer as its resolver, was answered but is not the router's.
    */
   private record(rec: ExchangeRecord): void {
+    if (this.selfTests.has(rec.qname)) {
+      // Our own self-test: answered, not the user's traffic.
+      this.selfTests.set(rec.qname, { upstream: rec.upstream, error: rec.error });
+      return;
+    }
+    if (this.lastHeard.size >= MAX_HEARD && !this.lastHeard.has(rec.client)) this.lastHeard.clear();
+    this.lastHeard.set(rec.client, rec.ts);
     if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
     this.store.record(rec);
     this.devices.observe(rec.client);

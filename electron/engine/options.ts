@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ListenSpec } from './dns/forwarder';
 import type { UpstreamSpec } from './dns/upstream';
+import type { ConfigField } from '@shared/config';
 
 /** Everything the engine needs to run; the CLI and the desktop settings both produce one. */
 export interface EngineOptions {
@@ -19,9 +20,15 @@ export interface EngineOptions {
   readonly autoStartCapture: boolean;
   /** Addresses that are the router (`--router`), besides this computer's default gateways. */
   readonly routers: readonly string[];
+  /**
+   * The settable options the command line gave; the saved settings (settings.json) fill the others. Left out,
+   * every option is used as given and saved settings only take effect when saved from the UI.
+   */
+  readonly commandLine?: readonly ConfigField[];
 }
 
 export const DNS_PORT = 53;
+export const DEFAULT_RETENTION_DAYS = 30;
 export const PRODUCT_NAME = 'DNS Witness';
 
 /**
@@ -70,7 +77,7 @@ export function defaultEngineOptions(overrides: Partial<EngineOptions> = {}): En
     upstreams: DEFAULT_UPSTREAMS,
     allow: [],
     dataDir: defaultDataDir(),
-    retentionDays: 30,
+    retentionDays: DEFAULT_RETENTION_DAYS,
     timeoutMs: 1500,
     maxInFlight: 2000,
     autoStartCapture: true,

@@ -9,6 +9,8 @@ import type {
   Snapshot,
 } from '@shared/events';
 import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
+import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
+import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule } from '@shared/watch/rules';
 import type { BundleResult } from './export/exporter';
@@ -71,4 +73,16 @@ export interface EngineHandle {
   onWatchReport(listener: (report: WatchReport) => void): () => void;
   /** Router traffic to a watched service, once per rule and router address. Returns the unsubscribe function. */
   onWatchAlert(listener: (alert: WatchAlert) => void): () => void;
+  /** The Settings panel's view: saved values, what runs now, which fields the command line set. */
+  configView(): ConfigView;
+  /** Validates, applies where possible and saves the settings; invalid values come back per field. */
+  saveConfig(values: ConfigValues): Promise<ConfigSaveResult>;
+  /** The setup assistant's view of port 53, the router and the saved progress. Never rejects. */
+  setupState(since: number, withSurvey?: boolean): Promise<SetupState>;
+  /** A real query to each of our own listeners. Never rejects. */
+  selfTest(): Promise<SelfTestResult[]>;
+  /** Saves what the user changed on the router. Rejects when it cannot be written. */
+  saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress>;
+  /** What to set back on the router, as plain text (shown on quit); "" when the router does not use us. */
+  restoreGuidance(): string;
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { ConfigField } from '@shared/config';
 import { parseCidr } from '../engine/dns/acl';
 import { parseHostPort } from '../engine/dns/upstream';
 import { defaultEngineOptions, DNS_PORT, type EngineOptions } from '../engine/options';
@@ -139,6 +140,14 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
     autoStartCapture: !values['no-capture'],
     routers,
   };
+  // Which settable options the flags chose: those win over the saved settings.
+  const commandLine: ConfigField[] = [];
+  if (listen.length > 0) commandLine.push('listen');
+  if (upstreams.length > 0) commandLine.push('upstreams');
+  if (values.allow !== undefined) commandLine.push('allow');
+  if (values['retention-days'] !== undefined) commandLine.push('retentionDays');
+  if (values['data-dir'] !== undefined) commandLine.push('dataDir');
+  overrides.commandLine = commandLine;
   if (listen.length > 0) overrides.listen = listen;
   if (upstreams.length > 0) overrides.upstreams = upstreams;
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];

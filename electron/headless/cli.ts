@@ -86,6 +86,9 @@ async function main(argv: readonly string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       console.log(`${signal}: stopping; the capture is saved.`);
+      // The router may still send its DNS here: say what to set back before the network loses DNS.
+      const restore = engine.restoreGuidance();
+      if (restore !== '') console.log(restore);
       void Promise.all([server.close(), engine.close()]).then(
         () => resolve(0),
         (err: Error) => {

@@ -63,6 +63,11 @@ function engineAnswers(e: Engine): Answers {
     },
     'settings:get': () => e.watchSettings(),
     'settings:router-model': (r) => e.setRouterModel(r.model),
+    'config:get': () => e.configView(),
+    'config:save': (r) => e.saveConfig(r),
+    'setup:state': (r) => e.setupState(r.since, r.survey ?? true),
+    'setup:self-test': () => e.selfTest(),
+    'setup:progress': (r) => e.saveSetupProgress(r),
   };
 }
 /** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */

@@ -19,6 +19,7 @@ import { exportCsv, setupExportHandler } from './ipc/export-csv';
 import { exportPcap, requestExportFromPage, setupEvidenceHandlers } from './ipc/export-evidence';
 import { setupQueryHandlers } from './ipc/query-handlers';
 import { setupReadySignal } from './ipc/send';
+import { setupSetupHandlers } from './ipc/setup-handlers';
 import { trustWindow } from './ipc/trusted-windows';
 import { sendUiCommand } from './ipc/ui-commands';
 import { setupWatchHandlers } from './ipc/watch-handlers';
@@ -135,6 +136,7 @@ async function start(): Promise<void> {
   setupEvidenceHandlers(running);
   setupDeviceHandlers(running);
   setupWatchHandlers(running);
+  setupSetupHandlers(running);
   setupWatchNotifications(running, () => mainWindow, focusWindow);
   const startCapture = (): void => {
     try {

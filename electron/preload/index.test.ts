@@ -49,6 +49,7 @@ describe('preload API', () => {
         'exportCsv',
         'exportPcap',
         'exportPng',
+        'getConfig',
         'getSettings',
         'getStatus',
         'listQueries',
@@ -65,9 +66,13 @@ describe('preload API', () => {
         'removeMarker',
         'removeWatchRule',
         'renameDevice',
+        'saveConfig',
+        'saveSetupProgress',
         'saveWatchRule',
+        'selfTest',
         'setRouterModel',
         'setRouters',
+        'setupState',
         'snapshot',
         'startCapture',
         'stopCapture',
@@ -109,6 +114,12 @@ describe('preload API', () => {
     await api.removeMarker({ id: 'm-1' });
     await api.getSettings();
     await api.setRouterModel({ model: 'Deco X68 v1' });
+    const config = { listen: [], upstreams: ['9.9.9.9'], allow: [], retentionDays: 7, dataDir: '' };
+    await api.getConfig();
+    await api.saveConfig(config);
+    await api.setupState({ since: 5 });
+    await api.selfTest();
+    await api.saveSetupProgress({ brand: 'asus', wanChanged: true });
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       ['capture:start', undefined],
       ['capture:stop', undefined],
@@ -131,6 +142,11 @@ describe('preload API', () => {
       ['marker:remove', { id: 'm-1' }],
       ['settings:get', undefined],
       ['settings:router-model', { model: 'Deco X68 v1' }],
+      ['config:get', undefined],
+      ['config:save', config],
+      ['setup:state', { since: 5 }],
+      ['setup:self-test', undefined],
+      ['setup:progress', { brand: 'asus', wanChanged: true }],
     ]);
   });
 

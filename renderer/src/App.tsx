@@ -5,6 +5,7 @@ import { useEvidenceExport } from './components/EvidenceExport';
 import { PanelTabs, type LowerPanel } from './components/PanelTabs';
 import { QueryLog } from './components/QueryLog';
 import { RequestsChart, type ChartMode } from './components/RequestsChart';
+import { SetupButtons, SetupLayer, type SetupDialog } from './components/SetupLayer';
 import { StatusBar } from './components/StatusBar';
 import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
@@ -55,6 +56,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
       }),
     [dashboard],
   );
+  const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.store.firstMinute() : undefined;
@@ -262,8 +264,10 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         busy={busy}
         onStart={() => runCapture('capture:start')}
         onStop={() => runCapture('capture:stop')}
+        actions={<SetupButtons onDialog={setSetupDialog} />}
       />
       {body}
+      <SetupLayer dashboard={dashboard} status={view.status} dialog={setupDialog} onDialog={setSetupDialog} />
       <Toasts toasts={watch.toasts} onDismiss={(id) => dashboard.dismissToast(id)} onShow={openWatchlist} />
     </div>
   );

@@ -109,7 +109,7 @@ export class CaptureStore implements ExchangeSink {
   private closed = false;
   private readonly clock: () => number;
   private readonly capturesDir: string;
-  private readonly retentionMs: number;
+  private retentionMs: number;
   private readonly flushIntervalMs: number;
   private readonly batchIntervalMs: number;
   private readonly recentLimit: number;
@@ -417,6 +417,11 @@ export class CaptureStore implements ExchangeSink {
       );
     }
     this.draining.clear();
+  }
+
+  /** Changes how long stopped captures are kept (0: forever), from the next retention pass on. */
+  setRetentionDays(days: number): void {
+    this.retentionMs = days > 0 ? days * DAY_MS : 0;
   }
 
   /** Deletes stopped captures whose stoppedAt is older than retentionDays; resolves with their ids. */

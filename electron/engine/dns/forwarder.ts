@@ -67,7 +67,17 @@ interface UpstreamHealth {
 
 interface Listener {
   status: ListenerStatus;
+  /** The errno code of a failed bind ("EACCES", "EADDRINUSE"), "" otherwise. */
+  code: string;
   close(): Promise<void>;
+}
+
+/** A listener that could not be bound, with the errno code the diagnosis needs. */
+export interface ListenerFailure {
+  readonly host: string;
+  readonly port: number;
+  readonly transport: Transport;
+  readonly code: string;
 }
 
 /** How often every upstream is probed for a forwarding loop, and how long a detected loop is trusted. */
@@ -193,16 +203,35 @@ export class Forwarder {
     });
   }
 
-  async close(): Promise<void> {
+  /** The listeners that could not be bound, with their errno codes. */
+  listenerFailures(): ListenerFailure[] {
+    return this.listeners
+      .filter((l) => l.status.state === 'error')
+      .map((l) => ({
+        host: l.status.address,
+        port: l.status.port,
+        transport: l.status.transport,
+        code: l.code,
+      }));
+  }
+
+  /**
+   * Closes the listeners, then waits up to `drainMs` for the queries being forwarded (they are still recorded;
+   * their answers can no longer be sent), then closes the upstreams.
+   */
+  async close(drainMs = 0): Promise<void> {
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
     await Promise.all(this.listeners.map((l) => l.close()));
+    const end = Date.now() + drainMs;
+    while (this.counts.inFlight > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     for (const u of this.opts.upstreams) u.close();
   }
 
-  private failedListener(spec: ListenSpec, transport: Transport, error: string): Listener {
+  private failedListener(spec: ListenSpec, transport: Transport, error: string, code = ''): Listener {
     return {
       status: { address: spec.host, port: spec.port, transport, state: 'error', error },
+      code,
       close: () => Promise.resolve(),
     };
   }
@@ -217,6 +246,7 @@ export class Forwarder {
       spec,
       transport,
       describeBindError(err, spec.host, spec.port, transport, holder),
+      err.code ?? '',
     );
   }
 
@@ -254,12 +284,14 @@ export class Forwarder {
         });
         socket.on('message', (msg, rinfo) => {
           const client = normalizeAddress(rinfo.address);
-          this.handle(msg, client, rinfo.port, 'udp', (response) =>
-            socket.send(response, rinfo.port, rinfo.address),
-          );
+          this.handle(msg, client, rinfo.port, 'udp', (response) => {
+            // An answer that arrives after close() (a forwarder restart) has no socket left to go out on.
+            if (status.state === 'listening') socket.send(response, rinfo.port, rinfo.address);
+          });
         });
         resolve({
           status,
+          code: '',
           close: () =>
             new Promise<void>((done) => {
               status.state = 'closed';
@@ -304,6 +336,7 @@ export class Forwarder {
         });
         resolve({
           status,
+          code: '',
           close: () =>
             new Promise<void>((done) => {
               status.state = 'closed';

@@ -18,6 +18,7 @@ import { setupCaptureHandlers } from './capture-handlers';
 import { setupDeviceHandlers } from './device-handlers';
 import { defaultCsvName, setupExportHandler, writeCsvFile } from './export-csv';
 import { setupQueryHandlers } from './query-handlers';
+import { setupSetupHandlers } from './setup-handlers';
 import { trustWindow } from './trusted-windows';
 import { setupWatchHandlers } from './watch-handlers';
 
@@ -44,6 +45,7 @@ beforeEach(async () => {
   setupExportHandler(engine);
   setupDeviceHandlers(engine);
   setupWatchHandlers(engine);
+  setupSetupHandlers(engine);
   dir = await mkdtemp(join(tmpdir(), 'dns-witness-export-'));
   dialog.showSaveDialog.mockReset();
 });
@@ -193,6 +195,38 @@ describe('watchlist requests', () => {
     });
     await expect(call('settings:router-model', { model: 'a\nb' })).rejects.toThrow(/control characters/);
     await expect(call('settings:router-model', {})).rejects.toThrow(/at model/);
+  });
+});
+
+describe('setup and settings handlers', () => {
+  it('route to the engine, and refuse payloads outside the schema before it runs', async () => {
+    const values = { listen: ['192.168.0.23'], upstreams: [], allow: [], retentionDays: 7, dataDir: '' };
+    expect(await call('config:save', values)).toMatchObject({ ok: true, applied: ['retentionDays'] });
+    expect(engine.saveConfig).toHaveBeenLastCalledWith(values);
+    expect(await call('config:save', { ...values, retentionDays: -1 })).toEqual({
+      ok: false,
+      errors: { retentionDays: 'Enter whole days.' },
+    });
+    await expect(call('config:save', { ...values, extra: 1 })).rejects.toThrow(
+      /invalid arguments for config:save/,
+    );
+    expect(await call('config:get')).toMatchObject({ values: { retentionDays: 7 } });
+    expect(await call('setup:state', { since: 0 })).toMatchObject({
+      routerQuery: { address: '192.168.0.1' },
+    });
+    await expect(call('setup:state', { since: -1 })).rejects.toThrow(/at since/);
+    expect(await call('setup:self-test')).toEqual([]);
+    expect(
+      await call('setup:progress', { brand: 'tplink-archer', wanChanged: true, previousWan: ' auto ' }),
+    ).toMatchObject({
+      brand: 'tplink-archer',
+      wanChanged: true,
+      previousWan: 'auto',
+    });
+    await expect(call('setup:progress', { brand: 'linksys' })).rejects.toThrow(/at brand/);
+    expect(engine.restoreGuidance()).toContain(
+      'Advanced → Network → Internet: set back to “auto” (as it was)',
+    );
   });
 });
 

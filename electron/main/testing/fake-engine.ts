@@ -15,6 +15,15 @@ import type {
 import type { RuleChange, RuleInput, WatchAlert, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
+import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
+import { restoreText } from '@shared/router-guides';
+import {
+  NO_PROGRESS,
+  type SelfTestResult,
+  type SetupProgress,
+  type SetupProgressChange,
+  type SetupState,
+} from '@shared/setup';
 import type { EngineHandle } from '../../engine/types';
 import type { ZipSink } from '../../engine/export/zip-writer';
 
@@ -150,9 +159,19 @@ export function fakeEngine(): FakeEngine {
   const devices = new Set<(d: DeviceInfo) => void>();
   const reports = new Set<(r: WatchReport) => void>();
   const alerts = new Set<(a: WatchAlert) => void>();
-  const progress = new Set<(p: ExportProgress) => void>();
+  const exportProgress = new Set<(p: ExportProgress) => void>();
   let markers: Marker[] = [];
   let settings: WatchSettings = { routerModel: '' };
+  let progress: SetupProgress = NO_PROGRESS;
+  let config: ConfigValues = { listen: [], upstreams: [], allow: [], retentionDays: 30, dataDir: '' };
+  const view = (): ConfigView => ({
+    values: config,
+    effective: { ...config, listen: ['192.168.0.23:53'], upstreams: ['1.1.1.1:53'], dataDir: '/data' },
+    commandLine: [],
+    restartNeeded: [],
+    file: '/data/settings.json',
+    saved: true,
+  });
   const subscribe = <T>(set: Set<(v: T) => void>, l: (v: T) => void): (() => void) => {
     set.add(l);
     return () => set.delete(l);
@@ -200,8 +219,8 @@ export function fakeEngine(): FakeEngine {
       if (screenshot) await sink(screenshot);
       return { files: [], csvRows: 0, journals: [] };
     }),
-    onExportProgress: (l) => subscribe(progress, l),
-    emitExportProgress: (p) => progress.forEach((l) => l(p)),
+    onExportProgress: (l) => subscribe(exportProgress, l),
+    emitExportProgress: (p) => exportProgress.forEach((l) => l(p)),
     renameDevice: vi.fn(async (address: string, name: string): Promise<DeviceInfo> => {
       if (name.length > 64) throw new Error('A device name can have at most 64 characters.');
       return deviceInfo(address, name);
@@ -248,6 +267,28 @@ export function fakeEngine(): FakeEngine {
       settings = { routerModel: model };
       return settings;
     }),
+    configView: vi.fn(view),
+    saveConfig: vi.fn(async (values: ConfigValues): Promise<ConfigSaveResult> => {
+      if (values.retentionDays < 0) return { ok: false, errors: { retentionDays: 'Enter whole days.' } };
+      config = values;
+      return { ok: true, view: view(), applied: ['retentionDays'], message: 'Saved.' };
+    }),
+    setupState: vi.fn(async (since: number): Promise<SetupState> => ({
+      firstRun: false,
+      platform: 'linux',
+      addresses: [],
+      advice: [],
+      routers: ['192.168.0.1'],
+      routerQuery: since <= CAPTURE.startedAt ? { address: '192.168.0.1', ts: CAPTURE.startedAt } : null,
+      capturing: true,
+      progress,
+    })),
+    selfTest: vi.fn(async (): Promise<SelfTestResult[]> => []),
+    saveSetupProgress: vi.fn(async (change: SetupProgressChange): Promise<SetupProgress> => {
+      progress = { ...progress, ...(change as Partial<SetupProgress>) };
+      return progress;
+    }),
+    restoreGuidance: vi.fn(() => restoreText(progress)),
     onWatchReport: (l) => subscribe(reports, l),
     onWatchAlert: (l) => subscribe(alerts, l),
     emitWatchReport: (r) => reports.forEach((l) => l(r)),
@@ -267,7 +308,7 @@ export function fakeEngine(): FakeEngine {
       devices.size +
       reports.size +
       alerts.size +
-      progress.size,
+      exportProgress.size,
   };
   return engine;
 }

@@ -11,10 +11,12 @@ interface Props {
   readonly busy: boolean;
   readonly onStart: () => void;
   readonly onStop: () => void;
+  /** More buttons at the end of the bar (Setup, Settings). */
+  readonly actions?: ReactNode;
 }
 
 /** Top bar: where DNS is answered, upstreams, capture state, totals, rate, warnings, Start/Stop. */
-export function StatusBar({ view, now, busy, onStart, onStop }: Props) {
+export function StatusBar({ view, now, busy, onStart, onStop, actions }: Props) {
   const status = view.status;
   const capture = status?.capture ?? null;
   const running = capture?.state === 'running';
@@ -57,6 +59,7 @@ export function StatusBar({ view, now, busy, onStart, onStop }: Props) {
               Start capture
             </button>
           )}
+          {actions}
         </div>
       </div>
       <Alerts view={view} />
@@ -150,6 +153,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   'journal-error': 'Recording problem',
   'device-lookup': 'Device details',
   watchlist: 'Watchlist settings',
+  settings: 'Settings',
 };
 
 /** Connection problems and engine warnings, one line each. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ConfigView } from '@shared/config';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
+import { NO_PROGRESS, type SetupState } from '@shared/setup';
 import { createBridge, csvUrl, parseStreamMessage, readRpcResponse, rpcBody, streamUrl } from './bridge';
 import { deviceAt, engineStatus, snapshotOf } from './test-events';
 import type { ActiveRule } from '@shared/watch/rules';
@@ -100,6 +102,17 @@ describe('createBridge over the preload API', () => {
       removeMarker: async (r) => (calls.push(`removeMarker:${r.id}`), null),
       getSettings: async () => (calls.push('getSettings'), { routerModel: '' }),
       setRouterModel: async (r) => (calls.push(`setRouterModel:${r.model}`), { routerModel: r.model }),
+      getConfig: async () => (calls.push('getConfig'), {} as unknown as ConfigView),
+      saveConfig: async (v) => (
+        calls.push(`saveConfig:${v.retentionDays}`),
+        { ok: false, errors: { retentionDays: 'x' } }
+      ),
+      setupState: async (r) => (calls.push(`setupState:${r.since}`), {} as unknown as SetupState),
+      selfTest: async () => (calls.push('selfTest'), []),
+      saveSetupProgress: async (c) => (
+        calls.push(`saveSetupProgress:${c.brand}`),
+        { ...NO_PROGRESS, brand: c.brand ?? '' }
+      ),
       onQueryBatch: on('onQueryBatch'),
       onStatus: on('onStatus'),
       onWarning: on('onWarning'),
@@ -161,6 +174,19 @@ describe('createBridge over the preload API', () => {
     expect(await bridge.invoke('settings:router-model', { model: 'Deco X68 v1' })).toEqual({
       routerModel: 'Deco X68 v1',
     });
+    await bridge.invoke('config:get', undefined);
+    expect(
+      await bridge.invoke('config:save', {
+        listen: [],
+        upstreams: [],
+        allow: [],
+        retentionDays: -1,
+        dataDir: '',
+      }),
+    ).toEqual({ ok: false, errors: { retentionDays: 'x' } });
+    await bridge.invoke('setup:state', { since: 9 });
+    await bridge.invoke('setup:self-test', undefined);
+    expect(await bridge.invoke('setup:progress', { brand: 'netgear' })).toMatchObject({ brand: 'netgear' });
     expect(calls).toEqual([
       'startCapture',
       'stopCapture',
@@ -183,6 +209,11 @@ describe('createBridge over the preload API', () => {
       'removeMarker:m-1',
       'getSettings',
       'setRouterModel:Deco X68 v1',
+      'getConfig',
+      'saveConfig:-1',
+      'setupState:9',
+      'selfTest',
+      'saveSetupProgress:netgear',
     ]);
   });
 

@@ -70,6 +70,11 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'marker:remove': (args) => preload.removeMarker(args),
     'settings:get': () => preload.getSettings(),
     'settings:router-model': (args) => preload.setRouterModel(args),
+    'config:get': () => preload.getConfig(),
+    'config:save': (args) => preload.saveConfig(args),
+    'setup:state': (args) => preload.setupState(args),
+    'setup:self-test': () => preload.selfTest(),
+    'setup:progress': (args) => preload.saveSetupProgress(args),
   };
   const subscribers: Subscribers = {
     'query:batch': (l) => preload.onQueryBatch(l),

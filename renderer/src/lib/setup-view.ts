@@ -1,0 +1,38 @@
+/** Pure helpers for the setup assistant and the restore guidance. */
+import type { CaptureInfo } from '@shared/events';
+import type { LanAddress, SetupProgress } from '@shared/setup';
+
+/**
+ * The address to give the router: one DNS Witness answers on at port 53, IPv4 first (router DNS fields
+ * usually take IPv4 only); else any IPv4 address of this computer; null when there is none.
+ */
+export function routerTarget(addresses: readonly LanAddress[]): LanAddress | null {
+  const v4 = addresses.filter((a) => a.family === 4);
+  return (
+    v4.find((a) => a.state === 'listening' && a.port === 53) ??
+    addresses.find((a) => a.state === 'listening' && a.port === 53) ??
+    v4.find((a) => a.state === 'listening') ??
+    v4[0] ??
+    null
+  );
+}
+
+/** Whether the router may now depend on this computer: the user said so, or its queries arrived here. */
+export function routerPointed(progress: SetupProgress, routerSeen: boolean): boolean {
+  return progress.wanChanged || progress.dhcpChanged || routerSeen;
+}
+
+/** True when the capture went from running to stopped between two status updates. */
+export function captureStopped(
+  before: CaptureInfo | null | undefined,
+  after: CaptureInfo | null | undefined,
+): boolean {
+  return (
+    before?.state === 'running' && (after === null || after?.state === 'stopped' || after?.id !== before.id)
+  );
+}
+
+/** "12:34:56" in local time. */
+export function clockTime(ts: number): string {
+  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
