@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, StreamSlots } from './limits';
+import { ConnectionCounter, RateLimiter, StreamSlots, WorkBudget } from './limits';
 
 describe('RateLimiter', () => {
   it('allows a burst, then the refill rate, per key', () => {
@@ -36,5 +36,31 @@ describe('StreamSlots', () => {
     s.release('a');
     expect(s.open).toBe(2);
     expect(s.acquire('c')).toBeNull();
+  });
+});
+
+describe('WorkBudget', () => {
+  it('allows work until a second’s share is spent, then refills at its rate', () => {
+    let t = 0;
+    const b = new WorkBudget(250, () => t);
+    expect(b.available()).toBe(true);
+    b.measure(() => (t += 400)); // a long request overdraws: 250 - 400 = -150
+    expect(b.available()).toBe(false);
+    t += 500; // +125 ms: -25
+    expect(b.available()).toBe(false);
+    t += 200; // +50 ms: 25, positive again
+    expect(b.available()).toBe(true);
+    t += 60_000; // banks at most one second's worth
+    b.spend(250);
+    expect(b.available()).toBe(false);
+  });
+});
+
+describe('ConnectionCounter', () => {
+  it('admits up to the cap per address', () => {
+    const c = new ConnectionCounter(2);
+    expect([c.admit('a'), c.admit('a'), c.admit('a'), c.admit('b')]).toEqual([true, true, false, true]);
+    c.release('a');
+    expect(c.admit('a')).toBe(true);
   });
 });

@@ -24,6 +24,15 @@ export const LIMITS = {
   requestTimeoutMs: 30_000,
   /** Remote addresses remembered by the rate limiter; the oldest are forgotten beyond this. */
   maxTrackedClients: 4096,
+  /** TCP connections from one remote address. */
+  maxConnectionsPerAddress: 32,
+  /**
+   * Event-loop time the API may spend per second, in total: beyond it requests are refused at once, so the
+   * DNS forwarder on the same loop always keeps most of each second.
+   */
+  apiWorkMsPerSecond: 250,
+  /** Refusals (429/503) are answered after this delay, so a client that retries at once cannot spin the loop. */
+  refusalDelayMs: 250,
 } as const;
 
 interface Bucket {
@@ -106,5 +115,69 @@ export class StreamSlots {
 
   get open(): number {
     return this.total;
+  }
+}
+
+/**
+ * A budget of event-loop milliseconds refilled at `msPerSecond` (at most one second's worth banked): handlers
+ * report what they `spend`, and `available` says whether more work may start now.
+ */
+export class WorkBudget {
+  private balance: number;
+  private at: number;
+
+  constructor(
+    private readonly msPerSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.balance = msPerSecond;
+    this.at = now();
+  }
+
+  available(): boolean {
+    this.refill();
+    return this.balance > 0;
+  }
+
+  spend(ms: number): void {
+    this.refill();
+    this.balance -= ms;
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.balance = Math.min(this.msPerSecond, this.balance + ((t - this.at) / 1000) * this.msPerSecond);
+    this.at = t;
+  }
+
+  /** Runs `work` and charges its duration (also when it throws). */
+  measure<T>(work: () => T): T {
+    const t0 = this.now();
+    try {
+      return work();
+    } finally {
+      this.spend(this.now() - t0);
+    }
+  }
+}
+
+/** Counts open connections per remote address; `admit` is false beyond the cap. */
+export class ConnectionCounter {
+  private readonly byAddress = new Map<string, number>();
+
+  constructor(private readonly maxPerAddress: number) {}
+
+  /** Counts the connection, or returns false (not counted) when `address` already has the maximum. */
+  admit(address: string): boolean {
+    const n = this.byAddress.get(address) ?? 0;
+    if (n >= this.maxPerAddress) return false;
+    this.byAddress.set(address, n + 1);
+    return true;
+  }
+
+  release(address: string): void {
+    const n = this.byAddress.get(address) ?? 0;
+    if (n <= 1) this.byAddress.delete(address);
+    else this.byAddress.set(address, n - 1);
   }
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -28,7 +28,7 @@ import {
   sameOrigin,
   tokenMatches,
 } from './auth';
-import { LIMITS, RateLimiter, StreamSlots } from './limits';
+import { ConnectionCounter, LIMITS, RateLimiter, StreamSlots, WorkBudget } from './limits';
 
 export interface ServerOptions {
   readonly host: string;
@@ -142,6 +142,17 @@ function sendJson(
   res.end(text);
 }
 
+/**
+ * Answers a refusal (429/503) after a short delay, so a client that retries at once waits instead of
+ * spinning the event loop the forwarder needs.
+ */
+function refuseLater(res: http.ServerResponse, status: number, error: string, retryAfterS: number): void {
+  setTimeout(() => {
+    if (!res.destroyed && !res.headersSent)
+      sendJson(res, status, { error }, { 'retry-after': String(retryAfterS) });
+  }, LIMITS.refusalDelayMs);
+}
+
 /** Refuses a WebSocket handshake with a status line and a JSON body, then closes the socket. */
 function refuseUpgrade(socket: Duplex, status: number, reason: string, body: unknown): void {
   const text = JSON.stringify(body);
@@ -197,6 +208,8 @@ export class HeadlessServer {
     LIMITS.maxTrackedClients,
   );
   private readonly streams = new StreamSlots(LIMITS.maxStreams, LIMITS.maxStreamsPerAddress);
+  private readonly budget = new WorkBudget(LIMITS.apiWorkMsPerSecond);
+  private readonly connections = new ConnectionCounter(LIMITS.maxConnectionsPerAddress);
   private csvExports = 0;
   private boundPort = 0;
 
@@ -215,6 +228,14 @@ export class HeadlessServer {
     this.http.requestTimeout = LIMITS.requestTimeoutMs;
     this.http.maxConnections = LIMITS.maxConnections;
     this.http.maxHeadersCount = 64;
+    this.http.on('connection', (socket: Socket) => {
+      const address = socket.remoteAddress ?? '';
+      if (!this.connections.admit(address)) {
+        socket.destroy();
+        return;
+      }
+      socket.once('close', () => this.connections.release(address));
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_BODY,
@@ -309,12 +330,7 @@ export class HeadlessServer {
     }
     const remote = req.socket.remoteAddress ?? '';
     if (!this.rate.take(remote))
-      return sendJson(
-        res,
-        429,
-        { error: 'too many requests; slow down' },
-        { 'retry-after': String(this.rate.retryAfter(remote)) },
-      );
+      return refuseLater(res, 429, 'too many requests; slow down', this.rate.retryAfter(remote));
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     if (p.startsWith('/api/')) {
@@ -322,6 +338,8 @@ export class HeadlessServer {
       if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
       if (!this.authorized(req))
         return sendJson(res, 401, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer realm="DNS Witness"' });
+      // The forwarder shares this event loop: past the API's share of it, refuse rather than queue.
+      if (!this.budget.available()) return refuseLater(res, 503, 'busy; try again in a moment', 1);
     }
     if (p.startsWith(RPC_PATH)) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
@@ -335,7 +353,7 @@ export class HeadlessServer {
         return sendJson(res, 200, { ok: true, version: s.version, dns: listenersOf(s) });
       }
       case '/api/summary':
-        return sendJson(res, 200, this.summary());
+        return this.budget.measure(() => sendJson(res, 200, this.summary()));
       case '/api/queries': {
         let q: QueryListRequest;
         try {
@@ -343,8 +361,10 @@ export class HeadlessServer {
         } catch (err) {
           return sendJson(res, 400, { error: (err as Error).message });
         }
-        const page = this.engine.queries(q);
-        return sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
+        return this.budget.measure(() => {
+          const page = this.engine.queries(q);
+          sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
+        });
       }
       case CSV_PATH: {
         let q: QueryListRequest;
@@ -425,8 +445,8 @@ export class HeadlessServer {
     }
     // What the engine refuses (a name it cannot save, an unknown rule) rejects; route() answers 500 with the message.
     const answer = this.answers[channel] as (a: typeof args) => unknown;
-    const result = await answer(args);
-    return sendJson(res, 200, { result: result === undefined ? null : result });
+    const result = await this.budget.measure(() => answer(args));
+    this.budget.measure(() => sendJson(res, 200, { result: result === undefined ? null : result }));
   }
 
   private stream(ws: WebSocket): void {
