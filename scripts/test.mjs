@@ -17,6 +17,7 @@ const TOOLS = {
   chromium: 'chromium',
   ip: 'iproute2',
   ss: 'iproute2',
+  curl: 'curl',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
