@@ -14,6 +14,7 @@ import {
 import type { QueryFilter } from '@shared/events';
 import { CSV_PATH, RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
+import { authHeaders, probeAccess, storedToken, streamProtocols } from './access-token';
 import { backoffDelay } from './backoff';
 
 type BrowserWindow = Window & typeof globalThis;
@@ -156,12 +157,17 @@ function httpBridge(win: BrowserWindow): Bridge {
   const wanted = (): boolean =>
     connectionListeners.size > 0 || [...listeners.values()].some((s) => s.size > 0);
 
+  // The service stopped accepting this page's token (or wants one now): reload, and main.tsx asks for it.
+  const tokenRefused = (): void => win.location.reload();
+
   const connect = (): void => {
     retryTimer = null;
     setState(everOpened ? 'reconnecting' : 'connecting');
-    const ws = new win.WebSocket(streamUrl(win.location));
+    const ws = new win.WebSocket(streamUrl(win.location), streamProtocols(storedToken(win)));
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       attempt = 0;
       everOpened = true;
       setState('open');
@@ -175,6 +181,11 @@ function httpBridge(win: BrowserWindow): Bridge {
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
+      // A refused handshake shows no status to scripts: ask the API whether the token is the reason.
+      if (!opened)
+        void probeAccess(win).then((access) => {
+          if (access === 'token-required') tokenRefused();
+        });
       if (!wanted()) return;
       setState(everOpened ? 'reconnecting' : 'connecting');
       retryTimer = win.setTimeout(connect, backoffDelay(attempt++));
@@ -192,27 +203,43 @@ function httpBridge(win: BrowserWindow): Bridge {
     ws?.close();
   };
 
-  const downloadCsv = (filter: QueryFilter): { saved: boolean; path: string } => {
-    const url = csvUrl(filter);
+  const clickDownload = (href: string, name: string): void => {
     const a = win.document.createElement('a');
-    a.href = url;
-    a.download = '';
+    a.href = href;
+    a.download = name;
     a.rel = 'noopener';
     win.document.body.append(a);
     a.click();
     a.remove();
+  };
+  const downloadCsv = async (filter: QueryFilter): Promise<{ saved: boolean; path: string }> => {
+    const url = csvUrl(filter);
+    const token = storedToken(win);
+    if (token === null) {
+      clickDownload(url, '');
+      return { saved: true, path: url };
+    }
+    // A link cannot carry the token header (and a token in the URL would end up in history), so fetch it.
+    const response = await win.fetch(url, { headers: authHeaders(token) });
+    if (response.status === 401) tokenRefused();
+    if (!response.ok) await readRpcResponse(response);
+    const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? '';
+    const blobUrl = win.URL.createObjectURL(await response.blob());
+    clickDownload(blobUrl, name);
+    win.setTimeout(() => win.URL.revokeObjectURL(blobUrl), 60_000);
     return { saved: true, path: url };
   };
 
   return {
     transport: 'websocket',
     async invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-      if (channel === 'export:csv') return downloadCsv(args as QueryFilter) as RequestResult<K>;
+      if (channel === 'export:csv') return (await downloadCsv(args as QueryFilter)) as RequestResult<K>;
       const response = await win.fetch(`${RPC_PATH}${channel}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders(storedToken(win)) },
         body: rpcBody(args),
       });
+      if (response.status === 401) tokenRefused();
       return (await readRpcResponse(response)) as RequestResult<K>;
     },
     on<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void {
