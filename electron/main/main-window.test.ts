@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { menuTemplate } from './app-menu';
-import { createMainWindow, secureWebPreferences } from './main-window';
+import { createMainWindow } from './main-window';
 import type { FakeBrowserWindow } from './testing/fake-electron';
-import { screen } from './testing/fake-electron';
+import { app, screen } from './testing/fake-electron';
 
 vi.mock('electron', () => import('./testing/fake-electron'));
 
@@ -52,8 +52,16 @@ describe('createMainWindow()', () => {
   });
 
   it('turns devtools off in packaged builds', () => {
-    expect(secureWebPreferences('/p.cjs', true).devTools).toBe(false);
-    expect(secureWebPreferences('/p.cjs', false).devTools).toBe(true);
+    const placementFile = join(dir, 'window-state.json');
+    const prefs = (w: unknown) =>
+      (w as FakeBrowserWindow).options['webPreferences'] as Record<string, unknown>;
+    expect(prefs(createMainWindow({ preload: '/p.cjs', placementFile })).devTools).toBe(true);
+    app.isPackaged = true;
+    try {
+      expect(prefs(createMainWindow({ preload: '/p.cjs', placementFile })).devTools).toBe(false);
+    } finally {
+      app.isPackaged = false;
+    }
   });
 });
 
