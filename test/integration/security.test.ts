@@ -181,6 +181,17 @@ describe('serve on loopback without a token', () => {
     // Either the 400 arrives or the server cut the upload short; never a 200.
     expect([400, -1]).toContain(big.status);
     expect((await rawRequest(port, 'GET', '/api/queries?limit=5000')).status).toBe(400);
+    // A capture id names a folder: anything but letters, digits, "-" and "_" is refused before any lookup.
+    for (const id of ['../../etc', '..%2F..%2Fetc', 'a/b', '%00'])
+      expect((await rawRequest(port, 'GET', `/api/export.csv?captureId=${id}`)).status, id).toBe(400);
+    const snap = await rawRequest(
+      port,
+      'POST',
+      '/api/rpc/query:list',
+      {},
+      JSON.stringify({ args: { captureId: '../x' } }),
+    );
+    expect(snap.status).toBe(400);
     for (let i = 0; i < 3; i++) await dig(served.dnsPort, `page${i}.example.test`);
     const page = JSON.parse((await rawRequest(port, 'GET', '/api/queries?limit=2')).body) as {
       events: unknown[];
