@@ -338,8 +338,10 @@ export class HeadlessServer {
       if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
       if (!this.authorized(req))
         return sendJson(res, 401, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer realm="DNS Witness"' });
-      // The forwarder shares this event loop: past the API's share of it, refuse rather than queue.
-      if (!this.budget.available()) return refuseLater(res, 503, 'busy; try again in a moment', 1);
+      // The forwarder shares this event loop: past the API's share of it, refuse rather than queue
+      // (health is a few fields, and monitors should see the service up while it sheds load).
+      if (p !== '/api/health' && !this.budget.available())
+        return refuseLater(res, 503, 'busy; try again in a moment', 1);
     }
     if (p.startsWith(RPC_PATH)) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });

@@ -9,6 +9,13 @@ import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { removeDir, startServe, type Served } from '../helpers/serve';
 import { dig, run } from '../helpers/tools';
 
+/** The costliest requests the API answers: method, path, body. */
+const HEAVY: [string, string, string | undefined][] = [
+  ['GET', '/api/queries?limit=1000', undefined],
+  ['GET', '/api/summary', undefined],
+  ['POST', '/api/rpc/capture:snapshot', JSON.stringify({ args: { rangeMinutes: 60 } })],
+];
+
 /** Opens a stream from `localAddress`; resolves with the open socket or the refusal's status code. */
 function openStream(port: number, localAddress: string): Promise<WebSocket | number> {
   return new Promise((resolve) => {
@@ -23,20 +30,19 @@ function openStream(port: number, localAddress: string): Promise<WebSocket | num
   });
 }
 
+/** Retry-After values of the refusals `flood` saw. */
+const retryAfter = new Set<string>();
+
 /** Sends `count` requests from `localAddress`, `parallel` at a time; returns how many got each status. */
 async function flood(
   port: number,
   localAddress: string,
   count: number,
   parallel: number,
+  targets: [string, string, string | undefined][] = HEAVY,
 ): Promise<Map<number, number>> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: parallel, localAddress });
   const statuses = new Map<number, number>();
-  const targets: [string, string, string | undefined][] = [
-    ['GET', '/api/queries?limit=1000', undefined],
-    ['GET', '/api/summary', undefined],
-    ['POST', '/api/rpc/capture:snapshot', JSON.stringify({ args: { rangeMinutes: 60 } })],
-  ];
   let next = 0;
   const one = (i: number) =>
     new Promise<void>((resolve) => {
@@ -44,6 +50,8 @@ async function flood(
       const req = http.request({ host: '127.0.0.1', port, method, path, agent }, (res) => {
         res.resume();
         res.on('end', () => {
+          if (res.statusCode === 429 || res.statusCode === 503)
+            retryAfter.add(String(res.headers['retry-after']));
           statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
           resolve();
         });
@@ -140,4 +148,17 @@ describe('serve under a flood of streams and requests', () => {
     expect(typeof after).not.toBe('number');
     (after as WebSocket).close();
   }, 120_000);
+
+  it('answers a client over its request rate with 429 and Retry-After, others still served', async () => {
+    const port = served.uiPort;
+    retryAfter.clear();
+    // /api/health is cheap and outside the work budget, so only the per-address rate can refuse it.
+    const statuses = await flood(port, '127.0.3.1', 500, 32, [['GET', '/api/health', undefined]]);
+    console.log(`burst: 500 requests from one address, statuses ${JSON.stringify([...statuses])}`);
+    expect([...statuses.keys()].sort()).toEqual([200, 429]);
+    expect(statuses.get(200) ?? 0).toBeGreaterThanOrEqual(200);
+    expect([...retryAfter]).toEqual(['1']);
+    const other = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(other.status).toBe(200);
+  }, 60_000);
 });
