@@ -132,7 +132,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
           if (exited !== null) throw new Error(`headless service exited with ${exited}:\n${log}`);
           try {
             const res = await fetch(`http://127.0.0.1:${uiPort}/api/health`);
-            return res.ok ? true : undefined;
+            // 401: up, and asking for its access token (--token).
+            return res.ok || res.status === 401 ? true : undefined;
           } catch {
             return undefined;
           }

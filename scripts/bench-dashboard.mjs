@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuBusyShare, has, machineInfo, otherCpuMeter, revision } from './bench/machine.mjs';
 import { cleanup, installCleanupHandlers, makeTempDir, sleep, stopProcess } from './bench/procs.mjs';
-import { memoryOf } from './bench/servers.mjs';
+import { fetchPatiently, memoryOf } from './bench/servers.mjs';
 import { median } from './bench/stats.mjs';
 import { longTaskSummary, markerLatencies, slowFrameScripts } from './bench-dashboard/analysis.mjs';
 import { bundleNames, prepareApp, startServers } from './bench-dashboard/app.mjs';
@@ -216,9 +216,10 @@ function rpcSummary(calls) {
 async function recordedMarkers(url) {
   const out = new Map();
   for (let offset = 0, page = 0; page < 1000; page++) {
-    const res = await fetch(`${url}/api/queries?name=${MARKER_PREFIX}&limit=1000&offset=${offset}`, {
-      signal: AbortSignal.timeout(30_000),
-    });
+    const res = await fetchPatiently(
+      `${url}/api/queries?name=${MARKER_PREFIX}&limit=1000&offset=${offset}`,
+      30_000,
+    );
     if (!res.ok) throw new Error(`GET /api/queries: HTTP ${res.status}`);
     const body = await res.json();
     for (const e of body.events) out.set(e.qname, { ts: Date.parse(e.timestamp), seq: e.seq });

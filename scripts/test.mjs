@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check and every test, in the order that fails fastest:
-// system tools → type-check → lint → format → build → unit + integration (vitest) → e2e (Playwright).
+// system tools → type-check → lint → format → build → Electron audit → unit + integration (vitest) → e2e (Playwright).
 // Ends with one line "tests: N passed, N failed, N skipped" and a non-zero exit code on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ const TOOLS = {
   chromium: 'chromium',
   ip: 'iproute2',
   ss: 'iproute2',
+  curl: 'curl',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -71,6 +72,16 @@ for (const [name, cmd, args] of [
 
 console.log('\n── build');
 buildIfNeeded();
+
+// The built app, as shipped: webPreferences, CSP, openExternal… (scripts/electronegativity-reviewed.json).
+if (
+  !step('Electron security audit (electronegativity)', process.execPath, [
+    path.join(root, 'scripts/electronegativity.mjs'),
+  ])
+) {
+  ok = false;
+  results.failed++;
+}
 
 const reports = path.join(root, 'test-results');
 mkdirSync(reports, { recursive: true });

@@ -20,3 +20,13 @@ export const SCREENSHOT_PATH = '/api/evidence/screenshot';
 export type StreamMessage = {
   [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] };
 }[EventChannel];
+
+/**
+ * Access token (required when the service listens beyond loopback): the page receives it in its address
+ * fragment (`#token=…`, never sent to a server), sends it as `Authorization: Bearer …` over HTTP and, since
+ * browsers cannot set WebSocket headers, as the subprotocol `${TOKEN_PROTOCOL_PREFIX}…` next to
+ * STREAM_PROTOCOL, which is the one the server selects. Without it the API answers 401 `{ error, token_required: true }`.
+ */
+export const TOKEN_FRAGMENT_KEY = 'token';
+export const STREAM_PROTOCOL = 'dns-witness';
+export const TOKEN_PROTOCOL_PREFIX = 'dns-witness.token.';

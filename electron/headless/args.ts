@@ -8,6 +8,8 @@ import { defaultEngineOptions, DNS_PORT, type EngineOptions } from '../engine/op
 export interface ServeOptions {
   readonly engine: EngineOptions;
   readonly ui: { readonly host: string; readonly port: number };
+  /** --token: require the access token even on loopback (beyond loopback it is always required). */
+  readonly requireToken: boolean;
 }
 
 export type ParsedArgs =
@@ -42,7 +44,10 @@ Capture
   --no-capture           Answer queries but do not record until a capture is started from the dashboard.
 
 Dashboard
-  --ui ADDR:PORT         Serve the dashboard and API here (default 127.0.0.1:5380).
+  --ui ADDR:PORT         Serve the dashboard and API here (default 127.0.0.1:5380). Any address beyond
+                         loopback (a LAN address, 0.0.0.0) requires an access token: made on first start,
+                         kept in the data folder (ui-token) and printed once as part of the address.
+  --token                Require the access token on loopback too.
 
   -h, --help             Show this help.
   -v, --version          Show the version.
@@ -85,6 +90,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
         'no-capture': { type: 'boolean' },
         router: { type: 'string', multiple: true },
         ui: { type: 'string' },
+        token: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -151,5 +157,8 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
   if (listen.length > 0) overrides.listen = listen;
   if (upstreams.length > 0) overrides.upstreams = upstreams;
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
-  return { kind: 'run', options: { engine: defaultEngineOptions(overrides), ui } };
+  return {
+    kind: 'run',
+    options: { engine: defaultEngineOptions(overrides), ui, requireToken: values.token === true },
+  };
 }

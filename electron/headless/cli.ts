@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
 import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
+import { isLoopbackAddress, loadOrCreateToken, type StoredToken } from './auth';
 import { HeadlessServer } from './server';
 
 declare const __APP_VERSION__: string | undefined;
@@ -29,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev');
     return 0;
   }
-  const { engine: opts, ui } = parsed.options;
+  const { engine: opts, ui, requireToken } = parsed.options;
   let engine: Engine;
   try {
     engine = await Engine.open(opts);
@@ -51,11 +52,23 @@ async function main(argv: readonly string[]): Promise<number> {
   engine.onWarning((w) => {
     if (w.code !== 'port-unavailable') console.error(`warning: ${w.message}`);
   });
+  // Another computer on the network (or another user of this one) must not read the household's DNS log.
+  let access: StoredToken | null = null;
+  if (requireToken || !isLoopbackAddress(ui.host)) {
+    try {
+      access = await loadOrCreateToken(opts.dataDir);
+    } catch (err) {
+      console.error(`dns-witness serve: cannot set up the access token: ${(err as Error).message}`);
+      await engine.close();
+      return 1;
+    }
+  }
   const here = path.dirname(fileURLToPath(import.meta.url));
   const server = new HeadlessServer(engine, {
     host: ui.host,
     port: ui.port,
     rendererDir: path.resolve(here, '../renderer'),
+    token: access?.token ?? null,
   });
   try {
     await server.listen();
@@ -78,7 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(
     `upstreams: ${opts.upstreams.map((u) => (u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`)).join(', ')}; data: ${opts.dataDir}`,
   );
-  console.log(`dashboard: ${server.url}`);
+  printDashboard(server.urls, access);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -100,6 +113,27 @@ async function main(argv: readonly string[]): Promise<number> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/**
+ * Prints where the dashboard is. The token is part of the address only the time it is created (a fragment,
+ * so browsers never send it to a server or in a Referer); later starts say where it is kept.
+ */
+function printDashboard(urls: readonly string[], access: StoredToken | null): void {
+  const [first, ...others] = urls;
+  if (access === null) {
+    console.log(`dashboard: ${first}`);
+  } else if (access.created) {
+    console.log(`dashboard: ${first}#token=${access.token}`);
+    console.log(
+      `  (access token created and saved in ${access.file}; this address, with its #token part, is shown only now)`,
+    );
+  } else {
+    console.log(
+      `dashboard: ${first} (access token required: open ${first}#token=<the token in ${access.file}>)`,
+    );
+  }
+  if (others.length > 0) console.log(`  also at: ${others.join(', ')}`);
 }
 
 main(process.argv.slice(2)).then(

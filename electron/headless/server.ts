@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
 import { deviceName } from '@shared/devices';
 import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
-import { RPC_PATH, STREAM_PATH, type StreamMessage } from '@shared/http-protocol';
+import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
 import {
   correlationWindowSchema,
   isRequestChannel,
@@ -17,16 +18,28 @@ import {
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
+import {
+  chooseStreamProtocol,
+  hostAllowed,
+  isWildcardAddress,
+  localAddressCache,
+  presentedToken,
+  sameOrigin,
+  tokenMatches,
+} from './auth';
 import { ExportRoutes } from './export-routes';
+import { ConnectionCounter, LIMITS, RateLimiter, StreamSlots, WorkBudget } from './limits';
 
 export interface ServerOptions {
   readonly host: string;
   readonly port: number;
   /** Folder of the built renderer (index.html and assets). */
   readonly rendererDir: string;
+  /** Access token every /api request and stream must carry; null (the loopback default) for none. */
+  readonly token?: string | null;
 }
 
-const MAX_BODY = 64 * 1024;
+const MAX_BODY = LIMITS.maxBodyBytes;
 
 /** The exports are downloads (export-routes.ts), not RPCs. */
 type ExportChannel = 'export:csv' | 'export:pcap' | 'export:png' | 'export:bundle';
@@ -72,7 +85,11 @@ function engineAnswers(e: Engine): Answers {
 }
 /** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */
 const MAX_WS_BUFFER = 4 * 1024 * 1024;
-const MAX_STREAMS = 32;
+
+const TOKEN_REQUIRED = {
+  error: `access token required: open the dashboard address printed by dns-witness serve (it ends with #${TOKEN_FRAGMENT_KEY}=…), or send "Authorization: Bearer <token>" (the token is in the data folder's ui-token file)`,
+  token_required: true,
+};
 
 /** CSP for the dashboard: nothing but our own origin. React and recharts set styles through the DOM, which style-src 'self' allows. */
 export const CONTENT_SECURITY_POLICY =
@@ -122,10 +139,40 @@ export function parseQueryParams(params: URLSearchParams): QueryListRequest {
   return r.data;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
   res.end(text);
+}
+
+/**
+ * Answers a refusal (429/503) after a short delay, so a client that retries at once waits instead of
+ * spinning the event loop the forwarder needs.
+ */
+function refuseLater(res: http.ServerResponse, status: number, error: string, retryAfterS: number): void {
+  setTimeout(() => {
+    if (!res.destroyed && !res.headersSent)
+      sendJson(res, status, { error }, { 'retry-after': String(retryAfterS) });
+  }, LIMITS.refusalDelayMs);
+}
+
+/** Refuses a WebSocket handshake with a status line and a JSON body, then closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, reason: string, body: unknown): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
 }
 
 /** Snake-case event for the REST API, like the CSV columns. */
@@ -158,7 +205,8 @@ function listenersOf(status: EngineStatus): string[] {
 /**
  * The headless HTTP + WebSocket service: the dashboard at /, the REST API under /api, RPC for the dashboard,
  * and the live stream. Only requests addressed to the bound host (or localhost) are served, which stops DNS
- * rebinding; the stream only accepts our own origin.
+ * rebinding; the API and the stream refuse other origins, need the access token when one is set, and are
+ * rate-limited per remote address (see limits.ts).
  */
 export class HeadlessServer {
   private readonly engine: Engine;
@@ -167,6 +215,17 @@ export class HeadlessServer {
   private readonly wss: WebSocketServer;
   private readonly answers: Answers;
   private readonly exports: ExportRoutes;
+  private readonly localAddresses = localAddressCache();
+  private readonly rate = new RateLimiter(
+    LIMITS.requestBurst,
+    LIMITS.requestsPerSecond,
+    LIMITS.maxTrackedClients,
+  );
+  private readonly streams = new StreamSlots(LIMITS.maxStreams, LIMITS.maxStreamsPerAddress);
+  private readonly budget = new WorkBudget(LIMITS.apiWorkMsPerSecond);
+  private readonly connections = new ConnectionCounter(LIMITS.maxConnectionsPerAddress);
+  /** Downloads being streamed (CSV, pcap, bundle): each holds a capture scan and a socket. */
+  private exportsRunning = 0;
   private boundPort = 0;
 
   constructor(engine: Engine, opts: ServerOptions) {
@@ -180,18 +239,51 @@ export class HeadlessServer {
         else res.destroy(err);
       });
     });
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
-    this.http.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== STREAM_PATH || !this.hostAllowed(req) || !this.originAllowed(req)) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    // Slow or idle clients must not hold sockets for ever (slowloris), nor open unbounded connections.
+    this.http.headersTimeout = LIMITS.headersTimeoutMs;
+    this.http.requestTimeout = LIMITS.requestTimeoutMs;
+    this.http.maxConnections = LIMITS.maxConnections;
+    this.http.maxHeadersCount = 64;
+    this.http.on('connection', (socket: Socket) => {
+      const address = socket.remoteAddress ?? '';
+      if (!this.connections.admit(address)) {
+        socket.destroy();
         return;
       }
-      if (this.wss.clients.size >= MAX_STREAMS) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.stream(ws));
+      socket.once('close', () => this.connections.release(address));
+    });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_BODY,
+      handleProtocols: chooseStreamProtocol,
+    });
+    this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+  }
+
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://x');
+    const remote = req.socket.remoteAddress ?? '';
+    if (url.pathname !== STREAM_PATH)
+      return refuseUpgrade(socket, 404, 'Not Found', { error: 'no such stream' });
+    if (!this.hostAllowed(req))
+      return refuseUpgrade(socket, 403, 'Forbidden', { error: 'unknown Host header' });
+    if (!sameOrigin(req))
+      return refuseUpgrade(socket, 403, 'Forbidden', { error: 'cross-origin stream refused' });
+    if (!this.rate.take(remote))
+      return refuseUpgrade(socket, 429, 'Too Many Requests', { error: 'too many requests' });
+    if (!this.authorized(req)) return refuseUpgrade(socket, 401, 'Unauthorized', TOKEN_REQUIRED);
+    const refusal = this.streams.acquire(remote);
+    if (refusal !== null) return refuseUpgrade(socket, 503, 'Service Unavailable', { error: refusal });
+    let released = false;
+    const release = () => {
+      if (!released) this.streams.release(remote);
+      released = true;
+    };
+    socket.once('close', release);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release);
+      this.stream(ws);
     });
   }
 
@@ -213,6 +305,17 @@ export class HeadlessServer {
     return `http://${shown}:${this.boundPort}/`;
   }
 
+  /** Addresses a browser can open: the bound address, or every non-internal one (then loopback) for a wildcard. */
+  get urls(): string[] {
+    if (!isWildcardAddress(this.opts.host)) return [this.url];
+    const wantV6 = this.opts.host.includes(':');
+    const hosts = [...this.localAddresses()].filter(
+      (a) =>
+        !a.startsWith('127.') && a !== '[::1]' && !a.startsWith('[fe80:') && (wantV6 || !a.startsWith('[')),
+    );
+    return [...hosts.map((h) => `http://${h}:${this.boundPort}/`), this.url];
+  }
+
   close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
@@ -223,22 +326,17 @@ export class HeadlessServer {
   }
 
   private hostAllowed(req: http.IncomingMessage): boolean {
-    const host = (req.headers.host ?? '').toLowerCase();
-    const port = String(this.boundPort);
-    const names = new Set(['localhost', '127.0.0.1', '[::1]']);
-    const bound = this.opts.host.includes(':') ? `[${this.opts.host.toLowerCase()}]` : this.opts.host;
-    if (bound !== '0.0.0.0' && bound !== '[::]') names.add(bound);
-    for (const n of names) if (host === `${n}:${port}` || (port === '80' && host === n)) return true;
-    // Bound to every address: any literal IP is fine, names are not (DNS rebinding uses names).
-    if (bound === '0.0.0.0' || bound === '[::]')
-      return /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d+$/.test(host);
-    return false;
+    return hostAllowed(req.headers.host, {
+      bound: this.opts.host,
+      port: this.boundPort,
+      localAddresses: this.localAddresses,
+    });
   }
 
-  private originAllowed(req: http.IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (origin === undefined) return true; // Non-browser clients send no Origin; browsers always do.
-    return origin.toLowerCase() === `http://${(req.headers.host ?? '').toLowerCase()}`;
+  /** True when no token is set or the request carries it. */
+  private authorized(req: http.IncomingMessage): boolean {
+    const token = this.opts.token ?? null;
+    return token === null || tokenMatches(token, presentedToken(req));
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -246,16 +344,35 @@ export class HeadlessServer {
       sendJson(res, 403, { error: 'unknown Host header' });
       return;
     }
+    const remote = req.socket.remoteAddress ?? '';
+    if (!this.rate.take(remote))
+      return refuseLater(res, 429, 'too many requests; slow down', this.rate.retryAfter(remote));
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
+    if (p.startsWith('/api/')) {
+      // A page on another site may not make the service work for it, let alone change anything.
+      if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
+      if (!this.authorized(req))
+        return sendJson(res, 401, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer realm="DNS Witness"' });
+      // The forwarder shares this event loop: past the API's share of it, refuse rather than queue
+      // (health is a few fields, and monitors should see the service up while it sheds load).
+      if (p !== '/api/health' && !this.budget.available())
+        return refuseLater(res, 503, 'busy; try again in a moment', 1);
+    }
     if (p.startsWith(RPC_PATH)) {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
-      if (!this.originAllowed(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
       return this.rpc(p.slice(RPC_PATH.length), req, res);
     }
-    if (ExportRoutes.owns(p)) return this.exports.handle(p, url, req, res, this.originAllowed(req));
+    if (ExportRoutes.owns(p)) {
+      if (this.exportsRunning >= LIMITS.maxCsvExports)
+        return sendJson(res, 429, { error: 'too many exports at once; wait for one to finish' });
+      this.exportsRunning += 1;
+      res.once('close', () => (this.exportsRunning -= 1));
+      // Every /api/ request was checked for its origin above.
+      return this.exports.handle(p, url, req, res, true);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD')
-      return sendJson(res, 405, { error: 'method not allowed' });
+      return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
     switch (p) {
       case '/api/health': {
         const s = this.engine.status();
@@ -266,7 +383,9 @@ export class HeadlessServer {
         const parsed = w === null ? null : correlationWindowSchema.safeParse(w);
         if (parsed && !parsed.success)
           return sendJson(res, 400, { error: parsed.error.issues[0]?.message ?? 'bad window_s' });
-        return sendJson(res, 200, this.summary(parsed ? parsed.data * 1000 : undefined));
+        return this.budget.measure(() =>
+          sendJson(res, 200, this.summary(parsed ? parsed.data * 1000 : undefined)),
+        );
       }
       case '/api/queries': {
         let q: QueryListRequest;
@@ -275,8 +394,10 @@ export class HeadlessServer {
         } catch (err) {
           return sendJson(res, 400, { error: (err as Error).message });
         }
-        const page = this.engine.queries(q);
-        return sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
+        return this.budget.measure(() => {
+          const page = this.engine.queries(q);
+          sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
+        });
       }
       default:
         if (p.startsWith('/api/')) return sendJson(res, 404, { error: 'no such endpoint' });
@@ -336,12 +457,18 @@ export class HeadlessServer {
     }
     // What the engine refuses (a name it cannot save, an unknown rule) rejects; route() answers 500 with the message.
     const answer = this.answers[channel] as (a: typeof args) => unknown;
-    const result = await answer(args);
-    return sendJson(res, 200, { result: result === undefined ? null : result });
+    const result = await this.budget.measure(() => answer(args));
+    this.budget.measure(() => sendJson(res, 200, { result: result === undefined ? null : result }));
   }
 
   private stream(ws: WebSocket): void {
     let dropped = 0;
+    // The stream is one-way; a client that keeps sending is misbehaving and is closed (1008 policy violation).
+    let received = 0;
+    const resetReceived = setInterval(() => (received = 0), 10_000);
+    ws.on('message', () => {
+      if (++received > LIMITS.streamMessagesPer10s) ws.close(1008, 'the stream takes no messages');
+    });
     const send = (msg: StreamMessage): boolean => {
       if (ws.readyState !== ws.OPEN) return false;
       ws.send(JSON.stringify(msg));
@@ -368,6 +495,7 @@ export class HeadlessServer {
     const offExport = this.engine.onExportProgress((p) => send({ channel: 'export:progress', payload: p }));
     ws.on('close', () => {
       offExport();
+      clearInterval(resetReceived);
       offBatch();
       offStatus();
       offWarning();

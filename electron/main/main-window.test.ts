@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMainWindow, revealWindow, secureWebPreferences } from './main-window';
+import { createMainWindow, revealWindow } from './main-window';
 import type { FakeBrowserWindow } from './testing/fake-electron';
-import { screen } from './testing/fake-electron';
+import { app, screen } from './testing/fake-electron';
 
 vi.mock('electron', () => import('./testing/fake-electron'));
 
@@ -50,8 +50,16 @@ describe('createMainWindow()', () => {
   });
 
   it('turns devtools off in packaged builds', () => {
-    expect(secureWebPreferences('/p.cjs', true).devTools).toBe(false);
-    expect(secureWebPreferences('/p.cjs', false).devTools).toBe(true);
+    const placementFile = join(dir, 'window-state.json');
+    const prefs = (w: unknown) =>
+      (w as FakeBrowserWindow).options['webPreferences'] as Record<string, unknown>;
+    expect(prefs(createMainWindow({ preload: '/p.cjs', placementFile })).devTools).toBe(true);
+    app.isPackaged = true;
+    try {
+      expect(prefs(createMainWindow({ preload: '/p.cjs', placementFile })).devTools).toBe(false);
+    } finally {
+      app.isPackaged = false;
+    }
   });
 });
 

@@ -85,7 +85,8 @@ export function savePlacement(file: string, bounds: Rect, maximized: boolean): v
   const data = { x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height, maximized };
   const partial = `${file}.partial`;
   try {
-    writeFileSync(partial, `${JSON.stringify(data)}\n`, 'utf8');
+    // Owner-only like everything else the app writes (0600; Windows ignores the mode).
+    writeFileSync(partial, `${JSON.stringify(data)}\n`, { encoding: 'utf8', mode: 0o600 });
     renameSync(partial, file);
   } catch (error) {
     console.warn(`[window] could not save the window position to ${file}:`, error);

@@ -1,15 +1,42 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { TokenRequired } from './components/TokenRequired';
+import { adoptTokenFromLocation, forgetToken, probeAccess, storeToken } from './lib/access-token';
 import { createBridge } from './lib/bridge';
 import { browserClock, Dashboard } from './lib/dashboard';
 import './styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');
-const dashboard = new Dashboard(createBridge(), browserClock());
-createRoot(root).render(
-  <StrictMode>
-    <App dashboard={dashboard} />
-  </StrictMode>,
-);
+const bridge = createBridge();
+
+async function start(el: HTMLElement): Promise<void> {
+  // In a browser the service may want its access token (listening on the network, or --token).
+  if (bridge.transport === 'websocket') {
+    const had = adoptTokenFromLocation(window) !== null;
+    if ((await probeAccess(window)) === 'token-required') {
+      forgetToken(window);
+      createRoot(el).render(
+        <StrictMode>
+          <TokenRequired
+            refused={had}
+            onToken={(token) => {
+              storeToken(window, token);
+              window.location.reload();
+            }}
+          />
+        </StrictMode>,
+      );
+      return;
+    }
+  }
+  const dashboard = new Dashboard(bridge, browserClock());
+  createRoot(el).render(
+    <StrictMode>
+      <App dashboard={dashboard} />
+    </StrictMode>,
+  );
+}
+
+void start(root);

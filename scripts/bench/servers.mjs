@@ -155,9 +155,23 @@ export async function startDnsmasqPeer({ dir, tag, port, upstreamPort, cpu, logQ
 }
 
 async function getJson(url, timeoutMs = 5000) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetchPatiently(url, timeoutMs);
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   return res.json();
+}
+
+/**
+ * GET that waits out the service's load shedding (429/503 with Retry-After: it gives API work only a share
+ * of each second, and a big capture's summary can use it up); at most 30 tries.
+ */
+export async function fetchPatiently(url, timeoutMs = 5000) {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if ((res.status !== 429 && res.status !== 503) || attempt >= 30) return res;
+    await res.body?.cancel();
+    const wait = Number(res.headers.get('retry-after')) || 1;
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  }
 }
 
 /** Starts out/main/headless.js on a free port with every query journaled into `dataDir`. */

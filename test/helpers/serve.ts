@@ -18,30 +18,48 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+export interface ServeOptions {
+  readonly dataDir?: string;
+  readonly args?: string[];
+  /** Address the dashboard listens on (default 127.0.0.1); `base` uses it, or 127.0.0.1 for a wildcard. */
+  readonly uiHost?: string;
+  /** Runs the service under this umask (e.g. 0 to prove it sets its file modes itself). */
+  readonly umask?: number;
+}
+
 /** Runs the built headless service on loopback ports in a temp (or given) data dir, waits for the dashboard URL. */
-export async function startServe(
-  upstreamPort: number,
-  opts: { dataDir?: string; args?: string[] } = {},
-): Promise<Served> {
+export async function startServe(upstreamPort: number, opts: ServeOptions = {}): Promise<Served> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'dnsw-serve-')));
   const dnsPort = await freePort();
   const uiPort = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      HEADLESS,
-      '--listen',
-      `127.0.0.1:${dnsPort}`,
-      '--upstream',
-      `127.0.0.1:${upstreamPort}`,
-      '--ui',
-      `127.0.0.1:${uiPort}`,
-      '--data-dir',
-      dataDir,
-      ...(opts.args ?? []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const uiHost = opts.uiHost ?? '127.0.0.1';
+  const uiAddress = uiHost.includes(':') ? `[${uiHost}]` : uiHost;
+  const argv = [
+    HEADLESS,
+    '--listen',
+    `127.0.0.1:${dnsPort}`,
+    '--upstream',
+    `127.0.0.1:${upstreamPort}`,
+    '--ui',
+    `${uiAddress}:${uiPort}`,
+    '--data-dir',
+    dataDir,
+    ...(opts.args ?? []),
+  ];
+  // `exec` keeps the pid, so stop() still signals the service itself.
+  const child =
+    opts.umask === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(
+          'sh',
+          [
+            '-c',
+            `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`,
+            process.execPath,
+            ...argv,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -63,7 +81,7 @@ export async function startServe(
     dnsPort,
     uiPort,
     dataDir,
-    base: `http://127.0.0.1:${uiPort}`,
+    base: `http://${uiHost === '0.0.0.0' || uiHost === '::' ? '127.0.0.1' : uiAddress}:${uiPort}`,
     output: () => out,
     exited: () => exit,
     stop: (signal = 'SIGTERM') => {

@@ -239,9 +239,14 @@ describe('export:csv', () => {
     expect(await readFile(target, 'utf8')).toBe('seq,time\n1,a\n2,b\n');
     expect(engine.csv).toHaveBeenCalledWith({ client: '192.168.0.1', name: 'avira' });
     // The dialog is attached to the asking window and proposes a .csv name for that client.
-    const [parent, options] = dialog.showSaveDialog.mock.calls[0] as [unknown, { defaultPath: string }];
+    const [parent, options] = dialog.showSaveDialog.mock.calls[0] as [
+      unknown,
+      { defaultPath: string; properties: string[] },
+    ];
     expect(parent).toBe(win);
     expect(options.defaultPath).toMatch(/dns-witness-192\.168\.0\.1-\d{4}-\d\d-\d\dT\d{4}\.csv$/);
+    // An existing file is replaced only after the dialog asked (macOS and Windows always ask; Linux on this flag).
+    expect(options.properties).toContain('showOverwriteConfirmation');
     expect(await readdir(dir)).toEqual(['queries.csv']);
   });
 

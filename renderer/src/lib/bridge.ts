@@ -24,6 +24,7 @@ import {
   type StreamMessage,
 } from '@shared/http-protocol';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
+import { authHeaders, probeAccess, storedToken, streamProtocols } from './access-token';
 import { backoffDelay } from './backoff';
 import { fileStamp, renderDashboardPng } from './screenshot';
 
@@ -185,12 +186,17 @@ function httpBridge(win: BrowserWindow): Bridge {
   const wanted = (): boolean =>
     connectionListeners.size > 0 || [...listeners.values()].some((s) => s.size > 0);
 
+  // The service stopped accepting this page's token (or wants one now): reload, and main.tsx asks for it.
+  const tokenRefused = (): void => win.location.reload();
+
   const connect = (): void => {
     retryTimer = null;
     setState(everOpened ? 'reconnecting' : 'connecting');
-    const ws = new win.WebSocket(streamUrl(win.location));
+    const ws = new win.WebSocket(streamUrl(win.location), streamProtocols(storedToken(win)));
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       attempt = 0;
       everOpened = true;
       setState('open');
@@ -204,6 +210,11 @@ function httpBridge(win: BrowserWindow): Bridge {
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
+      // A refused handshake shows no status to scripts: ask the API whether the token is the reason.
+      if (!opened)
+        void probeAccess(win).then((access) => {
+          if (access === 'token-required') tokenRefused();
+        });
       if (!wanted()) return;
       setState(everOpened ? 'reconnecting' : 'connecting');
       retryTimer = win.setTimeout(connect, backoffDelay(attempt++));
@@ -221,32 +232,52 @@ function httpBridge(win: BrowserWindow): Bridge {
     ws?.close();
   };
 
-  /** Starts a download of `url` (the service names the file unless `name` is given). */
-  const download = (url: string, name = ''): ExportResult => {
+  const clickDownload = (href: string, name: string): void => {
     const a = win.document.createElement('a');
-    a.href = url;
+    a.href = href;
     a.download = name;
     a.rel = 'noopener';
     win.document.body.append(a);
     a.click();
     a.remove();
-    return { saved: true, path: name || url };
+  };
+  /**
+   * Starts a download of `url` from the service, which names the file. With an access token it is fetched
+   * with the token header (a link cannot carry it, and a token in the URL would end up in history).
+   */
+  const download = async (url: string): Promise<ExportResult> => {
+    const token = storedToken(win);
+    if (token === null) {
+      clickDownload(url, '');
+      return { saved: true, path: url };
+    }
+    const response = await win.fetch(url, { headers: authHeaders(token) });
+    if (response.status === 401) tokenRefused();
+    if (!response.ok) await readRpcResponse(response);
+    const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? '';
+    const blobUrl = win.URL.createObjectURL(await response.blob());
+    clickDownload(blobUrl, name);
+    win.setTimeout(() => win.URL.revokeObjectURL(blobUrl), 60_000);
+    return { saved: true, path: url };
   };
   const downloadPng = async (): Promise<ExportResult> => {
     const png = await renderDashboardPng(win.document);
     const url = win.URL.createObjectURL(png);
+    const name = `dns-witness-dashboard-${fileStamp(new Date())}.png`;
+    clickDownload(url, name);
     // The download reads the blob after click(); give it time before letting it go.
     win.setTimeout(() => win.URL.revokeObjectURL(url), 60_000);
-    return download(url, `dns-witness-dashboard-${fileStamp(new Date())}.png`);
+    return { saved: true, path: name };
   };
   const downloadBundle = async (req: ExportRequest): Promise<ExportResult> => {
     // The service builds the zip; the page adds what only it can render, the dashboard as shown.
     const png = await renderDashboardPng(win.document);
     const response = await win.fetch(SCREENSHOT_PATH, {
       method: 'POST',
-      headers: { 'content-type': 'image/png' },
+      headers: { 'content-type': 'image/png', ...authHeaders(storedToken(win)) },
       body: png,
     });
+    if (response.status === 401) tokenRefused();
     const body = (await response.json().catch(() => ({}))) as { token?: unknown; error?: unknown };
     if (!response.ok || typeof body.token !== 'string')
       throw new Error(
@@ -255,8 +286,8 @@ function httpBridge(win: BrowserWindow): Bridge {
     return download(exportUrl(BUNDLE_PATH, req, { screenshot: body.token }));
   };
   const exports: Partial<{ [K in RequestChannel]: (args: RequestArgs<K>) => Promise<ExportResult> }> = {
-    'export:csv': async (req) => download(exportUrl(CSV_PATH, req)),
-    'export:pcap': async (req) => download(exportUrl(PCAP_PATH, req)),
+    'export:csv': (req) => download(exportUrl(CSV_PATH, req)),
+    'export:pcap': (req) => download(exportUrl(PCAP_PATH, req)),
     'export:png': () => downloadPng(),
     'export:bundle': (req) => downloadBundle(req),
   };
@@ -268,9 +299,10 @@ function httpBridge(win: BrowserWindow): Bridge {
       if (exporter) return exporter(args);
       const response = await win.fetch(`${RPC_PATH}${channel}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders(storedToken(win)) },
         body: rpcBody(args),
       });
+      if (response.status === 401) tokenRefused();
       return (await readRpcResponse(response)) as RequestResult<K>;
     },
     on<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void {
