@@ -5,6 +5,9 @@
  * make from the OUI list, and the page must say "Your router 10.123.X.10 (TP-Link) contacted Avira
  * SafeThings …", with the beacon per name in the watchlist panel.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createLab, type Lab, type LabHost } from '../test/helpers/netns';
 import { startDnsmasq, type Dnsmasq } from '../test/helpers/dnsmasq';
 import { startServe, removeDir, type Served } from '../test/helpers/serve';
@@ -30,7 +33,11 @@ test.beforeAll(async () => {
   router = lab.hosts[0]!;
   upstream = await startDnsmasq();
   labDnsPort = await freePort();
+  // Setup already done (as the dashboard fixture does), so the first-run assistant stays closed.
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'dnsw-router-lab-'));
+  await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify({ version: 1, setup: { done: true } }));
   served = await startServe(upstream.port, {
+    dataDir,
     args: ['--listen', `${lab.ipv4}:${labDnsPort}`, '--router', router.ipv4],
   });
 });

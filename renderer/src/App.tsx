@@ -146,17 +146,19 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
       .finally(() => setBusy(false));
   };
   const rangeLabel = RANGES.find((r) => r.key === range)?.label ?? '';
+  const exportName = normalizeName(nameInput);
   const scope = [selectedLabel ?? 'All devices', range === 'capture' ? 'whole capture' : `last ${rangeLabel}`]
-    .concat(name ? [`name contains “${name}”`] : [])
+    .concat(exportName ? [`name contains “${exportName}”`] : [])
     .concat(watchOnly ? ['watchlist matches only'] : [])
     .join(' · ');
   const firstCapture = view.captures[0];
   const lastCapture = view.captures[view.captures.length - 1];
-  // The exports follow the log's "watchlist only" view too.
-  const exportFilter = useMemo(
-    () => (watchOnly ? { ...queryFilter, watched: true } : queryFilter),
-    [queryFilter, watchOnly],
-  );
+  // The exports take the name as typed, not as debounced for the live views: a click right after typing
+  // must not export unfiltered queries. They follow the log's "watchlist only" view too.
+  const exportFilter = useMemo(() => {
+    const typed = toQueryFilter({ client: selected, name: nameInput }, timeWindow);
+    return watchOnly ? { ...typed, watched: true } : typed;
+  }, [selected, nameInput, timeWindow, watchOnly]);
   const evidence = useEvidenceExport(dashboard, exportFilter, {
     period: firstCapture
       ? `${isoLocal(firstCapture.startedAt)} – ${lastCapture?.stoppedAt ? isoLocal(lastCapture.stoppedAt) : 'recording'}`
