@@ -31,7 +31,6 @@ import {
   ensureDirSync,
   JOURNAL_FILE,
   JournalWriter,
-  journalLine,
   lastJournalSeq,
   META_FILE,
   readCaptureMeta,
@@ -230,7 +229,7 @@ export class CaptureStore implements ExchangeSink {
       const time = this.recordTimes.format(rec.ts);
       seg.add(seq, rec, this.recordTimes.lastOffset);
       this.rate.add(rec.ts);
-      writer.append(journalLine(seq, time, seg.id, rec), seq);
+      writer.appendRecord(seq, time, seg.id, rec);
       // One early flush at a time, and none while the disk fails: the periodic flush retries then.
       if (!this.flushQueued && writer.unwrittenBytes >= EARLY_FLUSH_BYTES && !writer.isFailing) {
         this.flushQueued = true;

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
 import { ChainState, isSealBytes, parseSealLine, sealLine } from './chain';
+import { encodeJournalLine, journalLineMaxBytes } from './journal-encode';
 import { localOffset, offsetOfIso } from './local-time';
 
 export const JOURNAL_FILE = 'journal.ndjson';
@@ -425,8 +426,44 @@ export class JournalWriter {
    * because too much is waiting.
    */
   append(line: string, seq = 0): boolean {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (!this.reserve(line.length * 3 + 1)) return false;
+    const start = this.currentLen;
+    this.currentLen += this.current.write(line, start, 'utf8');
+    return this.ended(start, seq);
+  }
+
+  /**
+   * Queues the journal line of one exchange, encoded straight into the buffer (journal-encode.ts): the
+   * same bytes as append(journalLine(...)) without the strings in between. False when it was dropped.
+   */
+  appendRecord(seq: number, time: string, captureId: string, rec: ExchangeRecord): boolean {
+    if (!this.reserve(journalLineMaxBytes(time, captureId, rec) + 1)) return false;
+    const start = this.currentLen;
+    this.currentLen = encodeJournalLine(this.current, start, seq, time, captureId, rec);
+    return this.ended(start, seq);
+  }
+
+  /** Makes room for `need` more bytes in the collecting buffer; false once closed. */
+  private reserve(need: number): boolean {
     if (this.closed) return false;
-    if (this.currentLen + this.queueBytes + line.length + 1 > this.opts.maxUnwrittenBytes) {
+    if (this.current.length - this.currentLen < need) {
+      this.seal();
+      if (this.current.length - this.currentLen < need) {
+        this.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+        this.currentLen = 0;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Ends the line encoded from `start` and counts it into the block being collected; or, when too much is
+   * waiting to be written already, takes it back (counted, reported once) and returns false.
+   */
+  private ended(start: number, seq: number): boolean {
+    if (this.currentLen + 1 + this.queueBytes > this.opts.maxUnwrittenBytes) {
+      this.currentLen = start;
       this.droppedLines++;
       this.warnOnce(
         'dropped',
@@ -435,16 +472,6 @@ export class JournalWriter {
       );
       return false;
     }
-    // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    const need = line.length * 3 + 1;
-    if (this.current.length - this.currentLen < need) {
-      this.seal();
-      if (this.current.length - this.currentLen < need) {
-        this.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
-        this.currentLen = 0;
-      }
-    }
-    this.currentLen += this.current.write(line, this.currentLen, 'utf8');
     this.current[this.currentLen++] = 10;
     if (this.blockLines === 0) this.blockFrom = seq;
     this.blockTo = seq;
