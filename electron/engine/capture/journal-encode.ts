@@ -68,6 +68,19 @@ function slowString(buf: Buffer, pos: number, s: string): number {
   return pos + buf.write(text, pos, 'utf8');
 }
 
+/** Writes a whole number 0 ≤ n < 2^31 in decimal (integer arithmetic only). */
+function smallInt(buf: Buffer, pos: number, n: number): number {
+  let digits = 1;
+  for (let p = 10; p <= n && digits < 10; p *= 10) digits++;
+  let end = pos + digits;
+  do {
+    const q = (n / 10) | 0;
+    buf[--end] = 48 + n - q * 10;
+    n = q;
+  } while (n > 0);
+  return pos + digits;
+}
+
 /** A JSON number as String(n) writes it; whole numbers without a string in between. */
 function jsonNumber(buf: Buffer, pos: number, n: number): number {
   if (!Number.isFinite(n)) return ascii(buf, pos, 'null');
@@ -76,15 +89,19 @@ function jsonNumber(buf: Buffer, pos: number, n: number): number {
     buf[pos++] = 45;
     n = -n;
   }
-  if (n < 10) {
-    buf[pos++] = 48 + n;
-    return pos;
+  if (n < 2 ** 31) return smallInt(buf, pos, n);
+  // Times in ms and large seqs: the high part, then the low 9 digits zero-padded, each in int arithmetic.
+  const high = Math.floor(n / 1e9);
+  const low = n - high * 1e9;
+  pos = high < 2 ** 31 ? smallInt(buf, pos, high) : ascii(buf, pos, String(high));
+  let end = pos + 9;
+  let m = low;
+  for (let i = 0; i < 9; i++) {
+    const q = (m / 10) | 0;
+    buf[--end] = 48 + m - q * 10;
+    m = q;
   }
-  let digits = 0;
-  for (let m = n; m > 0; m = Math.floor(m / 10)) digits++;
-  let end = pos + digits;
-  for (let m = n; m > 0; m = Math.floor(m / 10)) buf[--end] = 48 + (m % 10);
-  return pos + digits;
+  return pos + 9;
 }
 
 /** Standard base64 with padding, as Buffer#toString('base64'). */
