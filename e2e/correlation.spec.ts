@@ -88,4 +88,16 @@ test('router lookups that follow the device’s new sites: the correlation line'
   await page.screenshot({ path: `${SHOTS}/correlation-1280x800-light.png` });
   await help.click();
   await expect(line.getByTestId('correlation-method')).toHaveCount(0);
+
+  // The look-back window is the user's: a narrower one recomputes the line, and it is kept.
+  const window = page.getByTestId('correlation-window');
+  await expect(window).toHaveValue('3');
+  await window.selectOption('1');
+  await expect(sentence).toHaveText(/came within 1 s of a device looking up a new site/);
+  const narrowed = (await (await page.request.get(`${service.url}api/summary`)).json()) as {
+    watchlist: { rule: string; correlation: Correlation | null }[];
+  };
+  expect(narrowed.watchlist.find((r) => r.rule === 'avira-safethings')!.correlation!.window_s).toBe(1);
+  await page.reload();
+  await expect(page.getByTestId('correlation-window')).toHaveValue('1');
 });

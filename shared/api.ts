@@ -77,6 +77,11 @@ export interface RouterModelRequest {
   readonly model: string;
 }
 
+export interface CorrelationWindowRequest {
+  /** Seconds, CORRELATION_WINDOW_S.min to .max. */
+  readonly seconds: number;
+}
+
 /** Something the desktop app asks the page to do, from a menu item or its keyboard shortcut. */
 export interface UiCommand {
   /** 'focus-search': put the cursor in the name filter. */
@@ -146,6 +151,8 @@ export interface Requests {
   'settings:get': { args: undefined; result: WatchSettings };
   /** Saves the user's router model; resolves with the saved settings. */
   'settings:router-model': { args: RouterModelRequest; result: WatchSettings };
+  /** Saves the correlation's look-back window; resolves with the settings. */
+  'settings:correlation-window': { args: CorrelationWindowRequest; result: WatchSettings };
   /** The Settings panel: saved values, what runs now, which fields the command line set. */
   'config:get': { args: undefined; result: ConfigView };
   /** Validates, applies and saves the settings; invalid values come back per field and nothing changes. */
@@ -212,6 +219,7 @@ export const REQUEST_CHANNELS = [
   'marker:remove',
   'settings:get',
   'settings:router-model',
+  'settings:correlation-window',
   'config:get',
   'config:save',
   'setup:state',

@@ -4,6 +4,7 @@
  */
 import type {
   AddMarkerRequest,
+  CorrelationWindowRequest,
   ExportKind,
   ExportProgress,
   ExportRequest,
@@ -62,6 +63,7 @@ export interface PreloadApi {
   removeMarker(req: RemoveMarkerRequest): Promise<null>;
   getSettings(): Promise<WatchSettings>;
   setRouterModel(req: RouterModelRequest): Promise<WatchSettings>;
+  setCorrelationWindow(req: CorrelationWindowRequest): Promise<WatchSettings>;
   getConfig(): Promise<ConfigView>;
   saveConfig(values: ConfigValues): Promise<ConfigSaveResult>;
   setupState(req: SetupStateRequest): Promise<SetupState>;

@@ -6,6 +6,7 @@ import { DEVICE_NAME_MAX } from './devices';
 import { setupProgressSchema, setupStateSchema } from './setup';
 import {
   BUILT_IN_READ_ONLY,
+  CORRELATION_WINDOW_S,
   isBuiltInRule,
   MARKER_LABEL_MAX,
   NO_MARKER_LABEL,
@@ -160,6 +161,15 @@ export const watchMinutesSchema = snapshotRequestSchema;
 
 export const routerModelSchema = z.object({ model: userText('A router model', ROUTER_MODEL_MAX) }).strict();
 
+export const correlationWindowRequestSchema = z
+  .object({
+    seconds: z
+      .number({ error: 'The window must be a number of seconds' })
+      .min(CORRELATION_WINDOW_S.min, `The window must be at least ${CORRELATION_WINDOW_S.min} s`)
+      .max(CORRELATION_WINDOW_S.max, `The window must be at most ${CORRELATION_WINDOW_S.max} s`),
+  })
+  .strict();
+
 const noArgs = z.undefined();
 
 export const requestSchemas = {
@@ -184,6 +194,7 @@ export const requestSchemas = {
   'marker:remove': removeMarkerSchema,
   'settings:get': noArgs,
   'settings:router-model': routerModelSchema,
+  'settings:correlation-window': correlationWindowRequestSchema,
   'config:get': noArgs,
   'config:save': configValuesSchema,
   'setup:state': setupStateSchema,

@@ -38,7 +38,6 @@ import { surveyPort53 } from './setup/survey';
 import type { EngineHandle } from './types';
 import { WatchService, type RuleInput } from './watch';
 import { InsightsTracker, type Insights } from './watch/insights';
-import { DEFAULT_WINDOW_MS } from '@shared/watch/correlation';
 import { serviceName } from '@shared/watch/service-name';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
@@ -318,7 +317,8 @@ export class Engine implements EngineHandle {
    * Watchlist traffic per rule and device: counts, rates over the captures' running time, beacons, and the
    * change around each marker.
    */
-  watchReport(correlationWindowMs = DEFAULT_WINDOW_MS): WatchReport {
+  /** The report, with the correlation over `correlationWindowMs` (default: the user's saved window). */
+  watchReport(correlationWindowMs = this.watch.correlationWindowS() * 1000): WatchReport {
     const now = Date.now();
     const captures = this.store.captures();
     const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
@@ -416,12 +416,20 @@ export class Engine implements EngineHandle {
   }
 
   watchSettings(): WatchSettings {
-    return { routerModel: this.watch.routerModel() };
+    return { routerModel: this.watch.routerModel(), correlationWindowS: this.watch.correlationWindowS() };
   }
 
   /** Saves the user's router model (kept in watch.json); "" forgets it. */
   async setRouterModel(model: string): Promise<WatchSettings> {
-    return { routerModel: await this.watch.setRouterModel(model) };
+    await this.watch.setRouterModel(model);
+    return this.watchSettings();
+  }
+
+  /** Saves the correlation's look-back window (watch.json) and pushes the report computed with it. */
+  async setCorrelationWindow(seconds: number): Promise<WatchSettings> {
+    await this.watch.setCorrelationWindowS(seconds);
+    this.markWatchDirty();
+    return this.watchSettings();
   }
 
   /** The watchlist report whenever it changed, at most every 2 s. Returns the unsubscribe function. */

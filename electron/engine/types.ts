@@ -69,6 +69,8 @@ export interface EngineHandle {
   watchSettings(): WatchSettings;
   /** Saves the user's router model; "" forgets it. */
   setRouterModel(model: string): Promise<WatchSettings>;
+  /** Saves the correlation's look-back window (seconds, already validated). */
+  setCorrelationWindow(seconds: number): Promise<WatchSettings>;
   /** The watchlist report when it changed, at most every 2 s. Returns the unsubscribe function. */
   onWatchReport(listener: (report: WatchReport) => void): () => void;
   /** Router traffic to a watched service, once per rule and router address. Returns the unsubscribe function. */

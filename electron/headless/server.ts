@@ -76,6 +76,7 @@ function engineAnswers(e: Engine): Answers {
     },
     'settings:get': () => e.watchSettings(),
     'settings:router-model': (r) => e.setRouterModel(r.model),
+    'settings:correlation-window': (r) => e.setCorrelationWindow(r.seconds),
     'config:get': () => e.configView(),
     'config:save': (r) => e.saveConfig(r),
     'setup:state': (r) => e.setupState(r.since, r.survey ?? true),

@@ -70,6 +70,7 @@ describe('preload API', () => {
         'saveSetupProgress',
         'saveWatchRule',
         'selfTest',
+        'setCorrelationWindow',
         'setRouterModel',
         'setRouters',
         'setupState',

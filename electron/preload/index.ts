@@ -46,6 +46,7 @@ const preloadApi: PreloadApi = {
   removeMarker: (req) => invoke('marker:remove', req),
   getSettings: () => invoke('settings:get', undefined),
   setRouterModel: (req) => invoke('settings:router-model', req),
+  setCorrelationWindow: (req) => invoke('settings:correlation-window', req),
   getConfig: () => invoke('config:get', undefined),
   saveConfig: (values) => invoke('config:save', values),
   setupState: (req) => invoke('setup:state', req),

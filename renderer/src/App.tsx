@@ -209,7 +209,20 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         {!empty && (
           <WatchBanner router={findings.router} clients={findings.clients} onDetails={openWatchlist} />
         )}
-        {!empty && <WatchInsights report={watch.report} devices={view.deviceInfo} />}
+        {!empty && (
+          <WatchInsights
+            report={watch.report}
+            devices={view.deviceInfo}
+            windowS={watch.settings?.correlationWindowS ?? null}
+            onWindow={(seconds) => {
+              dashboard
+                .setCorrelationWindow(seconds)
+                .catch((err: unknown) =>
+                  dashboard.store.setError(`Could not change the window: ${String(err)}`),
+                );
+            }}
+          />
+        )}
         <main className="grid">
           <div className="side">
             <DevicesPanel

@@ -33,7 +33,12 @@ export interface WatchMinutes {
 /** The user's choices that are not rules: which router model they own ("" when not said). */
 export interface WatchSettings {
   readonly routerModel: string;
+  /** How far back from a router lookup the correlation looks for a device's new-domain lookup, seconds. */
+  readonly correlationWindowS: number;
 }
+
+/** The correlation look-back window: the default, and the range a user may set (seconds). */
+export const CORRELATION_WINDOW_S = { default: 3, min: 0.1, max: 60 } as const;
 
 /** What changes about a rule: switched on or off, and how its names are answered. */
 export interface RuleChange {

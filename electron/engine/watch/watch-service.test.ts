@@ -65,6 +65,18 @@ describe('WatchService', () => {
     await expect(w.addMarker('  ', T0)).rejects.toThrow(/needs a label/);
   });
 
+  it('keeps the correlation window across restarts, within its range', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    expect(w.correlationWindowS()).toBe(3);
+    expect(await w.setCorrelationWindowS(1.5)).toBe(1.5);
+    expect((await WatchService.open({ dataDir: dir })).correlationWindowS()).toBe(1.5);
+    // A hand-edited file with a window out of range falls back to the default.
+    const file = path.join(dir, 'watch.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...saved, correlationWindowS: 999 }));
+    expect((await WatchService.open({ dataDir: dir })).correlationWindowS()).toBe(3);
+  });
+
   it('moves a corrupt settings file aside and starts from the built-in list', async () => {
     await writeFile(path.join(dir, 'watch.json'), '{"custom": [');
     const warnings: string[] = [];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { WatchMatcher } from '@shared/watch/match';
 import {
   BUILT_IN_READ_ONLY,
+  CORRELATION_WINDOW_S,
   isBuiltInRule,
   NO_MARKER_LABEL,
   patternsProblem,
@@ -34,6 +35,8 @@ interface Saved {
   markers: Marker[];
   /** The router model the user picked ("" when none). */
   routerModel: string;
+  /** The correlation's look-back window, seconds. */
+  correlationWindowS: number;
 }
 
 export type { RuleInput };
@@ -73,7 +76,13 @@ export class WatchService {
   /** Loads the saved settings; a corrupt file is moved aside (and reported), never fatal. */
   static async open(opts: WatchServiceOptions): Promise<WatchService> {
     const file = path.join(opts.dataDir, FILE);
-    let saved: Saved = { custom: [], overrides: {}, markers: [], routerModel: '' };
+    let saved: Saved = {
+      custom: [],
+      overrides: {},
+      markers: [],
+      routerModel: '',
+      correlationWindowS: CORRELATION_WINDOW_S.default,
+    };
     let problem = '';
     try {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Saved>;
@@ -82,6 +91,7 @@ export class WatchService {
         overrides: parsed.overrides && typeof parsed.overrides === 'object' ? parsed.overrides : {},
         markers: Array.isArray(parsed.markers) ? parsed.markers : [],
         routerModel: typeof parsed.routerModel === 'string' ? parsed.routerModel : '',
+        correlationWindowS: validWindow(parsed.correlationWindowS),
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -241,6 +251,18 @@ export class WatchService {
     await this.persist(null);
   }
 
+  /** The correlation's look-back window, seconds. */
+  correlationWindowS(): number {
+    return this.saved.correlationWindowS;
+  }
+
+  /** Saves the correlation window (clamped to the allowed range). Rejects when the file cannot be written. */
+  async setCorrelationWindowS(seconds: number): Promise<number> {
+    this.saved.correlationWindowS = validWindow(seconds);
+    await this.persist(null);
+    return this.saved.correlationWindowS;
+  }
+
   /** The router model the user picked ("" when none). */
   routerModel(): string {
     return this.saved.routerModel;
@@ -393,6 +415,13 @@ export class WatchService {
 }
 
 const NONE: Verdict = { rule: '', block: 'off' };
+
+/** A saved window within the allowed range; the default for anything else. */
+function validWindow(v: unknown): number {
+  return typeof v === 'number' && v >= CORRELATION_WINDOW_S.min && v <= CORRELATION_WINDOW_S.max
+    ? v
+    : CORRELATION_WINDOW_S.default;
+}
 
 /** The first index in ascending `values` whose value is ≥ `target`. */
 function lowerBound(values: Float64Array, target: number): number {

@@ -19,4 +19,5 @@ export function setupWatchHandlers(engine: EngineHandle): void {
   });
   handle('settings:get', () => engine.watchSettings());
   handle('settings:router-model', ({ model }) => engine.setRouterModel(model));
+  handle('settings:correlation-window', ({ seconds }) => engine.setCorrelationWindow(seconds));
 }

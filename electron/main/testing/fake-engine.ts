@@ -161,7 +161,7 @@ export function fakeEngine(): FakeEngine {
   const alerts = new Set<(a: WatchAlert) => void>();
   const exportProgress = new Set<(p: ExportProgress) => void>();
   let markers: Marker[] = [];
-  let settings: WatchSettings = { routerModel: '' };
+  let settings: WatchSettings = { routerModel: '', correlationWindowS: 3 };
   let progress: SetupProgress = NO_PROGRESS;
   let config: ConfigValues = { listen: [], upstreams: [], allow: [], retentionDays: 30, dataDir: '' };
   const view = (): ConfigView => ({
@@ -264,7 +264,11 @@ export function fakeEngine(): FakeEngine {
     }),
     watchSettings: vi.fn((): WatchSettings => settings),
     setRouterModel: vi.fn(async (model: string): Promise<WatchSettings> => {
-      settings = { routerModel: model };
+      settings = { ...settings, routerModel: model };
+      return settings;
+    }),
+    setCorrelationWindow: vi.fn(async (seconds: number): Promise<WatchSettings> => {
+      settings = { ...settings, correlationWindowS: seconds };
       return settings;
     }),
     configView: vi.fn(view),

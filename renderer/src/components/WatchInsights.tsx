@@ -18,7 +18,13 @@ import './watch-insights.css';
 interface Props {
   readonly report: WatchReport | null;
   readonly devices: ReadonlyMap<string, DeviceInfo>;
+  /** The saved look-back window (seconds), null until the settings are loaded. */
+  readonly windowS: number | null;
+  readonly onWindow: (seconds: number) => void;
 }
+
+/** Windows offered; a saved value outside these (set through the API) is shown as well. */
+const WINDOW_CHOICES = [1, 2, 3, 5, 10, 30];
 
 /** Correlation lines shown at most; the rest are in /api/summary. */
 const MAX_LINES = 2;
@@ -35,7 +41,7 @@ const VERDICT_TAGS: Readonly<Record<CorrelationVerdict, string>> = {
  * 9 %"), encoded-looking lookups, and what the capture cannot see. Connectivity checks get no correlation
  * line: they are timers, and saying so for each would only add noise.
  */
-export const WatchInsights = memo(function WatchInsights({ report, devices }: Props) {
+export const WatchInsights = memo(function WatchInsights({ report, devices, windowS, onWindow }: Props) {
   if (!report) return null;
   const rules = new Map(report.rules.map((r) => [r.rule, r]));
   const lines = (report.correlation ?? [])
@@ -54,6 +60,24 @@ export const WatchInsights = memo(function WatchInsights({ report, devices }: Pr
       aria-label="How the router’s lookups relate to browsing"
       data-testid="watch-insights"
     >
+      {lines.length > 0 && windowS !== null && (
+        <label className="insight-window">
+          Look-back window{' '}
+          <select
+            value={windowS}
+            data-testid="correlation-window"
+            onChange={(e) => onWindow(Number(e.target.value))}
+          >
+            {[...new Set([...WINDOW_CHOICES, windowS])]
+              .sort((a, b) => a - b)
+              .map((s) => (
+                <option key={s} value={s}>
+                  {s} s
+                </option>
+              ))}
+          </select>
+        </label>
+      )}
       {lines.map((c) => {
         const r = rules.get(c.rule);
         return (

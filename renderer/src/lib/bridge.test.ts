@@ -100,8 +100,15 @@ describe('createBridge over the preload API', () => {
       watchMinutes: async (r) => (calls.push(`watchMinutes:${r.rangeMinutes}`), { lastSeq: 0, minutes: [] }),
       addMarker: async (r) => (calls.push(`addMarker:${r.label}`), { id: 'm-1', ts: 1, label: r.label }),
       removeMarker: async (r) => (calls.push(`removeMarker:${r.id}`), null),
-      getSettings: async () => (calls.push('getSettings'), { routerModel: '' }),
-      setRouterModel: async (r) => (calls.push(`setRouterModel:${r.model}`), { routerModel: r.model }),
+      getSettings: async () => (calls.push('getSettings'), { routerModel: '', correlationWindowS: 3 }),
+      setRouterModel: async (r) => (
+        calls.push(`setRouterModel:${r.model}`),
+        { routerModel: r.model, correlationWindowS: 3 }
+      ),
+      setCorrelationWindow: async (r) => (
+        calls.push(`setCorrelationWindow:${r.seconds}`),
+        { routerModel: '', correlationWindowS: r.seconds }
+      ),
       getConfig: async () => (calls.push('getConfig'), {} as unknown as ConfigView),
       saveConfig: async (v) => (
         calls.push(`saveConfig:${v.retentionDays}`),
@@ -173,6 +180,11 @@ describe('createBridge over the preload API', () => {
     await bridge.invoke('settings:get', undefined);
     expect(await bridge.invoke('settings:router-model', { model: 'Deco X68 v1' })).toEqual({
       routerModel: 'Deco X68 v1',
+      correlationWindowS: 3,
+    });
+    expect(await bridge.invoke('settings:correlation-window', { seconds: 5 })).toEqual({
+      routerModel: '',
+      correlationWindowS: 5,
     });
     await bridge.invoke('config:get', undefined);
     expect(
@@ -209,6 +221,7 @@ describe('createBridge over the preload API', () => {
       'removeMarker:m-1',
       'getSettings',
       'setRouterModel:Deco X68 v1',
+      'setCorrelationWindow:5',
       'getConfig',
       'saveConfig:-1',
       'setupState:9',

@@ -71,6 +71,7 @@ function ipcBridge(preload: PreloadApi): Bridge {
     'marker:remove': (args) => preload.removeMarker(args),
     'settings:get': () => preload.getSettings(),
     'settings:router-model': (args) => preload.setRouterModel(args),
+    'settings:correlation-window': (args) => preload.setCorrelationWindow(args),
     'config:get': () => preload.getConfig(),
     'config:save': (args) => preload.saveConfig(args),
     'setup:state': (args) => preload.setupState(args),

@@ -207,6 +207,12 @@ export class Dashboard {
     this.scheduler?.schedule();
   }
 
+  /** Saves the correlation's look-back window and shows the report computed with it. */
+  async setCorrelationWindow(seconds: number): Promise<void> {
+    this.watch.setSettings(await this.bridge.invoke('settings:correlation-window', { seconds }));
+    await this.refreshWatchReport();
+  }
+
   /** Takes an alert toast off the screen. */
   dismissToast(id: number): void {
     this.watch.dismiss(id);
