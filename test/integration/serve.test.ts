@@ -613,7 +613,14 @@ describe('serve watchlist', () => {
         await rpcOk<WatchSettings>(served.base, 'settings:router-model', { model: 'Deco X68 v1' }),
       ).toEqual({
         routerModel: 'Deco X68 v1',
+        correlationWindowS: 3,
       });
+      expect(
+        await rpcOk<WatchSettings>(served.base, 'settings:correlation-window', { seconds: 1.5 }),
+      ).toEqual({ routerModel: 'Deco X68 v1', correlationWindowS: 1.5 });
+      expect(await rpcError(served.base, 'settings:correlation-window', { seconds: 0 })).toBe(
+        'invalid arguments for settings:correlation-window at seconds: The window must be at least 0.1 s',
+      );
       const minutes = await rpcOk<WatchMinutes>(served.base, 'watch:minutes', { rangeMinutes: 60 });
       const q = await getJson<{ total: number }>(`${served.base}/api/queries?limit=1`);
       expect(minutes.lastSeq).toBe(q.body.total);
@@ -645,7 +652,19 @@ describe('serve watchlist', () => {
       expect(summary.body.markers).toEqual([
         { id: marker.id, label: 'HomeShield switched off', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
       ]);
-      expect(await rpcOk<WatchSettings>(served.base, 'settings:get')).toEqual({ routerModel: 'Deco X68 v1' });
+      // Both settings survive the restart, and the summary's correlation uses the saved window.
+      expect(await rpcOk<WatchSettings>(served.base, 'settings:get')).toEqual({
+        routerModel: 'Deco X68 v1',
+        correlationWindowS: 1.5,
+      });
+      const windowed = await getJson<{ watchlist: { correlation: { window_s: number } | null }[] }>(
+        `${served.base}/api/summary`,
+      );
+      const windows = windowed.body.watchlist.flatMap((row) =>
+        row.correlation ? [row.correlation.window_s] : [],
+      );
+      expect(windows.length).toBeGreaterThan(0);
+      expect(windows.every((w) => w === 1.5)).toBe(true);
       const after = await rpcOk<ActiveRule[]>(served.base, 'watch:rules');
       expect(after.find((r) => r.id === 'asus-dns-probe')!.enabled).toBe(false);
       expect(after.find((r) => r.id === own.id)).toMatchObject({ patterns: own.patterns });
