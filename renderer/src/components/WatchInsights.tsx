@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useState, type ReactNode } from 'react';
 import { deviceLabel } from '@shared/devices';
 import type { DeviceInfo } from '@shared/events';
 import type { CorrelationVerdict } from '@shared/watch/correlation';
@@ -60,25 +60,7 @@ export const WatchInsights = memo(function WatchInsights({ report, devices, wind
       aria-label="How the router’s lookups relate to browsing"
       data-testid="watch-insights"
     >
-      {lines.length > 0 && windowS !== null && (
-        <label className="insight-window">
-          Look-back window{' '}
-          <select
-            value={windowS}
-            data-testid="correlation-window"
-            onChange={(e) => onWindow(Number(e.target.value))}
-          >
-            {[...new Set([...WINDOW_CHOICES, windowS])]
-              .sort((a, b) => a - b)
-              .map((s) => (
-                <option key={s} value={s}>
-                  {s} s
-                </option>
-              ))}
-          </select>
-        </label>
-      )}
-      {lines.map((c) => {
+      {lines.map((c, i) => {
         const r = rules.get(c.rule);
         return (
           <CorrelationLine
@@ -87,6 +69,10 @@ export const WatchInsights = memo(function WatchInsights({ report, devices, wind
             service={r ? serviceName(r) : c.rule}
             category={r?.category ?? 'vendor-cloud'}
             device={topDeviceText(c, nameOf)}
+            // One window for every line: its choice sits at the end of the first, taking no row of its own.
+            windowChoice={
+              i === 0 && windowS !== null ? <WindowChoice value={windowS} onChange={onWindow} /> : null
+            }
           />
         );
       })}
@@ -113,16 +99,41 @@ export const WatchInsights = memo(function WatchInsights({ report, devices, wind
   );
 });
 
+/** The look-back window, as a small select. */
+function WindowChoice({ value, onChange }: { value: number; onChange: (seconds: number) => void }) {
+  return (
+    <label className="insight-window">
+      window{' '}
+      <select
+        value={value}
+        data-testid="correlation-window"
+        aria-label="Look-back window"
+        onChange={(e) => onChange(Number(e.target.value))}
+      >
+        {[...new Set([...WINDOW_CHOICES, value])]
+          .sort((a, b) => a - b)
+          .map((s) => (
+            <option key={s} value={s}>
+              {s} s
+            </option>
+          ))}
+      </select>
+    </label>
+  );
+}
+
 function CorrelationLine({
   c,
   service,
   category,
   device,
+  windowChoice,
 }: {
   c: RuleCorrelation;
   service: string;
   category: RuleCategory;
   device: string;
+  windowChoice: ReactNode;
 }) {
   const [open, setOpen] = useState(false);
   const id = `correlation-method-${c.rule}`;
@@ -157,7 +168,8 @@ function CorrelationLine({
         }}
       >
         ?
-      </button>
+      </button>{' '}
+      {windowChoice}
       {device !== '' && <span className="insight-device muted"> {device}</span>}
       {open && (
         <div id={id} role="note" className="insight-popover" data-testid="correlation-method">
