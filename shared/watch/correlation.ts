@@ -5,6 +5,8 @@
  * offsets (a permutation baseline: same lookups, same browsing, no relation in time). Pure; time is an input.
  */
 
+import { lowerBound } from './rates';
+
 /** How far back from a router lookup a device's new-domain lookup counts, by default. */
 export const DEFAULT_WINDOW_MS = 3000;
 /** Longest window accepted (a longer one covers most of any busy timeline and means nothing). */
@@ -173,18 +175,6 @@ function countCovered(
     if (cov.starts[p]! <= v) count++;
   }
   return count;
-}
-
-/** The first index in ascending `values` whose value is ≥ `target`. */
-function lowerBound(values: ArrayLike<number>, target: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -133,3 +133,15 @@ export function compareAroundMarker(
   const a = { count: after, perHour: rate(after, aw), windowMs: aw };
   return { before: b, after: a, change: b.perHour > 0 ? a.perHour / b.perHour - 1 : null };
 }
+
+/** The first index in ascending `values` whose value is ≥ `target` (values.length when none is). */
+export function lowerBound(values: ArrayLike<number>, target: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -6,6 +6,7 @@ import {
   NewDomainTracker,
 } from '@shared/watch/correlation';
 import { LookupShapeAccumulator, registrableDomain } from '@shared/watch/lookup-shape';
+import { lowerBound } from '@shared/watch/rates';
 import type { RouterDomainShape, RuleCorrelation } from '@shared/watch/report';
 import { visibilityChecks, type BlockedRuleTraffic, type VisibilityCheck } from '@shared/watch/visibility';
 import type { StoreCursor } from '../capture';
@@ -395,15 +396,4 @@ export class InsightsTracker {
 /** Values of ascending `values` in [from, to). */
 function countIn(values: ArrayLike<number>, from: number, to: number): number {
   return lowerBound(values, to) - lowerBound(values, from);
-}
-
-function lowerBound(values: ArrayLike<number>, target: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -11,7 +11,7 @@ import {
   type RuleInput,
   type WatchMinuteBucket,
 } from '@shared/watch/messages';
-import { compareAroundMarker, describeBeacon, rateStats } from '@shared/watch/rates';
+import { compareAroundMarker, describeBeacon, lowerBound, rateStats } from '@shared/watch/rates';
 import {
   MAX_NAMES_PER_DEVICE,
   type DeviceRuleStats,
@@ -421,16 +421,4 @@ function validWindow(v: unknown): number {
   return typeof v === 'number' && v >= CORRELATION_WINDOW_S.min && v <= CORRELATION_WINDOW_S.max
     ? v
     : CORRELATION_WINDOW_S.default;
-}
-
-/** The first index in ascending `values` whose value is ≥ `target`. */
-function lowerBound(values: Float64Array, target: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
