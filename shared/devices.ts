@@ -9,6 +9,21 @@ export function deviceName(d: Pick<DeviceInfo, 'name' | 'hostname'>): string {
   return d.name || d.hostname;
 }
 
+/**
+ * What the JSON exports (/api/summary, the evidence bundle's summary.json) say about a device, snake_case like
+ * the CSV: name (see deviceName), hostname, MAC, vendor, whether the MAC is private, whether it is the router.
+ */
+export function deviceFields(d: DeviceInfo) {
+  return {
+    name: deviceName(d),
+    hostname: d.hostname,
+    mac: d.mac,
+    vendor: d.vendor,
+    private_mac: d.privateMac,
+    is_router: d.isRouter,
+  };
+}
+
 /** What to call the device in a list or a CSV cell: its name (see deviceName), else its address. */
 export function deviceLabel(d: Pick<DeviceInfo, 'name' | 'hostname' | 'address'>): string {
   return deviceName(d) || d.address;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
-import { deviceName } from '@shared/devices';
+import { deviceFields, deviceName } from '@shared/devices';
 import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
 import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
 import {
@@ -422,12 +422,7 @@ export class HeadlessServer {
           queries: c.queries,
           first_seen: isoLocal(c.firstSeen),
           last_seen: isoLocal(c.lastSeen),
-          name: deviceName(d),
-          hostname: d.hostname,
-          mac: d.mac,
-          vendor: d.vendor,
-          private_mac: d.privateMac,
-          is_router: d.isRouter,
+          ...deviceFields(d),
         };
       }),
       routers: this.engine.routerAddresses(),

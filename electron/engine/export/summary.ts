@@ -1,5 +1,5 @@
 import type { ExportKind } from '@shared/api';
-import { deviceName } from '@shared/devices';
+import { deviceFields } from '@shared/devices';
 import type { CaptureInfo, ClientSummary, DeviceInfo, EngineStatus, QueryFilter } from '@shared/events';
 import { isoLocal } from '@shared/time';
 import type { WatchReport } from '@shared/watch/report';
@@ -83,18 +83,7 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
   const { now, status } = facts;
   const scope = capturesInScope(facts.captures, filter, now);
   const period = capturePeriod(scope, filter, now);
-  const device = (address: string) => {
-    const d = facts.device(address);
-    return {
-      address,
-      name: deviceName(d),
-      hostname: d.hostname,
-      mac: d.mac,
-      vendor: d.vendor,
-      private_mac: d.privateMac,
-      is_router: d.isRouter,
-    };
-  };
+  const device = (address: string) => ({ address, ...deviceFields(facts.device(address)) });
   const markers = facts.watch.markers.map((m) => ({
     time: isoLocal(m.ts),
     label: m.label,
