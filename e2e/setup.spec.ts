@@ -3,51 +3,25 @@
  * namespace host plays the router: the service answers DNS on this computer's address on the test LAN, port 53,
  * and knows the host as the router (--router); `dig` inside the namespace is the router's first query.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { reverseName } from '../electron/engine/devices/address';
-import { createLab, type Lab, type LabHost } from '../test/helpers/netns';
-import { requireTool, waitFor } from '../test/helpers/tools';
+import { createLab, startHostDnsmasq, type Lab, type LabHost } from '../test/helpers/netns';
 import { expect, test as base } from './fixtures';
 
 const test = base.extend<{ routerHost: LabHost }, { lab: Lab }>({
   lab: [
     async ({}, use) => {
-      requireTool('dnsmasq', 'dnsmasq-base');
       const lab = await createLab([{ name: 'router', mac: 'f4:f2:6d:12:34:56' }]);
       const router = lab.hosts[0]!;
       // The router's own DNS server answers the service's reverse lookup of the router, so that lookup never
       // goes on to this machine's real gateway.
-      const dns = spawn(
-        'ip',
-        [
-          'netns',
-          'exec',
-          router.ns,
-          'dnsmasq',
-          '--keep-in-foreground',
-          '--conf-file=/dev/null',
-          '--no-resolv',
-          '--no-hosts',
-          '--bind-interfaces',
-          `--listen-address=${router.ipv4}`,
-          '--port=53',
-          '--pid-file=',
-          '--user=root',
-          `--ptr-record=${reverseName(router.ipv4)},router.lan`,
-        ],
-        { stdio: 'ignore' },
-      );
-      await waitFor(
-        async () =>
-          (await lab.exec(router, 'ss', ['-lun'])).stdout.includes(`${router.ipv4}:53`) ? true : undefined,
-        5000,
-        'dnsmasq in the router namespace',
-      );
+      const dns = await startHostDnsmasq(lab, router, [
+        `--ptr-record=${reverseName(router.ipv4)},router.lan`,
+      ]);
       await use(lab);
-      dns.kill('SIGTERM');
+      await dns.stop();
       await lab.destroy();
     },
     { scope: 'worker' },

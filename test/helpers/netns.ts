@@ -4,8 +4,9 @@
  * pair with a MAC the test chooses. Names carry a random id, so parallel runs do not collide; `destroy`
  * removes every namespace and link it created.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { requireTool, run, type RunResult } from './tools';
+import { requireTool, run, waitFor, type RunResult } from './tools';
 
 export interface LabHostSpec {
   readonly name: string;
@@ -130,4 +131,67 @@ export async function createLab(specs: readonly LabHostSpec[]): Promise<Lab> {
     exec: (host, cmd, args, timeoutMs) => run('ip', ['netns', 'exec', host.ns, cmd, ...args], timeoutMs),
     destroy,
   };
+}
+
+/** A dnsmasq running inside a lab host's namespace as that host's DNS server (a router's, say). */
+export interface HostDnsmasq {
+  /** Stops it (SIGTERM) and waits for it to exit; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts dnsmasq inside `host`'s namespace on port 53 of its IPv4 address (and IPv6 with `ipv6`), with
+ * nothing of this computer's configuration, plus `args` (records, --server=…), and waits until it listens.
+ * Fails with dnsmasq's own words when it exits instead.
+ */
+export async function startHostDnsmasq(
+  lab: Lab,
+  host: LabHost,
+  args: readonly string[],
+  opts: { readonly ipv6?: boolean } = {},
+): Promise<HostDnsmasq> {
+  requireTool('dnsmasq', 'dnsmasq-base');
+  const proc = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      host.ns,
+      'dnsmasq',
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      `--listen-address=${host.ipv4}`,
+      ...(opts.ipv6 ? [`--listen-address=${host.ipv6}`] : []),
+      '--port=53',
+      '--pid-file=',
+      '--user=root',
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`dnsmasq in ${host.ns} exited: ${stderr.trim()}`);
+        const r = await lab.exec(host, 'ss', ['-lun']);
+        return r.stdout.includes(`${host.ipv4}:53`) ? true : undefined;
+      },
+      10_000,
+      `dnsmasq in ${host.ns} to listen on port 53`,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stop };
 }

@@ -4,7 +4,6 @@
  * neighbour table and finds their MACs and vendors. A third host plays the router and answers reverse DNS
  * with dnsmasq. Traffic stays between the namespaces the test creates and loopback.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import {
 import { parseIpNeigh, parseProcArp } from '../../electron/engine/devices/neighbours';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { startForwarder, type RunningForwarder } from '../helpers/forwarder';
-import { createLab, type Lab, type LabHost } from '../helpers/netns';
+import { createLab, startHostDnsmasq, type HostDnsmasq, type Lab, type LabHost } from '../helpers/netns';
 import { requireTool, waitFor } from '../helpers/tools';
 
 const INTEL = '00:1b:21:0a:0b:0c';
@@ -173,43 +172,26 @@ describe('two test hosts behind the forwarder', () => {
 });
 
 describe('hostnames from the router', () => {
-  let routerDns: ChildProcess | null = null;
+  let routerDns: HostDnsmasq | null = null;
   let registry: DeviceRegistry;
   const warnings: string[] = [];
 
   beforeAll(async () => {
-    requireTool('dnsmasq', 'dnsmasq-base');
     // The router's DNS server knows its DHCP clients' names, here as PTR records. It answers only them.
-    routerDns = spawn(
-      'ip',
+    routerDns = await startHostDnsmasq(
+      lab,
+      router,
       [
-        'netns',
-        'exec',
-        router.ns,
-        'dnsmasq',
-        '--keep-in-foreground',
-        '--conf-file=/dev/null',
-        '--no-resolv',
-        '--no-hosts',
-        '--bind-interfaces',
-        `--listen-address=${router.ipv4}`,
-        `--listen-address=${router.ipv6}`,
-        '--port=53',
-        '--pid-file=',
-        '--user=root',
         '--local-ttl=600',
         '--bogus-priv',
         `--ptr-record=${reverseName(desktop.ipv4)},desktop.lan`,
         `--ptr-record=${reverseName(desktop.ipv6)},desktop.lan`,
         `--ptr-record=${reverseName(router.ipv4)},router.lan`,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { ipv6: true },
     );
-    let stderr = '';
-    routerDns.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     await waitFor(
       async () => {
-        if (routerDns?.exitCode !== null) throw new Error(`dnsmasq in ${router.ns} exited: ${stderr.trim()}`);
         const r = await lab.exec(router, 'dig', [
           `@${router.ipv4}`,
           '+tries=1',
@@ -232,11 +214,7 @@ describe('hostnames from the router', () => {
   });
   afterAll(async () => {
     await registry?.close();
-    if (routerDns && routerDns.exitCode === null) {
-      const exited = new Promise((resolve) => routerDns!.once('exit', resolve));
-      routerDns.kill('SIGTERM');
-      await exited;
-    }
+    await routerDns?.stop();
   });
 
   it('PTR answers name the devices; the router is marked, on all its addresses', async () => {

@@ -4,7 +4,6 @@
  * made of network namespaces, a "router" namespace whose dnsmasq forwards everything to the engine, and a
  * dnsmasq upstream on loopback that knows the desktop's PTR record.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { reverseName } from '../../electron/engine/devices';
 import { PTR_ECHO_GRACE_MS } from '../../electron/engine/devices/reverse-dns';
 import { defaultEngineOptions, Engine } from '../../electron/engine/engine';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
-import { createLab, type Lab, type LabHost } from '../helpers/netns';
+import { createLab, startHostDnsmasq, type HostDnsmasq, type Lab, type LabHost } from '../helpers/netns';
 import { requireTool, waitFor } from '../helpers/tools';
 
 let lab: Lab;
@@ -22,11 +21,10 @@ let router: LabHost;
 let upstream: Dnsmasq;
 let engine: Engine;
 let port = 0;
-let routerDns: ChildProcess | null = null;
+let routerDns: HostDnsmasq | null = null;
 let dataDir = '';
 
 beforeAll(async () => {
-  requireTool('dnsmasq', 'dnsmasq-base');
   requireTool('dig', 'bind9-dnsutils');
   dataDir = await mkdtemp(join(tmpdir(), 'dnsw-ptr-echo-'));
   lab = await createLab([
@@ -49,46 +47,11 @@ beforeAll(async () => {
   if (!listening) throw new Error('the engine did not listen on the test LAN');
   port = listening.port;
   // The router's DNS forwards every query, reverse lookups of private addresses included, to the engine.
-  routerDns = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      router.ns,
-      'dnsmasq',
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      '--no-resolv',
-      '--no-hosts',
-      '--bind-interfaces',
-      `--listen-address=${router.ipv4}`,
-      '--port=53',
-      '--pid-file=',
-      '--user=root',
-      '--cache-size=0',
-      `--server=${lab.ipv4}#${port}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  routerDns.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(
-    async () => {
-      if (routerDns?.exitCode !== null) throw new Error(`dnsmasq in ${router.ns} exited: ${stderr.trim()}`);
-      const r = await lab.exec(router, 'ss', ['-lun']);
-      return r.stdout.includes(`${router.ipv4}:53`) ? true : undefined;
-    },
-    10_000,
-    'the router namespace to listen on port 53',
-  );
+  routerDns = await startHostDnsmasq(lab, router, ['--cache-size=0', `--server=${lab.ipv4}#${port}`]);
 });
 
 afterAll(async () => {
-  if (routerDns && routerDns.exitCode === null) {
-    const exited = new Promise((resolve) => routerDns!.once('exit', resolve));
-    routerDns.kill('SIGTERM');
-    await exited;
-  }
+  await routerDns?.stop();
   await engine?.close();
   await upstream?.stop();
   await lab?.destroy();
