@@ -10,8 +10,11 @@ import { expect, test } from './fixtures';
 const ROUTER = '127.0.0.3';
 const DEVICE = '127.0.0.2';
 const ROUNDS = 10;
-/** One fresh name every ~8 s (jittered): with the default 3 s window, chance alignment stays near a third. */
-const ROUND_MS = 8000;
+/**
+ * One fresh name every 5–12 s, at random: with the default 3 s window chance alignment stays near a third.
+ * Not a fixed period: a timeline shifted by a multiple of a period would line up again and look followed.
+ */
+const GAP_MS = [5000, 12_000] as const;
 const SHOTS = 'test-results/screenshots';
 
 test.use({ serviceArgs: ['--router', ROUTER] });
@@ -34,9 +37,10 @@ test('router lookups that follow the device’s new sites: the correlation line'
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
 
   const tag = randomBytes(3).toString('hex');
-  const start = Date.now();
+  let next = Date.now();
   for (let i = 0; i < ROUNDS; i++) {
-    await sleep(start + i * ROUND_MS + Math.random() * 2000 - Date.now());
+    await sleep(next - Date.now());
+    next += GAP_MS[0] + Math.random() * (GAP_MS[1] - GAP_MS[0]);
     const asked = Date.now();
     expect(await service.query(`site${i}-${tag}.wild.example.test`, { source: DEVICE })).toBe('192.0.2.99');
     await sleep(asked + 200 + Math.random() * 800 - Date.now());
