@@ -1,5 +1,5 @@
 import { correlationSentence, shapeSentence, topDeviceText } from '@shared/watch/correlation-text';
-import type { RuleCorrelation, WatchReport } from '@shared/watch/report';
+import type { NameRateStats, RuleCorrelation, WatchReport } from '@shared/watch/report';
 import { serviceName } from '@shared/watch/service-name';
 import { isoLocal } from '@shared/time';
 
@@ -29,27 +29,25 @@ export function watchlistSummary(report: WatchReport, deviceName: (address: stri
     devices: r.devices.map((d) => ({
       address: d.address,
       is_router: d.isRouter,
-      queries: d.queries,
-      per_hour: Math.round(d.perHour * 10) / 10,
-      projected_per_day: Math.round(d.perDay),
-      median_interval_ms: Math.round(d.medianIntervalMs),
-      regularity: Math.round(d.regularity * 100) / 100,
-      beacon: d.beacon,
-      every: d.every,
-      names: d.names.map((n) => ({
-        name: n.name,
-        queries: n.queries,
-        per_hour: Math.round(n.perHour * 10) / 10,
-        projected_per_day: Math.round(n.perDay),
-        median_interval_ms: Math.round(n.medianIntervalMs),
-        regularity: Math.round(n.regularity * 100) / 100,
-        beacon: n.beacon,
-        every: n.every,
-      })),
+      ...rateFields(d),
+      names: d.names.map((n) => ({ name: n.name, ...rateFields(n) })),
       other_names: d.otherNames,
     })),
     correlation: correlationSummary(correlation.get(r.rule), serviceName(r), deviceName),
   }));
+}
+
+/** The rate of a device, or of one name it asked, as the summary states it (rounded, snake_case). */
+function rateFields(r: Omit<NameRateStats, 'name'>) {
+  return {
+    queries: r.queries,
+    per_hour: Math.round(r.perHour * 10) / 10,
+    projected_per_day: Math.round(r.perDay),
+    median_interval_ms: Math.round(r.medianIntervalMs),
+    regularity: Math.round(r.regularity * 100) / 100,
+    beacon: r.beacon,
+    every: r.every,
+  };
 }
 
 function correlationSummary(
