@@ -28,11 +28,19 @@ async function beacon(service: Service, count: number, source: string, name: str
 
 /** The page fits the window: no page-level scrollbars. */
 async function expectNoOverflow(page: Page): Promise<void> {
-  const overflow = await page.locator('html').evaluate((el) => ({
-    x: el.scrollWidth - el.clientWidth,
-    y: el.scrollHeight - el.clientHeight,
-  }));
-  expect(overflow).toEqual({ x: 0, y: 0 });
+  const overflow = await page.locator('html').evaluate((el) => {
+    // Which elements reach past the window: the failure names what grew, not only by how much.
+    const past = [...document.querySelectorAll('body *')]
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ r }) => r.height > 0 && (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5))
+      .slice(0, 8)
+      .map(
+        ({ e, r }) =>
+          `${e.tagName.toLowerCase()}.${e.className} ${Math.round(r.width)}x${Math.round(r.height)}@${Math.round(r.top)}`,
+      );
+    return { x: el.scrollWidth - el.clientWidth, y: el.scrollHeight - el.clientHeight, past };
+  });
+  expect({ x: overflow.x, y: overflow.y }, overflow.past.join('\n')).toEqual({ x: 0, y: 0 });
 }
 
 function number(text: string): number {

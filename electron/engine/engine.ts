@@ -704,6 +704,7 @@ export class Engine implements EngineHandle {
       rule: ruleId,
       vendor: rule?.vendor ?? '',
       integration: rule?.integration ?? ruleId,
+      category: rule?.category ?? 'vendor-cloud',
       address,
       ts,
       message: `Your router ${address} contacted ${rule?.vendor ? `${rule.vendor} ` : ''}${rule?.integration ?? ruleId}.`,

@@ -25,7 +25,12 @@ describe('watchlist notifications', () => {
     shown.emit('click');
     expect(focus).toHaveBeenCalledTimes(1);
     // A router's connectivity check is no alarm.
-    engine.emitWatchAlert({ ...ALERT, rule: 'tplink-www-connectivity', message: 'www.tp-link.com' });
+    engine.emitWatchAlert({
+      ...ALERT,
+      rule: 'tplink-www-connectivity',
+      category: 'connectivity',
+      message: 'www.tp-link.com',
+    });
     expect(FakeNotification.shown).toHaveLength(1);
     stop();
     engine.emitWatchAlert(ALERT);

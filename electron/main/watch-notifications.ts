@@ -52,13 +52,13 @@ export function notifyAlert(alert: WatchAlert, win: BrowserWindow | null, onClic
  * Returns the function that stops it.
  */
 export function setupWatchNotifications(
-  engine: Pick<EngineHandle, 'onWatchAlert' | 'watchRules'>,
+  engine: Pick<EngineHandle, 'onWatchAlert'>,
   currentWindow: () => BrowserWindow | null,
   focus: () => void,
 ): () => void {
   return engine.onWatchAlert((alert) => {
     // Connectivity checks (every router makes them) are shown in the app, not pushed at the user.
-    if (engine.watchRules().find((r) => r.id === alert.rule)?.category === 'connectivity') return;
+    if (alert.category === 'connectivity') return;
     notifyAlert(alert, currentWindow(), focus);
   });
 }

@@ -10,6 +10,8 @@ export interface WatchAlert {
   readonly rule: string;
   readonly vendor: string;
   readonly integration: string;
+  /** The rule's category, so a receiver can tell a connectivity check without the rule list. */
+  readonly category: RuleCategory;
   readonly address: string;
   /** Epoch ms of the query that raised it. */
   readonly ts: number;

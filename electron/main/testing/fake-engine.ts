@@ -134,6 +134,7 @@ export const ALERT: WatchAlert = {
   rule: 'avira-safethings',
   vendor: 'Avira',
   integration: 'SafeThings (TP-Link HomeShield / HomeCare Pro)',
+  category: 'security-cloud',
   address: '192.168.0.1',
   ts: CAPTURE.startedAt,
   message: 'Your router 192.168.0.1 contacted Avira SafeThings (TP-Link HomeShield / HomeCare Pro).',

@@ -137,6 +137,7 @@ describe('Dashboard watchlist', () => {
       rule: 'avira-safethings',
       vendor: 'Avira',
       integration: 'SafeThings',
+      category: 'security-cloud',
       address: ROUTER,
       ts: T0,
       message: 'Your router 192.168.0.1 contacted Avira SafeThings.',

@@ -112,9 +112,19 @@ describe('WatchStore', () => {
     rule,
     vendor: 'Avira',
     integration: 'SafeThings',
+    category: RULES.find((r) => r.id === rule)?.category ?? 'security-cloud',
     address,
     ts: T0,
     message: `Your router ${address} contacted ${rule}.`,
+  });
+
+  it('keeps a connectivity check calm before the rules have loaded', () => {
+    // A page that is still connecting gets the alert before the rule list: the alert says its category.
+    const w = new WatchStore();
+    w.addAlert(alert('tplink-www-connectivity'), T0);
+    expect(w.getView().toasts).toHaveLength(0);
+    w.addAlert(alert('avira-safethings'), T0);
+    expect(w.getView().toasts.map((t) => t.alert.rule)).toEqual(['avira-safethings']);
   });
 
   it('shows alerts as toasts, newest last and bounded, until dismissed or expired', () => {

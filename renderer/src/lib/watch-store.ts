@@ -79,10 +79,11 @@ export class WatchStore {
 
   /**
    * Shows `alert` as a toast from `now` (local ms); the same rule and router again replaces the old one.
-   * A connectivity check is not alarming: it shows in the banner and the panel only.
+   * A connectivity check is not alarming: it shows in the banner and the panel only. The alert carries its
+   * category, so this holds even before the rules have loaded (a page that is still connecting).
    */
   addAlert(alert: WatchAlert, now: number): void {
-    if (this.rulesById.get(alert.rule)?.category === 'connectivity') return;
+    if (alert.category === 'connectivity') return;
     const rest = this.toasts.filter((t) => t.alert.rule !== alert.rule || t.alert.address !== alert.address);
     this.toasts = [...rest, { id: this.nextToast++, alert, shownAt: now }].slice(-MAX_TOASTS);
     this.dirty = true;
