@@ -178,16 +178,12 @@ test('older rows are paged from the service beyond what the page holds', async (
   // A fresh page holds only the service's recent events; scrolling to the end pauses and pages the rest.
   const scroller = page.locator('.log-scroll');
   await expect(page.getByTestId('log-count')).toContainText('recent');
-  for (let i = 0; i < 40; i++) {
+  // Each scroll to the end pages one more slice; older rows arriving can push the footer out of the
+  // rendered window again, so scroll until the footer says the beginning is reached.
+  await expect(async () => {
     await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-    // Older rows arriving can push the footer out of the rendered window again: look, never wait for it.
-    const foot = await page
-      .locator('.log-foot')
-      .textContent({ timeout: 500 })
-      .catch(() => '');
-    if (foot?.includes('Beginning')) break;
-    await page.waitForTimeout(150);
-  }
+    await expect(page.locator('.log-foot')).toContainText('Beginning', { timeout: 300 });
+  }).toPass({ timeout: 30_000 });
   await expect(page.locator('.log-foot')).toContainText('Beginning of the recorded queries');
   await expect(page.getByTestId('log-count')).toHaveText('700 shown');
   // The oldest query is at the end, exactly once.
