@@ -91,7 +91,9 @@ export type WarningCode =
   /** The watchlist settings could not be read or saved. */
   | 'watchlist'
   /** The saved settings (settings.json) could not be read, or a saved value could not be used. */
-  | 'settings';
+  | 'settings'
+  /** The data folder: a stale lock taken over. */
+  | 'storage';
 
 export interface EngineWarning {
   readonly code: WarningCode;

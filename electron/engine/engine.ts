@@ -194,7 +194,7 @@ export class Engine implements EngineHandle {
     let options = applySettings(startOptions, settings.settings.values, startOptions.dataDir);
     let unlock: () => Promise<void>;
     try {
-      unlock = await lockDataDir(options.dataDir);
+      unlock = await lockDataDir(options.dataDir, warn('storage'));
     } catch (err) {
       if (options.dataDir === startOptions.dataDir) throw err;
       // A saved data folder that cannot be used must not keep the app from starting: fall back to the default.
@@ -202,7 +202,7 @@ export class Engine implements EngineHandle {
         `the saved data folder ${options.dataDir} cannot be used (${(err as Error).message}); using ${startOptions.dataDir}`,
       );
       options = { ...options, dataDir: startOptions.dataDir };
-      unlock = await lockDataDir(options.dataDir);
+      unlock = await lockDataDir(options.dataDir, warn('storage'));
     }
     let store: CaptureStore;
     let devices: DeviceRegistry;

@@ -2,8 +2,8 @@
  * The headless service as users run it (`node out/main/headless.js`, what `npm run serve` starts): real DNS
  * clients, the HTTP API, the live stream, the journal surviving SIGKILL, and its command-line errors.
  */
-import { spawnSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -773,6 +773,36 @@ describe('serve command line', () => {
       await a.stop();
       await upstream.stop();
       await removeDir(a.dataDir);
+    }
+  });
+
+  it('takes over a lock whose pid a program other than DNS Witness now has, says so and answers DNS', async () => {
+    // After a power cut the pid in the lock may belong to anything: here a live `sleep`.
+    const upstream = await startDnsmasq();
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dnsw-stale-lock-'));
+    let a: Served | null = null;
+    try {
+      await writeFile(
+        path.join(dataDir, 'dns-witness.lock'),
+        JSON.stringify({ pid: other.pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' }),
+      );
+      a = await startServe(upstream.port, { dataDir });
+      const r = await dig(a.dnsPort, 'www.example.test');
+      expect(r.stdout).toContain('status: NOERROR');
+      await waitFor(
+        () =>
+          a!.output().includes(`took over the lock on ${dataDir}: process ${other.pid} is not DNS Witness`)
+            ? true
+            : undefined,
+        5_000,
+        'the take-over log line',
+      );
+    } finally {
+      other.kill('SIGKILL');
+      await a?.stop();
+      await upstream.stop();
+      await removeDir(dataDir);
     }
   });
 

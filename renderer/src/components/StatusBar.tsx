@@ -154,6 +154,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   'device-lookup': 'Device details',
   watchlist: 'Watchlist settings',
   settings: 'Settings',
+  storage: 'Data folder',
 };
 
 /** Connection problems and engine warnings, one line each. */
