@@ -28,26 +28,24 @@ async function beacon(service: Service, count: number, source: string, name: str
 
 /** The page fits the window: no page-level scrollbars. */
 async function expectNoOverflow(page: Page): Promise<void> {
-  const overflow = await page.locator('html').evaluate((el) => {
-    // Which elements reach past the window: the failure names what grew, not only by how much.
+  // A string: this tsconfig has no DOM types, the page has the DOM. On failure it names the elements
+  // that reach past the window (content inside a scrolling or clipping box does not count).
+  const overflow = (await page.evaluate(`(() => {
+    const clipped = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        const s = getComputedStyle(a);
+        if (s.overflowX !== 'visible' || s.overflowY !== 'visible') return true;
+      }
+      return false;
+    };
     const past = [...document.querySelectorAll('body *')]
       .map((e) => ({ e, r: e.getBoundingClientRect() }))
-      .filter(({ r }) => r.height > 0 && (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5))
-      .filter(({ e }) => {
-        // Content inside a scrolling or clipping box does not make the page scroll.
-        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
-          const s = getComputedStyle(a);
-          if (s.overflowX !== 'visible' || s.overflowY !== 'visible') return false;
-        }
-        return true;
-      })
+      .filter(({ e, r }) => r.height > 0 && (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5) && !clipped(e))
       .slice(0, 8)
-      .map(
-        ({ e, r }) =>
-          `${e.tagName.toLowerCase()}.${e.className} ${Math.round(r.width)}x${Math.round(r.height)}@${Math.round(r.top)}`,
-      );
-    return { x: el.scrollWidth - el.clientWidth, y: el.scrollHeight - el.clientHeight, past };
-  });
+      .map(({ e, r }) => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(r.width) + 'x' + Math.round(r.height) + '@' + Math.round(r.top));
+    const html = document.documentElement;
+    return { x: html.scrollWidth - html.clientWidth, y: html.scrollHeight - html.clientHeight, past };
+  })()`)) as { x: number; y: number; past: string[] };
   expect({ x: overflow.x, y: overflow.y }, overflow.past.join('\n')).toEqual({ x: 0, y: 0 });
 }
 
@@ -201,10 +199,13 @@ test('router telemetry: banner, toast, highlighted rows, chart, marker and block
       await expectNoOverflow(page);
       // Texts above the panels change length as figures change (a headline that takes a second line):
       // the chart gives way, the page still fits.
-      const banner = page.getByTestId('watch-banner');
-      await banner.evaluate((el) => (el.style.paddingBottom = '48px'));
+      const pad = (px: number) =>
+        page.evaluate(
+          `document.querySelector('[data-testid="watch-banner"]').style.paddingBottom = '${px}px'`,
+        );
+      await pad(48);
       await expectNoOverflow(page);
-      await banner.evaluate((el) => (el.style.paddingBottom = ''));
+      await pad(0);
       await page.screenshot({ path: `${SHOTS}/watchlist-panel-${width}x${height}-${scheme}.png` });
     }
     await page.getByTestId('tab-log').click();
