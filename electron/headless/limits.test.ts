@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionCounter, RateLimiter, StreamSlots, WorkBudget } from './limits';
+import { RateLimiter, StreamSlots, WorkBudget } from './limits';
 
 describe('RateLimiter', () => {
   it('allows a burst, then the refill rate, per key', () => {
@@ -53,14 +53,5 @@ describe('WorkBudget', () => {
     t += 60_000; // banks at most one second's worth
     b.spend(250);
     expect(b.available()).toBe(false);
-  });
-});
-
-describe('ConnectionCounter', () => {
-  it('admits up to the cap per address', () => {
-    const c = new ConnectionCounter(2);
-    expect([c.admit('a'), c.admit('a'), c.admit('a'), c.admit('b')]).toEqual([true, true, false, true]);
-    c.release('a');
-    expect(c.admit('a')).toBe(true);
   });
 });

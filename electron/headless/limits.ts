@@ -17,7 +17,7 @@ export const LIMITS = {
   maxBodyBytes: 64 * 1024,
   /** CSV downloads running at once (each holds an index walk). */
   maxCsvExports: 4,
-  /** TCP connections to the HTTP server at once. */
+  /** TCP connections to the HTTP server at once; beyond it the address holding the most gives one up. */
   maxConnections: 256,
   /** A request's headers, and the whole request, must arrive within these. */
   headersTimeoutMs: 10_000,
@@ -158,26 +158,5 @@ export class WorkBudget {
     } finally {
       this.spend(this.now() - t0);
     }
-  }
-}
-
-/** Counts open connections per remote address; `admit` is false beyond the cap. */
-export class ConnectionCounter {
-  private readonly byAddress = new Map<string, number>();
-
-  constructor(private readonly maxPerAddress: number) {}
-
-  /** Counts the connection, or returns false (not counted) when `address` already has the maximum. */
-  admit(address: string): boolean {
-    const n = this.byAddress.get(address) ?? 0;
-    if (n >= this.maxPerAddress) return false;
-    this.byAddress.set(address, n + 1);
-    return true;
-  }
-
-  release(address: string): void {
-    const n = this.byAddress.get(address) ?? 0;
-    if (n <= 1) this.byAddress.delete(address);
-    else this.byAddress.set(address, n - 1);
   }
 }

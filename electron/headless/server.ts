@@ -28,7 +28,8 @@ import {
   tokenMatches,
 } from './auth';
 import { ExportRoutes } from './export-routes';
-import { ConnectionCounter, LIMITS, RateLimiter, StreamSlots, WorkBudget } from './limits';
+import { FairConnections, type ConnectionSlot } from '../engine/fair-connections';
+import { LIMITS, RateLimiter, StreamSlots, WorkBudget } from './limits';
 
 export interface ServerOptions {
   readonly host: string;
@@ -224,7 +225,8 @@ export class HeadlessServer {
   );
   private readonly streams = new StreamSlots(LIMITS.maxStreams, LIMITS.maxStreamsPerAddress);
   private readonly budget = new WorkBudget(LIMITS.apiWorkMsPerSecond);
-  private readonly connections = new ConnectionCounter(LIMITS.maxConnectionsPerAddress);
+  private readonly connections = new FairConnections(LIMITS.maxConnections, LIMITS.maxConnectionsPerAddress);
+  private readonly slotOf = new WeakMap<Socket, ConnectionSlot>();
   /** Downloads being streamed (CSV, pcap, bundle): each holds a capture scan and a socket. */
   private exportsRunning = 0;
   private boundPort = 0;
@@ -234,24 +236,36 @@ export class HeadlessServer {
     this.answers = engineAnswers(engine);
     this.exports = new ExportRoutes(engine, parseQueryParams);
     this.opts = opts;
-    this.http = http.createServer((req, res) => {
+    // Timeouts are checked every second, not every 30 s (Node's default), so a slow client is closed on time.
+    this.http = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+      // A request in progress is busy: a full table closes idle and half-open connections first.
+      const slot = this.slotOf.get(req.socket);
+      if (slot) {
+        slot.busy = true;
+        res.once('close', () => (slot.busy = false));
+      }
       this.route(req, res).catch((err: Error) => {
         if (!res.headersSent) sendJson(res, 500, { error: err.message });
         else res.destroy(err);
       });
     });
-    // Slow or idle clients must not hold sockets for ever (slowloris), nor open unbounded connections.
+    // Slow or idle clients must not hold sockets for ever (slowloris), nor open unbounded connections; a
+    // full table makes room for a newcomer instead of refusing it (engine/fair-connections.ts).
     this.http.headersTimeout = LIMITS.headersTimeoutMs;
     this.http.requestTimeout = LIMITS.requestTimeoutMs;
-    this.http.maxConnections = LIMITS.maxConnections;
     this.http.maxHeadersCount = 64;
     this.http.on('connection', (socket: Socket) => {
-      const address = socket.remoteAddress ?? '';
-      if (!this.connections.admit(address)) {
+      const slot: ConnectionSlot = {
+        address: socket.remoteAddress ?? '',
+        busy: false,
+        evict: () => socket.destroy(),
+      };
+      if (!this.connections.admit(slot)) {
         socket.destroy();
         return;
       }
-      socket.once('close', () => this.connections.release(address));
+      this.slotOf.set(socket, slot);
+      socket.once('close', () => this.connections.release(slot));
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -263,6 +277,9 @@ export class HeadlessServer {
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    // A stream is busy for as long as it is open: a full table closes idle and half-open connections first.
+    const slot = this.slotOf.get(req.socket);
+    if (slot) slot.busy = true;
     const url = new URL(req.url ?? '/', 'http://x');
     const remote = req.socket.remoteAddress ?? '';
     if (url.pathname !== STREAM_PATH)
