@@ -460,6 +460,8 @@ export class HeadlessServer {
     try {
       body = await readJson(req);
     } catch (err) {
+      if (err instanceof BodyTooLarge)
+        return sendJson(res, 413, { error: err.message }, { connection: 'close' });
       return sendJson(res, 400, { error: (err as Error).message });
     }
     let args: RequestArgs<typeof channel>;
@@ -553,20 +555,41 @@ export class HeadlessServer {
   }
 }
 
+/** A request body over MAX_BODY: answered 413, not with a reset connection. */
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`request body too large (at most ${MAX_BODY} bytes)`);
+  }
+}
+
+/**
+ * The request body as JSON. Rejects with BodyTooLarge as soon as the body is known to exceed MAX_BODY (by
+ * its Content-Length, or by what has arrived), and then reads the rest without keeping it, so the 413 is
+ * not lost to a reset: closing a socket with unread data sends RST (RFC 1122 section 4.2.2.13).
+ */
 function readJson(req: http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let size = 0;
+    let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
     const chunks: Buffer[] = [];
+    if (tooLarge) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
     req.on('data', (c: Buffer) => {
       size += c.length;
+      if (tooLarge) return;
       if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
+        tooLarge = true;
+        chunks.length = 0;
+        reject(new BodyTooLarge());
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => {
+      if (tooLarge) return;
       const text = Buffer.concat(chunks).toString('utf8').trim();
       if (text === '') return resolve(null);
       try {
