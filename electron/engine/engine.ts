@@ -166,13 +166,15 @@ export class Engine implements EngineHandle {
   private makeForwarder(options: EngineOptions): Forwarder {
     return new Forwarder({
       listen: options.listen,
-      upstreams: options.upstreams.map((u) => new NetworkUpstream(u)),
+      upstreams: options.upstreams.map((u) => new NetworkUpstream(u, options)),
       acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
       timeoutMs: options.timeoutMs,
       maxInFlight: options.maxInFlight,
       sink: { record: (rec) => this.record(rec) },
       classify: this.watch.classify,
       onWarning: (code, message) => this.warn(code, message),
+      clock: options.clock,
+      random: options.random,
     });
   }
 
@@ -213,6 +215,7 @@ export class Engine implements EngineHandle {
         dataDir: options.dataDir,
         retentionDays: options.retentionDays,
         onWarning: warn('journal-error'),
+        clock: options.clock,
       });
       routerSetting = await RouterSetting.load(options.dataDir, warn('device-lookup'));
       watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { Clock, RandomSource } from './clock';
 import type { ListenSpec } from './dns/forwarder';
 import type { UpstreamSpec } from './dns/upstream';
 import type { ConfigField } from '@shared/config';
@@ -25,6 +26,10 @@ export interface EngineOptions {
    * every option is used as given and saved settings only take effect when saved from the UI.
    */
   readonly commandLine?: readonly ConfigField[];
+  /** Time and timers for the forwarder, upstreams and capture store; the real clock when left out. */
+  readonly clock?: Clock;
+  /** Upstream query IDs and loop-probe names; node:crypto when left out. */
+  readonly random?: RandomSource;
 }
 
 export const DNS_PORT = 53;

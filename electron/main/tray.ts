@@ -6,6 +6,7 @@
 import { Menu, Tray } from 'electron';
 import type { MenuItemConstructorOptions, NativeImage } from 'electron';
 import type { EngineStatus } from '@shared/events';
+import { realClock, type Clock } from '../engine/clock';
 
 /** What the tray shows. */
 export interface TrayState {
@@ -28,21 +29,11 @@ export interface TrayIcons {
   readonly stopped: NativeImage;
 }
 
-/** Clock and timer, injectable so tests run on synthetic time. */
-export interface TrayClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The part of the engine's clock the tray uses, injectable so tests run on synthetic time. */
+export type TrayClock = Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
 
 /** The tooltip changes at most this often; the engine reports its status about once a second. */
 export const TRAY_UPDATE_MS = 1000;
-
-const realClock: TrayClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 const count = new Intl.NumberFormat('en-US');
 

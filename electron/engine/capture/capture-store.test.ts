@@ -6,6 +6,7 @@ import type { QueryBatch, QueryEvent } from '@shared/events';
 import { isoLocal } from '@shared/time';
 import type { CaptureStoreOptions } from './capture-store';
 import { CaptureStore } from './capture-store';
+import { clockAt } from '../fake-clock';
 import { CSV_HEADER } from './csv';
 import { exchange, parseCsv, tempDir } from './test-support';
 
@@ -33,7 +34,7 @@ async function openStore(over: Partial<CaptureStoreOptions> = {}): Promise<Captu
   const store = await CaptureStore.open({
     dataDir: dir,
     retentionDays: 0,
-    clock: () => now,
+    clock: clockAt(() => now),
     onWarning: (m) => warnings.push(m),
     ...over,
   });
@@ -721,7 +722,7 @@ describe('CaptureStore under write errors', () => {
     const store = await CaptureStore.open({
       dataDir,
       retentionDays: 0,
-      clock: () => now,
+      clock: clockAt(() => now),
       onWarning: (m) => warnings.push(m),
     });
     open.push(store);
@@ -751,7 +752,7 @@ describe('CaptureStore under write errors', () => {
     });
     await store.stop();
     await closeStore(store);
-    const again = await CaptureStore.open({ dataDir, retentionDays: 0, clock: () => now });
+    const again = await CaptureStore.open({ dataDir, retentionDays: 0, clock: clockAt(() => now) });
     open.push(again);
     expect(again.total()).toBe(4);
   });

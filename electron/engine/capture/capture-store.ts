@@ -11,6 +11,7 @@ import type {
   QueryFilter,
   QueryPage,
 } from '@shared/events';
+import { realClock, type Clock } from '../clock';
 import { minuteOf, RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
@@ -55,8 +56,8 @@ export interface CaptureStoreOptions {
   readonly dataDir: string;
   /** 0 = keep forever; older *stopped* captures are deleted on open and hourly. */
   readonly retentionDays: number;
-  /** Default Date.now; every time-dependent piece takes time from here. */
-  readonly clock?: () => number;
+  /** Default the real clock; every time-dependent piece (stamps, retention, flush and batch timers) uses it. */
+  readonly clock?: Clock;
   /** Journal flush period, default 250. */
   readonly flushIntervalMs?: number;
   /** Live batch period, default 200. */
@@ -106,7 +107,7 @@ export class CaptureStore implements ExchangeSink {
   private readonly draining = new Set<JournalWriter>();
   private seq = 0;
   private closed = false;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly capturesDir: string;
   private retentionMs: number;
   private readonly flushIntervalMs: number;
@@ -119,7 +120,7 @@ export class CaptureStore implements ExchangeSink {
   private readonly readTimes = new LocalTimeFormatter();
   private readonly batcher: Batcher<QueryEvent>;
   private readonly warned = new Set<string>();
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private timers: unknown[] = [];
   private flushQueued = false;
   private timerFlushBusy = false;
   private tickQueued = false;
@@ -127,7 +128,7 @@ export class CaptureStore implements ExchangeSink {
   private stops: Promise<unknown> = Promise.resolve();
 
   private constructor(opts: CaptureStoreOptions) {
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? realClock;
     this.capturesDir = join(opts.dataDir, 'captures');
     this.retentionMs = opts.retentionDays > 0 ? opts.retentionDays * DAY_MS : 0;
     this.flushIntervalMs = opts.flushIntervalMs ?? 250;
@@ -164,7 +165,7 @@ export class CaptureStore implements ExchangeSink {
   start(): CaptureInfo {
     if (this.closed) throw new Error('capture store is closed');
     if (this.running) return this.running.info();
-    const now = this.clock();
+    const now = this.clock.now();
     const id = this.uniqueId(now);
     const seg = new CaptureSegment(id, now, 0);
     const dir = join(this.capturesDir, id);
@@ -192,7 +193,7 @@ export class CaptureStore implements ExchangeSink {
     const seg = this.running;
     const writer = this.writer;
     if (seg === null || writer === null) return null;
-    seg.stoppedAt = Math.max(this.clock(), seg.startedAt, 1);
+    seg.stoppedAt = Math.max(this.clock.now(), seg.startedAt, 1);
     this.running = null;
     this.writer = null;
     const done = (async () => {
@@ -266,7 +267,7 @@ export class CaptureStore implements ExchangeSink {
   minutes(rangeMinutes: number): MinuteBucket[] {
     const from =
       rangeMinutes > 0
-        ? minuteOf(this.clock()) - (Math.floor(rangeMinutes) - 1) * MINUTE_MS
+        ? minuteOf(this.clock.now()) - (Math.floor(rangeMinutes) - 1) * MINUTE_MS
         : Number.NEGATIVE_INFINITY;
     const merged = new Map<number, Record<string, number>>();
     for (const seg of this.segments) seg.mergeMinutes(merged, from);
@@ -298,7 +299,7 @@ export class CaptureStore implements ExchangeSink {
 
   /** Queries per second over the last 10 whole seconds. */
   qps(): number {
-    return this.rate.rate(this.clock(), 10);
+    return this.rate.rate(this.clock.now(), 10);
   }
 
   /**
@@ -401,7 +402,7 @@ export class CaptureStore implements ExchangeSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) this.clock.clearInterval(t);
     this.timers = [];
     this.batcher.tick(Number.POSITIVE_INFINITY);
     const writer = this.writer;
@@ -445,20 +446,19 @@ export class CaptureStore implements ExchangeSink {
 
   private readonly runQueuedTick = (): void => {
     this.tickQueued = false;
-    this.batcher.tick(this.clock());
+    this.batcher.tick(this.clock.now());
   };
 
   private startTimers(): void {
-    const flush = setInterval(() => {
+    const flush = this.clock.setInterval(() => {
       // A slow disk must not pile up flushes; the next period picks up whatever is waiting.
       if (this.timerFlushBusy) return;
       this.timerFlushBusy = true;
       void this.flush().finally(() => (this.timerFlushBusy = false));
     }, this.flushIntervalMs);
-    const batch = setInterval(() => this.batcher.tick(this.clock()), this.batchIntervalMs);
-    const retention = setInterval(() => void this.applyRetention(), HOUR_MS);
-    // The forwarder's sockets keep the process alive; these timers alone should not.
-    for (const t of [flush, batch, retention]) t.unref();
+    const batch = this.clock.setInterval(() => this.batcher.tick(this.clock.now()), this.batchIntervalMs);
+    const retention = this.clock.setInterval(() => void this.applyRetention(), HOUR_MS);
+    // The real clock's timers are unref'd: the forwarder's sockets keep the process alive, these alone should not.
     this.timers = [flush, batch, retention];
   }
 
@@ -506,7 +506,7 @@ export class CaptureStore implements ExchangeSink {
       this.warn('data-dir', `capture store: cannot list ${this.capturesDir}: ${describeFsError(err).text}`);
       return;
     }
-    const cutoff = this.cutoff(this.clock());
+    const cutoff = this.cutoff(this.clock.now());
     const expired: string[] = [];
     const loaded: CaptureSegment[] = [];
     for (const id of entries) {
@@ -570,7 +570,7 @@ export class CaptureStore implements ExchangeSink {
 
   private async prune(): Promise<string[]> {
     try {
-      const cutoff = this.cutoff(this.clock());
+      const cutoff = this.cutoff(this.clock.now());
       const doomed = this.segments.filter(
         (s) => s !== this.running && s.stoppedAt > 0 && s.stoppedAt < cutoff,
       );

@@ -1,10 +1,9 @@
 import dgram from 'node:dgram';
 import net, { isIP } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { EngineCounters, ListenerStatus, Transport, UpstreamStatus, WarningCode } from '@shared/events';
 import type { BlockMode } from '@shared/watch/rules';
 import type { ExchangeSink } from '../capture/types';
+import { cryptoRandom, realClock, type Clock, type RandomSource } from '../clock';
 import { normalizeAddress, type AccessList } from './acl';
 import { describeBindError, findPortHolder } from './bind-errors';
 import type { ExchangeResult, Upstream } from './upstream';
@@ -55,6 +54,10 @@ export interface ForwarderOptions {
   /** Watchlist classification of each query name; on the hot path, so it must be cheap. Never throws. */
   readonly classify?: (qname: string) => Verdict;
   readonly onWarning: (code: WarningCode, message: string) => void;
+  /** Time and timers (default the real clock): health, loop probes, latency. */
+  readonly clock?: Clock;
+  /** Probe names and IDs (default node:crypto). */
+  readonly random?: RandomSource;
 }
 
 interface UpstreamHealth {
@@ -115,7 +118,7 @@ export class Forwarder {
   /** Upstreams that sent a probe back to us, until when we trust that. */
   private readonly looping = new Map<Upstream, number>();
   private readonly lastProbe = new Map<Upstream, number>();
-  private probeTimer: NodeJS.Timeout | null = null;
+  private probeTimer: unknown = null;
   private readonly listeners: Listener[] = [];
   private readonly counts = {
     queries: 0,
@@ -129,8 +132,13 @@ export class Forwarder {
     inFlight: 0,
   };
 
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+
   constructor(opts: ForwarderOptions) {
     this.opts = opts;
+    this.clock = opts.clock ?? realClock;
+    this.random = opts.random ?? cryptoRandom;
     for (const u of opts.upstreams)
       this.health.set(u, { queries: 0, failures: 0, consecutive: 0, downUntil: 0, lastError: '' });
     this.upstreamHosts = new Set(opts.upstreams.map((u) => normalizeAddress(u.host)));
@@ -151,8 +159,7 @@ export class Forwarder {
     }
     if (!this.probeTimer && statuses.some((st) => st.state === 'listening')) {
       this.probeAll();
-      this.probeTimer = setInterval(() => this.probeAll(), LOOP_PROBE_INTERVAL_MS);
-      this.probeTimer.unref();
+      this.probeTimer = this.clock.setInterval(() => this.probeAll(), LOOP_PROBE_INTERVAL_MS);
     }
     return statuses;
   }
@@ -167,17 +174,17 @@ export class Forwarder {
   }
 
   private probe(up: Upstream): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [name, p] of this.probes) if (p.expires <= now) this.probes.delete(name);
     this.lastProbe.set(up, now);
-    const name = `${randomBytes(8).toString('hex')}.${PROBE_SUFFIX}`;
+    const name = `${this.random.hex(8)}.${PROBE_SUFFIX}`;
     this.probes.set(name, { upstream: up, expires: now + PROBE_TTL_MS });
-    const query = encodeProbe(name);
+    const query = encodeProbe(name, this.random.uint16());
     const q = readQuestion(query);
     if (q) void up.exchangeUdp(query, q, this.opts.timeoutMs);
   }
 
-  private isLooping(up: Upstream, now = Date.now()): boolean {
+  private isLooping(up: Upstream, now = this.clock.now()): boolean {
     return (this.looping.get(up) ?? 0) > now;
   }
 
@@ -190,7 +197,7 @@ export class Forwarder {
   }
 
   upstreamStatus(): UpstreamStatus[] {
-    const now = Date.now();
+    const now = this.clock.now();
     return this.opts.upstreams.map((u) => {
       const h = this.health.get(u)!;
       return {
@@ -220,11 +227,12 @@ export class Forwarder {
    * their answers can no longer be sent), then closes the upstreams.
    */
   async close(drainMs = 0): Promise<void> {
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    if (this.probeTimer !== null) this.clock.clearInterval(this.probeTimer);
     this.probeTimer = null;
     await Promise.all(this.listeners.map((l) => l.close()));
-    const end = Date.now() + drainMs;
-    while (this.counts.inFlight > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const end = this.clock.now() + drainMs;
+    while (this.counts.inFlight > 0 && this.clock.now() < end)
+      await new Promise<void>((r) => this.clock.setTimeout(r, 10));
     for (const u of this.opts.upstreams) u.close();
   }
 
@@ -400,8 +408,8 @@ export class Forwarder {
     reply: Reply,
     dropped: () => void = noop,
   ): void {
-    const arrived = Date.now();
-    const t0 = performance.now();
+    const arrived = this.clock.now();
+    const t0 = this.clock.mono();
     if (msg.length < HEADER_SIZE) {
       this.counts.malformed++;
       return dropped();
@@ -432,7 +440,7 @@ export class Forwarder {
       // Our own probe came back: that upstream forwards to us. Answer, never forward, never record
       // (it is our query, not the client's).
       this.probes.delete(question.name);
-      this.looping.set(probe.upstream, Date.now() + LOOP_TRUST_MS);
+      this.looping.set(probe.upstream, this.clock.now() + LOOP_TRUST_MS);
       this.reportLoop(probe.upstream);
       reply(makeErrorResponse(msg, question.end, RCODE.SERVFAIL));
       return;
@@ -448,7 +456,7 @@ export class Forwarder {
         reply(makeErrorResponse(msg, question.end, RCODE.SERVFAIL));
         return;
       }
-      const now = Date.now();
+      const now = this.clock.now();
       for (const u of suspects)
         if (now - (this.lastProbe.get(u) ?? 0) >= SUSPICION_PROBE_GAP_MS) this.probe(u);
     }
@@ -558,7 +566,7 @@ export class Forwarder {
 
   /** Healthy upstreams in configured order, then failing ones; looping ones never. */
   private orderedUpstreams(): readonly Upstream[] {
-    const now = Date.now();
+    const now = this.clock.now();
     const all = this.opts.upstreams;
     // The common case, every upstream healthy and none looping, needs no new array.
     let healthy = true;
@@ -589,8 +597,9 @@ export class Forwarder {
     h.failures++;
     h.lastError = error;
     if (++h.consecutive >= DOWN_AFTER_FAILURES) {
-      const wasUp = h.downUntil <= Date.now();
-      h.downUntil = Date.now() + DOWN_FOR_MS;
+      const now = this.clock.now();
+      const wasUp = h.downUntil <= now;
+      h.downUntil = now + DOWN_FOR_MS;
       if (wasUp)
         this.opts.onWarning(
           'upstream-failing',
@@ -615,7 +624,7 @@ export class Forwarder {
       qtype: typeName(q.question.type),
       rcode: rcodeName(rcode),
       answers: answersAt > 0 ? summarizeAnswers(response, answersAt) : '',
-      latencyMs: Math.round((performance.now() - q.t0) * 1000) / 1000,
+      latencyMs: Math.round((this.clock.mono() - q.t0) * 1000) / 1000,
       upstream,
       size: response.length,
       error,
@@ -652,11 +661,11 @@ function literalLookup(
   callback(null, address, isIP(address));
 }
 
-/** A TXT query for `name` with RD set and a random ID. */
-function encodeProbe(name: string): Buffer {
+/** A TXT query for `name` with RD set and ID `id`. */
+function encodeProbe(name: string, id: number): Buffer {
   const labels = name.split('.');
   const out = Buffer.alloc(HEADER_SIZE + labels.reduce((n, l) => n + l.length + 1, 1) + 4);
-  out.writeUInt16BE(randomBytes(2).readUInt16BE(0), 0);
+  out.writeUInt16BE(id, 0);
   out.writeUInt16BE(0x0100, 2); // RD
   out.writeUInt16BE(1, 4);
   let pos = HEADER_SIZE;

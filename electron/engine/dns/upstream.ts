@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { isIP } from 'node:net';
+import { cryptoRandom, realClock, type Clock, type RandomSource } from '../clock';
 import { readId, readQuestion, sameQuestion, writeId, type Question } from './wire';
 
 /** Outcome of one exchange with one upstream. Never a rejected promise. */
@@ -35,6 +36,14 @@ export interface Upstream {
 export interface UpstreamSpec {
   readonly host: string;
   readonly port: number;
+}
+
+/** What an upstream takes from its owner; each defaults to the real thing. */
+export interface UpstreamDeps {
+  /** Deadlines and the timeout sweep. */
+  readonly clock?: Clock;
+  /** Query IDs. */
+  readonly random?: RandomSource;
 }
 
 /**
@@ -81,7 +90,8 @@ const SWEEP_MS = 25;
 
 /**
  * UDP + TCP upstream. UDP uses a few connected sockets with random source ports (kernel-filtered to the
- * upstream's address, and told about ICMP port-unreachable) and a random ID per exchange (RFC 5452 §9).
+ * upstream's address, and told about ICMP port-unreachable) and an unpredictable ID per exchange
+ * (RFC 5452 §9.2; see CryptoRandom).
  */
 export class NetworkUpstream implements Upstream {
   readonly address: string;
@@ -92,11 +102,15 @@ export class NetworkUpstream implements Upstream {
   private readonly connecting: (Promise<dgram.Socket> | null)[] = [];
   /** Insertion order is deadline order (one timeout per engine), so the sweep stops at the first live entry. */
   private readonly pending = new Map<number, Pending>();
-  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: unknown = null;
   private next = 0;
   private closed = false;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
 
-  constructor(spec: UpstreamSpec) {
+  constructor(spec: UpstreamSpec, deps: UpstreamDeps = {}) {
+    this.clock = deps.clock ?? realClock;
+    this.random = deps.random ?? cryptoRandom;
     this.host = spec.host;
     this.port = spec.port;
     this.address = formatHostPort(spec.host, spec.port);
@@ -146,7 +160,7 @@ export class NetworkUpstream implements Upstream {
       socket: index,
       clientId,
       question,
-      deadline: Date.now() + timeoutMs,
+      deadline: this.clock.now() + timeoutMs,
       done,
     });
     this.ensureSweep();
@@ -158,7 +172,7 @@ export class NetworkUpstream implements Upstream {
   private allocateId(index: number): number {
     const base = index * 65536;
     for (let tries = 0; tries < 16; tries++) {
-      const id = (Math.random() * 65536) | 0;
+      const id = this.random.uint16();
       if (!this.pending.has(base + id)) return id;
     }
     for (let id = 0; id < 65536; id++) if (!this.pending.has(base + id)) return id;
@@ -223,19 +237,18 @@ export class NetworkUpstream implements Upstream {
   }
 
   private ensureSweep(): void {
-    if (this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweepTimer.unref();
+    if (this.sweepTimer !== null) return;
+    this.sweepTimer = this.clock.setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const p of this.pending.values()) {
       if (p.deadline > now) break;
       this.finish(p.key, { ok: false, error: 'timeout' });
     }
-    if (this.pending.size === 0 && this.sweepTimer) {
-      clearInterval(this.sweepTimer);
+    if (this.pending.size === 0 && this.sweepTimer !== null) {
+      this.clock.clearInterval(this.sweepTimer);
       this.sweepTimer = null;
     }
   }
@@ -243,7 +256,7 @@ export class NetworkUpstream implements Upstream {
   exchangeTcp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'closed' });
     return new Promise<ExchangeResult>((resolve) => {
-      const id = (Math.random() * 65536) | 0;
+      const id = this.random.uint16();
       // RFC 1035 §4.2.2: over TCP each message is preceded by its two-byte length.
       const out = Buffer.alloc(query.length + 2);
       out.writeUInt16BE(query.length, 0);
@@ -256,11 +269,11 @@ export class NetworkUpstream implements Upstream {
       const end = (r: ExchangeResult) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         socket.destroy();
         resolve(r);
       };
-      const timer = setTimeout(() => end({ ok: false, error: 'timeout' }), timeoutMs);
+      const timer = this.clock.setTimeout(() => end({ ok: false, error: 'timeout' }), timeoutMs);
       socket.setNoDelay(true);
       socket.on('connect', () => socket.write(out));
       socket.on('error', (err: NodeJS.ErrnoException) =>
@@ -289,7 +302,7 @@ export class NetworkUpstream implements Upstream {
   close(): void {
     this.closed = true;
     for (const p of [...this.pending.values()]) this.finish(p.key, { ok: false, error: 'closed' });
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.sweepTimer !== null) this.clock.clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     for (const s of this.sockets) s?.close();
     this.sockets.fill(null);

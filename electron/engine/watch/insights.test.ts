@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '@shared/watch/correlation';
 import { CaptureStore } from '../capture';
 import { exchange, tempDir } from '../capture/test-support';
+import { clockAt } from '../fake-clock';
 import { InsightsTracker, type InsightsRequest } from './insights';
 import { WatchService } from './watch-service';
 
@@ -19,7 +20,7 @@ let watch: WatchService;
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir('dnsw-insights-'));
   now = T0;
-  store = await CaptureStore.open({ dataDir: dir, retentionDays: 0, clock: () => now });
+  store = await CaptureStore.open({ dataDir: dir, retentionDays: 0, clock: clockAt(() => now) });
   watch = await WatchService.open({ dataDir: dir });
   store.start();
 });
@@ -141,7 +142,7 @@ describe('InsightsTracker', () => {
 
   it('follows the store across captures, and starts over when retention deletes one', async () => {
     await store.close();
-    store = await CaptureStore.open({ dataDir: dir, retentionDays: 1, clock: () => now });
+    store = await CaptureStore.open({ dataDir: dir, retentionDays: 1, clock: clockAt(() => now) });
     store.start();
     ask(now, PHONE, 'a.example.com');
     ask(now + 500, ROUTER, 'a1.safethings.avira.com');
