@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
 import { deviceFields, deviceName } from '@shared/devices';
-import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
+import type { QueryBatch, QueryEvent } from '@shared/events';
 import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
 import {
   correlationWindowSchema,
@@ -17,6 +17,7 @@ import {
 } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
+import { listenerNames } from '../engine/export/summary';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
 import {
   chooseStreamProtocol,
@@ -197,12 +198,6 @@ function apiEvent(e: QueryEvent) {
   };
 }
 
-function listenersOf(status: EngineStatus): string[] {
-  return status.listeners
-    .filter((l) => l.state === 'listening')
-    .map((l) => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}/${l.transport}`);
-}
-
 /**
  * The headless HTTP + WebSocket service: the dashboard at /, the REST API under /api, RPC for the dashboard,
  * and the live stream. Only requests addressed to the bound host (or localhost) are served, which stops DNS
@@ -377,7 +372,7 @@ export class HeadlessServer {
     switch (p) {
       case '/api/health': {
         const s = this.engine.status();
-        return sendJson(res, 200, { ok: true, version: s.version, dns: listenersOf(s) });
+        return sendJson(res, 200, { ok: true, version: s.version, dns: listenerNames(s) });
       }
       case '/api/summary': {
         const w = url.searchParams.get('window_s');
@@ -432,7 +427,7 @@ export class HeadlessServer {
       markers: watch.markers.map((m) => ({ id: m.id, time: isoLocal(m.ts), label: m.label })),
       counters: s.counters,
       upstreams: s.upstreams,
-      dns: listenersOf(s),
+      dns: listenerNames(s),
       warnings: s.warnings,
     };
   }
