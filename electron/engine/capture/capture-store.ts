@@ -11,7 +11,8 @@ import type {
   QueryFilter,
   QueryPage,
 } from '@shared/events';
-import { minuteOf, RateCounter, toMinuteBuckets } from './aggregates';
+import { MINUTE_MS, minuteOf } from '@shared/time';
+import { RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import type { EventColumns, StringTable } from './columns';
@@ -73,7 +74,6 @@ export interface CaptureStoreOptions {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
 /** Past this much waiting journal text a flush starts at once instead of on the next period. */
 const EARLY_FLUSH_BYTES = 1 << 20;
 const DEFAULT_MAX_PENDING = 20_000;
