@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
+import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
 import type { QueryBatch, QueryEvent } from '@shared/events';
 import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
@@ -93,9 +94,8 @@ const TOKEN_REQUIRED = {
   token_required: true,
 };
 
-/** CSP for the dashboard: nothing but our own origin. React and recharts set styles through the DOM, which style-src 'self' allows. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The dashboard's CSP, the same the desktop app sends (shared/csp.ts). */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

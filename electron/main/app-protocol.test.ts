@@ -2,16 +2,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  CONTENT_SECURITY_POLICY,
-  createAppHandler,
-  registerAppScheme,
-  resolveAppPath,
-  setupAppProtocol,
-} from './app-protocol';
+import { contentSecurityPolicy } from '@shared/csp';
+import { createAppHandler, registerAppScheme, resolveAppPath, setupAppProtocol } from './app-protocol';
 import { protocol } from './testing/fake-electron';
 
 vi.mock('electron', () => import('./testing/fake-electron'));
+
+/** What every app:// response must carry: the shared policy. */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 let base: string;
 let root: string;
@@ -126,5 +124,6 @@ describe('registration', () => {
     expect(CONTENT_SECURITY_POLICY).toMatch(/^default-src 'none'/);
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self';");
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
+    expect(contentSecurityPolicy('meta')).not.toContain('frame-ancestors');
   });
 });

@@ -1,25 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { protocol } from 'electron';
+import { contentSecurityPolicy } from '@shared/csp';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './app-origin';
 
-/**
- * Sent with every response from app://: only the app's own scripts and style sheets (React's element.style
- * writes are CSSOM, which CSP allows). A header, unlike renderer/index.html's meta tag, can also forbid framing.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+/** Sent with every response from app://, the same policy the headless service sends (shared/csp.ts). */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
