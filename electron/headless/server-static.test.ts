@@ -1,6 +1,6 @@
 /**
- * The headless service's static files (the dashboard): served with the shared CSP header. Only the static
- * routes run here, so the engine is a stand-in that is never called.
+ * The headless service's static files (the dashboard): served with the shared CSP header, and never a file
+ * outside the root. Only the static routes run here, so the engine is a stand-in that is never called.
  */
 import http from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '@shared/csp';
 import type { Engine } from '../engine/engine';
+import { traversalAttempts } from '../engine/static-path-test-support';
 import { HeadlessServer } from './server';
 
 let base: string;
@@ -55,5 +56,22 @@ describe('headless static files', () => {
       expect(res.headers['content-security-policy'], path).toBe(contentSecurityPolicy());
     }
     expect((await rawGet('/')).body).toContain('<title>DNS Witness</title>');
+  });
+
+  it('refuses every form of path traversal the app:// protocol refuses', async () => {
+    const attempts = traversalAttempts(base);
+    expect(attempts).toHaveLength(12);
+    for (const path of attempts) {
+      const res = await rawGet(path);
+      // 403 from the check; 404 where the URL parser already folded the dots ("/../secret.txt" becomes
+      // "/secret.txt", "//etc/passwd" a host "etc") and the remaining path inside the root names no file.
+      expect([403, 404], path).toContain(res.status);
+      expect(res.body, path).not.toContain('secret');
+    }
+  });
+
+  it('answers 404 for missing files and folders', async () => {
+    expect((await rawGet('/missing.js')).status).toBe(404);
+    expect((await rawGet('/assets')).status).toBe(404);
   });
 });

@@ -19,6 +19,7 @@ import {
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
 import { listenerNames } from '../engine/export/summary';
+import { resolveStaticPath, staticContentType } from '../engine/static-path';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
 import {
   chooseStreamProtocol,
@@ -96,17 +97,6 @@ const TOKEN_REQUIRED = {
 
 /** The dashboard's CSP, the same the desktop app sends (shared/csp.ts). */
 const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Query parameters → a validated query request; throws a readable Error for bad values. */
 export function parseQueryParams(params: URLSearchParams): QueryListRequest {
@@ -499,33 +489,25 @@ export class HeadlessServer {
   }
 
   private async serveStatic(pathname: string, res: http.ServerResponse): Promise<void> {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      return sendJson(res, 400, { error: 'bad path' });
-    }
-    if (rel.endsWith('/')) rel += 'index.html';
     const root = path.resolve(this.opts.rendererDir);
-    const file = path.resolve(root, '.' + path.posix.normalize(rel));
-    if (file !== root && !file.startsWith(root + path.sep))
-      return sendJson(res, 403, { error: 'outside the app' });
+    const file = resolveStaticPath(root, pathname);
+    if (file === null) return sendJson(res, 403, { error: 'outside the app' });
     let info;
     try {
       info = await stat(file);
     } catch {
-      if (rel === '/index.html')
+      if (file === path.join(root, 'index.html'))
         return sendJson(res, 503, { error: `dashboard not built: ${root} is missing (run npm run build)` });
       return sendJson(res, 404, { error: 'not found' });
     }
     if (!info.isFile()) return sendJson(res, 404, { error: 'not found' });
     res.writeHead(200, {
-      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'content-type': staticContentType(file),
       'content-length': info.size,
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      'cache-control': rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'cache-control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
     createReadStream(file).pipe(res);
   }
