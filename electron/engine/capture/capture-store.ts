@@ -12,6 +12,7 @@ import type {
   QueryPage,
 } from '@shared/events';
 import { MINUTE_MS, minuteOf } from '@shared/time';
+import { writeFileAtomic, writeFileAtomicSync } from '../atomic-write';
 import { RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
@@ -36,8 +37,6 @@ import {
   META_FILE,
   readCaptureMeta,
   scanJournal,
-  writeFileAtomic,
-  writeFileAtomicSync,
 } from './journal';
 import type { CaptureMeta } from './journal';
 import { LocalTimeFormatter } from './local-time';

@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
@@ -285,49 +285,6 @@ export async function lastJournalSeq(path: string): Promise<number> {
   let last = 0;
   await scanJournal(path, (ev) => (last = ev.seq), false).catch(() => null);
   return last;
-}
-
-let tmpCounter = 0;
-
-function tmpPath(path: string): string {
-  tmpCounter += 1;
-  return `${path}.${process.pid}.${tmpCounter}.tmp`;
-}
-
-/** Replaces `path` with `text` so readers see the old or the new content, never a mix; mode 0600. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = tmpPath(path);
-  try {
-    const fh = await open(tmp, 'w', FILE_MODE);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-}
-
-/** writeFileAtomic for the rare synchronous caller (starting a capture). */
-export function writeFileAtomicSync(path: string, text: string): void {
-  const tmp = tmpPath(path);
-  try {
-    const fd = openSync(tmp, 'w', FILE_MODE);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** What capture.json holds. `stoppedAt` is 0 while the capture runs (or when it was cut short). */

@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import type { SaveDialogOptions } from 'electron';
 import type { QueryFilter } from '@shared/events';
 import { isoLocal } from '@shared/time';
+import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
 import { handle } from './handle';
 
@@ -25,19 +21,13 @@ export function defaultCsvName(filter: QueryFilter, now: number): string {
 }
 
 /**
- * Streams `chunks` to `path` through a temporary file in the same folder, then renames it into place,
- * so a failed export never leaves a truncated file or clobbers an existing one. Rejects on I/O errors.
+ * Streams `chunks` to `path` through writeFileAtomic, so a failed export never leaves a truncated file or
+ * clobbers an existing one. Rejects on I/O errors.
  */
 export async function writeCsvFile(path: string, chunks: AsyncIterable<string>): Promise<void> {
-  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
-  try {
-    // 'wx': never write into a file that someone else created under the temporary name.
-    await pipeline(Readable.from(chunks), createWriteStream(partial, { flags: 'wx', encoding: 'utf8' }));
-    await rename(partial, path);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(path, async (sink) => {
+    for await (const chunk of chunks) await sink(chunk);
+  });
 }
 
 /**
