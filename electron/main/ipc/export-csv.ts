@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import type { SaveDialogOptions } from 'electron';
 import type { QueryFilter } from '@shared/events';
-import { isoLocal } from '@shared/time';
+import { exportFileName } from '@shared/export-name';
 import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
 import { handle } from './handle';
@@ -11,13 +11,6 @@ import { handle } from './handle';
 export interface ExportResult {
   readonly saved: boolean;
   readonly path: string;
-}
-
-/** A file name like dns-witness-192.168.1.1-2026-11-23T0105.csv; safe on every platform. */
-export function defaultCsvName(filter: QueryFilter, now: number): string {
-  const stamp = isoLocal(now).slice(0, 16).replace(':', '');
-  const client = filter.client ? `-${filter.client.replace(/[^A-Za-z0-9.-]/g, '-')}` : '';
-  return `dns-witness${client}-${stamp}.csv`;
 }
 
 /**
@@ -41,7 +34,7 @@ export async function exportCsv(
 ): Promise<ExportResult> {
   const options: SaveDialogOptions = {
     title: 'Export queries as CSV',
-    defaultPath: join(app.getPath('downloads'), defaultCsvName(filter, Date.now())),
+    defaultPath: join(app.getPath('downloads'), exportFileName('csv', filter, Date.now())),
     filters: [{ name: 'CSV', extensions: ['csv'] }],
     properties: ['createDirectory', 'showOverwriteConfirmation'],
   };

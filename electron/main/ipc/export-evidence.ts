@@ -3,24 +3,11 @@ import { app, BrowserWindow, dialog } from 'electron';
 import type { SaveDialogOptions } from 'electron';
 import type { ExportKind, ExportRequest, ExportResult } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
-import { isoLocal } from '@shared/time';
+import { exportFileName } from '@shared/export-name';
 import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
 import { handle } from './handle';
 import { send } from './send';
-
-/** A file name like dns-witness-192.168.1.1-2026-11-23T0105.pcap; safe on every platform. */
-export function defaultExportName(
-  kind: Exclude<ExportKind, 'csv'>,
-  filter: QueryFilter,
-  now: number,
-): string {
-  const stamp = isoLocal(now).slice(0, 16).replace(':', '');
-  const client = filter.client ? `-${filter.client.replace(/[^A-Za-z0-9.-]/g, '-')}` : '';
-  if (kind === 'png') return `dns-witness-dashboard-${stamp}.png`;
-  if (kind === 'bundle') return `dns-witness-evidence${client}-${stamp}.zip`;
-  return `dns-witness${client}-${stamp}.pcap`;
-}
 
 const DIALOGS: Readonly<Record<Exclude<ExportKind, 'csv'>, { title: string; name: string; ext: string }>> = {
   pcap: { title: 'Export DNS packets as PCAP', name: 'PCAP (Wireshark, tshark)', ext: 'pcap' },
@@ -36,7 +23,7 @@ async function askPath(
   const d = DIALOGS[kind];
   const options: SaveDialogOptions = {
     title: d.title,
-    defaultPath: join(app.getPath('downloads'), defaultExportName(kind, filter, Date.now())),
+    defaultPath: join(app.getPath('downloads'), exportFileName(kind, filter, Date.now())),
     filters: [{ name: d.name, extensions: [d.ext] }],
     properties: ['createDirectory', 'showOverwriteConfirmation'],
   };
