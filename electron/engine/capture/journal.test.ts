@@ -7,13 +7,12 @@ import {
   describeFsError,
   ensureDir,
   ensureDirSync,
-  journalLine,
   JournalWriter,
   lastJournalSeq,
   parseJournalLine,
   scanJournal,
 } from './journal';
-import { exchange, tempDir } from './test-support';
+import { exchange, journalLine, tempDir } from './test-support';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => undefined;
