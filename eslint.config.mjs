@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/**/*.ts'],
+    files: ['shared/**/*.{ts,js}'],
     rules: {
       'no-restricted-imports': [
         'error',

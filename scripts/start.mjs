@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { buildIfNeeded, root } from './lib/build.mjs';
 import { findElectron } from './lib/electron.mjs';
+// Plain JavaScript shared with the TypeScript sources, so this script needs no build to parse --ui.
+import { parseHostPort } from '../shared/host-port.js';
 
 const argv = process.argv.slice(2);
 const DEFAULT_UI = '127.0.0.1:5380';
@@ -16,13 +18,13 @@ function dashboardUrl(args) {
     if (args[i] === '--ui' && i + 1 < args.length) ui = args[i + 1];
     else if (args[i].startsWith('--ui=')) ui = args[i].slice('--ui='.length);
   }
-  const m = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(ui) ?? /^([0-9.]+)(?::(\d{1,5}))?$/.exec(ui);
-  const host = m?.[1] ?? (/^[0-9A-Fa-f:]+$/.test(ui) && ui.includes(':') ? ui : null);
-  if (host === null) return null;
-  const port = m?.[2] ?? '5380';
+  const hp = parseHostPort(ui, 5380, true);
+  if (hp === null) return null;
+  const { host, port } = hp;
   // A wildcard bind is reached through loopback on this computer.
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+  // RFC 6874: a zone id in a URL is written after "%25".
+  return `http://${shown.includes(':') ? `[${shown.replace('%', '%25')}]` : shown}:${port}/`;
 }
 
 /** Runs `command`, forwards termination signals to it and leaves with its exit code or signal. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isCidr, parseAddressPort, splitList, validateConfigValues, type ConfigValues } from './config';
+import { isCidr, splitList, validateConfigValues, type ConfigValues } from './config';
+import { parseHostPort } from './host-port';
 
 const ok: ConfigValues = { listen: [], upstreams: [], allow: [], retentionDays: 30, dataDir: '' };
 
@@ -55,9 +56,9 @@ describe('settings validation', () => {
   });
 
   it('parses the pieces the form uses', () => {
-    expect(parseAddressPort('[::1]:53', 53)).toEqual({ host: '::1', port: 53 });
-    expect(parseAddressPort('::1', 5353)).toEqual({ host: '::1', port: 5353 });
-    expect(parseAddressPort('host:53', 53)).toBeNull();
+    expect(parseHostPort('[::1]:53', 53)).toEqual({ host: '::1', port: 53 });
+    expect(parseHostPort('::1', 5353)).toEqual({ host: '::1', port: 5353 });
+    expect(parseHostPort('host:53', 53)).toBeNull();
     expect(isCidr('192.168.0.1')).toBe(true);
     expect(isCidr('fc00::/7')).toBe(true);
     expect(isCidr('fc00::/129')).toBe(false);

@@ -4,6 +4,7 @@
  * Validation here is pure (no Node); the engine adds checks that need the machine (is the address ours?).
  */
 import { z } from 'zod';
+import { ipFamily, parseHostPort } from './host-port';
 
 export const CONFIG_FIELDS = ['listen', 'upstreams', 'allow', 'retentionDays', 'dataDir'] as const;
 export type ConfigField = (typeof CONFIG_FIELDS)[number];
@@ -66,42 +67,6 @@ export type ConfigSaveResult =
     }
   | { readonly ok: false; readonly errors: ConfigErrors };
 
-const ipv4 = z.ipv4();
-const ipv6 = z.ipv6();
-
-/** 4 or 6 for an IP address literal, else 0. */
-export function ipFamily(text: string): 0 | 4 | 6 {
-  if (ipv4.safeParse(text).success) return 4;
-  if (ipv6.safeParse(text).success) return 6;
-  return 0;
-}
-
-/** "ADDR", "ADDR:PORT", "[V6]" or "[V6]:PORT" → host and port; null when it is not that. Never throws. */
-export function parseAddressPort(
-  text: string,
-  defaultPort: number,
-): { readonly host: string; readonly port: number } | null {
-  const t = text.trim();
-  let host: string;
-  let portText: string | undefined;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracket) {
-    host = bracket[1]!;
-    portText = bracket[2];
-  } else if (ipFamily(t) === 6) {
-    host = t;
-  } else {
-    const colon = t.lastIndexOf(':');
-    host = colon < 0 ? t : t.slice(0, colon);
-    portText = colon < 0 ? undefined : t.slice(colon + 1);
-  }
-  if (ipFamily(host) === 0) return null;
-  if (portText !== undefined && !/^\d{1,5}$/.test(portText)) return null;
-  const port = portText === undefined ? defaultPort : Number(portText);
-  if (port < 1 || port > 65535) return null;
-  return { host, port };
-}
-
 /** "192.168.0.23:53" or "[fd00::1]:53". */
 export function formatAddressPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -111,7 +76,8 @@ export function formatAddressPort(host: string, port: number): string {
 export function isCidr(text: string): boolean {
   const slash = text.indexOf('/');
   const address = (slash < 0 ? text : text.slice(0, slash)).trim();
-  const family = ipFamily(address);
+  // A range has no zone id (node:net's BlockList refuses one).
+  const family = address.includes('%') ? 0 : ipFamily(address);
   if (family === 0) return false;
   const prefix = slash < 0 ? '' : text.slice(slash + 1).trim();
   if (slash >= 0 && !/^\d{1,3}$/.test(prefix)) return false;
@@ -154,13 +120,13 @@ export function validateConfigValues(
   const upstreams = v.upstreams.map((s) => s.trim()).filter((s) => s !== '');
   const allow = v.allow.map((s) => s.trim()).filter((s) => s !== '');
   const listenProblem = listProblem(listen, 'listen addresses', (e) =>
-    parseAddressPort(e, 53)
+    parseHostPort(e, 53)
       ? ''
       : `“${e}” is not an address of this computer with an optional port, e.g. 192.168.0.23 or 192.168.0.23:53.`,
   );
   if (listenProblem) errors.listen = listenProblem;
   const upstreamProblem = listProblem(upstreams, 'upstreams', (e) =>
-    parseAddressPort(e, 53)
+    parseHostPort(e, 53)
       ? ''
       : `“${e}” is not a resolver address with an optional port, e.g. 9.9.9.9 or 127.0.0.1:5353.`,
   );
@@ -178,7 +144,7 @@ export function validateConfigValues(
     errors.dataDir = 'Enter a full path (starting with / or a drive letter like C:\\), or leave it empty.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const canonical = (e: string) => {
-    const hp = parseAddressPort(e, 53)!;
+    const hp = parseHostPort(e, 53)!;
     return formatAddressPort(hp.host, hp.port);
   };
   return {

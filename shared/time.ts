@@ -1,3 +1,10 @@
+export const MINUTE_MS = 60_000;
+
+/** Epoch ms of the start of the minute containing `ms`: how the engine and the dashboard bucket counts. */
+export function minuteOf(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
 /** Formats epoch ms as ISO 8601 in the machine's local zone with milliseconds and offset. Never throws. */
 export function isoLocal(ms: number, offsetMinutes = -new Date(ms).getTimezoneOffset()): string {
   const shifted = new Date(ms + offsetMinutes * 60_000);

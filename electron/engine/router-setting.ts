@@ -4,7 +4,8 @@
  */
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeFsError, ensureDir, writeFileAtomic } from './capture/journal';
+import { writeFileAtomic } from './atomic-write';
+import { describeFsError, ensureDir } from './capture/journal';
 import { canonicalAddress } from './devices';
 
 export const ROUTERS_FILE = 'routers.json';

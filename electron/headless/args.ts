@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ConfigField } from '@shared/config';
+import { parseHostPort } from '@shared/host-port';
 import { parseCidr } from '../engine/dns/acl';
-import { parseHostPort } from '../engine/dns/upstream';
 import { defaultEngineOptions, DNS_PORT, type EngineOptions } from '../engine/options';
 
 export interface ServeOptions {

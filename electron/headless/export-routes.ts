@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ExportRequest } from '@shared/api';
 import { BUNDLE_PATH, CSV_PATH, PCAP_PATH, SCREENSHOT_PATH } from '@shared/http-protocol';
 import { exportRequestSchema } from '@shared/schemas';
-import { isoLocal } from '@shared/time';
+import { exportFileName } from '@shared/export-name';
 import type { EngineHandle } from '../engine/types';
 
 /** A dashboard PNG posted for the next bundle download; kept briefly, a few at most. */
@@ -13,11 +13,6 @@ const SCREENSHOT_MAX_BYTES = 32 * 1024 * 1024;
 const SCREENSHOT_TTL_MS = 10 * 60_000;
 const SCREENSHOTS_KEPT = 4;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A file name stamp in local time, e.g. 2026-11-23-01-45-07. */
-export function fileStamp(now: number): string {
-  return isoLocal(now).slice(0, 19).replace(/[:T]/g, '-');
-}
 
 function sendError(res: http.ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -71,14 +66,14 @@ export class ExportRoutes {
     } catch (err) {
       return sendError(res, 400, (err as Error).message);
     }
-    const stamp = fileStamp(Date.now());
+    const now = Date.now();
     if (pathname === CSV_PATH) {
-      attachment(res, 'text/csv; charset=utf-8', `dns-witness-${stamp}.csv`);
+      attachment(res, 'text/csv; charset=utf-8', exportFileName('csv', filter, now));
       if (req.method === 'HEAD') return void res.end();
       return this.stream(this.engine.csv(filter), res);
     }
     if (pathname === PCAP_PATH) {
-      attachment(res, 'application/vnd.tcpdump.pcap', `dns-witness-${stamp}.pcap`);
+      attachment(res, 'application/vnd.tcpdump.pcap', exportFileName('pcap', filter, now));
       if (req.method === 'HEAD') return void res.end();
       return this.stream(this.engine.pcap(filter), res);
     }
@@ -88,7 +83,7 @@ export class ExportRoutes {
       screenshot = this.takeScreenshot(token);
       if (screenshot === null) return sendError(res, 404, 'screenshot: unknown or expired token');
     }
-    attachment(res, 'application/zip', `dns-witness-evidence-${stamp}.zip`);
+    attachment(res, 'application/zip', exportFileName('bundle', filter, now));
     if (req.method === 'HEAD') return void res.end();
     let gone = false;
     res.on('close', () => (gone = true));

@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
+import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
-import type { EngineStatus, QueryBatch, QueryEvent } from '@shared/events';
+import type { QueryBatch, QueryEvent } from '@shared/events';
 import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
 import {
   correlationWindowSchema,
@@ -17,6 +18,8 @@ import {
 } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
+import { listenerNames } from '../engine/export/summary';
+import { resolveStaticPath, staticContentType } from '../engine/static-path';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
 import {
   chooseStreamProtocol,
@@ -93,20 +96,8 @@ const TOKEN_REQUIRED = {
   token_required: true,
 };
 
-/** CSP for the dashboard: nothing but our own origin. React and recharts set styles through the DOM, which style-src 'self' allows. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
+/** The dashboard's CSP, the same the desktop app sends (shared/csp.ts). */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** Query parameters → a validated query request; throws a readable Error for bad values. */
 export function parseQueryParams(params: URLSearchParams): QueryListRequest {
@@ -196,12 +187,6 @@ function apiEvent(e: QueryEvent) {
     watch_rule: e.watchRule,
     capture_id: e.captureId,
   };
-}
-
-function listenersOf(status: EngineStatus): string[] {
-  return status.listeners
-    .filter((l) => l.state === 'listening')
-    .map((l) => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}/${l.transport}`);
 }
 
 /**
@@ -394,7 +379,7 @@ export class HeadlessServer {
     switch (p) {
       case '/api/health': {
         const s = this.engine.status();
-        return sendJson(res, 200, { ok: true, version: s.version, dns: listenersOf(s) });
+        return sendJson(res, 200, { ok: true, version: s.version, dns: listenerNames(s) });
       }
       case '/api/summary': {
         const w = url.searchParams.get('window_s');
@@ -449,7 +434,7 @@ export class HeadlessServer {
       markers: watch.markers.map((m) => ({ id: m.id, time: isoLocal(m.ts), label: m.label })),
       counters: s.counters,
       upstreams: s.upstreams,
-      dns: listenersOf(s),
+      dns: listenerNames(s),
       warnings: s.warnings,
     };
   }
@@ -523,33 +508,25 @@ export class HeadlessServer {
   }
 
   private async serveStatic(pathname: string, res: http.ServerResponse): Promise<void> {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      return sendJson(res, 400, { error: 'bad path' });
-    }
-    if (rel.endsWith('/')) rel += 'index.html';
     const root = path.resolve(this.opts.rendererDir);
-    const file = path.resolve(root, '.' + path.posix.normalize(rel));
-    if (file !== root && !file.startsWith(root + path.sep))
-      return sendJson(res, 403, { error: 'outside the app' });
+    const file = resolveStaticPath(root, pathname);
+    if (file === null) return sendJson(res, 403, { error: 'outside the app' });
     let info;
     try {
       info = await stat(file);
     } catch {
-      if (rel === '/index.html')
+      if (file === path.join(root, 'index.html'))
         return sendJson(res, 503, { error: `dashboard not built: ${root} is missing (run npm run build)` });
       return sendJson(res, 404, { error: 'not found' });
     }
     if (!info.isFile()) return sendJson(res, 404, { error: 'not found' });
     res.writeHead(200, {
-      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'content-type': staticContentType(file),
       'content-length': info.size,
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      'cache-control': rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'cache-control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
     createReadStream(file).pipe(res);
   }

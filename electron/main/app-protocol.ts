@@ -1,41 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { protocol } from 'electron';
+import { contentSecurityPolicy } from '@shared/csp';
+import { resolveStaticPath, staticContentType } from '../engine/static-path';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './app-origin';
 
-/**
- * Sent with every response from app://: only the app's own scripts and style sheets (React's element.style
- * writes are CSSOM, which CSP allows). A header, unlike renderer/index.html's meta tag, can also forbid framing.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.webp': 'image/webp',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
+/** Sent with every response from app://, the same policy the headless service sends (shared/csp.ts). */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** Registers app:// as a standard, secure scheme. Must run before the app is ready. */
 export function registerAppScheme(): void {
@@ -46,28 +16,13 @@ export function registerAppScheme(): void {
 
 /**
  * Maps an app://dns-witness/… URL to a file under `root`, or null when the URL is foreign or tries to
- * leave `root` ("..", "%2e%2e", absolute or drive paths, backslashes, NUL). Never throws.
+ * leave `root` (see resolveStaticPath: the same check the headless service uses). Never throws.
  * Chromium already normalises standard URLs; this check does not rely on that.
  */
 export function resolveAppPath(root: string, url: string): string | null {
   const prefix = `${APP_ORIGIN}/`;
   if (!url.startsWith(prefix)) return null;
-  const rawPath = url.slice(prefix.length).split(/[?#]/, 1)[0] ?? '';
-  let path: string;
-  try {
-    path = decodeURIComponent(rawPath);
-  } catch {
-    return null;
-  }
-  if (path === '') path = 'index.html';
-  if (path.includes('\0') || path.includes('\\') || /^[A-Za-z]:/.test(path)) return null;
-  const segments = path.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) return null;
-  const base = resolve(root);
-  const full = resolve(base, ...segments);
-  const rel = relative(base, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
-  return full;
+  return resolveStaticPath(root, `/${url.slice(prefix.length).split(/[?#]/, 1)[0] ?? ''}`);
 }
 
 function textResponse(status: number, text: string): Response {
@@ -103,7 +58,7 @@ export function createAppHandler(root: string): (request: Request) => Promise<Re
     return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
       status: 200,
       headers: {
-        'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Type': staticContentType(file),
         'Content-Security-Policy': CONTENT_SECURITY_POLICY,
         'X-Content-Type-Options': 'nosniff',
         'Cache-Control': 'no-cache',

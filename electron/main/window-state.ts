@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../engine/atomic-write';
 
 /** A screen rectangle in device-independent pixels (same shape as Electron's Rectangle). */
 export interface Rect {
@@ -83,11 +84,8 @@ export function loadPlacement(file: string, workAreas: readonly Rect[], primary:
  */
 export function savePlacement(file: string, bounds: Rect, maximized: boolean): void {
   const data = { x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height, maximized };
-  const partial = `${file}.partial`;
   try {
-    // Owner-only like everything else the app writes (0600; Windows ignores the mode).
-    writeFileSync(partial, `${JSON.stringify(data)}\n`, { encoding: 'utf8', mode: 0o600 });
-    renameSync(partial, file);
+    writeFileAtomicSync(file, `${JSON.stringify(data)}\n`);
   } catch (error) {
     console.warn(`[window] could not save the window position to ${file}:`, error);
   }

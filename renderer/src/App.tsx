@@ -14,14 +14,13 @@ import { WatchBanner } from './components/WatchBanner';
 import { WatchInsights } from './components/WatchInsights';
 import { WatchPanel } from './components/WatchPanel';
 import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
-import { minuteOf } from './lib/capture-store';
 import type { Dashboard } from './lib/dashboard';
 import { deviceLabels } from './lib/devices';
 import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
 import { normalizeName, toQueryFilter, type ViewFilter } from './lib/query-filter';
 import { clientFindings, routerFindings } from './lib/watch-text';
 import { EVIDENCE_ROOT_ATTR } from './lib/screenshot';
-import { isoLocal } from '@shared/time';
+import { isoLocal, minuteOf } from '@shared/time';
 
 /** How often live queries are added to the top-domains count. */
 const RECOUNT_MS = 1_000;

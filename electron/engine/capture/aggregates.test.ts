@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { minuteOf, RateCounter } from './aggregates';
+import { RateCounter } from './aggregates';
 
 describe('RateCounter', () => {
   it('averages the 10 whole seconds before the current one', () => {
@@ -25,12 +25,5 @@ describe('RateCounter', () => {
     r.add(t0 + 100_000);
     r.add(t0 + 100_000 - 64_000); // same slot, older second
     expect(r.rate(t0 + 101_000, 1)).toBe(1);
-  });
-});
-
-describe('minuteOf', () => {
-  it('floors to the minute', () => {
-    expect(minuteOf(120_000)).toBe(120_000);
-    expect(minuteOf(179_999)).toBe(120_000);
   });
 });

@@ -1,11 +1,5 @@
 import type { ClientSummary, MinuteBucket } from '@shared/events';
-
-const MINUTE_MS = 60_000;
-
-/** Start of the minute that contains `ms`. */
-export function minuteOf(ms: number): number {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
-}
+import { minuteOf } from '@shared/time';
 
 /** Per-client query counts and first/last arrival, keyed by the client's interned id. */
 export class ClientTotals {

@@ -11,8 +11,10 @@ import type {
   QueryFilter,
   QueryPage,
 } from '@shared/events';
+import { MINUTE_MS, minuteOf } from '@shared/time';
+import { writeFileAtomic, writeFileAtomicSync } from '../atomic-write';
 import { realClock, type Clock } from '../clock';
-import { minuteOf, RateCounter, toMinuteBuckets } from './aggregates';
+import { RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import type { EventColumns, StringTable } from './columns';
@@ -36,8 +38,6 @@ import {
   META_FILE,
   readCaptureMeta,
   scanJournal,
-  writeFileAtomic,
-  writeFileAtomicSync,
 } from './journal';
 import type { CaptureMeta } from './journal';
 import { LocalTimeFormatter } from './local-time';
@@ -74,7 +74,6 @@ export interface CaptureStoreOptions {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
 /** Past this much waiting journal text a flush starts at once instead of on the next period. */
 const EARLY_FLUSH_BYTES = 1 << 20;
 const DEFAULT_MAX_PENDING = 20_000;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeJournalLine, journalLineMaxBytes } from './journal-encode';
-import { journalLine } from './journal';
-import { exchange } from './test-support';
+import { exchange, journalLine } from './test-support';
 import type { ExchangeRecord } from './types';
 
 /** A small seeded generator (Park–Miller), so a failure can be replayed. */

@@ -1,7 +1,8 @@
 /**
  * The journal line of one exchange, encoded straight into the writer's buffer: the same bytes as
  * `Buffer.from(journalLine(...))`, without building the line, its base64 parts and its number texts as
- * strings first. This runs once per query; the string version made most of the capture's garbage.
+ * strings first. This runs once per query; the string version made most of the capture's garbage, and now
+ * lives in test-support.ts as the oracle journal-encode.test.ts compares these bytes with.
  */
 import type { ExchangeRecord } from './types';
 

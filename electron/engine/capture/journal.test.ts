@@ -7,14 +7,12 @@ import {
   describeFsError,
   ensureDir,
   ensureDirSync,
-  journalLine,
   JournalWriter,
   lastJournalSeq,
   parseJournalLine,
   scanJournal,
-  writeFileAtomic,
 } from './journal';
-import { exchange, tempDir } from './test-support';
+import { exchange, journalLine, tempDir } from './test-support';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => undefined;
@@ -173,18 +171,6 @@ describe('lastJournalSeq', () => {
     await writeFile(path, `${line(4)}\n${line(5)}\n{"seq":6,"t`);
     expect(await lastJournalSeq(path)).toBe(5);
     expect(await lastJournalSeq(join(dir, 'missing'))).toBe(0);
-  });
-});
-
-describe('writeFileAtomic', () => {
-  it('replaces the file whole with mode 0600 and leaves no temp file', async () => {
-    const path = join(dir, 'capture.json');
-    await writeFileAtomic(path, 'one');
-    await writeFileAtomic(path, 'two');
-    expect(await readFile(path, 'utf8')).toBe('two');
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const { readdir } = await import('node:fs/promises');
-    expect(await readdir(dir)).toEqual(['capture.json']);
   });
 });
 

@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
@@ -89,40 +89,6 @@ export function ensureDirSync(path: string): void {
     if (errorCode(err) !== 'EEXIST') throw err;
     if (!statSync(path).isDirectory()) throw notAFolder(path);
   }
-}
-
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-// What JSON must escape, plus surrogates (JSON.stringify escapes lone ones); anything else goes in as is.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-function jsonString(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
-
-function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
-}
-
-/**
- * One journal line (no newline): the QueryEvent fields plus `q` and `r`, the base64 wire bytes of query
- * and response (`r` left out when no response was sent), kept for packet-level exports. Built by hand
- * because JSON.stringify of a fresh object costs about twice as much on the hot path; `time` and
- * `captureId` are the store's own strings and need no escaping.
- */
-export function journalLine(seq: number, time: string, captureId: string, rec: ExchangeRecord): string {
-  let line =
-    `{"seq":${seq},"ts":${jsonNumber(rec.ts)},"time":"${time}","captureId":"${captureId}",` +
-    `"client":${jsonString(rec.client)},"clientPort":${jsonNumber(rec.clientPort)},` +
-    `"transport":"${rec.transport === 'tcp' ? 'tcp' : 'udp'}","qname":${jsonString(rec.qname)},` +
-    `"qtype":${jsonString(rec.qtype)},"rcode":${jsonString(rec.rcode)},"answers":${jsonString(rec.answers)},` +
-    `"latencyMs":${jsonNumber(rec.latencyMs)},"upstream":${jsonString(rec.upstream)},` +
-    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"watchRule":${jsonString(rec.watchRule)},` +
-    `"q":"${base64(rec.queryWire)}"`;
-  if (rec.responseWire !== null) line += `,"r":"${base64(rec.responseWire)}"`;
-  return `${line}}`;
 }
 
 function str(v: unknown): string {
@@ -287,49 +253,6 @@ export async function lastJournalSeq(path: string): Promise<number> {
   return last;
 }
 
-let tmpCounter = 0;
-
-function tmpPath(path: string): string {
-  tmpCounter += 1;
-  return `${path}.${process.pid}.${tmpCounter}.tmp`;
-}
-
-/** Replaces `path` with `text` so readers see the old or the new content, never a mix; mode 0600. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = tmpPath(path);
-  try {
-    const fh = await open(tmp, 'w', FILE_MODE);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-}
-
-/** writeFileAtomic for the rare synchronous caller (starting a capture). */
-export function writeFileAtomicSync(path: string, text: string): void {
-  const tmp = tmpPath(path);
-  try {
-    const fd = openSync(tmp, 'w', FILE_MODE);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** What capture.json holds. `stoppedAt` is 0 while the capture runs (or when it was cut short). */
 export interface CaptureMeta {
   readonly id: string;
@@ -435,7 +358,7 @@ export class JournalWriter {
 
   /**
    * Queues the journal line of one exchange, encoded straight into the buffer (journal-encode.ts): the
-   * same bytes as append(journalLine(...)) without the strings in between. False when it was dropped.
+   * same bytes as append(journalLine(...)) (test-support.ts) without the strings in between. False when it was dropped.
    */
   appendRecord(seq: number, time: string, captureId: string, rec: ExchangeRecord): boolean {
     if (!this.reserve(journalLineMaxBytes(time, captureId, rec) + 1)) return false;

@@ -1,4 +1,4 @@
-// Helpers for this folder's tests only.
+// Helpers for the engine's tests only (capture/ and export/); production code never imports this file.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,4 +93,38 @@ export function exchange(over: Partial<ExchangeRecord> = {}, seed = 1): Exchange
     responseWire: Uint8Array.from([seed & 255, 9, 8, 7, 6]),
     ...over,
   };
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+// What JSON must escape, plus surrogates (JSON.stringify escapes lone ones); anything else goes in as is.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * One journal line (no newline) built as a string: the QueryEvent fields plus `q` and `r`, the base64 wire
+ * bytes of query and response (`r` left out when no response was sent). The test oracle for
+ * encodeJournalLine (journal-encode.ts), which production uses and which must write exactly these bytes;
+ * `time` and `captureId` are the store's own strings and need no escaping.
+ */
+export function journalLine(seq: number, time: string, captureId: string, rec: ExchangeRecord): string {
+  let line =
+    `{"seq":${seq},"ts":${jsonNumber(rec.ts)},"time":"${time}","captureId":"${captureId}",` +
+    `"client":${jsonString(rec.client)},"clientPort":${jsonNumber(rec.clientPort)},` +
+    `"transport":"${rec.transport === 'tcp' ? 'tcp' : 'udp'}","qname":${jsonString(rec.qname)},` +
+    `"qtype":${jsonString(rec.qtype)},"rcode":${jsonString(rec.rcode)},"answers":${jsonString(rec.answers)},` +
+    `"latencyMs":${jsonNumber(rec.latencyMs)},"upstream":${jsonString(rec.upstream)},` +
+    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"watchRule":${jsonString(rec.watchRule)},` +
+    `"q":"${base64(rec.queryWire)}"`;
+  if (rec.responseWire !== null) line += `,"r":"${base64(rec.responseWire)}"`;
+  return `${line}}`;
 }

@@ -5,7 +5,8 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalAddress } from './address';
-import { ensureDir, writeFileAtomic } from '../capture/journal';
+import { writeFileAtomic } from '../atomic-write';
+import { ensureDir } from '../capture/journal';
 import { normalizeMac } from './mac';
 
 export const DEVICES_FILE = 'devices.json';

@@ -46,32 +46,6 @@ export interface UpstreamDeps {
   readonly random?: RandomSource;
 }
 
-/**
- * "1.1.1.1", "1.1.1.1:5353", "[2606:4700::1111]:53", "::1" → spec; null when it does not parse. Port 0
- * ("pick a free port") only when `allowZeroPort`. Never throws.
- */
-export function parseHostPort(text: string, defaultPort: number, allowZeroPort = false): UpstreamSpec | null {
-  const t = text.trim();
-  let host: string;
-  let portText: string | undefined;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracket) {
-    host = bracket[1]!;
-    portText = bracket[2];
-  } else if (isIP(t) === 6) {
-    host = t;
-  } else {
-    const colon = t.lastIndexOf(':');
-    host = colon < 0 ? t : t.slice(0, colon);
-    portText = colon < 0 ? undefined : t.slice(colon + 1);
-  }
-  if (isIP(host) === 0) return null;
-  if (portText !== undefined && !/^\d{1,5}$/.test(portText)) return null;
-  const port = portText === undefined ? defaultPort : Number(portText);
-  if (port > 65535 || (port === 0 && !allowZeroPort)) return null;
-  return { host, port };
-}
-
 export function formatHostPort(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { journalLine, JournalWriter, scanJournal } from '../capture/journal';
-import { exchange, tempDir } from '../capture/test-support';
+import { JournalWriter, scanJournal } from '../capture/journal';
+import { exchange, journalLine, tempDir } from '../capture/test-support';
 import { describeChain, verifyJournalFile } from './journal-verify';
 
 let dir = '';

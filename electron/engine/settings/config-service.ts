@@ -11,7 +11,6 @@ import {
   CONFIG_FIELDS,
   CONFIG_FLAGS,
   formatAddressPort,
-  parseAddressPort,
   validateConfigValues,
   type ConfigErrors,
   type ConfigField,
@@ -19,6 +18,7 @@ import {
   type ConfigValues,
   type ConfigView,
 } from '@shared/config';
+import { parseHostPort } from '@shared/host-port';
 import { describeFsError, ensureDir } from '../capture/journal';
 import { DEFAULT_RETENTION_DAYS, DNS_PORT, type EngineOptions } from '../options';
 import { applySettings, commandLineFields, valuesOf } from './resolve';
@@ -125,7 +125,7 @@ export class ConfigService {
     const errors: ConfigErrors = {};
     const local = localAddresses();
     const foreign = values.listen
-      .map((t) => parseAddressPort(t, DNS_PORT)!.host)
+      .map((t) => parseHostPort(t, DNS_PORT)!.host)
       .filter((h) => !local.has(h) && !isLoopback4(h));
     if (foreign.length > 0) {
       const mine = [...local].filter((a) => a !== '0.0.0.0' && a !== '::' && a !== '::1' && !isLoopback4(a));
@@ -134,7 +134,7 @@ export class ConfigService {
     const routers = new Set(this.deps.routers());
     const listening = new Set(this.deps.current().listen.map((l) => formatAddressPort(l.host, l.port)));
     for (const text of values.upstreams) {
-      const hp = parseAddressPort(text, DNS_PORT)!;
+      const hp = parseHostPort(text, DNS_PORT)!;
       if (routers.has(hp.host)) {
         errors.upstreams = `${hp.host} is your router: once it points at this computer, queries would go round in a loop. Use a public resolver such as 9.9.9.9.`;
         break;

@@ -2,13 +2,8 @@
  * Precedence of the settable options: the command line, then the saved settings, then the defaults. Converts
  * between the engine's options and the text the Settings form shows.
  */
-import {
-  CONFIG_FIELDS,
-  formatAddressPort,
-  parseAddressPort,
-  type ConfigField,
-  type ConfigValues,
-} from '@shared/config';
+import { CONFIG_FIELDS, formatAddressPort, type ConfigField, type ConfigValues } from '@shared/config';
+import { parseHostPort } from '@shared/host-port';
 import { DEFAULT_UPSTREAMS, defaultListen, DNS_PORT, type EngineOptions } from '../options';
 
 /** The fields the command line set; every field when the caller did not say (tests and embedders pass exact options). */
@@ -42,7 +37,7 @@ export function applySettings(
   const pick = <K extends ConfigField>(field: K): ConfigValues[K] | undefined =>
     fromFlags.has(field) ? undefined : saved[field];
   const hostPorts = (list: readonly string[]) =>
-    list.map((t) => parseAddressPort(t, DNS_PORT)).filter((hp) => hp !== null);
+    list.map((t) => parseHostPort(t, DNS_PORT)).filter((hp) => hp !== null);
   const listen = pick('listen');
   const upstreams = pick('upstreams');
   const allow = pick('allow');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CONFIG_FIELDS, validateConfigValues, type ConfigField, type ConfigValues } from '@shared/config';
 import { NO_PROGRESS, setupProgressSchema, type SetupProgress } from '@shared/setup';
-import { describeFsError, ensureDir, writeFileAtomic } from '../capture/journal';
+import { writeFileAtomic } from '../atomic-write';
+import { describeFsError, ensureDir } from '../capture/journal';
 
 export const SETTINGS_FILE = 'settings.json';
 

@@ -22,7 +22,8 @@ import {
   type WatchReport,
 } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule, type BlockMode, type WatchRule } from '@shared/watch/rules';
-import { ensureDir, writeFileAtomic } from '../capture/journal';
+import { writeFileAtomic } from '../atomic-write';
+import { ensureDir } from '../capture/journal';
 import type { Verdict } from '../dns/forwarder';
 import { TimeSeries } from './series';
 

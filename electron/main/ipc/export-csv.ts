@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import type { SaveDialogOptions } from 'electron';
 import type { QueryFilter } from '@shared/events';
-import { isoLocal } from '@shared/time';
+import { exportFileName } from '@shared/export-name';
+import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
 import { handle } from './handle';
 
@@ -17,27 +13,14 @@ export interface ExportResult {
   readonly path: string;
 }
 
-/** A file name like dns-witness-192.168.1.1-2026-11-23T0105.csv; safe on every platform. */
-export function defaultCsvName(filter: QueryFilter, now: number): string {
-  const stamp = isoLocal(now).slice(0, 16).replace(':', '');
-  const client = filter.client ? `-${filter.client.replace(/[^A-Za-z0-9.-]/g, '-')}` : '';
-  return `dns-witness${client}-${stamp}.csv`;
-}
-
 /**
- * Streams `chunks` to `path` through a temporary file in the same folder, then renames it into place,
- * so a failed export never leaves a truncated file or clobbers an existing one. Rejects on I/O errors.
+ * Streams `chunks` to `path` through writeFileAtomic, so a failed export never leaves a truncated file or
+ * clobbers an existing one. Rejects on I/O errors.
  */
 export async function writeCsvFile(path: string, chunks: AsyncIterable<string>): Promise<void> {
-  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
-  try {
-    // 'wx': never write into a file that someone else created under the temporary name.
-    await pipeline(Readable.from(chunks), createWriteStream(partial, { flags: 'wx', encoding: 'utf8' }));
-    await rename(partial, path);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(path, async (sink) => {
+    for await (const chunk of chunks) await sink(chunk);
+  });
 }
 
 /**
@@ -51,7 +34,7 @@ export async function exportCsv(
 ): Promise<ExportResult> {
   const options: SaveDialogOptions = {
     title: 'Export queries as CSV',
-    defaultPath: join(app.getPath('downloads'), defaultCsvName(filter, Date.now())),
+    defaultPath: join(app.getPath('downloads'), exportFileName('csv', filter, Date.now())),
     filters: [{ name: 'CSV', extensions: ['csv'] }],
     properties: ['createDirectory', 'showOverwriteConfirmation'],
   };

@@ -5,7 +5,8 @@ import type { BrowserWindow } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { fakeEngine, type FakeEngine } from '../testing/fake-engine';
-import { defaultExportName, setupEvidenceHandlers } from './export-evidence';
+import { exportFileName } from '@shared/export-name';
+import { setupEvidenceHandlers } from './export-evidence';
 import { trustWindow } from './trusted-windows';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
@@ -78,7 +79,7 @@ describe('evidence exports on the desktop', () => {
 
   it('names files by kind and device', () => {
     const now = Date.UTC(2026, 10, 23, 1, 5);
-    expect(defaultExportName('bundle', { client: 'fe80::1' }, now)).toMatch(/^dns-witness-evidence-fe80--1-/);
-    expect(defaultExportName('png', {}, now)).toMatch(/^dns-witness-dashboard-\d{4}-\d\d-\d\dT\d{4}\.png$/);
+    expect(exportFileName('bundle', { client: 'fe80::1' }, now)).toMatch(/^dns-witness-evidence-fe80--1-/);
+    expect(exportFileName('png', {}, now)).toMatch(/^dns-witness-dashboard-\d{4}-\d\d-\d\dT\d{4}\.png$/);
   });
 });

@@ -1,57 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import type { SaveDialogOptions } from 'electron';
 import type { ExportKind, ExportRequest, ExportResult } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
-import { isoLocal } from '@shared/time';
+import { exportFileName } from '@shared/export-name';
+import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
 import { handle } from './handle';
 import { send } from './send';
-
-/** A file name like dns-witness-192.168.1.1-2026-11-23T0105.pcap; safe on every platform. */
-export function defaultExportName(
-  kind: Exclude<ExportKind, 'csv'>,
-  filter: QueryFilter,
-  now: number,
-): string {
-  const stamp = isoLocal(now).slice(0, 16).replace(':', '');
-  const client = filter.client ? `-${filter.client.replace(/[^A-Za-z0-9.-]/g, '-')}` : '';
-  if (kind === 'png') return `dns-witness-dashboard-${stamp}.png`;
-  if (kind === 'bundle') return `dns-witness-evidence${client}-${stamp}.zip`;
-  return `dns-witness${client}-${stamp}.pcap`;
-}
 
 const DIALOGS: Readonly<Record<Exclude<ExportKind, 'csv'>, { title: string; name: string; ext: string }>> = {
   pcap: { title: 'Export DNS packets as PCAP', name: 'PCAP (Wireshark, tshark)', ext: 'pcap' },
   png: { title: 'Save the dashboard as PNG', name: 'PNG image', ext: 'png' },
   bundle: { title: 'Export the evidence bundle', name: 'Zip archive', ext: 'zip' },
 };
-
-/**
- * Writes `write`'s bytes to `path` through a temporary file in the same folder, renamed into place at the end,
- * so a failed export never leaves a truncated file or clobbers an existing one. Rejects on I/O errors.
- */
-export async function writeFileVia(
-  path: string,
-  write: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<unknown>,
-): Promise<void> {
-  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
-  try {
-    // 'wx': never write into a file that someone else created under the temporary name.
-    const fh = await open(partial, 'wx');
-    try {
-      await write(async (chunk) => void (await fh.write(chunk)));
-    } finally {
-      await fh.close();
-    }
-    await rename(partial, path);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
-}
 
 async function askPath(
   win: BrowserWindow | null,
@@ -61,7 +23,7 @@ async function askPath(
   const d = DIALOGS[kind];
   const options: SaveDialogOptions = {
     title: d.title,
-    defaultPath: join(app.getPath('downloads'), defaultExportName(kind, filter, Date.now())),
+    defaultPath: join(app.getPath('downloads'), exportFileName(kind, filter, Date.now())),
     filters: [{ name: d.name, extensions: [d.ext] }],
     properties: ['createDirectory', 'showOverwriteConfirmation'],
   };
@@ -84,7 +46,7 @@ export async function exportPcap(
 ): Promise<ExportResult> {
   const path = await askPath(win, 'pcap', req);
   if (path === null) return { saved: false, path: '' };
-  await writeFileVia(path, async (sink) => {
+  await writeFileAtomic(path, async (sink) => {
     for await (const chunk of engine.pcap(req)) await sink(chunk);
   });
   return { saved: true, path };
@@ -96,7 +58,7 @@ export async function exportPng(win: BrowserWindow | null, req: ExportRequest): 
   if (png === null) throw new Error('the window could not be captured');
   const path = await askPath(win, 'png', req);
   if (path === null) return { saved: false, path: '' };
-  await writeFileVia(path, (sink) => sink(png));
+  await writeFileAtomic(path, (sink) => sink(png));
   return { saved: true, path };
 }
 
@@ -109,7 +71,7 @@ export async function exportBundle(
   const png = await capture(win);
   const path = await askPath(win, 'bundle', req);
   if (path === null) return { saved: false, path: '' };
-  await writeFileVia(path, (sink) => engine.bundle(req, png, sink));
+  await writeFileAtomic(path, (sink) => engine.bundle(req, png, sink));
   return { saved: true, path };
 }
 

@@ -16,7 +16,8 @@ import type { FakeEngine } from '../testing/fake-engine';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { setupCaptureHandlers } from './capture-handlers';
 import { setupDeviceHandlers } from './device-handlers';
-import { defaultCsvName, setupExportHandler, writeCsvFile } from './export-csv';
+import { exportFileName } from '@shared/export-name';
+import { setupExportHandler, writeCsvFile } from './export-csv';
 import { setupQueryHandlers } from './query-handlers';
 import { setupSetupHandlers } from './setup-handlers';
 import { trustWindow } from './trusted-windows';
@@ -298,9 +299,9 @@ describe('writeCsvFile()', () => {
   });
 
   it('names files safely even for IPv6 clients', () => {
-    const name = defaultCsvName({ client: 'fe80::1%eth0' }, Date.UTC(2026, 10, 23, 1, 5));
+    const name = exportFileName('csv', { client: 'fe80::1%eth0' }, Date.UTC(2026, 10, 23, 1, 5));
     expect(name).toMatch(/^dns-witness-fe80--1-eth0-\d{4}-\d\d-\d\dT\d{4}\.csv$/);
-    expect(defaultCsvName({}, Date.UTC(2026, 10, 23, 1, 5))).toMatch(
+    expect(exportFileName('csv', {}, Date.UTC(2026, 10, 23, 1, 5))).toMatch(
       /^dns-witness-\d{4}-\d\d-\d\dT\d{4}\.csv$/,
     );
   });

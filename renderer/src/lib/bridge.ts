@@ -14,6 +14,7 @@ import {
   type RequestResult,
 } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
+import { exportFileName } from '@shared/export-name';
 import {
   BUNDLE_PATH,
   CSV_PATH,
@@ -26,7 +27,7 @@ import {
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
 import { authHeaders, probeAccess, storedToken, streamProtocols } from './access-token';
 import { backoffDelay } from './backoff';
-import { fileStamp, renderDashboardPng } from './screenshot';
+import { renderDashboardPng } from './screenshot';
 
 type BrowserWindow = Window & typeof globalThis;
 
@@ -264,7 +265,7 @@ function httpBridge(win: BrowserWindow): Bridge {
   const downloadPng = async (): Promise<ExportResult> => {
     const png = await renderDashboardPng(win.document);
     const url = win.URL.createObjectURL(png);
-    const name = `dns-witness-dashboard-${fileStamp(new Date())}.png`;
+    const name = exportFileName('png', {}, Date.now());
     clickDownload(url, name);
     // The download reads the blob after click(); give it time before letting it go.
     win.setTimeout(() => win.URL.revokeObjectURL(url), 60_000);

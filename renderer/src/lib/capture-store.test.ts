@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureStore, LOG_RING_SIZE, MAX_QUEUED_EVENTS, MINUTE_MS, minuteOf } from './capture-store';
+import { MINUTE_MS, minuteOf } from '@shared/time';
+import { CaptureStore, LOG_RING_SIZE, MAX_QUEUED_EVENTS } from './capture-store';
 import { NEW_DEVICE_MS } from './devices';
 import { batch, deviceAt, engineStatus, queryEvent, snapshotOf } from './test-events';
 

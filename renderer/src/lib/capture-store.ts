@@ -12,21 +12,16 @@ import type {
   QueryEvent,
   Snapshot,
 } from '@shared/events';
+import { MINUTE_MS, minuteOf } from '@shared/time';
 import { NewDevices } from './devices';
 import { Ring } from './ring';
 
-export const MINUTE_MS = 60_000;
 /** Recent events kept in memory for the log; older rows are paged from the engine on demand. */
 export const LOG_RING_SIZE = 5_000;
 /** Events held while a snapshot loads (or frames stall); beyond this the store asks for a new snapshot. */
 export const MAX_QUEUED_EVENTS = 50_000;
 /** Minute buckets kept at most (31 days), whatever range was asked for. */
 export const MAX_MINUTE_BUCKETS = 31 * 24 * 60;
-
-/** Epoch ms of the start of the minute containing `ts` (the engine buckets the same way). */
-export function minuteOf(ts: number): number {
-  return Math.floor(ts / MINUTE_MS) * MINUTE_MS;
-}
 
 /** One client's totals across the retained history, with a color slot that stays the same for the session. */
 export interface DeviceTotals {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureInfo } from '@shared/events';
-import { CaptureStore, MINUTE_MS, type DeviceTotals } from './capture-store';
+import { MINUTE_MS } from '@shared/time';
+import { CaptureStore, type DeviceTotals } from './capture-store';
 import {
   MAX_POINTS,
   OTHER_COLOR,

@@ -3,7 +3,8 @@
  * list of definitions with a `kind`, so highlighted series (e.g. watchlist matches) can join later.
  */
 import type { CaptureInfo } from '@shared/events';
-import { MINUTE_MS, minuteOf, type DeviceTotals, type MinuteCounts } from './capture-store';
+import { MINUTE_MS, minuteOf } from '@shared/time';
+import type { DeviceTotals, MinuteCounts } from './capture-store';
 
 export type RangeKey = '15m' | '1h' | '24h' | 'capture';
 

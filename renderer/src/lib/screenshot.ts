@@ -22,9 +22,3 @@ export async function renderDashboardPng(doc: Document): Promise<Blob> {
     features: { copyScrollbar: false },
   });
 }
-
-/** A file name stamp in local time, e.g. 2026-11-23-01-45-07. */
-export function fileStamp(now: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}-${p(now.getMinutes())}-${p(now.getSeconds())}`;
-}

@@ -5,7 +5,8 @@
  */
 import type { QueryEvent } from '@shared/events';
 import type { WatchMinutes } from '@shared/watch/messages';
-import { minuteOf, type MinuteCounts } from './capture-store';
+import { minuteOf } from '@shared/time';
+import type { MinuteCounts } from './capture-store';
 
 /** Holds rule → client → count per minute. Counts only events with a seq above the loaded `lastSeq`. */
 export class WatchBuckets {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchAlert } from '@shared/watch/messages';
 import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
-import { MINUTE_MS } from './capture-store';
+import { MINUTE_MS } from '@shared/time';
 import { buildChart, WATCH_OTHER_KEY, WATCH_ROUTER_KEY } from './chart-series';
 import { queryEvent } from './test-events';
 import { WatchBuckets } from './watch-buckets';
