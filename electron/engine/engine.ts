@@ -170,6 +170,7 @@ export class Engine implements EngineHandle {
       acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
       timeoutMs: options.timeoutMs,
       maxInFlight: options.maxInFlight,
+      tcpPerClient: options.tcpPerClient,
       sink: { record: (rec) => this.record(rec) },
       classify: this.watch.classify,
       onWarning: (code, message) => this.warn(code, message),

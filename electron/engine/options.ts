@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock, RandomSource } from './clock';
-import type { ListenSpec } from './dns/forwarder';
+import { TCP_PER_CLIENT, type ListenSpec } from './dns/forwarder';
 import type { UpstreamSpec } from './dns/upstream';
 import type { ConfigField } from '@shared/config';
 
@@ -17,6 +17,8 @@ export interface EngineOptions {
   /** Per upstream attempt. */
   readonly timeoutMs: number;
   readonly maxInFlight: number;
+  /** TCP connections one client address may hold at once; more are refused (slow or idle ones first). */
+  readonly tcpPerClient: number;
   /** Start recording as soon as the engine opens. */
   readonly autoStartCapture: boolean;
   /** Addresses that are the router (`--router`), besides this computer's default gateways. */
@@ -85,6 +87,7 @@ export function defaultEngineOptions(overrides: Partial<EngineOptions> = {}): En
     retentionDays: DEFAULT_RETENTION_DAYS,
     timeoutMs: 1500,
     maxInFlight: 2000,
+    tcpPerClient: TCP_PER_CLIENT,
     autoStartCapture: true,
     routers: [],
     ...overrides,

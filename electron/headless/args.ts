@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ConfigField } from '@shared/config';
 import { parseHostPort } from '@shared/host-port';
 import { parseCidr } from '../engine/dns/acl';
+import { TCP_PER_CLIENT } from '../engine/dns/forwarder';
 import { defaultEngineOptions, DNS_PORT, type EngineOptions } from '../engine/options';
 
 export interface ServeOptions {
@@ -32,6 +33,7 @@ DNS
                          CGNAT, link-local and IPv6 ULA ranges are always allowed; others get REFUSED.
   --timeout MS           Time to wait for each upstream before trying the next (default 1500).
   --max-inflight N       Queries forwarded at once; the excess gets SERVFAIL (default 2000).
+  --tcp-per-client N     TCP connections one client address may hold at once (default 8).
 
 Devices
   --router ADDR          This address is the router too (besides this computer's default gateways):
@@ -85,6 +87,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
         allow: { type: 'string', multiple: true },
         timeout: { type: 'string' },
         'max-inflight': { type: 'string' },
+        'tcp-per-client': { type: 'string' },
         'data-dir': { type: 'string' },
         'retention-days': { type: 'string' },
         'no-capture': { type: 'boolean' },
@@ -143,6 +146,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
     retentionDays: intOption('retention-days', values['retention-days'], 30, 0, 36500),
     timeoutMs: intOption('timeout', values.timeout, 1500, 50, 60_000),
     maxInFlight: intOption('max-inflight', values['max-inflight'], 2000, 1, 100_000),
+    tcpPerClient: intOption('tcp-per-client', values['tcp-per-client'], TCP_PER_CLIENT, 1, 256),
     autoStartCapture: !values['no-capture'],
     routers,
   };

@@ -1,8 +1,12 @@
 import type dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FixedRandom } from '../fake-clock';
 import { AccessList, DEFAULT_ALLOWED } from './acl';
+import { TCP_MESSAGE_MS, TCP_PER_CLIENT } from './forwarder';
+import { rcodeName, rcodeOf } from './wire';
 import { ask, clientSocket, FakeUpstream, startForwarder, type TestForwarder } from './test-support';
 
 const TIMEOUT_MS = 1000;
@@ -322,5 +326,97 @@ describe('access control', () => {
     const res = await ask(await client('127.0.0.2'), f.port, 'www.example.test');
     expect(res.rcode).toBe('NOERROR');
     expect(f.sink.records[0]).toMatchObject({ client: '127.0.0.2' });
+  });
+});
+
+/** A TCP connection from `localAddress` to the forwarder, resolved once connected. */
+function tcpConnect(port: number, localAddress = '127.0.0.1'): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port, localAddress }, () => resolve(s));
+    s.once('error', reject);
+    cleanup.push(() => {
+      s.destroy();
+    });
+  });
+}
+
+/** Resolves when the forwarder has closed `s` (or at once if it already has). */
+function closedByServer(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.destroyed || s.readableEnded) return resolve();
+    s.resume();
+    s.once('close', () => resolve());
+    s.once('end', () => resolve());
+  });
+}
+
+/** One query over TCP on a fresh connection from `localAddress`: the answer's rcode. */
+async function askTcp(port: number, name: string, localAddress = '127.0.0.1'): Promise<string> {
+  const s = await tcpConnect(port, localAddress);
+  const q = dnsPacket.streamEncode({
+    type: 'query',
+    id: 7,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type: 'A', name }],
+  });
+  s.write(q);
+  const buf = await new Promise<Buffer>((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    s.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (got.length >= 2 && got.length >= got.readUInt16BE(0) + 2) resolve(got);
+    });
+    s.once('close', () => reject(new Error(`connection from ${localAddress} closed without an answer`)));
+  });
+  s.destroy();
+  return rcodeName(rcodeOf(buf.subarray(2)));
+}
+
+describe('TCP fairness', () => {
+  it('closes a connection whose query has not arrived whole within 3 s of its first byte, however it trickles', async () => {
+    const u = await upstream('192.0.2.1');
+    const f = await forwarder([u]);
+    const slow = await tcpConnect(f.port);
+    const closed = closedByServer(slow);
+    const q = dnsPacket.streamEncode({
+      type: 'query',
+      id: 1,
+      questions: [{ type: 'A', name: 'slow.example.test' }],
+    });
+    // One byte at a time, each before the idle timer would fire: only the whole-message deadline stops it.
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((r) => slow.write(q.subarray(i, i + 1), () => r()));
+      await new Promise((r) => setTimeout(r, 20));
+      f.clock.advance(TCP_MESSAGE_MS / 5 - 1);
+    }
+    expect(slow.destroyed).toBe(false);
+    f.clock.advance(10);
+    await closed;
+    // Everyone else is still answered over TCP.
+    expect(await askTcp(f.port, 'www.example.test')).toBe('NOERROR');
+  });
+
+  it('caps the connections of one address, and lets other addresses in while it holds them', async () => {
+    const u = await upstream('192.0.2.1');
+    const f = await forwarder([u], { tcpPerClient: 3 });
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await tcpConnect(f.port, '127.0.0.2'));
+    const fourth = await tcpConnect(f.port, '127.0.0.2');
+    await closedByServer(fourth);
+    for (const s of held) expect(s.destroyed).toBe(false);
+    expect(await askTcp(f.port, 'other.example.test', '127.0.0.3')).toBe('NOERROR');
+  });
+
+  it('makes room for a newcomer when slow clients from many addresses hold every slot, idle ones first', async () => {
+    const u = await upstream('192.0.2.1');
+    const f = await forwarder([u]);
+    // 256 slots (MAX_TCP_CONNECTIONS) taken by 32 addresses × 8 connections that sent nothing.
+    const held: net.Socket[] = [];
+    for (let a = 0; a < 32; a++)
+      for (let i = 0; i < TCP_PER_CLIENT; i++) held.push(await tcpConnect(f.port, `127.0.1.${a + 1}`));
+    for (let round = 0; round < 3; round++)
+      expect(await askTcp(f.port, `new${round}.example.test`)).toBe('NOERROR');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(held.filter((s) => s.destroyed || s.readableEnded).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -4,6 +4,7 @@ import type { EngineCounters, ListenerStatus, Transport, UpstreamStatus, Warning
 import type { BlockMode } from '@shared/watch/rules';
 import type { ExchangeSink } from '../capture/types';
 import { cryptoRandom, realClock, type Clock, type RandomSource } from '../clock';
+import { FairConnections, type ConnectionSlot } from '../fair-connections';
 import { normalizeAddress, type AccessList } from './acl';
 import { describeBindError, findPortHolder } from './bind-errors';
 import type { ExchangeResult, Upstream } from './upstream';
@@ -58,6 +59,8 @@ export interface ForwarderOptions {
   readonly clock?: Clock;
   /** Probe names and IDs (default node:crypto). */
   readonly random?: RandomSource;
+  /** TCP connections one client address may hold at once (default TCP_PER_CLIENT). */
+  readonly tcpPerClient?: number;
 }
 
 interface UpstreamHealth {
@@ -97,7 +100,15 @@ const DOWN_AFTER_FAILURES = 3;
 const DOWN_FOR_MS = 15_000;
 /** RFC 7766 §6.2.3: idle TCP connections are closed after some seconds. */
 const TCP_IDLE_MS = 10_000;
+/**
+ * A query must arrive whole within this time of its first byte: the idle timer restarts with every byte,
+ * so without it a client sending one byte every few seconds holds a connection for ever.
+ */
+export const TCP_MESSAGE_MS = 3_000;
+/** Across every TCP listener; when full, the address holding the most gives one up (fair-connections.ts). */
 const MAX_TCP_CONNECTIONS = 256;
+/** Default TCP connections per client address: a resolver or a browser needs a few, never dozens. */
+export const TCP_PER_CLIENT = 8;
 const MAX_TCP_PIPELINE = 64;
 
 type Reply = (response: Buffer) => void;
@@ -134,9 +145,12 @@ export class Forwarder {
 
   private readonly clock: Clock;
   private readonly random: RandomSource;
+  /** TCP connections of every listener, shared fairly between client addresses. */
+  private readonly tcpSlots: FairConnections;
 
   constructor(opts: ForwarderOptions) {
     this.opts = opts;
+    this.tcpSlots = new FairConnections(MAX_TCP_CONNECTIONS, opts.tcpPerClient ?? TCP_PER_CLIENT);
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? cryptoRandom;
     for (const u of opts.upstreams)
@@ -314,8 +328,9 @@ export class Forwarder {
     const family = isIP(spec.host);
     if (family === 0)
       return Promise.resolve(this.failedListener(spec, 'tcp', `not an IP address: ${spec.host}`));
-    const server = net.createServer({ noDelay: true }, (socket) => this.serveTcp(server, socket));
-    server.maxConnections = MAX_TCP_CONNECTIONS;
+    // No server.maxConnections: a hard cap refuses newcomers once slow clients hold every slot; tcpSlots
+    // makes room instead (serveTcp).
+    const server = net.createServer({ noDelay: true }, (socket) => this.serveTcp(socket));
     return new Promise<Listener>((resolve) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         server.close();
@@ -356,21 +371,44 @@ export class Forwarder {
     });
   }
 
-  /** RFC 7766 §6.2.1: several queries per connection, answered as they complete (possibly out of order). */
-  private serveTcp(_server: net.Server, socket: net.Socket): void {
+  /**
+   * RFC 7766 §6.2.1: several queries per connection, answered as they complete (possibly out of order).
+   * Each connection takes a fair slot (busy while a query is being answered, so idle ones are closed first
+   * when the table is full) and must deliver each query whole within TCP_MESSAGE_MS of its first byte.
+   */
+  private serveTcp(socket: net.Socket): void {
     const client = normalizeAddress(socket.remoteAddress ?? '');
     const clientPort = socket.remotePort ?? 0;
+    socket.on('error', () => socket.destroy());
+    const slot: ConnectionSlot = { address: client, busy: false, evict: () => socket.destroy() };
+    if (!this.tcpSlots.admit(slot)) {
+      this.counts.overload++;
+      socket.destroy();
+      return;
+    }
     let buf: Buffer = Buffer.alloc(0);
     let pending = 0;
+    // Armed only while part of a message has arrived; the usual query comes in one segment and sets none.
+    let deadline: unknown = null;
+    const disarm = (): void => {
+      if (deadline !== null) this.clock.clearTimeout(deadline);
+      deadline = null;
+    };
+    socket.once('close', () => {
+      disarm();
+      this.tcpSlots.release(slot);
+    });
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-    socket.on('error', () => socket.destroy());
     const reply: Reply = (response) => {
-      pending--;
+      slot.busy = --pending > 0;
       if (socket.destroyed || !socket.writable) return;
       const frame = Buffer.alloc(response.length + 2);
       frame.writeUInt16BE(response.length, 0);
       frame.set(response, 2);
       socket.write(frame);
+    };
+    const dropped = (): void => {
+      slot.busy = --pending > 0;
     };
     socket.on('data', (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -384,6 +422,7 @@ export class Forwarder {
         if (buf.length < len + 2) break;
         const msg = Buffer.from(buf.subarray(2, len + 2));
         buf = buf.subarray(len + 2);
+        disarm();
         if (pending >= MAX_TCP_PIPELINE) {
           // Bounded per connection: a client that pipelines without reading cannot hold unbounded work.
           this.counts.overload++;
@@ -391,8 +430,14 @@ export class Forwarder {
           return;
         }
         pending++;
-        this.handle(msg, client, clientPort, 'tcp', reply, () => pending--);
+        slot.busy = true;
+        this.handle(msg, client, clientPort, 'tcp', reply, dropped);
       }
+      if (buf.length > 0 && deadline === null && !socket.destroyed)
+        deadline = this.clock.setTimeout(() => {
+          deadline = null;
+          socket.destroy();
+        }, TCP_MESSAGE_MS);
     });
   }
 
