@@ -35,6 +35,8 @@ import {
   type SelfTestSeen,
 } from './setup/self-test';
 import { surveyPort53 } from './setup/survey';
+import { Emitter, type EngineEmitter, type EngineEvents } from './services/events';
+import { Warnings } from './services/warnings';
 import type { EngineHandle } from './types';
 import { WatchService, type RuleInput } from './watch';
 import { InsightsTracker, type Insights } from './watch/insights';
@@ -61,8 +63,6 @@ const INSIGHTS_DIRTY_MS = 10_000;
 const INSIGHTS_SLICE_ROWS = 20_000;
 
 export type { WatchAlert } from '@shared/watch/messages';
-/** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
-const WARNING_REPEAT_MS = 10_000;
 /** Clients whose latest query time is kept for the setup assistant's router check; beyond it the map restarts. */
 const MAX_HEARD = 4096;
 /** How long the self-test waits for each listener's answer. */
@@ -87,8 +87,8 @@ export class Engine implements EngineHandle {
   private readonly watch: WatchService;
   private readonly routerSetting: RouterSetting;
   private readonly insights: InsightsTracker;
-  private readonly watchListeners = new Set<(r: WatchReport) => void>();
-  private readonly alertListeners = new Set<(a: WatchAlert) => void>();
+  private readonly events: EngineEmitter = new Emitter<EngineEvents>();
+  private readonly warnings = new Warnings(this.events);
   /** (rule, router address) pairs already announced. */
   private readonly alerted = new Set<string>();
   private watchDirty = false;
@@ -105,9 +105,6 @@ export class Engine implements EngineHandle {
   private readonly lastHeard = new Map<string, number>();
   /** Self-test names in flight → what the forwarder did with them (filled in by record()). */
   private readonly selfTests = new Map<string, SelfTestSeen | null>();
-  private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
-  private readonly statusListeners = new Set<(s: EngineStatus) => void>();
-  private readonly warningListeners = new Set<(w: EngineWarning) => void>();
   private statusTimer: NodeJS.Timeout | null = null;
 
   private readonly unlock: () => Promise<void>;
@@ -434,14 +431,12 @@ export class Engine implements EngineHandle {
 
   /** The watchlist report whenever it changed, at most every 2 s. Returns the unsubscribe function. */
   onWatchReport(listener: (report: WatchReport) => void): () => void {
-    this.watchListeners.add(listener);
-    return () => this.watchListeners.delete(listener);
+    return this.events.on('watchReport', listener);
   }
 
   /** Called once per (rule, router address) when router traffic to a watched service is first seen. */
   onWatchAlert(listener: (alert: WatchAlert) => void): () => void {
-    this.alertListeners.add(listener);
-    return () => this.alertListeners.delete(listener);
+    return this.events.on('watchAlert', listener);
   }
 
   onDevice(listener: (device: DeviceInfo) => void): () => void {
@@ -554,7 +549,7 @@ export class Engine implements EngineHandle {
       upstreams: this.forwarder.upstreamStatus(),
       counters: this.counters(),
       qps: this.store.qps(),
-      warnings: [...this.warnings.values()].map(({ notified: _n, ...w }) => w),
+      warnings: this.warnings.list(),
       dataDir: this.options.dataDir,
       now: Date.now(),
     };
@@ -565,13 +560,11 @@ export class Engine implements EngineHandle {
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.events.on('status', listener);
   }
 
   onWarning(listener: (warning: EngineWarning) => void): () => void {
-    this.warningListeners.add(listener);
-    return () => this.warningListeners.delete(listener);
+    return this.events.on('warning', listener);
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
@@ -709,66 +702,26 @@ export class Engine implements EngineHandle {
       ts,
       message: `Your router ${address} contacted ${rule?.vendor ? `${rule.vendor} ` : ''}${rule?.integration ?? ruleId}.`,
     };
-    for (const l of this.alertListeners) {
-      try {
-        l(alert);
-      } catch {
-        // Listeners never break the engine.
-      }
-    }
+    this.events.emit('watchAlert', alert);
   }
 
   private markWatchDirty(): void {
     this.watchDirty = true;
-    if (this.watchTimer || this.watchListeners.size === 0) return;
+    if (this.watchTimer || !this.events.has('watchReport')) return;
     this.watchTimer = setTimeout(() => {
       this.watchTimer = null;
       if (!this.watchDirty) return;
       this.watchDirty = false;
-      const report = this.watchReport();
-      for (const l of this.watchListeners) {
-        try {
-          l(report);
-        } catch {
-          // Listeners never break the engine.
-        }
-      }
+      this.events.emit('watchReport', this.watchReport());
     }, WATCH_REPORT_MS);
     this.watchTimer.unref();
   }
 
   private warn(code: WarningCode, message: string): void {
-    const now = Date.now();
-    const prev = this.warnings.get(code);
-    const notify = !prev || prev.message !== message || now - prev.notified >= WARNING_REPEAT_MS;
-    const w = {
-      code,
-      message,
-      ts: now,
-      count: (prev?.count ?? 0) + 1,
-      notified: notify ? now : (prev?.notified ?? now),
-    };
-    this.warnings.set(code, w);
-    if (!notify) return;
-    const { notified: _n, ...warning } = w;
-    for (const l of this.warningListeners) {
-      try {
-        l(warning);
-      } catch {
-        // A failing listener must not stop the forwarder that raised the warning.
-      }
-    }
+    this.warnings.warn(code, message);
   }
 
   private emitStatus(): void {
-    if (this.statusListeners.size === 0) return;
-    const s = this.status();
-    for (const l of this.statusListeners) {
-      try {
-        l(s);
-      } catch {
-        // Same as above: listeners never break the engine.
-      }
-    }
+    if (this.events.has('status')) this.events.emit('status', this.status());
   }
 }
