@@ -12,20 +12,19 @@ import type {
   Snapshot,
   WarningCode,
 } from '@shared/events';
-import { CaptureStore, type ExchangeRecord } from './capture';
+import type { CaptureStore, ExchangeRecord } from './capture';
 import type { CsvDevice } from './capture/csv';
-import { lockDataDir } from './data-lock';
-import { DeviceRegistry, type DeviceRegistryOptions } from './devices';
+import type { DeviceRegistry } from './devices';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Forwarder } from './dns/forwarder';
 import { NetworkUpstream } from './dns/upstream';
 import { Exporter, type BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
+import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
-import { RouterSetting } from './router-setting';
+import type { RouterSetting } from './router-setting';
 import { ConfigService } from './settings/config-service';
-import { SettingsStore } from './settings/settings-store';
-import { applySettings } from './settings/resolve';
+import type { SettingsStore } from './settings/settings-store';
 import {
   encodeQuery,
   exchange,
@@ -38,7 +37,7 @@ import { surveyPort53 } from './setup/survey';
 import { Emitter, type EngineEmitter, type EngineEvents } from './services/events';
 import { Warnings } from './services/warnings';
 import type { EngineHandle } from './types';
-import { WatchService, type RuleInput } from './watch';
+import type { RuleInput, WatchService } from './watch';
 import { InsightsTracker, type Insights } from './watch/insights';
 import { serviceName } from '@shared/watch/service-name';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
@@ -50,6 +49,7 @@ import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } f
 
 export type { EngineOptions } from './options';
 export { defaultEngineOptions } from './options';
+export type { EngineTestHooks } from './load';
 
 declare const __APP_VERSION__: string | undefined;
 const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
@@ -67,12 +67,6 @@ export type { WatchAlert } from '@shared/watch/messages';
 const MAX_HEARD = 4096;
 /** How long the self-test waits for each listener's answer. */
 const SELF_TEST_TIMEOUT_MS = 4000;
-
-/** Parts of the engine a test may replace; the app passes none. */
-export interface EngineTestHooks {
-  /** Device registry options, e.g. no gateway detection or a fixed neighbour table. */
-  readonly devices?: Partial<Omit<DeviceRegistryOptions, 'dataDir' | 'routers' | 'onWarning'>>;
-}
 
 /** The CSV device columns for what the registry knows. */
 function csvDevice(d: DeviceInfo): CsvDevice {
@@ -111,16 +105,11 @@ export class Engine implements EngineHandle {
   /** listen() was called: a forwarder restart must bind the new one too. */
   private listening = false;
 
-  private constructor(
-    options: EngineOptions,
-    startOptions: EngineOptions,
-    settings: SettingsStore,
-    store: CaptureStore,
-    devices: DeviceRegistry,
-    watch: WatchService,
-    routerSetting: RouterSetting,
-    unlock: () => Promise<void>,
-  ) {
+  private constructor(parts: EngineParts, startOptions: EngineOptions) {
+    const { options, settings, store, watch } = parts;
+    const devices = parts.registry;
+    const routerSetting = parts.routerSetting;
+    const unlock = parts.unlock;
     this.opts = options;
     this.settings = settings;
     this.store = store;
@@ -179,60 +168,15 @@ export class Engine implements EngineHandle {
    * that cannot be used, or one another engine holds.
    */
   static async open(startOptions: EngineOptions, hooks: EngineTestHooks = {}): Promise<Engine> {
-    // Validate the ranges before touching the disk, so a typo fails fast.
-    new AccessList([...DEFAULT_ALLOWED, ...startOptions.allow]);
     let engine: Engine | null = null;
     // What loading finds (a torn journal line, a corrupt line) is reported once the engine exists.
     const early: [WarningCode, string][] = [];
-    const warn = (code: WarningCode) => (message: string) =>
-      engine ? engine.warn(code, message) : early.push([code, message]);
-    // The settings live in the folder the app starts with; they may move the captures elsewhere.
-    const settings = await SettingsStore.load(startOptions.dataDir, warn('settings'));
-    let options = applySettings(startOptions, settings.settings.values, startOptions.dataDir);
-    let unlock: () => Promise<void>;
-    try {
-      unlock = await lockDataDir(options.dataDir);
-    } catch (err) {
-      if (options.dataDir === startOptions.dataDir) throw err;
-      // A saved data folder that cannot be used must not keep the app from starting: fall back to the default.
-      warn('settings')(
-        `the saved data folder ${options.dataDir} cannot be used (${(err as Error).message}); using ${startOptions.dataDir}`,
-      );
-      options = { ...options, dataDir: startOptions.dataDir };
-      unlock = await lockDataDir(options.dataDir);
-    }
-    let store: CaptureStore;
-    let devices: DeviceRegistry;
-    let watch: WatchService;
-    let routerSetting: RouterSetting;
-    try {
-      store = await CaptureStore.open({
-        dataDir: options.dataDir,
-        retentionDays: options.retentionDays,
-        onWarning: warn('journal-error'),
-      });
-      routerSetting = await RouterSetting.load(options.dataDir, warn('device-lookup'));
-      watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });
-      // Rates and beacons cover the retained captures, not only what arrives from now on.
-      store.forEachWatched((ts, client, rule, qname) => watch.observe(ts, client, rule, qname));
-      try {
-        devices = await DeviceRegistry.open({
-          ...hooks.devices,
-          dataDir: options.dataDir,
-          routers: [...options.routers, ...routerSetting.routers],
-          onWarning: warn('device-lookup'),
-        });
-      } catch (err) {
-        await store.close();
-        throw err;
-      }
-    } catch (err) {
-      await unlock();
-      throw err;
-    }
-    engine = new Engine(options, startOptions, settings, store, devices, watch, routerSetting, unlock);
+    const parts = await loadEngineParts(startOptions, hooks, (code, message) =>
+      engine ? engine.warn(code, message) : early.push([code, message]),
+    );
+    engine = new Engine(parts, startOptions);
     for (const [code, message] of early) engine.warn(code, message);
-    if (options.autoStartCapture) store.start();
+    if (parts.options.autoStartCapture) parts.store.start();
     return engine;
   }
 
