@@ -14,7 +14,6 @@ import type {
 } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from './capture';
 import type { CsvDevice } from './capture/csv';
-import type { DeviceRegistry } from './devices';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Forwarder } from './dns/forwarder';
 import { NetworkUpstream } from './dns/upstream';
@@ -22,7 +21,6 @@ import { Exporter, type BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
-import type { RouterSetting } from './router-setting';
 import { ConfigService } from './settings/config-service';
 import type { SettingsStore } from './settings/settings-store';
 import {
@@ -36,6 +34,7 @@ import {
 import { surveyPort53 } from './setup/survey';
 import { Emitter, type EngineEmitter, type EngineEvents } from './services/events';
 import { Warnings } from './services/warnings';
+import { DeviceService } from './services/devices';
 import type { EngineHandle } from './types';
 import type { RuleInput, WatchService } from './watch';
 import { InsightsTracker, type Insights } from './watch/insights';
@@ -77,9 +76,8 @@ function csvDevice(d: DeviceInfo): CsvDevice {
 export class Engine implements EngineHandle {
   private opts: EngineOptions;
   private readonly store: CaptureStore;
-  private readonly devices: DeviceRegistry;
+  private readonly devices: DeviceService;
   private readonly watch: WatchService;
-  private readonly routerSetting: RouterSetting;
   private readonly insights: InsightsTracker;
   private readonly events: EngineEmitter = new Emitter<EngineEvents>();
   private readonly warnings = new Warnings(this.events);
@@ -107,15 +105,13 @@ export class Engine implements EngineHandle {
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
-    const devices = parts.registry;
-    const routerSetting = parts.routerSetting;
+    const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.opts.routers);
     const unlock = parts.unlock;
     this.opts = options;
     this.settings = settings;
     this.store = store;
     this.devices = devices;
     this.watch = watch;
-    this.routerSetting = routerSetting;
     this.insights = new InsightsTracker(store, watch);
     this.unlock = unlock;
     this.forwarder = this.makeForwarder(options);
@@ -243,15 +239,12 @@ export class Engine implements EngineHandle {
     return this.devices.routerAddresses();
   }
 
-  async renameDevice(address: string, name: string): Promise<DeviceInfo> {
+  renameDevice(address: string, name: string): Promise<DeviceInfo> {
     return this.devices.rename(address, name);
   }
 
-  async setRouters(addresses: readonly string[]): Promise<DeviceInfo[]> {
-    // The registry checks the addresses first, so a bad one changes nothing and saves nothing.
-    this.devices.setRouters([...this.options.routers, ...addresses]);
-    await this.routerSetting.save(addresses);
-    return this.devices.all();
+  setRouters(addresses: readonly string[]): Promise<DeviceInfo[]> {
+    return this.devices.setRouters(addresses);
   }
 
   /**
@@ -522,7 +515,6 @@ export class Engine implements EngineHandle {
     await this.store.stop();
     await this.store.close();
     await this.devices.close();
-    await this.routerSetting.flush();
     await this.settings.flush();
     await this.unlock();
   }
@@ -613,9 +605,9 @@ export class Engine implements EngineHandle {
     }
     if (this.lastHeard.size >= MAX_HEARD && !this.lastHeard.has(rec.client)) this.lastHeard.clear();
     this.lastHeard.set(rec.client, rec.ts);
-    if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
+    if (this.devices.isOwnLookup(rec)) return;
     this.store.record(rec);
-    this.devices.observe(rec.client);
+    this.devices.observe(rec);
     if (
       rec.watchRule === '' &&
       this.store.isRecording &&
