@@ -34,11 +34,10 @@ import {
 import { surveyPort53 } from './setup/survey';
 import { Emitter, type EngineEmitter, type EngineEvents } from './services/events';
 import { Warnings } from './services/warnings';
+import { WatchlistService } from './services/watchlist';
 import { DeviceService } from './services/devices';
 import type { EngineHandle } from './types';
-import type { RuleInput, WatchService } from './watch';
-import { InsightsTracker, type Insights } from './watch/insights';
-import { serviceName } from '@shared/watch/service-name';
+import type { RuleInput } from './watch';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
@@ -54,12 +53,6 @@ declare const __APP_VERSION__: string | undefined;
 const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
 
 const STATUS_INTERVAL_MS = 1000;
-/** Watchlist reports are pushed at most this often, and only when something changed. */
-const WATCH_REPORT_MS = 2000;
-/** Ordinary queries (the devices' browsing) refresh the report's correlation at most this often. */
-const INSIGHTS_DIRTY_MS = 10_000;
-/** Rows of the capture the correlation reads per turn of the event loop (a few ms each). */
-const INSIGHTS_SLICE_ROWS = 20_000;
 
 export type { WatchAlert } from '@shared/watch/messages';
 /** Clients whose latest query time is kept for the setup assistant's router check; beyond it the map restarts. */
@@ -77,16 +70,9 @@ export class Engine implements EngineHandle {
   private opts: EngineOptions;
   private readonly store: CaptureStore;
   private readonly devices: DeviceService;
-  private readonly watch: WatchService;
-  private readonly insights: InsightsTracker;
+  private readonly watchlist: WatchlistService;
   private readonly events: EngineEmitter = new Emitter<EngineEvents>();
   private readonly warnings = new Warnings(this.events);
-  /** (rule, router address) pairs already announced. */
-  private readonly alerted = new Set<string>();
-  private watchDirty = false;
-  /** When ordinary queries last marked the report stale (they move the correlation and visibility checks). */
-  private insightsDirtyAt = 0;
-  private watchTimer: NodeJS.Timeout | null = null;
   private forwarder: Forwarder;
   private readonly exporter: Exporter;
   /** Counters of forwarders replaced by a settings change, so the totals keep counting. */
@@ -111,8 +97,13 @@ export class Engine implements EngineHandle {
     this.settings = settings;
     this.store = store;
     this.devices = devices;
-    this.watch = watch;
-    this.insights = new InsightsTracker(store, watch);
+    this.watchlist = new WatchlistService({
+      watch,
+      store,
+      devices,
+      events: this.events,
+      warn: (code, message) => this.warn(code, message),
+    });
     this.unlock = unlock;
     this.forwarder = this.makeForwarder(options);
     this.exporter = new Exporter({
@@ -124,8 +115,8 @@ export class Engine implements EngineHandle {
         clients: store.clients(),
         device: (address) => devices.get(address),
         routers: devices.routerAddresses(),
-        routerModel: watch.routerModel(),
-        watch: this.watchReport(),
+        routerModel: this.watchlist.routerModel(),
+        watch: this.watchlist.report(),
       }),
       csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
       count: (filter) => store.query({ ...filter, limit: 1 }).total,
@@ -153,7 +144,7 @@ export class Engine implements EngineHandle {
       timeoutMs: options.timeoutMs,
       maxInFlight: options.maxInFlight,
       sink: { record: (rec) => this.record(rec) },
-      classify: this.watch.classify,
+      classify: this.watchlist.classify,
       onWarning: (code, message) => this.warn(code, message),
     });
   }
@@ -247,131 +238,55 @@ export class Engine implements EngineHandle {
     return this.devices.setRouters(addresses);
   }
 
-  /**
-   * Watchlist traffic per rule and device: counts, rates over the captures' running time, beacons, and the
-   * change around each marker.
-   */
   /** The report, with the correlation over `correlationWindowMs` (default: the user's saved window). */
-  watchReport(correlationWindowMs = this.watch.correlationWindowS() * 1000): WatchReport {
-    const now = Date.now();
-    const captures = this.store.captures();
-    const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
-    const report = this.watch.report({
-      isRouter: (address) => this.devices.get(address).isRouter,
-      windowMs,
-      captureStart: captures[0]?.startedAt ?? now,
-      now,
-    });
-    return { ...report, ...this.watchInsights(correlationWindowMs, windowMs, now) };
-  }
-
-  /**
-   * Whether the router's watched lookups follow the devices' new-domain lookups (within `windowMs`), the shape
-   * of the router's lookups, and what the capture cannot see. Incremental and cached; never throws.
-   */
-  private watchInsights(windowMs: number, recordingMs: number, now: number): Insights {
-    try {
-      const clients = this.store.clients().map((c) => ({
-        address: c.address,
-        queries: c.queries,
-        isRouter: this.devices.get(c.address).isRouter,
-      }));
-      const routers = this.routerSet(clients);
-      const blockedRules = new Map(
-        this.watch
-          .rules()
-          .filter((r) => r.enabled && r.block !== 'off')
-          .map((r) => [r.id, serviceName(r)]),
-      );
-      const insights = this.insights.insights({
-        routers,
-        clients,
-        blockedRules,
-        windowMs,
-        recordingMs,
-        now,
-        maxRows: INSIGHTS_SLICE_ROWS,
-      });
-      if (insights.pending)
-        // A long capture (after a start, or a router change) is read in slices between DNS answers; the
-        // report is pushed again once it is all read.
-        this.insights.catchUp(
-          () => this.routerSet(),
-          INSIGHTS_SLICE_ROWS,
-          () => this.markWatchDirty(),
-        );
-      return insights;
-    } catch (err) {
-      this.warn(
-        'watchlist',
-        `watchlist: correlation failed (${(err as Error).message}); the counts are unaffected`,
-      );
-      return { correlation: [], lookupShape: [], visibility: [] };
-    }
+  watchReport(correlationWindowMs?: number): WatchReport {
+    return this.watchlist.report(correlationWindowMs);
   }
 
   watchRules(): readonly ActiveRule[] {
-    return this.watch.rules();
+    return this.watchlist.rules();
   }
 
-  /** Switches a rule on or off, or sets blocking; applies to the next query. */
-  async updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
-    const rule = await this.watch.update(id, change);
-    this.markWatchDirty();
-    return rule;
+  updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
+    return this.watchlist.updateRule(id, change);
   }
 
-  async saveWatchRule(input: RuleInput): Promise<ActiveRule> {
-    return this.watch.upsertCustom(input);
+  saveWatchRule(input: RuleInput): Promise<ActiveRule> {
+    return this.watchlist.saveRule(input);
   }
 
-  async removeWatchRule(id: string): Promise<void> {
-    await this.watch.removeCustom(id);
+  removeWatchRule(id: string): Promise<void> {
+    return this.watchlist.removeRule(id);
   }
 
-  /** Adds a marker ("HomeShield switched off") at `ts`, default now. */
-  async addMarker(label: string, ts = Date.now()): Promise<Marker> {
-    const marker = await this.watch.addMarker(label, ts);
-    this.markWatchDirty();
-    return marker;
+  addMarker(label: string, ts?: number): Promise<Marker> {
+    return this.watchlist.addMarker(label, ts);
   }
 
-  async removeMarker(id: string): Promise<void> {
-    await this.watch.removeMarker(id);
-    this.markWatchDirty();
+  removeMarker(id: string): Promise<void> {
+    return this.watchlist.removeMarker(id);
   }
 
-  /** Watched queries per minute and (rule, client) over the last `rangeMinutes` (0: all), with the last seq. */
   watchMinutes(rangeMinutes: number): WatchMinutes {
-    // Whole minutes, like the snapshot's buckets: the current one and rangeMinutes − 1 before it.
-    const from = rangeMinutes > 0 ? (Math.floor(Date.now() / 60_000) - rangeMinutes + 1) * 60_000 : 0;
-    // Both read synchronously after the same recorded events, so lastSeq matches the counts.
-    return { lastSeq: this.store.lastSeq(), minutes: this.watch.minuteCounts(from) };
+    return this.watchlist.minutes(rangeMinutes);
   }
 
   watchSettings(): WatchSettings {
-    return { routerModel: this.watch.routerModel(), correlationWindowS: this.watch.correlationWindowS() };
+    return this.watchlist.settings();
   }
 
-  /** Saves the user's router model (kept in watch.json); "" forgets it. */
-  async setRouterModel(model: string): Promise<WatchSettings> {
-    await this.watch.setRouterModel(model);
-    return this.watchSettings();
+  setRouterModel(model: string): Promise<WatchSettings> {
+    return this.watchlist.setRouterModel(model);
   }
 
-  /** Saves the correlation's look-back window (watch.json) and pushes the report computed with it. */
-  async setCorrelationWindow(seconds: number): Promise<WatchSettings> {
-    await this.watch.setCorrelationWindowS(seconds);
-    this.markWatchDirty();
-    return this.watchSettings();
+  setCorrelationWindow(seconds: number): Promise<WatchSettings> {
+    return this.watchlist.setCorrelationWindow(seconds);
   }
 
-  /** The watchlist report whenever it changed, at most every 2 s. Returns the unsubscribe function. */
   onWatchReport(listener: (report: WatchReport) => void): () => void {
     return this.events.on('watchReport', listener);
   }
 
-  /** Called once per (rule, router address) when router traffic to a watched service is first seen. */
   onWatchAlert(listener: (alert: WatchAlert) => void): () => void {
     return this.events.on('watchAlert', listener);
   }
@@ -508,8 +423,7 @@ export class Engine implements EngineHandle {
   async close(): Promise<void> {
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
-    if (this.watchTimer) clearTimeout(this.watchTimer);
-    this.watchTimer = null;
+    this.watchlist.close();
     await this.config.idle();
     await this.forwarder.close();
     await this.store.stop();
@@ -517,20 +431,6 @@ export class Engine implements EngineHandle {
     await this.devices.close();
     await this.settings.flush();
     await this.unlock();
-  }
-
-  /** The router's addresses: configured or detected, and any client the registry calls the router. */
-  private routerSet(
-    clients: readonly { address: string; isRouter: boolean }[] = this.store
-      .clients()
-      .map((c) => ({ address: c.address, isRouter: this.devices.get(c.address).isRouter })),
-  ): string[] {
-    return [
-      ...new Set([
-        ...this.devices.routerAddresses(),
-        ...clients.filter((c) => c.isRouter).map((c) => c.address),
-      ]),
-    ];
   }
 
   private counters(): EngineCounters {
@@ -608,49 +508,7 @@ export class Engine implements EngineHandle {
     if (this.devices.isOwnLookup(rec)) return;
     this.store.record(rec);
     this.devices.observe(rec);
-    if (
-      rec.watchRule === '' &&
-      this.store.isRecording &&
-      rec.ts - this.insightsDirtyAt >= INSIGHTS_DIRTY_MS
-    ) {
-      this.insightsDirtyAt = rec.ts;
-      this.markWatchDirty();
-    }
-    if (rec.watchRule !== '' && this.store.isRecording) {
-      this.watch.observe(rec.ts, rec.client, rec.watchRule, rec.qname);
-      this.markWatchDirty();
-      const key = `${rec.watchRule} ${rec.client}`;
-      if (!this.alerted.has(key) && this.devices.get(rec.client).isRouter) {
-        this.alerted.add(key);
-        this.emitAlert(rec.watchRule, rec.client, rec.ts);
-      }
-    }
-  }
-
-  private emitAlert(ruleId: string, address: string, ts: number): void {
-    const rule = this.watch.rule(ruleId);
-    const alert: WatchAlert = {
-      rule: ruleId,
-      vendor: rule?.vendor ?? '',
-      integration: rule?.integration ?? ruleId,
-      category: rule?.category ?? 'vendor-cloud',
-      address,
-      ts,
-      message: `Your router ${address} contacted ${rule?.vendor ? `${rule.vendor} ` : ''}${rule?.integration ?? ruleId}.`,
-    };
-    this.events.emit('watchAlert', alert);
-  }
-
-  private markWatchDirty(): void {
-    this.watchDirty = true;
-    if (this.watchTimer || !this.events.has('watchReport')) return;
-    this.watchTimer = setTimeout(() => {
-      this.watchTimer = null;
-      if (!this.watchDirty) return;
-      this.watchDirty = false;
-      this.events.emit('watchReport', this.watchReport());
-    }, WATCH_REPORT_MS);
-    this.watchTimer.unref();
+    this.watchlist.record(rec, this.store.isRecording);
   }
 
   private warn(code: WarningCode, message: string): void {
