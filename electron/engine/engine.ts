@@ -1,5 +1,4 @@
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
-import { deviceLabel } from '@shared/devices';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -12,12 +11,11 @@ import type {
   Snapshot,
   WarningCode,
 } from '@shared/events';
-import type { CaptureStore, ExchangeRecord } from './capture';
-import type { CsvDevice } from './capture/csv';
+import type { ExchangeRecord } from './capture';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Forwarder } from './dns/forwarder';
 import { NetworkUpstream } from './dns/upstream';
-import { Exporter, type BundleResult } from './export/exporter';
+import type { BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
@@ -35,6 +33,7 @@ import { surveyPort53 } from './setup/survey';
 import { Emitter, type EngineEmitter, type EngineEvents } from './services/events';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
+import { CaptureService } from './services/capture';
 import { DeviceService } from './services/devices';
 import type { EngineHandle } from './types';
 import type { RuleInput } from './watch';
@@ -60,21 +59,15 @@ const MAX_HEARD = 4096;
 /** How long the self-test waits for each listener's answer. */
 const SELF_TEST_TIMEOUT_MS = 4000;
 
-/** The CSV device columns for what the registry knows. */
-function csvDevice(d: DeviceInfo): CsvDevice {
-  return { device: deviceLabel(d), mac: d.mac, vendor: d.vendor, isRouter: d.isRouter };
-}
-
 /** The capture engine: forwarder + capture store + status. Plain Node; both the desktop app and `serve` run it. */
 export class Engine implements EngineHandle {
   private opts: EngineOptions;
-  private readonly store: CaptureStore;
+  private readonly capture: CaptureService;
   private readonly devices: DeviceService;
   private readonly watchlist: WatchlistService;
   private readonly events: EngineEmitter = new Emitter<EngineEvents>();
   private readonly warnings = new Warnings(this.events);
   private forwarder: Forwarder;
-  private readonly exporter: Exporter;
   /** Counters of forwarders replaced by a settings change, so the totals keep counting. */
   private retired: EngineCounters | null = null;
   private readonly settings: SettingsStore;
@@ -95,7 +88,6 @@ export class Engine implements EngineHandle {
     const unlock = parts.unlock;
     this.opts = options;
     this.settings = settings;
-    this.store = store;
     this.devices = devices;
     this.watchlist = new WatchlistService({
       watch,
@@ -106,21 +98,10 @@ export class Engine implements EngineHandle {
     });
     this.unlock = unlock;
     this.forwarder = this.makeForwarder(options);
-    this.exporter = new Exporter({
-      dataDir: options.dataDir,
-      facts: () => ({
-        now: Date.now(),
-        status: this.status(),
-        captures: store.captures(),
-        clients: store.clients(),
-        device: (address) => devices.get(address),
-        routers: devices.routerAddresses(),
-        routerModel: this.watchlist.routerModel(),
-        watch: this.watchlist.report(),
-      }),
-      csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
-      count: (filter) => store.query({ ...filter, limit: 1 }).total,
-      flush: () => store.flush(),
+    this.capture = new CaptureService(store, options.dataDir, {
+      status: () => this.status(),
+      devices,
+      watchlist: this.watchlist,
     });
     this.config = new ConfigService({
       startOptions,
@@ -177,47 +158,51 @@ export class Engine implements EngineHandle {
   }
 
   startCapture(): CaptureInfo {
-    const info = this.store.start();
+    const info = this.capture.start();
     this.emitStatus();
     return info;
   }
 
   async stopCapture(): Promise<CaptureInfo | null> {
-    const info = await this.store.stop();
+    const info = await this.capture.stop();
     this.emitStatus();
     return info;
   }
 
   snapshot(req: SnapshotRequest): Snapshot {
-    return {
-      lastSeq: this.store.lastSeq(),
-      status: this.status(),
-      captures: this.store.captures(),
-      clients: this.store.clients(),
-      minutes: this.store.minutes(req.rangeMinutes),
-      recent: this.store.recent(),
-      devices: this.devices.all(),
-    };
+    return this.capture.snapshot(req, this.status(), this.devices.all());
   }
 
   queries(req: QueryListRequest): QueryPage {
-    return this.store.query(req);
+    return this.capture.queries(req);
+  }
+
+  captures(): CaptureInfo[] {
+    return this.capture.captures();
+  }
+
+  clients() {
+    return this.capture.clients();
+  }
+
+  subscribe(listener: (batch: QueryBatch) => void): () => void {
+    return this.capture.subscribe(listener);
   }
 
   csv(req: ExportRequest): AsyncIterable<string> {
-    return this.exporter.csv(req);
+    return this.capture.csv(req);
   }
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
-    return this.exporter.pcap(req);
+    return this.capture.pcap(req);
   }
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
-    return this.exporter.bundle(req, screenshot, sink);
+    return this.capture.bundle(req, screenshot, sink);
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {
-    return this.exporter.onProgress(listener);
+    return this.capture.onExportProgress(listener);
   }
 
   /** What is known about the device at `address` (defaults for one never seen). */
@@ -295,10 +280,6 @@ export class Engine implements EngineHandle {
     return this.devices.onChange(listener);
   }
 
-  captures(): CaptureInfo[] {
-    return this.store.captures();
-  }
-
   /** The Settings panel's view: saved values, what runs now, which fields the command line set. */
   configView(): ConfigView {
     return this.config.view();
@@ -339,7 +320,7 @@ export class Engine implements EngineHandle {
       advice: survey.advice,
       routers,
       routerQuery,
-      capturing: this.store.isRecording,
+      capturing: this.capture.isRecording,
       progress: this.settings.settings.progress,
     };
   }
@@ -389,26 +370,18 @@ export class Engine implements EngineHandle {
     return progress.wanChanged || progress.dhcpChanged || heard ? restoreText(progress) : '';
   }
 
-  clients() {
-    return this.store.clients();
-  }
-
   status(): EngineStatus {
     return {
       version: VERSION,
-      capture: this.store.current(),
+      capture: this.capture.current(),
       listeners: this.forwarder.listenerStatus(),
       upstreams: this.forwarder.upstreamStatus(),
       counters: this.counters(),
-      qps: this.store.qps(),
+      qps: this.capture.qps(),
       warnings: this.warnings.list(),
       dataDir: this.options.dataDir,
       now: Date.now(),
     };
-  }
-
-  subscribe(listener: (batch: QueryBatch) => void): () => void {
-    return this.store.subscribe(listener);
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {
@@ -426,8 +399,7 @@ export class Engine implements EngineHandle {
     this.watchlist.close();
     await this.config.idle();
     await this.forwarder.close();
-    await this.store.stop();
-    await this.store.close();
+    await this.capture.close();
     await this.devices.close();
     await this.settings.flush();
     await this.unlock();
@@ -461,9 +433,7 @@ export class Engine implements EngineHandle {
   ): Promise<{ ok: true } | { ok: false; error: string }> {
     const previous = this.opts;
     const keepRetention = () => {
-      if (!fields.has('retention')) return;
-      this.store.setRetentionDays(next.retentionDays);
-      void this.store.applyRetention();
+      if (fields.has('retention')) this.capture.setRetention(next.retentionDays);
     };
     this.opts = next;
     if (!fields.has('forwarder')) {
@@ -506,9 +476,9 @@ export class Engine implements EngineHandle {
     if (this.lastHeard.size >= MAX_HEARD && !this.lastHeard.has(rec.client)) this.lastHeard.clear();
     this.lastHeard.set(rec.client, rec.ts);
     if (this.devices.isOwnLookup(rec)) return;
-    this.store.record(rec);
+    this.capture.record(rec);
     this.devices.observe(rec);
-    this.watchlist.record(rec, this.store.isRecording);
+    this.watchlist.record(rec, this.capture.isRecording);
   }
 
   private warn(code: WarningCode, message: string): void {
