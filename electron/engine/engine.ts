@@ -21,16 +21,8 @@ import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load'
 import type { EngineOptions } from './options';
 import { ConfigService } from './settings/config-service';
 import type { SettingsStore } from './settings/settings-store';
-import {
-  encodeQuery,
-  exchange,
-  selfTestName,
-  selfTestResult,
-  targetOf,
-  type SelfTestSeen,
-} from './setup/self-test';
-import { surveyPort53 } from './setup/survey';
 import { Emitter, type EngineEmitter, type EngineEvents } from './services/events';
+import { SetupService } from './services/setup';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import { CaptureService } from './services/capture';
@@ -41,7 +33,6 @@ import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/mess
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
-import { restoreText } from '@shared/router-guides';
 import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
 
 export type { EngineOptions } from './options';
@@ -54,10 +45,6 @@ const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-d
 const STATUS_INTERVAL_MS = 1000;
 
 export type { WatchAlert } from '@shared/watch/messages';
-/** Clients whose latest query time is kept for the setup assistant's router check; beyond it the map restarts. */
-const MAX_HEARD = 4096;
-/** How long the self-test waits for each listener's answer. */
-const SELF_TEST_TIMEOUT_MS = 4000;
 
 /** The capture engine: forwarder + capture store + status. Plain Node; both the desktop app and `serve` run it. */
 export class Engine implements EngineHandle {
@@ -72,10 +59,7 @@ export class Engine implements EngineHandle {
   private retired: EngineCounters | null = null;
   private readonly settings: SettingsStore;
   private readonly config: ConfigService;
-  /** Latest query time per client address, answered or not, whether or not a capture runs. */
-  private readonly lastHeard = new Map<string, number>();
-  /** Self-test names in flight → what the forwarder did with them (filled in by record()). */
-  private readonly selfTests = new Map<string, SelfTestSeen | null>();
+  private readonly setup: SetupService;
   private statusTimer: NodeJS.Timeout | null = null;
 
   private readonly unlock: () => Promise<void>;
@@ -102,6 +86,13 @@ export class Engine implements EngineHandle {
       status: () => this.status(),
       devices,
       watchlist: this.watchlist,
+    });
+    this.setup = new SetupService({
+      settings,
+      devices,
+      capture: this.capture,
+      forwarder: () => this.forwarder,
+      listen: () => this.opts.listen,
     });
     this.config = new ConfigService({
       startOptions,
@@ -293,81 +284,20 @@ export class Engine implements EngineHandle {
     return this.config.save(values);
   }
 
-  /**
-   * Everything the setup assistant shows: addresses and port 53 on each, what is in the way (with commands),
-   * the router's addresses and its latest query since `since`, and the saved progress. `withSurvey` false leaves
-   * out the addresses and advice (no socket tools run).
-   */
-  async setupState(since: number, withSurvey = true): Promise<SetupState> {
-    const survey = withSurvey
-      ? await surveyPort53(
-          this.forwarder.listenerStatus(),
-          this.forwarder.listenerFailures(),
-          this.opts.listen,
-        )
-      : { addresses: [], advice: [] };
-    const routers = this.devices.routerAddresses();
-    let routerQuery: SetupState['routerQuery'] = null;
-    for (const [address, ts] of this.lastHeard) {
-      if (ts < since || !this.devices.get(address).isRouter) continue;
-      if (!routerQuery || ts > routerQuery.ts) routerQuery = { address, ts };
-    }
-    const p = process.platform;
-    return {
-      firstRun: !this.settings.saved && !this.settings.settings.progress.done,
-      platform: p === 'linux' || p === 'darwin' || p === 'win32' ? p : 'other',
-      addresses: survey.addresses,
-      advice: survey.advice,
-      routers,
-      routerQuery,
-      capturing: this.capture.isRecording,
-      progress: this.settings.settings.progress,
-    };
+  setupState(since: number, withSurvey = true): Promise<SetupState> {
+    return this.setup.state(since, withSurvey);
   }
 
-  /** Sends a real query to each of our UDP listeners and reports whether an upstream answered it. Never rejects. */
-  async selfTest(): Promise<SelfTestResult[]> {
-    const listeners = this.forwarder
-      .listenerStatus()
-      .filter((l) => l.transport === 'udp' && l.state === 'listening');
-    return Promise.all(
-      listeners.map(async (l) => {
-        const host = targetOf(l);
-        const name = selfTestName();
-        this.selfTests.set(name, null);
-        try {
-          const outcome = await exchange(host, l.port, encodeQuery(name), SELF_TEST_TIMEOUT_MS);
-          return selfTestResult(
-            host,
-            l.port,
-            outcome,
-            this.selfTests.get(name) ?? undefined,
-            SELF_TEST_TIMEOUT_MS,
-          );
-        } finally {
-          this.selfTests.delete(name);
-        }
-      }),
-    );
+  selfTest(): Promise<SelfTestResult[]> {
+    return this.setup.selfTest();
   }
 
-  /** Saves what the user did on the router (and whether the assistant is done). Rejects when it cannot be written. */
-  async saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
-    const progress = { ...this.settings.settings.progress };
-    for (const [k, v] of Object.entries(change)) if (v !== undefined) Object.assign(progress, { [k]: v });
-    await this.settings.save({ progress });
-    return progress;
+  saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
+    return this.setup.saveProgress(change);
   }
 
-  /**
-   * What to set back on the router before this computer sleeps or the app quits, as plain text (for a dialog or
-   * the terminal on quit): the warning and one line per setting, from what the user told the assistant. "" when
-   * nothing says the router uses this computer (no change noted, no router query since the engine started).
-   */
   restoreGuidance(): string {
-    const progress = this.settings.settings.progress;
-    const heard = [...this.lastHeard.keys()].some((a) => this.devices.get(a).isRouter);
-    return progress.wanChanged || progress.dhcpChanged || heard ? restoreText(progress) : '';
+    return this.setup.restoreGuidance();
   }
 
   status(): EngineStatus {
@@ -468,13 +398,7 @@ export class Engine implements EngineHandle {
    * back to us by a router that uses this computer as its resolver, was answered but is not the router's.
    */
   private record(rec: ExchangeRecord): void {
-    if (this.selfTests.has(rec.qname)) {
-      // Our own self-test: answered, not the user's traffic.
-      this.selfTests.set(rec.qname, { upstream: rec.upstream, error: rec.error });
-      return;
-    }
-    if (this.lastHeard.size >= MAX_HEARD && !this.lastHeard.has(rec.client)) this.lastHeard.clear();
-    this.lastHeard.set(rec.client, rec.ts);
+    if (this.setup.claim(rec)) return;
     if (this.devices.isOwnLookup(rec)) return;
     this.capture.record(rec);
     this.devices.observe(rec);
