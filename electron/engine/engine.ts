@@ -1,5 +1,4 @@
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
-import type { ExchangeRecord } from './capture';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
@@ -23,6 +22,7 @@ import type { EngineOptions } from './options';
 import { CaptureService } from './services/capture';
 import { DeviceService } from './services/devices';
 import { Emitter, type EngineEvents } from './services/events';
+import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
 import { Warnings } from './services/warnings';
@@ -77,7 +77,8 @@ export class Engine implements EngineHandle {
     this.settings = new SettingsService(options, {
       startOptions,
       settings,
-      sink: { record: (rec) => this.record(rec) },
+      // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
+      sink: new RecordPipeline(setup, devices, capture, watchlist),
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
@@ -316,18 +317,6 @@ export class Engine implements EngineHandle {
 
   restoreGuidance(): string {
     return this.setup.restoreGuidance();
-  }
-
-  /**
-   * The forwarder's sink: records the exchange and notes its client as a device. Our own reverse lookup, sent
-   * back to us by a router that uses this computer as its resolver, was answered but is not the router's.
-   */
-  private record(rec: ExchangeRecord): void {
-    if (this.setup.claim(rec)) return;
-    if (this.devices.isOwnLookup(rec)) return;
-    this.capture.record(rec);
-    this.devices.observe(rec);
-    this.watchlist.record(rec, this.capture.isRecording);
   }
 
   private emitStatus(): void {
