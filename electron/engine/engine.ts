@@ -1,9 +1,8 @@
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
-import { deviceLabel } from '@shared/devices';
+import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
   DeviceInfo,
-  EngineCounters,
   EngineStatus,
   EngineWarning,
   ListenerStatus,
@@ -12,171 +11,90 @@ import type {
   Snapshot,
   WarningCode,
 } from '@shared/events';
-import { CaptureStore, type ExchangeRecord } from './capture';
-import type { CsvDevice } from './capture/csv';
-import { lockDataDir } from './data-lock';
-import { DeviceRegistry, type DeviceRegistryOptions } from './devices';
-import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
-import { Forwarder } from './dns/forwarder';
-import { NetworkUpstream } from './dns/upstream';
-import { Exporter, type BundleResult } from './export/exporter';
-import type { ZipSink } from './export/zip-writer';
-import type { EngineOptions } from './options';
-import { RouterSetting } from './router-setting';
-import { ConfigService } from './settings/config-service';
-import { SettingsStore } from './settings/settings-store';
-import { applySettings } from './settings/resolve';
-import {
-  encodeQuery,
-  exchange,
-  selfTestName,
-  selfTestResult,
-  targetOf,
-  type SelfTestSeen,
-} from './setup/self-test';
-import { surveyPort53 } from './setup/survey';
-import type { EngineHandle } from './types';
-import { WatchService, type RuleInput } from './watch';
-import { InsightsTracker, type Insights } from './watch/insights';
-import { serviceName } from '@shared/watch/service-name';
+import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
-import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
-import { restoreText } from '@shared/router-guides';
-import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
+import type { BundleResult } from './export/exporter';
+import type { ZipSink } from './export/zip-writer';
+import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
+import type { EngineOptions } from './options';
+import { CaptureService } from './services/capture';
+import { DeviceService } from './services/devices';
+import { Emitter, type EngineEvents } from './services/events';
+import { RecordPipeline } from './services/record-pipeline';
+import { SettingsService } from './services/settings';
+import { SetupService } from './services/setup';
+import { Warnings } from './services/warnings';
+import { WatchlistService } from './services/watchlist';
+import type { EngineHandle } from './types';
+import type { RuleInput } from './watch';
 
 export type { EngineOptions } from './options';
 export { defaultEngineOptions } from './options';
+export type { EngineTestHooks } from './load';
+export type { WatchAlert } from '@shared/watch/messages';
 
 declare const __APP_VERSION__: string | undefined;
 const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
 
 const STATUS_INTERVAL_MS = 1000;
-/** Watchlist reports are pushed at most this often, and only when something changed. */
-const WATCH_REPORT_MS = 2000;
-/** Ordinary queries (the devices' browsing) refresh the report's correlation at most this often. */
-const INSIGHTS_DIRTY_MS = 10_000;
-/** Rows of the capture the correlation reads per turn of the event loop (a few ms each). */
-const INSIGHTS_SLICE_ROWS = 20_000;
 
-export type { WatchAlert } from '@shared/watch/messages';
-/** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
-const WARNING_REPEAT_MS = 10_000;
-/** Clients whose latest query time is kept for the setup assistant's router check; beyond it the map restarts. */
-const MAX_HEARD = 4096;
-/** How long the self-test waits for each listener's answer. */
-const SELF_TEST_TIMEOUT_MS = 4000;
-
-/** Parts of the engine a test may replace; the app passes none. */
-export interface EngineTestHooks {
-  /** Device registry options, e.g. no gateway detection or a fixed neighbour table. */
-  readonly devices?: Partial<Omit<DeviceRegistryOptions, 'dataDir' | 'routers' | 'onWarning'>>;
-}
-
-/** The CSV device columns for what the registry knows. */
-function csvDevice(d: DeviceInfo): CsvDevice {
-  return { device: deviceLabel(d), mac: d.mac, vendor: d.vendor, isRouter: d.isRouter };
-}
-
-/** The capture engine: forwarder + capture store + status. Plain Node; both the desktop app and `serve` run it. */
+/**
+ * The capture engine: composes the services (settings and the forwarder, capture, devices, watchlist, setup),
+ * feeds them every exchange in turn, and adds status and warnings. Plain Node; both the desktop app and `serve`
+ * run it.
+ */
 export class Engine implements EngineHandle {
-  private opts: EngineOptions;
-  private readonly store: CaptureStore;
-  private readonly devices: DeviceRegistry;
-  private readonly watch: WatchService;
-  private readonly routerSetting: RouterSetting;
-  private readonly insights: InsightsTracker;
-  private readonly watchListeners = new Set<(r: WatchReport) => void>();
-  private readonly alertListeners = new Set<(a: WatchAlert) => void>();
-  /** (rule, router address) pairs already announced. */
-  private readonly alerted = new Set<string>();
-  private watchDirty = false;
-  /** When ordinary queries last marked the report stale (they move the correlation and visibility checks). */
-  private insightsDirtyAt = 0;
-  private watchTimer: NodeJS.Timeout | null = null;
-  private forwarder: Forwarder;
-  private readonly exporter: Exporter;
-  /** Counters of forwarders replaced by a settings change, so the totals keep counting. */
-  private retired: EngineCounters | null = null;
-  private readonly settings: SettingsStore;
-  private readonly config: ConfigService;
-  /** Latest query time per client address, answered or not, whether or not a capture runs. */
-  private readonly lastHeard = new Map<string, number>();
-  /** Self-test names in flight → what the forwarder did with them (filled in by record()). */
-  private readonly selfTests = new Map<string, SelfTestSeen | null>();
-  private readonly warnings = new Map<WarningCode, EngineWarning & { notified: number }>();
-  private readonly statusListeners = new Set<(s: EngineStatus) => void>();
-  private readonly warningListeners = new Set<(w: EngineWarning) => void>();
+  private readonly events = new Emitter<EngineEvents>();
+  private readonly warnings = new Warnings(this.events);
+  private readonly devices: DeviceService;
+  private readonly watchlist: WatchlistService;
+  private readonly capture: CaptureService;
+  private readonly setup: SetupService;
+  private readonly settings: SettingsService;
+  private readonly unlock: () => Promise<void>;
   private statusTimer: NodeJS.Timeout | null = null;
 
-  private readonly unlock: () => Promise<void>;
-  /** listen() was called: a forwarder restart must bind the new one too. */
-  private listening = false;
-
-  private constructor(
-    options: EngineOptions,
-    startOptions: EngineOptions,
-    settings: SettingsStore,
-    store: CaptureStore,
-    devices: DeviceRegistry,
-    watch: WatchService,
-    routerSetting: RouterSetting,
-    unlock: () => Promise<void>,
-  ) {
-    this.opts = options;
-    this.settings = settings;
-    this.store = store;
-    this.devices = devices;
-    this.watch = watch;
-    this.routerSetting = routerSetting;
-    this.insights = new InsightsTracker(store, watch);
-    this.unlock = unlock;
-    this.forwarder = this.makeForwarder(options);
-    this.exporter = new Exporter({
-      dataDir: options.dataDir,
-      facts: () => ({
-        now: Date.now(),
-        status: this.status(),
-        captures: store.captures(),
-        clients: store.clients(),
-        device: (address) => devices.get(address),
-        routers: devices.routerAddresses(),
-        routerModel: watch.routerModel(),
-        watch: this.watchReport(),
-      }),
-      csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
-      count: (filter) => store.query({ ...filter, limit: 1 }).total,
-      flush: () => store.flush(),
+  private constructor(parts: EngineParts, startOptions: EngineOptions) {
+    const { options, settings, store, watch } = parts;
+    const warn = this.warnings.warn;
+    const events = this.events;
+    const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
+    const watchlist = new WatchlistService({ watch, store, devices, events, warn });
+    const capture = new CaptureService(store, options.dataDir, {
+      status: () => this.status(),
+      devices,
+      watchlist,
     });
-    this.config = new ConfigService({
+    const setup = new SetupService({
+      settings,
+      devices,
+      capture,
+      forwarder: () => this.settings.forwarder,
+      listen: () => this.options.listen,
+    });
+    this.settings = new SettingsService(options, {
       startOptions,
       settings,
-      current: () => this.opts,
-      routers: () => this.devices.routerAddresses(),
-      apply: (next, fields) => this.applyOptions(next, fields),
+      // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
+      sink: new RecordPipeline(setup, devices, capture, watchlist),
+      classify: watchlist.classify,
+      warn,
+      routers: () => devices.routerAddresses(),
+      setRetention: (days) => capture.setRetention(days),
+      applied: () => this.emitStatus(),
     });
+    this.devices = devices;
+    this.watchlist = watchlist;
+    this.capture = capture;
+    this.setup = setup;
+    this.unlock = parts.unlock;
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
   get options(): EngineOptions {
-    return this.opts;
-  }
-
-  private makeForwarder(options: EngineOptions): Forwarder {
-    return new Forwarder({
-      listen: options.listen,
-      upstreams: options.upstreams.map((u) => new NetworkUpstream(u, options)),
-      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
-      timeoutMs: options.timeoutMs,
-      maxInFlight: options.maxInFlight,
-      tcpPerClient: options.tcpPerClient,
-      sink: { record: (rec) => this.record(rec) },
-      classify: this.watch.classify,
-      onWarning: (code, message) => this.warn(code, message),
-      clock: options.clock,
-      random: options.random,
-    });
+    return this.settings.options;
   }
 
   /**
@@ -185,116 +103,112 @@ export class Engine implements EngineHandle {
    * that cannot be used, or one another engine holds.
    */
   static async open(startOptions: EngineOptions, hooks: EngineTestHooks = {}): Promise<Engine> {
-    // Validate the ranges before touching the disk, so a typo fails fast.
-    new AccessList([...DEFAULT_ALLOWED, ...startOptions.allow]);
     let engine: Engine | null = null;
     // What loading finds (a torn journal line, a corrupt line) is reported once the engine exists.
     const early: [WarningCode, string][] = [];
-    const warn = (code: WarningCode) => (message: string) =>
-      engine ? engine.warn(code, message) : early.push([code, message]);
-    // The settings live in the folder the app starts with; they may move the captures elsewhere.
-    const settings = await SettingsStore.load(startOptions.dataDir, warn('settings'));
-    let options = applySettings(startOptions, settings.settings.values, startOptions.dataDir);
-    let unlock: () => Promise<void>;
-    try {
-      unlock = await lockDataDir(options.dataDir, warn('storage'));
-    } catch (err) {
-      if (options.dataDir === startOptions.dataDir) throw err;
-      // A saved data folder that cannot be used must not keep the app from starting: fall back to the default.
-      warn('settings')(
-        `the saved data folder ${options.dataDir} cannot be used (${(err as Error).message}); using ${startOptions.dataDir}`,
-      );
-      options = { ...options, dataDir: startOptions.dataDir };
-      unlock = await lockDataDir(options.dataDir, warn('storage'));
-    }
-    let store: CaptureStore;
-    let devices: DeviceRegistry;
-    let watch: WatchService;
-    let routerSetting: RouterSetting;
-    try {
-      store = await CaptureStore.open({
-        dataDir: options.dataDir,
-        retentionDays: options.retentionDays,
-        onWarning: warn('journal-error'),
-        clock: options.clock,
-      });
-      routerSetting = await RouterSetting.load(options.dataDir, warn('device-lookup'));
-      watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });
-      // Rates and beacons cover the retained captures, not only what arrives from now on.
-      store.forEachWatched((ts, client, rule, qname) => watch.observe(ts, client, rule, qname));
-      try {
-        devices = await DeviceRegistry.open({
-          ...hooks.devices,
-          dataDir: options.dataDir,
-          routers: [...options.routers, ...routerSetting.routers],
-          onWarning: warn('device-lookup'),
-        });
-      } catch (err) {
-        await store.close();
-        throw err;
-      }
-    } catch (err) {
-      await unlock();
-      throw err;
-    }
-    engine = new Engine(options, startOptions, settings, store, devices, watch, routerSetting, unlock);
-    for (const [code, message] of early) engine.warn(code, message);
-    if (options.autoStartCapture) store.start();
+    const parts = await loadEngineParts(startOptions, hooks, (code, message) =>
+      engine ? engine.warnings.warn(code, message) : early.push([code, message]),
+    );
+    engine = new Engine(parts, startOptions);
+    for (const [code, message] of early) engine.warnings.warn(code, message);
+    if (parts.options.autoStartCapture) parts.store.start();
     return engine;
   }
 
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
-    const statuses = await this.forwarder.listen();
-    this.listening = true;
+    const statuses = await this.settings.listen();
     this.statusTimer ??= setInterval(() => this.emitStatus(), STATUS_INTERVAL_MS);
     this.statusTimer.unref();
     return statuses;
   }
 
+  /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
+  async close(): Promise<void> {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = null;
+    this.watchlist.close();
+    await this.settings.closeForwarder();
+    await this.capture.close();
+    await this.devices.close();
+    await this.settings.flush();
+    await this.unlock();
+  }
+
+  status(): EngineStatus {
+    const forwarder = this.settings.forwarder;
+    return {
+      version: VERSION,
+      capture: this.capture.current(),
+      listeners: forwarder.listenerStatus(),
+      upstreams: forwarder.upstreamStatus(),
+      counters: this.settings.counters(),
+      qps: this.capture.qps(),
+      warnings: this.warnings.list(),
+      dataDir: this.options.dataDir,
+      now: Date.now(),
+    };
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): () => void {
+    return this.events.on('status', listener);
+  }
+
+  onWarning(listener: (warning: EngineWarning) => void): () => void {
+    return this.events.on('warning', listener);
+  }
+
+  // Capture: recording, the snapshot, query pages, live batches and exports.
+
   startCapture(): CaptureInfo {
-    const info = this.store.start();
+    const info = this.capture.start();
     this.emitStatus();
     return info;
   }
 
   async stopCapture(): Promise<CaptureInfo | null> {
-    const info = await this.store.stop();
+    const info = await this.capture.stop();
     this.emitStatus();
     return info;
   }
 
   snapshot(req: SnapshotRequest): Snapshot {
-    return {
-      lastSeq: this.store.lastSeq(),
-      status: this.status(),
-      captures: this.store.captures(),
-      clients: this.store.clients(),
-      minutes: this.store.minutes(req.rangeMinutes),
-      recent: this.store.recent(),
-      devices: this.devices.all(),
-    };
+    return this.capture.snapshot(req, this.status(), this.devices.all());
   }
 
   queries(req: QueryListRequest): QueryPage {
-    return this.store.query(req);
+    return this.capture.queries(req);
+  }
+
+  captures(): CaptureInfo[] {
+    return this.capture.captures();
+  }
+
+  clients() {
+    return this.capture.clients();
+  }
+
+  subscribe(listener: (batch: QueryBatch) => void): () => void {
+    return this.capture.subscribe(listener);
   }
 
   csv(req: ExportRequest): AsyncIterable<string> {
-    return this.exporter.csv(req);
+    return this.capture.csv(req);
   }
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
-    return this.exporter.pcap(req);
+    return this.capture.pcap(req);
   }
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
-    return this.exporter.bundle(req, screenshot, sink);
+    return this.capture.bundle(req, screenshot, sink);
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {
-    return this.exporter.onProgress(listener);
+    return this.capture.onExportProgress(listener);
   }
+
+  // Devices.
 
   /** What is known about the device at `address` (defaults for one never seen). */
   device(address: string): DeviceInfo {
@@ -306,159 +220,77 @@ export class Engine implements EngineHandle {
     return this.devices.routerAddresses();
   }
 
-  async renameDevice(address: string, name: string): Promise<DeviceInfo> {
+  renameDevice(address: string, name: string): Promise<DeviceInfo> {
     return this.devices.rename(address, name);
   }
 
-  async setRouters(addresses: readonly string[]): Promise<DeviceInfo[]> {
-    // The registry checks the addresses first, so a bad one changes nothing and saves nothing.
-    this.devices.setRouters([...this.options.routers, ...addresses]);
-    await this.routerSetting.save(addresses);
-    return this.devices.all();
-  }
-
-  /**
-   * Watchlist traffic per rule and device: counts, rates over the captures' running time, beacons, and the
-   * change around each marker.
-   */
-  /** The report, with the correlation over `correlationWindowMs` (default: the user's saved window). */
-  watchReport(correlationWindowMs = this.watch.correlationWindowS() * 1000): WatchReport {
-    const now = Date.now();
-    const captures = this.store.captures();
-    const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
-    const report = this.watch.report({
-      isRouter: (address) => this.devices.get(address).isRouter,
-      windowMs,
-      captureStart: captures[0]?.startedAt ?? now,
-      now,
-    });
-    return { ...report, ...this.watchInsights(correlationWindowMs, windowMs, now) };
-  }
-
-  /**
-   * Whether the router's watched lookups follow the devices' new-domain lookups (within `windowMs`), the shape
-   * of the router's lookups, and what the capture cannot see. Incremental and cached; never throws.
-   */
-  private watchInsights(windowMs: number, recordingMs: number, now: number): Insights {
-    try {
-      const clients = this.store.clients().map((c) => ({
-        address: c.address,
-        queries: c.queries,
-        isRouter: this.devices.get(c.address).isRouter,
-      }));
-      const routers = this.routerSet(clients);
-      const blockedRules = new Map(
-        this.watch
-          .rules()
-          .filter((r) => r.enabled && r.block !== 'off')
-          .map((r) => [r.id, serviceName(r)]),
-      );
-      const insights = this.insights.insights({
-        routers,
-        clients,
-        blockedRules,
-        windowMs,
-        recordingMs,
-        now,
-        maxRows: INSIGHTS_SLICE_ROWS,
-      });
-      if (insights.pending)
-        // A long capture (after a start, or a router change) is read in slices between DNS answers; the
-        // report is pushed again once it is all read.
-        this.insights.catchUp(
-          () => this.routerSet(),
-          INSIGHTS_SLICE_ROWS,
-          () => this.markWatchDirty(),
-        );
-      return insights;
-    } catch (err) {
-      this.warn(
-        'watchlist',
-        `watchlist: correlation failed (${(err as Error).message}); the counts are unaffected`,
-      );
-      return { correlation: [], lookupShape: [], visibility: [] };
-    }
-  }
-
-  watchRules(): readonly ActiveRule[] {
-    return this.watch.rules();
-  }
-
-  /** Switches a rule on or off, or sets blocking; applies to the next query. */
-  async updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
-    const rule = await this.watch.update(id, change);
-    this.markWatchDirty();
-    return rule;
-  }
-
-  async saveWatchRule(input: RuleInput): Promise<ActiveRule> {
-    return this.watch.upsertCustom(input);
-  }
-
-  async removeWatchRule(id: string): Promise<void> {
-    await this.watch.removeCustom(id);
-  }
-
-  /** Adds a marker ("HomeShield switched off") at `ts`, default now. */
-  async addMarker(label: string, ts = Date.now()): Promise<Marker> {
-    const marker = await this.watch.addMarker(label, ts);
-    this.markWatchDirty();
-    return marker;
-  }
-
-  async removeMarker(id: string): Promise<void> {
-    await this.watch.removeMarker(id);
-    this.markWatchDirty();
-  }
-
-  /** Watched queries per minute and (rule, client) over the last `rangeMinutes` (0: all), with the last seq. */
-  watchMinutes(rangeMinutes: number): WatchMinutes {
-    // Whole minutes, like the snapshot's buckets: the current one and rangeMinutes − 1 before it.
-    const from = rangeMinutes > 0 ? (Math.floor(Date.now() / 60_000) - rangeMinutes + 1) * 60_000 : 0;
-    // Both read synchronously after the same recorded events, so lastSeq matches the counts.
-    return { lastSeq: this.store.lastSeq(), minutes: this.watch.minuteCounts(from) };
-  }
-
-  watchSettings(): WatchSettings {
-    return { routerModel: this.watch.routerModel(), correlationWindowS: this.watch.correlationWindowS() };
-  }
-
-  /** Saves the user's router model (kept in watch.json); "" forgets it. */
-  async setRouterModel(model: string): Promise<WatchSettings> {
-    await this.watch.setRouterModel(model);
-    return this.watchSettings();
-  }
-
-  /** Saves the correlation's look-back window (watch.json) and pushes the report computed with it. */
-  async setCorrelationWindow(seconds: number): Promise<WatchSettings> {
-    await this.watch.setCorrelationWindowS(seconds);
-    this.markWatchDirty();
-    return this.watchSettings();
-  }
-
-  /** The watchlist report whenever it changed, at most every 2 s. Returns the unsubscribe function. */
-  onWatchReport(listener: (report: WatchReport) => void): () => void {
-    this.watchListeners.add(listener);
-    return () => this.watchListeners.delete(listener);
-  }
-
-  /** Called once per (rule, router address) when router traffic to a watched service is first seen. */
-  onWatchAlert(listener: (alert: WatchAlert) => void): () => void {
-    this.alertListeners.add(listener);
-    return () => this.alertListeners.delete(listener);
+  setRouters(addresses: readonly string[]): Promise<DeviceInfo[]> {
+    return this.devices.setRouters(addresses);
   }
 
   onDevice(listener: (device: DeviceInfo) => void): () => void {
     return this.devices.onChange(listener);
   }
 
-  captures(): CaptureInfo[] {
-    return this.store.captures();
+  // Watchlist: the report, rules, markers and alerts.
+
+  /** The report, with the correlation over `correlationWindowMs` (default: the user's saved window). */
+  watchReport(correlationWindowMs?: number): WatchReport {
+    return this.watchlist.report(correlationWindowMs);
   }
 
-  /** The Settings panel's view: saved values, what runs now, which fields the command line set. */
+  watchRules(): readonly ActiveRule[] {
+    return this.watchlist.rules();
+  }
+
+  updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
+    return this.watchlist.updateRule(id, change);
+  }
+
+  saveWatchRule(input: RuleInput): Promise<ActiveRule> {
+    return this.watchlist.saveRule(input);
+  }
+
+  removeWatchRule(id: string): Promise<void> {
+    return this.watchlist.removeRule(id);
+  }
+
+  addMarker(label: string, ts?: number): Promise<Marker> {
+    return this.watchlist.addMarker(label, ts);
+  }
+
+  removeMarker(id: string): Promise<void> {
+    return this.watchlist.removeMarker(id);
+  }
+
+  watchMinutes(rangeMinutes: number): WatchMinutes {
+    return this.watchlist.minutes(rangeMinutes);
+  }
+
+  watchSettings(): WatchSettings {
+    return this.watchlist.settings();
+  }
+
+  setRouterModel(model: string): Promise<WatchSettings> {
+    return this.watchlist.setRouterModel(model);
+  }
+
+  setCorrelationWindow(seconds: number): Promise<WatchSettings> {
+    return this.watchlist.setCorrelationWindow(seconds);
+  }
+
+  onWatchReport(listener: (report: WatchReport) => void): () => void {
+    return this.events.on('watchReport', listener);
+  }
+
+  onWatchAlert(listener: (alert: WatchAlert) => void): () => void {
+    return this.events.on('watchAlert', listener);
+  }
+
+  // Settings.
+
   configView(): ConfigView {
-    return this.config.view();
+    return this.settings.view();
   }
 
   /**
@@ -466,313 +298,28 @@ export class Engine implements EngineHandle {
    * ranges restart the forwarder; the capture goes on). Invalid values come back per field; nothing is saved.
    */
   saveConfig(values: ConfigValues): Promise<ConfigSaveResult> {
-    return this.config.save(values);
+    return this.settings.save(values);
   }
 
-  /**
-   * Everything the setup assistant shows: addresses and port 53 on each, what is in the way (with commands),
-   * the router's addresses and its latest query since `since`, and the saved progress. `withSurvey` false leaves
-   * out the addresses and advice (no socket tools run).
-   */
-  async setupState(since: number, withSurvey = true): Promise<SetupState> {
-    const survey = withSurvey
-      ? await surveyPort53(
-          this.forwarder.listenerStatus(),
-          this.forwarder.listenerFailures(),
-          this.opts.listen,
-        )
-      : { addresses: [], advice: [] };
-    const routers = this.devices.routerAddresses();
-    let routerQuery: SetupState['routerQuery'] = null;
-    for (const [address, ts] of this.lastHeard) {
-      if (ts < since || !this.devices.get(address).isRouter) continue;
-      if (!routerQuery || ts > routerQuery.ts) routerQuery = { address, ts };
-    }
-    const p = process.platform;
-    return {
-      firstRun: !this.settings.saved && !this.settings.settings.progress.done,
-      platform: p === 'linux' || p === 'darwin' || p === 'win32' ? p : 'other',
-      addresses: survey.addresses,
-      advice: survey.advice,
-      routers,
-      routerQuery,
-      capturing: this.store.isRecording,
-      progress: this.settings.settings.progress,
-    };
+  // Setup assistant.
+
+  setupState(since: number, withSurvey = true): Promise<SetupState> {
+    return this.setup.state(since, withSurvey);
   }
 
-  /** Sends a real query to each of our UDP listeners and reports whether an upstream answered it. Never rejects. */
-  async selfTest(): Promise<SelfTestResult[]> {
-    const listeners = this.forwarder
-      .listenerStatus()
-      .filter((l) => l.transport === 'udp' && l.state === 'listening');
-    return Promise.all(
-      listeners.map(async (l) => {
-        const host = targetOf(l);
-        const name = selfTestName();
-        this.selfTests.set(name, null);
-        try {
-          const outcome = await exchange(host, l.port, encodeQuery(name), SELF_TEST_TIMEOUT_MS);
-          return selfTestResult(
-            host,
-            l.port,
-            outcome,
-            this.selfTests.get(name) ?? undefined,
-            SELF_TEST_TIMEOUT_MS,
-          );
-        } finally {
-          this.selfTests.delete(name);
-        }
-      }),
-    );
+  selfTest(): Promise<SelfTestResult[]> {
+    return this.setup.selfTest();
   }
 
-  /** Saves what the user did on the router (and whether the assistant is done). Rejects when it cannot be written. */
-  async saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
-    const progress = { ...this.settings.settings.progress };
-    for (const [k, v] of Object.entries(change)) if (v !== undefined) Object.assign(progress, { [k]: v });
-    await this.settings.save({ progress });
-    return progress;
+  saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
+    return this.setup.saveProgress(change);
   }
 
-  /**
-   * What to set back on the router before this computer sleeps or the app quits, as plain text (for a dialog or
-   * the terminal on quit): the warning and one line per setting, from what the user told the assistant. "" when
-   * nothing says the router uses this computer (no change noted, no router query since the engine started).
-   */
   restoreGuidance(): string {
-    const progress = this.settings.settings.progress;
-    const heard = [...this.lastHeard.keys()].some((a) => this.devices.get(a).isRouter);
-    return progress.wanChanged || progress.dhcpChanged || heard ? restoreText(progress) : '';
-  }
-
-  clients() {
-    return this.store.clients();
-  }
-
-  status(): EngineStatus {
-    return {
-      version: VERSION,
-      capture: this.store.current(),
-      listeners: this.forwarder.listenerStatus(),
-      upstreams: this.forwarder.upstreamStatus(),
-      counters: this.counters(),
-      qps: this.store.qps(),
-      warnings: [...this.warnings.values()].map(({ notified: _n, ...w }) => w),
-      dataDir: this.options.dataDir,
-      now: Date.now(),
-    };
-  }
-
-  subscribe(listener: (batch: QueryBatch) => void): () => void {
-    return this.store.subscribe(listener);
-  }
-
-  onStatus(listener: (status: EngineStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
-  }
-
-  onWarning(listener: (warning: EngineWarning) => void): () => void {
-    this.warningListeners.add(listener);
-    return () => this.warningListeners.delete(listener);
-  }
-
-  /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
-  async close(): Promise<void> {
-    if (this.statusTimer) clearInterval(this.statusTimer);
-    this.statusTimer = null;
-    if (this.watchTimer) clearTimeout(this.watchTimer);
-    this.watchTimer = null;
-    await this.config.idle();
-    await this.forwarder.close();
-    await this.store.stop();
-    await this.store.close();
-    await this.devices.close();
-    await this.routerSetting.flush();
-    await this.settings.flush();
-    await this.unlock();
-  }
-
-  /** The router's addresses: configured or detected, and any client the registry calls the router. */
-  private routerSet(
-    clients: readonly { address: string; isRouter: boolean }[] = this.store
-      .clients()
-      .map((c) => ({ address: c.address, isRouter: this.devices.get(c.address).isRouter })),
-  ): string[] {
-    return [
-      ...new Set([
-        ...this.devices.routerAddresses(),
-        ...clients.filter((c) => c.isRouter).map((c) => c.address),
-      ]),
-    ];
-  }
-
-  private counters(): EngineCounters {
-    const now = this.forwarder.counters();
-    const r = this.retired;
-    if (!r) return now;
-    return {
-      queries: now.queries + r.queries,
-      answered: now.answered + r.answered,
-      servfail: now.servfail + r.servfail,
-      refused: now.refused + r.refused,
-      malformed: now.malformed + r.malformed,
-      unexpectedResponses: now.unexpectedResponses + r.unexpectedResponses,
-      overload: now.overload + r.overload,
-      loops: now.loops + r.loops,
-      inFlight: now.inFlight,
-    };
-  }
-
-  /**
-   * Puts new options into effect. Listen addresses, upstreams and ranges replace the forwarder: the old one stops
-   * listening and finishes what it forwards (recorded as usual), the new one binds. When the new one binds
-   * nothing although the old one did, the old options come back and the result says why.
-   */
-  private async applyOptions(
-    next: EngineOptions,
-    fields: ReadonlySet<'forwarder' | 'retention'>,
-  ): Promise<{ ok: true } | { ok: false; error: string }> {
-    const previous = this.opts;
-    const keepRetention = () => {
-      if (!fields.has('retention')) return;
-      this.store.setRetentionDays(next.retentionDays);
-      void this.store.applyRetention();
-    };
-    this.opts = next;
-    if (!fields.has('forwarder')) {
-      keepRetention();
-      return { ok: true };
-    }
-    const old = this.forwarder;
-    const hadListeners = old.listenerStatus().some((l) => l.state === 'listening');
-    const replace = async (options: EngineOptions) => {
-      const prev = this.counters();
-      await this.forwarder.close(options.timeoutMs * Math.max(1, this.forwarder.upstreamStatus().length));
-      this.retired = { ...prev, inFlight: 0 };
-      this.forwarder = this.makeForwarder(options);
-      return this.listening ? this.forwarder.listen() : [];
-    };
-    const statuses = await replace(next);
-    if (!this.listening || statuses.some((s) => s.state === 'listening') || !hadListeners) {
-      keepRetention();
-      this.emitStatus();
-      return { ok: true };
-    }
-    const why = statuses.find((s) => s.state === 'error')?.error ?? 'no listener could be started';
-    // Nothing of this save takes effect: the previous options come back whole.
-    this.opts = previous;
-    await replace(previous);
-    this.emitStatus();
-    return { ok: false, error: `${why} (kept the previous addresses)` };
-  }
-
-  /**
-   * The forwarder's sink: records the exchange and notes its client as a device. Our own reverse lookup, sent
-   * back to us by a router that uses this computer as its resolver, was answered but is not the router's.
-   */
-  private record(rec: ExchangeRecord): void {
-    if (this.selfTests.has(rec.qname)) {
-      // Our own self-test: answered, not the user's traffic.
-      this.selfTests.set(rec.qname, { upstream: rec.upstream, error: rec.error });
-      return;
-    }
-    if (this.lastHeard.size >= MAX_HEARD && !this.lastHeard.has(rec.client)) this.lastHeard.clear();
-    this.lastHeard.set(rec.client, rec.ts);
-    if (rec.qtype === 'PTR' && this.devices.isOwnLookup(rec.client, rec.qname, rec.ts)) return;
-    this.store.record(rec);
-    this.devices.observe(rec.client);
-    if (
-      rec.watchRule === '' &&
-      this.store.isRecording &&
-      rec.ts - this.insightsDirtyAt >= INSIGHTS_DIRTY_MS
-    ) {
-      this.insightsDirtyAt = rec.ts;
-      this.markWatchDirty();
-    }
-    if (rec.watchRule !== '' && this.store.isRecording) {
-      this.watch.observe(rec.ts, rec.client, rec.watchRule, rec.qname);
-      this.markWatchDirty();
-      const key = `${rec.watchRule} ${rec.client}`;
-      if (!this.alerted.has(key) && this.devices.get(rec.client).isRouter) {
-        this.alerted.add(key);
-        this.emitAlert(rec.watchRule, rec.client, rec.ts);
-      }
-    }
-  }
-
-  private emitAlert(ruleId: string, address: string, ts: number): void {
-    const rule = this.watch.rule(ruleId);
-    const alert: WatchAlert = {
-      rule: ruleId,
-      vendor: rule?.vendor ?? '',
-      integration: rule?.integration ?? ruleId,
-      category: rule?.category ?? 'vendor-cloud',
-      address,
-      ts,
-      message: `Your router ${address} contacted ${rule?.vendor ? `${rule.vendor} ` : ''}${rule?.integration ?? ruleId}.`,
-    };
-    for (const l of this.alertListeners) {
-      try {
-        l(alert);
-      } catch {
-        // Listeners never break the engine.
-      }
-    }
-  }
-
-  private markWatchDirty(): void {
-    this.watchDirty = true;
-    if (this.watchTimer || this.watchListeners.size === 0) return;
-    this.watchTimer = setTimeout(() => {
-      this.watchTimer = null;
-      if (!this.watchDirty) return;
-      this.watchDirty = false;
-      const report = this.watchReport();
-      for (const l of this.watchListeners) {
-        try {
-          l(report);
-        } catch {
-          // Listeners never break the engine.
-        }
-      }
-    }, WATCH_REPORT_MS);
-    this.watchTimer.unref();
-  }
-
-  private warn(code: WarningCode, message: string): void {
-    const now = Date.now();
-    const prev = this.warnings.get(code);
-    const notify = !prev || prev.message !== message || now - prev.notified >= WARNING_REPEAT_MS;
-    const w = {
-      code,
-      message,
-      ts: now,
-      count: (prev?.count ?? 0) + 1,
-      notified: notify ? now : (prev?.notified ?? now),
-    };
-    this.warnings.set(code, w);
-    if (!notify) return;
-    const { notified: _n, ...warning } = w;
-    for (const l of this.warningListeners) {
-      try {
-        l(warning);
-      } catch {
-        // A failing listener must not stop the forwarder that raised the warning.
-      }
-    }
+    return this.setup.restoreGuidance();
   }
 
   private emitStatus(): void {
-    if (this.statusListeners.size === 0) return;
-    const s = this.status();
-    for (const l of this.statusListeners) {
-      try {
-        l(s);
-      } catch {
-        // Same as above: listeners never break the engine.
-      }
-    }
+    if (this.events.has('status')) this.events.emit('status', this.status());
   }
 }

@@ -1,0 +1,132 @@
+import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
+import { deviceLabel } from '@shared/devices';
+import type { CaptureInfo, DeviceInfo, EngineStatus, QueryBatch, QueryPage, Snapshot } from '@shared/events';
+import type { CaptureStore, ExchangeRecord } from '../capture';
+import type { CsvDevice } from '../capture/csv';
+import { Exporter, type BundleResult } from '../export/exporter';
+import type { ZipSink } from '../export/zip-writer';
+import type { DeviceService } from './devices';
+import type { WatchlistService } from './watchlist';
+
+/** The CSV device columns for what the registry knows. */
+function csvDevice(d: DeviceInfo): CsvDevice {
+  return { device: deviceLabel(d), mac: d.mac, vendor: d.vendor, isRouter: d.isRouter };
+}
+
+/** What the exports state besides the queries: read when an export starts. */
+export interface CaptureFacts {
+  status(): EngineStatus;
+  readonly devices: Pick<DeviceService, 'get' | 'routerAddresses'>;
+  readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel'>;
+}
+
+/** The recorded queries: capturing, the snapshot and query pages, live batches and the exports. */
+export class CaptureService {
+  private readonly exporter: Exporter;
+
+  constructor(
+    /** Read by the watchlist's correlation and replayed into its rates at start. */
+    readonly store: CaptureStore,
+    dataDir: string,
+    facts: CaptureFacts,
+  ) {
+    const { devices, watchlist } = facts;
+    this.exporter = new Exporter({
+      dataDir,
+      facts: () => ({
+        now: Date.now(),
+        status: facts.status(),
+        captures: store.captures(),
+        clients: store.clients(),
+        device: (address) => devices.get(address),
+        routers: devices.routerAddresses(),
+        routerModel: watchlist.routerModel(),
+        watch: watchlist.report(),
+      }),
+      csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
+      count: (filter) => store.query({ ...filter, limit: 1 }).total,
+      flush: () => store.flush(),
+    });
+  }
+
+  get isRecording(): boolean {
+    return this.store.isRecording;
+  }
+
+  /** Records one exchange (journal, index, aggregates, live batch). On the DNS hot path. */
+  record(rec: ExchangeRecord): void {
+    this.store.record(rec);
+  }
+
+  start(): CaptureInfo {
+    return this.store.start();
+  }
+
+  stop(): Promise<CaptureInfo | null> {
+    return this.store.stop();
+  }
+
+  current(): CaptureInfo | null {
+    return this.store.current();
+  }
+
+  qps(): number {
+    return this.store.qps();
+  }
+
+  captures(): CaptureInfo[] {
+    return this.store.captures();
+  }
+
+  clients() {
+    return this.store.clients();
+  }
+
+  snapshot(req: SnapshotRequest, status: EngineStatus, devices: DeviceInfo[]): Snapshot {
+    return {
+      lastSeq: this.store.lastSeq(),
+      status,
+      captures: this.store.captures(),
+      clients: this.store.clients(),
+      minutes: this.store.minutes(req.rangeMinutes),
+      recent: this.store.recent(),
+      devices,
+    };
+  }
+
+  queries(req: QueryListRequest): QueryPage {
+    return this.store.query(req);
+  }
+
+  subscribe(listener: (batch: QueryBatch) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  csv(req: ExportRequest): AsyncIterable<string> {
+    return this.exporter.csv(req);
+  }
+
+  pcap(req: ExportRequest): AsyncIterable<Buffer> {
+    return this.exporter.pcap(req);
+  }
+
+  bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
+    return this.exporter.bundle(req, screenshot, sink);
+  }
+
+  onExportProgress(listener: (progress: ExportProgress) => void): () => void {
+    return this.exporter.onProgress(listener);
+  }
+
+  /** Keeps captures for `days` from now on and deletes older ones in the background. */
+  setRetention(days: number): void {
+    this.store.setRetentionDays(days);
+    void this.store.applyRetention();
+  }
+
+  /** Stops the running capture (so its end time is recorded) and flushes the journal. */
+  async close(): Promise<void> {
+    await this.store.stop();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Emitter, type EngineEvents } from './events';
+import { Warnings } from './warnings';
+
+describe('Emitter', () => {
+  it('reaches every listener even when one throws, and unsubscribes', () => {
+    const events = new Emitter<{ tick: number }>();
+    const seen: number[] = [];
+    events.on('tick', () => {
+      throw new Error('broken listener');
+    });
+    const off = events.on('tick', (n) => seen.push(n));
+    expect(events.has('tick')).toBe(true);
+    expect(() => events.emit('tick', 1)).not.toThrow();
+    off();
+    events.emit('tick', 2);
+    expect(seen).toEqual([1]);
+  });
+});
+
+describe('Warnings', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('announces a repeated message at most every 10 s while counting every one', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const events = new Emitter<EngineEvents>();
+    const heard: number[] = [];
+    events.on('warning', (w) => heard.push(w.count));
+    const warnings = new Warnings(events);
+    warnings.warn('upstream-failing', 'down');
+    vi.advanceTimersByTime(5_000);
+    warnings.warn('upstream-failing', 'down');
+    warnings.warn('upstream-failing', 'still down');
+    vi.advanceTimersByTime(5_000);
+    warnings.warn('upstream-failing', 'still down');
+    vi.advanceTimersByTime(5_000);
+    warnings.warn('upstream-failing', 'still down');
+    expect(heard).toEqual([1, 3, 5]);
+    expect(warnings.list()).toEqual([
+      { code: 'upstream-failing', message: 'still down', ts: 1_015_000, count: 5 },
+    ]);
+  });
+});

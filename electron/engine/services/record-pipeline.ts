@@ -1,0 +1,28 @@
+import type { ExchangeRecord, ExchangeSink } from '../capture';
+import type { CaptureService } from './capture';
+import type { DeviceService } from './devices';
+import type { SetupService } from './setup';
+import type { WatchlistService } from './watchlist';
+
+/**
+ * The forwarder's sink: hands each finished exchange to the services in turn. Runs once per query, so it
+ * allocates nothing and calls each step directly.
+ */
+export class RecordPipeline implements ExchangeSink {
+  constructor(
+    private readonly setup: Pick<SetupService, 'claim'>,
+    private readonly devices: Pick<DeviceService, 'isOwnLookup' | 'observe'>,
+    private readonly capture: Pick<CaptureService, 'record' | 'isRecording'>,
+    private readonly watchlist: Pick<WatchlistService, 'record'>,
+  ) {}
+
+  record(rec: ExchangeRecord): void {
+    // Our self-test is answered but is not the user's traffic; every other client counts as heard.
+    if (this.setup.claim(rec)) return;
+    // Our own reverse lookup, echoed to us by a router that uses this computer, is not the router's.
+    if (this.devices.isOwnLookup(rec)) return;
+    this.capture.record(rec);
+    this.devices.observe(rec);
+    this.watchlist.record(rec, this.capture.isRecording);
+  }
+}

@@ -1,0 +1,166 @@
+import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
+import type { EngineCounters, ListenerStatus, WarningCode } from '@shared/events';
+import type { ExchangeSink } from '../capture';
+import { AccessList, DEFAULT_ALLOWED } from '../dns/acl';
+import { Forwarder, type Verdict } from '../dns/forwarder';
+import { NetworkUpstream } from '../dns/upstream';
+import type { EngineOptions } from '../options';
+import { ConfigService } from '../settings/config-service';
+import type { SettingsStore } from '../settings/settings-store';
+
+export interface SettingsDeps {
+  /** The options as the app was started (command line and defaults), before saved settings. */
+  readonly startOptions: EngineOptions;
+  readonly settings: SettingsStore;
+  /** Where every finished exchange goes, and the watchlist's verdict per name. */
+  readonly sink: ExchangeSink;
+  readonly classify: (qname: string) => Verdict;
+  warn(code: WarningCode, message: string): void;
+  /** The router's addresses: never a valid upstream. */
+  routers(): readonly string[];
+  /** Keeps captures for `days` from now on. */
+  setRetention(days: number): void;
+  /** The forwarder was replaced: the status changed. */
+  applied(): void;
+}
+
+/**
+ * The options in effect and the forwarder that runs them: the Settings panel's view and save, and a save that
+ * changes listen addresses, upstreams or ranges replaces the forwarder (counters carry over).
+ */
+export class SettingsService {
+  private opts: EngineOptions;
+  private fwd: Forwarder;
+  /** Counters of forwarders replaced by a settings change, so the totals keep counting. */
+  private retired: EngineCounters | null = null;
+  /** listen() was called: a forwarder restart must bind the new one too. */
+  private listening = false;
+  private readonly config: ConfigService;
+
+  constructor(
+    options: EngineOptions,
+    private readonly deps: SettingsDeps,
+  ) {
+    this.opts = options;
+    this.fwd = this.makeForwarder(options);
+    this.config = new ConfigService({
+      startOptions: deps.startOptions,
+      settings: deps.settings,
+      current: () => this.opts,
+      routers: deps.routers,
+      apply: (next, fields) => this.applyOptions(next, fields),
+    });
+  }
+
+  /** The options in effect: the command line, then the saved settings, then the defaults. */
+  get options(): EngineOptions {
+    return this.opts;
+  }
+
+  /** The forwarder running now (a settings save may replace it). */
+  get forwarder(): Forwarder {
+    return this.fwd;
+  }
+
+  /** Binds the DNS listeners, now and after every forwarder replacement. Never rejects for a bind failure. */
+  async listen(): Promise<ListenerStatus[]> {
+    const statuses = await this.fwd.listen();
+    this.listening = true;
+    return statuses;
+  }
+
+  /** The forwarder's counters, with those of the forwarders it replaced. */
+  counters(): EngineCounters {
+    const now = this.fwd.counters();
+    const r = this.retired;
+    if (!r) return now;
+    return {
+      queries: now.queries + r.queries,
+      answered: now.answered + r.answered,
+      servfail: now.servfail + r.servfail,
+      refused: now.refused + r.refused,
+      malformed: now.malformed + r.malformed,
+      unexpectedResponses: now.unexpectedResponses + r.unexpectedResponses,
+      overload: now.overload + r.overload,
+      loops: now.loops + r.loops,
+      inFlight: now.inFlight,
+    };
+  }
+
+  view(): ConfigView {
+    return this.config.view();
+  }
+
+  save(values: ConfigValues): Promise<ConfigSaveResult> {
+    return this.config.save(values);
+  }
+
+  /** Waits for a save in progress, then stops the forwarder. */
+  async closeForwarder(): Promise<void> {
+    await this.config.idle();
+    await this.fwd.close();
+  }
+
+  /** Writes the settings file if a write is pending. */
+  flush(): Promise<void> {
+    return this.deps.settings.flush();
+  }
+
+  private makeForwarder(options: EngineOptions): Forwarder {
+    const { sink, classify, warn } = this.deps;
+    return new Forwarder({
+      listen: options.listen,
+      upstreams: options.upstreams.map((u) => new NetworkUpstream(u, options)),
+      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
+      timeoutMs: options.timeoutMs,
+      maxInFlight: options.maxInFlight,
+      tcpPerClient: options.tcpPerClient,
+      sink,
+      classify,
+      onWarning: (code, message) => warn(code, message),
+      clock: options.clock,
+      random: options.random,
+    });
+  }
+
+  /**
+   * Puts new options into effect. Listen addresses, upstreams and ranges replace the forwarder: the old one stops
+   * listening and finishes what it forwards (recorded as usual), the new one binds. When the new one binds
+   * nothing although the old one did, the old options come back and the result says why.
+   */
+  private async applyOptions(
+    next: EngineOptions,
+    fields: ReadonlySet<'forwarder' | 'retention'>,
+  ): Promise<{ ok: true } | { ok: false; error: string }> {
+    const previous = this.opts;
+    const keepRetention = () => {
+      if (fields.has('retention')) this.deps.setRetention(next.retentionDays);
+    };
+    this.opts = next;
+    if (!fields.has('forwarder')) {
+      keepRetention();
+      return { ok: true };
+    }
+    const old = this.fwd;
+    const hadListeners = old.listenerStatus().some((l) => l.state === 'listening');
+    const replace = async (options: EngineOptions) => {
+      const prev = this.counters();
+      await this.fwd.close(options.timeoutMs * Math.max(1, this.fwd.upstreamStatus().length));
+      this.retired = { ...prev, inFlight: 0 };
+      this.fwd = this.makeForwarder(options);
+      return this.listening ? this.fwd.listen() : [];
+    };
+    const statuses = await replace(next);
+    if (!this.listening || statuses.some((s) => s.state === 'listening') || !hadListeners) {
+      keepRetention();
+      this.deps.applied();
+      return { ok: true };
+    }
+    const why = statuses.find((s) => s.state === 'error')?.error ?? 'no listener could be started';
+    // Nothing of this save takes effect: the previous options come back whole.
+    this.opts = previous;
+    await replace(previous);
+    this.deps.applied();
+    return { ok: false, error: `${why} (kept the previous addresses)` };
+  }
+}
