@@ -116,6 +116,14 @@ export interface EngineCounters {
   readonly inFlight: number;
 }
 
+/** Whether what is recorded reaches the disk. */
+export interface StorageStatus {
+  /** Why the capture's journal cannot be written now ("" while it can): queries wait in memory meanwhile. */
+  readonly error: string;
+  /** Queries answered but not saved since the service started (the memory for waiting ones ran out). */
+  readonly lostRecords: number;
+}
+
 export interface EngineStatus {
   readonly version: string;
   readonly capture: CaptureInfo | null;
@@ -125,6 +133,7 @@ export interface EngineStatus {
   /** Queries per second over the last 10 seconds. */
   readonly qps: number;
   readonly warnings: readonly EngineWarning[];
+  readonly storage: StorageStatus;
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;

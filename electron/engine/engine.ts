@@ -145,6 +145,7 @@ export class Engine implements EngineHandle {
       counters: this.settings.counters(),
       qps: this.capture.qps(),
       warnings: this.warnings.list(),
+      storage: this.capture.storage(),
       dataDir: this.options.dataDir,
       now: Date.now(),
     };

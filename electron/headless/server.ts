@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
 import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
+import { healthOf } from '@shared/health';
 import type { QueryBatch, QueryEvent } from '@shared/events';
 import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
 import {
@@ -378,8 +379,15 @@ export class HeadlessServer {
       return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
     switch (p) {
       case '/api/health': {
+        // 503 while DNS cannot be served, so a plain HTTP monitor sees it; the problems say the rest.
         const s = this.engine.status();
-        return sendJson(res, 200, { ok: true, version: s.version, dns: listenerNames(s) });
+        const health = healthOf(s);
+        return sendJson(res, health.ok ? 200 : 503, {
+          ok: health.ok,
+          version: s.version,
+          dns: listenerNames(s),
+          problems: health.problems,
+        });
       }
       case '/api/summary': {
         const w = url.searchParams.get('window_s');

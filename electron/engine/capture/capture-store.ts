@@ -10,6 +10,7 @@ import type {
   QueryEvent,
   QueryFilter,
   QueryPage,
+  StorageStatus,
 } from '@shared/events';
 import { MINUTE_MS, minuteOf } from '@shared/time';
 import { writeFileAtomic, writeFileAtomicSync } from '../atomic-write';
@@ -104,6 +105,8 @@ export class CaptureStore implements ExchangeSink {
   private readonly metaPending = new Set<CaptureSegment>();
   /** Journals of stopped captures still holding text a failing disk refused; retried on every flush. */
   private readonly draining = new Set<JournalWriter>();
+  /** Records lost by journals no longer open (see storage()). */
+  private lostBefore = 0;
   private seq = 0;
   private closed = false;
   private readonly clock: Clock;
@@ -387,7 +390,7 @@ export class CaptureStore implements ExchangeSink {
     if (writer !== null) await writer.flush();
     for (const w of [...this.draining]) {
       await w.flush();
-      if (w.unwrittenBytes === 0) this.draining.delete(w);
+      if (w.unwrittenBytes === 0) this.forgetWriter(w);
     }
     for (const seg of [...this.metaPending]) {
       if (await this.writeMeta(seg)) this.metaPending.delete(seg);
@@ -423,6 +426,18 @@ export class CaptureStore implements ExchangeSink {
     this.retentionMs = days > 0 ? days * DAY_MS : 0;
   }
 
+  /** Whether recording reaches the disk: the first write error of any open journal, and the records lost. */
+  storage(): StorageStatus {
+    let error = '';
+    let lost = this.lostBefore;
+    for (const w of [this.writer, ...this.draining]) {
+      if (w === null) continue;
+      if (error === '') error = w.writeError;
+      lost += w.dropped;
+    }
+    return { error, lostRecords: lost };
+  }
+
   /** Deletes stopped captures whose stoppedAt is older than retentionDays; resolves with their ids. */
   applyRetention(): Promise<string[]> {
     const run = this.retention.then(() => this.prune());
@@ -432,10 +447,17 @@ export class CaptureStore implements ExchangeSink {
 
   /** Closes a capture's journal; what a failing disk still refuses is retried by later flushes. */
   private async retireWriter(writer: JournalWriter): Promise<void> {
+    // Counted here from now on (storage()), whether it drains or not.
+    this.draining.add(writer);
     await writer.close();
-    if (writer.unwrittenBytes > 0) this.draining.add(writer);
+    if (writer.unwrittenBytes === 0) this.forgetWriter(writer);
     // Lines the journal had to drop still used up their seq; keep later seqs above it after a restart.
     if (writer.dropped > 0) await this.saveSeqMark();
+  }
+
+  /** A journal that has written all it will: its losses stay counted in storage(). */
+  private forgetWriter(writer: JournalWriter): void {
+    if (this.draining.delete(writer)) this.lostBefore += writer.dropped;
   }
 
   private readonly runQueuedFlush = (): void => {

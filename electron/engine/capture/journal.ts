@@ -315,6 +315,7 @@ export class JournalWriter {
   private droppedReported = 0;
   private closed = false;
   private failing = false;
+  private lastError = '';
   private readonly seals: ChainState | null;
   /** Seqs and line count of the block being collected in `current`. */
   private blockFrom = 0;
@@ -342,6 +343,11 @@ export class JournalWriter {
   /** Lines dropped because too much was waiting. */
   get dropped(): number {
     return this.droppedLines;
+  }
+
+  /** Why the last write failed ("" while writing works): the disk is full, permission denied... */
+  get writeError(): string {
+    return this.failing ? this.lastError : '';
   }
 
   /**
@@ -472,6 +478,7 @@ export class JournalWriter {
     } catch (err) {
       this.failing = true;
       const { kind, text } = describeFsError(err);
+      this.lastError = text;
       this.warnOnce(
         kind,
         `capture journal ${this.opts.path}: cannot write: ${text}; keeping queries in memory and retrying`,

@@ -1,6 +1,6 @@
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
 import { deviceLabel } from '@shared/devices';
-import type { CaptureInfo, DeviceInfo, EngineStatus, QueryBatch, QueryPage, Snapshot } from '@shared/events';
+import type { CaptureInfo, DeviceInfo, EngineStatus, QueryBatch, QueryPage, Snapshot, StorageStatus } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { CsvDevice } from '../capture/csv';
 import { Exporter, type BundleResult } from '../export/exporter';
@@ -68,6 +68,11 @@ export class CaptureService {
 
   current(): CaptureInfo | null {
     return this.store.current();
+  }
+
+  /** Whether recording reaches the disk. */
+  storage(): StorageStatus {
+    return this.store.storage();
   }
 
   qps(): number {

@@ -54,6 +54,7 @@ export function statusAt(now: number): EngineStatus {
     capture: CAPTURE,
     listeners: [],
     upstreams: [],
+    storage: { error: '', lostRecords: 0 },
     counters: {
       queries: 0,
       answered: 0,

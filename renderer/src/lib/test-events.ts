@@ -57,6 +57,7 @@ export function engineStatus(now: number, startedAt = now - 60_000, queries = 0)
     version: '0.1.0',
     capture: { id: 'c1', state: 'running', startedAt, stoppedAt: 0, queries },
     listeners: [{ address: '127.0.0.1', port: 5353, transport: 'udp', state: 'listening', error: '' }],
+    storage: { error: '', lostRecords: 0 },
     upstreams: [{ address: '127.0.0.1:53', healthy: true, queries, failures: 0, lastError: '' }],
     counters: {
       queries,

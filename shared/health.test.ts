@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { ListenerStatus, UpstreamStatus } from './events';
+import { healthOf } from './health';
+
+const UDP: ListenerStatus = {
+  address: '127.0.0.1',
+  port: 53,
+  transport: 'udp',
+  state: 'listening',
+  error: '',
+};
+const TCP: ListenerStatus = { ...UDP, transport: 'tcp' };
+const UP: UpstreamStatus = { address: '1.1.1.1:53', healthy: true, queries: 10, failures: 0, lastError: '' };
+const FINE = { listeners: [UDP, TCP], upstreams: [UP], storage: { error: '', lostRecords: 0 } };
+
+describe('healthOf', () => {
+  it('is ok with no problems when DNS is served and recorded', () => {
+    expect(healthOf(FINE)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('is not ok without a listener or without any upstream that answers', () => {
+    const none = healthOf({
+      ...FINE,
+      listeners: [{ ...UDP, state: 'error', error: 'the port is already in use' }],
+    });
+    expect(none.ok).toBe(false);
+    expect(none.problems.map((p) => p.code)).toEqual(['no-dns-listener', 'listener-failed']);
+    expect(none.problems[1]!.message).toBe('127.0.0.1:53 (UDP) is not listening: the port is already in use');
+    const down = healthOf({ ...FINE, upstreams: [{ ...UP, healthy: false, lastError: 'timeout' }] });
+    expect(down).toEqual({
+      ok: false,
+      problems: [
+        {
+          code: 'upstreams-down',
+          message: 'No upstream answers (1.1.1.1:53: timeout): clients get SERVFAIL.',
+        },
+      ],
+    });
+  });
+
+  it('stays ok but says so when one upstream fails, a listener is lost, or recording fails', () => {
+    const h = healthOf({
+      listeners: [UDP, { ...TCP, state: 'error', error: 'EACCES' }],
+      upstreams: [UP, { ...UP, address: '9.9.9.9:53', healthy: false, lastError: 'REFUSED' }],
+      storage: { error: 'the disk is full', lostRecords: 15742 },
+    });
+    expect(h.ok).toBe(true);
+    expect(h.problems.map((p) => p.message)).toEqual([
+      '127.0.0.1:53 (TCP) is not listening: EACCES',
+      'Upstream 9.9.9.9:53 is failing (REFUSED); the others answer.',
+      'Queries are answered but cannot be saved: the disk is full. They wait in memory and are written when it works again.',
+      '15,742 answered queries could not be saved.',
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * What /api/health, the dashboard and a monitor say about the service: `ok` is false only while DNS itself
+ * cannot be served; everything else that is degraded is a problem in the list, one line each.
+ */
+import type { EngineStatus } from './events';
+
+export type HealthProblemCode =
+  | 'no-dns-listener'
+  | 'listener-failed'
+  | 'upstreams-down'
+  | 'upstream-failing'
+  | 'storage-error'
+  | 'records-lost';
+
+export interface HealthProblem {
+  readonly code: HealthProblemCode;
+  /** One sentence for a person. */
+  readonly message: string;
+}
+
+export interface Health {
+  readonly ok: boolean;
+  readonly problems: readonly HealthProblem[];
+}
+
+/** The service's health from its status; pure, so the API and the dashboard say the same. */
+export function healthOf(s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage'>): Health {
+  const problems: HealthProblem[] = [];
+  const listening = s.listeners.filter((l) => l.state === 'listening');
+  const failed = s.listeners.filter((l) => l.state === 'error');
+  if (listening.length === 0)
+    problems.push({ code: 'no-dns-listener', message: 'DNS is not answered: no listener is open.' });
+  for (const l of failed)
+    problems.push({
+      code: 'listener-failed',
+      message: `${l.address}:${l.port} (${l.transport.toUpperCase()}) is not listening: ${l.error}`,
+    });
+  const healthy = s.upstreams.filter((u) => u.healthy);
+  if (s.upstreams.length > 0 && healthy.length === 0)
+    problems.push({
+      code: 'upstreams-down',
+      message: `No upstream answers (${s.upstreams.map((u) => `${u.address}: ${u.lastError || 'failing'}`).join(', ')}): clients get SERVFAIL.`,
+    });
+  else
+    for (const u of s.upstreams.filter((x) => !x.healthy))
+      problems.push({
+        code: 'upstream-failing',
+        message: `Upstream ${u.address} is failing (${u.lastError || 'no answer'}); the others answer.`,
+      });
+  if (s.storage.error !== '')
+    problems.push({
+      code: 'storage-error',
+      message: `Queries are answered but cannot be saved: ${s.storage.error}. They wait in memory and are written when it works again.`,
+    });
+  if (s.storage.lostRecords > 0)
+    problems.push({
+      code: 'records-lost',
+      message: `${s.storage.lostRecords.toLocaleString('en-US')} answered queries could not be saved.`,
+    });
+  const dnsDown = problems.some((p) => p.code === 'no-dns-listener' || p.code === 'upstreams-down');
+  return { ok: !dnsDown, problems };
+}

@@ -1,0 +1,124 @@
+/**
+ * /api/health tells the truth. With no upstream that answers it is not ok (503). A disk that fills while
+ * DNS Witness runs: queries are still answered, /api/health says what is wrong
+ * (and stays ok: DNS works), and recording resumes by itself once space returns. The "disk" is a small
+ * tmpfs this test mounts (root only) and removes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
+import { removeDir, startServe, type Served } from '../helpers/serve';
+import { dig, waitFor } from '../helpers/tools';
+
+interface Health {
+  ok: boolean;
+  problems: { code: string; message: string }[];
+}
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot)
+  console.log(
+    'health.test.ts: the full-disk case is skipped: mounting a small tmpfs as a full disk needs root',
+  );
+
+describe.runIf(isRoot)('a data folder whose disk fills up', () => {
+  let mountPoint = '';
+  let upstream: Dnsmasq;
+  let served: Served;
+
+  const health = async (): Promise<{ status: number; body: Health }> => {
+    const r = await fetch(`${served.base}/api/health`);
+    return { status: r.status, body: (await r.json()) as Health };
+  };
+
+  beforeAll(async () => {
+    mountPoint = await mkdtemp(path.join(os.tmpdir(), 'dnsw-tmpfs-'));
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mountPoint]);
+    if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr.toString()}`);
+    upstream = await startDnsmasq();
+    served = await startServe(upstream.port, { dataDir: path.join(mountPoint, 'data') });
+  });
+  afterAll(async () => {
+    await served?.stop();
+    await upstream?.stop();
+    spawnSync('umount', ['-l', mountPoint]);
+    await rm(mountPoint, { recursive: true, force: true });
+  });
+
+  it('answers DNS while the disk is full, says so on /api/health, and records again when space returns', async () => {
+    expect(await health()).toEqual({
+      status: 200,
+      body: expect.objectContaining({ ok: true, problems: [] }),
+    });
+    // Fill the disk to the last byte.
+    const filler = path.join(mountPoint, 'filler');
+    const fh = await open(filler, 'w');
+    const block = Buffer.alloc(64 * 1024, 1);
+    try {
+      for (;;) await fh.write(block);
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    }
+    try {
+      for (;;) await fh.write(block.subarray(0, 512));
+    } catch {
+      // Every last block taken.
+    }
+    await fh.close();
+
+    for (let i = 0; i < 20; i++)
+      expect((await dig(served.dnsPort, 'www.example.test')).stdout, `query ${i}`).toContain(
+        'status: NOERROR',
+      );
+    const full = await waitFor(
+      async () => {
+        const h = await health();
+        return h.body.problems.some((p) => p.code === 'storage-error') ? h : undefined;
+      },
+      5_000,
+      'the storage problem on /api/health',
+    );
+    expect(full.status).toBe(200);
+    expect(full.body.ok).toBe(true);
+    expect(full.body.problems).toContainEqual({
+      code: 'storage-error',
+      message:
+        'Queries are answered but cannot be saved: the disk is full (ENOSPC). They wait in memory and are written when it works again.',
+    });
+
+    await rm(filler);
+    await waitFor(
+      async () => ((await health()).body.problems.length === 0 ? true : undefined),
+      5_000,
+      'the problem to clear once space returns',
+    );
+    // Everything answered meanwhile was kept in memory and is written now.
+    const page = (await (await fetch(`${served.base}/api/queries?limit=50`)).json()) as { total: number };
+    expect(page.total).toBe(20);
+  });
+});
+
+describe('no upstream that answers', () => {
+  it('says ok: false with 503 and the reason, while the listener still answers SERVFAIL', async () => {
+    // Nothing listens on port 9 (discard) here: every attempt fails at once.
+    const served = await startServe(9);
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await dig(served.dnsPort, `down${i}.example.test`)).stdout).toContain('status: SERVFAIL');
+      const r = await fetch(`${served.base}/api/health`);
+      const body = (await r.json()) as Health;
+      expect(r.status).toBe(503);
+      expect(body.ok).toBe(false);
+      expect(body.problems.map((p) => p.code)).toEqual(['upstreams-down']);
+      expect(body.problems[0]!.message).toMatch(
+        /^No upstream answers \(127\.0\.0\.1:9: .+\): clients get SERVFAIL\.$/,
+      );
+    } finally {
+      await served.stop();
+      await removeDir(served.dataDir);
+    }
+  });
+});
