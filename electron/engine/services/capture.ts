@@ -1,6 +1,14 @@
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
 import { deviceLabel } from '@shared/devices';
-import type { CaptureInfo, DeviceInfo, EngineStatus, QueryBatch, QueryPage, Snapshot, StorageStatus } from '@shared/events';
+import type {
+  CaptureInfo,
+  DeviceInfo,
+  EngineStatus,
+  QueryBatch,
+  QueryPage,
+  Snapshot,
+  StorageStatus,
+} from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { CsvDevice } from '../capture/csv';
 import { Exporter, type BundleResult } from '../export/exporter';
