@@ -30,9 +30,13 @@ async function beacon(service: Service, count: number, source: string, name: str
 async function expectNoOverflow(page: Page): Promise<void> {
   const overflow = await page.locator('html').evaluate((el) => {
     // Which elements reach past the window: the failure names what grew, not only by how much.
-    const past = [...document.querySelectorAll('body *')]
+    // Reached through `el`: this file is type-checked with Node's globals, not the DOM's.
+    const view = el.ownerDocument.defaultView!;
+    const past = [...el.ownerDocument.querySelectorAll('body *')]
       .map((e) => ({ e, r: e.getBoundingClientRect() }))
-      .filter(({ r }) => r.height > 0 && (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5))
+      .filter(
+        ({ r }) => r.height > 0 && (r.bottom > view.innerHeight + 0.5 || r.right > view.innerWidth + 0.5),
+      )
       .slice(0, 8)
       .map(
         ({ e, r }) =>
