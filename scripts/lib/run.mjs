@@ -7,6 +7,8 @@ export function run(command, args) {
   const env = { ...process.env };
   // Set by some tools; it would make Electron behave as plain Node.
   delete env.ELECTRON_RUN_AS_NODE;
+  // Only electron-vite dev (which sets it itself) may point the window at a renderer dev server.
+  delete env.ELECTRON_RENDERER_URL;
   const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const forward = (signal) => {
