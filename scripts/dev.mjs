@@ -3,6 +3,7 @@
 // (main and preload rebuilt and the app restarted on change). Without it (offline install), the headless
 // service with the same flags plus the renderer's vite dev server, which forwards /api to the service.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildIfNeeded, root } from './lib/build.mjs';
 import { dashboardUrl } from './lib/dashboard-url.mjs';
@@ -12,7 +13,12 @@ import { run } from './lib/run.mjs';
 const argv = process.argv.slice(2);
 const electronVite = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
 
-if ('executable' in findElectron()) {
+const electron = findElectron();
+if ('executable' in electron) {
+  // electron-vite looks only at path.txt; findElectron() also honours ELECTRON_OVERRIDE_DIST_PATH.
+  process.env.ELECTRON_EXEC_PATH = electron.executable;
+  // electron-vite dev writes development bundles of main and preload to out/: the next `npm start` rebuilds.
+  rmSync(path.join(root, 'out', '.build-stamp'), { force: true });
   // electron-vite passes what follows `--` to the app.
   run(process.execPath, [electronVite, 'dev', '--watch', ...(argv.length > 0 ? ['--', ...argv] : [])]);
 } else if (argv.some((a) => a === '-h' || a === '--help' || a === '-v' || a === '--version')) {
