@@ -1,13 +1,45 @@
 // Lint enforces the boundaries in docs/ARCHITECTURE.md: the engine knows no window, the renderer knows
 // no transport, shared/ knows no runtime.
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-const nodeBuiltins = { group: ['node:*'], message: 'Node built-ins are not available here.' };
-const electronImport = {
-  name: 'electron',
-  message: 'Only electron/main and electron/preload may import electron.',
+// One `no-restricted-imports` per folder (a later config object would replace, not extend, an earlier one's).
+const NODE_MESSAGE = 'Node built-ins are not available here (shared/ and renderer/ run in the browser too).';
+const nodeBuiltins = {
+  paths: builtinModules.map((name) => ({ name, message: NODE_MESSAGE })),
+  patterns: [{ group: ['node:*'], message: NODE_MESSAGE }],
 };
+const ELECTRON_MESSAGE = 'Only electron/main and electron/preload may import electron.';
+const electronPackage = {
+  paths: [{ name: 'electron', message: ELECTRON_MESSAGE }],
+  patterns: [{ regex: '^electron/', message: ELECTRON_MESSAGE }],
+};
+// Relative paths only: nothing else reaches these folders (the one alias is @shared).
+const windowCode = {
+  patterns: [
+    {
+      regex: '^(\\.\\./)+(electron/)?(main|preload)(/|$)',
+      message:
+        'electron/main and electron/preload are Electron-only: the engine, the service and shared/ know no window.',
+    },
+    {
+      regex: '^(\\.\\./)+renderer(/|$)',
+      message: 'renderer/ is the UI: the engine, the service and shared/ never import it.',
+    },
+  ],
+};
+const react = {
+  patterns: [{ regex: '^react(-dom)?(/|$)', message: 'shared/ is runtime-free: no React.' }],
+};
+/** The rule entry for a folder that may use none of `groups`. */
+const restrictImports = (...groups) => [
+  'error',
+  {
+    paths: groups.flatMap((g) => g.paths ?? []),
+    patterns: groups.flatMap((g) => g.patterns ?? []),
+  },
+];
 
 export default tseslint.config(
   {
@@ -30,27 +62,19 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.{ts,js}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronImport, { name: 'react', message: 'shared/ is runtime-free.' }],
-          patterns: [nodeBuiltins],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': restrictImports(electronPackage, windowCode, nodeBuiltins, react) },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { paths: [electronImport], patterns: [nodeBuiltins] }],
+      'no-restricted-imports': restrictImports(electronPackage, nodeBuiltins),
     },
   },
   {
     files: ['electron/engine/**/*.ts', 'electron/headless/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [electronImport] }] },
+    rules: { 'no-restricted-imports': restrictImports(electronPackage, windowCode) },
   },
   {
     // Raw IPC only inside the typed wrappers.

@@ -81,6 +81,8 @@ function requireElectron(): string {
 function electronEnv(): Record<string, string> {
   const env = { ...process.env };
   delete env['ELECTRON_RUN_AS_NODE'];
+  // The app under test serves its UI on app://, never from a dev server left in the environment.
+  delete env['ELECTRON_RENDERER_URL'];
   return env as Record<string, string>;
 }
 

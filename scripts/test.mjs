@@ -87,6 +87,7 @@ const reports = path.join(root, 'test-results');
 mkdirSync(reports, { recursive: true });
 const vitestJson = path.join(reports, 'vitest.json');
 if (
+  // Every vitest project (unit and integration); the JSON report counts them together.
   !step('unit and integration tests (vitest)', bin('vitest'), [
     'run',
     '--reporter=default',

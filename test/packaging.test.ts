@@ -8,6 +8,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Configuration } from 'electron-builder';
 import { describe, expect, it } from 'vitest';
 import viteConfig from '../electron.vite.config';
+import { appPaths } from '../electron/main/app-paths';
 
 const root = resolve(import.meta.dirname, '..');
 const CONFIG_FILE = 'build/electron-builder.yml';
@@ -143,6 +144,12 @@ describe('electron-builder configuration', () => {
     const rendererOut = viteConfig.renderer?.build?.outDir as string;
     outDirs.push(isAbsolute(rendererOut) ? relative(root, rendererOut) : rendererOut);
     for (const dir of outDirs) expect(dir, 'every build lands under out/').toMatch(/^out\//);
+  });
+
+  it('builds what appPaths() points at: the renderer and the preload script', () => {
+    const paths = appPaths(root, '/tmp/unused');
+    expect(existsSync(join(paths.renderer, 'index.html'))).toBe(true);
+    expect(existsSync(paths.preload)).toBe(true);
   });
 
   it('builds a main script that reads files only from out/ (the tray icons), never from the source tree', () => {

@@ -9,6 +9,7 @@ import type { EngineOptions } from '../engine/options';
 import { parseServeArgs } from '../headless/args';
 import { setupMenu } from './app-menu';
 import { appPaths } from './app-paths';
+import { devServerOrigin } from './app-origin';
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { oneTimeTrayNotice, setupCloseToTray } from './close-to-tray';
 import { engineArgs, hasDataDirFlag } from './engine-args';
@@ -20,7 +21,7 @@ import { exportPcap, requestExportFromPage, setupEvidenceHandlers } from './ipc/
 import { setupQueryHandlers } from './ipc/query-handlers';
 import { setupReadySignal } from './ipc/send';
 import { setupSetupHandlers } from './ipc/setup-handlers';
-import { trustWindow } from './ipc/trusted-windows';
+import { trustDevServer, trustWindow } from './ipc/trusted-windows';
 import { sendUiCommand } from './ipc/ui-commands';
 import { setupWatchHandlers } from './ipc/watch-handlers';
 import { createMainWindow, revealWindow } from './main-window';
@@ -42,6 +43,9 @@ const trayNotice = oneTimeTrayNotice();
 
 /** The packaged app's files live under app.getAppPath() (app.asar), its data under userData. */
 const paths = () => appPaths(app.getAppPath(), app.getPath('userData'));
+// `npm run dev` with Electron: the UI comes from the renderer's dev server (hot reload); never when packaged.
+const devServer = devServerOrigin(process.env['ELECTRON_RENDERER_URL'], app.isPackaged);
+trustDevServer(devServer);
 
 const quitGuard = new QuitGuard({
   status: () => engine?.status() ?? null,
@@ -66,7 +70,11 @@ function isRecording(running: Engine): boolean {
 }
 
 function openWindow(running: Engine): BrowserWindow {
-  const win = createMainWindow({ preload: paths().preload, placementFile: paths().windowState });
+  const win = createMainWindow({
+    preload: paths().preload,
+    placementFile: paths().windowState,
+    devServer,
+  });
   trustWindow(win);
   setupEngineEvents(running, win);
   // Without a tray icon a hidden window could not be found again, so it really closes (and, on Linux and

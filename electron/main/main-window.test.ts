@@ -61,6 +61,15 @@ describe('createMainWindow()', () => {
       app.isPackaged = false;
     }
   });
+
+  it('loads the renderer dev server instead of app:// under npm run dev', () => {
+    const win = createMainWindow({
+      preload: '/p.cjs',
+      placementFile: join(dir, 'window-state.json'),
+      devServer: 'http://localhost:5173',
+    }) as unknown as FakeBrowserWindow;
+    expect(win.loadedUrls).toEqual(['http://localhost:5173/']);
+  });
 });
 
 describe('revealWindow()', () => {

@@ -7,11 +7,13 @@ export interface MainWindowOptions {
   readonly preload: string;
   /** JSON file that remembers the window's size and position. */
   readonly placementFile: string;
+  /** The renderer's dev server origin under `npm run dev` (devServerOrigin()): loaded instead of app://. */
+  readonly devServer?: string | null;
 }
 
 /**
  * Opens the dashboard window at its remembered place (when that is on a visible display) and saves
- * the place again when it closes. The page is app://dns-witness/index.html.
+ * the place again when it closes. The page is app://dns-witness/index.html, or the dev server's under `npm run dev`.
  */
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   const placement = loadPlacement(
@@ -53,7 +55,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   });
   win.on('close', () => savePlacement(options.placementFile, win.getNormalBounds(), win.isMaximized()));
   win
-    .loadURL(APP_ENTRY_URL)
+    .loadURL(options.devServer ? `${options.devServer}/` : APP_ENTRY_URL)
     .catch((error: unknown) => console.error('[window] could not load the UI:', error));
   return win;
 }

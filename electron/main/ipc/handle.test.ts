@@ -2,7 +2,7 @@ import type { BrowserWindow } from 'electron';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { handle } from './handle';
-import { trustWindow } from './trusted-windows';
+import { trustDevServer, trustWindow } from './trusted-windows';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
 
@@ -63,6 +63,26 @@ describe('handle()', () => {
       ).rejects.toThrow(/refused/);
     }
     expect(fn).not.toHaveBeenCalled();
+    vi.mocked(console.warn).mockRestore();
+  });
+
+  it('trusts the renderer dev server only once it is given (npm run dev), and only its origin', async () => {
+    const win = trustedWindow();
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const from = (url: string) =>
+      ipcMain.invoke({ sender: win.webContents, senderFrame: fakeFrame(url) }, 'query:list', {});
+    await expect(from('http://localhost:5173/')).rejects.toThrow(/refused/);
+    trustDevServer('http://localhost:5173');
+    try {
+      await from('http://localhost:5173/');
+      await expect(from('http://localhost:5174/')).rejects.toThrow(/refused/);
+      await expect(from('http://127.0.0.1:5173/')).rejects.toThrow(/refused/);
+      await from(APP_PAGE);
+    } finally {
+      trustDevServer(null);
+    }
+    await expect(from('http://localhost:5173/')).rejects.toThrow(/refused/);
+    expect(fn).toHaveBeenCalledTimes(2);
     vi.mocked(console.warn).mockRestore();
   });
 
