@@ -49,7 +49,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/engine/**/*.ts', 'electron/headless/**/*.ts'],
+    files: ['electron/engine/**/*.ts', 'electron/engine-api/**/*.ts', 'electron/headless/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [electronImport] }] },
   },
   {

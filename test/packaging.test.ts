@@ -143,6 +143,9 @@ describe('electron-builder configuration', () => {
     const rendererOut = viteConfig.renderer?.build?.outDir as string;
     outDirs.push(isAbsolute(rendererOut) ? relative(root, rendererOut) : rendererOut);
     for (const dir of outDirs) expect(dir, 'every build lands under out/').toMatch(/^out\//);
+    // A sandboxed preload cannot load packages: everything but electron must be bundled into it.
+    const preload = readFileSync(join(root, 'out/preload/index.cjs'), 'utf8');
+    expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
   });
 
   it('builds a main script that reads files only from out/ (the tray icons), never from the source tree', () => {

@@ -14,14 +14,10 @@ import {
 } from '../testing/fake-engine';
 import type { FakeEngine } from '../testing/fake-engine';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
-import { setupCaptureHandlers } from './capture-handlers';
-import { setupDeviceHandlers } from './device-handlers';
 import { exportFileName } from '@shared/export-name';
-import { setupExportHandler, writeCsvFile } from './export-csv';
-import { setupQueryHandlers } from './query-handlers';
-import { setupSetupHandlers } from './setup-handlers';
+import { writeCsvFile } from './export-csv';
+import { setupRequests } from './requests';
 import { trustWindow } from './trusted-windows';
-import { setupWatchHandlers } from './watch-handlers';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
 
@@ -41,12 +37,7 @@ beforeEach(async () => {
   engine = fakeEngine();
   win = new FakeBrowserWindow();
   trustWindow(win as unknown as BrowserWindow);
-  setupCaptureHandlers(engine);
-  setupQueryHandlers(engine);
-  setupExportHandler(engine);
-  setupDeviceHandlers(engine);
-  setupWatchHandlers(engine);
-  setupSetupHandlers(engine);
+  setupRequests(engine);
   dir = await mkdtemp(join(tmpdir(), 'dns-witness-export-'));
   dialog.showSaveDialog.mockReset();
 });
