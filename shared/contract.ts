@@ -204,15 +204,15 @@ export const REQUESTS = {
     args: takes<RemoveMarkerRequest>(removeMarkerSchema),
     result: returns<null>(),
   },
-  'settings:get': { method: 'getSettings', args: NO_ARGS, result: returns<WatchSettings>() },
+  'watch-settings:get': { method: 'getWatchSettings', args: NO_ARGS, result: returns<WatchSettings>() },
   /** Saves the user's router model; resolves with the saved settings. */
-  'settings:router-model': {
+  'watch-settings:router-model': {
     method: 'setRouterModel',
     args: takes<RouterModelRequest>(routerModelSchema),
     result: returns<WatchSettings>(),
   },
   /** Saves the correlation's look-back window; resolves with the settings. */
-  'settings:correlation-window': {
+  'watch-settings:correlation-window': {
     method: 'setCorrelationWindow',
     args: takes<CorrelationWindowRequest>(correlationWindowRequestSchema),
     result: returns<WatchSettings>(),

@@ -37,9 +37,9 @@ export function engineRequestHandlers(engine: EngineHandle): EngineRequestHandle
       await engine.removeMarker(id);
       return null;
     },
-    'settings:get': () => engine.watchSettings(),
-    'settings:router-model': ({ model }) => engine.setRouterModel(model),
-    'settings:correlation-window': ({ seconds }) => engine.setCorrelationWindow(seconds),
+    'watch-settings:get': () => engine.watchSettings(),
+    'watch-settings:router-model': ({ model }) => engine.setRouterModel(model),
+    'watch-settings:correlation-window': ({ seconds }) => engine.setCorrelationWindow(seconds),
     'config:get': () => engine.configView(),
     'config:save': (values) => engine.saveConfig(values),
     'setup:state': ({ since, survey }) => engine.setupState(since, survey ?? true),

@@ -10,7 +10,13 @@ import { isEngineRequestChannel, parseRequestArgs, type RequestArgs } from '@sha
 import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
 import type { QueryEvent } from '@shared/events';
-import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
+import {
+  RPC_ALIASES,
+  RPC_PATH,
+  STREAM_PATH,
+  TOKEN_FRAGMENT_KEY,
+  type StreamMessage,
+} from '@shared/http-protocol';
 import { correlationWindowSchema, queryListSchema } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
@@ -394,7 +400,8 @@ export class HeadlessServer {
     };
   }
 
-  private async rpc(channel: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async rpc(name: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const channel = Object.hasOwn(RPC_ALIASES, name) ? RPC_ALIASES[name] : name;
     // The exports are downloads (export-routes.ts), not RPCs: only what the engine answers is routed here.
     if (!isEngineRequestChannel(channel)) return sendJson(res, 404, { error: `no such request: ${channel}` });
     let body: unknown;

@@ -83,7 +83,7 @@ describe('preload API', () => {
     await api.watchMinutes({ rangeMinutes: 60 });
     await api.addMarker({ label: 'HomeShield off' });
     await api.removeMarker({ id: 'm-1' });
-    await api.getSettings();
+    await api.getWatchSettings();
     await api.setRouterModel({ model: 'Deco X68 v1' });
     const config = { listen: [], upstreams: ['9.9.9.9'], allow: [], retentionDays: 7, dataDir: '' };
     await api.getConfig();
@@ -111,8 +111,8 @@ describe('preload API', () => {
       ['watch:minutes', { rangeMinutes: 60 }],
       ['marker:add', { label: 'HomeShield off' }],
       ['marker:remove', { id: 'm-1' }],
-      ['settings:get', undefined],
-      ['settings:router-model', { model: 'Deco X68 v1' }],
+      ['watch-settings:get', undefined],
+      ['watch-settings:router-model', { model: 'Deco X68 v1' }],
       ['config:get', undefined],
       ['config:save', config],
       ['setup:state', { since: 5 }],

@@ -181,20 +181,24 @@ describe('watchlist requests', () => {
     await expect(call('marker:add', { label: 'x'.repeat(121) })).rejects.toThrow(/at most 120 characters/);
     await expect(call('marker:add', { label: 'x', ts: -5 })).rejects.toThrow(/at ts/);
 
-    expect(await call('settings:get')).toEqual({ routerModel: '', correlationWindowS: 3 });
-    expect(await call('settings:router-model', { model: ' Archer AX55 v1 ' })).toEqual({
+    expect(await call('watch-settings:get')).toEqual({ routerModel: '', correlationWindowS: 3 });
+    expect(await call('watch-settings:router-model', { model: ' Archer AX55 v1 ' })).toEqual({
       routerModel: 'Archer AX55 v1',
       correlationWindowS: 3,
     });
-    expect(await call('settings:correlation-window', { seconds: 1.5 })).toEqual({
+    expect(await call('watch-settings:correlation-window', { seconds: 1.5 })).toEqual({
       routerModel: 'Archer AX55 v1',
       correlationWindowS: 1.5,
     });
-    await expect(call('settings:correlation-window', { seconds: 0 })).rejects.toThrow(/at least 0.1 s/);
-    await expect(call('settings:correlation-window', { seconds: 61 })).rejects.toThrow(/at most 60 s/);
-    await expect(call('settings:correlation-window', { seconds: '3' })).rejects.toThrow(/number of seconds/);
-    await expect(call('settings:router-model', { model: 'a\nb' })).rejects.toThrow(/control characters/);
-    await expect(call('settings:router-model', {})).rejects.toThrow(/at model/);
+    await expect(call('watch-settings:correlation-window', { seconds: 0 })).rejects.toThrow(/at least 0.1 s/);
+    await expect(call('watch-settings:correlation-window', { seconds: 61 })).rejects.toThrow(/at most 60 s/);
+    await expect(call('watch-settings:correlation-window', { seconds: '3' })).rejects.toThrow(
+      /number of seconds/,
+    );
+    await expect(call('watch-settings:router-model', { model: 'a\nb' })).rejects.toThrow(
+      /control characters/,
+    );
+    await expect(call('watch-settings:router-model', {})).rejects.toThrow(/at model/);
   });
 });
 

@@ -166,7 +166,7 @@ export class Dashboard {
     const results = await Promise.allSettled([
       this.bridge.invoke('watch:report', undefined).then((r) => this.watch.setReport(r)),
       this.bridge.invoke('watch:rules', undefined).then((r) => this.watch.setRules(r)),
-      this.bridge.invoke('settings:get', undefined).then((s) => this.watch.setSettings(s)),
+      this.bridge.invoke('watch-settings:get', undefined).then((s) => this.watch.setSettings(s)),
     ]);
     const failed = results.find((r) => r.status === 'rejected');
     this.watch.setError(failed ? `Could not load the watchlist: ${message(failed.reason)}` : '');
@@ -203,13 +203,13 @@ export class Dashboard {
   }
 
   async setRouterModel(model: string): Promise<void> {
-    this.watch.setSettings(await this.bridge.invoke('settings:router-model', { model }));
+    this.watch.setSettings(await this.bridge.invoke('watch-settings:router-model', { model }));
     this.scheduler?.schedule();
   }
 
   /** Saves the correlation's look-back window and shows the report computed with it. */
   async setCorrelationWindow(seconds: number): Promise<void> {
-    this.watch.setSettings(await this.bridge.invoke('settings:correlation-window', { seconds }));
+    this.watch.setSettings(await this.bridge.invoke('watch-settings:correlation-window', { seconds }));
     await this.refreshWatchReport();
   }
 
