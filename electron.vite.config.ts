@@ -77,7 +77,8 @@ export default defineConfig({
     resolve: { alias },
     build: {
       outDir: 'out/preload',
-      externalizeDeps: true,
+      // A sandboxed preload can require nothing but electron: bundle zod, which the contract table imports.
+      externalizeDeps: { exclude: ['zod'] },
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'electron/preload/index.ts') },
         // Sandboxed preload scripts cannot be ES modules.

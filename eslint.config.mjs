@@ -73,7 +73,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/engine/**/*.ts', 'electron/headless/**/*.ts'],
+    files: ['electron/engine/**/*.ts', 'electron/engine-api/**/*.ts', 'electron/headless/**/*.ts'],
     rules: { 'no-restricted-imports': restrictImports(electronPackage, windowCode) },
   },
   {

@@ -252,7 +252,7 @@ async function runRound(round, opts) {
     // Every RPC the page makes, with its time (sizes are read at the end): snapshots mean it fell behind.
     const rpcs = [];
     page.on('response', (res) => {
-      const m = /\/api\/rpc\/([a-z]+:[a-z]+)/.exec(res.url());
+      const m = /\/api\/rpc\/([a-z-]+:[a-z-]+)/.exec(res.url());
       if (m && rpcs.length < MAX_RPCS) rpcs.push({ t: preciseNow(), channel: m[1], res, bytes: 0 });
     });
     const pageErrors = [];

@@ -1,29 +1,13 @@
 /**
- * The one contract between the UI and the engine. Electron IPC (preload + ipcMain) and the headless
- * HTTP/WebSocket service both implement it; the renderer only sees `DnsWitnessApi`.
- * Channels are named `domain:verb`.
+ * The messages between the UI and the engine, and `DnsWitnessApi`, which Electron IPC (preload + ipcMain)
+ * and the headless HTTP/WebSocket service both implement; the renderer only sees that. Which channel carries
+ * which message is the table in contract.ts.
  */
-import type {
-  CaptureInfo,
-  DeviceInfo,
-  EngineStatus,
-  EngineWarning,
-  QueryBatch,
-  QueryFilter,
-  QueryPage,
-  Snapshot,
-} from './events';
-import type { ConfigSaveResult, ConfigValues, ConfigView } from './config';
-import type {
-  SelfTestResult,
-  SetupProgress,
-  SetupProgressChange,
-  SetupState,
-  SetupStateRequest,
-} from './setup';
-import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
-import type { Marker, WatchReport } from './watch/report';
-import type { ActiveRule } from './watch/rules';
+import type { QueryFilter } from './events';
+import type { RuleChange } from './watch/messages';
+import type { EventChannel, Events, RequestArgs, RequestChannel, RequestResult } from './contract';
+
+export type { EventChannel, Events, RequestArgs, RequestChannel, RequestResult, Requests } from './contract';
 
 export interface SnapshotRequest {
   /** How many minutes of per-minute buckets to include, counted back from now; 0 = whole retained history. */
@@ -116,79 +100,6 @@ export interface ExportProgress {
   readonly message: string;
 }
 
-/** Request channel → argument and result. Every argument is validated by the receiving side. */
-export interface Requests {
-  'capture:start': { args: undefined; result: CaptureInfo };
-  'capture:stop': { args: undefined; result: CaptureInfo | null };
-  'capture:snapshot': { args: SnapshotRequest; result: Snapshot };
-  'query:list': { args: QueryListRequest; result: QueryPage };
-  'status:get': { args: undefined; result: EngineStatus };
-  /** Saves the filtered queries as CSV: a save dialog on the desktop, a download in the browser. */
-  'export:csv': { args: ExportRequest; result: ExportResult };
-  /** Saves the filtered DNS exchanges as a pcap file (save dialog / download). */
-  'export:pcap': { args: ExportRequest; result: ExportResult };
-  /** Saves a PNG of the dashboard as shown; the page shows its evidence header strip while this runs. */
-  'export:png': { args: ExportRequest; result: ExportResult };
-  /** Saves the evidence bundle (CSV, pcap, PNG, summary, report, journals, manifest) as a zip. */
-  'export:bundle': { args: ExportRequest; result: ExportResult };
-  /** Names a device (kept across restarts); resolves with its updated info. */
-  'device:rename': { args: RenameDeviceRequest; result: DeviceInfo };
-  /** Saves which addresses are the router; resolves with every known device. */
-  'device:set-routers': { args: SetRoutersRequest; result: DeviceInfo[] };
-  /** Watchlist traffic per rule and device, the markers and the rate change around each. */
-  'watch:report': { args: undefined; result: WatchReport };
-  /** Every rule, built-in and the user's, with the user's switches. */
-  'watch:rules': { args: undefined; result: readonly ActiveRule[] };
-  /** Switches a rule on or off or sets its blocking; applies to the next query. */
-  'watch:update': { args: UpdateRuleRequest; result: ActiveRule };
-  /** Adds (no id) or replaces one of the user's own rules. */
-  'watch:save-rule': { args: RuleInput; result: ActiveRule };
-  'watch:remove-rule': { args: RemoveRuleRequest; result: null };
-  /** Per-minute watched queries per rule and client, for the charts. */
-  'watch:minutes': { args: WatchMinutesRequest; result: WatchMinutes };
-  'marker:add': { args: AddMarkerRequest; result: Marker };
-  'marker:remove': { args: RemoveMarkerRequest; result: null };
-  'settings:get': { args: undefined; result: WatchSettings };
-  /** Saves the user's router model; resolves with the saved settings. */
-  'settings:router-model': { args: RouterModelRequest; result: WatchSettings };
-  /** Saves the correlation's look-back window; resolves with the settings. */
-  'settings:correlation-window': { args: CorrelationWindowRequest; result: WatchSettings };
-  /** The Settings panel: saved values, what runs now, which fields the command line set. */
-  'config:get': { args: undefined; result: ConfigView };
-  /** Validates, applies and saves the settings; invalid values come back per field and nothing changes. */
-  'config:save': { args: ConfigValues; result: ConfigSaveResult };
-  /** The setup assistant: addresses and port 53, what is in the way, the router's latest query since `since`. */
-  'setup:state': { args: SetupStateRequest; result: SetupState };
-  /** Sends a real query to each of our own listeners; one result per listener. */
-  'setup:self-test': { args: undefined; result: SelfTestResult[] };
-  /** Saves what the user changed on the router and whether the assistant is done. */
-  'setup:progress': { args: SetupProgressChange; result: SetupProgress };
-}
-
-/** Event channel → payload, pushed from the engine to the UI. */
-export interface Events {
-  'query:batch': QueryBatch;
-  'engine:status': EngineStatus;
-  'engine:warning': EngineWarning;
-  /** A device seen for the first time, or what is known about one changed (MAC, vendor, names, router). */
-  'device:update': DeviceInfo;
-  /** The watchlist report when it changed (new watched queries, markers, switches), at most every 2 s. */
-  'watch:report': WatchReport;
-  /** Router traffic to a watched service, the first time per rule and router address. */
-  'watch:alert': WatchAlert;
-  /** From the desktop app's menu (never sent by the headless service). */
-  'ui:command': UiCommand;
-  /** How far a running export is. */
-  'export:progress': ExportProgress;
-  /** The desktop File menu asks the page to run an export (the page shows what the PNG must show first). */
-  'export:menu': { readonly kind: ExportKind };
-}
-
-export type RequestChannel = keyof Requests;
-export type EventChannel = keyof Events;
-export type RequestArgs<K extends RequestChannel> = Requests[K]['args'];
-export type RequestResult<K extends RequestChannel> = Requests[K]['result'];
-
 /** What the renderer gets from either transport. Listeners return their unsubscribe function. */
 export interface DnsWitnessApi {
   invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>>;
@@ -196,45 +107,3 @@ export interface DnsWitnessApi {
   /** Which transport is behind the API, for wording only ("Save…" vs "Download"). */
   readonly transport: 'ipc' | 'websocket';
 }
-
-export const REQUEST_CHANNELS = [
-  'capture:start',
-  'capture:stop',
-  'capture:snapshot',
-  'query:list',
-  'status:get',
-  'export:csv',
-  'export:pcap',
-  'export:png',
-  'export:bundle',
-  'device:rename',
-  'device:set-routers',
-  'watch:report',
-  'watch:rules',
-  'watch:update',
-  'watch:save-rule',
-  'watch:remove-rule',
-  'watch:minutes',
-  'marker:add',
-  'marker:remove',
-  'settings:get',
-  'settings:router-model',
-  'settings:correlation-window',
-  'config:get',
-  'config:save',
-  'setup:state',
-  'setup:self-test',
-  'setup:progress',
-] as const satisfies readonly RequestChannel[];
-
-export const EVENT_CHANNELS = [
-  'query:batch',
-  'engine:status',
-  'engine:warning',
-  'device:update',
-  'watch:report',
-  'watch:alert',
-  'ui:command',
-  'export:progress',
-  'export:menu',
-] as const satisfies readonly EventChannel[];

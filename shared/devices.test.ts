@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEVICE_NAME_MAX, deviceLabel, deviceName, unknownDevice } from './devices';
-import { parseRequestArgs } from './schemas';
+import { parseRequestArgs } from './contract';
 
 describe('device names', () => {
   it('prefer the user’s name, then the hostname, then (for a label) the address', () => {

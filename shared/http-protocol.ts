@@ -8,7 +8,7 @@
  * by first posting the PNG (image/png body) to SCREENSHOT_PATH, which answers `{ "token": "…" }`, then
  * downloading BUNDLE_PATH with `screenshot={token}`. `export:png` is rendered in the page itself.
  */
-import type { EventChannel, Events } from './api';
+import type { EngineRequestChannel, EventChannel, Events } from './contract';
 
 export const RPC_PATH = '/api/rpc/';
 export const STREAM_PATH = '/api/stream';
@@ -16,6 +16,16 @@ export const CSV_PATH = '/api/export.csv';
 export const PCAP_PATH = '/api/export.pcap';
 export const BUNDLE_PATH = '/api/evidence.zip';
 export const SCREENSHOT_PATH = '/api/evidence/screenshot';
+
+/**
+ * RPC names from before a rename that still answer, since the README offers RPC to scripts: the watch
+ * settings' channels were `settings:*` until they were named after what they carry.
+ */
+export const RPC_ALIASES: Readonly<Record<string, EngineRequestChannel>> = {
+  'settings:get': 'watch-settings:get',
+  'settings:router-model': 'watch-settings:router-model',
+  'settings:correlation-window': 'watch-settings:correlation-window',
+};
 
 export type StreamMessage = {
   [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] };

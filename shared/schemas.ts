@@ -1,9 +1,9 @@
-/** Runtime validation of everything the UI sends, applied by main (IPC) and by the headless service. */
+/**
+ * Runtime validation of everything the UI sends, applied by main (IPC) and by the headless service; contract.ts
+ * says which request each schema checks.
+ */
 import { z } from 'zod';
-import type { RequestArgs, RequestChannel } from './api';
-import { configValuesSchema } from './config';
 import { DEVICE_NAME_MAX } from './devices';
-import { setupProgressSchema, setupStateSchema } from './setup';
 import {
   BUILT_IN_READ_ONLY,
   CORRELATION_WINDOW_S,
@@ -169,51 +169,3 @@ export const correlationWindowRequestSchema = z
       .max(CORRELATION_WINDOW_S.max, `The window must be at most ${CORRELATION_WINDOW_S.max} s`),
   })
   .strict();
-
-const noArgs = z.undefined();
-
-export const requestSchemas = {
-  'capture:start': noArgs,
-  'capture:stop': noArgs,
-  'capture:snapshot': snapshotRequestSchema,
-  'query:list': queryListSchema,
-  'status:get': noArgs,
-  'export:csv': exportRequestSchema,
-  'export:pcap': exportRequestSchema,
-  'export:png': exportRequestSchema,
-  'export:bundle': exportRequestSchema,
-  'device:rename': renameDeviceSchema,
-  'device:set-routers': setRoutersSchema,
-  'watch:report': noArgs,
-  'watch:rules': noArgs,
-  'watch:update': updateRuleSchema,
-  'watch:save-rule': ruleInputSchema,
-  'watch:remove-rule': removeRuleSchema,
-  'watch:minutes': watchMinutesSchema,
-  'marker:add': addMarkerSchema,
-  'marker:remove': removeMarkerSchema,
-  'settings:get': noArgs,
-  'settings:router-model': routerModelSchema,
-  'settings:correlation-window': correlationWindowRequestSchema,
-  'config:get': noArgs,
-  'config:save': configValuesSchema,
-  'setup:state': setupStateSchema,
-  'setup:self-test': noArgs,
-  'setup:progress': setupProgressSchema,
-} satisfies { [K in RequestChannel]: z.ZodType<RequestArgs<K>> };
-
-/** Parses `args` for `channel`; throws a readable Error when they do not fit. */
-export function parseRequestArgs<K extends RequestChannel>(channel: K, args: unknown): RequestArgs<K> {
-  const schema = requestSchemas[channel] as z.ZodType<RequestArgs<K>>;
-  const result = schema.safeParse(args);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new Error(`invalid arguments for ${channel}${where}: ${issue?.message ?? 'unknown problem'}`);
-  }
-  return result.data;
-}
-
-export function isRequestChannel(value: unknown): value is RequestChannel {
-  return typeof value === 'string' && Object.hasOwn(requestSchemas, value);
-}

@@ -144,6 +144,9 @@ describe('electron-builder configuration', () => {
     const rendererOut = viteConfig.renderer?.build?.outDir as string;
     outDirs.push(isAbsolute(rendererOut) ? relative(root, rendererOut) : rendererOut);
     for (const dir of outDirs) expect(dir, 'every build lands under out/').toMatch(/^out\//);
+    // A sandboxed preload cannot load packages: everything but electron must be bundled into it.
+    const preload = readFileSync(join(root, 'out/preload/index.cjs'), 'utf8');
+    expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
   });
 
   it('builds what appPaths() points at: the renderer and the preload script', () => {

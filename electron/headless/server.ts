@@ -5,20 +5,24 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { QueryListRequest, RequestArgs, RequestChannel, RequestResult } from '@shared/api';
+import type { QueryListRequest } from '@shared/api';
+import { isEngineRequestChannel, parseRequestArgs, type RequestArgs } from '@shared/contract';
 import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
 import { healthOf } from '@shared/health';
-import type { QueryBatch, QueryEvent } from '@shared/events';
-import { RPC_PATH, STREAM_PATH, TOKEN_FRAGMENT_KEY, type StreamMessage } from '@shared/http-protocol';
+import type { QueryEvent } from '@shared/events';
 import {
-  correlationWindowSchema,
-  isRequestChannel,
-  parseRequestArgs,
-  queryListSchema,
-} from '@shared/schemas';
+  RPC_ALIASES,
+  RPC_PATH,
+  STREAM_PATH,
+  TOKEN_FRAGMENT_KEY,
+  type StreamMessage,
+} from '@shared/http-protocol';
+import { correlationWindowSchema, queryListSchema } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
+import { subscribeEngineEvents } from '../engine-api/events';
+import { answerRequest, engineRequestHandlers, type EngineRequestHandlers } from '../engine-api/requests';
 import { listenerNames } from '../engine/export/summary';
 import { resolveStaticPath, staticContentType } from '../engine/static-path';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
@@ -46,49 +50,6 @@ export interface ServerOptions {
 
 const MAX_BODY = LIMITS.maxBodyBytes;
 
-/** The exports are downloads (export-routes.ts), not RPCs. */
-type ExportChannel = 'export:csv' | 'export:pcap' | 'export:png' | 'export:bundle';
-type RpcChannel = Exclude<RequestChannel, ExportChannel>;
-const EXPORT_CHANNELS: readonly string[] = ['export:csv', 'export:pcap', 'export:png', 'export:bundle'];
-const isRpcChannel = (c: string): c is RpcChannel => isRequestChannel(c) && !EXPORT_CHANNELS.includes(c);
-type Answers = {
-  [K in RpcChannel]: (args: RequestArgs<K>) => RequestResult<K> | Promise<RequestResult<K>>;
-};
-
-/** Each RPC channel's call into the engine, with arguments that already passed the channel's schema. */
-function engineAnswers(e: Engine): Answers {
-  return {
-    'capture:start': () => e.startCapture(),
-    'capture:stop': () => e.stopCapture(),
-    'capture:snapshot': (r) => e.snapshot(r),
-    'query:list': (r) => e.queries(r),
-    'status:get': () => e.status(),
-    'device:rename': (r) => e.renameDevice(r.address, r.name),
-    'device:set-routers': (r) => e.setRouters(r.addresses),
-    'watch:report': () => e.watchReport(),
-    'watch:rules': () => e.watchRules(),
-    'watch:update': ({ id, ...change }) => e.updateWatchRule(id, change),
-    'watch:save-rule': (r) => e.saveWatchRule(r),
-    'watch:remove-rule': async (r) => {
-      await e.removeWatchRule(r.id);
-      return null;
-    },
-    'watch:minutes': (r) => e.watchMinutes(r.rangeMinutes),
-    'marker:add': (r) => e.addMarker(r.label, r.ts),
-    'marker:remove': async (r) => {
-      await e.removeMarker(r.id);
-      return null;
-    },
-    'settings:get': () => e.watchSettings(),
-    'settings:router-model': (r) => e.setRouterModel(r.model),
-    'settings:correlation-window': (r) => e.setCorrelationWindow(r.seconds),
-    'config:get': () => e.configView(),
-    'config:save': (r) => e.saveConfig(r),
-    'setup:state': (r) => e.setupState(r.since, r.survey ?? true),
-    'setup:self-test': () => e.selfTest(),
-    'setup:progress': (r) => e.saveSetupProgress(r),
-  };
-}
 /** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */
 const MAX_WS_BUFFER = 4 * 1024 * 1024;
 
@@ -201,7 +162,7 @@ export class HeadlessServer {
   private readonly opts: ServerOptions;
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
-  private readonly answers: Answers;
+  private readonly answers: EngineRequestHandlers;
   private readonly exports: ExportRoutes;
   private readonly localAddresses = localAddressCache();
   private readonly rate = new RateLimiter(
@@ -219,7 +180,7 @@ export class HeadlessServer {
 
   constructor(engine: Engine, opts: ServerOptions) {
     this.engine = engine;
-    this.answers = engineAnswers(engine);
+    this.answers = engineRequestHandlers(engine);
     this.exports = new ExportRoutes(engine, parseQueryParams);
     this.opts = opts;
     // Timeouts are checked every second, not every 30 s (Node's default), so a slow client is closed on time.
@@ -447,8 +408,10 @@ export class HeadlessServer {
     };
   }
 
-  private async rpc(channel: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!isRpcChannel(channel)) return sendJson(res, 404, { error: `no such request: ${channel}` });
+  private async rpc(name: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const channel = Object.hasOwn(RPC_ALIASES, name) ? RPC_ALIASES[name] : name;
+    // The exports are downloads (export-routes.ts), not RPCs: only what the engine answers is routed here.
+    if (!isEngineRequestChannel(channel)) return sendJson(res, 404, { error: `no such request: ${channel}` });
     let body: unknown;
     try {
       body = await readJson(req);
@@ -464,8 +427,7 @@ export class HeadlessServer {
       return sendJson(res, 400, { error: (err as Error).message });
     }
     // What the engine refuses (a name it cannot save, an unknown rule) rejects; route() answers 500 with the message.
-    const answer = this.answers[channel] as (a: typeof args) => unknown;
-    const result = await this.budget.measure(() => answer(args));
+    const result = await this.budget.measure(() => answerRequest(this.answers, channel, args));
     this.budget.measure(() => sendJson(res, 200, { result: result === undefined ? null : result }));
   }
 
@@ -482,8 +444,11 @@ export class HeadlessServer {
       ws.send(JSON.stringify(msg));
       return true;
     };
-    const offBatch = this.engine.subscribe((batch: QueryBatch) => {
+    const unsubscribe = subscribeEngineEvents(this.engine, (channel, payload) => {
+      const message = { channel, payload } as StreamMessage;
+      if (message.channel !== 'query:batch') return void send(message);
       // A slow browser must not make the service buffer without bound: skip, count, and tell it.
+      const batch = message.payload;
       if (ws.bufferedAmount > MAX_WS_BUFFER) {
         dropped += batch.events.length + batch.dropped;
         return;
@@ -491,25 +456,9 @@ export class HeadlessServer {
       send({ channel: 'query:batch', payload: { ...batch, dropped: batch.dropped + dropped } });
       dropped = 0;
     });
-    const offStatus = this.engine.onStatus((status) => send({ channel: 'engine:status', payload: status }));
-    const offWarning = this.engine.onWarning((warning) =>
-      send({ channel: 'engine:warning', payload: warning }),
-    );
-    const offDevice = this.engine.onDevice((device) => send({ channel: 'device:update', payload: device }));
-    const offReport = this.engine.onWatchReport((report) =>
-      send({ channel: 'watch:report', payload: report }),
-    );
-    const offAlert = this.engine.onWatchAlert((alert) => send({ channel: 'watch:alert', payload: alert }));
-    const offExport = this.engine.onExportProgress((p) => send({ channel: 'export:progress', payload: p }));
     ws.on('close', () => {
-      offExport();
       clearInterval(resetReceived);
-      offBatch();
-      offStatus();
-      offWarning();
-      offDevice();
-      offReport();
-      offAlert();
+      unsubscribe();
     });
     ws.on('error', () => ws.terminate());
     send({ channel: 'engine:status', payload: this.engine.status() });

@@ -13,17 +13,13 @@ import { devServerOrigin } from './app-origin';
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { oneTimeTrayNotice, setupCloseToTray } from './close-to-tray';
 import { engineArgs, hasDataDirFlag } from './engine-args';
-import { setupCaptureHandlers } from './ipc/capture-handlers';
-import { setupDeviceHandlers } from './ipc/device-handlers';
 import { setupEngineEvents } from './ipc/engine-events';
-import { exportCsv, setupExportHandler } from './ipc/export-csv';
-import { exportPcap, requestExportFromPage, setupEvidenceHandlers } from './ipc/export-evidence';
-import { setupQueryHandlers } from './ipc/query-handlers';
+import { exportCsv } from './ipc/export-csv';
+import { exportPcap, requestExportFromPage } from './ipc/export-evidence';
+import { setupRequests } from './ipc/requests';
 import { setupReadySignal } from './ipc/send';
-import { setupSetupHandlers } from './ipc/setup-handlers';
 import { trustDevServer, trustWindow } from './ipc/trusted-windows';
 import { sendUiCommand } from './ipc/ui-commands';
-import { setupWatchHandlers } from './ipc/watch-handlers';
 import { createMainWindow, revealWindow } from './main-window';
 import { QuitGuard } from './quit-guard';
 import { confirmQuit } from './quit-reminder';
@@ -138,13 +134,7 @@ async function start(): Promise<void> {
   await running.listen();
 
   setupReadySignal();
-  setupCaptureHandlers(running);
-  setupQueryHandlers(running);
-  setupExportHandler(running);
-  setupEvidenceHandlers(running);
-  setupDeviceHandlers(running);
-  setupWatchHandlers(running);
-  setupSetupHandlers(running);
+  setupRequests(running);
   setupWatchNotifications(running, () => mainWindow, focusWindow);
   const startCapture = (): void => {
     try {

@@ -1,18 +1,16 @@
 import type { BrowserWindow } from 'electron';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UiCommand } from '@shared/api';
-import type { PreloadApi } from '@shared/preload-api';
+import { EVENT_CHANNELS, REQUEST_CHANNELS, REQUESTS, takesArgs } from '@shared/contract';
+import { PRELOAD_METHODS, type PreloadApi } from '@shared/preload-api';
 import type { DeviceInfo, QueryBatch } from '@shared/events';
 import { READY_CHANNEL } from '../main/ipc/channels';
-import { setupCaptureHandlers } from '../main/ipc/capture-handlers';
-import { setupDeviceHandlers } from '../main/ipc/device-handlers';
 import { setupEngineEvents } from '../main/ipc/engine-events';
-import { setupQueryHandlers } from '../main/ipc/query-handlers';
+import { setupRequests } from '../main/ipc/requests';
 import { setupReadySignal } from '../main/ipc/send';
 import { trustWindow } from '../main/ipc/trusted-windows';
 import { sendUiCommand } from '../main/ipc/ui-commands';
 import { ALERT, batch, deviceInfo, fakeEngine, statusAt, watchReport } from '../main/testing/fake-engine';
-import { setupWatchHandlers } from '../main/ipc/watch-handlers';
 import type { WatchAlert } from '@shared/watch/messages';
 import type { WatchReport } from '@shared/watch/report';
 import {
@@ -42,48 +40,20 @@ beforeEach(() => {
 
 describe('preload API', () => {
   it('exposes exactly the PreloadApi methods, nothing generic', () => {
-    expect(Object.keys(api).sort()).toEqual(
-      [
-        'addMarker',
-        'exportBundle',
-        'exportCsv',
-        'exportPcap',
-        'exportPng',
-        'getConfig',
-        'getSettings',
-        'getStatus',
-        'listQueries',
-        'onDeviceUpdate',
-        'onExportMenu',
-        'onExportProgress',
-        'onQueryBatch',
-        'onStatus',
-        'onUiCommand',
-        'onWarning',
-        'onWatchAlert',
-        'onWatchReport',
-        'ready',
-        'removeMarker',
-        'removeWatchRule',
-        'renameDevice',
-        'saveConfig',
-        'saveSetupProgress',
-        'saveWatchRule',
-        'selfTest',
-        'setCorrelationWindow',
-        'setRouterModel',
-        'setRouters',
-        'setupState',
-        'snapshot',
-        'startCapture',
-        'stopCapture',
-        'updateWatchRule',
-        'watchMinutes',
-        'watchReport',
-        'watchRules',
-      ].sort(),
-    );
+    expect(Object.keys(api).sort()).toEqual([...PRELOAD_METHODS].sort());
+    // One method per request and event of the table, plus ready().
+    expect(Object.keys(api)).toHaveLength(REQUEST_CHANNELS.length + EVENT_CHANNELS.length + 1);
+    for (const generic of ['invoke', 'send', 'on', 'off', 'emit', 'handle', 'ipcRenderer'])
+      expect(Object.keys(api)).not.toContain(generic);
     expect(Object.values(api).every((v) => typeof v === 'function')).toBe(true);
+  });
+
+  it('sends each request on its own channel, with no argument where the channel takes none', async () => {
+    const methods = api as unknown as Record<string, (arg: unknown) => Promise<unknown>>;
+    for (const channel of REQUEST_CHANNELS) await methods[REQUESTS[channel].method]?.({ probe: channel });
+    expect(ipcRenderer.invoke.mock.calls).toEqual(
+      REQUEST_CHANNELS.map((c) => [c, takesArgs(c) ? { probe: c } : undefined]),
+    );
   });
 
   it('maps each action to its request channel', async () => {
@@ -113,7 +83,7 @@ describe('preload API', () => {
     await api.watchMinutes({ rangeMinutes: 60 });
     await api.addMarker({ label: 'HomeShield off' });
     await api.removeMarker({ id: 'm-1' });
-    await api.getSettings();
+    await api.getWatchSettings();
     await api.setRouterModel({ model: 'Deco X68 v1' });
     const config = { listen: [], upstreams: ['9.9.9.9'], allow: [], retentionDays: 7, dataDir: '' };
     await api.getConfig();
@@ -141,8 +111,8 @@ describe('preload API', () => {
       ['watch:minutes', { rangeMinutes: 60 }],
       ['marker:add', { label: 'HomeShield off' }],
       ['marker:remove', { id: 'm-1' }],
-      ['settings:get', undefined],
-      ['settings:router-model', { model: 'Deco X68 v1' }],
+      ['watch-settings:get', undefined],
+      ['watch-settings:router-model', { model: 'Deco X68 v1' }],
       ['config:get', undefined],
       ['config:save', config],
       ['setup:state', { since: 5 }],
@@ -176,10 +146,7 @@ describe('preload ↔ main round trip', () => {
     const win = new FakeBrowserWindow();
     trustWindow(win as unknown as BrowserWindow);
     setupReadySignal();
-    setupCaptureHandlers(engine);
-    setupQueryHandlers(engine);
-    setupDeviceHandlers(engine);
-    setupWatchHandlers(engine);
+    setupRequests(engine);
     setupEngineEvents(engine, win as unknown as BrowserWindow);
 
     // Wire the fake renderer to the fake main the way Electron's IPC does for a page on app://dns-witness.

@@ -58,7 +58,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
-  const firstMinute = view.loaded ? dashboard.store.firstMinute() : undefined;
+  const firstMinute = view.loaded ? dashboard.state.firstMinute() : undefined;
   const { from, to } = rangeWindow(range, now, view.captures, firstMinute);
   const timeWindow = useMemo(() => ({ from, to }), [from, to]);
   useEffect(
@@ -86,7 +86,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
       const alarming = dashboard.watch.buckets.counts((rule) => category(rule) !== 'connectivity');
       const watched = dashboard.watch.buckets.counts(() => true);
       return buildChart({
-        counts: chartMode === 'watchlist' ? watched : dashboard.store,
+        counts: chartMode === 'watchlist' ? watched : dashboard.state,
         window: timeWindow,
         devices: view.devices,
         selected,
@@ -138,7 +138,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
       .invoke(action, undefined)
       .then(() => dashboard.refreshStatus())
       .catch((err: unknown) =>
-        dashboard.store.setError(
+        dashboard.state.setError(
           `Could not ${action === 'capture:start' ? 'start' : 'stop'} the capture: ${String(err)}`,
         ),
       )
@@ -217,7 +217,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
               dashboard
                 .setCorrelationWindow(seconds)
                 .catch((err: unknown) =>
-                  dashboard.store.setError(`Could not change the window: ${String(err)}`),
+                  dashboard.state.setError(`Could not change the window: ${String(err)}`),
                 );
             }}
           />
@@ -230,7 +230,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
               newDevices={view.newDevices}
               onRename={onRename}
               total={view.totalQueries}
-              counts={dashboard.store}
+              counts={dashboard.state}
               minute={minuteOf(now)}
               selected={selected}
               onSelect={setSelected}

@@ -358,7 +358,7 @@ describe('files the service writes', () => {
       await post('device:rename', { address: '127.0.0.1', name: 'This computer' });
       await post('device:set-routers', { addresses: ['127.0.0.9'] });
       await post('marker:add', { label: 'HomeShield switched off' });
-      await post('settings:router-model', { model: 'Deco X68 v1' });
+      await post('watch-settings:router-model', { model: 'Deco X68 v1' });
       expect(await served.stop()).toBe(0);
 
       const found: string[] = [];

@@ -610,16 +610,16 @@ describe('serve watchlist', () => {
         'invalid arguments for marker:add at label: a marker needs a label, e.g. "HomeShield switched off"',
       );
       expect(
-        await rpcOk<WatchSettings>(served.base, 'settings:router-model', { model: 'Deco X68 v1' }),
+        await rpcOk<WatchSettings>(served.base, 'watch-settings:router-model', { model: 'Deco X68 v1' }),
       ).toEqual({
         routerModel: 'Deco X68 v1',
         correlationWindowS: 3,
       });
       expect(
-        await rpcOk<WatchSettings>(served.base, 'settings:correlation-window', { seconds: 1.5 }),
+        await rpcOk<WatchSettings>(served.base, 'watch-settings:correlation-window', { seconds: 1.5 }),
       ).toEqual({ routerModel: 'Deco X68 v1', correlationWindowS: 1.5 });
-      expect(await rpcError(served.base, 'settings:correlation-window', { seconds: 0 })).toBe(
-        'invalid arguments for settings:correlation-window at seconds: The window must be at least 0.1 s',
+      expect(await rpcError(served.base, 'watch-settings:correlation-window', { seconds: 0 })).toBe(
+        'invalid arguments for watch-settings:correlation-window at seconds: The window must be at least 0.1 s',
       );
       const minutes = await rpcOk<WatchMinutes>(served.base, 'watch:minutes', { rangeMinutes: 60 });
       const q = await getJson<{ total: number }>(`${served.base}/api/queries?limit=1`);
@@ -653,6 +653,11 @@ describe('serve watchlist', () => {
         { id: marker.id, label: 'HomeShield switched off', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
       ]);
       // Both settings survive the restart, and the summary's correlation uses the saved window.
+      expect(await rpcOk<WatchSettings>(served.base, 'watch-settings:get')).toEqual({
+        routerModel: 'Deco X68 v1',
+        correlationWindowS: 1.5,
+      });
+      // The names these channels had before (README: scripts may call them) still answer.
       expect(await rpcOk<WatchSettings>(served.base, 'settings:get')).toEqual({
         routerModel: 'Deco X68 v1',
         correlationWindowS: 1.5,

@@ -1,17 +1,11 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog } from 'electron';
-import type { SaveDialogOptions } from 'electron';
+import { app, dialog } from 'electron';
+import type { BrowserWindow, SaveDialogOptions } from 'electron';
+import type { ExportResult } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
 import { exportFileName } from '@shared/export-name';
 import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
-import { handle } from './handle';
-
-/** Result of an export: `saved` is false (and `path` empty) when the user cancelled the dialog. */
-export interface ExportResult {
-  readonly saved: boolean;
-  readonly path: string;
-}
 
 /**
  * Streams `chunks` to `path` through writeFileAtomic, so a failed export never leaves a truncated file or
@@ -42,11 +36,4 @@ export async function exportCsv(
   if (choice.canceled || !choice.filePath) return { saved: false, path: '' };
   await writeCsvFile(choice.filePath, engine.csv(filter));
   return { saved: true, path: choice.filePath };
-}
-
-/** Registers export:csv: a save dialog attached to the asking window, then the CSV stream to the file. */
-export function setupExportHandler(engine: EngineHandle): void {
-  handle('export:csv', (filter, event) =>
-    exportCsv(engine, BrowserWindow.fromWebContents(event.sender), filter),
-  );
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { fakeEngine, type FakeEngine } from '../testing/fake-engine';
 import { exportFileName } from '@shared/export-name';
-import { setupEvidenceHandlers } from './export-evidence';
+import { setupRequests } from './requests';
 import { trustWindow } from './trusted-windows';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
@@ -27,7 +27,7 @@ beforeEach(async () => {
   engine = fakeEngine();
   win = new FakeBrowserWindow();
   trustWindow(win as unknown as BrowserWindow);
-  setupEvidenceHandlers(engine);
+  setupRequests(engine);
   dir = await mkdtemp(join(tmpdir(), 'dns-witness-evidence-'));
   dialog.showSaveDialog.mockReset();
 });

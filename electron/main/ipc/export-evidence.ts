@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog } from 'electron';
-import type { SaveDialogOptions } from 'electron';
+import { app, dialog } from 'electron';
+import type { BrowserWindow, SaveDialogOptions } from 'electron';
 import type { ExportKind, ExportRequest, ExportResult } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
 import { exportFileName } from '@shared/export-name';
 import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
-import { handle } from './handle';
 import { send } from './send';
 
 const DIALOGS: Readonly<Record<Exclude<ExportKind, 'csv'>, { title: string; name: string; ext: string }>> = {
@@ -73,15 +72,6 @@ export async function exportBundle(
   if (path === null) return { saved: false, path: '' };
   await writeFileAtomic(path, (sink) => engine.bundle(req, png, sink));
   return { saved: true, path };
-}
-
-/** Registers export:pcap, export:png and export:bundle, each with a save dialog on the asking window. */
-export function setupEvidenceHandlers(engine: EngineHandle): void {
-  const windowOf = (sender: Electron.WebContents): BrowserWindow | null =>
-    BrowserWindow.fromWebContents(sender);
-  handle('export:pcap', (req, event) => exportPcap(engine, windowOf(event.sender), req));
-  handle('export:png', (req, event) => exportPng(windowOf(event.sender), req));
-  handle('export:bundle', (req, event) => exportBundle(engine, windowOf(event.sender), req));
 }
 
 /** The File menu's PNG and bundle items: the page runs them, so the image shows its filters and strip. */

@@ -1,7 +1,11 @@
 import { ipcMain } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
-import type { RequestArgs, RequestChannel, RequestResult } from '@shared/api';
-import { parseRequestArgs } from '@shared/schemas';
+import {
+  parseRequestArgs,
+  type RequestArgs,
+  type RequestChannel,
+  type RequestResult,
+} from '@shared/contract';
 import { isTrustedSender } from './trusted-windows';
 
 /** A request handler: receives arguments that already passed the channel's schema. */

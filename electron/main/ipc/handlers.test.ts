@@ -14,14 +14,10 @@ import {
 } from '../testing/fake-engine';
 import type { FakeEngine } from '../testing/fake-engine';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
-import { setupCaptureHandlers } from './capture-handlers';
-import { setupDeviceHandlers } from './device-handlers';
 import { exportFileName } from '@shared/export-name';
-import { setupExportHandler, writeCsvFile } from './export-csv';
-import { setupQueryHandlers } from './query-handlers';
-import { setupSetupHandlers } from './setup-handlers';
+import { writeCsvFile } from './export-csv';
+import { setupRequests } from './requests';
 import { trustWindow } from './trusted-windows';
-import { setupWatchHandlers } from './watch-handlers';
 
 vi.mock('electron', () => import('../testing/fake-electron'));
 
@@ -41,12 +37,7 @@ beforeEach(async () => {
   engine = fakeEngine();
   win = new FakeBrowserWindow();
   trustWindow(win as unknown as BrowserWindow);
-  setupCaptureHandlers(engine);
-  setupQueryHandlers(engine);
-  setupExportHandler(engine);
-  setupDeviceHandlers(engine);
-  setupWatchHandlers(engine);
-  setupSetupHandlers(engine);
+  setupRequests(engine);
   dir = await mkdtemp(join(tmpdir(), 'dns-witness-export-'));
   dialog.showSaveDialog.mockReset();
 });
@@ -190,20 +181,24 @@ describe('watchlist requests', () => {
     await expect(call('marker:add', { label: 'x'.repeat(121) })).rejects.toThrow(/at most 120 characters/);
     await expect(call('marker:add', { label: 'x', ts: -5 })).rejects.toThrow(/at ts/);
 
-    expect(await call('settings:get')).toEqual({ routerModel: '', correlationWindowS: 3 });
-    expect(await call('settings:router-model', { model: ' Archer AX55 v1 ' })).toEqual({
+    expect(await call('watch-settings:get')).toEqual({ routerModel: '', correlationWindowS: 3 });
+    expect(await call('watch-settings:router-model', { model: ' Archer AX55 v1 ' })).toEqual({
       routerModel: 'Archer AX55 v1',
       correlationWindowS: 3,
     });
-    expect(await call('settings:correlation-window', { seconds: 1.5 })).toEqual({
+    expect(await call('watch-settings:correlation-window', { seconds: 1.5 })).toEqual({
       routerModel: 'Archer AX55 v1',
       correlationWindowS: 1.5,
     });
-    await expect(call('settings:correlation-window', { seconds: 0 })).rejects.toThrow(/at least 0.1 s/);
-    await expect(call('settings:correlation-window', { seconds: 61 })).rejects.toThrow(/at most 60 s/);
-    await expect(call('settings:correlation-window', { seconds: '3' })).rejects.toThrow(/number of seconds/);
-    await expect(call('settings:router-model', { model: 'a\nb' })).rejects.toThrow(/control characters/);
-    await expect(call('settings:router-model', {})).rejects.toThrow(/at model/);
+    await expect(call('watch-settings:correlation-window', { seconds: 0 })).rejects.toThrow(/at least 0.1 s/);
+    await expect(call('watch-settings:correlation-window', { seconds: 61 })).rejects.toThrow(/at most 60 s/);
+    await expect(call('watch-settings:correlation-window', { seconds: '3' })).rejects.toThrow(
+      /number of seconds/,
+    );
+    await expect(call('watch-settings:router-model', { model: 'a\nb' })).rejects.toThrow(
+      /control characters/,
+    );
+    await expect(call('watch-settings:router-model', {})).rejects.toThrow(/at model/);
   });
 });
 

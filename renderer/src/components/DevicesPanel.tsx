@@ -1,7 +1,7 @@
 import { memo, useMemo, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { DEVICE_NAME_MAX, deviceLabel } from '@shared/devices';
 import type { DeviceInfo } from '@shared/events';
-import type { DeviceTotals, MinuteCounts } from '../lib/capture-store';
+import type { DeviceTotals, MinuteCounts } from '../lib/dashboard-state';
 import { deviceColor, sparkline } from '../lib/chart-series';
 import { infoFor, routersFirst, vendorText } from '../lib/devices';
 import { formatCount, formatShare } from '../lib/format';

@@ -60,7 +60,7 @@ export const QueryLog = memo(function QueryLog({
   onWatchOnly,
   tabs,
 }: Props) {
-  const ring = dashboard.store.ring;
+  const ring = dashboard.state.ring;
   const liveRows = useMemo(
     () => ring.newestFirst((e) => matchesFilter(e, filter) && (!watchOnly || isWatched(e))),
     // ringVersion stands for the ring's contents, which the store mutates in place.

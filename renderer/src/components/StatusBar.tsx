@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
 import type { EngineStatus, EngineWarning } from '@shared/events';
-import type { StoreView } from '../lib/capture-store';
+import type { DashboardView } from '../lib/dashboard-state';
 import { formatCount, formatDuration, formatRate } from '../lib/format';
 import { endpoints } from '../lib/status-summary';
 
 interface Props {
-  readonly view: StoreView;
+  readonly view: DashboardView;
   /** Engine time in epoch ms. */
   readonly now: number;
   readonly busy: boolean;
@@ -158,7 +158,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
 };
 
 /** Connection problems and engine warnings, one line each. */
-function Alerts({ view }: { view: StoreView }) {
+function Alerts({ view }: { view: DashboardView }) {
   const lines: { key: string; tone: 'bad' | 'warn'; title: string; text: string; count?: number }[] = [];
   if (view.connection === 'reconnecting')
     lines.push({

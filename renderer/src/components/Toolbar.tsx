@@ -1,5 +1,5 @@
 import type { ReactNode, RefObject } from 'react';
-import type { DeviceTotals } from '../lib/capture-store';
+import type { DeviceTotals } from '../lib/dashboard-state';
 import { RANGES, type RangeKey } from '../lib/chart-series';
 
 interface Props {

@@ -100,7 +100,10 @@ describe('createBridge over the preload API', () => {
       watchMinutes: async (r) => (calls.push(`watchMinutes:${r.rangeMinutes}`), { lastSeq: 0, minutes: [] }),
       addMarker: async (r) => (calls.push(`addMarker:${r.label}`), { id: 'm-1', ts: 1, label: r.label }),
       removeMarker: async (r) => (calls.push(`removeMarker:${r.id}`), null),
-      getSettings: async () => (calls.push('getSettings'), { routerModel: '', correlationWindowS: 3 }),
+      getWatchSettings: async () => (
+        calls.push('getWatchSettings'),
+        { routerModel: '', correlationWindowS: 3 }
+      ),
       setRouterModel: async (r) => (
         calls.push(`setRouterModel:${r.model}`),
         { routerModel: r.model, correlationWindowS: 3 }
@@ -177,12 +180,12 @@ describe('createBridge over the preload API', () => {
     await bridge.invoke('watch:minutes', { rangeMinutes: 90 });
     expect(await bridge.invoke('marker:add', { label: 'off' })).toEqual({ id: 'm-1', ts: 1, label: 'off' });
     await bridge.invoke('marker:remove', { id: 'm-1' });
-    await bridge.invoke('settings:get', undefined);
-    expect(await bridge.invoke('settings:router-model', { model: 'Deco X68 v1' })).toEqual({
+    await bridge.invoke('watch-settings:get', undefined);
+    expect(await bridge.invoke('watch-settings:router-model', { model: 'Deco X68 v1' })).toEqual({
       routerModel: 'Deco X68 v1',
       correlationWindowS: 3,
     });
-    expect(await bridge.invoke('settings:correlation-window', { seconds: 5 })).toEqual({
+    expect(await bridge.invoke('watch-settings:correlation-window', { seconds: 5 })).toEqual({
       routerModel: '',
       correlationWindowS: 5,
     });
@@ -219,7 +222,7 @@ describe('createBridge over the preload API', () => {
       'watchMinutes:90',
       'addMarker:off',
       'removeMarker:m-1',
-      'getSettings',
+      'getWatchSettings',
       'setRouterModel:Deco X68 v1',
       'setCorrelationWindow:5',
       'getConfig',

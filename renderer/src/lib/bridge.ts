@@ -2,17 +2,19 @@
  * The only module that knows the transport. Inside Electron the preload script exposes `window.dnsWitness`
  * (IPC); in a browser the headless service answers on the same origin over HTTP and a WebSocket.
  */
+import type { DnsWitnessApi, ExportRequest, ExportResult } from '@shared/api';
 import {
-  EVENT_CHANNELS,
-  type DnsWitnessApi,
+  EVENTS,
+  isEventChannel,
+  isTransportRequestChannel,
+  REQUESTS,
   type EventChannel,
   type Events,
-  type ExportRequest,
-  type ExportResult,
   type RequestArgs,
   type RequestChannel,
   type RequestResult,
-} from '@shared/api';
+  type TransportRequestChannel,
+} from '@shared/contract';
 import type { QueryFilter } from '@shared/events';
 import { exportFileName } from '@shared/export-name';
 import {
@@ -24,7 +26,7 @@ import {
   STREAM_PATH,
   type StreamMessage,
 } from '@shared/http-protocol';
-import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
+import { PRELOAD_GLOBAL, type ListenerMethod, type PreloadApi } from '@shared/preload-api';
 import { authHeaders, probeAccess, storedToken, streamProtocols } from './access-token';
 import { backoffDelay } from './backoff';
 import { renderDashboardPng } from './screenshot';
@@ -46,58 +48,19 @@ export function createBridge(win: BrowserWindow = window): Bridge {
   return preload ? ipcBridge(preload) : httpBridge(win);
 }
 
-type Invokers = { [K in RequestChannel]: (args: RequestArgs<K>) => Promise<RequestResult<K>> };
-type Subscribers = { [K in EventChannel]: (listener: (payload: Events[K]) => void) => () => void };
-
 function ipcBridge(preload: PreloadApi): Bridge {
-  const invokers: Invokers = {
-    'capture:start': () => preload.startCapture(),
-    'capture:stop': () => preload.stopCapture(),
-    'capture:snapshot': (args) => preload.snapshot(args),
-    'query:list': (args) => preload.listQueries(args),
-    'status:get': () => preload.getStatus(),
-    'export:csv': (args) => preload.exportCsv(args),
-    'export:pcap': (args) => preload.exportPcap(args),
-    'export:png': (args) => preload.exportPng(args),
-    'export:bundle': (args) => preload.exportBundle(args),
-    'device:rename': (args) => preload.renameDevice(args),
-    'device:set-routers': (args) => preload.setRouters(args),
-    'watch:report': () => preload.watchReport(),
-    'watch:rules': () => preload.watchRules(),
-    'watch:update': (args) => preload.updateWatchRule(args),
-    'watch:save-rule': (args) => preload.saveWatchRule(args),
-    'watch:remove-rule': (args) => preload.removeWatchRule(args),
-    'watch:minutes': (args) => preload.watchMinutes(args),
-    'marker:add': (args) => preload.addMarker(args),
-    'marker:remove': (args) => preload.removeMarker(args),
-    'settings:get': () => preload.getSettings(),
-    'settings:router-model': (args) => preload.setRouterModel(args),
-    'settings:correlation-window': (args) => preload.setCorrelationWindow(args),
-    'config:get': () => preload.getConfig(),
-    'config:save': (args) => preload.saveConfig(args),
-    'setup:state': (args) => preload.setupState(args),
-    'setup:self-test': () => preload.selfTest(),
-    'setup:progress': (args) => preload.saveSetupProgress(args),
-  };
-  const subscribers: Subscribers = {
-    'query:batch': (l) => preload.onQueryBatch(l),
-    'engine:status': (l) => preload.onStatus(l),
-    'engine:warning': (l) => preload.onWarning(l),
-    'device:update': (l) => preload.onDeviceUpdate(l),
-    'watch:report': (l) => preload.onWatchReport(l),
-    'watch:alert': (l) => preload.onWatchAlert(l),
-    'ui:command': (l) => preload.onUiCommand(l),
-    'export:progress': (l) => preload.onExportProgress(l),
-    'export:menu': (l) => preload.onExportMenu(l),
-  };
+  // Each channel's preload method, named in shared/contract.ts.
+  const methods = preload as unknown as Readonly<Record<string, (arg: unknown) => unknown>>;
   let readySent = false;
   return {
     transport: 'ipc',
     invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-      return (invokers[channel] as (a: RequestArgs<K>) => Promise<RequestResult<K>>)(args);
+      const method = methods[REQUESTS[channel].method] as (a: RequestArgs<K>) => Promise<RequestResult<K>>;
+      return method(args);
     },
     on<K extends EventChannel>(channel: K, listener: (payload: Events[K]) => void): () => void {
-      const off = (subscribers[channel] as Subscribers[K])(listener);
+      const subscribe = methods[EVENTS[channel].listener] as ListenerMethod<K>;
+      const off = subscribe(listener);
       if (!readySent) {
         readySent = true;
         // Main holds events until the page is listening; subscriptions made in the same tick all count.
@@ -152,7 +115,7 @@ export function parseStreamMessage(data: unknown): StreamMessage | null {
   }
   if (typeof message !== 'object' || message === null) return null;
   const { channel, payload } = message as { channel?: unknown; payload?: unknown };
-  if (!(EVENT_CHANNELS as readonly unknown[]).includes(channel)) return null;
+  if (!isEventChannel(channel)) return null;
   if (typeof payload !== 'object' || payload === null) return null;
   return message as StreamMessage;
 }
@@ -287,7 +250,8 @@ function httpBridge(win: BrowserWindow): Bridge {
       );
     return download(exportUrl(BUNDLE_PATH, req, { screenshot: body.token }));
   };
-  const exports: Partial<{ [K in RequestChannel]: (args: RequestArgs<K>) => Promise<ExportResult> }> = {
+  // The requests a browser answers itself: downloads, and the PNG rendered in the page.
+  const exports: { [K in TransportRequestChannel]: (args: RequestArgs<K>) => Promise<RequestResult<K>> } = {
     'export:csv': (req) => download(exportUrl(CSV_PATH, req)),
     'export:pcap': (req) => download(exportUrl(PCAP_PATH, req)),
     'export:png': () => downloadPng(),
@@ -297,8 +261,10 @@ function httpBridge(win: BrowserWindow): Bridge {
   return {
     transport: 'websocket',
     async invoke<K extends RequestChannel>(channel: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-      const exporter = exports[channel] as ((a: RequestArgs<K>) => Promise<RequestResult<K>>) | undefined;
-      if (exporter) return exporter(args);
+      if (isTransportRequestChannel(channel)) {
+        const exporter = exports[channel] as (a: unknown) => Promise<unknown>;
+        return (await exporter(args)) as RequestResult<K>;
+      }
       const response = await win.fetch(`${RPC_PATH}${channel}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...authHeaders(storedToken(win)) },

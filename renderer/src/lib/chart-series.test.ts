@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureInfo } from '@shared/events';
 import { MINUTE_MS } from '@shared/time';
-import { CaptureStore, type DeviceTotals } from './capture-store';
+import { DashboardState, type DeviceTotals } from './dashboard-state';
 import {
   MAX_POINTS,
   OTHER_COLOR,
@@ -17,8 +17,8 @@ import { queryEvent, snapshotOf } from './test-events';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
-function storeWith(events: ReturnType<typeof queryEvent>[], now: number): CaptureStore {
-  const store = new CaptureStore();
+function storeWith(events: ReturnType<typeof queryEvent>[], now: number): DashboardState {
+  const store = new DashboardState();
   store.applySnapshot(snapshotOf(events, now), 0, now);
   store.flush(now);
   return store;

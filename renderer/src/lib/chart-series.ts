@@ -4,7 +4,7 @@
  */
 import type { CaptureInfo } from '@shared/events';
 import { MINUTE_MS, minuteOf } from '@shared/time';
-import type { DeviceTotals, MinuteCounts } from './capture-store';
+import type { DeviceTotals, MinuteCounts } from './dashboard-state';
 
 export type RangeKey = '15m' | '1h' | '24h' | 'capture';
 

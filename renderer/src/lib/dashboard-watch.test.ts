@@ -35,7 +35,7 @@ class WatchEngine implements Bridge {
         return answer(this.report);
       case 'watch:rules':
         return answer(this.rules);
-      case 'settings:get':
+      case 'watch-settings:get':
         return answer({ routerModel: 'Deco X68 v1' });
       case 'watch:minutes':
         return answer({
@@ -112,7 +112,7 @@ describe('Dashboard watchlist', () => {
         'capture:snapshot',
         'watch:report',
         'watch:rules',
-        'settings:get',
+        'watch-settings:get',
         'watch:minutes',
       ]),
     );

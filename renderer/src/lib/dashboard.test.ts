@@ -112,7 +112,7 @@ describe('Dashboard', () => {
     engine.record([queryEvent(5, T0)]);
     timers.frame();
     expect(dashboard.getView().totalQueries).toBe(5);
-    expect(dashboard.store.ring.newestFirst().map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
+    expect(dashboard.state.ring.newestFirst().map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
   });
 
   it('takes a new snapshot after a reconnect and recovers what was missed while disconnected', async () => {
@@ -131,7 +131,7 @@ describe('Dashboard', () => {
     timers.frame();
     expect(engine.snapshotRequests.length).toBe(2);
     expect(dashboard.getView().totalQueries).toBe(3);
-    expect(dashboard.store.ring.newestFirst().map((e) => e.seq)).toEqual([3, 2, 1]);
+    expect(dashboard.state.ring.newestFirst().map((e) => e.seq)).toEqual([3, 2, 1]);
   });
 
   it('resynchronises after a batch reports dropped events, at most every two seconds', async () => {

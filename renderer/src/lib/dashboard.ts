@@ -1,11 +1,11 @@
 /**
- * Connects a `Bridge` to a `CaptureStore`: subscribes to the live events, takes a snapshot whenever the
- * stream (re)opens or reports a gap, and folds what arrives into the store once per animation frame.
+ * Connects a `Bridge` to a `DashboardState`: subscribes to the live events, takes a snapshot whenever the
+ * stream (re)opens or reports a gap, and folds what arrives into the dashboard state once per animation frame.
  */
 import type { Events, RequestArgs, RequestChannel, RequestResult, UiCommand } from '@shared/api';
 import type { RuleChange, RuleInput } from '@shared/watch/messages';
 import type { Bridge } from './bridge';
-import { CaptureStore, type StoreView } from './capture-store';
+import { DashboardState, type DashboardView } from './dashboard-state';
 import { MIN_SNAPSHOT_MINUTES } from './chart-series';
 import { createFrameScheduler, type FrameScheduler, type FrameTimers } from './frame-scheduler';
 import { WatchStore, type WatchView } from './watch-store';
@@ -40,9 +40,9 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Owns the store for one page; `start()` begins streaming and returns the function that stops it. */
+/** Owns the dashboard state for one page; `start()` begins streaming and returns the function that stops it. */
 export class Dashboard {
-  readonly store = new CaptureStore();
+  readonly state = new DashboardState();
   readonly watch = new WatchStore();
   private readonly listeners = new Set<() => void>();
   private scheduler: FrameScheduler | null = null;
@@ -70,19 +70,19 @@ export class Dashboard {
     this.scheduler = scheduler;
     const offs = [
       this.bridge.on('query:batch', (b) => {
-        this.store.pushBatch(b);
+        this.state.pushBatch(b);
         scheduler.schedule();
       }),
       this.bridge.on('engine:status', (s) => {
-        this.store.setStatus(s, this.clock.now());
+        this.state.setStatus(s, this.clock.now());
         scheduler.schedule();
       }),
       this.bridge.on('engine:warning', (w) => {
-        this.store.addWarning(w);
+        this.state.addWarning(w);
         scheduler.schedule();
       }),
       this.bridge.on('device:update', (d) => {
-        this.store.setDevice(d);
+        this.state.setDevice(d);
         scheduler.schedule();
       }),
       this.bridge.on('watch:report', (r) => {
@@ -95,7 +95,7 @@ export class Dashboard {
         scheduler.schedule();
       }),
       this.bridge.onConnection((state) => {
-        this.store.setConnection(state);
+        this.state.setConnection(state);
         // A (re)opened stream only carries what happens from now on: take a snapshot for the rest.
         if (state === 'open') {
           void this.snapshot();
@@ -120,7 +120,7 @@ export class Dashboard {
     return () => this.listeners.delete(listener);
   };
 
-  getView = (): StoreView => this.store.getView();
+  getView = (): DashboardView => this.state.getView();
 
   /** Makes later snapshots cover at least `minutes` minutes; takes one now if more is needed than held. */
   ensureRetained(minutes: number): void {
@@ -154,7 +154,7 @@ export class Dashboard {
    */
   async renameDevice(address: string, name: string): Promise<void> {
     const device = await this.bridge.invoke('device:rename', { address, name });
-    this.store.setDevice(device);
+    this.state.setDevice(device);
     this.scheduler?.schedule();
   }
 
@@ -166,7 +166,7 @@ export class Dashboard {
     const results = await Promise.allSettled([
       this.bridge.invoke('watch:report', undefined).then((r) => this.watch.setReport(r)),
       this.bridge.invoke('watch:rules', undefined).then((r) => this.watch.setRules(r)),
-      this.bridge.invoke('settings:get', undefined).then((s) => this.watch.setSettings(s)),
+      this.bridge.invoke('watch-settings:get', undefined).then((s) => this.watch.setSettings(s)),
     ]);
     const failed = results.find((r) => r.status === 'rejected');
     this.watch.setError(failed ? `Could not load the watchlist: ${message(failed.reason)}` : '');
@@ -203,13 +203,13 @@ export class Dashboard {
   }
 
   async setRouterModel(model: string): Promise<void> {
-    this.watch.setSettings(await this.bridge.invoke('settings:router-model', { model }));
+    this.watch.setSettings(await this.bridge.invoke('watch-settings:router-model', { model }));
     this.scheduler?.schedule();
   }
 
   /** Saves the correlation's look-back window and shows the report computed with it. */
   async setCorrelationWindow(seconds: number): Promise<void> {
-    this.watch.setSettings(await this.bridge.invoke('settings:correlation-window', { seconds }));
+    this.watch.setSettings(await this.bridge.invoke('watch-settings:correlation-window', { seconds }));
     await this.refreshWatchReport();
   }
 
@@ -230,7 +230,7 @@ export class Dashboard {
   /** Fetches the status now (after Start/Stop) instead of waiting for the next push. */
   async refreshStatus(): Promise<void> {
     const status = await this.bridge.invoke('status:get', undefined);
-    this.store.setStatus(status, this.clock.now());
+    this.state.setStatus(status, this.clock.now());
     this.scheduler?.schedule();
   }
 
@@ -243,19 +243,19 @@ export class Dashboard {
     this.inFlight = true;
     this.lastSnapshotAt = this.clock.now();
     const retain = this.retainMinutes;
-    this.store.beginSnapshot();
+    this.state.beginSnapshot();
     this.scheduler?.schedule();
     try {
       const snap = await this.bridge.invoke('capture:snapshot', { rangeMinutes: retain });
       if (!this.running) return;
-      this.store.applySnapshot(snap, retain, this.clock.now());
+      this.state.applySnapshot(snap, retain, this.clock.now());
       void this.loadWatchMinutes(retain);
     } catch (err) {
-      this.store.setError(`Could not load the capture: ${err instanceof Error ? err.message : String(err)}`);
+      this.state.setError(`Could not load the capture: ${err instanceof Error ? err.message : String(err)}`);
       if (this.running && this.retryTimer === null) {
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = null;
-          if (this.store.getView().connection === 'open') void this.snapshot();
+          if (this.state.getView().connection === 'open') void this.snapshot();
         }, SNAPSHOT_RETRY_MS);
       }
     } finally {
@@ -274,7 +274,7 @@ export class Dashboard {
       const w = await this.bridge.invoke('watch:minutes', { rangeMinutes });
       if (!this.running) return;
       // Events applied while the answer was on its way are counted again from the ring (oldest first).
-      this.watch.buckets.apply(w, this.store.ring.newestFirst((e) => e.seq > w.lastSeq).reverse());
+      this.watch.buckets.apply(w, this.state.ring.newestFirst((e) => e.seq > w.lastSeq).reverse());
       this.watch.touchBuckets();
     } catch (err) {
       this.watch.setError(`Could not load the watchlist counts: ${message(err)}`);
@@ -284,20 +284,20 @@ export class Dashboard {
 
   private onFrame(): void {
     const now = this.clock.now();
-    const applied = this.store.flush(now);
+    const applied = this.state.flush(now);
     if (this.watch.buckets.fold(applied)) this.watch.touchBuckets();
     this.watch.expire(now);
     if (
       this.running &&
       now - this.watchAskedAt >= WATCH_REFRESH_MS &&
-      this.store.getView().connection === 'open'
+      this.state.getView().connection === 'open'
     ) {
       this.watchAskedAt = now;
       this.refreshWatchReport().catch((err: unknown) =>
         this.watch.setError(`Could not refresh the watchlist: ${message(err)}`),
       );
     }
-    if (this.store.takeResync()) {
+    if (this.state.takeResync()) {
       const wait = this.lastSnapshotAt + RESYNC_MIN_INTERVAL_MS - this.clock.now();
       if (wait <= 0) void this.snapshot();
       else if (this.retryTimer === null) {

@@ -1,13 +1,13 @@
 /** Small React hooks over the dashboard; the logic they wrap lives in the pure modules next to them. */
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { QueryEvent, QueryFilter } from '@shared/events';
-import type { StoreView } from './capture-store';
+import type { DashboardView } from './dashboard-state';
 import type { Dashboard } from './dashboard';
 import { takeOlder, type OlderCursor } from './query-filter';
 import { addCounts, countNames, liveNameCounts, shouldFoldLive } from './top-names';
 
 /** The store view; re-renders at most once per animation frame. */
-export function useDashboardView(dashboard: Dashboard): StoreView {
+export function useDashboardView(dashboard: Dashboard): DashboardView {
   return useSyncExternalStore(dashboard.subscribe, dashboard.getView);
 }
 
@@ -80,13 +80,13 @@ export function useNameCounts(dashboard: Dashboard, filter: QueryFilter, ringVer
   });
   const current = full.key === key && !full.loading;
   const live = useMemo(
-    () => (current ? liveNameCounts(dashboard.store.ring, full.sinceSeq, filter) : null),
+    () => (current ? liveNameCounts(dashboard.state.ring, full.sinceSeq, filter) : null),
     // ringVersion stands for the ring's contents, which the store mutates in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [current, dashboard, full.sinceSeq, filter, ringVersion],
   );
   const gap = live?.gap ?? false;
-  const ring = dashboard.store.ring;
+  const ring = dashboard.state.ring;
   const fold =
     live !== null && !gap && shouldFoldLive(ring.size, ring.capacity, full.sinceSeq, live.throughSeq);
 

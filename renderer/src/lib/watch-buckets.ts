@@ -6,7 +6,7 @@
 import type { QueryEvent } from '@shared/events';
 import type { WatchMinutes } from '@shared/watch/messages';
 import { minuteOf } from '@shared/time';
-import type { MinuteCounts } from './capture-store';
+import type { MinuteCounts } from './dashboard-state';
 
 /** Holds rule → client → count per minute. Counts only events with a seq above the loaded `lastSeq`. */
 export class WatchBuckets {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MINUTE_MS, minuteOf } from '@shared/time';
-import { CaptureStore, LOG_RING_SIZE, MAX_QUEUED_EVENTS } from './capture-store';
+import { DashboardState, LOG_RING_SIZE, MAX_QUEUED_EVENTS } from './dashboard-state';
 import { NEW_DEVICE_MS } from './devices';
 import { batch, deviceAt, engineStatus, queryEvent, snapshotOf } from './test-events';
 
@@ -8,17 +8,17 @@ const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const ROUTER = '192.168.1.1';
 const PHONE = '192.168.1.23';
 
-function loadedStore(events = [queryEvent(1, T0, ROUTER)], retain = 60): CaptureStore {
-  const store = new CaptureStore();
+function loadedStore(events = [queryEvent(1, T0, ROUTER)], retain = 60): DashboardState {
+  const store = new DashboardState();
   store.beginSnapshot();
   store.applySnapshot(snapshotOf(events, T0), retain, T0);
   store.flush(T0);
   return store;
 }
 
-describe('CaptureStore', () => {
+describe('DashboardState', () => {
   it('holds live events until the snapshot arrives, then applies only those with a higher seq', () => {
-    const store = new CaptureStore();
+    const store = new DashboardState();
     store.beginSnapshot();
     // Events 2..4 arrive on the stream before the snapshot (which already includes 1..3) is answered.
     store.pushBatch(batch([2, 3, 4].map((s) => queryEvent(s, T0 + s * 1000, ROUTER))));
@@ -37,7 +37,7 @@ describe('CaptureStore', () => {
   });
 
   it('takes device details from the snapshot and from live updates', () => {
-    const store = new CaptureStore();
+    const store = new DashboardState();
     store.beginSnapshot();
     const snap = snapshotOf([queryEvent(1, T0, ROUTER)], T0);
     store.applySnapshot(

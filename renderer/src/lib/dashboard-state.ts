@@ -18,7 +18,7 @@ import { Ring } from './ring';
 
 /** Recent events kept in memory for the log; older rows are paged from the engine on demand. */
 export const LOG_RING_SIZE = 5_000;
-/** Events held while a snapshot loads (or frames stall); beyond this the store asks for a new snapshot. */
+/** Events held while a snapshot loads (or frames stall); beyond this the state asks for a new snapshot. */
 export const MAX_QUEUED_EVENTS = 50_000;
 /** Minute buckets kept at most (31 days), whatever range was asked for. */
 export const MAX_MINUTE_BUCKETS = 31 * 24 * 60;
@@ -42,8 +42,8 @@ export interface MinuteCounts {
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
-/** An immutable picture of the store; a new object after every change, the same object otherwise. */
-export interface StoreView {
+/** An immutable picture of the dashboard state; a new object after every change, the same object otherwise. */
+export interface DashboardView {
   readonly version: number;
   /** True once the first snapshot was applied. */
   readonly loaded: boolean;
@@ -85,7 +85,7 @@ interface MutableDevice {
 }
 
 /** Holds the dashboard state; feed it with the methods below and call `flush(now)` once per frame. */
-export class CaptureStore implements MinuteCounts {
+export class DashboardState implements MinuteCounts {
   readonly ring = new Ring<QueryEvent>(LOG_RING_SIZE);
   private readonly minutes = new Map<number, Map<string, number>>();
   private readonly devices = new Map<string, MutableDevice>();
@@ -118,7 +118,7 @@ export class CaptureStore implements MinuteCounts {
   /** Likewise for the device details and the new-device highlights. */
   private infoChanged = true;
   private freshChanged = true;
-  private view: StoreView;
+  private view: DashboardView;
 
   constructor() {
     this.view = this.buildView();
@@ -265,7 +265,7 @@ export class CaptureStore implements MinuteCounts {
     return applied;
   }
 
-  getView(): StoreView {
+  getView(): DashboardView {
     return this.view;
   }
 
@@ -355,8 +355,8 @@ export class CaptureStore implements MinuteCounts {
     this.dirty = true;
   }
 
-  private buildView(): StoreView {
-    const previous = this.view as StoreView | undefined;
+  private buildView(): DashboardView {
+    const previous = this.view as DashboardView | undefined;
     const devices =
       previous && !this.devicesChanged
         ? previous.devices
