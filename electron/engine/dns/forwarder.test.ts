@@ -105,6 +105,29 @@ describe('failover', () => {
     expect(f.forwarder.upstreamStatus()[0]).toMatchObject({ healthy: true });
   });
 
+  it('says what clients really get from a lone upstream that refuses, and from one that is silent', async () => {
+    const a = await upstream('192.0.2.1');
+    a.mode = 'REFUSED';
+    const f = await forwarder([a]);
+    const c = await client();
+    for (let i = 0; i < 3; i++) expect((await ask(c, f.port, `r${i}.example.test`)).rcode).toBe('REFUSED');
+    expect(f.warnings.filter((w) => w.code === 'upstream-failing').map((w) => w.message)).toEqual([
+      `Upstream ${a.name} is failing (answered REFUSED); clients get its REFUSED answers.`,
+    ]);
+    const b = await upstream('192.0.2.2');
+    b.mode = 'silent';
+    const g = await forwarder([b]);
+    for (let i = 0; i < 3; i++) {
+      const answer = ask(c, g.port, `s${i}.example.test`);
+      await b.waitFor(() => b.queries.length === i + 1);
+      g.clock.advance(1000);
+      expect((await answer).rcode).toBe('SERVFAIL');
+    }
+    expect(g.warnings.filter((w) => w.code === 'upstream-failing').map((w) => w.message)).toEqual([
+      `Upstream ${b.name} is failing (timeout); clients get SERVFAIL.`,
+    ]);
+  });
+
   it('gives the client the SERVFAIL an upstream sent when no other upstream does better', async () => {
     const a = await upstream('192.0.2.1');
     const b = await upstream('192.0.2.2');

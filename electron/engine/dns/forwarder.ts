@@ -648,7 +648,7 @@ export class Forwarder {
       if (wasUp)
         this.opts.onWarning(
           'upstream-failing',
-          `Upstream ${up.address} is failing (${error}); ${this.opts.upstreams.length > 1 ? 'trying the others first' : 'clients get SERVFAIL'}.`,
+          `Upstream ${up.address} is failing (${error}); ${this.opts.upstreams.length > 1 ? 'trying the others first' : whatClientsGet(error)}.`,
         );
     }
   }
@@ -722,4 +722,13 @@ function encodeProbe(name: string, id: number): Buffer {
   out.writeUInt16BE(16, pos); // TXT
   out.writeUInt16BE(1, pos + 2); // IN
   return out;
+}
+
+/**
+ * What clients get from the only upstream while it fails: its own answer when it answered (REFUSED or
+ * SERVFAIL is passed on as it came), SERVFAIL when it did not answer at all.
+ */
+function whatClientsGet(error: string): string {
+  const answered = /^answered (\w+)$/.exec(error);
+  return answered ? `clients get its ${answered[1]} answers` : 'clients get SERVFAIL';
 }
