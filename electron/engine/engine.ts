@@ -15,6 +15,7 @@ import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } f
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
+import { realClock, type Clock } from './clock';
 import type { BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
@@ -47,23 +48,27 @@ const STATUS_INTERVAL_MS = 1000;
  */
 export class Engine implements EngineHandle {
   private readonly events = new Emitter<EngineEvents>();
-  private readonly warnings = new Warnings(this.events);
+  private readonly clock: Clock;
+  private readonly warnings: Warnings;
   private readonly devices: DeviceService;
   private readonly watchlist: WatchlistService;
   private readonly capture: CaptureService;
   private readonly setup: SetupService;
   private readonly settings: SettingsService;
   private readonly unlock: () => Promise<void>;
-  private statusTimer: NodeJS.Timeout | null = null;
+  private statusTimer: unknown = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
+    const clock = (this.clock = options.clock ?? realClock);
+    this.warnings = new Warnings(this.events, clock);
     const warn = this.warnings.warn;
     const events = this.events;
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
-    const watchlist = new WatchlistService({ watch, store, devices, events, warn });
+    const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
     const capture = new CaptureService(store, options.dataDir, {
       status: () => this.status(),
+      clock,
       devices,
       watchlist,
     });
@@ -118,14 +123,13 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
-    this.statusTimer ??= setInterval(() => this.emitStatus(), STATUS_INTERVAL_MS);
-    this.statusTimer.unref();
+    this.statusTimer ??= this.clock.setInterval(() => this.emitStatus(), STATUS_INTERVAL_MS);
     return statuses;
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
   async close(): Promise<void> {
-    if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.statusTimer !== null) this.clock.clearInterval(this.statusTimer);
     this.statusTimer = null;
     this.watchlist.close();
     await this.settings.closeForwarder();
@@ -147,7 +151,7 @@ export class Engine implements EngineHandle {
       warnings: this.warnings.list(),
       storage: this.capture.storage(),
       dataDir: this.options.dataDir,
-      now: Date.now(),
+      now: this.clock.now(),
     };
   }
 

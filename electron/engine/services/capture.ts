@@ -10,6 +10,7 @@ import type {
   StorageStatus,
 } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
+import type { Clock } from '../clock';
 import type { CsvDevice } from '../capture/csv';
 import { Exporter, type BundleResult } from '../export/exporter';
 import type { ZipSink } from '../export/zip-writer';
@@ -24,6 +25,7 @@ function csvDevice(d: DeviceInfo): CsvDevice {
 /** What the exports state besides the queries: read when an export starts. */
 export interface CaptureFacts {
   status(): EngineStatus;
+  readonly clock: Pick<Clock, 'now'>;
   readonly devices: Pick<DeviceService, 'get' | 'routerAddresses'>;
   readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel'>;
 }
@@ -42,7 +44,7 @@ export class CaptureService {
     this.exporter = new Exporter({
       dataDir,
       facts: () => ({
-        now: Date.now(),
+        now: facts.clock.now(),
         status: facts.status(),
         captures: store.captures(),
         clients: store.clients(),

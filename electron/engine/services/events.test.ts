@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../fake-clock';
 import { Emitter, type EngineEvents } from './events';
 import { Warnings } from './warnings';
 
@@ -19,21 +20,19 @@ describe('Emitter', () => {
 });
 
 describe('Warnings', () => {
-  afterEach(() => vi.useRealTimers());
-
   it('announces a repeated message at most every 10 s while counting every one', () => {
-    vi.useFakeTimers({ now: 1_000_000 });
+    const clock = new FakeClock(1_000_000);
     const events = new Emitter<EngineEvents>();
     const heard: number[] = [];
     events.on('warning', (w) => heard.push(w.count));
-    const warnings = new Warnings(events);
+    const warnings = new Warnings(events, clock);
     warnings.warn('upstream-failing', 'down');
-    vi.advanceTimersByTime(5_000);
+    clock.advance(5_000);
     warnings.warn('upstream-failing', 'down');
     warnings.warn('upstream-failing', 'still down');
-    vi.advanceTimersByTime(5_000);
+    clock.advance(5_000);
     warnings.warn('upstream-failing', 'still down');
-    vi.advanceTimersByTime(5_000);
+    clock.advance(5_000);
     warnings.warn('upstream-failing', 'still down');
     expect(heard).toEqual([1, 3, 5]);
     expect(warnings.list()).toEqual([

@@ -1,4 +1,5 @@
 import type { EngineWarning, WarningCode } from '@shared/events';
+import type { Clock } from '../clock';
 import type { EngineEmitter } from './events';
 
 /** Warnings of one kind reach listeners at most this often; the count keeps growing in between. */
@@ -8,11 +9,14 @@ const WARNING_REPEAT_MS = 10_000;
 export class Warnings {
   private readonly latest = new Map<WarningCode, EngineWarning & { notified: number }>();
 
-  constructor(private readonly events: EngineEmitter) {}
+  constructor(
+    private readonly events: EngineEmitter,
+    private readonly clock: Pick<Clock, 'now'>,
+  ) {}
 
   /** Notes a warning; listeners hear of it unless the same message was announced under 10 s ago. Never throws. */
   readonly warn = (code: WarningCode, message: string): void => {
-    const now = Date.now();
+    const now = this.clock.now();
     const prev = this.latest.get(code);
     const notify = !prev || prev.message !== message || now - prev.notified >= WARNING_REPEAT_MS;
     const w = {

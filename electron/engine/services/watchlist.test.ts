@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchAlert } from '@shared/watch/messages';
+import { FakeClock } from '../fake-clock';
 import { WatchService } from '../watch';
 import { Emitter, type EngineEvents } from './events';
 import { rec } from './test-support';
@@ -18,7 +19,6 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dnsw-watchlist-'));
 });
 afterEach(async () => {
-  vi.useRealTimers();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -26,15 +26,17 @@ afterEach(async () => {
 async function service(routers: string[] = [ROUTER, ROUTER6]) {
   const events = new Emitter<EngineEvents>();
   const warnings: string[] = [];
+  const clock = new FakeClock();
   const watch = await WatchService.open({ dataDir: dir });
   const watchlist = new WatchlistService({
     watch,
     store: { captures: () => [], clients: () => [], lastSeq: () => 0, scanSince: () => null },
     devices: { get: (a) => ({ isRouter: routers.includes(a) }), routerAddresses: () => routers },
     events,
+    clock,
     warn: (_code, message) => warnings.push(message),
   });
-  return { events, watchlist, warnings };
+  return { events, watchlist, warnings, clock };
 }
 
 describe('WatchlistService', () => {
@@ -60,32 +62,30 @@ describe('WatchlistService', () => {
   });
 
   it('pushes one report per 2 s however many watched queries arrive, and none without a listener', async () => {
-    vi.useFakeTimers();
-    const { events, watchlist, warnings } = await service();
+    const { events, watchlist, warnings, clock } = await service();
     watchlist.record(rec({ ...SAFE, client: ROUTER }), true);
-    vi.advanceTimersByTime(WATCH_REPORT_MS * 2);
+    clock.advance(WATCH_REPORT_MS * 2);
 
     const reports: number[] = [];
-    events.on('watchReport', () => reports.push(Date.now()));
+    events.on('watchReport', () => reports.push(clock.now()));
     for (let i = 0; i < 5; i++) watchlist.record(rec({ ...SAFE, client: ROUTER, ts: rec().ts + i }), true);
-    vi.advanceTimersByTime(WATCH_REPORT_MS - 1);
+    clock.advance(WATCH_REPORT_MS - 1);
     expect(reports).toHaveLength(0);
-    vi.advanceTimersByTime(1);
+    clock.advance(1);
     expect(reports).toHaveLength(1);
-    vi.advanceTimersByTime(WATCH_REPORT_MS * 3);
+    clock.advance(WATCH_REPORT_MS * 3);
     expect(reports).toHaveLength(1);
     expect(warnings).toEqual([]);
   });
 
   it('lets ordinary queries refresh the report at most every 10 s of query time', async () => {
-    vi.useFakeTimers();
-    const { events, watchlist } = await service();
+    const { events, watchlist, clock } = await service();
     let reports = 0;
     events.on('watchReport', () => reports++);
     const t0 = rec().ts;
     const browse = (dt: number) => {
       watchlist.record(rec({ ts: t0 + dt }), true);
-      vi.advanceTimersByTime(WATCH_REPORT_MS);
+      clock.advance(WATCH_REPORT_MS);
     };
     browse(0);
     browse(INSIGHTS_DIRTY_MS - 1);

@@ -6,6 +6,7 @@ import { serviceName } from '@shared/watch/service-name';
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { RuleInput, WatchService } from '../watch';
 import { InsightsTracker, type Insights } from '../watch/insights';
+import type { Clock } from '../clock';
 import type { EngineEmitter } from './events';
 
 /** Watchlist reports are pushed at most this often, and only when something changed. */
@@ -24,6 +25,8 @@ export interface WatchlistDeps {
     routerAddresses(): string[];
   };
   readonly events: EngineEmitter;
+  /** Time for the report, markers and the push throttle. */
+  readonly clock: Clock;
   warn(code: WarningCode, message: string): void;
 }
 
@@ -39,7 +42,7 @@ export class WatchlistService {
   private dirty = false;
   /** When ordinary queries last marked the report stale (they move the correlation and visibility checks). */
   private insightsDirtyAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
 
   constructor(private readonly deps: WatchlistDeps) {
     this.watch = deps.watch;
@@ -75,7 +78,7 @@ export class WatchlistService {
 
   /** The report, with the correlation over `correlationWindowMs` (default: the user's saved window). */
   report(correlationWindowMs = this.watch.correlationWindowS() * 1000): WatchReport {
-    const now = Date.now();
+    const now = this.deps.clock.now();
     const captures = this.deps.store.captures();
     const windowMs = captures.reduce((sum, c) => sum + Math.max(0, (c.stoppedAt || now) - c.startedAt), 0);
     const report = this.watch.report({
@@ -107,7 +110,7 @@ export class WatchlistService {
   }
 
   /** Adds a marker ("HomeShield switched off") at `ts`, default now. */
-  async addMarker(label: string, ts = Date.now()): Promise<Marker> {
+  async addMarker(label: string, ts = this.deps.clock.now()): Promise<Marker> {
     const marker = await this.watch.addMarker(label, ts);
     this.markDirty();
     return marker;
@@ -121,7 +124,8 @@ export class WatchlistService {
   /** Watched queries per minute and (rule, client) over the last `rangeMinutes` (0: all), with the last seq. */
   minutes(rangeMinutes: number): WatchMinutes {
     // Whole minutes, like the snapshot's buckets: the current one and rangeMinutes − 1 before it.
-    const from = rangeMinutes > 0 ? (Math.floor(Date.now() / 60_000) - rangeMinutes + 1) * 60_000 : 0;
+    const from =
+      rangeMinutes > 0 ? (Math.floor(this.deps.clock.now() / 60_000) - rangeMinutes + 1) * 60_000 : 0;
     // Both read synchronously after the same recorded events, so lastSeq matches the counts.
     return { lastSeq: this.deps.store.lastSeq(), minutes: this.watch.minuteCounts(from) };
   }
@@ -149,7 +153,7 @@ export class WatchlistService {
 
   /** Drops a pending report push. */
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
     this.timer = null;
   }
 
@@ -231,12 +235,11 @@ export class WatchlistService {
     this.dirty = true;
     const events = this.deps.events;
     if (this.timer || !events.has('watchReport')) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.deps.clock.setTimeout(() => {
       this.timer = null;
       if (!this.dirty) return;
       this.dirty = false;
       events.emit('watchReport', this.report());
     }, WATCH_REPORT_MS);
-    this.timer.unref();
   }
 }
