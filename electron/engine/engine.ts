@@ -21,6 +21,7 @@ import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
 import { CaptureService } from './services/capture';
+import { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
@@ -55,7 +56,7 @@ export class Engine implements EngineHandle {
   private readonly capture: CaptureService;
   private readonly setup: SetupService;
   private readonly settings: SettingsService;
-  private readonly unlock: () => Promise<void>;
+  private readonly lock: DataFolderLock;
   private statusTimer: unknown = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
@@ -94,7 +95,12 @@ export class Engine implements EngineHandle {
     this.watchlist = watchlist;
     this.capture = capture;
     this.setup = setup;
-    this.unlock = parts.unlock;
+    this.lock = new DataFolderLock(
+      () => this.options.dataDir,
+      parts.unlock,
+      parts.lockError,
+      (m) => this.warnings.warn('storage', m),
+    );
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -123,7 +129,10 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
-    this.statusTimer ??= this.clock.setInterval(() => this.emitStatus(), STATUS_INTERVAL_MS);
+    this.statusTimer ??= this.clock.setInterval(() => {
+      this.lock.retry();
+      this.emitStatus();
+    }, STATUS_INTERVAL_MS);
     return statuses;
   }
 
@@ -136,7 +145,7 @@ export class Engine implements EngineHandle {
     await this.capture.close();
     await this.devices.close();
     await this.settings.flush();
-    await this.unlock();
+    await this.lock.release();
   }
 
   status(): EngineStatus {
@@ -149,7 +158,7 @@ export class Engine implements EngineHandle {
       counters: this.settings.counters(),
       qps: this.capture.qps(),
       warnings: this.warnings.list(),
-      storage: this.capture.storage(),
+      storage: this.storage(),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
@@ -322,6 +331,12 @@ export class Engine implements EngineHandle {
 
   restoreGuidance(): string {
     return this.setup.restoreGuidance();
+  }
+
+  /** The store's view of the disk, and the lock the engine could not take at start. */
+  private storage(): EngineStatus['storage'] {
+    const s = this.capture.storage();
+    return this.lock.problem === '' ? s : { ...s, error: this.lock.problem };
   }
 
   private emitStatus(): void {

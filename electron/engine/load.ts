@@ -1,5 +1,6 @@
 import type { WarningCode } from '@shared/events';
 import { CaptureStore } from './capture';
+import { describeFsError } from './capture/journal';
 import { lockDataDir } from './data-lock';
 import { DeviceRegistry, type DeviceRegistryOptions } from './devices';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
@@ -25,6 +26,19 @@ export interface EngineParts {
   readonly routerSetting: RouterSetting;
   /** Releases the data folder's lock. */
   readonly unlock: () => Promise<void>;
+  /**
+   * Why the data folder could not be written at start ("" when it could): DNS is answered anyway, queries
+   * wait in memory, and the engine takes the lock once the folder can be written (Engine.retryLock).
+   */
+  readonly lockError: string;
+}
+
+/** Errors of a folder that cannot be written now (full, read-only, missing, refused): not a reason to withhold DNS. */
+const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT', 'ENOTDIR']);
+
+/** Whether `err` says the folder cannot be written, rather than that another DNS Witness holds it. */
+export function isStorageError(err: unknown): boolean {
+  return STORAGE_ERRORS.has((err as NodeJS.ErrnoException | null)?.code ?? '');
 }
 
 /**
@@ -43,18 +57,33 @@ export async function loadEngineParts(
   // The settings live in the folder the app starts with; they may move the captures elsewhere.
   const settings = await SettingsStore.load(startOptions.dataDir, warn('settings'));
   let options = applySettings(startOptions, settings.settings.values, startOptions.dataDir);
-  let unlock: () => Promise<void>;
-  try {
-    unlock = await lockDataDir(options.dataDir, warn('storage'));
-  } catch (err) {
-    if (options.dataDir === startOptions.dataDir) throw err;
-    // A saved data folder that cannot be used must not keep the app from starting: fall back to the default.
-    warn('settings')(
-      `the saved data folder ${options.dataDir} cannot be used (${(err as Error).message}); using ${startOptions.dataDir}`,
-    );
-    options = { ...options, dataDir: startOptions.dataDir };
-    unlock = await lockDataDir(options.dataDir, warn('storage'));
-  }
+  let unlock: () => Promise<void> = async () => {};
+  let lockError = '';
+  // A folder that cannot be written (a full disk, read-only, missing) must not take the household's DNS
+  // away: the engine starts without the lock and records once the folder can be written.
+  const lockOrWait = async (dataDir: string): Promise<void> => {
+    try {
+      unlock = await lockDataDir(dataDir, warn('storage'));
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      lockError = describeFsError(err).text;
+      warn('storage')(
+        `cannot write to the data folder ${dataDir} (${lockError}): answering DNS anyway; queries wait in memory and are recorded once it can be written`,
+      );
+    }
+  };
+  if (options.dataDir === startOptions.dataDir) await lockOrWait(options.dataDir);
+  else
+    try {
+      unlock = await lockDataDir(options.dataDir, warn('storage'));
+    } catch (err) {
+      // A saved data folder that cannot be used must not keep the app from starting: fall back to the default.
+      warn('settings')(
+        `the saved data folder ${options.dataDir} cannot be used (${(err as Error).message}); using ${startOptions.dataDir}`,
+      );
+      options = { ...options, dataDir: startOptions.dataDir };
+      await lockOrWait(options.dataDir);
+    }
   try {
     const store = await CaptureStore.open({
       dataDir: options.dataDir,
@@ -73,7 +102,7 @@ export async function loadEngineParts(
         routers: [...options.routers, ...routerSetting.routers],
         onWarning: warn('device-lookup'),
       });
-      return { options, settings, store, registry, watch, routerSetting, unlock };
+      return { options, settings, store, registry, watch, routerSetting, unlock, lockError };
     } catch (err) {
       await store.close();
       throw err;

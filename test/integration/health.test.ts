@@ -101,6 +101,68 @@ describe.runIf(isRoot)('a data folder whose disk fills up', () => {
   });
 });
 
+describe.runIf(isRoot)('a start on a data folder that cannot be written', () => {
+  it('answers DNS at once on a full or read-only disk and starts recording by itself once it can write', async () => {
+    const upstream = await startDnsmasq();
+    const mountPoint = await mkdtemp(path.join(os.tmpdir(), 'dnsw-tmpfs-'));
+    const sh = (cmd: string, ...args: string[]) => {
+      const r = spawnSync(cmd, args);
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.toString()}`);
+    };
+    sh('mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mountPoint);
+    let served: Served | null = null;
+    try {
+      for (const how of ['full', 'read-only'] as const) {
+        const dataDir = path.join(mountPoint, `data-${how}`);
+        const filler = path.join(mountPoint, 'filler');
+        if (how === 'full') {
+          const fh = await open(filler, 'w');
+          try {
+            for (;;) await fh.write(Buffer.alloc(4096, 1));
+          } catch {
+            // Full.
+          }
+          await fh.close();
+        } else sh('mount', '-o', 'remount,ro', mountPoint);
+
+        served = await startServe(upstream.port, { dataDir });
+        const s = served;
+        expect((await dig(s.dnsPort, 'www.example.test')).stdout, how).toContain('status: NOERROR');
+        const r = await fetch(`${s.base}/api/health`);
+        const body = (await r.json()) as Health;
+        expect(r.status, how).toBe(200);
+        expect(
+          body.problems.map((p) => p.code),
+          how,
+        ).toContain('storage-error');
+        expect(s.output()).toContain(`cannot write to the data folder ${dataDir}`);
+
+        if (how === 'full') await rm(filler);
+        else sh('mount', '-o', 'remount,rw', mountPoint);
+        await waitFor(
+          async () => {
+            const h = (await (await fetch(`${s.base}/api/health`)).json()) as Health;
+            return h.problems.length === 0 ? true : undefined;
+          },
+          5_000,
+          `recording to resume on the ${how} disk`,
+        );
+        expect(s.output()).toContain(`the data folder ${dataDir} can be written again; recording`);
+        // The query answered while nothing could be written was kept, and is recorded now.
+        const page = (await (await fetch(`${s.base}/api/queries?limit=10`)).json()) as { total: number };
+        expect(page.total, how).toBe(1);
+        await s.stop();
+        served = null;
+      }
+    } finally {
+      await served?.stop();
+      await upstream.stop();
+      spawnSync('umount', ['-l', mountPoint]);
+      await rm(mountPoint, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('no upstream that answers', () => {
   it('says ok: false with 503 and the reason, while the listener still answers SERVFAIL', async () => {
     // Nothing listens on port 9 (discard) here: every attempt fails at once.
