@@ -3,26 +3,14 @@
  * service with the same flags, and the renderer's vite dev server forwarding /api (HTTP and the stream) to
  * it, presenting the service's own origin only for the dev server's own pages. Stopped by SIGTERM.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { STREAM_PATH, STREAM_PROTOCOL } from '../../shared/http-protocol';
-import { freePort, waitFor } from '../helpers/tools';
-
-const root = resolve(import.meta.dirname, '../..');
-
-function electronInstalled(): boolean {
-  const pkg = join(root, 'node_modules', 'electron');
-  try {
-    return readFileSync(join(pkg, 'path.txt'), 'utf8').trim() !== '';
-  } catch {
-    return false;
-  }
-}
+import { electronInstalled, root, runScript } from '../helpers/script';
+import { waitFor } from '../helpers/tools';
 
 /** One HTTP request with the headers a browser would send (fetch() may not set Origin). */
 function request(
@@ -66,40 +54,18 @@ afterEach(() => {
 
 describe.skipIf(installed)('npm run dev without the Electron runtime', () => {
   it('serves the renderer with hot reload and reaches the service through the dev server', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dns-witness-dev-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const uiPort = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'scripts', 'dev.mjs'),
-        '--listen',
-        '127.0.0.1:0',
-        '--upstream',
-        '127.0.0.1:9',
-        '--ui',
-        `127.0.0.1:${uiPort}`,
-        '--data-dir',
-        dataDir,
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    cleanups.push(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.on('exit', (code, signal) => done({ code, signal })),
-    );
-
+    const run = await runScript('dev.mjs');
+    cleanups.push(() => run.cleanup());
+    const { child, uiPort, exited } = run;
     const api = `http://127.0.0.1:${uiPort}/`;
     const page = await waitFor(
       () => {
-        if (child.exitCode !== null) throw new Error(`npm run dev exited early:\n${stdout}\n${stderr}`);
-        const notices = stdout.split('\n').filter((l) => l.includes('Electron runtime not installed'));
+        if (child.exitCode !== null)
+          throw new Error(`npm run dev exited early:\n${run.stdout()}\n${run.stderr()}`);
+        const notices = run
+          .stdout()
+          .split('\n')
+          .filter((l) => l.includes('Electron runtime not installed'));
         if (notices.length === 0) return undefined;
         expect(notices).toHaveLength(1);
         const m =
@@ -146,7 +112,7 @@ describe.skipIf(installed)('npm run dev without the Electron runtime', () => {
 
     child.kill('SIGTERM');
     const { code, signal } = await exited;
-    expect(code === 0 || signal === 'SIGTERM', `code ${code}, signal ${signal}\n${stderr}`).toBe(true);
+    expect(code === 0 || signal === 'SIGTERM', `code ${code}, signal ${signal}\n${run.stderr()}`).toBe(true);
     await expect(request(page)).rejects.toThrow();
     await expect(request(api)).rejects.toThrow();
   }, 120_000);

@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { describeBindError } from '../../electron/engine/dns/bind-errors';
-import { diagnosePort53, type BindFailure, type DiagnoseInput } from '../../electron/engine/setup/diagnose';
+import { diagnosePort53 } from '../../electron/engine/setup/diagnose';
+import { failureOf, LINUX_BASE } from '../../electron/engine/setup/test-support';
 
 /** The error object a bind of 127.0.0.1:53 gives an unprivileged user, rebuilt from the child's report. */
 function eaccesAsNobody(): NodeJS.ErrnoException {
@@ -29,20 +30,6 @@ function eaccesAsNobody(): NodeJS.ErrnoException {
   return Object.assign(new Error(fields.message), fields);
 }
 
-function failureOf(err: NodeJS.ErrnoException, host: string, port: number): BindFailure {
-  return { host, port, transport: 'udp', code: err.code ?? '' };
-}
-
-const base: DiagnoseInput = {
-  platform: 'linux',
-  execPath: '/usr/bin/node',
-  runtime: 'node',
-  failures: [],
-  holders: [],
-  listen: [{ host: '192.168.0.23', port: 53 }],
-  unprivilegedPortStart: 1024,
-};
-
 describe('privilege messages from a real EACCES', () => {
   const err = eaccesAsNobody();
 
@@ -52,7 +39,7 @@ describe('privilege messages from a real EACCES', () => {
   });
 
   it('Linux, serve: the exact setcap command for this node binary first, then the sysctl, and another port', () => {
-    const advice = diagnosePort53({ ...base, failures: [failureOf(err, '127.0.0.1', 53)] });
+    const advice = diagnosePort53({ ...LINUX_BASE, failures: [failureOf(err, '127.0.0.1', 53)] });
     expect(advice.map((a) => a.id)).toEqual(['linux-privileged-port', 'other-port']);
     const [permission, other] = advice;
     expect(permission!.severity).toBe('error');
@@ -72,7 +59,7 @@ describe('privilege messages from a real EACCES', () => {
   it('Linux, desktop app: the sysctl first; from an AppImage only the sysctl; paths with spaces quoted', () => {
     const failures = [failureOf(err, '192.168.0.23', 53)];
     const electron = diagnosePort53({
-      ...base,
+      ...LINUX_BASE,
       runtime: 'electron',
       execPath: '/opt/DNS Witness/dns-witness',
       failures,
@@ -81,18 +68,18 @@ describe('privilege messages from a real EACCES', () => {
     expect(electron[0]!.commands[2]).toBe(
       "sudo setcap 'cap_net_bind_service=+ep' '/opt/DNS Witness/dns-witness'",
     );
-    const appImage = diagnosePort53({ ...base, runtime: 'electron', appImage: true, failures });
+    const appImage = diagnosePort53({ ...LINUX_BASE, runtime: 'electron', appImage: true, failures });
     expect(appImage[0]!.commands.some((c) => c.includes('setcap'))).toBe(false);
   });
 
   it('macOS and Windows say what their OS needs', () => {
     const failures = [failureOf(err, '192.168.0.23', 53)];
-    const mac = diagnosePort53({ ...base, platform: 'darwin', failures });
+    const mac = diagnosePort53({ ...LINUX_BASE, platform: 'darwin', failures });
     expect(mac[0]).toMatchObject({ id: 'macos-privileged-port', severity: 'error' });
     expect(mac[0]!.text).toContain('0.0.0.0:53');
     expect(mac.map((a) => a.id)).toContain('macos-firewall');
     const win = diagnosePort53({
-      ...base,
+      ...LINUX_BASE,
       platform: 'win32',
       execPath: 'C:\\Program Files\\DNS Witness\\DNS Witness.exe',
       failures,

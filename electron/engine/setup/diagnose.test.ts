@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeBindError } from '../dns/bind-errors';
-import { diagnosePort53, type BindFailure, type DiagnoseInput } from './diagnose';
+import { diagnosePort53 } from './diagnose';
+import { failureOf, LINUX_BASE } from './test-support';
 import { parseSs } from './sockets';
 
 const sample = (name: string) => readFileSync(join(import.meta.dirname, 'testdata', name), 'utf8');
@@ -28,24 +29,10 @@ async function eaddrinuse(): Promise<{ err: NodeJS.ErrnoException; port: number 
   return { err, port };
 }
 
-function failureOf(err: NodeJS.ErrnoException, host: string, port: number): BindFailure {
-  return { host, port, transport: 'udp', code: err.code ?? '' };
-}
-
-const base: DiagnoseInput = {
-  platform: 'linux',
-  execPath: '/usr/bin/node',
-  runtime: 'node',
-  failures: [],
-  holders: [],
-  listen: [{ host: '192.168.0.23', port: 53 }],
-  unprivilegedPortStart: 1024,
-};
-
 describe('conflict messages from a real EADDRINUSE and recorded socket tables', () => {
   it('systemd-resolved on its stub addresses is explained, not blamed, while DNS Witness uses the LAN address', () => {
     const holders = parseSs(sample('linux-ss-lunp-resolved-dnsmasq.txt'));
-    const advice = diagnosePort53({ ...base, holders });
+    const advice = diagnosePort53({ ...LINUX_BASE, holders });
     const resolved = advice.find((a) => a.id === 'systemd-resolved')!;
     expect(resolved.severity).toBe('info');
     expect(resolved.text).toContain('systemd-resolve (pid 5728) holds 127.0.0.53:53, 127.0.0.54:53 only');
@@ -60,7 +47,7 @@ describe('conflict messages from a real EADDRINUSE and recorded socket tables', 
     expect(err.code).toBe('EADDRINUSE');
     const holders = parseSs(sample('linux-ss-lunp-resolved-dnsmasq.txt'));
     const advice = diagnosePort53({
-      ...base,
+      ...LINUX_BASE,
       listen: [{ host: '0.0.0.0', port: 53 }],
       failures: [failureOf(err, '0.0.0.0', 53)],
       holders,
@@ -74,7 +61,7 @@ describe('conflict messages from a real EADDRINUSE and recorded socket tables', 
   it('a dnsmasq bound to every address is the error, with how to stop or confine it', async () => {
     const { err } = await eaddrinuse();
     const advice = diagnosePort53({
-      ...base,
+      ...LINUX_BASE,
       failures: [failureOf(err, '192.168.0.23', 53)],
       holders: parseSs(sample('linux-ss-lunp-dnsmasq-wildcard.txt')),
     });
@@ -91,7 +78,7 @@ describe('conflict messages from a real EADDRINUSE and recorded socket tables', 
 
   it('a holder the OS does not name: how to find it', async () => {
     const { err, port } = await eaddrinuse();
-    const advice = diagnosePort53({ ...base, failures: [failureOf(err, '127.0.0.1', port)] });
+    const advice = diagnosePort53({ ...LINUX_BASE, failures: [failureOf(err, '127.0.0.1', port)] });
     expect(advice[0]).toMatchObject({ id: 'port-in-use', severity: 'error' });
     expect(advice[0]!.text).toContain(`127.0.0.1:${port}`);
     expect(advice[0]!.commands).toEqual(["sudo ss -lunp 'sport = :53'"]);
@@ -110,7 +97,7 @@ describe('conflict messages from a real EADDRINUSE and recorded socket tables', 
       services: ['SharedAccess'],
     };
     const advice = diagnosePort53({
-      ...base,
+      ...LINUX_BASE,
       platform: 'win32',
       failures: [failureOf(err, '192.168.0.23', 53)],
       holders: [ics],
@@ -119,12 +106,16 @@ describe('conflict messages from a real EADDRINUSE and recorded socket tables', 
     expect(advice[0]!.text).toContain('svchost.exe (pid 3644, service SharedAccess) holds 0.0.0.0:53');
     expect(advice[0]!.commands).toEqual(['Stop-Service SharedAccess']);
     // On its own adapter only (Hyper-V Default Switch), it is just explained.
-    const own = diagnosePort53({ ...base, platform: 'win32', holders: [{ ...ics, address: '172.20.0.1' }] });
+    const own = diagnosePort53({
+      ...LINUX_BASE,
+      platform: 'win32',
+      holders: [{ ...ics, address: '172.20.0.1' }],
+    });
     expect(own.find((a) => a.id === 'windows-ics')).toMatchObject({ severity: 'info', commands: [] });
   });
 
   it('our own sockets are never reported as a conflict', () => {
     const own = { address: '192.168.0.23', port: 53, process: 'node', pid: 4242, services: [] };
-    expect(diagnosePort53({ ...base, holders: [own], ownPid: 4242 })).toEqual([]);
+    expect(diagnosePort53({ ...LINUX_BASE, holders: [own], ownPid: 4242 })).toEqual([]);
   });
 });
