@@ -7,6 +7,14 @@ import { ensureDir, FILE_MODE } from './capture/journal';
 
 const LOCK_FILE = 'dns-witness.lock';
 
+/** Errors of a folder that cannot be written now (full, read-only, missing, refused): not a reason to withhold DNS. */
+const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT', 'ENOTDIR']);
+
+/** Whether `err` says the folder cannot be written, rather than that another DNS Witness holds it. */
+export function isStorageError(err: unknown): boolean {
+  return STORAGE_ERRORS.has((err as NodeJS.ErrnoException | null)?.code ?? '');
+}
+
 /** What the lock file says of its holder. Locks written before `start` and `boot` existed have only pid and host. */
 export interface LockHolder {
   readonly pid: number;

@@ -21,12 +21,13 @@ import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
 import { CaptureService } from './services/capture';
-import { DataFolderLock } from './services/data-folder';
+import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
+import { Ticker } from './services/ticker';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
@@ -57,7 +58,9 @@ export class Engine implements EngineHandle {
   private readonly setup: SetupService;
   private readonly settings: SettingsService;
   private readonly lock: DataFolderLock;
-  private statusTimer: unknown = null;
+  /** Status once a second while someone listens, or while the data folder's lock is still to be taken. */
+  private readonly statusTicker: Ticker;
+  private listening = false;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -95,12 +98,16 @@ export class Engine implements EngineHandle {
     this.watchlist = watchlist;
     this.capture = capture;
     this.setup = setup;
-    this.lock = new DataFolderLock(
-      () => this.options.dataDir,
-      parts.unlock,
-      parts.lockError,
-      (m) => this.warnings.warn('storage', m),
+    this.statusTicker = new Ticker(
+      clock,
+      STATUS_INTERVAL_MS,
+      () => this.listening && (this.events.has('status') || this.lock.problem !== ''),
+      () => {
+        this.lock.retry();
+        this.emitStatus();
+      },
     );
+    this.lock = parts.lock;
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -129,17 +136,15 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
-    this.statusTimer ??= this.clock.setInterval(() => {
-      this.lock.retry();
-      this.emitStatus();
-    }, STATUS_INTERVAL_MS);
+    this.listening = true;
+    this.statusTicker.sync();
     return statuses;
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
   async close(): Promise<void> {
-    if (this.statusTimer !== null) this.clock.clearInterval(this.statusTimer);
-    this.statusTimer = null;
+    this.listening = false;
+    this.statusTicker.sync();
     this.watchlist.close();
     await this.settings.closeForwarder();
     await this.capture.close();
@@ -158,14 +163,19 @@ export class Engine implements EngineHandle {
       counters: this.settings.counters(),
       qps: this.capture.qps(),
       warnings: this.warnings.list(),
-      storage: this.storage(),
+      storage: this.lock.storage(this.capture.storage()),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {
-    return this.events.on('status', listener);
+    const off = this.events.on('status', listener);
+    this.statusTicker.sync();
+    return () => {
+      off();
+      this.statusTicker.sync();
+    };
   }
 
   onWarning(listener: (warning: EngineWarning) => void): () => void {
@@ -331,12 +341,6 @@ export class Engine implements EngineHandle {
 
   restoreGuidance(): string {
     return this.setup.restoreGuidance();
-  }
-
-  /** The store's view of the disk, and the lock the engine could not take at start. */
-  private storage(): EngineStatus['storage'] {
-    const s = this.capture.storage();
-    return this.lock.problem === '' ? s : { ...s, error: this.lock.problem };
   }
 
   private emitStatus(): void {

@@ -1,11 +1,12 @@
 import type { WarningCode } from '@shared/events';
 import { CaptureStore } from './capture';
 import { describeFsError } from './capture/journal';
-import { lockDataDir } from './data-lock';
+import { isStorageError, lockDataDir } from './data-lock';
 import { DeviceRegistry, type DeviceRegistryOptions } from './devices';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
+import { DataFolderLock } from './services/data-folder';
 import { applySettings } from './settings/resolve';
 import { SettingsStore } from './settings/settings-store';
 import { WatchService } from './watch';
@@ -24,21 +25,11 @@ export interface EngineParts {
   readonly registry: DeviceRegistry;
   readonly watch: WatchService;
   readonly routerSetting: RouterSetting;
-  /** Releases the data folder's lock. */
-  readonly unlock: () => Promise<void>;
   /**
-   * Why the data folder could not be written at start ("" when it could): DNS is answered anyway, queries
-   * wait in memory, and the engine takes the lock once the folder can be written (Engine.retryLock).
+   * The data folder's lock; not held yet when the folder could not be written at start (DNS is answered
+   * anyway, queries wait in memory, and the lock is taken once the folder can be written).
    */
-  readonly lockError: string;
-}
-
-/** Errors of a folder that cannot be written now (full, read-only, missing, refused): not a reason to withhold DNS. */
-const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT', 'ENOTDIR']);
-
-/** Whether `err` says the folder cannot be written, rather than that another DNS Witness holds it. */
-export function isStorageError(err: unknown): boolean {
-  return STORAGE_ERRORS.has((err as NodeJS.ErrnoException | null)?.code ?? '');
+  readonly lock: DataFolderLock;
 }
 
 /**
@@ -102,7 +93,8 @@ export async function loadEngineParts(
         routers: [...options.routers, ...routerSetting.routers],
         onWarning: warn('device-lookup'),
       });
-      return { options, settings, store, registry, watch, routerSetting, unlock, lockError };
+      const lock = new DataFolderLock(options.dataDir, unlock, lockError, warn('storage'));
+      return { options, settings, store, registry, watch, routerSetting, lock };
     } catch (err) {
       await store.close();
       throw err;

@@ -183,8 +183,9 @@ export class HeadlessServer {
     this.answers = engineRequestHandlers(engine);
     this.exports = new ExportRoutes(engine, parseQueryParams);
     this.opts = opts;
-    // Timeouts are checked every second, not every 30 s (Node's default), so a slow client is closed on time.
-    this.http = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+    // Header and request timeouts are checked every 5 s, not every 30 s (Node's default), so a slow client
+    // is closed soon after its time; more often would wake an idle service for nothing.
+    this.http = http.createServer({ connectionsCheckingInterval: 5000 }, (req, res) => {
       // A request in progress is busy: a full table closes idle and half-open connections first.
       const slot = this.slotOf.get(req.socket);
       if (slot) {

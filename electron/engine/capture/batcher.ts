@@ -78,6 +78,11 @@ export class Batcher<T> {
     return this.subscribers.length;
   }
 
+  /** Whether some subscriber has events (or a drop count) not yet delivered. */
+  get hasPending(): boolean {
+    return this.subscribers.some((sub) => sub.pending.size > 0 || sub.pending.dropped > 0);
+  }
+
   /** Adds a listener; returns its unsubscribe function (idempotent). */
   subscribe(listener: (batch: Batch<T>) => void, maxPending = this.opts.maxPending): () => void {
     const cap = Math.max(1, Math.floor(maxPending));

@@ -6,7 +6,7 @@ import type { QueryBatch, QueryEvent } from '@shared/events';
 import { isoLocal } from '@shared/time';
 import type { CaptureStoreOptions } from './capture-store';
 import { CaptureStore } from './capture-store';
-import { clockAt } from '../fake-clock';
+import { clockAt, FakeClock } from '../fake-clock';
 import { CSV_HEADER } from './csv';
 import { exchange, parseCsv, tempDir } from './test-support';
 
@@ -867,3 +867,31 @@ function readFileSizeSync(path: string): number | undefined {
     return undefined;
   }
 }
+
+describe('an idle store', () => {
+  it('sets no flush or batch timer while nothing happens, and one while something waits', async () => {
+    const clock = new FakeClock();
+    const store = await CaptureStore.open({ dataDir: dir, retentionDays: 30, clock });
+    open.push(store);
+    {
+      // Only the hourly retention pass.
+      expect(clock.pending).toBe(1);
+      store.start();
+      const batches: number[] = [];
+      store.subscribe((b) => batches.push(b.events.length));
+      expect(clock.pending).toBe(1);
+      store.record(exchange({ ts: clock.now() }));
+      // One flush and one batch timer, however many queries arrive before they fire.
+      for (let i = 0; i < 50; i++) store.record(exchange({ ts: clock.now() }));
+      expect(clock.pending).toBe(3);
+      clock.advance(250);
+      await store.flush();
+      expect(batches).toEqual([51]);
+      // Written and delivered: nothing left to wake for.
+      await new Promise((r) => setImmediate(r));
+      expect(clock.pending).toBe(1);
+      expect(store.total()).toBe(51);
+      expect(store.storage()).toEqual({ error: '', lostRecords: 0 });
+    }
+  });
+});

@@ -122,7 +122,10 @@ export class CaptureStore implements ExchangeSink {
   private readonly readTimes = new LocalTimeFormatter();
   private readonly batcher: Batcher<QueryEvent>;
   private readonly warned = new Set<string>();
-  private timers: unknown[] = [];
+  /** The hourly retention pass; flush and batch timers are armed only while there is something to do. */
+  private retentionTimer: unknown = null;
+  private flushTimer: unknown = null;
+  private batchTimer: unknown = null;
   private flushQueued = false;
   private timerFlushBusy = false;
   private tickQueued = false;
@@ -186,6 +189,7 @@ export class CaptureStore implements ExchangeSink {
     } catch (err) {
       this.metaPending.add(seg);
       this.metaWarning(seg.id, err);
+      this.armFlush();
     }
     return seg.info();
   }
@@ -202,6 +206,7 @@ export class CaptureStore implements ExchangeSink {
       await this.retireWriter(writer);
       this.metaPending.delete(seg);
       if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
+      if (this.unwritten) this.armFlush();
     })();
     this.stops = Promise.all([this.stops, done]);
     await done;
@@ -233,15 +238,19 @@ export class CaptureStore implements ExchangeSink {
       seg.add(seq, rec, this.recordTimes.lastOffset);
       this.rate.add(rec.ts);
       writer.appendRecord(seq, time, seg.id, rec);
+      if (this.flushTimer === null) this.armFlush();
       // One early flush at a time, and none while the disk fails: the periodic flush retries then.
       if (!this.flushQueued && writer.unwrittenBytes >= EARLY_FLUSH_BYTES && !writer.isFailing) {
         this.flushQueued = true;
         setImmediate(this.runQueuedFlush);
       }
       // Event objects exist only for listeners; the store itself keeps columns.
-      if (this.batcher.size > 0 && this.batcher.push(toEvent(seq, time, seg.id, rec)) && !this.tickQueued) {
-        this.tickQueued = true;
-        setImmediate(this.runQueuedTick);
+      if (this.batcher.size > 0) {
+        if (this.batcher.push(toEvent(seq, time, seg.id, rec)) && !this.tickQueued) {
+          this.tickQueued = true;
+          setImmediate(this.runQueuedTick);
+        }
+        if (this.batchTimer === null) this.armBatch();
       }
     } catch (err) {
       this.warn('record', `capture: could not record a query (${messageOf(err)}); recording continues`);
@@ -404,8 +413,10 @@ export class CaptureStore implements ExchangeSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) this.clock.clearInterval(t);
-    this.timers = [];
+    for (const t of [this.retentionTimer, this.flushTimer, this.batchTimer])
+      if (t !== null) this.clock.clearTimeout(t);
+    if (this.retentionTimer !== null) this.clock.clearInterval(this.retentionTimer);
+    this.retentionTimer = this.flushTimer = this.batchTimer = null;
     this.batcher.tick(Number.POSITIVE_INFINITY);
     const writer = this.writer;
     this.writer = null;
@@ -471,17 +482,47 @@ export class CaptureStore implements ExchangeSink {
   };
 
   private startTimers(): void {
-    const flush = this.clock.setInterval(() => {
-      // A slow disk must not pile up flushes; the next period picks up whatever is waiting.
-      if (this.timerFlushBusy) return;
-      this.timerFlushBusy = true;
-      void this.flush().finally(() => (this.timerFlushBusy = false));
-    }, this.flushIntervalMs);
-    const batch = this.clock.setInterval(() => this.batcher.tick(this.clock.now()), this.batchIntervalMs);
-    const retention = this.clock.setInterval(() => void this.applyRetention(), HOUR_MS);
-    // The real clock's timers are unref'd: the forwarder's sockets keep the process alive, these alone should not.
-    this.timers = [flush, batch, retention];
+    this.retentionTimer = this.clock.setInterval(() => void this.applyRetention(), HOUR_MS);
+    // Something loaded may still need writing (a capture.json to repair).
+    if (this.metaPending.size > 0) this.armFlush();
   }
+
+  /** Whether anything waits to be written: journal lines, a draining journal, a capture.json. */
+  private get unwritten(): boolean {
+    return (this.writer?.unwrittenBytes ?? 0) > 0 || this.draining.size > 0 || this.metaPending.size > 0;
+  }
+
+  /**
+   * Flushes within flushIntervalMs of the first thing to write, and again while anything still waits (a
+   * failing disk is retried at that pace); an idle store sets no timer at all.
+   */
+  private armFlush(): void {
+    if (this.flushTimer !== null || this.closed) return;
+    this.flushTimer = this.clock.setTimeout(this.onFlushTimer, this.flushIntervalMs);
+  }
+
+  private readonly onFlushTimer = (): void => {
+    this.flushTimer = null;
+    // A slow disk must not pile up flushes; the next period picks up whatever is waiting.
+    if (this.timerFlushBusy) return this.armFlush();
+    this.timerFlushBusy = true;
+    void this.flush().finally(() => {
+      this.timerFlushBusy = false;
+      if (this.unwritten) this.armFlush();
+    });
+  };
+
+  /** Delivers live batches every batchIntervalMs while events wait for a listener, and not otherwise. */
+  private armBatch(): void {
+    if (this.batchTimer !== null || this.closed) return;
+    this.batchTimer = this.clock.setTimeout(this.onBatchTimer, this.batchIntervalMs);
+  }
+
+  private readonly onBatchTimer = (): void => {
+    this.batchTimer = null;
+    this.batcher.tick(this.clock.now());
+    if (this.batcher.hasPending) this.armBatch();
+  };
 
   private eventAt(seg: CaptureSegment, row: number): QueryEvent {
     return seg.columns.event(

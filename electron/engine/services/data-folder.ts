@@ -1,6 +1,6 @@
+import type { StorageStatus } from '@shared/events';
 import { describeFsError } from '../capture/journal';
-import { lockDataDir } from '../data-lock';
-import { isStorageError } from '../load';
+import { isStorageError, lockDataDir } from '../data-lock';
 
 /**
  * The data folder's lock. A start on a folder that cannot be written (a full disk, read-only, missing)
@@ -11,7 +11,7 @@ export class DataFolderLock {
   private locking = false;
 
   constructor(
-    private readonly dataDir: () => string,
+    private readonly dataDir: string,
     private unlock: () => Promise<void>,
     /** Why the lock could not be taken ("" once it is held). */
     private error: string,
@@ -27,7 +27,7 @@ export class DataFolderLock {
   retry(): void {
     if (this.error === '' || this.locking) return;
     this.locking = true;
-    const dir = this.dataDir();
+    const dir = this.dataDir;
     lockDataDir(dir, this.warn)
       .then(
         (unlock) => {
@@ -42,6 +42,11 @@ export class DataFolderLock {
         },
       )
       .finally(() => (this.locking = false));
+  }
+
+  /** The store's view of the disk, with the lock's problem first while it is not held. */
+  storage(store: StorageStatus): StorageStatus {
+    return this.error === '' ? store : { ...store, error: this.error };
   }
 
   release(): Promise<void> {
