@@ -138,6 +138,16 @@ test('Settings refuse invalid values next to the field, say what the command lin
   const field = (name: string) => panel.locator(`[data-field="${name}"]`);
   await expect(field('listen')).toContainText('Set by --listen on the command line');
 
+  // The page keeps updating (the recording clock ticks every second): typing keeps its focus meanwhile.
+  const days = panel.getByLabel('Keep stopped captures (days)');
+  await days.fill('3');
+  const clock = page.getByTestId('capture-state');
+  const before = await clock.innerText();
+  await expect(clock).not.toHaveText(before);
+  await expect(days).toBeFocused();
+  await page.keyboard.type('0');
+  await expect(days).toHaveValue('30');
+
   // Checked in the page before anything is sent.
   await panel.getByLabel('Keep stopped captures (days)').fill('two weeks');
   await panel.getByLabel('Also answer these ranges').fill('10.0.0.0/33');

@@ -13,14 +13,20 @@ interface Props {
 /** A modal panel over the dashboard: focused when it opens, closed with Esc or its Close button. */
 export function Modal({ title, onClose, children, role = 'dialog', wide = false, testId }: Props) {
   const ref = useRef<HTMLDivElement>(null);
+  // The latest onClose without re-running the effect below: parents pass a new function on every render
+  // (once a second while the status ticks), and re-running it took the focus from the field being typed in.
+  const close = useRef(onClose);
+  useEffect(() => {
+    close.current = onClose;
+  }, [onClose]);
   useEffect(() => {
     ref.current?.focus();
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
+      if (e.key === 'Escape') close.current();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  }, []);
   return (
     <div className="modal-backdrop">
       <div
