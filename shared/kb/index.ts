@@ -1,0 +1,43 @@
+/**
+ * The knowledge base as the app uses it: every file in shared/kb/rules/, imported at build time (the
+ * renderer reads no files at run time). `npm run kb:lint` checks that this list matches the folder.
+ */
+import type { BypassFile, KbFile, KbFix, KbRule } from './schema';
+import bypassJson from './bypass.json';
+import asus from './rules/asus.json';
+import bitdefender from './rules/bitdefender.json';
+import eero from './rules/eero.json';
+import fSecure from './rules/f-secure.json';
+import linksys from './rules/linksys.json';
+import netgear from './rules/netgear.json';
+import plume from './rules/plume.json';
+import synology from './rules/synology.json';
+import tpLink from './rules/tp-link.json';
+import trendMicro from './rules/trend-micro.json';
+
+/** File name (in shared/kb/rules/) → contents. The JSON is checked by the lint and a unit test, not here. */
+export const KB_FILES: Readonly<Record<string, KbFile>> = {
+  'asus.json': asus as KbFile,
+  'bitdefender.json': bitdefender as KbFile,
+  'eero.json': eero as KbFile,
+  'f-secure.json': fSecure as KbFile,
+  'linksys.json': linksys as KbFile,
+  'netgear.json': netgear as KbFile,
+  'plume.json': plume as KbFile,
+  'synology.json': synology as KbFile,
+  'tp-link.json': tpLink as KbFile,
+  'trend-micro.json': trendMicro as KbFile,
+};
+
+export const KB_BYPASS: BypassFile = bypassJson as BypassFile;
+
+export const KB_RULES: readonly KbRule[] = Object.values(KB_FILES).flatMap((f) => f.rules);
+
+export const KB_FIXES: readonly KbFix[] = Object.values(KB_FILES).flatMap((f) => f.fixes ?? []);
+
+const fixById = new Map(KB_FIXES.map((f) => [f.id, f]));
+
+/** The fixes a rule lists, in its order; unknown ids (caught by the lint) are skipped. */
+export function fixesFor(rule: { readonly fixes?: readonly string[] }): readonly KbFix[] {
+  return (rule.fixes ?? []).flatMap((id) => fixById.get(id) ?? []);
+}
