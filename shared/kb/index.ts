@@ -5,28 +5,36 @@
 import type { BypassFile, KbFile, KbFix, KbRule } from './schema';
 import bypassJson from './bypass.json';
 import asus from './rules/asus.json';
+import avm from './rules/avm.json';
 import bitdefender from './rules/bitdefender.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
+import huawei from './rules/huawei.json';
 import linksys from './rules/linksys.json';
 import netgear from './rules/netgear.json';
 import plume from './rules/plume.json';
 import synology from './rules/synology.json';
 import tpLink from './rules/tp-link.json';
 import trendMicro from './rules/trend-micro.json';
+import ubiquiti from './rules/ubiquiti.json';
+import xiaomi from './rules/xiaomi.json';
 
 /** File name (in shared/kb/rules/) → contents. The JSON is checked by the lint and a unit test, not here. */
 export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'asus.json': asus as KbFile,
+  'avm.json': avm as KbFile,
   'bitdefender.json': bitdefender as KbFile,
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
+  'huawei.json': huawei as KbFile,
   'linksys.json': linksys as KbFile,
   'netgear.json': netgear as KbFile,
   'plume.json': plume as KbFile,
   'synology.json': synology as KbFile,
   'tp-link.json': tpLink as KbFile,
   'trend-micro.json': trendMicro as KbFile,
+  'ubiquiti.json': ubiquiti as KbFile,
+  'xiaomi.json': xiaomi as KbFile,
 };
 
 export const KB_BYPASS: BypassFile = bypassJson as BypassFile;
