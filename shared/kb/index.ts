@@ -7,6 +7,8 @@ import bypassJson from './bypass.json';
 import asus from './rules/asus.json';
 import avm from './rules/avm.json';
 import bitdefender from './rules/bitdefender.json';
+import connectivityChecks from './rules/connectivity-checks.json';
+import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
 import huawei from './rules/huawei.json';
@@ -14,6 +16,7 @@ import linksys from './rules/linksys.json';
 import netgear from './rules/netgear.json';
 import plume from './rules/plume.json';
 import synology from './rules/synology.json';
+import time from './rules/time.json';
 import tpLink from './rules/tp-link.json';
 import trendMicro from './rules/trend-micro.json';
 import ubiquiti from './rules/ubiquiti.json';
@@ -24,6 +27,8 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'asus.json': asus as KbFile,
   'avm.json': avm as KbFile,
   'bitdefender.json': bitdefender as KbFile,
+  'connectivity-checks.json': connectivityChecks as KbFile,
+  'ddns-providers.json': ddnsProviders as KbFile,
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
   'huawei.json': huawei as KbFile,
@@ -31,6 +36,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'netgear.json': netgear as KbFile,
   'plume.json': plume as KbFile,
   'synology.json': synology as KbFile,
+  'time.json': time as KbFile,
   'tp-link.json': tpLink as KbFile,
   'trend-micro.json': trendMicro as KbFile,
   'ubiquiti.json': ubiquiti as KbFile,
