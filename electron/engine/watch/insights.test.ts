@@ -244,3 +244,17 @@ describe('InsightsTracker', () => {
     expect(tracker.insights(request()).visibility).toEqual([]);
   });
 });
+
+describe('bypass lookups', () => {
+  it('become a per-device visibility warning', () => {
+    ask(T0 + 1000, PHONE, 'www.example.org');
+    ask(T0 + 2000, PHONE, 'use-application-dns.net');
+    ask(T0 + 3000, PHONE, 'mozilla.cloudflare-dns.com');
+    ask(T0 + 4000, LAPTOP, 'www.example.com');
+    now = T0 + 60_000;
+    const t = new InsightsTracker(store, watch);
+    const hints = t.insights(request()).visibility.filter((v) => v.code === 'device-bypass');
+    expect(hints.map((h) => [h.address, h.severity])).toEqual([[PHONE, 'warning']]);
+    expect(hints[0]!.message).toContain('lower bound');
+  });
+});
