@@ -12,9 +12,11 @@ import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
 import huawei from './rules/huawei.json';
+import ispBoxes from './rules/isp-boxes.json';
 import linksys from './rules/linksys.json';
 import netgear from './rules/netgear.json';
 import plume from './rules/plume.json';
+import smartTvs from './rules/smart-tvs.json';
 import synology from './rules/synology.json';
 import time from './rules/time.json';
 import tpLink from './rules/tp-link.json';
@@ -32,9 +34,11 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
   'huawei.json': huawei as KbFile,
+  'isp-boxes.json': ispBoxes as KbFile,
   'linksys.json': linksys as KbFile,
   'netgear.json': netgear as KbFile,
   'plume.json': plume as KbFile,
+  'smart-tvs.json': smartTvs as KbFile,
   'synology.json': synology as KbFile,
   'time.json': time as KbFile,
   'tp-link.json': tpLink as KbFile,
