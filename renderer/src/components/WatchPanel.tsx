@@ -67,7 +67,9 @@ export const WatchPanel = memo(function WatchPanel({ dashboard, view, devices, t
         {section === 'markers' && (
           <WatchMarkers report={report} devices={devices} onRemove={(id) => dashboard.removeMarker(id)} />
         )}
-        {section === 'rules' && <WatchRules dashboard={dashboard} rules={view.rules} />}
+        {section === 'rules' && (
+          <WatchRules dashboard={dashboard} rules={view.rules} markers={report?.markers} />
+        )}
         {section === 'router' && (
           <RouterModelPicker model={routerModel} onModel={(m) => dashboard.setRouterModel(m)} />
         )}
