@@ -9,6 +9,7 @@ import { bypassChecks, BypassTracker } from '@shared/watch/bypass';
 import { LookupShapeAccumulator, registrableDomain } from '@shared/watch/lookup-shape';
 import { lowerBound } from '@shared/watch/rates';
 import type { RouterDomainShape, RuleCorrelation } from '@shared/watch/report';
+import { UnknownNames, type UnknownName } from '@shared/watch/unknown-names';
 import { visibilityChecks, type BlockedRuleTraffic, type VisibilityCheck } from '@shared/watch/visibility';
 import type { StoreCursor } from '../capture';
 import type { EventColumns } from '../capture/columns';
@@ -57,6 +58,8 @@ export interface Insights {
   readonly correlation: RuleCorrelation[];
   readonly lookupShape: RouterDomainShape[];
   readonly visibility: VisibilityCheck[];
+  /** The router's names that no rule (and no bypass entry) explains, most asked first. */
+  readonly unknownNames?: UnknownName[];
   /** True while the capture is still being read: the figures are older ones, or none yet. */
   readonly pending?: boolean;
 }
@@ -67,6 +70,8 @@ const NO_INSIGHTS: Insights = { correlation: [], lookupShape: [], visibility: []
 const NAME_SPACE = 2 ** 26;
 /** The router's lookups before a block are compared over at most this long. */
 const BEFORE_BLOCK_MS = 30 * 60_000;
+/** Unknown router names listed in the report, at most. */
+const UNKNOWN_NAMES_LIMIT = 200;
 /** Cached results are reused for this many times the time they took (the UI asks every 2 s): ≤ 1 % of the loop. */
 const REUSE_FACTOR = 100;
 
@@ -110,6 +115,7 @@ export class InsightsTracker {
   private bypass = new BypassTracker();
   private readonly bypassIds = [...this.bypass.matcher.entries.keys()];
   private readonly bypassIndex = new Map(this.bypassIds.map((id, i) => [id, i]));
+  private unknown = new UnknownNames();
   private rows = 0;
   private catchingUp = false;
   private cache: { config: string; rows: number; at: number; costMs: number; value: Insights } | null = null;
@@ -194,6 +200,7 @@ export class InsightsTracker {
         routerDomains: this.shape.size,
         blocked: this.blockedTraffic(req),
       }).concat(bypassChecks(this.bypass.sightings(), (a) => this.routerSet.has(a))),
+      unknownNames: this.unknown.list(UNKNOWN_NAMES_LIMIT),
     };
     this.cache = { config, rows: this.rows, at: req.now, costMs: performance.now() - started, value };
     return value;
@@ -274,6 +281,7 @@ export class InsightsTracker {
     this.routerTimes = new Map();
     this.firstBlocked = new Map();
     this.bypass = new BypassTracker(this.bypass.matcher);
+    this.unknown = new UnknownNames();
     this.cache = null;
   }
 
@@ -380,7 +388,10 @@ export class InsightsTracker {
       this.routerTimes.set(address, times);
     }
     times.push(ts);
-    if (!watched) return;
+    if (!watched) {
+      if (bypass === 1) this.unknown.add(qname, ts);
+      return;
+    }
     if (ids.ruled[nameId] === 0) {
       ids.ruled[nameId] = 1;
       const domain = registrableDomain(qname);

@@ -5,6 +5,7 @@ import type { Dashboard } from '../lib/dashboard';
 import type { WatchView } from '../lib/watch-store';
 import { userError } from '../lib/watch-text';
 import { RouterModelPicker } from './RouterModelPicker';
+import { UnknownNames } from './UnknownNames';
 import { WatchMarkers } from './WatchMarkers';
 import { WatchRules } from './WatchRules';
 import { WatchSeen } from './WatchSeen';
@@ -71,7 +72,10 @@ export const WatchPanel = memo(function WatchPanel({ dashboard, view, devices, t
           <WatchRules dashboard={dashboard} rules={view.rules} markers={report?.markers} />
         )}
         {section === 'router' && (
-          <RouterModelPicker model={routerModel} onModel={(m) => dashboard.setRouterModel(m)} />
+          <>
+            <RouterModelPicker model={routerModel} onModel={(m) => dashboard.setRouterModel(m)} />
+            <UnknownNames names={report?.unknownNames} routerModel={routerModel} />
+          </>
         )}
       </div>
     </section>
