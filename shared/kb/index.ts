@@ -14,7 +14,9 @@ import fSecure from './rules/f-secure.json';
 import huawei from './rules/huawei.json';
 import ispBoxes from './rules/isp-boxes.json';
 import linksys from './rules/linksys.json';
+import mikrotik from './rules/mikrotik.json';
 import netgear from './rules/netgear.json';
+import openMesh from './rules/open-mesh.json';
 import plume from './rules/plume.json';
 import smartTvs from './rules/smart-tvs.json';
 import synology from './rules/synology.json';
@@ -36,7 +38,9 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'huawei.json': huawei as KbFile,
   'isp-boxes.json': ispBoxes as KbFile,
   'linksys.json': linksys as KbFile,
+  'mikrotik.json': mikrotik as KbFile,
   'netgear.json': netgear as KbFile,
+  'open-mesh.json': openMesh as KbFile,
   'plume.json': plume as KbFile,
   'smart-tvs.json': smartTvs as KbFile,
   'synology.json': synology as KbFile,
