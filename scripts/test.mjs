@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check and every test, in the order that fails fastest:
-// system tools → type-check → lint → format → build → Electron audit → unit + integration (vitest) → e2e (Playwright).
+// system tools → type-check → lint → knowledge-base lint → format → build → Electron audit → unit + integration (vitest) → e2e (Playwright).
 // Ends with one line "tests: N passed, N failed, N skipped" and a non-zero exit code on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -62,6 +62,7 @@ for (const [name, cmd, args] of [
   ['type-check (Node code)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
   ['type-check (renderer)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.web.json']],
   ['lint', bin('eslint'), ['--max-warnings', '0', '.']],
+  ['knowledge base (kb:lint)', process.execPath, [path.join(root, 'scripts/kb-lint.mjs')]],
   ['format', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
 ]) {
   if (!step(name, cmd, args)) {

@@ -2,6 +2,7 @@
 import type { Correlation } from './correlation';
 import type { DomainShape } from './lookup-shape';
 import type { Confidence, RuleCategory } from './rules';
+import type { UnknownName } from './unknown-names';
 import type { VisibilityCheck } from './visibility';
 
 /** A moment the user marked in the capture ("HomeShield switched off"). */
@@ -109,4 +110,6 @@ export interface WatchReport {
   readonly lookupShape?: readonly RouterDomainShape[];
   /** What the capture cannot see, where it applies (shared/watch/visibility.ts). */
   readonly visibility?: readonly VisibilityCheck[];
+  /** The router's names that no rule explains, most asked first (shared/watch/unknown-names.ts). */
+  readonly unknownNames?: readonly UnknownName[];
 }

@@ -2,9 +2,10 @@
  * What DNS Witness cannot see, and when to say so: a router whose own lookups never arrive (encrypted or
  * hard-coded DNS), a router that proxies every device (no per-device view), and a router that stops asking a
  * blocked name while its other traffic rises (it may have fallen back to HTTP or another resolver). Pure.
+ * A device that looks up encrypted-DNS resolvers is reported by shared/watch/bypass.ts ('device-bypass').
  */
 
-export type VisibilityCode = 'router-silent' | 'router-proxy' | 'blocked-fallback';
+export type VisibilityCode = 'router-silent' | 'router-proxy' | 'blocked-fallback' | 'device-bypass';
 
 export interface VisibilityCheck {
   readonly code: VisibilityCode;

@@ -1,3 +1,5 @@
+import { fixMarker } from '@shared/kb/fixes';
+import { fixesFor, KB_RULES } from '@shared/kb/index';
 import type { EvidenceSummary } from './summary';
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -37,6 +39,42 @@ th{background:#f6f8fa}td{font-variant-numeric:tabular-nums;overflow-wrap:anywher
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}`;
 
 /**
+ * The "What to do" section: for each service seen that has a known fix, the steps in the router's own menus,
+ * their source, and whether the user marked the fix as applied (its before/after is in the markers table).
+ */
+function whatToDo(s: EvidenceSummary): string {
+  const kb = new Map(KB_RULES.map((r) => [r.id, r]));
+  const markers = s.markers.map((m) => ({ ...m, ts: Date.parse(m.time) }));
+  const seen = new Set<string>();
+  const items: string[] = [];
+  for (const r of s.watchlist) {
+    const rule = kb.get(r.rule);
+    if (!rule) continue;
+    for (const fix of fixesFor(rule)) {
+      if (seen.has(fix.id)) continue;
+      seen.add(fix.id);
+      const applied = fixMarker(fix, markers);
+      const source = fix.sources
+        .map((src) => src.url ?? (src.repo ? `https://github.com/${src.repo} (${src.path ?? ''})` : ''))
+        .filter((x) => x !== '');
+      items.push(
+        `<li><strong>${escapeHtml(fix.title)}</strong> (${escapeHtml(fix.where)}), for ${escapeHtml(`${r.vendor} ${r.integration}`.trim())}` +
+          `<ol>${fix.steps.map((step) => `<li>${escapeHtml(step)}</li>`).join('')}</ol>` +
+          `<p>${escapeHtml(fix.expect)}</p>` +
+          `<p class="muted">Source: ${source.map(escapeHtml).join('; ')}</p>` +
+          (applied
+            ? `<p class="ok">Marked as applied at ${escapeHtml(applied.time)}: the markers table below shows the rate before and after.</p>`
+            : `<p class="muted">Not marked as applied in this capture.</p>`) +
+          `</li>`,
+      );
+    }
+  }
+  return items.length > 0
+    ? `<ul>${items.join('')}</ul>`
+    : `<p class="muted">No known fix for the services seen in this selection.</p>`;
+}
+
+/**
  * report.html: the bundle in words for someone without DNS Witness. One self-contained page (no scripts,
  * no external resources) that any browser opens offline; every value from the capture is escaped.
  */
@@ -62,6 +100,7 @@ export function reportHtml(s: EvidenceSummary): string {
       d.regularity,
     ]),
   );
+  const fixes = whatToDo(s);
   const markerRows = s.markers.flatMap((m) =>
     m.effects.length === 0
       ? [[m.time, m.label, '', '', '', '', '']]
@@ -151,6 +190,9 @@ ${table(
   rules,
   'No query matched the watchlist.',
 )}
+
+<h2>What to do</h2>
+${fixes}
 
 <h2>Markers, with the rate before and after</h2>
 ${table(['time', 'marker', 'rule', 'device', 'before', 'after', 'change'], markerRows, 'No markers were set.')}

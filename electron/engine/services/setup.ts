@@ -6,6 +6,7 @@ import type { Forwarder, ListenSpec } from '../dns/forwarder';
 import {
   encodeQuery,
   exchange,
+  routerReachResult,
   selfTestName,
   selfTestResult,
   targetOf,
@@ -84,13 +85,21 @@ export class SetupService {
     };
   }
 
-  /** Sends a real query to each of our UDP listeners and reports whether an upstream answered it. Never rejects. */
+  /**
+   * Sends a real query to each of our UDP listeners and reports whether an upstream answered it, then whether
+   * the router's own lookups arrive (routerReachResult). Never rejects.
+   */
   async selfTest(): Promise<SelfTestResult[]> {
     const listeners = this.deps
       .forwarder()
       .listenerStatus()
       .filter((l) => l.transport === 'udp' && l.state === 'listening');
-    return Promise.all(
+    const reach = routerReachResult(
+      this.deps.devices.routerAddresses(),
+      this.lastHeard,
+      (a) => this.deps.devices.get(a).isRouter,
+    );
+    const results = await Promise.all(
       listeners.map(async (l) => {
         const host = targetOf(l);
         const name = selfTestName();
@@ -109,6 +118,7 @@ export class SetupService {
         }
       }),
     );
+    return reach ? [...results, reach] : results;
   }
 
   /** Saves what the user did on the router (and whether the assistant is done). Rejects when it cannot be written. */

@@ -109,3 +109,41 @@ export function selfTestResult(
       : `${where} answers, but no upstream did (${seen?.error || rcode}): check the upstreams in Settings and this computer’s Internet connection.`;
   return { address: host, port, ok, rcode, latencyMs: outcome.ms, upstream, message };
 }
+
+/**
+ * The self-test's line about the router itself: whether its own lookups arrive. Devices heard but never the
+ * router means it answers its clients (or they ask us directly) while its own lookups go elsewhere: a
+ * hard-coded resolver or DNS-over-TLS. null when no router is known or nothing was heard yet. Never throws.
+ */
+export function routerReachResult(
+  routers: readonly string[],
+  heard: ReadonlyMap<string, number>,
+  isRouter: (address: string) => boolean,
+): SelfTestResult | null {
+  if (routers.length === 0 || heard.size === 0) return null;
+  let router: [string, number] | null = null;
+  let devices = 0;
+  for (const [address, ts] of heard) {
+    if (!isRouter(address)) devices++;
+    else if (!router || ts > router[1]) router = [address, ts];
+  }
+  const line = { port: 53, rcode: '', latencyMs: 0, upstream: '' };
+  if (router)
+    return {
+      ...line,
+      address: router[0],
+      ok: true,
+      message: `The router’s own lookups arrive (${router[0]} asked at ${new Date(router[1]).toISOString().slice(11, 19)} UTC).`,
+    };
+  if (devices === 0) return null;
+  return {
+    ...line,
+    address: routers[0]!,
+    ok: false,
+    message:
+      `Queries from ${devices} ${devices === 1 ? 'device arrive' : 'devices arrive'}, but none from the router itself (${routers[0]}): ` +
+      'it answers its own clients, yet its own lookups never reach DNS Witness, so it may use a hard-coded resolver or DNS-over-TLS. ' +
+      'Try: set the router’s Internet/WAN DNS (not only the DHCP DNS) to this computer; turn off DNS-over-TLS or “encrypted DNS” in the router; restart it. ' +
+      'If still nothing arrives, its own lookups cannot be seen here: block its outgoing ports 53 and 853 on an upstream firewall, or read its figures as a lower bound.',
+  };
+}

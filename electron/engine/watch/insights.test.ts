@@ -244,3 +244,33 @@ describe('InsightsTracker', () => {
     expect(tracker.insights(request()).visibility).toEqual([]);
   });
 });
+
+describe('bypass lookups', () => {
+  it('become a per-device visibility warning', () => {
+    ask(T0 + 1000, PHONE, 'www.example.org');
+    ask(T0 + 2000, PHONE, 'use-application-dns.net');
+    ask(T0 + 3000, PHONE, 'mozilla.cloudflare-dns.com');
+    ask(T0 + 4000, LAPTOP, 'www.example.com');
+    now = T0 + 60_000;
+    const t = new InsightsTracker(store, watch);
+    const hints = t.insights(request()).visibility.filter((v) => v.code === 'device-bypass');
+    expect(hints.map((h) => [h.address, h.severity])).toEqual([[PHONE, 'warning']]);
+    expect(hints[0]!.message).toContain('lower bound');
+  });
+});
+
+describe('unknown router names', () => {
+  it('lists the router’s names no rule explains, with counts and first/last seen', () => {
+    ask(T0 + 1000, ROUTER, 'x7.safethings.avira.com');
+    ask(T0 + 2000, ROUTER, 'telemetry.example-router.com');
+    ask(T0 + 9000, ROUTER, 'telemetry.example-router.com');
+    ask(T0 + 3000, ROUTER, '23.0.168.192.in-addr.arpa');
+    ask(T0 + 4000, ROUTER, 'dns.google');
+    ask(T0 + 5000, PHONE, 'www.example.org');
+    now = T0 + 60_000;
+    const t = new InsightsTracker(store, watch);
+    expect(t.insights(request()).unknownNames).toEqual([
+      { name: 'telemetry.example-router.com', count: 2, firstTs: T0 + 2000, lastTs: T0 + 9000 },
+    ]);
+  });
+});

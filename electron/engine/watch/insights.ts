@@ -5,9 +5,11 @@ import {
   isBrowsingType,
   NewDomainTracker,
 } from '@shared/watch/correlation';
+import { bypassChecks, BypassTracker } from '@shared/watch/bypass';
 import { LookupShapeAccumulator, registrableDomain } from '@shared/watch/lookup-shape';
 import { lowerBound } from '@shared/watch/rates';
 import type { RouterDomainShape, RuleCorrelation } from '@shared/watch/report';
+import { UnknownNames, type UnknownName } from '@shared/watch/unknown-names';
 import { visibilityChecks, type BlockedRuleTraffic, type VisibilityCheck } from '@shared/watch/visibility';
 import type { StoreCursor } from '../capture';
 import type { EventColumns } from '../capture/columns';
@@ -56,6 +58,8 @@ export interface Insights {
   readonly correlation: RuleCorrelation[];
   readonly lookupShape: RouterDomainShape[];
   readonly visibility: VisibilityCheck[];
+  /** The router's names that no rule (and no bypass entry) explains, most asked first. */
+  readonly unknownNames?: UnknownName[];
   /** True while the capture is still being read: the figures are older ones, or none yet. */
   readonly pending?: boolean;
 }
@@ -66,6 +70,8 @@ const NO_INSIGHTS: Insights = { correlation: [], lookupShape: [], visibility: []
 const NAME_SPACE = 2 ** 26;
 /** The router's lookups before a block are compared over at most this long. */
 const BEFORE_BLOCK_MS = 30 * 60_000;
+/** Unknown router names listed in the report, at most. */
+const UNKNOWN_NAMES_LIMIT = 200;
 /** Cached results are reused for this many times the time they took (the UI asks every 2 s): ≤ 1 % of the loop. */
 const REUSE_FACTOR = 100;
 
@@ -77,6 +83,8 @@ interface SegmentIds {
   browsing: Uint8Array;
   /** Per name id: 1 once the router's watched name was mapped to its domain's rule. */
   ruled: Uint8Array;
+  /** Per name id: 0 not yet matched, 1 no bypass entry, else the entry's index in `bypassIds` + 2. */
+  bypass: Int32Array;
 }
 
 /**
@@ -103,6 +111,11 @@ export class InsightsTracker {
   private routerTimes = new Map<string, TimeSeries>();
   /** `${rule} ${client}` → first blocked answer. */
   private firstBlocked = new Map<string, number>();
+  /** Lookups of encrypted-DNS resolvers and canaries, per device (any device, not only the router). */
+  private bypass = new BypassTracker();
+  private readonly bypassIds = [...this.bypass.matcher.entries.keys()];
+  private readonly bypassIndex = new Map(this.bypassIds.map((id, i) => [id, i]));
+  private unknown = new UnknownNames();
   private rows = 0;
   private catchingUp = false;
   private cache: { config: string; rows: number; at: number; costMs: number; value: Insights } | null = null;
@@ -186,7 +199,8 @@ export class InsightsTracker {
         clients: req.clients,
         routerDomains: this.shape.size,
         blocked: this.blockedTraffic(req),
-      }),
+      }).concat(bypassChecks(this.bypass.sightings(), (a) => this.routerSet.has(a))),
+      unknownNames: this.unknown.list(UNKNOWN_NAMES_LIMIT),
     };
     this.cache = { config, rows: this.rows, at: req.now, costMs: performance.now() - started, value };
     return value;
@@ -266,6 +280,8 @@ export class InsightsTracker {
     this.domainRule = new Map();
     this.routerTimes = new Map();
     this.firstBlocked = new Map();
+    this.bypass = new BypassTracker(this.bypass.matcher);
+    this.unknown = new UnknownNames();
     this.cache = null;
   }
 
@@ -277,6 +293,7 @@ export class InsightsTracker {
         names: new Int32Array(0),
         browsing: new Uint8Array(0),
         ruled: new Uint8Array(0),
+        bypass: new Int32Array(0),
       };
       this.segments.set(cols, ids);
     }
@@ -314,9 +331,12 @@ export class InsightsTracker {
     browsing.set(ids.browsing);
     const ruled = new Uint8Array(size);
     ruled.set(ids.ruled);
+    const bypass = new Int32Array(size);
+    bypass.set(ids.bypass);
     ids.names = names;
     ids.browsing = browsing;
     ids.ruled = ruled;
+    ids.bypass = bypass;
   }
 
   /** One recorded event: the hot loop of a full scan, so it works on ids and caches per capture. */
@@ -327,6 +347,14 @@ export class InsightsTracker {
     const client = this.clientOf(cols, ids, cols.clientId(row));
     const nameId = cols.qnameId(row);
     if (nameId >= ids.names.length) this.growNames(cols, ids, nameId);
+    let bypass = ids.bypass[nameId]!;
+    if (bypass === 0) {
+      const entry = this.bypass.matcher.match(cols.qnames.value(nameId));
+      bypass = entry === '' ? 1 : (this.bypassIndex.get(entry) ?? -1) + 2;
+      ids.bypass[nameId] = bypass;
+    }
+    if (bypass > 1)
+      this.bypass.addEntry(this.clients[client]!, this.bypassIds[bypass - 2]!, cols.qnames.value(nameId), ts);
     const ruleId = cols.watchRuleId(row);
     const rule = cols.watchRules.value(ruleId);
     const watched = rule !== '';
@@ -360,7 +388,10 @@ export class InsightsTracker {
       this.routerTimes.set(address, times);
     }
     times.push(ts);
-    if (!watched) return;
+    if (!watched) {
+      if (bypass === 1) this.unknown.add(qname, ts);
+      return;
+    }
     if (ids.ruled[nameId] === 0) {
       ids.ruled[nameId] = 1;
       const domain = registrableDomain(qname);

@@ -11,6 +11,7 @@ import {
 } from '@shared/watch/correlation-text';
 import type { RuleCorrelation, WatchReport } from '@shared/watch/report';
 import { CATEGORY_NOTES, type RuleCategory } from '@shared/watch/rules';
+import type { VisibilityCheck } from '@shared/watch/visibility';
 import { serviceName } from '@shared/watch/service-name';
 import { CATEGORY_TAGS } from '../lib/watch-text';
 import './watch-insights.css';
@@ -85,12 +86,12 @@ export const WatchInsights = memo(function WatchInsights({ report, devices, wind
         <ul className="visibility-hints" aria-label="What this capture cannot see">
           {hints.map((h) => (
             <li
-              key={`${h.code} ${h.rule}`}
+              key={`${h.code} ${h.rule} ${h.address}`}
               className={`hint-${h.severity}`}
               data-testid="visibility-hint"
               data-code={h.code}
             >
-              <strong>{h.title}.</strong> {h.message}
+              <strong>{h.code === 'device-bypass' ? bypassTitle(h, nameOf) : h.title}.</strong> {h.message}
             </li>
           ))}
         </ul>
@@ -98,6 +99,12 @@ export const WatchInsights = memo(function WatchInsights({ report, devices, wind
     </section>
   );
 });
+
+/** A bypass hint names the device by its label when the dashboard knows it ("Anna's phone may resolve…"). */
+function bypassTitle(h: VisibilityCheck, nameOf: (address: string) => string): string {
+  const name = nameOf(h.address);
+  return name === h.address ? h.title : h.title.replace(h.address, `${name}, ${h.address}`);
+}
 
 /** The look-back window, as a small select. */
 function WindowChoice({ value, onChange }: { value: number; onChange: (seconds: number) => void }) {

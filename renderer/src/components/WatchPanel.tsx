@@ -5,6 +5,7 @@ import type { Dashboard } from '../lib/dashboard';
 import type { WatchView } from '../lib/watch-store';
 import { userError } from '../lib/watch-text';
 import { RouterModelPicker } from './RouterModelPicker';
+import { UnknownNames } from './UnknownNames';
 import { WatchMarkers } from './WatchMarkers';
 import { WatchRules } from './WatchRules';
 import { WatchSeen } from './WatchSeen';
@@ -67,9 +68,14 @@ export const WatchPanel = memo(function WatchPanel({ dashboard, view, devices, t
         {section === 'markers' && (
           <WatchMarkers report={report} devices={devices} onRemove={(id) => dashboard.removeMarker(id)} />
         )}
-        {section === 'rules' && <WatchRules dashboard={dashboard} rules={view.rules} />}
+        {section === 'rules' && (
+          <WatchRules dashboard={dashboard} rules={view.rules} markers={report?.markers} />
+        )}
         {section === 'router' && (
-          <RouterModelPicker model={routerModel} onModel={(m) => dashboard.setRouterModel(m)} />
+          <>
+            <RouterModelPicker model={routerModel} onModel={(m) => dashboard.setRouterModel(m)} />
+            <UnknownNames names={report?.unknownNames} routerModel={routerModel} />
+          </>
         )}
       </div>
     </section>

@@ -1,4 +1,8 @@
 import { memo, useMemo, useState, type FormEvent } from 'react';
+import { fixMarker, fixMarkerLabel } from '@shared/kb/fixes';
+import { fixesFor } from '@shared/kb/index';
+import type { KbFix } from '@shared/kb/schema';
+import type { Marker } from '@shared/watch/report';
 import {
   patternsProblem,
   RULE_EXPLANATION_MAX,
@@ -20,7 +24,11 @@ import {
 interface Props {
   readonly dashboard: Dashboard;
   readonly rules: readonly ActiveRule[];
+  /** The user's markers: a fix applied with one click shows when it was set. */
+  readonly markers?: readonly Marker[];
 }
+
+const NO_MARKERS: readonly Marker[] = [];
 
 const isLink = (s: string) => /^https?:\/\//i.test(s);
 
@@ -28,7 +36,7 @@ const isLink = (s: string) => /^https?:\/\//i.test(s);
  * Every rule, grouped by category: switch it on or off, block it (with the warning that routers may retry
  * harder), read its sources; add, edit and remove your own.
  */
-export const WatchRules = memo(function WatchRules({ dashboard, rules }: Props) {
+export const WatchRules = memo(function WatchRules({ dashboard, rules, markers = NO_MARKERS }: Props) {
   const [editing, setEditing] = useState<ActiveRule | 'new' | null>(null);
   const [error, setError] = useState('');
   const groups = useMemo(
@@ -82,6 +90,8 @@ export const WatchRules = memo(function WatchRules({ dashboard, rules }: Props) 
                 onBlock={(block) => act(dashboard.updateRule(r.id, { block }))}
                 onEdit={() => setEditing(r)}
                 onRemove={() => act(dashboard.removeRule(r.id))}
+                markers={markers}
+                onApplied={(fix) => act(dashboard.addMarker(fixMarkerLabel(fix)))}
               />
             ))}
           </ul>
@@ -97,14 +107,19 @@ function RuleRow({
   onBlock,
   onEdit,
   onRemove,
+  markers,
+  onApplied,
 }: {
   rule: ActiveRule;
   onEnabled: (enabled: boolean) => void;
   onBlock: (block: BlockMode) => void;
   onEdit: () => void;
   onRemove: () => void;
+  markers: readonly Marker[];
+  onApplied: (fix: KbFix) => void;
 }) {
   const name = serviceName(r);
+  const fixes = fixesFor(r);
   return (
     <li
       className={`rule-row${r.enabled ? '' : ' off'}${r.block !== 'off' ? ' blocking' : ''}`}
@@ -150,6 +165,14 @@ function RuleRow({
             {r.evidence !== '' && <p className="rule-evidence muted">{r.evidence}</p>}
           </details>
         )}
+        {fixes.length > 0 && (
+          <details className="rule-sources rule-fixes" data-testid="rule-fixes">
+            <summary>What to do ({fixes.length})</summary>
+            {fixes.map((f) => (
+              <FixSteps key={f.id} fix={f} marker={fixMarker(f, markers)} onApplied={() => onApplied(f)} />
+            ))}
+          </details>
+        )}
         {r.block !== 'off' && (
           <p className="block-warning" role="note">
             {BLOCK_WARNING}
@@ -182,6 +205,60 @@ function RuleRow({
         )}
       </div>
     </li>
+  );
+}
+
+/**
+ * One fix: where, the steps in the router's own menus, what to expect, its sources, and the one-click marker
+ * ("I did this now") that lets the next report compare the rates before and after.
+ */
+function FixSteps({
+  fix,
+  marker,
+  onApplied,
+}: {
+  fix: KbFix;
+  marker: Marker | undefined;
+  onApplied: () => void;
+}) {
+  return (
+    <div className="rule-fix" data-testid="rule-fix" data-fix={fix.id}>
+      <p>
+        <strong>{fix.title}</strong> <span className="muted">({fix.where})</span>
+      </p>
+      <ol>
+        {fix.steps.map((step) => (
+          <li key={step}>{step}</li>
+        ))}
+      </ol>
+      <p className="muted">{fix.expect}</p>
+      <ul>
+        {fix.sources.map((s) => {
+          const href = s.url ?? (s.repo ? `https://github.com/${s.repo}/blob/HEAD/${s.path ?? ''}` : '');
+          return (
+            <li key={`${href}${s.note}`}>
+              {href !== '' ? (
+                <a href={href} target="_blank" rel="noopener noreferrer" title={s.note}>
+                  {href.replace(/^https?:\/\/(www\.)?/, '')}
+                </a>
+              ) : (
+                <span className="muted">{s.note}</span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {marker ? (
+        <p className="muted" data-testid="fix-applied">
+          Marked as applied at {new Date(marker.ts).toLocaleString()}: the Markers tab and the report compare
+          the rates before and after.
+        </p>
+      ) : (
+        <button type="button" className="button small" data-testid="fix-apply" onClick={onApplied}>
+          I did this now: set a marker
+        </button>
+      )}
+    </div>
   );
 }
 

@@ -22,6 +22,7 @@ export const EARLY_ESTIMATE_MS = 15 * 60_000;
 
 export const CONFIDENCE_LABELS: Readonly<Record<Confidence, string>> = {
   observed: 'Seen in DNS logs',
+  documented: 'Documented by the vendor',
   firmware: 'Named in firmware',
   press: 'Press reports',
   blocklist: 'From blocklists',
