@@ -15,6 +15,7 @@ import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } f
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
+import os from 'node:os';
 import { realClock, type Clock } from './clock';
 import type { BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
@@ -23,6 +24,7 @@ import type { EngineOptions } from './options';
 import { CaptureService } from './services/capture';
 import { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
+import { DnstapService } from './services/dnstap';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
@@ -57,6 +59,7 @@ export class Engine implements EngineHandle {
   private readonly setup: SetupService;
   private readonly settings: SettingsService;
   private readonly lock: DataFolderLock;
+  private readonly dnstap: DnstapService;
   private statusTimer: unknown = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
@@ -65,6 +68,8 @@ export class Engine implements EngineHandle {
     this.warnings = new Warnings(this.events, clock);
     const warn = this.warnings.warn;
     const events = this.events;
+    // dnstap's identity is this computer's name, as a server's NSID would be; its version names the app.
+    const dnstap = (this.dnstap = new DnstapService(os.hostname(), `DNS Witness ${VERSION}`, options.clock));
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
     const capture = new CaptureService(store, options.dataDir, {
@@ -84,12 +89,13 @@ export class Engine implements EngineHandle {
       startOptions,
       settings,
       // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-      sink: new RecordPipeline(setup, devices, capture, watchlist),
+      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap),
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
       setRetention: (days) => capture.setRetention(days),
       applied: () => this.emitStatus(),
+      setDnstap: (targets) => void dnstap.apply(targets),
     });
     this.devices = devices;
     this.watchlist = watchlist;
@@ -129,6 +135,7 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
+    await this.dnstap.apply(this.options.dnstapOut);
     this.statusTimer ??= this.clock.setInterval(() => {
       this.lock.retry();
       this.emitStatus();
@@ -142,6 +149,8 @@ export class Engine implements EngineHandle {
     this.statusTimer = null;
     this.watchlist.close();
     await this.settings.closeForwarder();
+    // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
+    await this.dnstap.close();
     await this.capture.close();
     await this.devices.close();
     await this.settings.flush();
@@ -159,6 +168,7 @@ export class Engine implements EngineHandle {
       qps: this.capture.qps(),
       warnings: this.warnings.list(),
       storage: this.storage(),
+      dnstapDropped: this.dnstap.dropped(),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
