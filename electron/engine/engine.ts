@@ -24,6 +24,7 @@ import type { EngineOptions } from './options';
 import { CaptureService } from './services/capture';
 import { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
+import { dnstapIdentity, type DnstapIdentity } from './dnstap/encode';
 import { DnstapService } from './services/dnstap';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
@@ -59,7 +60,8 @@ export class Engine implements EngineHandle {
   private readonly setup: SetupService;
   private readonly settings: SettingsService;
   private readonly lock: DataFolderLock;
-  private readonly dnstap: DnstapService;
+  private readonly dnstapOut: DnstapService;
+  private readonly dnstapIdentity: DnstapIdentity;
   private statusTimer: unknown = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
@@ -69,7 +71,8 @@ export class Engine implements EngineHandle {
     const warn = this.warnings.warn;
     const events = this.events;
     // dnstap's identity is this computer's name, as a server's NSID would be; its version names the app.
-    const dnstap = (this.dnstap = new DnstapService(os.hostname(), `DNS Witness ${VERSION}`, options.clock));
+    this.dnstapIdentity = dnstapIdentity(os.hostname(), `DNS Witness ${VERSION}`);
+    const dnstap = (this.dnstapOut = new DnstapService(this.dnstapIdentity, options.clock));
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
     const capture = new CaptureService(store, options.dataDir, {
@@ -135,7 +138,7 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
-    await this.dnstap.apply(this.options.dnstapOut);
+    await this.dnstapOut.apply(this.options.dnstapOut);
     this.statusTimer ??= this.clock.setInterval(() => {
       this.lock.retry();
       this.emitStatus();
@@ -150,7 +153,7 @@ export class Engine implements EngineHandle {
     this.watchlist.close();
     await this.settings.closeForwarder();
     // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
-    await this.dnstap.close();
+    await this.dnstapOut.close();
     await this.capture.close();
     await this.devices.close();
     await this.settings.flush();
@@ -168,7 +171,7 @@ export class Engine implements EngineHandle {
       qps: this.capture.qps(),
       warnings: this.warnings.list(),
       storage: this.storage(),
-      dnstapDropped: this.dnstap.dropped(),
+      dnstapDropped: this.dnstapOut.dropped(),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
@@ -222,6 +225,10 @@ export class Engine implements EngineHandle {
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
     return this.capture.pcap(req);
+  }
+
+  dnstap(req: ExportRequest): AsyncIterable<Buffer> {
+    return this.capture.dnstap(req, this.dnstapIdentity);
   }
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {

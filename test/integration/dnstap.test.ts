@@ -4,7 +4,7 @@
  * FORWARDER_QUERY/RESPONSE, with the names that were asked.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,4 +124,31 @@ describe('dnstap out', () => {
         await reader.stop();
       }
     });
+
+  it('exports a capture as a dnstap file that `dnstap -r` and dnstap-ldns read', async () => {
+    requireTool('dnstap-ldns', 'dnstap-ldns');
+    const served = await startServe(upstream.port);
+    try {
+      const asked = ['www.example.test', 'router.example.test', 'nothing.example.test'];
+      for (const name of asked) await dig(served.dnsPort, name);
+      const res = await fetch(`${served.base}/api/export.dnstap`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toMatch(/\.dnstap"$/);
+      const file = path.join(dir, 'capture.dnstap');
+      await writeFile(file, Buffer.from(await res.arrayBuffer()));
+      for (const reader of ['dnstap', 'dnstap-ldns']) {
+        const r = await run(reader, ['-r', file, '-q']);
+        console.log(`${reader} -r -q printed:\n${r.stdout}${r.stderr}`);
+        expect(r.code).toBe(0);
+        const lines = r.stdout.trim().split('\n');
+        expect(lines).toHaveLength(asked.length * 2);
+        for (const name of asked) {
+          const mine = lines.filter((l) => l.includes(` ${name}.`) || l.includes(`"${name}."`));
+          expect(mine.map((l) => / (CQ|CR) /.exec(l)?.[1])).toEqual(['CQ', 'CR']);
+        }
+      }
+    } finally {
+      await served.stop();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { parseDnstapTarget } from '@shared/dnstap';
 import type { ExchangeRecord } from '../capture';
 import type { Clock } from '../clock';
-import { dnstapIdentity, type DnstapIdentity } from '../dnstap/encode';
+import type { DnstapIdentity } from '../dnstap/encode';
 import { DnstapOutput, type DnstapOutputStatus } from '../dnstap/output';
 
 /**
@@ -12,15 +12,10 @@ export class DnstapService {
   private outputs: DnstapOutput[] = [];
   private targets: readonly string[] = [];
   private retiredDropped = 0;
-  private readonly identity: DnstapIdentity;
-
   constructor(
-    identity: string,
-    version: string,
+    private readonly identity: DnstapIdentity,
     private readonly clock?: Clock,
-  ) {
-    this.identity = dnstapIdentity(identity, version);
-  }
+  ) {}
 
   /** On the query path: one queue push per output. */
   record(rec: ExchangeRecord): void {
