@@ -20,7 +20,6 @@ const TOOLS = {
   curl: 'curl',
   dnstap: 'golang-github-dnstap-golang-dnstap-cli',
   'dnstap-ldns': 'dnstap-ldns',
-  promtool: 'prometheus',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

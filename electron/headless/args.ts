@@ -59,8 +59,7 @@ Dashboard
   -h, --help             Show this help.
   -v, --version          Show the version.
 
-API: GET /api/health, /api/summary, /api/queries?client=&name=&from=&to=&offset=&limit=, /api/export.csv,
-/metrics (Prometheus)
+API: GET /api/health, /api/summary, /api/queries?client=&name=&from=&to=&offset=&limit=, /api/export.csv
 `;
 
 /** A bad command line: one line for the user; the CLI exits with code 2. */
