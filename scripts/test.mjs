@@ -18,6 +18,8 @@ const TOOLS = {
   ip: 'iproute2',
   ss: 'iproute2',
   curl: 'curl',
+  dnstap: 'golang-github-dnstap-golang-dnstap-cli',
+  'dnstap-ldns': 'dnstap-ldns',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -4,9 +4,17 @@
  * Validation here is pure (no Node); the engine adds checks that need the machine (is the address ours?).
  */
 import { z } from 'zod';
+import { DNSTAP_TARGET_HINT, parseDnstapTarget } from './dnstap';
 import { ipFamily, parseHostPort } from './host-port';
 
-export const CONFIG_FIELDS = ['listen', 'upstreams', 'allow', 'retentionDays', 'dataDir'] as const;
+export const CONFIG_FIELDS = [
+  'listen',
+  'upstreams',
+  'allow',
+  'retentionDays',
+  'dataDir',
+  'dnstapOut',
+] as const;
 export type ConfigField = (typeof CONFIG_FIELDS)[number];
 
 /** The command-line flag that sets each field. */
@@ -16,6 +24,7 @@ export const CONFIG_FLAGS: Readonly<Record<ConfigField, string>> = {
   allow: '--allow',
   retentionDays: '--retention-days',
   dataDir: '--data-dir',
+  dnstapOut: '--dnstap-out',
 };
 
 /** Entries per list field, and characters per entry. */
@@ -35,6 +44,8 @@ export interface ConfigValues {
   readonly retentionDays: number;
   /** Absolute path; "" = the app's default data folder. */
   readonly dataDir: string;
+  /** dnstap readers to send every exchange to: "unix:/run/dnstap.sock", "tcp:127.0.0.1:6000"; [] or absent = none. */
+  readonly dnstapOut?: readonly string[];
 }
 
 /** One message per field the user must fix, meant to be shown next to that field. */
@@ -119,6 +130,7 @@ export function validateConfigValues(
   const listen = v.listen.map((s) => s.trim()).filter((s) => s !== '');
   const upstreams = v.upstreams.map((s) => s.trim()).filter((s) => s !== '');
   const allow = v.allow.map((s) => s.trim()).filter((s) => s !== '');
+  const dnstapOut = (v.dnstapOut ?? []).map((s) => s.trim()).filter((s) => s !== '');
   const listenProblem = listProblem(listen, 'listen addresses', (e) =>
     parseHostPort(e, 53)
       ? ''
@@ -135,6 +147,10 @@ export function validateConfigValues(
     isCidr(e) ? '' : `“${e}” is not an address range, e.g. 203.0.113.0/24.`,
   );
   if (allowProblem) errors.allow = allowProblem;
+  const dnstapProblem = listProblem(dnstapOut, 'dnstap outputs', (e) =>
+    parseDnstapTarget(e) ? '' : `“${e}” is not a dnstap reader's socket, ${DNSTAP_TARGET_HINT}.`,
+  );
+  if (dnstapProblem) errors.dnstapOut = dnstapProblem;
   if (!Number.isInteger(v.retentionDays) || v.retentionDays < 0 || v.retentionDays > RETENTION_DAYS_MAX)
     errors.retentionDays = `Enter whole days from 0 (keep forever) to ${RETENTION_DAYS_MAX}.`;
   const dataDir = v.dataDir.trim();
@@ -155,6 +171,8 @@ export function validateConfigValues(
       allow,
       retentionDays: v.retentionDays,
       dataDir,
+      // Only when given: forms and files from before dnstap have no such field.
+      ...(v.dnstapOut !== undefined ? { dnstapOut } : {}),
     },
   };
 }
@@ -167,5 +185,10 @@ export const configValuesSchema = z
     allow: z.array(z.string().max(CONFIG_ENTRY_MAX * 2)).max(CONFIG_LIST_MAX * 4),
     retentionDays: z.number().finite(),
     dataDir: z.string().max(4096),
+    // Optional: a form from before dnstap sends none (and then keeps none).
+    dnstapOut: z
+      .array(z.string().max(CONFIG_ENTRY_MAX * 2))
+      .max(CONFIG_LIST_MAX * 4)
+      .optional(),
   })
   .strict();

@@ -134,6 +134,8 @@ export interface EngineStatus {
   readonly qps: number;
   readonly warnings: readonly EngineWarning[];
   readonly storage: StorageStatus;
+  /** Exchanges the dnstap outputs dropped since the start (a reader away or too slow); absent: none configured. */
+  readonly dnstapDropped?: number;
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;

@@ -10,7 +10,8 @@ export type HealthProblemCode =
   | 'upstreams-down'
   | 'upstream-failing'
   | 'storage-error'
-  | 'records-lost';
+  | 'records-lost'
+  | 'dnstap-dropped';
 
 export interface HealthProblem {
   readonly code: HealthProblemCode;
@@ -24,7 +25,9 @@ export interface Health {
 }
 
 /** The service's health from its status; pure, so the API and the dashboard say the same. */
-export function healthOf(s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage'>): Health {
+export function healthOf(
+  s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage' | 'dnstapDropped'>,
+): Health {
   const problems: HealthProblem[] = [];
   const listening = s.listeners.filter((l) => l.state === 'listening');
   const failed = s.listeners.filter((l) => l.state === 'error');
@@ -56,6 +59,12 @@ export function healthOf(s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'stor
     problems.push({
       code: 'records-lost',
       message: `${s.storage.lostRecords.toLocaleString('en-US')} answered queries could not be saved.`,
+    });
+  const dnstapDropped = s.dnstapDropped ?? 0;
+  if (dnstapDropped > 0)
+    problems.push({
+      code: 'dnstap-dropped',
+      message: `${dnstapDropped.toLocaleString('en-US')} exchanges were not sent to a dnstap reader (it was away or too slow).`,
     });
   const dnsDown = problems.some((p) => p.code === 'no-dns-listener' || p.code === 'upstreams-down');
   return { ok: !dnsDown, problems };

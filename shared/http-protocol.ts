@@ -14,6 +14,7 @@ export const RPC_PATH = '/api/rpc/';
 export const STREAM_PATH = '/api/stream';
 export const CSV_PATH = '/api/export.csv';
 export const PCAP_PATH = '/api/export.pcap';
+export const DNSTAP_PATH = '/api/export.dnstap';
 export const BUNDLE_PATH = '/api/evidence.zip';
 export const SCREENSHOT_PATH = '/api/evidence/screenshot';
 

@@ -23,6 +23,7 @@ import type { EngineOptions } from './options';
 import { CaptureService } from './services/capture';
 import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
+import { DnstapService } from './services/dnstap';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
@@ -31,15 +32,13 @@ import { Ticker } from './services/ticker';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
+import { APP_VERSION } from './version';
 import type { RuleInput } from './watch';
 
 export type { EngineOptions } from './options';
 export { defaultEngineOptions } from './options';
 export type { EngineTestHooks } from './load';
 export type { WatchAlert } from '@shared/watch/messages';
-
-declare const __APP_VERSION__: string | undefined;
-const VERSION = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
 
 const STATUS_INTERVAL_MS = 1000;
 
@@ -61,6 +60,7 @@ export class Engine implements EngineHandle {
   /** Status once a second while someone listens, or while the data folder's lock is still to be taken. */
   private readonly statusTicker: Ticker;
   private listening = false;
+  private readonly dnstapOut: DnstapService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -68,6 +68,7 @@ export class Engine implements EngineHandle {
     this.warnings = new Warnings(this.events, clock);
     const warn = this.warnings.warn;
     const events = this.events;
+    const dnstap = (this.dnstapOut = new DnstapService(APP_VERSION, options.clock));
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
     const capture = new CaptureService(store, options.dataDir, {
@@ -87,12 +88,13 @@ export class Engine implements EngineHandle {
       startOptions,
       settings,
       // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-      sink: new RecordPipeline(setup, devices, capture, watchlist),
+      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap),
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
       setRetention: (days) => capture.setRetention(days),
       applied: () => this.emitStatus(),
+      setDnstap: (targets) => void dnstap.apply(targets),
     });
     this.devices = devices;
     this.watchlist = watchlist;
@@ -136,6 +138,7 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
+    await this.dnstapOut.apply(this.options.dnstapOut);
     this.listening = true;
     this.statusTicker.sync();
     return statuses;
@@ -147,6 +150,8 @@ export class Engine implements EngineHandle {
     this.statusTicker.sync();
     this.watchlist.close();
     await this.settings.closeForwarder();
+    // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
+    await this.dnstapOut.close();
     await this.capture.close();
     await this.devices.close();
     await this.settings.flush();
@@ -156,7 +161,7 @@ export class Engine implements EngineHandle {
   status(): EngineStatus {
     const forwarder = this.settings.forwarder;
     return {
-      version: VERSION,
+      version: APP_VERSION,
       capture: this.capture.current(),
       listeners: forwarder.listenerStatus(),
       upstreams: forwarder.upstreamStatus(),
@@ -164,6 +169,7 @@ export class Engine implements EngineHandle {
       qps: this.capture.qps(),
       warnings: this.warnings.list(),
       storage: this.lock.storage(this.capture.storage()),
+      dnstapDropped: this.dnstapOut.dropped(),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
@@ -222,6 +228,10 @@ export class Engine implements EngineHandle {
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
     return this.capture.pcap(req);
+  }
+
+  dnstap(req: ExportRequest): AsyncIterable<Buffer> {
+    return this.capture.dnstap(req, this.dnstapOut.identity);
   }
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {

@@ -23,6 +23,8 @@ export interface EngineOptions {
   readonly autoStartCapture: boolean;
   /** Addresses that are the router (`--router`), besides this computer's default gateways. */
   readonly routers: readonly string[];
+  /** dnstap readers (`unix:PATH`, `tcp:HOST:PORT`, validated) that get every exchange. */
+  readonly dnstapOut: readonly string[];
   /**
    * The settable options the command line gave; the saved settings (settings.json) fill the others. Left out,
    * every option is used as given and saved settings only take effect when saved from the UI.
@@ -90,6 +92,7 @@ export function defaultEngineOptions(overrides: Partial<EngineOptions> = {}): En
     tcpPerClient: TCP_PER_CLIENT,
     autoStartCapture: true,
     routers: [],
+    dnstapOut: [],
     ...overrides,
   };
 }

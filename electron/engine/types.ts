@@ -30,6 +30,11 @@ export interface EngineHandle {
   csv(filter: ExportRequest): AsyncIterable<string>;
   /** The filtered DNS exchanges as a pcap file in chunks (real payloads, synthetic IP/UDP/TCP headers). */
   pcap(filter: ExportRequest): AsyncIterable<Uint8Array>;
+  /**
+   * The filtered exchanges as a dnstap file in chunks (Frame Streams, START … STOP): CLIENT_QUERY and
+   * CLIENT_RESPONSE with the bytes the journal keeps.
+   */
+  dnstap(filter: ExportRequest): AsyncIterable<Uint8Array>;
   /** Writes the evidence bundle (zip) to `sink`, with the dashboard PNG when given. */
   bundle(filter: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult>;
   /** Progress of every export. Returns the unsubscribe function. */

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ConfigField } from '@shared/config';
+import { DNSTAP_TARGET_HINT, formatDnstapTarget, parseDnstapTarget } from '@shared/dnstap';
 import { parseHostPort } from '@shared/host-port';
 import { parseCidr } from '../engine/dns/acl';
 import { TCP_PER_CLIENT } from '../engine/dns/forwarder';
@@ -44,6 +45,10 @@ Capture
                          e.g. ~/.config/DNS Witness/data).
   --retention-days N     Delete stopped captures older than N days; 0 keeps all (default 30).
   --no-capture           Answer queries but do not record until a capture is started from the dashboard.
+
+dnstap
+  --dnstap-out TARGET    Send every exchange as dnstap (client and forwarder sides) to a reader's socket:
+                         unix:PATH or tcp:HOST:PORT. Repeatable. Also in Settings.
 
 Dashboard
   --ui ADDR:PORT         Serve the dashboard and API here (default 127.0.0.1:5380). Any address beyond
@@ -92,6 +97,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
         'retention-days': { type: 'string' },
         'no-capture': { type: 'boolean' },
         router: { type: 'string', multiple: true },
+        'dnstap-out': { type: 'string', multiple: true },
         ui: { type: 'string' },
         token: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -132,6 +138,11 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
       throw new UsageError(`--router needs an IP address (e.g. 192.168.0.1), got "${text}"`);
     return address;
   });
+  const dnstapOut = (values['dnstap-out'] ?? []).map((text) => {
+    const target = parseDnstapTarget(text);
+    if (!target) throw new UsageError(`--dnstap-out needs ${DNSTAP_TARGET_HINT}, got "${text}"`);
+    return formatDnstapTarget(target);
+  });
   let ui = DEFAULT_UI;
   if (values.ui !== undefined) {
     const hp = parseHostPort(values.ui, DEFAULT_UI.port, true);
@@ -157,6 +168,10 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
   if (values.allow !== undefined) commandLine.push('allow');
   if (values['retention-days'] !== undefined) commandLine.push('retentionDays');
   if (values['data-dir'] !== undefined) commandLine.push('dataDir');
+  if (dnstapOut.length > 0) {
+    commandLine.push('dnstapOut');
+    overrides.dnstapOut = dnstapOut;
+  }
   overrides.commandLine = commandLine;
   if (listen.length > 0) overrides.listen = listen;
   if (upstreams.length > 0) overrides.upstreams = upstreams;

@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
 import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
 import { isLoopbackAddress, loadOrCreateToken, type StoredToken } from './auth';
+import { APP_VERSION } from '../engine/version';
 import { HeadlessServer } from './server';
-
-declare const __APP_VERSION__: string | undefined;
 
 async function main(argv: readonly string[]): Promise<number> {
   let parsed: ParsedArgs;
@@ -27,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (parsed.kind === 'version') {
-    console.log(typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev');
+    console.log(APP_VERSION);
     return 0;
   }
   const { engine: opts, ui, requireToken } = parsed.options;

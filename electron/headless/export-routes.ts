@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ExportRequest } from '@shared/api';
-import { BUNDLE_PATH, CSV_PATH, PCAP_PATH, SCREENSHOT_PATH } from '@shared/http-protocol';
+import { BUNDLE_PATH, CSV_PATH, DNSTAP_PATH, PCAP_PATH, SCREENSHOT_PATH } from '@shared/http-protocol';
 import { exportRequestSchema } from '@shared/schemas';
 import { exportFileName } from '@shared/export-name';
 import type { EngineHandle } from '../engine/types';
@@ -43,7 +43,7 @@ export class ExportRoutes {
 
   /** Whether `pathname` is one of the export routes (then handle() answers it). */
   static owns(pathname: string): boolean {
-    return [CSV_PATH, PCAP_PATH, BUNDLE_PATH, SCREENSHOT_PATH].includes(pathname);
+    return [CSV_PATH, PCAP_PATH, DNSTAP_PATH, BUNDLE_PATH, SCREENSHOT_PATH].includes(pathname);
   }
 
   /** Answers an export route. `sameOrigin` says the request may change state (the screenshot upload). */
@@ -76,6 +76,13 @@ export class ExportRoutes {
       attachment(res, 'application/vnd.tcpdump.pcap', exportFileName('pcap', filter, now));
       if (req.method === 'HEAD') return void res.end();
       return this.stream(this.engine.pcap(filter), res);
+    }
+    if (pathname === DNSTAP_PATH) {
+      // The pcap's name with dnstap's usual extension.
+      const name = exportFileName('pcap', filter, now).replace(/\.pcap$/, '.dnstap');
+      attachment(res, 'application/octet-stream', name);
+      if (req.method === 'HEAD') return void res.end();
+      return this.stream(this.engine.dnstap(filter), res);
     }
     let screenshot: Buffer | null = null;
     const token = url.searchParams.get('screenshot');

@@ -1,4 +1,5 @@
 import type { QueryEvent } from '@shared/events';
+import type { UpstreamAnswer } from '../dns/upstream';
 
 /**
  * What the forwarder hands to the capture for each finished exchange. The capture assigns
@@ -9,6 +10,12 @@ export interface ExchangeRecord extends Omit<QueryEvent, 'seq' | 'time' | 'captu
   readonly queryWire: Uint8Array;
   /** The response as sent to the client, or null when none was sent. */
   readonly responseWire: Uint8Array | null;
+  /**
+   * The answering upstream's side (dnstap's FORWARDER_QUERY/RESPONSE), absent when no upstream answered:
+   * the ID the query went out with, when (epoch ms), from which local address and port, and the reply as
+   * received when the client got something else (a truncated copy); else the reply is `responseWire`.
+   */
+  readonly forwarded?: UpstreamAnswer | null;
 }
 
 /** Receives finished exchanges. `record` is on the hot path: it must be cheap and must never throw. */

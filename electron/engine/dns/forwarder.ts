@@ -7,7 +7,7 @@ import { cryptoRandom, realClock, type Clock, type RandomSource } from '../clock
 import { FairConnections, type ConnectionSlot } from '../fair-connections';
 import { normalizeAddress, type AccessList } from './acl';
 import { describeBindError, findPortHolder } from './bind-errors';
-import type { ExchangeResult, Upstream } from './upstream';
+import type { ExchangeResult, Upstream, UpstreamAnswer } from './upstream';
 import {
   clientUdpSize,
   HEADER_SIZE,
@@ -538,14 +538,14 @@ export class Forwarder {
     this.counts.inFlight++;
     this.forwarding.set(key, (this.forwarding.get(key) ?? 0) + 1);
     const maxUdp = transport === 'udp' ? clientUdpSize(msg, question.end) : 65535;
-    this.forward(msg, question, transport, maxUdp, (response, upstream, error) => {
+    this.forward(msg, question, transport, maxUdp, (result, upstream, error) => {
       this.counts.inFlight--;
       const n = (this.forwarding.get(key) ?? 1) - 1;
       if (n <= 0) this.forwarding.delete(key);
       else this.forwarding.set(key, n);
-      let answer = response ?? makeErrorResponse(msg, question.end, RCODE.SERVFAIL);
+      let answer = result ? result.response : makeErrorResponse(msg, question.end, RCODE.SERVFAIL);
       if (transport === 'udp' && answer.length > maxUdp) answer = makeTruncated(answer);
-      this.deliver(q, answer, upstream, error);
+      this.deliver(q, answer, upstream, error, result);
     });
   }
 
@@ -558,16 +558,16 @@ export class Forwarder {
     question: Question,
     transport: Transport,
     maxUdp: number,
-    done: (response: Buffer | null, upstream: string, error: string) => void,
+    done: (result: UpstreamAnswer | null, upstream: string, error: string) => void,
   ): void {
     const order = this.orderedUpstreams();
-    let fallback: { response: Buffer; upstream: string } | null = null;
+    let fallback: { result: UpstreamAnswer; upstream: string } | null = null;
     let lastError = order.length === 0 ? 'loop' : 'no upstream';
     let i = 0;
     const next = (): void => {
       const up = order[i++];
       if (up === undefined) {
-        if (fallback) done(fallback.response, fallback.upstream, '');
+        if (fallback) done(fallback.result, fallback.upstream, '');
         else done(null, '', lastError);
         return;
       }
@@ -597,14 +597,14 @@ export class Forwarder {
       const rcode = rcodeOf(result.response);
       if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) {
         // Another upstream may do better; keep this answer in case none does.
-        fallback ??= { response: result.response, upstream: up.address };
+        fallback ??= { result, upstream: up.address };
         lastError = rcodeName(rcode).toLowerCase();
         this.markFailure(up, h, `answered ${rcodeName(rcode)}`);
         return next();
       }
       h.consecutive = 0;
       h.downUntil = 0;
-      done(result.response, up.address, '');
+      done(result, up.address, '');
     };
     next();
   }
@@ -653,8 +653,17 @@ export class Forwarder {
     }
   }
 
-  /** Sends `response` to the client, counts it, and hands the exchange to the sink. */
-  private deliver(q: QueryContext, response: Buffer, upstream: string, error: string): void {
+  /**
+   * Sends `response` to the client, counts it, and hands the exchange to the sink, with the upstream's answer
+   * it came from (null when we answered ourselves).
+   */
+  private deliver(
+    q: QueryContext,
+    response: Buffer,
+    upstream: string,
+    error: string,
+    forwarded: UpstreamAnswer | null = null,
+  ): void {
     q.reply(response);
     const rcode = rcodeOf(response);
     if (rcode === RCODE.SERVFAIL) this.counts.servfail++;
@@ -676,6 +685,7 @@ export class Forwarder {
       watchRule: q.rule,
       queryWire: q.msg,
       responseWire: response,
+      forwarded,
     });
   }
 }

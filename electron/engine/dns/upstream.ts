@@ -4,9 +4,27 @@ import { isIP } from 'node:net';
 import { cryptoRandom, realClock, type Clock, type RandomSource } from '../clock';
 import { readId, readQuestion, sameQuestion, writeId, type Question } from './wire';
 
+/** Our side of the socket a query went out on (dnstap's FORWARDER_QUERY initiator). */
+export interface LocalEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** An answer from one upstream, with what dnstap says about the exchange. */
+export interface UpstreamAnswer {
+  readonly ok: true;
+  /** The reply, its ID already restored to the client's. */
+  readonly response: Buffer;
+  /** The ID we sent the query with (and the reply came back with). */
+  readonly id: number;
+  /** Epoch ms when the query was sent to the upstream. */
+  readonly sentAt: number;
+  /** Our address and port toward the upstream. */
+  readonly local: LocalEndpoint;
+}
+
 /** Outcome of one exchange with one upstream. Never a rejected promise. */
-export type ExchangeResult =
-  { readonly ok: true; readonly response: Buffer } | { readonly ok: false; readonly error: string };
+export type ExchangeResult = UpstreamAnswer | { readonly ok: false; readonly error: string };
 
 /** An upstream resolver reachable over UDP and TCP (modelled on dnsproxy's Upstream: exchange, address, close). */
 export interface Upstream {
@@ -55,6 +73,8 @@ interface Pending {
   readonly socket: number;
   readonly clientId: number;
   readonly question: Question;
+  /** Epoch ms when the query was sent. */
+  readonly sent: number;
   readonly deadline: number;
   readonly done: (r: ExchangeResult) => void;
 }
@@ -73,6 +93,8 @@ export class NetworkUpstream implements Upstream {
   readonly port: number;
   unexpectedReplies = 0;
   private readonly sockets: (dgram.Socket | null)[] = [];
+  /** Each connected socket's own address and port, taken once at connect. */
+  private readonly locals: LocalEndpoint[] = [];
   private readonly connecting: (Promise<dgram.Socket> | null)[] = [];
   /** Insertion order is deadline order (one timeout per engine), so the sweep stops at the first live entry. */
   private readonly pending = new Map<number, Pending>();
@@ -129,12 +151,14 @@ export class NetworkUpstream implements Upstream {
     const clientId = readId(out);
     writeId(out, id);
     const key = index * 65536 + id;
+    const now = this.clock.now();
     this.pending.set(key, {
       key,
       socket: index,
       clientId,
       question,
-      deadline: this.clock.now() + timeoutMs,
+      sent: now,
+      deadline: now + timeoutMs,
       done,
     });
     this.ensureSweep();
@@ -170,6 +194,8 @@ export class NetworkUpstream implements Upstream {
         socket.off('error', fail);
         socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(index, err));
         socket.on('message', (msg) => this.onReply(index, msg));
+        const local = socket.address();
+        this.locals[index] = { address: local.address, port: local.port };
         this.sockets[index] = socket;
         this.connecting[index] = null;
         resolve(socket);
@@ -193,7 +219,13 @@ export class NetworkUpstream implements Upstream {
       return;
     }
     writeId(msg, p.clientId);
-    this.finish(key, { ok: true, response: msg });
+    this.finish(key, {
+      ok: true,
+      response: msg,
+      id: key - index * 65536,
+      sentAt: p.sent,
+      local: this.locals[index] ?? NO_LOCAL,
+    });
   }
 
   private onSocketError(index: number, err: NodeJS.ErrnoException): void {
@@ -239,6 +271,8 @@ export class NetworkUpstream implements Upstream {
       writeId(out.subarray(2), id);
       let done = false;
       let buf: Buffer = Buffer.alloc(0);
+      let sentAt = 0;
+      let local: LocalEndpoint = NO_LOCAL;
       const socket = net.connect({ host: this.host, port: this.port });
       const end = (r: ExchangeResult) => {
         if (done) return;
@@ -249,7 +283,11 @@ export class NetworkUpstream implements Upstream {
       };
       const timer = this.clock.setTimeout(() => end({ ok: false, error: 'timeout' }), timeoutMs);
       socket.setNoDelay(true);
-      socket.on('connect', () => socket.write(out));
+      socket.on('connect', () => {
+        sentAt = this.clock.now();
+        local = { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+        socket.write(out);
+      });
       socket.on('error', (err: NodeJS.ErrnoException) =>
         end({ ok: false, error: `tcp: ${err.code ?? err.message}` }),
       );
@@ -264,7 +302,7 @@ export class NetworkUpstream implements Upstream {
           const q = readQuestion(msg);
           if (msg.length >= 12 && readId(msg) === id && q && sameQuestion(question, q)) {
             writeId(msg, clientId);
-            end({ ok: true, response: msg });
+            end({ ok: true, response: msg, id, sentAt, local });
             return;
           }
           this.unexpectedReplies++;
@@ -286,6 +324,8 @@ export class NetworkUpstream implements Upstream {
     return this.pending.size;
   }
 }
+
+const NO_LOCAL: LocalEndpoint = { address: '', port: 0 };
 
 /** Calls `done` with `result` on a later tick, so callers never see a synchronous completion. */
 function later(done: (r: ExchangeResult) => void, result: ExchangeResult): void {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { ExportKind, ExportProgress, ExportRequest } from '@shared/api';
 import type { EngineStatus, QueryFilter } from '@shared/events';
 import { JOURNAL_FILE } from '../capture/journal';
+import { dataFrames, encodeExchange, type DnstapIdentity } from '../dnstap/encode';
+import { CONTROL, controlFrame, DNSTAP_CONTENT_TYPE } from '../dnstap/frame-streams';
 import { journalChunks } from './journal-read';
 import { ChainVerifier, type ChainReport } from './journal-verify';
 import { EVIDENCE_FORMAT, JOURNAL_DIR, MANIFEST_FILE, manifestText, type ManifestJournal } from './manifest';
@@ -115,6 +117,59 @@ export class Exporter {
     } finally {
       t.end();
     }
+  }
+
+  /**
+   * The filtered exchanges as a dnstap file (Frame Streams START, one data frame per message, STOP), which
+   * `dnstap -r` and dnstap-ldns read: CLIENT_QUERY and CLIENT_RESPONSE with the client's address and port and
+   * the bytes the journals keep. The journal does not keep our upstream query ID, so the forwarder side is
+   * only in the live output.
+   */
+  async *dnstap(req: ExportRequest, identity: DnstapIdentity): AsyncGenerator<Buffer> {
+    const { exportId: _exportId, ...filter } = req;
+    await this.src.flush();
+    const facts = this.src.facts();
+    yield controlFrame(CONTROL.START, [DNSTAP_CONTENT_TYPE]);
+    const needle = filter.name ? filter.name.toLowerCase() : '';
+    const from = filter.from ?? Number.NEGATIVE_INFINITY;
+    const to = filter.to ?? Number.POSITIVE_INFINITY;
+    for (const c of capturesInScope(facts.captures, filter, facts.now)) {
+      const path = join(this.src.dataDir, 'captures', c.id, JOURNAL_FILE);
+      for await (const chunk of journalChunks(path)) {
+        const messages: Uint8Array[] = [];
+        for (const line of chunk.lines) {
+          if (line[2] !== 0x73) continue;
+          const ev = parseWireLine(line.toString('utf8'));
+          if (ev === null || ev.ts < from || ev.ts >= to) continue;
+          if (filter.client && ev.client !== filter.client) continue;
+          if (needle && !ev.qname.toLowerCase().includes(needle)) continue;
+          encodeExchange(
+            {
+              ts: ev.ts,
+              client: ev.client,
+              clientPort: ev.clientPort || 0,
+              transport: ev.transport === 'tcp' ? 'tcp' : 'udp',
+              qname: ev.qname,
+              qtype: '',
+              rcode: '',
+              answers: '',
+              latencyMs: typeof ev.latencyMs === 'number' ? ev.latencyMs : 0,
+              upstream: '',
+              size: 0,
+              error: '',
+              watchRule: '',
+              queryWire: Buffer.from(ev.q, 'base64'),
+              responseWire: typeof ev.r === 'string' ? Buffer.from(ev.r, 'base64') : null,
+            },
+            identity,
+            messages,
+            false,
+          );
+        }
+        if (messages.length > 0) yield dataFrames(messages);
+      }
+    }
+    yield controlFrame(CONTROL.STOP);
   }
 
   /**

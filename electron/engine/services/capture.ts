@@ -1,3 +1,4 @@
+import type { DnstapIdentity } from '../dnstap/encode';
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
 import { deviceLabel } from '@shared/devices';
 import type {
@@ -123,6 +124,10 @@ export class CaptureService {
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
     return this.exporter.pcap(req);
+  }
+
+  dnstap(req: ExportRequest, identity: DnstapIdentity): AsyncIterable<Buffer> {
+    return this.exporter.dnstap(req, identity);
   }
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {

@@ -22,6 +22,8 @@ export interface SettingsDeps {
   setRetention(days: number): void;
   /** The forwarder was replaced: the status changed. */
   applied(): void;
+  /** Sends every exchange to these dnstap readers from now on (validated targets). */
+  setDnstap(targets: readonly string[]): void;
 }
 
 /**
@@ -130,11 +132,12 @@ export class SettingsService {
    */
   private async applyOptions(
     next: EngineOptions,
-    fields: ReadonlySet<'forwarder' | 'retention'>,
+    fields: ReadonlySet<'forwarder' | 'retention' | 'dnstap'>,
   ): Promise<{ ok: true } | { ok: false; error: string }> {
     const previous = this.opts;
     const keepRetention = () => {
       if (fields.has('retention')) this.deps.setRetention(next.retentionDays);
+      if (fields.has('dnstap')) this.deps.setDnstap(next.dnstapOut);
     };
     this.opts = next;
     if (!fields.has('forwarder')) {

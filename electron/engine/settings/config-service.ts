@@ -24,7 +24,7 @@ import { DEFAULT_RETENTION_DAYS, DNS_PORT, type EngineOptions } from '../options
 import { applySettings, commandLineFields, valuesOf } from './resolve';
 import type { SettingsStore } from './settings-store';
 
-export type ApplyPart = 'forwarder' | 'retention';
+export type ApplyPart = 'forwarder' | 'retention' | 'dnstap';
 
 export interface ConfigServiceDeps {
   /** The options as the app was started (command line and defaults), before saved settings. */
@@ -94,6 +94,7 @@ export class ConfigService {
         allow: saved.allow ?? [],
         retentionDays: saved.retentionDays ?? DEFAULT_RETENTION_DAYS,
         dataDir: saved.dataDir ?? '',
+        dnstapOut: saved.dnstapOut ?? [],
       },
       effective: valuesOf(current),
       commandLine: CONFIG_FIELDS.filter((f) => this.commandLine.has(f)),
@@ -171,6 +172,10 @@ export class ConfigService {
         parts.add('forwarder');
         applied.push(f);
       }
+    if (!same(before.dnstapOut ?? [], after.dnstapOut ?? [])) {
+      parts.add('dnstap');
+      applied.push('dnstapOut');
+    }
     if (before.retentionDays !== after.retentionDays) {
       parts.add('retention');
       applied.push('retentionDays');
@@ -207,6 +212,12 @@ export class ConfigService {
     if (overridden.length > 0)
       parts.push(
         `${overridden.map((f) => CONFIG_FLAGS[f]).join(', ')} on the command line ${overridden.length > 1 ? 'are' : 'is'} in effect; the saved value applies when started without it.`,
+      );
+    if (applied.includes('dnstapOut'))
+      parts.push(
+        (values.dnstapOut ?? []).length === 0
+          ? 'dnstap output is off.'
+          : `Every exchange goes to ${(view.effective.dnstapOut ?? []).join(', ')} as dnstap.`,
       );
     if (view.restartNeeded.includes('dataDir')) parts.push('The data folder changes at the next start.');
     if (applied.length === 0 && overridden.length === 0 && view.restartNeeded.length === 0)

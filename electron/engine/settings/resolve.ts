@@ -19,6 +19,8 @@ export function valuesOf(options: EngineOptions): ConfigValues {
     allow: [...options.allow],
     retentionDays: options.retentionDays,
     dataDir: options.dataDir,
+    // Left out while there are none, as in settings saved before dnstap existed.
+    ...(options.dnstapOut.length > 0 ? { dnstapOut: [...options.dnstapOut] } : {}),
   };
 }
 
@@ -43,6 +45,7 @@ export function applySettings(
   const allow = pick('allow');
   const retentionDays = pick('retentionDays');
   const dataDir = pick('dataDir');
+  const dnstapOut = pick('dnstapOut');
   return {
     ...options,
     ...(listen !== undefined ? { listen: listen.length > 0 ? hostPorts(listen) : listenDefault() } : {}),
@@ -52,5 +55,6 @@ export function applySettings(
     ...(allow !== undefined ? { allow } : {}),
     ...(retentionDays !== undefined ? { retentionDays } : {}),
     ...(dataDir !== undefined ? { dataDir: dataDir === '' ? startDataDir : dataDir } : {}),
+    ...(dnstapOut !== undefined ? { dnstapOut } : {}),
   };
 }

@@ -27,6 +27,7 @@ const fileSchema = z
     allow: z.array(z.string()).optional(),
     retentionDays: z.number().optional(),
     dataDir: z.string().optional(),
+    dnstapOut: z.array(z.string()).optional(),
     setup: setupProgressSchema.optional(),
   })
   .passthrough();
@@ -41,7 +42,14 @@ export function parseSettings(text: string, onWarning: (message: string) => void
   const raw = parsed.data;
   const values: { -readonly [K in ConfigField]?: ConfigValues[K] } = {};
   // Validate each saved field against the defaults of the others, so problems are reported per field.
-  const probe: ConfigValues = { listen: [], upstreams: [], allow: [], retentionDays: 30, dataDir: '' };
+  const probe: ConfigValues = {
+    listen: [],
+    upstreams: [],
+    allow: [],
+    retentionDays: 30,
+    dataDir: '',
+    dnstapOut: [],
+  };
   for (const field of CONFIG_FIELDS) {
     if (raw[field] === undefined) continue;
     const checked = validateConfigValues({ ...probe, [field]: raw[field] });

@@ -216,6 +216,11 @@ export function fakeEngine(): FakeEngine {
         yield Uint8Array.from([0xd4, 0xc3, 0xb2, 0xa1]);
       })(),
     ),
+    dnstap: vi.fn((_filter: QueryFilter): AsyncIterable<Uint8Array> =>
+      (async function* () {
+        yield Uint8Array.from([0, 0, 0, 0]);
+      })(),
+    ),
     bundle: vi.fn(async (_filter: QueryFilter, screenshot: Uint8Array | null, sink: ZipSink) => {
       await sink(Uint8Array.from([0x50, 0x4b, 0x05, 0x06]));
       if (screenshot) await sink(screenshot);

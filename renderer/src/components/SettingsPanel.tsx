@@ -28,6 +28,7 @@ function draftOf(v: ConfigValues): Draft {
     allow: v.allow.join('\n'),
     retentionDays: String(v.retentionDays),
     dataDir: v.dataDir,
+    dnstapOut: (v.dnstapOut ?? []).join('\n'),
   };
 }
 
@@ -40,6 +41,7 @@ function valuesOf(d: Draft): ConfigValues {
     // Not a whole number: NaN, which validation refuses with the field's message.
     retentionDays: /^\d+$/.test(days) ? Number(days) : Number.NaN,
     dataDir: d.dataDir.trim(),
+    dnstapOut: splitList(d.dnstapOut),
   };
 }
 
@@ -69,6 +71,12 @@ const FIELDS: readonly { field: ConfigField; label: string; hint: string; list: 
     list: false,
   },
   { field: 'dataDir', label: 'Data folder', hint: 'A full path. Empty: the app’s data folder.', list: false },
+  {
+    field: 'dnstapOut',
+    label: 'dnstap outputs',
+    hint: 'Readers that get every exchange as dnstap, one per line: unix:/run/dnstap.sock or tcp:127.0.0.1:6000.',
+    list: true,
+  },
 ];
 
 /** Settings kept across restarts; command-line flags win, and the form says where they do. */
