@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { QueryFilter } from '@shared/events';
 import type { ChainReport } from './journal-verify';
 
 /** The format name written into summary.json and manifest.json. */
@@ -22,6 +23,35 @@ export interface ManifestJournal {
   readonly blocks: number;
   /** The last seal's chain value; "" when none. */
   readonly head: string;
+  /** Sealed records (bundles made before these fields existed lack them, as they lack `derived`). */
+  readonly sealed?: number;
+  /** The journal ends with its closing seal. */
+  readonly closed?: boolean;
+  /** The capture was running at export: the journal was cut after its last seal and `head` pins that end. */
+  readonly running?: boolean;
+}
+
+/** A server address of the made-up pcap packets. */
+export interface ManifestEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** The CSV's device columns for one client, as known at export time (the journal does not hold them). */
+export interface ManifestDevice {
+  readonly device: string;
+  readonly mac: string;
+  readonly vendor: string;
+  readonly is_router: boolean;
+}
+
+/** What verify needs to derive queries.csv and dns.pcap again from the journals (derive.ts). */
+export interface ManifestDerivation {
+  /** The export's filter as it was applied (epoch ms). */
+  readonly filter: QueryFilter;
+  readonly pcap_servers: { readonly v4: ManifestEndpoint; readonly v6: ManifestEndpoint };
+  /** Per client address in the CSV. */
+  readonly csv_devices: Readonly<Record<string, ManifestDevice>>;
 }
 
 export interface Manifest {
@@ -30,6 +60,7 @@ export interface Manifest {
   readonly algorithm: 'SHA-256';
   readonly files: readonly ManifestFile[];
   readonly journals: readonly ManifestJournal[];
+  readonly derived?: ManifestDerivation;
   /** SHA-256 of this JSON text with this field set to 64 zeros, so a change to the manifest shows too. */
   readonly manifest_sha256: string;
 }

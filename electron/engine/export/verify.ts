@@ -5,7 +5,9 @@ import { crc32 } from 'node:zlib';
 import { META_FILE, readCaptureMeta } from '../capture/journal';
 import { ChainVerifier, verifyJournalFile, type ChainReport } from './journal-verify';
 import { JOURNAL_DIR, MANIFEST_FILE, parseManifest, type Manifest } from './manifest';
-import { listZip, readZipEntry } from './zip-reader';
+import { BUNDLE_FILES } from './summary';
+import { checkDerived } from './verify-derived';
+import { listZip, readZipEntry, type ZipListing } from './zip-reader';
 
 /**
  * What a finding means, and the exit code of `npm run verify` (docs/EVIDENCE.md). When several apply the
@@ -189,7 +191,7 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
   const bad: Finding[] = [];
   const mismatch = (file: string, text: string): void => void bad.push({ level: 'mismatch', file, text });
   const found = new Map<string, Found>();
-  let manifest: Manifest | null = null;
+  const listing = new Map<string, ZipListing>();
   let fh;
   try {
     fh = await open(path, 'r');
@@ -213,13 +215,27 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
       }
       try {
         found.set(entry.name, await readEntry(fh, entry));
+        listing.set(entry.name, entry);
       } catch (err) {
         mismatch(entry.name, `cannot be read: ${(err as Error).message}`);
       }
     }
+    return await checkBundle(name, fh, found, listing, bad);
   } finally {
     await fh.close();
   }
+}
+
+/** The checks after every entry was read once: manifest, journals, and the files derived from them. */
+async function checkBundle(
+  name: string,
+  fh: Awaited<ReturnType<typeof open>>,
+  found: ReadonlyMap<string, Found>,
+  listing: ReadonlyMap<string, ZipListing>,
+  bad: Finding[],
+): Promise<VerifyResult> {
+  const mismatch = (file: string, text: string): void => void bad.push({ level: 'mismatch', file, text });
+  let manifest: Manifest | null = null;
   const manifestText = found.get(MANIFEST_FILE)?.text ?? null;
   if (manifestText === null) {
     if (bad.some((f) => f.file === MANIFEST_FILE)) return result(bad, '');
@@ -258,7 +274,23 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
           j.file,
           `has ${chain.blocks} sealed blocks, the manifest recorded ${j.blocks} (blocks removed or added)`,
         );
+      else if (
+        (j.sealed !== undefined && chain.sealed !== j.sealed) ||
+        (j.closed !== undefined && chain.closed !== j.closed)
+      )
+        mismatch(j.file, `does not end where the manifest says it ended when the bundle was built`);
     }
+    const derived = manifest.derived;
+    if (derived) {
+      for (const p of await checkDerived(fh, manifest, derived, listing)) mismatch(p.file, p.text);
+    } else
+      for (const file of [BUNDLE_FILES.csv, BUNDLE_FILES.pcap])
+        if (found.has(file))
+          bad.push({
+            level: 'unverified',
+            file,
+            text: 'not compared with the journal records: the bundle was made before verify could derive it again',
+          });
   }
   let records = 0;
   let count = 0;
@@ -266,7 +298,9 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
     if (!f.chain) continue;
     count++;
     records += f.chain.sealed;
-    bad.push(...journalFindings(file, f.chain, 'unknown'));
+    // A capture running at export: the signed manifest pins where its journal was cut (checked above).
+    const end = journals.get(file)?.running === true ? 'exported-running' : 'unknown';
+    bad.push(...journalFindings(file, f.chain, end));
   }
   return result(
     bad,

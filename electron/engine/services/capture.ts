@@ -1,5 +1,4 @@
 import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
-import { deviceLabel } from '@shared/devices';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -10,16 +9,11 @@ import type {
   StorageStatus,
 } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
-import type { CsvDevice } from '../capture/csv';
+import { csvDeviceOf } from '../export/derive';
 import { Exporter, type BundleResult } from '../export/exporter';
 import type { ZipSink } from '../export/zip-writer';
 import type { DeviceService } from './devices';
 import type { WatchlistService } from './watchlist';
-
-/** The CSV device columns for what the registry knows. */
-function csvDevice(d: DeviceInfo): CsvDevice {
-  return { device: deviceLabel(d), mac: d.mac, vendor: d.vendor, isRouter: d.isRouter };
-}
 
 /** What the exports state besides the queries: read when an export starts. */
 export interface CaptureFacts {
@@ -51,7 +45,7 @@ export class CaptureService {
         routerModel: watchlist.routerModel(),
         watch: watchlist.report(),
       }),
-      csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
+      csv: (filter) => store.csv(filter, (address) => csvDeviceOf(devices.get(address))),
       count: (filter) => store.query({ ...filter, limit: 1 }).total,
       flush: () => store.flush(),
     });
