@@ -12,6 +12,7 @@ import {
   pcapServers,
   type PcapServers,
 } from './derive';
+import { signWith, type InstallKey } from './install-key';
 import { journalChunks, sealedLength } from './journal-read';
 import { ChainVerifier, type ChainReport } from './journal-verify';
 import {
@@ -19,6 +20,7 @@ import {
   JOURNAL_DIR,
   MANIFEST_FILE,
   manifestText,
+  SIGNATURE_FILE,
   type ManifestDevice,
   type ManifestEndpoint,
   type ManifestJournal,
@@ -39,6 +41,8 @@ export interface EvidenceSource {
   count(filter: QueryFilter): number;
   /** Writes every recorded query to its journal (the pcap and the bundle read journals). */
   flush(): Promise<void>;
+  /** The install's signing key, made on first use. */
+  installKey(): Promise<InstallKey>;
 }
 
 /** Progress events at most this often per export (plus the final one). */
@@ -128,6 +132,8 @@ export class Exporter {
    */
   async bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
     const { exportId, ...filter } = req;
+    // First, so a key that cannot be made or read stops the export before any work.
+    const key = await this.src.installKey();
     await this.src.flush();
     const live = this.src.facts();
     // Each client looked up once, so the CSV, the manifest's device table and the summary agree.
@@ -215,7 +221,13 @@ export class Exporter {
         });
       }
       if (screenshot) await zip.add(BUNDLE_FILES.png, screenshot, false);
-      const files = [...zip.entries.map((e) => e.name), 'summary.json', 'report.html', MANIFEST_FILE];
+      const files = [
+        ...zip.entries.map((e) => e.name),
+        'summary.json',
+        'report.html',
+        MANIFEST_FILE,
+        SIGNATURE_FILE,
+      ];
       const summary = buildSummary(facts, filter, {
         csvRows,
         pcapExchanges: exchanges,
@@ -223,6 +235,7 @@ export class Exporter {
         journals,
         screenshot: screenshot !== null,
         files,
+        fingerprint: key.fingerprint,
       });
       await zip.add('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
       await zip.add('report.html', reportHtml(summary));
@@ -242,17 +255,21 @@ export class Exporter {
         const d = csvDeviceOf(device(address));
         csvDevices[address] = { device: d.device, mac: d.mac, vendor: d.vendor, is_router: d.isRouter };
       }
-      await zip.add(
-        MANIFEST_FILE,
-        manifestText({
-          format: EVIDENCE_FORMAT,
-          generated_at: summary.generated_at,
-          algorithm: 'SHA-256',
-          files: zip.entries.map((e) => ({ name: e.name, bytes: e.bytes, sha256: e.sha256 })),
-          journals: manifestJournals,
-          derived: { filter, pcap_servers: servers, csv_devices: csvDevices },
-        }),
-      );
+      const manifest = manifestText({
+        format: EVIDENCE_FORMAT,
+        generated_at: summary.generated_at,
+        algorithm: 'SHA-256',
+        files: zip.entries.map((e) => ({ name: e.name, bytes: e.bytes, sha256: e.sha256 })),
+        journals: manifestJournals,
+        derived: { filter, pcap_servers: servers, csv_devices: csvDevices },
+        signed_by: {
+          algorithm: 'Ed25519',
+          public_key: key.publicKey.toString('base64'),
+          fingerprint: key.fingerprint,
+        },
+      });
+      await zip.add(MANIFEST_FILE, manifest);
+      await zip.add(SIGNATURE_FILE, `${signWith(key, Buffer.from(manifest, 'utf8'))}\n`);
       await zip.finish();
       t.done();
       return { files: zip.entries, csvRows, journals: manifestJournals };

@@ -5,6 +5,8 @@ import type { ChainReport } from './journal-verify';
 /** The format name written into summary.json and manifest.json. */
 export const EVIDENCE_FORMAT = 'dns-witness-evidence/1';
 export const MANIFEST_FILE = 'manifest.json';
+/** The Ed25519 signature (base64) of manifest.json's exact bytes by the install key it names. */
+export const SIGNATURE_FILE = 'manifest.sig';
 /** Journals are stored in the bundle as journal/<captureId>.ndjson. */
 export const JOURNAL_DIR = 'journal/';
 
@@ -45,6 +47,15 @@ export interface ManifestDevice {
   readonly is_router: boolean;
 }
 
+/** The public half of the install key (install-key.ts). */
+export interface ManifestSigner {
+  readonly algorithm: 'Ed25519';
+  /** The raw 32-byte public key, base64. */
+  readonly public_key: string;
+  /** SHA-256 of the raw public key, hex in groups of four. */
+  readonly fingerprint: string;
+}
+
 /** What verify needs to derive queries.csv and dns.pcap again from the journals (derive.ts). */
 export interface ManifestDerivation {
   /** The export's filter as it was applied (epoch ms). */
@@ -61,6 +72,8 @@ export interface Manifest {
   readonly files: readonly ManifestFile[];
   readonly journals: readonly ManifestJournal[];
   readonly derived?: ManifestDerivation;
+  /** The install key that signed this manifest (SIGNATURE_FILE); bundles made before signing lack it. */
+  readonly signed_by?: ManifestSigner;
   /** SHA-256 of this JSON text with this field set to 64 zeros, so a change to the manifest shows too. */
   readonly manifest_sha256: string;
 }

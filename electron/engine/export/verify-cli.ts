@@ -5,10 +5,12 @@
  */
 import { EXIT_CODES, exitCodeOf, verifyPath, type FindingLevel } from './verify';
 
-const USAGE = `Usage: npm run verify -- FILE.zip|journal.ndjson [MORE…]
+const USAGE = `Usage: npm run verify -- [--key FINGERPRINT] FILE.zip|journal.ndjson [MORE…]
 
-Checks a DNS Witness evidence bundle (every file against its manifest, the journals' hash chain and
-completeness) or a capture journal (journal.ndjson). One line per finding.
+Checks a DNS Witness evidence bundle (every file against its manifest, the manifest's signature, the
+journals' hash chain and completeness, the CSV and pcap against the journals) or a capture journal
+(journal.ndjson). One line per finding. --key: bundles must be signed by the install key with this
+fingerprint (as the app shows it).
 Exit 0: intact; 1: something changed or does not match; 2: cannot vouch for all of it
 (unsealed or lost records, no closing seal, a capture still running); 3: missing, unreadable, or not a
 journal or bundle. See docs/EVIDENCE.md.
@@ -25,9 +27,21 @@ async function main(args: readonly string[]): Promise<number> {
     (args.length === 0 ? process.stderr : process.stdout).write(USAGE);
     return args.length === 0 ? EXIT_CODES.unreadable : EXIT_CODES.ok;
   }
+  const files: string[] = [];
+  let key: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--key') key = args[++i] ?? '';
+    else if (arg.startsWith('--key=')) key = arg.slice(6);
+    else files.push(arg);
+  }
+  if (files.length === 0 || key === '') {
+    process.stderr.write(USAGE);
+    return EXIT_CODES.unreadable;
+  }
   const levels: FindingLevel[] = [];
-  for (const file of args) {
-    const r = await verifyPath(file);
+  for (const file of files) {
+    const r = await verifyPath(file, { key });
     for (const line of r.lines) (r.ok ? process.stdout : process.stderr).write(`${line}\n`);
     const level = LEVEL_OF_CODE.get(r.exitCode);
     if (level) levels.push(level);

@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { META_FILE, readCaptureMeta } from '../capture/journal';
 import { ChainVerifier, verifyJournalFile, type ChainReport } from './journal-verify';
-import { JOURNAL_DIR, MANIFEST_FILE, parseManifest, type Manifest } from './manifest';
+import { keyFingerprint, normalizeFingerprint, verifySignature } from './install-key';
+import { JOURNAL_DIR, MANIFEST_FILE, parseManifest, SIGNATURE_FILE, type Manifest } from './manifest';
 import { BUNDLE_FILES } from './summary';
 import { checkDerived } from './verify-derived';
 import { listZip, readZipEntry, type ZipListing } from './zip-reader';
@@ -137,7 +138,8 @@ interface Found {
   readonly sha256: string;
   readonly bytes: number;
   readonly chain: ChainReport | null;
-  readonly text: string | null;
+  /** The bytes of manifest.json and manifest.sig (null for other files). */
+  readonly raw: Buffer | null;
 }
 
 /** Hashes one entry; journals also go through the chain check, the manifest is kept as text. */
@@ -148,7 +150,7 @@ async function readEntry(
   const hash = createHash('sha256');
   const journal = entry.name.startsWith(JOURNAL_DIR) && entry.name.endsWith('.ndjson');
   const chain = journal ? new ChainVerifier() : null;
-  const keep = entry.name === MANIFEST_FILE ? ([] as Buffer[]) : null;
+  const keep = entry.name === MANIFEST_FILE || entry.name === SIGNATURE_FILE ? ([] as Buffer[]) : null;
   let carry: Buffer | null = null;
   let bytes = 0;
   let crc = 0;
@@ -174,7 +176,7 @@ async function readEntry(
     sha256: hash.digest('hex'),
     bytes,
     chain: chain ? chain.finish() : null,
-    text: keep ? Buffer.concat(keep).toString('utf8') : null,
+    raw: keep ? Buffer.concat(keep) : null,
   };
 }
 
@@ -186,7 +188,7 @@ const BUNDLE_MARKERS = ['queries.csv', 'dns.pcap', 'summary.json', 'report.html'
  * hash, and every journal's hash chain (naming the record ranges that do not match) and completeness.
  * Never throws: a file that cannot be read is a finding too.
  */
-export async function verifyBundle(path: string): Promise<VerifyResult> {
+export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const name = basename(path);
   const bad: Finding[] = [];
   const mismatch = (file: string, text: string): void => void bad.push({ level: 'mismatch', file, text });
@@ -220,7 +222,7 @@ export async function verifyBundle(path: string): Promise<VerifyResult> {
         mismatch(entry.name, `cannot be read: ${(err as Error).message}`);
       }
     }
-    return await checkBundle(name, fh, found, listing, bad);
+    return await checkBundle(name, fh, found, listing, bad, opts);
   } finally {
     await fh.close();
   }
@@ -233,10 +235,12 @@ async function checkBundle(
   found: ReadonlyMap<string, Found>,
   listing: ReadonlyMap<string, ZipListing>,
   bad: Finding[],
+  opts: VerifyOptions,
 ): Promise<VerifyResult> {
   const mismatch = (file: string, text: string): void => void bad.push({ level: 'mismatch', file, text });
   let manifest: Manifest | null = null;
-  const manifestText = found.get(MANIFEST_FILE)?.text ?? null;
+  const manifestRaw = found.get(MANIFEST_FILE)?.raw ?? null;
+  const manifestText = manifestRaw?.toString('utf8') ?? null;
   if (manifestText === null) {
     if (bad.some((f) => f.file === MANIFEST_FILE)) return result(bad, '');
     const names = [...found.keys()];
@@ -254,7 +258,9 @@ async function checkBundle(
     mismatch(MANIFEST_FILE, (err as Error).message);
   }
   const journals = new Map<string, Manifest['journals'][number]>();
-  if (manifest !== null) {
+  let signer = '';
+  if (manifest !== null && manifestRaw !== null) {
+    signer = checkSignature(manifest, manifestRaw, found.get(SIGNATURE_FILE)?.raw ?? null, opts, bad);
     const listed = new Set(manifest.files.map((f) => f.name));
     for (const f of manifest.files) {
       const got = found.get(f.name);
@@ -264,7 +270,8 @@ async function checkBundle(
         mismatch(f.name, 'SHA-256 differs from the manifest (changed after the bundle was built)');
     }
     for (const entry of found.keys())
-      if (entry !== MANIFEST_FILE && !listed.has(entry)) mismatch(entry, 'not listed in the manifest');
+      if (entry !== MANIFEST_FILE && !(entry === SIGNATURE_FILE && manifest.signed_by) && !listed.has(entry))
+        mismatch(entry, 'not listed in the manifest');
     for (const j of manifest.journals) {
       journals.set(j.file, j);
       const chain = found.get(j.file)?.chain;
@@ -304,9 +311,73 @@ async function checkBundle(
   }
   return result(
     bad,
-    `OK ${name}: ${found.size} files match the manifest (SHA-256 ${manifest?.manifest_sha256 ?? ''}); ` +
-      `${plural(count, 'journal')} with ${n(records)} sealed records unchanged`,
+    `OK ${name}: ${found.size} files match the manifest (SHA-256 ${manifest?.manifest_sha256 ?? ''}), ` +
+      `signed by install key ${signer}; ${plural(count, 'journal')} with ${n(records)} sealed records unchanged ` +
+      `and complete; ${BUNDLE_FILES.csv} and ${BUNDLE_FILES.pcap} match them (device columns as in the signed manifest)`,
   );
+}
+
+export interface VerifyOptions {
+  /** The fingerprint the bundle must be signed with (as published by the user); any format of hex. */
+  readonly key?: string;
+}
+
+/**
+ * Checks manifest.sig against the manifest's own install key (Ed25519, RFC 8032) and, when given, the key
+ * the user expects. Returns the signer's fingerprint ("" when unsigned); adds its findings to `bad`.
+ */
+function checkSignature(
+  manifest: Manifest,
+  raw: Buffer,
+  sig: Buffer | null,
+  opts: VerifyOptions,
+  bad: Finding[],
+): string {
+  const expected = opts.key === undefined ? '' : normalizeFingerprint(opts.key);
+  const signer = manifest.signed_by;
+  if (!signer) {
+    if (sig !== null)
+      bad.push({
+        level: 'mismatch',
+        file: SIGNATURE_FILE,
+        text: 'present, but the manifest names no install key',
+      });
+    bad.push(
+      expected
+        ? {
+            level: 'mismatch',
+            file: MANIFEST_FILE,
+            text: `not signed, so not by the expected install key ${expected}`,
+          }
+        : {
+            level: 'unverified',
+            file: MANIFEST_FILE,
+            text: 'not signed: made before bundles were signed, or rebuilt without the install key; nothing shows which installation made it',
+          },
+    );
+    return '';
+  }
+  const publicKey = Buffer.from(typeof signer.public_key === 'string' ? signer.public_key : '', 'base64');
+  const fingerprint = keyFingerprint(publicKey);
+  if (sig === null)
+    bad.push({
+      level: 'mismatch',
+      file: SIGNATURE_FILE,
+      text: `missing: the manifest names install key ${fingerprint} but carries no signature (rebuilt without the key)`,
+    });
+  else if (signer.algorithm !== 'Ed25519' || !verifySignature(publicKey, raw, sig.toString('utf8')))
+    bad.push({
+      level: 'mismatch',
+      file: SIGNATURE_FILE,
+      text: `is not install key ${fingerprint}'s signature of this manifest.json (changed or rebuilt after signing)`,
+    });
+  if (expected && expected !== fingerprint)
+    bad.push({
+      level: 'mismatch',
+      file: SIGNATURE_FILE,
+      text: `signed by install key ${fingerprint}, not by the expected ${expected}`,
+    });
+  return fingerprint;
 }
 
 function readError(err: unknown): string {
@@ -339,6 +410,6 @@ export async function verifyJournal(path: string): Promise<VerifyResult> {
 }
 
 /** Checks a bundle (.zip) or a journal (anything else). Never throws. */
-export function verifyPath(path: string): Promise<VerifyResult> {
-  return path.toLowerCase().endsWith('.zip') ? verifyBundle(path) : verifyJournal(path);
+export function verifyPath(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  return path.toLowerCase().endsWith('.zip') ? verifyBundle(path, opts) : verifyJournal(path);
 }

@@ -1,4 +1,10 @@
-import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
+import type {
+  ExportProgress,
+  ExportRequest,
+  InstallKeyInfo,
+  QueryListRequest,
+  SnapshotRequest,
+} from '@shared/api';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -11,6 +17,7 @@ import type {
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import { csvDeviceOf } from '../export/derive';
 import { Exporter, type BundleResult } from '../export/exporter';
+import { InstallKeyStore } from '../export/install-key';
 import type { ZipSink } from '../export/zip-writer';
 import type { DeviceService } from './devices';
 import type { WatchlistService } from './watchlist';
@@ -25,6 +32,7 @@ export interface CaptureFacts {
 /** The recorded queries: capturing, the snapshot and query pages, live batches and the exports. */
 export class CaptureService {
   private readonly exporter: Exporter;
+  private readonly keys: InstallKeyStore;
 
   constructor(
     /** Read by the watchlist's correlation and replayed into its rates at start. */
@@ -33,6 +41,8 @@ export class CaptureService {
     facts: CaptureFacts,
   ) {
     const { devices, watchlist } = facts;
+    const keys = new InstallKeyStore(dataDir);
+    this.keys = keys;
     this.exporter = new Exporter({
       dataDir,
       facts: () => ({
@@ -48,6 +58,7 @@ export class CaptureService {
       csv: (filter) => store.csv(filter, (address) => csvDeviceOf(devices.get(address))),
       count: (filter) => store.query({ ...filter, limit: 1 }).total,
       flush: () => store.flush(),
+      installKey: () => keys.get(),
     });
   }
 
@@ -119,6 +130,11 @@ export class CaptureService {
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
     return this.exporter.bundle(req, screenshot, sink);
+  }
+
+  /** The fingerprint of the key that signs this install's bundles (made now if it does not exist yet). */
+  async installKey(): Promise<InstallKeyInfo> {
+    return { algorithm: 'Ed25519', fingerprint: (await this.keys.get()).fingerprint };
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {
