@@ -393,4 +393,15 @@ describe('npm run verify', () => {
       await rm(elsewhere, { recursive: true, force: true });
     }
   });
+
+  it('vouches for a bundle with a capture that started but has nothing on disk yet', async () => {
+    const start = await fetch(`${served.base}/api/rpc/capture:start`, { method: 'POST', body: '{}' });
+    expect(start.status).toBe(200);
+    const res = await fetch(`${served.base}/api/evidence.zip`);
+    const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+    expect(Object.keys(files).filter((n) => n.startsWith('journal/'))).toHaveLength(2);
+    const r = verify(await write('fresh.zip', zipSync(files)));
+    expect(r.code, r.out).toBe(0);
+    expect(r.lines[0]).toMatch(/2 journals with 30 sealed records unchanged and complete/);
+  });
 });
