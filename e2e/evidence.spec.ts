@@ -146,5 +146,5 @@ test('Evidence bundle downloads a zip with the PNG that npm run verify accepts',
     encoding: 'utf8',
   });
   expect(verify.status, `${verify.stdout}${verify.stderr}`).toBe(0);
-  expect(verify.stdout).toMatch(/^OK bundle\.zip: 7 files match the manifest/);
+  expect(verify.stdout).toMatch(/^OK bundle\.zip: 8 files match the manifest/);
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run verify -- FILE.zip`: build if needed, then check an evidence bundle (or a journal.ndjson) with the
-// built verifier. Exit 0 and one OK line when everything matches; 1 naming each file or journal range that
-// does not; 2 when a file cannot be read.
+// built verifier. Exit 0 and one OK line when it vouches for everything; 1 when something changed or does not
+// match; 2 when it cannot vouch for all of it; 3 when a file is missing, unreadable or no evidence
+// (docs/EVIDENCE.md).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { buildIfNeeded, root } from './lib/build.mjs';
@@ -14,4 +15,4 @@ const child = spawn(
     stdio: 'inherit',
   },
 );
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 2)));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 3)));

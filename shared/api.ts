@@ -80,6 +80,15 @@ export interface ExportRequest extends QueryFilter {
   readonly exportId?: string;
 }
 
+/**
+ * The key this installation signs its evidence bundles with: the fingerprint (SHA-256 of the Ed25519 public
+ * key, hex in groups of four) that `npm run verify` shows, for the user to publish once.
+ */
+export interface InstallKeyInfo {
+  readonly algorithm: 'Ed25519';
+  readonly fingerprint: string;
+}
+
 /** Where an export went: `saved` is false (and `path` empty) when the user cancelled the dialog. */
 export interface ExportResult {
   readonly saved: boolean;

@@ -18,6 +18,7 @@ import type {
   ExportProgress,
   ExportRequest,
   ExportResult,
+  InstallKeyInfo,
   QueryListRequest,
   RemoveMarkerRequest,
   RemoveRuleRequest,
@@ -155,6 +156,8 @@ export const REQUESTS = {
     result: returns<ExportResult>(),
     by: 'transport',
   },
+  /** The fingerprint of the key that signs this installation's bundles (made on first use). */
+  'evidence:key': { method: 'installKey', args: NO_ARGS, result: returns<InstallKeyInfo>() },
   /** Names a device (kept across restarts); resolves with its updated info. */
   'device:rename': {
     method: 'renameDevice',

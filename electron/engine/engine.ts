@@ -1,4 +1,10 @@
-import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
+import type {
+  ExportProgress,
+  ExportRequest,
+  InstallKeyInfo,
+  QueryListRequest,
+  SnapshotRequest,
+} from '@shared/api';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
@@ -236,6 +242,10 @@ export class Engine implements EngineHandle {
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
     return this.capture.bundle(req, screenshot, sink);
+  }
+
+  installKey(): Promise<InstallKeyInfo> {
+    return this.capture.installKey();
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {

@@ -1,4 +1,10 @@
-import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
+import type {
+  ExportProgress,
+  ExportRequest,
+  InstallKeyInfo,
+  QueryListRequest,
+  SnapshotRequest,
+} from '@shared/api';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -37,6 +43,8 @@ export interface EngineHandle {
   dnstap(filter: ExportRequest): AsyncIterable<Uint8Array>;
   /** Writes the evidence bundle (zip) to `sink`, with the dashboard PNG when given. */
   bundle(filter: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult>;
+  /** The fingerprint of the key that signs this installation's bundles; makes the key on first use. */
+  installKey(): Promise<InstallKeyInfo>;
   /** Progress of every export. Returns the unsubscribe function. */
   onExportProgress(listener: (progress: ExportProgress) => void): () => void;
   /** Live query batches (~every 200 ms while queries arrive). Returns the unsubscribe function. */

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 
 /**
  * The journal's hash chain. Every block of lines the writer puts on disk in one go is followed by a seal
- * line `{"chain":N,"from":A,"to":B,"lines":K,"sha256":H}` where
- * H = SHA-256(previous H in hex + "\n" + the block's bytes + "#N A B K\n"), the first previous H being
- * GENESIS. Changing, removing or reordering any sealed line, or any seal, breaks every H from there on.
+ * line `{"chain":N,"from":A,"to":B,"lines":K,"count":C,"sha256":H}` where C is the number of records sealed
+ * so far (this block included) and H = SHA-256(previous H in hex + "\n" + the block's bytes +
+ * "#N A B K C\n"), the first previous H being GENESIS. A writer that closes cleanly ends the journal with a
+ * closing seal over an empty block, `"closed":true` and the trailer "#N 0 0 0 C closed\n": without it a
+ * reader cannot tell a finished journal from one cut after a seal. Changing, removing or reordering any
+ * sealed line, or any seal, breaks every H from there on. Seals written before counts existed have no
+ * "count" and hash "#N A B K\n"; readers still check them.
  */
 export const GENESIS = '0'.repeat(64);
 
@@ -16,12 +20,18 @@ export interface Seal {
   readonly from: number;
   readonly to: number;
   readonly lines: number;
+  /** Records sealed so far, this block included; null in seals written before counts existed. */
+  readonly count: number | null;
+  /** True on the closing seal a clean stop writes (over an empty block). */
+  readonly closed: boolean;
   readonly sha256: string;
 }
 
 /** The seal line (no newline) for a block. */
 export function sealLine(seal: Seal): string {
-  return `{"chain":${seal.n},"from":${seal.from},"to":${seal.to},"lines":${seal.lines},"sha256":"${seal.sha256}"}`;
+  const count = seal.count === null ? '' : `,"count":${seal.count}`;
+  const closed = seal.closed ? ',"closed":true' : '';
+  return `{"chain":${seal.n},"from":${seal.from},"to":${seal.to},"lines":${seal.lines}${count}${closed},"sha256":"${seal.sha256}"}`;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -36,11 +46,13 @@ export function parseSealLine(text: string): Seal | null {
     return null;
   }
   if (typeof v !== 'object' || v === null) return null;
-  const { chain, from, to, lines, sha256 } = v as Record<string, unknown>;
+  const { chain, from, to, lines, count, closed, sha256 } = v as Record<string, unknown>;
   const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   if (!whole(chain) || !whole(from) || !whole(to) || !whole(lines)) return null;
+  if (count !== undefined && !whole(count)) return null;
+  if (closed !== undefined && (closed !== true || count === undefined)) return null;
   if (typeof sha256 !== 'string' || !HEX64.test(sha256)) return null;
-  return { n: chain, from, to, lines, sha256 };
+  return { n: chain, from, to, lines, count: count ?? null, closed: closed === true, sha256 };
 }
 
 /** True when a raw journal line (bytes from `start` to `end`, no newline) looks like a seal line. */
@@ -61,24 +73,90 @@ export class BlockHasher {
     this.hash.update(bytes);
   }
 
-  /** The block's chain value; the hasher cannot be used afterwards. */
-  finish(n: number, from: number, to: number, lines: number): string {
-    return this.hash.update(`#${n} ${from} ${to} ${lines}\n`).digest('hex');
+  /** The block's chain value for its seal; the hasher cannot be used afterwards. */
+  finish(seal: Omit<Seal, 'sha256'>): string {
+    const { n, from, to, lines, count, closed } = seal;
+    const trailer =
+      count === null
+        ? `#${n} ${from} ${to} ${lines}\n`
+        : `#${n} ${from} ${to} ${lines} ${count}${closed ? ' closed' : ''}\n`;
+    return this.hash.update(trailer).digest('hex');
   }
+}
+
+/**
+ * A line the writer adds when it had to drop records (the disk refused them and memory ran out), so the loss
+ * is itself sealed: `{"lost":N,"fromSeq":A,"toSeq":B,"fromTs":T1,"toTs":T2}` (seqs and epoch ms of the first
+ * and last dropped record). It is no record: it counts as a line of its block, not in the seal's count.
+ */
+export interface Loss {
+  readonly lost: number;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly fromTs: number;
+  readonly toTs: number;
+}
+
+export function lossLine(l: Loss): string {
+  return `{"lost":${l.lost},"fromSeq":${l.fromSeq},"toSeq":${l.toSeq},"fromTs":${l.fromTs},"toTs":${l.toTs}}`;
+}
+
+/** True when a raw journal line looks like a loss line ('{"l'; records start with '{"s', seals with '{"c'). */
+export function isLossBytes(data: Uint8Array, start: number, end: number): boolean {
+  return end - start > 10 && data[start] === 0x7b && data[start + 1] === 0x22 && data[start + 2] === 0x6c;
+}
+
+/** The loss a line records, or null when it is not a loss line. Never throws. */
+export function parseLossLine(text: string): Loss | null {
+  if (!text.startsWith('{"lost":')) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const { lost, fromSeq, toSeq, fromTs, toTs } = v as Record<string, unknown>;
+  const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (!whole(lost) || lost === 0 || !whole(fromSeq) || !whole(toSeq) || !whole(fromTs) || !whole(toTs))
+    return null;
+  return { lost, fromSeq, toSeq, fromTs, toTs };
 }
 
 /** The running chain of one journal writer: turns each written block into its seal. */
 export class ChainState {
   private prev = GENESIS;
   private n = 0;
+  private count = 0;
 
-  /** The seal for `block` (whole lines with newlines) holding records `from`..`to`. */
-  seal(block: Uint8Array, from: number, to: number, lines: number): Seal {
+  /**
+   * The seal for `block` (whole lines with newlines, `lines` of them) holding `records` records with seqs
+   * `from`..`to`; the rest of its lines are loss lines.
+   */
+  seal(block: Uint8Array, from: number, to: number, lines: number, records: number): Seal {
+    return this.next(block, from, to, lines, records, false);
+  }
+
+  /** The closing seal: an empty block that says the writer ended here, with the final count. */
+  close(): Seal {
+    return this.next(new Uint8Array(0), 0, 0, 0, 0, true);
+  }
+
+  private next(
+    block: Uint8Array,
+    from: number,
+    to: number,
+    lines: number,
+    records: number,
+    closed: boolean,
+  ): Seal {
     const hasher = new BlockHasher(this.prev);
     hasher.update(block);
     this.n += 1;
-    const sha256 = hasher.finish(this.n, from, to, lines);
+    this.count += records;
+    const seal = { n: this.n, from, to, lines, count: this.count, closed };
+    const sha256 = hasher.finish(seal);
     this.prev = sha256;
-    return { n: this.n, from, to, lines, sha256 };
+    return { ...seal, sha256 };
   }
 }

@@ -4,7 +4,15 @@ import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
-import { ChainState, isSealBytes, parseSealLine, sealLine } from './chain';
+import {
+  ChainState,
+  isLossBytes,
+  isSealBytes,
+  lossLine,
+  parseLossLine,
+  parseSealLine,
+  sealLine,
+} from './chain';
 import { encodeJournalLine, journalLineMaxBytes } from './journal-encode';
 import { localOffset, offsetOfIso } from './local-time';
 
@@ -191,6 +199,13 @@ export async function scanJournal(
             corruptSinceGood = 0;
             goodEnd = dataStart + nl + 1;
           } else corruptSinceGood++;
+        } else if (nl > start && isLossBytes(data, start, nl)) {
+          // A sealed note of records the writer could not save (chain.ts): part of the clean journal.
+          if (parseLossLine(data.toString('utf8', start, nl)) !== null) {
+            corrupt += corruptSinceGood;
+            corruptSinceGood = 0;
+            goodEnd = dataStart + nl + 1;
+          } else corruptSinceGood++;
         } else if (nl > start) {
           const ev = parseJournalLine(data.toString('utf8', start, nl));
           if (ev !== null && ev.seq > lastSeq) {
@@ -282,7 +297,10 @@ export interface JournalWriterOptions {
   /** Lines waiting to be written beyond this are dropped (and counted) instead of growing memory. */
   readonly maxUnwrittenBytes: number;
   readonly onWarning: (message: string) => void;
-  /** Follow every written block with a seal of the hash chain (chain.ts); append() then takes each seq. */
+  /**
+   * Follow every written block with a seal of the hash chain (chain.ts), note dropped records in a sealed
+   * loss line, and end with a closing seal on close(); append() then takes each seq (and time).
+   */
   readonly chained?: boolean;
 }
 
@@ -321,6 +339,14 @@ export class JournalWriter {
   private blockFrom = 0;
   private blockTo = 0;
   private blockLines = 0;
+  private blockRecords = 0;
+  /** Records dropped since the last loss line: how many, first and last seq and time. */
+  private lost = 0;
+  private lostFromSeq = 0;
+  private lostToSeq = 0;
+  private lostFromTs = 0;
+  private lostToTs = 0;
+  private closingSealed = false;
 
   constructor(private readonly opts: JournalWriterOptions) {
     this.seals = opts.chained === true ? new ChainState() : null;
@@ -354,12 +380,12 @@ export class JournalWriter {
    * Queues one line (without newline) holding record `seq` (seqs increase); false when it was dropped
    * because too much is waiting.
    */
-  append(line: string, seq = 0): boolean {
+  append(line: string, seq = 0, ts = 0): boolean {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     if (!this.reserve(line.length * 3 + 1)) return false;
     const start = this.currentLen;
     this.currentLen += this.current.write(line, start, 'utf8');
-    return this.ended(start, seq);
+    return this.ended(start, seq, ts);
   }
 
   /**
@@ -370,7 +396,7 @@ export class JournalWriter {
     if (!this.reserve(journalLineMaxBytes(time, captureId, rec) + 1)) return false;
     const start = this.currentLen;
     this.currentLen = encodeJournalLine(this.current, start, seq, time, captureId, rec);
-    return this.ended(start, seq);
+    return this.ended(start, seq, rec.ts);
   }
 
   /** Makes room for `need` more bytes in the collecting buffer; false once closed. */
@@ -390,10 +416,17 @@ export class JournalWriter {
    * Ends the line encoded from `start` and counts it into the block being collected; or, when too much is
    * waiting to be written already, takes it back (counted, reported once) and returns false.
    */
-  private ended(start: number, seq: number): boolean {
+  private ended(start: number, seq: number, ts: number): boolean {
     if (this.currentLen + 1 + this.queueBytes > this.opts.maxUnwrittenBytes) {
       this.currentLen = start;
       this.droppedLines++;
+      if (this.lost === 0) {
+        this.lostFromSeq = seq;
+        this.lostFromTs = ts;
+      }
+      this.lost++;
+      this.lostToSeq = seq;
+      this.lostToTs = ts;
       this.warnOnce(
         'dropped',
         `capture journal ${this.opts.path}: more than ${formatBytes(this.opts.maxUnwrittenBytes)} ` +
@@ -405,30 +438,59 @@ export class JournalWriter {
     if (this.blockLines === 0) this.blockFrom = seq;
     this.blockTo = seq;
     this.blockLines++;
+    this.blockRecords++;
     return true;
   }
 
   /** Moves the collected text to the write queue, keeping the buffer when little of it was used. */
   private seal(): void {
-    if (this.currentLen === 0) return;
-    const block = this.current.subarray(0, this.currentLen);
-    if (this.currentLen * 2 >= this.current.length) {
+    // Dropped records are noted in the next block that is written anyway (or the last one, on close), so a
+    // failing disk adds at most one short line per block beyond the memory cap.
+    const loss =
+      this.seals !== null && this.lost > 0 && (this.currentLen > 0 || this.closed) ? this.takeLoss() : null;
+    if (this.currentLen === 0 && loss === null) return;
+    let block = this.current.subarray(0, this.currentLen);
+    if (loss !== null) {
+      block = Buffer.concat([block, loss]);
+      this.queue.push(block);
+    } else if (this.currentLen * 2 >= this.current.length) {
       this.queue.push(block);
       this.current = NO_BUFFER;
     } else {
       // A copy, so a failing disk cannot pile up mostly empty 1 MiB buffers.
       this.queue.push(Buffer.from(block));
     }
-    this.queueBytes += this.currentLen;
+    this.queueBytes += block.length;
     this.currentLen = 0;
     if (this.seals !== null) {
       // One hash per block (a flush period's lines), so sealing costs next to nothing per query.
-      const seal = this.seals.seal(block, this.blockFrom, this.blockTo, this.blockLines);
-      const text = Buffer.from(`${sealLine(seal)}\n`, 'utf8');
-      this.queue.push(text);
-      this.queueBytes += text.length;
+      const seal = this.seals.seal(block, this.blockFrom, this.blockTo, this.blockLines, this.blockRecords);
+      this.queueText(sealLine(seal));
     }
     this.blockLines = 0;
+    this.blockRecords = 0;
+    this.blockFrom = 0;
+    this.blockTo = 0;
+  }
+
+  /** The loss line for the records dropped since the last one (counted as a line of the block). */
+  private takeLoss(): Buffer {
+    const text = lossLine({
+      lost: this.lost,
+      fromSeq: this.lostFromSeq,
+      toSeq: this.lostToSeq,
+      fromTs: this.lostFromTs,
+      toTs: this.lostToTs,
+    });
+    this.lost = 0;
+    this.blockLines++;
+    return Buffer.from(`${text}\n`, 'utf8');
+  }
+
+  private queueText(line: string): void {
+    const text = Buffer.from(`${line}\n`, 'utf8');
+    this.queue.push(text);
+    this.queueBytes += text.length;
   }
 
   /** Writes everything queued; resolves (never rejects) once this attempt is over, written or not. */
@@ -449,6 +511,11 @@ export class JournalWriter {
   private async writeQueued(): Promise<void> {
     this.seal();
     if (this.closed) this.current = NO_BUFFER;
+    if (this.closed && this.seals !== null && !this.closingSealed) {
+      // Nothing follows: the closing seal tells a reader the journal is complete (chain.ts).
+      this.closingSealed = true;
+      this.queueText(sealLine(this.seals.close()));
+    }
     if (this.queue.length === 0) {
       await this.closeHandleIfDone();
       return;

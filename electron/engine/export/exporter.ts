@@ -1,13 +1,34 @@
 import { join } from 'node:path';
 import type { ExportKind, ExportProgress, ExportRequest } from '@shared/api';
-import type { EngineStatus, QueryFilter } from '@shared/events';
+import type { CaptureInfo, DeviceInfo, EngineStatus, QueryFilter } from '@shared/events';
+import { CSV_CHUNK_CHARS, CSV_EOL, CSV_HEADER } from '../capture/csv';
 import { JOURNAL_FILE } from '../capture/journal';
 import { dataFrames, encodeExchange, type DnstapIdentity } from '../dnstap/encode';
 import { CONTROL, controlFrame, DNSTAP_CONTENT_TYPE } from '../dnstap/frame-streams';
-import { journalChunks } from './journal-read';
+import {
+  csvDeviceOf,
+  csvFilter,
+  CsvRowMaker,
+  journalRecord,
+  parseWireLine,
+  PcapMaker,
+  pcapServers,
+  type PcapServers,
+} from './derive';
+import { signWith, type InstallKey } from './install-key';
+import { journalChunks, sealedLength } from './journal-read';
 import { ChainVerifier, type ChainReport } from './journal-verify';
-import { EVIDENCE_FORMAT, JOURNAL_DIR, MANIFEST_FILE, manifestText, type ManifestJournal } from './manifest';
-import { addressBytes, exchangeRecords, pcapHeader, type Endpoint } from './pcap';
+import {
+  EVIDENCE_FORMAT,
+  JOURNAL_DIR,
+  MANIFEST_FILE,
+  manifestText,
+  SIGNATURE_FILE,
+  type ManifestDevice,
+  type ManifestEndpoint,
+  type ManifestJournal,
+} from './manifest';
+import { addressBytes, pcapHeader } from './pcap';
 import { reportHtml } from './report-html';
 import { BUNDLE_FILES, buildSummary, capturesInScope, type EvidenceFacts } from './summary';
 import { ZipWriter, type ZipSink } from './zip-writer';
@@ -23,6 +44,8 @@ export interface EvidenceSource {
   count(filter: QueryFilter): number;
   /** Writes every recorded query to its journal (the pcap and the bundle read journals). */
   flush(): Promise<void>;
+  /** The install's signing key, made on first use. */
+  installKey(): Promise<InstallKey>;
 }
 
 /** Progress events at most this often per export (plus the final one). */
@@ -43,30 +66,11 @@ function countNewlines(s: string): number {
   return n;
 }
 
-/** One journal line as the pcap needs it; null for seals and damaged lines. */
-interface WireLine {
-  ts: number;
-  client: string;
-  clientPort: number;
-  transport: 'udp' | 'tcp';
-  qname: string;
-  latencyMs: number;
-  q: string;
-  r?: string;
-}
-
-function parseWireLine(text: string): WireLine | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const o = v as Partial<WireLine> & { seq?: unknown };
-  if (typeof o !== 'object' || o === null || typeof o.seq !== 'number' || typeof o.q !== 'string')
-    return null;
-  if (typeof o.ts !== 'number' || typeof o.client !== 'string' || typeof o.qname !== 'string') return null;
-  return o as WireLine;
+/** Where the bundle reads one capture's journal: up to `upTo` bytes (all when undefined). */
+interface JournalCut {
+  readonly capture: CaptureInfo;
+  readonly path: string;
+  readonly upTo: number | undefined;
 }
 
 /**
@@ -109,8 +113,14 @@ export class Exporter {
     const { exportId, ...filter } = req;
     const t = this.tracker('pcap', exportId, this.src.count(filter));
     try {
-      for await (const chunk of this.pcapChunks(filter, this.src.facts(), (rows, bytes) =>
-        t.add(rows, bytes),
+      await this.src.flush();
+      const facts = this.src.facts();
+      const cuts = this.cuts(capturesInScope(facts.captures, filter, facts.now), false);
+      for await (const chunk of this.pcapChunks(
+        filter,
+        pcapServers(serverAddresses(facts.status)),
+        await cuts,
+        (rows, bytes) => t.add(rows, bytes),
       ))
         yield chunk;
       t.done();
@@ -178,57 +188,102 @@ export class Exporter {
    */
   async bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
     const { exportId, ...filter } = req;
+    // First, so a key that cannot be made or read stops the export before any work.
+    const key = await this.src.installKey();
     await this.src.flush();
-    const facts = this.src.facts();
+    const live = this.src.facts();
+    // Each client looked up once, so the CSV, the manifest's device table and the summary agree.
+    const known = new Map<string, DeviceInfo>();
+    const device = (address: string): DeviceInfo => {
+      let d = known.get(address);
+      if (d === undefined) {
+        d = live.device(address);
+        known.set(address, d);
+      }
+      return d;
+    };
+    const facts: EvidenceFacts = { ...live, device };
     const total = this.src.count(filter);
     const t = this.tracker('bundle', exportId, total * 2);
     try {
       const zip = new ZipWriter(sink, new Date(facts.now));
+      const scope = capturesInScope(facts.captures, filter, facts.now);
+      // A running capture's journal is cut after its last seal; the CSV, the pcap and the journal copy all
+      // stop there, so verify can derive the first two from the third (derive.ts).
+      const cuts = await this.cuts(scope, true);
       let csvRows = 0;
-      let header = true;
-      const src = this.src;
+      const csvClients = new Set<string>();
+      const match = csvFilter(filter);
+      const maker = new CsvRowMaker((address) => csvDeviceOf(device(address)));
       await zip.add(
         BUNDLE_FILES.csv,
         (async function* () {
-          for await (const chunk of src.csv(filter)) {
-            const rows = countNewlines(chunk) - (header ? 1 : 0);
-            header = false;
-            csvRows += rows;
-            const bytes = Buffer.from(chunk, 'utf8');
-            t.add(rows, bytes.length);
-            yield bytes;
+          let chunk = CSV_HEADER + CSV_EOL;
+          let rows = 0;
+          for (const cut of cuts) {
+            for await (const part of journalChunks(cut.path, cut.upTo)) {
+              for (const line of part.lines) {
+                const ev = journalRecord(line);
+                if (ev === null || !match(ev)) continue;
+                csvClients.add(ev.client);
+                chunk += maker.row(ev) + CSV_EOL;
+                rows++;
+              }
+              if (chunk.length >= CSV_CHUNK_CHARS) {
+                const bytes = Buffer.from(chunk, 'utf8');
+                t.add(rows, bytes.length);
+                csvRows += rows;
+                rows = 0;
+                chunk = '';
+                yield bytes;
+              }
+            }
           }
+          const bytes = Buffer.from(chunk, 'utf8');
+          t.add(rows, bytes.length);
+          csvRows += rows;
+          if (bytes.length > 0) yield bytes;
         })(),
       );
       let packets = 0;
       let exchanges = 0;
+      const servers = serverAddresses(facts.status);
       await zip.add(
         BUNDLE_FILES.pcap,
-        this.pcapChunks(filter, facts, (rows, bytes, n) => {
+        this.pcapChunks(filter, pcapServers(servers), cuts, (rows, bytes, n) => {
           exchanges += rows;
           packets += n;
           t.add(rows, bytes);
         }),
       );
-      const scope = capturesInScope(facts.captures, filter, facts.now);
-      const journals = new Map<string, { file: string; chain: ChainReport }>();
-      for (const c of scope) {
-        const file = `${JOURNAL_DIR}${c.id}.ndjson`;
+      const journals = new Map<string, { file: string; chain: ChainReport; running: boolean }>();
+      for (const cut of cuts) {
+        const file = `${JOURNAL_DIR}${cut.capture.id}.ndjson`;
         const verifier = new ChainVerifier();
         await zip.add(
           file,
           (async function* () {
-            for await (const chunk of journalChunks(join(src.dataDir, 'captures', c.id, JOURNAL_FILE))) {
+            for await (const chunk of journalChunks(cut.path, cut.upTo)) {
               for (const line of chunk.lines) verifier.line(line);
               t.add(0, chunk.bytes.length);
               yield chunk.bytes;
             }
           })(),
         );
-        journals.set(c.id, { file, chain: verifier.finish() });
+        journals.set(cut.capture.id, {
+          file,
+          chain: verifier.finish(),
+          running: cut.capture.state === 'running',
+        });
       }
       if (screenshot) await zip.add(BUNDLE_FILES.png, screenshot, false);
-      const files = [...zip.entries.map((e) => e.name), 'summary.json', 'report.html', MANIFEST_FILE];
+      const files = [
+        ...zip.entries.map((e) => e.name),
+        'summary.json',
+        'report.html',
+        MANIFEST_FILE,
+        SIGNATURE_FILE,
+      ];
       const summary = buildSummary(facts, filter, {
         csvRows,
         pcapExchanges: exchanges,
@@ -236,6 +291,7 @@ export class Exporter {
         journals,
         screenshot: screenshot !== null,
         files,
+        fingerprint: key.fingerprint,
       });
       await zip.add('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
       await zip.add('report.html', reportHtml(summary));
@@ -246,17 +302,30 @@ export class Exporter {
         records: j.chain.records,
         blocks: j.chain.blocks,
         head: j.chain.head,
+        sealed: j.chain.sealed,
+        closed: j.chain.closed,
+        running: j.running,
       }));
-      await zip.add(
-        MANIFEST_FILE,
-        manifestText({
-          format: EVIDENCE_FORMAT,
-          generated_at: summary.generated_at,
-          algorithm: 'SHA-256',
-          files: zip.entries.map((e) => ({ name: e.name, bytes: e.bytes, sha256: e.sha256 })),
-          journals: manifestJournals,
-        }),
-      );
+      const csvDevices: Record<string, ManifestDevice> = {};
+      for (const address of [...csvClients].sort()) {
+        const d = csvDeviceOf(device(address));
+        csvDevices[address] = { device: d.device, mac: d.mac, vendor: d.vendor, is_router: d.isRouter };
+      }
+      const manifest = manifestText({
+        format: EVIDENCE_FORMAT,
+        generated_at: summary.generated_at,
+        algorithm: 'SHA-256',
+        files: zip.entries.map((e) => ({ name: e.name, bytes: e.bytes, sha256: e.sha256 })),
+        journals: manifestJournals,
+        derived: { filter, pcap_servers: servers, csv_devices: csvDevices },
+        signed_by: {
+          algorithm: 'Ed25519',
+          public_key: key.publicKey.toString('base64'),
+          fingerprint: key.fingerprint,
+        },
+      });
+      await zip.add(MANIFEST_FILE, manifest);
+      await zip.add(SIGNATURE_FILE, `${signWith(key, Buffer.from(manifest, 'utf8'))}\n`);
       await zip.finish();
       t.done();
       return { files: zip.entries, csvRows, journals: manifestJournals };
@@ -268,51 +337,36 @@ export class Exporter {
     }
   }
 
+  /** Where to read each capture's journal; with `cutRunning`, a running capture's ends at its last seal. */
+  private async cuts(scope: readonly CaptureInfo[], cutRunning: boolean): Promise<JournalCut[]> {
+    const out: JournalCut[] = [];
+    for (const capture of scope) {
+      const path = join(this.src.dataDir, 'captures', capture.id, JOURNAL_FILE);
+      const upTo = cutRunning && capture.state === 'running' ? await sealedLength(path) : undefined;
+      out.push({ capture, path, upTo });
+    }
+    return out;
+  }
+
   private async *pcapChunks(
     filter: QueryFilter,
-    facts: EvidenceFacts,
+    servers: PcapServers,
+    cuts: readonly JournalCut[],
     progress: (rows: number, bytes: number, packets: number) => void,
   ): AsyncGenerator<Buffer> {
-    await this.src.flush();
-    const servers = serverEndpoints(facts.status);
     const header = pcapHeader();
     progress(0, header.length, 0);
     yield header;
-    const needle = filter.name ? filter.name.toLowerCase() : '';
-    const from = filter.from ?? Number.NEGATIVE_INFINITY;
-    const to = filter.to ?? Number.POSITIVE_INFINITY;
-    const clientBytes = new Map<string, Uint8Array | null>();
-    for (const c of capturesInScope(facts.captures, filter, facts.now)) {
-      const path = join(this.src.dataDir, 'captures', c.id, JOURNAL_FILE);
-      for await (const chunk of journalChunks(path)) {
+    const maker = new PcapMaker(filter, servers);
+    for (const cut of cuts) {
+      for await (const chunk of journalChunks(cut.path, cut.upTo)) {
         const out: Buffer[] = [];
         let rows = 0;
         for (const line of chunk.lines) {
-          // Seal lines start with {"c; only event lines carry packets.
-          if (line[2] !== 0x73) continue;
-          const ev = parseWireLine(line.toString('utf8'));
-          if (ev === null || ev.ts < from || ev.ts >= to) continue;
-          if (filter.client && ev.client !== filter.client) continue;
-          if (needle && !ev.qname.toLowerCase().includes(needle)) continue;
-          let address = clientBytes.get(ev.client);
-          if (address === undefined) {
-            address = addressBytes(ev.client);
-            clientBytes.set(ev.client, address);
-          }
-          if (address === null) continue;
-          const server = address.length === 4 ? servers.v4 : servers.v6;
-          const records = exchangeRecords({
-            ts: ev.ts,
-            latencyMs: typeof ev.latencyMs === 'number' ? ev.latencyMs : 0,
-            transport: ev.transport === 'tcp' ? 'tcp' : 'udp',
-            client: { address, port: ev.clientPort || 0 },
-            server,
-            query: Buffer.from(ev.q, 'base64'),
-            response: typeof ev.r === 'string' ? Buffer.from(ev.r, 'base64') : null,
-          });
-          if (records.length === 0) continue;
+          const r = maker.records(line);
+          if (r === null) continue;
           rows++;
-          out.push(...records);
+          out.push(...r.packets);
         }
         if (out.length === 0) continue;
         const buf = Buffer.concat(out);
@@ -376,18 +430,15 @@ export class Exporter {
 }
 
 /** Where the made-up packets go: the first address DNS Witness listens on, per IP version. */
-function serverEndpoints(status: EngineStatus): { v4: Endpoint; v6: Endpoint } {
-  let v4: Endpoint | null = null;
-  let v6: Endpoint | null = null;
+export function serverAddresses(status: EngineStatus): { v4: ManifestEndpoint; v6: ManifestEndpoint } {
+  let v4: ManifestEndpoint | null = null;
+  let v6: ManifestEndpoint | null = null;
   for (const l of status.listeners) {
     if (l.state !== 'listening') continue;
     const address = addressBytes(l.address);
     if (address === null) continue;
-    if (address.length === 4) v4 ??= { address, port: l.port };
-    else v6 ??= { address, port: l.port };
+    if (address.length === 4) v4 ??= { address: l.address, port: l.port };
+    else v6 ??= { address: l.address, port: l.port };
   }
-  return {
-    v4: v4 ?? { address: new Uint8Array(4), port: 53 },
-    v6: v6 ?? { address: new Uint8Array(16), port: 53 },
-  };
+  return { v4: v4 ?? { address: '0.0.0.0', port: 53 }, v6: v6 ?? { address: '::', port: 53 } };
 }

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
+import { isSealBytes } from '../capture/chain';
 
 /** Complete journal lines read in one go. */
 export interface JournalChunk {
@@ -12,10 +13,11 @@ export interface JournalChunk {
 const CHUNK = 1 << 20;
 
 /**
- * The journal at `path` as it is when the call starts, in chunks of whole lines: a line still being written
- * (or torn by a crash) at the end is left out. Yields nothing for a missing file; rejects on other errors.
+ * The journal at `path` as it is when the call starts (or its first `upTo` bytes), in chunks of whole lines:
+ * a line still being written (or torn by a crash) at the end is left out. Yields nothing for a missing file;
+ * rejects on other errors.
  */
-export async function* journalChunks(path: string): AsyncGenerator<JournalChunk> {
+export async function* journalChunks(path: string, upTo?: number): AsyncGenerator<JournalChunk> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -25,7 +27,7 @@ export async function* journalChunks(path: string): AsyncGenerator<JournalChunk>
   }
   try {
     // The running capture keeps appending: stop at the size seen now, so the export is one consistent cut.
-    const end = (await fh.stat()).size;
+    const end = Math.min((await fh.stat()).size, upTo ?? Number.POSITIVE_INFINITY);
     let pos = 0;
     let carry: Buffer | null = null;
     while (pos < end) {
@@ -54,4 +56,23 @@ export async function* journalChunks(path: string): AsyncGenerator<JournalChunk>
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+/**
+ * The length of the journal at `path` up to the end of its last seal line: what a running capture has
+ * sealed so far (its writer may be between a block and its seal). The whole size when the journal has no
+ * seal at all (written before sealing); 0 when it does not exist.
+ */
+export async function sealedLength(path: string): Promise<number> {
+  let size = 0;
+  let sealedEnd = -1;
+  for await (const chunk of journalChunks(path)) {
+    let pos = size;
+    for (const line of chunk.lines) {
+      pos += line.length + 1;
+      if (isSealBytes(line, 0, line.length)) sealedEnd = pos;
+    }
+    size += chunk.bytes.length;
+  }
+  return sealedEnd >= 0 ? sealedEnd : size;
 }

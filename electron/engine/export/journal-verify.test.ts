@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, scanJournal } from '../capture/journal';
@@ -12,8 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-/** A sealed journal of `blocks` flushes with `per` records each; returns its path. */
-async function sealedJournal(blocks: number, per: number): Promise<string> {
+/** A sealed journal of `blocks` flushes with `per` records each, closed unless `open`; returns its path. */
+async function sealedJournal(blocks: number, per: number, open = false): Promise<string> {
   const path = join(dir, 'journal.ndjson');
   const w = new JournalWriter({
     path,
@@ -32,7 +32,7 @@ async function sealedJournal(blocks: number, per: number): Promise<string> {
     }
     await w.flush();
   }
-  await w.close();
+  if (!open) await w.close();
   return path;
 }
 
@@ -40,8 +40,15 @@ describe('the journal hash chain', () => {
   it('seals every written block and verifies intact', async () => {
     const path = await sealedJournal(3, 4);
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-    expect(lines).toHaveLength(15);
-    expect(lines[4]).toMatch(/^\{"chain":1,"from":1,"to":4,"lines":4,"sha256":"[0-9a-f]{64}"\}$/);
+    expect(lines).toHaveLength(16);
+    expect(lines[4]).toMatch(/^\{"chain":1,"from":1,"to":4,"lines":4,"count":4,"sha256":"[0-9a-f]{64}"\}$/);
+    expect(lines[14]).toMatch(
+      /^\{"chain":3,"from":9,"to":12,"lines":4,"count":12,"sha256":"[0-9a-f]{64}"\}$/,
+    );
+    // A clean stop ends the journal with a closing seal that carries the final count.
+    expect(lines[15]).toMatch(
+      /^\{"chain":4,"from":0,"to":0,"lines":0,"count":12,"closed":true,"sha256":"[0-9a-f]{64}"\}$/,
+    );
     const r = await verifyJournalFile(path);
     expect(r).toMatchObject({
       state: 'chained',
@@ -50,9 +57,15 @@ describe('the journal hash chain', () => {
       blocks: 3,
       firstSeq: 1,
       lastSeq: 12,
+      counted: true,
+      closed: true,
+      losses: [],
+      missing: [],
     });
     expect(r.unsealed).toBeNull();
-    expect(describeChain(r)).toBe('intact: 12 records in 3 sealed blocks, none changed after capture');
+    expect(describeChain(r)).toBe(
+      'intact: 12 records in 3 sealed blocks, none changed after capture; closed cleanly',
+    );
     // Loading the journal is not disturbed by its seals.
     const seqs: number[] = [];
     const scan = await scanJournal(path, (ev) => seqs.push(ev.seq), true);
@@ -97,12 +110,13 @@ describe('the journal hash chain', () => {
   });
 
   it('reports records after the last seal as unsealed, and an old journal as not chained', async () => {
-    const path = await sealedJournal(1, 2);
+    const path = await sealedJournal(1, 2, true);
     const extra = journalLine(3, '2026-11-23T01:45:03.000+01:00', 'cap-1', exchange({ ts: 3000 }, 3));
     await writeFile(path, `${await readFile(path, 'utf8')}${extra}\n`);
     const r = await verifyJournalFile(path);
     expect(r.state).toBe('chained');
     expect(r.unsealed).toEqual({ from: 3, to: 3, count: 1 });
+    expect(r.closed).toBe(false);
     expect(describeChain(r)).toContain('record 3 after the last seal were not sealed');
 
     const old = join(dir, 'old.ndjson');
@@ -112,5 +126,70 @@ describe('the journal hash chain', () => {
     const o = await verifyJournalFile(old);
     expect(o.state).toBe('not-chained');
     expect(describeChain(o)).toMatch(/^not chained: 1 records/);
+  });
+
+  it('names lines added after the closing seal, and seals whose count does not match', async () => {
+    const path = await sealedJournal(2, 2);
+    const text = await readFile(path, 'utf8');
+    const extra = journalLine(5, '2026-11-23T01:45:05.000+01:00', 'cap-1', exchange({ ts: 5000 }, 5));
+    await writeFile(path, `${text}${extra}\n`);
+    const r = await verifyJournalFile(path);
+    expect(r.state).toBe('broken');
+    expect(r.closed).toBe(false);
+    expect(r.problems.map((p) => p.message)).toEqual([
+      '1 line after the closing seal (added after the journal was closed)',
+    ]);
+    // Cut after the first seal: what is left verifies, but it has no closing seal.
+    const lines = text.trimEnd().split('\n');
+    await writeFile(path, `${lines.slice(0, 3).join('\n')}\n`);
+    const cut = await verifyJournalFile(path);
+    expect(cut).toMatchObject({ state: 'chained', closed: false, counted: true, sealed: 2 });
+    expect(describeChain(cut)).toContain('no closing seal yet');
+  });
+
+  it('seals a loss line for records the disk refused, and names gaps nothing accounts for', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, 'a file where a folder should be');
+    const one =
+      Buffer.byteLength(journalLine(1, '2026-11-23T01:45:01.000+01:00', 'cap-1', exchange({}, 1))) + 1;
+    const bad = join(blocker, 'journal.ndjson');
+    const w = new JournalWriter({
+      path: bad,
+      maxUnwrittenBytes: one * 2 + 20,
+      onWarning: () => undefined,
+      chained: true,
+    });
+    const add = (seq: number): boolean =>
+      w.append(
+        journalLine(seq, '2026-11-23T01:45:01.000+01:00', 'cap-1', exchange({ ts: 1000 * seq }, seq)),
+        seq,
+        1000 * seq,
+      );
+    expect([1, 2, 3, 4].map(add)).toEqual([true, true, false, false]);
+    await w.flush();
+    await rm(blocker);
+    await w.flush();
+    expect(add(5)).toBe(true);
+    await w.close();
+    const r = await verifyJournalFile(bad);
+    expect(r).toMatchObject({ state: 'chained', closed: true, sealed: 3, missing: [] });
+    expect(r.losses).toEqual([{ lost: 2, fromSeq: 3, toSeq: 4, fromTs: 3000, toTs: 4000 }]);
+    expect(describeChain(r)).toContain('2 queries were not saved');
+    // Loading skips the loss line without calling it damaged.
+    const scan = await scanJournal(bad, () => undefined, false);
+    expect(scan).toMatchObject({ events: 3, corrupt: 0, tailBytes: 0 });
+
+    // An older journal with a gap and no loss line: the gap is named.
+    const old = join(dir, 'old.ndjson');
+    const o = new JournalWriter({
+      path: old,
+      maxUnwrittenBytes: 1 << 20,
+      onWarning: () => undefined,
+      chained: true,
+    });
+    for (const seq of [1, 2, 6])
+      o.append(journalLine(seq, '2026-11-23T01:45:01.000+01:00', 'cap-1', exchange({}, seq)), seq);
+    await o.close();
+    expect((await verifyJournalFile(old)).missing).toEqual([{ from: 3, to: 5 }]);
   });
 });

@@ -1,4 +1,12 @@
-import { BlockHasher, GENESIS, isSealBytes, parseSealLine } from '../capture/chain';
+import {
+  BlockHasher,
+  GENESIS,
+  isLossBytes,
+  isSealBytes,
+  parseLossLine,
+  parseSealLine,
+  type Loss,
+} from '../capture/chain';
 import { parseJournalLine } from '../capture/journal';
 import { journalChunks } from './journal-read';
 
@@ -28,6 +36,16 @@ export interface ChainReport {
   readonly problems: readonly ChainProblem[];
   /** Records after the last seal (the app stopped before sealing them), or null. */
   readonly unsealed: { readonly from: number; readonly to: number; readonly count: number } | null;
+  /** The seals carry running record counts (the current format; older journals' seals do not). */
+  readonly counted: boolean;
+  /** The journal ends with a valid closing seal: the writer stopped cleanly and nothing is missing after it. */
+  readonly closed: boolean;
+  /** Records the writer could not save, as its sealed loss lines say. */
+  readonly losses: readonly Loss[];
+  /** Seqs missing between consecutive records that no loss line accounts for. */
+  readonly missing: readonly { readonly from: number; readonly to: number }[];
+  /** Lines that are neither a record, a seal nor a loss line. */
+  readonly unreadable: number;
 }
 
 const MAX_PROBLEMS = 100;
@@ -50,6 +68,16 @@ export class ChainVerifier {
   private blockFrom = 0;
   private blockTo = 0;
   private blockDamaged = 0;
+  private blockRecords = 0;
+  /** Records in the blocks checked so far, to compare with each seal's count. */
+  private counted = 0;
+  private links = 0;
+  private lastCounted = false;
+  private closed = false;
+  private afterClose = 0;
+  private unreadable = 0;
+  private readonly losses: Loss[] = [];
+  private readonly gaps: { from: number; to: number }[] = [];
   private records = 0;
   private sealed = 0;
   private blocks = 0;
@@ -60,36 +88,57 @@ export class ChainVerifier {
   private readonly newline = Buffer.from('\n');
 
   line(bytes: Uint8Array): void {
+    const text = (): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    if (this.closed) {
+      // A clean stop writes the closing seal last: anything after it was added later.
+      if (bytes.length > 0) this.afterClose++;
+      return;
+    }
     if (isSealBytes(bytes, 0, bytes.length)) {
-      this.seal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      this.seal(text());
       return;
     }
     this.hasher.update(bytes);
     this.hasher.update(this.newline);
     this.blockLines++;
+    if (isLossBytes(bytes, 0, bytes.length)) {
+      const loss = parseLossLine(text());
+      if (loss === null) this.blockDamaged++;
+      else this.losses.push(loss);
+      return;
+    }
     this.records++;
-    const ev = parseJournalLine(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-    );
+    this.blockRecords++;
+    const ev = parseJournalLine(text());
     if (ev === null) {
       this.blockDamaged++;
+      this.unreadable++;
       return;
     }
     if (this.blockFrom === 0) this.blockFrom = ev.seq;
     this.blockTo = ev.seq;
     if (this.firstSeq === 0) this.firstSeq = ev.seq;
+    // Seqs are consecutive within a capture; a gap is records that never reached the journal.
+    else if (ev.seq > this.lastSeq + 1 && this.gaps.length < MAX_PROBLEMS)
+      this.gaps.push({ from: this.lastSeq + 1, to: ev.seq - 1 });
     this.lastSeq = ev.seq;
   }
 
   finish(): ChainReport {
+    if (this.afterClose > 0)
+      this.problem(
+        0,
+        0,
+        `${this.afterClose} line${this.afterClose === 1 ? '' : 's'} after the closing seal (added after the journal was closed)`,
+      );
     const unsealed =
-      this.blocks > 0 && this.blockLines > 0
+      this.links > 0 && this.blockLines > 0
         ? { from: this.blockFrom, to: this.blockTo, count: this.blockLines }
         : null;
     const state =
       this.problemCount > 0
         ? 'broken'
-        : this.blocks === 0
+        : this.links === 0
           ? this.records > 0
             ? 'not-chained'
             : 'empty'
@@ -101,24 +150,33 @@ export class ChainVerifier {
       blocks: this.blocks,
       firstSeq: this.firstSeq,
       lastSeq: this.lastSeq,
-      head: this.blocks > 0 ? this.prev : '',
+      head: this.links > 0 ? this.prev : '',
       problems: this.problems,
       unsealed,
+      counted: this.lastCounted,
+      closed: this.closed && this.problemCount === 0,
+      losses: this.losses,
+      missing: unexplained(this.gaps, this.losses),
+      unreadable: this.unreadable,
     };
   }
 
   private seal(text: string): void {
     const seal = parseSealLine(text);
-    const n = this.blocks + 1;
+    const n = this.links + 1;
     if (seal === null) {
       this.problem(this.blockFrom, this.blockTo, `the seal of block ${n} is damaged`);
       this.prevKnown = false;
       this.nextBlock(GENESIS);
-      this.blocks = n;
+      this.links = n;
+      this.blocks++;
       return;
     }
-    const hash = this.hasher.finish(seal.n, seal.from, seal.to, seal.lines);
-    const where = `${range(seal.from, seal.to)} (block ${seal.n})`;
+    const hash = this.hasher.finish(seal);
+    const where = seal.closed
+      ? `the closing seal (block ${seal.n})`
+      : `${range(seal.from, seal.to)} (block ${seal.n})`;
+    const expectedCount = this.counted + this.blockRecords;
     if (!this.prevKnown) {
       this.problem(seal.from, seal.to, `${where}: cannot be checked, the seal before them is damaged`);
     } else if (seal.n !== n) {
@@ -132,8 +190,18 @@ export class ChainVerifier {
       seal.to !== this.blockTo
     ) {
       this.problem(seal.from, seal.to, `${where}: the seal does not describe these records`);
-    } else this.sealed += this.blockLines;
-    this.blocks = n;
+    } else if (seal.count !== null && seal.count !== expectedCount) {
+      this.problem(
+        seal.from,
+        seal.to,
+        `${where}: the seal counts ${seal.count} records so far, the journal holds ${expectedCount} (records removed or added)`,
+      );
+    } else this.sealed += this.blockRecords;
+    this.counted = expectedCount;
+    this.links = n;
+    if (seal.closed) this.closed = true;
+    else this.blocks++;
+    this.lastCounted = seal.count !== null;
     this.prevKnown = true;
     // Later blocks are checked against what this seal says, so one change is named once, not forever after.
     this.nextBlock(seal.sha256);
@@ -143,6 +211,7 @@ export class ChainVerifier {
     this.prev = prev;
     this.hasher = new BlockHasher(prev);
     this.blockLines = 0;
+    this.blockRecords = 0;
     this.blockFrom = 0;
     this.blockTo = 0;
     this.blockDamaged = 0;
@@ -152,6 +221,26 @@ export class ChainVerifier {
     this.problemCount++;
     if (this.problems.length < MAX_PROBLEMS) this.problems.push({ from, to, message });
   }
+}
+
+/** The parts of `gaps` (seq ranges) that no loss's fromSeq..toSeq covers. */
+function unexplained(
+  gaps: readonly { from: number; to: number }[],
+  losses: readonly Loss[],
+): { from: number; to: number }[] {
+  const covered = [...losses].sort((a, b) => a.fromSeq - b.fromSeq);
+  const out: { from: number; to: number }[] = [];
+  for (const g of gaps) {
+    let from = g.from;
+    for (const l of covered) {
+      if (l.toSeq < from || l.fromSeq > g.to) continue;
+      if (l.fromSeq > from) out.push({ from, to: l.fromSeq - 1 });
+      from = Math.max(from, l.toSeq + 1);
+      if (from > g.to) break;
+    }
+    if (from <= g.to) out.push({ from, to: g.to });
+  }
+  return out;
 }
 
 /** Checks the hash chain of the journal file at `path`. Rejects only when it cannot be read. */
@@ -174,7 +263,15 @@ export function describeChain(r: ChainReport): string {
       const tail = r.unsealed
         ? `; ${range(r.unsealed.from, r.unsealed.to)} after the last seal were not sealed (the app stopped before sealing them)`
         : '';
-      return `intact: ${r.sealed.toLocaleString('en-US')} records in ${r.blocks.toLocaleString('en-US')} sealed blocks, none changed after capture${tail}`;
+      const lost = r.losses.reduce((n, l) => n + l.lost, 0);
+      const losses =
+        lost > 0 ? `; ${lost.toLocaleString('en-US')} queries were not saved (the disk refused them)` : '';
+      const end = r.closed
+        ? '; closed cleanly'
+        : r.counted
+          ? '; no closing seal yet (the capture was running, or stopped without closing its journal)'
+          : '';
+      return `intact: ${r.sealed.toLocaleString('en-US')} records in ${r.blocks.toLocaleString('en-US')} sealed blocks, none changed after capture${tail}${losses}${end}`;
     }
   }
 }

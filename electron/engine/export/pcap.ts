@@ -103,10 +103,23 @@ const TCP_PSH = 0x08;
 /** Largest DNS payload that fits an IPv4 packet with a TCP header and the length prefix. */
 const MAX_PAYLOAD = 65_535 - 20 - 20 - 2;
 
-let ipId = 0;
+/**
+ * The IPv4 identification counter of one pcap file. Counted per file, so the same records always give the
+ * same bytes and verify can derive a bundle's pcap again.
+ */
+export interface IpIds {
+  value: number;
+}
 
 /** An IP packet from `src` to `dst` carrying `l4` (a UDP or TCP header + payload whose checksum is filled in here). */
-function ipPacket(src: Endpoint, dst: Endpoint, proto: number, l4: Buffer, checksumAt: number): Buffer {
+function ipPacket(
+  src: Endpoint,
+  dst: Endpoint,
+  proto: number,
+  l4: Buffer,
+  checksumAt: number,
+  ids: IpIds,
+): Buffer {
   const v6 = src.address.length === 16;
   const pseudo = Buffer.alloc(v6 ? 40 : 12);
   if (v6) {
@@ -137,8 +150,8 @@ function ipPacket(src: Endpoint, dst: Endpoint, proto: number, l4: Buffer, check
   const ip = Buffer.alloc(20);
   ip[0] = 0x45;
   ip.writeUInt16BE(20 + l4.length, 2);
-  ipId = (ipId + 1) & 0xffff;
-  ip.writeUInt16BE(ipId, 4);
+  ids.value = (ids.value + 1) & 0xffff;
+  ip.writeUInt16BE(ids.value, 4);
   ip.writeUInt16BE(0x4000, 6); // don't fragment
   ip[8] = 64;
   ip[9] = proto;
@@ -148,13 +161,13 @@ function ipPacket(src: Endpoint, dst: Endpoint, proto: number, l4: Buffer, check
   return Buffer.concat([ip, l4]);
 }
 
-function udp(src: Endpoint, dst: Endpoint, payload: Uint8Array): Buffer {
+function udp(src: Endpoint, dst: Endpoint, payload: Uint8Array, ids: IpIds): Buffer {
   const l4 = Buffer.alloc(8 + payload.length);
   l4.writeUInt16BE(src.port, 0);
   l4.writeUInt16BE(dst.port, 2);
   l4.writeUInt16BE(l4.length, 4);
   l4.set(payload, 8);
-  return ipPacket(src, dst, UDP, l4, 6);
+  return ipPacket(src, dst, UDP, l4, 6, ids);
 }
 
 function tcp(
@@ -164,6 +177,7 @@ function tcp(
   ack: number,
   flags: number,
   payload: Uint8Array,
+  ids: IpIds,
 ): Buffer {
   const l4 = Buffer.alloc(20 + payload.length);
   l4.writeUInt16BE(src.port, 0);
@@ -174,7 +188,7 @@ function tcp(
   l4[13] = flags;
   l4.writeUInt16BE(65_535, 14);
   l4.set(payload, 20);
-  return ipPacket(src, dst, TCP, l4, 16);
+  return ipPacket(src, dst, TCP, l4, 16, ids);
 }
 
 /** RFC 1035 §4.2.2: a DNS message over TCP is preceded by its length. */
@@ -200,15 +214,15 @@ function record(tsMs: number, packet: Buffer): Buffer {
  * TCP a three-way handshake, then both messages length-prefixed. Empty when the addresses' families differ
  * or a message is too large for one packet.
  */
-export function exchangeRecords(ex: PcapExchange): Buffer[] {
+export function exchangeRecords(ex: PcapExchange, ids: IpIds = { value: 0 }): Buffer[] {
   const { client, server } = ex;
   if (client.address.length !== server.address.length) return [];
   if (ex.query.length > MAX_PAYLOAD || (ex.response?.length ?? 0) > MAX_PAYLOAD) return [];
   const answeredAt = ex.ts + (Number.isFinite(ex.latencyMs) ? Math.max(0, ex.latencyMs) : 0);
   const out: Buffer[] = [];
   if (ex.transport === 'udp') {
-    out.push(record(ex.ts, udp(client, server, ex.query)));
-    if (ex.response) out.push(record(answeredAt, udp(server, client, ex.response)));
+    out.push(record(ex.ts, udp(client, server, ex.query, ids)));
+    if (ex.response) out.push(record(answeredAt, udp(server, client, ex.response, ids)));
     return out;
   }
   // Fixed initial sequence numbers: the handshake is synthetic, only its shape matters to the reader.
@@ -216,15 +230,15 @@ export function exchangeRecords(ex: PcapExchange): Buffer[] {
   const s0 = 5000;
   const q = framed(ex.query);
   const empty = new Uint8Array(0);
-  out.push(record(ex.ts, tcp(client, server, c0, 0, TCP_SYN, empty)));
-  out.push(record(ex.ts, tcp(server, client, s0, c0 + 1, TCP_SYN | TCP_ACK, empty)));
-  out.push(record(ex.ts, tcp(client, server, c0 + 1, s0 + 1, TCP_ACK, empty)));
-  out.push(record(ex.ts, tcp(client, server, c0 + 1, s0 + 1, TCP_PSH | TCP_ACK, q)));
+  out.push(record(ex.ts, tcp(client, server, c0, 0, TCP_SYN, empty, ids)));
+  out.push(record(ex.ts, tcp(server, client, s0, c0 + 1, TCP_SYN | TCP_ACK, empty, ids)));
+  out.push(record(ex.ts, tcp(client, server, c0 + 1, s0 + 1, TCP_ACK, empty, ids)));
+  out.push(record(ex.ts, tcp(client, server, c0 + 1, s0 + 1, TCP_PSH | TCP_ACK, q, ids)));
   if (ex.response)
     out.push(
       record(
         answeredAt,
-        tcp(server, client, s0 + 1, c0 + 1 + q.length, TCP_PSH | TCP_ACK, framed(ex.response)),
+        tcp(server, client, s0 + 1, c0 + 1 + q.length, TCP_PSH | TCP_ACK, framed(ex.response), ids),
       ),
     );
   return out;

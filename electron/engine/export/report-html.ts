@@ -143,6 +143,7 @@ export function reportHtml(s: EvidenceSummary): string {
 
 <h2>Integrity</h2>
 ${integrity}
+<p>The manifest is signed with this installation's Ed25519 key, fingerprint <code>${escapeHtml(s.install_key.fingerprint)}</code>: bundles signed with the same fingerprint came from the same installation.</p>
 ${table(
   ['capture', 'started', 'stopped', 'queries', 'journal'],
   s.captures.map((c) => [

@@ -27,6 +27,8 @@ export interface EvidenceCounts {
   readonly journals: ReadonlyMap<string, { readonly file: string; readonly chain: ChainReport }>;
   readonly screenshot: boolean;
   readonly files: readonly string[];
+  /** The install key's fingerprint (install-key.ts); the manifest is signed with it. */
+  readonly fingerprint: string;
 }
 
 const iso = (ms: number): string => (ms > 0 ? isoLocal(ms) : '');
@@ -164,6 +166,7 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
     counters: status.counters,
     screenshot: counts.screenshot,
     files: counts.files,
+    install_key: { algorithm: 'Ed25519', fingerprint: counts.fingerprint },
   };
 }
 

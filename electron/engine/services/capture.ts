@@ -1,6 +1,11 @@
 import type { DnstapIdentity } from '../dnstap/encode';
-import type { ExportProgress, ExportRequest, QueryListRequest, SnapshotRequest } from '@shared/api';
-import { deviceLabel } from '@shared/devices';
+import type {
+  ExportProgress,
+  ExportRequest,
+  InstallKeyInfo,
+  QueryListRequest,
+  SnapshotRequest,
+} from '@shared/api';
 import type {
   CaptureInfo,
   DeviceInfo,
@@ -12,16 +17,12 @@ import type {
 } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { Clock } from '../clock';
-import type { CsvDevice } from '../capture/csv';
+import { csvDeviceOf } from '../export/derive';
 import { Exporter, type BundleResult } from '../export/exporter';
+import { InstallKeyStore } from '../export/install-key';
 import type { ZipSink } from '../export/zip-writer';
 import type { DeviceService } from './devices';
 import type { WatchlistService } from './watchlist';
-
-/** The CSV device columns for what the registry knows. */
-function csvDevice(d: DeviceInfo): CsvDevice {
-  return { device: deviceLabel(d), mac: d.mac, vendor: d.vendor, isRouter: d.isRouter };
-}
 
 /** What the exports state besides the queries: read when an export starts. */
 export interface CaptureFacts {
@@ -34,6 +35,7 @@ export interface CaptureFacts {
 /** The recorded queries: capturing, the snapshot and query pages, live batches and the exports. */
 export class CaptureService {
   private readonly exporter: Exporter;
+  private readonly keys: InstallKeyStore;
 
   constructor(
     /** Read by the watchlist's correlation and replayed into its rates at start. */
@@ -42,6 +44,8 @@ export class CaptureService {
     facts: CaptureFacts,
   ) {
     const { devices, watchlist } = facts;
+    const keys = new InstallKeyStore(dataDir);
+    this.keys = keys;
     this.exporter = new Exporter({
       dataDir,
       facts: () => ({
@@ -54,9 +58,10 @@ export class CaptureService {
         routerModel: watchlist.routerModel(),
         watch: watchlist.report(),
       }),
-      csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
+      csv: (filter) => store.csv(filter, (address) => csvDeviceOf(devices.get(address))),
       count: (filter) => store.query({ ...filter, limit: 1 }).total,
       flush: () => store.flush(),
+      installKey: () => keys.get(),
     });
   }
 
@@ -132,6 +137,11 @@ export class CaptureService {
 
   bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
     return this.exporter.bundle(req, screenshot, sink);
+  }
+
+  /** The fingerprint of the key that signs this install's bundles (made now if it does not exist yet). */
+  async installKey(): Promise<InstallKeyInfo> {
+    return { algorithm: 'Ed25519', fingerprint: (await this.keys.get()).fingerprint };
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {

@@ -226,6 +226,7 @@ export function fakeEngine(): FakeEngine {
       if (screenshot) await sink(screenshot);
       return { files: [], csvRows: 0, journals: [] };
     }),
+    installKey: vi.fn(async () => ({ algorithm: 'Ed25519' as const, fingerprint: '0123 4567' })),
     onExportProgress: (l) => subscribe(exportProgress, l),
     emitExportProgress: (p) => exportProgress.forEach((l) => l(p)),
     renameDevice: vi.fn(async (address: string, name: string): Promise<DeviceInfo> => {

@@ -116,6 +116,11 @@ export function useEvidenceExport(
             setNote((n) =>
               kind === 'png' ? `Saved ${r.path}` : n.startsWith(NAMES[kind]) ? n : 'Download started',
             );
+          // The fingerprint the user publishes once; asked only after a bundle, which makes the key.
+          if (kind === 'bundle' && (r.saved || !ipc)) {
+            const key = await dashboard.invoke('evidence:key', undefined);
+            setNote((n) => `${n} · signed by install key ${key.fingerprint}`);
+          }
         } finally {
           setStripAt(null);
         }

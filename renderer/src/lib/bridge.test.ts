@@ -81,6 +81,7 @@ describe('createBridge over the preload API', () => {
       exportPcap: async (f) => (calls.push(`exportPcap:${f.exportId}`), { saved: true, path: '/tmp/x.pcap' }),
       exportPng: async () => (calls.push('exportPng'), { saved: false, path: '' }),
       exportBundle: async (f) => (calls.push(`exportBundle:${f.name}`), { saved: true, path: '/tmp/x.zip' }),
+      installKey: async () => ({ algorithm: 'Ed25519', fingerprint: '0123 4567' }),
       renameDevice: async (r) => (calls.push(`renameDevice:${r.address}=${r.name}`), deviceAt(r.address, r)),
       setRouters: async (r) => (
         calls.push(`setRouters:${r.addresses.join('+')}`),
