@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareAroundMarker, duration } from './rates';
+import { compareAroundMarker, duration, markerOutcome } from './rates';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -39,5 +39,21 @@ describe('duration', () => {
     expect(duration(1000)).toBe('1.0 s');
     expect(duration(300_000)).toBe('5.0 min');
     expect(duration(5_400_000)).toBe('1.5 h');
+  });
+});
+
+describe('markerOutcome', () => {
+  const T = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const steady = Array.from({ length: 1200 }, (_, i) => T + i * 1000);
+  it('calls a rate that goes on within chance the same, and names a drop, a rise and a stop', () => {
+    expect(markerOutcome(compareAroundMarker(steady, T + 600_000, T, T + 1_200_000))).toBe('same');
+    const fewer = steady.filter((t) => t < T + 600_000 || t % 2000 === 0);
+    expect(markerOutcome(compareAroundMarker(fewer, T + 600_000, T, T + 1_200_000))).toBe('fewer');
+    const more = [...steady, ...steady.filter((t) => t >= T + 600_000).map((t) => t + 500)].sort();
+    expect(markerOutcome(compareAroundMarker(more, T + 600_000, T, T + 1_200_000))).toBe('more');
+    const gone = steady.filter((t) => t < T + 600_000);
+    expect(markerOutcome(compareAroundMarker(gone, T + 600_000, T, T + 1_200_000))).toBe('stopped');
+    expect(markerOutcome(compareAroundMarker(gone, T + 600_000, T, T + 605_000))).toBe('waiting');
+    expect(markerOutcome(compareAroundMarker(steady, T, T, T + 60_000))).toBe('no-before');
   });
 });

@@ -74,3 +74,21 @@ export function lowerBound(values: ArrayLike<number>, target: number): number {
   }
   return lo;
 }
+
+/** What a marker changed, in one word: see markerOutcome. */
+export type MarkerOutcome = 'waiting' | 'no-before' | 'same' | 'fewer' | 'more' | 'stopped';
+
+/**
+ * Did the rate change after the marker beyond chance? The count after it is compared with what the rate
+ * before would give in the same time: within two standard deviations of that expectation (Poisson, √n) it
+ * is "the same rate"; no lookup at all where ten were due is "stopped".
+ */
+export function markerOutcome(c: Pick<MarkerComparison, 'before' | 'after' | 'waitMs'>): MarkerOutcome {
+  if (c.before.count === 0 || c.before.windowMs <= 0) return 'no-before';
+  if (c.waitMs > 0) return 'waiting';
+  const expected = (c.before.count / c.before.windowMs) * c.after.windowMs;
+  if (c.after.count === 0) return 'stopped';
+  const band = 2 * Math.sqrt(expected);
+  if (Math.abs(c.after.count - expected) <= band) return 'same';
+  return c.after.count < expected ? 'fewer' : 'more';
+}

@@ -25,7 +25,7 @@ function csvDevice(d: DeviceInfo): CsvDevice {
 export interface CaptureFacts {
   status(): EngineStatus;
   readonly devices: Pick<DeviceService, 'get' | 'routerAddresses'>;
-  readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel'>;
+  readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel' | 'minutes'>;
 }
 
 /** The recorded queries: capturing, the snapshot and query pages, live batches and the exports. */
@@ -50,6 +50,7 @@ export class CaptureService {
         routers: devices.routerAddresses(),
         routerModel: watchlist.routerModel(),
         watch: watchlist.report(),
+        watchMinutes: watchlist.minutes(0).minutes,
       }),
       csv: (filter) => store.csv(filter, (address) => csvDevice(devices.get(address))),
       count: (filter) => store.query({ ...filter, limit: 1 }).total,

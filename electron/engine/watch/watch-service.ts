@@ -358,7 +358,9 @@ export class WatchService {
         });
         if (isRouter) routerQueries += rate.count;
         markers.forEach((m, i) => {
-          const from = i > 0 ? markers[i - 1]!.ts : opts.captureStart;
+          // "Before" starts no earlier than the device's first lookup, as its rate does (lookup-rate.ts):
+          // a router that started late is not diluted by the time it had not begun.
+          const from = Math.max(i > 0 ? markers[i - 1]!.ts : opts.captureStart, s.first());
           const to = i + 1 < markers.length ? markers[i + 1]!.ts : opts.recordingEnd;
           const c = compareAroundMarker(s.values(), m.ts, Math.min(from, m.ts), Math.max(to, m.ts));
           if (c.before.count + c.after.count > 0) effects.push({ marker: m.id, rule: ruleId, address, ...c });

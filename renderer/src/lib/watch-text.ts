@@ -19,11 +19,16 @@ import {
 import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
 import type { BlockMode, Confidence, RuleCategory } from '@shared/watch/rules';
 import { CATEGORY_LABELS } from '@shared/watch/rules';
-import { describeFix, TP_LINK_HOMESHIELD_FIXES, type RouterModelFix } from '@shared/watch/router-models';
+import {
+  describeFix,
+  REPORTED_PER_DAY,
+  TP_LINK_HOMESHIELD_FIXES,
+  type RouterModelFix,
+} from '@shared/watch/router-models';
 import { serviceName } from '@shared/watch/service-name';
 
 /** The press figure for TP-Link routers with the faulty HomeShield DNS logic (Techzine, Reddit; 2022). */
-export const REPORTED_RANGE = { rule: 'avira-safethings', low: 42_000, high: 80_000 } as const;
+export const REPORTED_RANGE = REPORTED_PER_DAY;
 
 export const CONFIDENCE_LABELS: Readonly<Record<Confidence, string>> = {
   observed: 'Seen in DNS logs',
