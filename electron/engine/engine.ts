@@ -15,7 +15,7 @@ import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } f
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
-import type { BundleResult } from './export/exporter';
+import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
@@ -201,8 +201,13 @@ export class Engine implements EngineHandle {
     return this.capture.pcap(req);
   }
 
-  bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
-    return this.capture.bundle(req, screenshot, sink);
+  bundle(
+    req: ExportRequest,
+    screenshot: Uint8Array | null,
+    sink: ZipSink,
+    opts?: BundleOptions,
+  ): Promise<BundleResult> {
+    return this.capture.bundle(req, screenshot, sink, opts);
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {

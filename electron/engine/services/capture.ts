@@ -11,7 +11,7 @@ import type {
 } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { CsvDevice } from '../capture/csv';
-import { Exporter, type BundleResult } from '../export/exporter';
+import { Exporter, type BundleOptions, type BundleResult } from '../export/exporter';
 import type { ZipSink } from '../export/zip-writer';
 import type { DeviceService } from './devices';
 import type { WatchlistService } from './watchlist';
@@ -124,8 +124,13 @@ export class CaptureService {
     return this.exporter.pcap(req);
   }
 
-  bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
-    return this.exporter.bundle(req, screenshot, sink);
+  bundle(
+    req: ExportRequest,
+    screenshot: Uint8Array | null,
+    sink: ZipSink,
+    opts?: BundleOptions,
+  ): Promise<BundleResult> {
+    return this.exporter.bundle(req, screenshot, sink, opts);
   }
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {
