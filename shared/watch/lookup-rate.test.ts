@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatInterval,
   lookupRate,
+  mergeTimes,
   MIN_RATE_SPAN_MS,
   rateText,
   spanText,
@@ -135,5 +136,16 @@ describe('formatInterval', () => {
     expect(formatInterval(250)).toBe('250 ms');
     expect(formatInterval(12_500)).toBe('12.5 s');
     expect(formatInterval(252_000)).toBe('4.2 min');
+  });
+});
+
+describe('mergeTimes', () => {
+  it('merges ascending parts into one ascending copy', () => {
+    const a = Float64Array.from([1, 4, 9]);
+    const merged = mergeTimes([a, [2, 3, 10], [], [0]]);
+    expect([...merged]).toEqual([0, 1, 2, 3, 4, 9, 10]);
+    expect([...mergeTimes([a])]).toEqual([1, 4, 9]);
+    expect(mergeTimes([a])).not.toBe(a);
+    expect(mergeTimes([]).length).toBe(0);
   });
 });

@@ -99,15 +99,21 @@ export function rateIsKnown(r: LookupRate): r is LookupRate & { perHour: number;
   return r.perHour !== null && r.perDay !== null;
 }
 
-/** Ascending times merged from ascending parts (a new array). */
+/** Ascending times merged from ascending parts (a new array; linear per part, no sort). */
 export function mergeTimes(parts: readonly ArrayLike<number>[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p as ArrayLike<number>, at);
-    at += p.length;
+  let out: Float64Array = Float64Array.from(parts[0] ?? []);
+  for (let k = 1; k < parts.length; k++) {
+    const b = parts[k]!;
+    const merged = new Float64Array(out.length + b.length);
+    let i = 0;
+    let j = 0;
+    let m = 0;
+    while (i < out.length && j < b.length) merged[m++] = out[i]! <= b[j]! ? out[i++]! : b[j++]!;
+    while (i < out.length) merged[m++] = out[i++]!;
+    while (j < b.length) merged[m++] = b[j++]!;
+    out = merged;
   }
-  return parts.length > 1 ? out.sort() : out;
+  return out;
 }
 
 function quantileSorted(sorted: Float64Array, q: number): number {
