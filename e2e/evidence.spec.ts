@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Download, Page } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
 import { parseCsv } from '../electron/engine/capture/test-support';
+import { formatSpan } from '../shared/watch/lookup-rate';
 import { run } from '../test/helpers/tools';
 import { expect, test } from './fixtures';
 
@@ -147,4 +148,129 @@ test('Evidence bundle downloads a zip with the PNG that npm run verify accepts',
   });
   expect(verify.status, `${verify.stdout}${verify.stderr}`).toBe(0);
   expect(verify.stdout).toMatch(/^OK bundle\.zip: 8 files match the manifest/);
+});
+
+/** Mean absolute difference per channel between a crop of `png` at `rect` (CSS px) and all of `other`. */
+async function cropDifference(
+  page: Page,
+  png: Buffer,
+  rect: { x: number; y: number; width: number; height: number },
+  other: Buffer,
+): Promise<number> {
+  // A string: this tsconfig has no DOM types, the page has the DOM.
+  return page.evaluate(`(async () => {
+    const decode = async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(bitmap, 0, 0);
+      return ctx;
+    };
+    const r = ${JSON.stringify(rect)};
+    const whole = await decode(${JSON.stringify(png.toString('base64'))});
+    const live = await decode(${JSON.stringify(other.toString('base64'))});
+    const w = Math.min(Math.round(r.width), live.canvas.width);
+    const h = Math.min(Math.round(r.height), live.canvas.height);
+    const a = whole.getImageData(Math.round(r.x), Math.round(r.y), w, h).data;
+    const b = live.getImageData(0, 0, w, h).data;
+    let sum = 0;
+    for (let i = 0; i < a.length; i += 4) for (let c = 0; c < 3; c++) sum += Math.abs(a[i + c] - b[i + c]);
+    return sum / ((a.length / 4) * 3);
+  })()`);
+}
+
+test.describe('with the router named', () => {
+  test.use({ serviceArgs: ['--router', ROUTER] });
+
+  test('the bundle states the dashboard’s figures, and its PNG the settings shown', async ({
+    page,
+    service,
+  }, testInfo) => {
+    const SAFETHINGS = 'dfp-dual.safethings.avira.com';
+    // With the one lookup of beforeEach: 12, a second or two apart.
+    await new Promise((r) => setTimeout(r, 1500));
+    await service.queryMany(
+      Array.from({ length: 11 }, () => SAFETHINGS),
+      ROUTER,
+    );
+    const headline = page.getByTestId('watch-headline');
+    await expect(headline).toContainText('contacted Avira SafeThings 12 times', { timeout: 10_000 });
+    // A look-back other than the default and the first choice.
+    await page.getByTestId('tab-watchlist').click();
+    const lookBack = page.getByTestId('correlation-window');
+    await lookBack.selectOption('10');
+    await expect(lookBack).toHaveValue('10');
+    await expect(page.locator('.watch-insights')).toContainText(/within 10 s|can be compared yet/);
+    // Where the select is while the dashboard is captured (the caption strip moves it down).
+    await page.evaluate(`(() => {
+      window.__capture = null;
+      new MutationObserver(() => {
+        const strip = document.querySelector('[data-testid="evidence-strip"]');
+        if (!strip || window.__capture) return;
+        const root = document.querySelector('[data-evidence-root]').getBoundingClientRect();
+        const r = document.querySelector('[data-testid="correlation-window"]').getBoundingClientRect();
+        window.__capture = {
+          rect: { x: r.left - root.left, y: r.top - root.top, width: r.width, height: r.height },
+          disabled: [...document.querySelectorAll('.export-buttons button')].some((b) => b.disabled),
+          note: document.querySelector('.export-note')?.textContent ?? '',
+        };
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+    const note = page.locator('.export-note');
+    const noteBefore = (await note.count()) > 0 ? ((await note.textContent()) ?? '') : '';
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: DOWNLOAD_MS }),
+      page.getByRole('button', { name: 'Evidence bundle', exact: true }).click(),
+    ]);
+    const file = testInfo.outputPath('bundle.zip');
+    await download.saveAs(file);
+    const files = unzipSync(new Uint8Array(await readFile(file)));
+    const capture = (await page.evaluate('window.__capture')) as {
+      rect: { x: number; y: number; width: number; height: number };
+      disabled: boolean;
+      note: string;
+    };
+    // Nothing on the page said "exporting" while it was pictured.
+    expect(capture.disabled).toBe(false);
+    expect(capture.note).toBe(noteBefore);
+
+    // The figures: the banner, summary.json and report.html state the same count, span and rate.
+    const summary = JSON.parse(strFromU8(files['summary.json']!)) as {
+      findings: string[];
+      watchlist: {
+        rule: string;
+        devices: { address: string; queries: number; span_ms: number; rate_text: string }[];
+      }[];
+    };
+    const router = summary.watchlist
+      .find((w) => w.rule === 'avira-safethings')!
+      .devices.find((d) => d.address === ROUTER)!;
+    const span = formatSpan(router.span_ms);
+    expect(router).toMatchObject({ queries: 12, rate_text: 'too early to tell' });
+    const banner = await headline.innerText();
+    expect(banner).toMatch(
+      new RegExp(
+        `contacted Avira SafeThings 12 times in ${span}( \\(of \\d+ s recorded\\))?, too early to tell a daily rate`,
+      ),
+    );
+    await expect(page.getByTestId('watch-compare')).toContainText(`so far 12 over ${span}.`);
+    const report = strFromU8(files['report.html']!);
+    expect(summary.findings[0]).toMatch(
+      new RegExp(
+        `^Router ${ROUTER.replace(/\./g, '\\.')} looked up .* 12 times between .* so far 12 over ${span}\\)\\.$`,
+      ),
+    );
+    expect(report).toContain(`<p>${summary.findings[0]!.replace(/"/g, '&quot;')}</p>`);
+
+    // The PNG shows the look-back the page showed ("10 s"), not the select's first option.
+    const png = Buffer.from(files['dashboard.png']!);
+    const shown = await lookBack.screenshot();
+    await lookBack.selectOption('1');
+    const other = await lookBack.screenshot();
+    await lookBack.selectOption('10');
+    const same = await cropDifference(page, png, capture.rect, shown);
+    const differs = await cropDifference(page, png, capture.rect, other);
+    expect(same, `difference to "10 s" ${same}, to "1 s" ${differs}`).toBeLessThan(differs);
+  });
 });

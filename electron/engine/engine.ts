@@ -22,7 +22,7 @@ import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/mess
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
 import { realClock, type Clock } from './clock';
-import type { BundleResult } from './export/exporter';
+import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
@@ -240,8 +240,13 @@ export class Engine implements EngineHandle {
     return this.capture.dnstap(req, this.dnstapOut.identity);
   }
 
-  bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
-    return this.capture.bundle(req, screenshot, sink);
+  bundle(
+    req: ExportRequest,
+    screenshot: Uint8Array | null,
+    sink: ZipSink,
+    opts?: BundleOptions,
+  ): Promise<BundleResult> {
+    return this.capture.bundle(req, screenshot, sink, opts);
   }
 
   installKey(): Promise<InstallKeyInfo> {

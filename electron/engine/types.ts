@@ -19,7 +19,7 @@ import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config'
 import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule } from '@shared/watch/rules';
-import type { BundleResult } from './export/exporter';
+import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 
 /** What both transports (Electron IPC, headless HTTP/WebSocket) need from the running engine. */
@@ -42,7 +42,13 @@ export interface EngineHandle {
    */
   dnstap(filter: ExportRequest): AsyncIterable<Uint8Array>;
   /** Writes the evidence bundle (zip) to `sink`, with the dashboard PNG when given. */
-  bundle(filter: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult>;
+  /** The evidence zip; `opts.reportPdf` (the desktop app) adds report.pdf. */
+  bundle(
+    filter: ExportRequest,
+    screenshot: Uint8Array | null,
+    sink: ZipSink,
+    opts?: BundleOptions,
+  ): Promise<BundleResult>;
   /** The fingerprint of the key that signs this installation's bundles; makes the key on first use. */
   installKey(): Promise<InstallKeyInfo>;
   /** Progress of every export. Returns the unsubscribe function. */

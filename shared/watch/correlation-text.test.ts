@@ -1,3 +1,4 @@
+import { lookupRate } from './lookup-rate';
 import { describe, expect, it } from 'vitest';
 import {
   correlationSentence,
@@ -38,10 +39,7 @@ const rule: RuleReport = {
   explanation: '',
   queries: 1234,
   routerQueries: 1234,
-  perHour: 3600,
-  perDay: 86_400,
-  firstSeen: 1,
-  lastSeen: 2,
+  rate: lookupRate([1, 2], 1),
   devices: [],
 };
 

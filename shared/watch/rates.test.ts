@@ -1,81 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareAroundMarker, describeBeacon, duration, rateStats } from './rates';
-
-/** A deterministic pseudo-random source, so the synthetic timelines are the same every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { compareAroundMarker, duration, markerOutcome } from './rates';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
-
-describe('rateStats', () => {
-  it('a 1 s beacon with ±0.1 s jitter: regular, every 1.0 s ± ~0.06 s, ≈ 86,400 a day', () => {
-    const r = rng(1);
-    const ts: number[] = [];
-    for (let i = 0; i < 1200; i++) ts.push(T0 + i * 1000 + (r() - 0.5) * 200);
-    ts.sort((a, b) => a - b);
-    const s = rateStats(ts, 20 * 60_000);
-    expect(s.count).toBe(1200);
-    expect(s.medianIntervalMs).toBeGreaterThan(950);
-    expect(s.medianIntervalMs).toBeLessThan(1050);
-    expect(s.regularity).toBeGreaterThan(0.85);
-    expect(s.beacon).toBe(true);
-    expect(s.perDay).toBeGreaterThan(85_000);
-    expect(s.perDay).toBeLessThan(88_000);
-    expect(describeBeacon(s)).toMatch(/^every 1\.0 s ± 0\.[01] s$/);
-  });
-
-  it('random (Poisson) arrivals at the same average rate are not a beacon', () => {
-    const r = rng(2);
-    const ts: number[] = [];
-    let t = T0;
-    for (let i = 0; i < 1200; i++) {
-      t += -Math.log(1 - r()) * 1000;
-      ts.push(t);
-    }
-    const s = rateStats(ts, t - T0);
-    expect(s.regularity).toBeLessThan(0.3);
-    expect(s.beacon).toBe(false);
-    expect(s.perHour).toBeGreaterThan(3000);
-    expect(s.perHour).toBeLessThan(4200);
-    expect(describeBeacon(s)).toBe('');
-  });
-
-  it('bursts (10 queries 10 ms apart every minute) are not a beacon', () => {
-    const ts: number[] = [];
-    for (let b = 0; b < 30; b++) for (let i = 0; i < 10; i++) ts.push(T0 + b * 60_000 + i * 10);
-    const s = rateStats(ts, 30 * 60_000);
-    expect(s.beacon).toBe(false);
-    expect(s.regularity).toBeLessThan(0.2);
-    expect(s.perHour).toBeCloseTo(600, -1);
-  });
-
-  it('a beacon with a few missed beats is still a beacon', () => {
-    const ts: number[] = [];
-    for (let i = 0; i < 600; i++) if (i % 97 !== 0) ts.push(T0 + i * 5000);
-    const s = rateStats(ts, 600 * 5000);
-    expect(s.beacon).toBe(true);
-    expect(s.medianIntervalMs).toBe(5000);
-    expect(describeBeacon(s)).toBe('every 5.0 s ± 0.0 s');
-  });
-
-  it('projects a short capture honestly: 1,234 in 20 min ≈ 88,848 a day', () => {
-    const ts = Array.from({ length: 1234 }, (_, i) => T0 + (i * 20 * 60_000) / 1234);
-    const s = rateStats(ts, 20 * 60_000);
-    expect(Math.round(s.perDay)).toBe(88_848);
-  });
-
-  it('never divides by zero and needs enough queries to claim a beacon', () => {
-    expect(rateStats([], 0)).toMatchObject({ count: 0, perHour: 0, beacon: false });
-    expect(rateStats([T0], 0).perHour).toBeGreaterThan(0);
-    const few = [0, 1000, 2000, 3000].map((d) => T0 + d);
-    expect(rateStats(few, 4000).beacon).toBe(false);
-  });
-});
 
 describe('compareAroundMarker', () => {
   it('compares the rate before and after "HomeShield switched off"', () => {
@@ -86,6 +12,20 @@ describe('compareAroundMarker', () => {
     expect(c.before).toEqual({ count: 600, perHour: 3600, windowMs: 600_000 });
     expect(c.after).toEqual({ count: 60, perHour: 360, windowMs: 600_000 });
     expect(c.change).toBeCloseTo(-0.9);
+    expect(c.waitMs).toBe(0);
+  });
+
+  it('claims no effect before the time after the marker could hold ten lookups at the rate before', () => {
+    // 2,306 an hour before; the marker 2 s before the end: "−100 %" would be a guess.
+    const ts = Array.from({ length: 2306 }, (_, i) => T0 + (i * 3_600_000) / 2306);
+    const at = T0 + 3_600_000;
+    const now = compareAroundMarker(ts, at, T0, at + 2000);
+    expect(now.change).toBeNull();
+    expect(now.after).toEqual({ count: 0, perHour: 0, windowMs: 2000 });
+    // Ten lookups at 2,306/h take 15.6 s.
+    expect(now.waitMs).toBe(Math.ceil((10 * 3_600_000) / 2306) - 2000);
+    const later = compareAroundMarker(ts, at, T0, at + 16_000);
+    expect(later).toMatchObject({ change: -1, waitMs: 0 });
   });
 
   it('has no change figure without a before rate', () => {
@@ -99,5 +39,21 @@ describe('duration', () => {
     expect(duration(1000)).toBe('1.0 s');
     expect(duration(300_000)).toBe('5.0 min');
     expect(duration(5_400_000)).toBe('1.5 h');
+  });
+});
+
+describe('markerOutcome', () => {
+  const T = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const steady = Array.from({ length: 1200 }, (_, i) => T + i * 1000);
+  it('calls a rate that goes on within chance the same, and names a drop, a rise and a stop', () => {
+    expect(markerOutcome(compareAroundMarker(steady, T + 600_000, T, T + 1_200_000))).toBe('same');
+    const fewer = steady.filter((t) => t < T + 600_000 || t % 2000 === 0);
+    expect(markerOutcome(compareAroundMarker(fewer, T + 600_000, T, T + 1_200_000))).toBe('fewer');
+    const more = [...steady, ...steady.filter((t) => t >= T + 600_000).map((t) => t + 500)].sort();
+    expect(markerOutcome(compareAroundMarker(more, T + 600_000, T, T + 1_200_000))).toBe('more');
+    const gone = steady.filter((t) => t < T + 600_000);
+    expect(markerOutcome(compareAroundMarker(gone, T + 600_000, T, T + 1_200_000))).toBe('stopped');
+    expect(markerOutcome(compareAroundMarker(gone, T + 600_000, T, T + 605_000))).toBe('waiting');
+    expect(markerOutcome(compareAroundMarker(steady, T, T, T + 60_000))).toBe('no-before');
   });
 });

@@ -1,5 +1,6 @@
 /** What the engine reports about watchlist traffic: per rule, per device, and around the user's markers. */
 import type { Correlation } from './correlation';
+import type { LookupRate } from './lookup-rate';
 import type { DomainShape } from './lookup-shape';
 import type { Confidence, RuleCategory } from './rules';
 import type { UnknownName } from './unknown-names';
@@ -13,34 +14,23 @@ export interface Marker {
   readonly label: string;
 }
 
-/** One device's queries for one rule. */
 /** The rate of one queried name within a (device, rule) pair. */
 export interface NameRateStats {
   readonly name: string;
   readonly queries: number;
-  readonly perHour: number;
-  readonly perDay: number;
-  readonly medianIntervalMs: number;
-  readonly jitterMs: number;
-  readonly regularity: number;
-  readonly beacon: boolean;
+  /** Its figures, from shared/watch/lookup-rate.ts. */
+  readonly rate: LookupRate;
   /** "every 1.0 s ± 0.1 s" for a beacon, "" otherwise. */
   readonly every: string;
 }
 
+/** One device's queries for one rule. */
 export interface DeviceRuleStats {
   readonly address: string;
   readonly isRouter: boolean;
   readonly queries: number;
-  readonly perHour: number;
-  readonly perDay: number;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-  readonly medianIntervalMs: number;
-  readonly jitterMs: number;
-  /** 0..1, see shared/watch/rates.ts. */
-  readonly regularity: number;
-  readonly beacon: boolean;
+  /** Count, span, rates, intervals and regularity, from shared/watch/lookup-rate.ts. */
+  readonly rate: LookupRate;
   /** "every 1.0 s ± 0.1 s" for a beacon, "" otherwise. */
   readonly every: string;
   /** The most queried names of this pair, most queries first (at most MAX_NAMES_PER_DEVICE). */
@@ -59,12 +49,12 @@ export interface RuleReport {
   readonly category: RuleCategory;
   readonly confidence: Confidence;
   readonly explanation: string;
+  /** The rule's name patterns, e.g. "*.safethings.avira.com" (absent from older engines). */
+  readonly patterns?: readonly string[];
   readonly queries: number;
   readonly routerQueries: number;
-  readonly perHour: number;
-  readonly perDay: number;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
+  /** Every device's lookups of the rule together, from shared/watch/lookup-rate.ts. */
+  readonly rate: LookupRate;
   /** Most queries first; the router first among equals. */
   readonly devices: readonly DeviceRuleStats[];
 }
@@ -76,8 +66,10 @@ export interface MarkerEffect {
   readonly address: string;
   readonly before: { readonly count: number; readonly perHour: number; readonly windowMs: number };
   readonly after: { readonly count: number; readonly perHour: number; readonly windowMs: number };
-  /** after / before − 1; null without a before rate. */
+  /** after / before − 1; null without a before rate or while waiting. */
   readonly change: number | null;
+  /** How much longer until the "after" window could show a change (see compareAroundMarker), ms; 0 when it can. */
+  readonly waitMs: number;
 }
 
 /** The router's lookups of one rule against the devices' new-domain lookups (shared/watch/correlation.ts). */

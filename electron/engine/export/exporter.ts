@@ -48,6 +48,18 @@ export interface EvidenceSource {
   installKey(): Promise<InstallKey>;
 }
 
+/** What only the desktop app can add to a bundle. */
+export interface BundleOptions {
+  /**
+   * Prints report.html to PDF (the desktop app's printToPDF); the bundle then holds report.pdf too. A
+   * rejection or null leaves it out: the PDF is a convenience, the evidence is the rest.
+   */
+  readonly reportPdf?: (html: string) => Promise<Uint8Array | null>;
+}
+
+/** report.pdf: report.html as printed by the desktop app. */
+export const REPORT_PDF = 'report.pdf';
+
 /** Progress events at most this often per export (plus the final one). */
 const PROGRESS_MS = 100;
 
@@ -184,9 +196,15 @@ export class Exporter {
 
   /**
    * Writes the evidence bundle to `sink`: queries.csv, dns.pcap, journal/<capture>.ndjson for every capture
-   * the filter reaches, dashboard.png when given, summary.json, report.html and manifest.json.
+   * the filter reaches, dashboard.png when given, summary.json, report.html, report.pdf when `opts` can
+   * print it, and manifest.json.
    */
-  async bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
+  async bundle(
+    req: ExportRequest,
+    screenshot: Uint8Array | null,
+    sink: ZipSink,
+    opts: BundleOptions = {},
+  ): Promise<BundleResult> {
     const { exportId, ...filter } = req;
     // First, so a key that cannot be made or read stops the export before any work.
     const key = await this.src.installKey();
@@ -277,24 +295,34 @@ export class Exporter {
         });
       }
       if (screenshot) await zip.add(BUNDLE_FILES.png, screenshot, false);
-      const files = [
-        ...zip.entries.map((e) => e.name),
-        'summary.json',
-        'report.html',
-        MANIFEST_FILE,
-        SIGNATURE_FILE,
-      ];
-      const summary = buildSummary(facts, filter, {
-        csvRows,
-        pcapExchanges: exchanges,
-        pcapPackets: packets,
-        journals,
-        screenshot: screenshot !== null,
-        files,
-        fingerprint: key.fingerprint,
-      });
+      const summaryWith = (pdf: boolean) =>
+        buildSummary(facts, filter, {
+          csvRows,
+          pcapExchanges: exchanges,
+          pcapPackets: packets,
+          journals,
+          screenshot: screenshot !== null,
+          files: [
+            ...zip.entries.map((e) => e.name),
+            'summary.json',
+            'report.html',
+            ...(pdf ? [REPORT_PDF] : []),
+            MANIFEST_FILE,
+            SIGNATURE_FILE,
+          ],
+          fingerprint: key.fingerprint,
+        });
+      // The PDF is printed from the report that lists it; if printing fails, both are made again without.
+      let summary = summaryWith(opts.reportPdf !== undefined);
+      let html = reportHtml(summary);
+      const pdf = opts.reportPdf ? await opts.reportPdf(html).catch(() => null) : null;
+      if (opts.reportPdf && pdf === null) {
+        summary = summaryWith(false);
+        html = reportHtml(summary);
+      }
       await zip.add('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
-      await zip.add('report.html', reportHtml(summary));
+      await zip.add('report.html', html);
+      if (pdf !== null) await zip.add(REPORT_PDF, pdf);
       const manifestJournals: ManifestJournal[] = [...journals].map(([capture, j]) => ({
         file: j.file,
         capture,

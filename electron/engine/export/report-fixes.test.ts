@@ -19,8 +19,12 @@ function summary(rules: readonly string[], markers: { time: string; label: strin
     router: { addresses: [], model: '' },
     devices: [],
     watchlist: rules.map((rule) => ({ rule, vendor: 'V', integration: rule, devices: [] })),
+    watchlist_per_hour: [],
+    reported_per_day: { rule: 'avira-safethings', low: 42_000, high: 80_000, source: '' },
+    findings: [],
     markers: markers.map((m) => ({ ...m, effects: [] })),
     files: [],
+    install_key: { algorithm: 'Ed25519', fingerprint: '' },
   } as unknown as EvidenceSummary;
 }
 

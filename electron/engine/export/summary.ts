@@ -2,8 +2,12 @@ import type { ExportKind } from '@shared/api';
 import { deviceFields } from '@shared/devices';
 import type { CaptureInfo, ClientSummary, DeviceInfo, EngineStatus, QueryFilter } from '@shared/events';
 import { isoLocal } from '@shared/time';
+import type { WatchMinuteBucket } from '@shared/watch/messages';
+import { markerOutcome } from '@shared/watch/rates';
 import type { WatchReport } from '@shared/watch/report';
+import { REPORTED_PER_DAY } from '@shared/watch/router-models';
 import { watchlistSummary } from '../watch';
+import { findingSentences, outcomeText } from './findings';
 import { describeChain, type ChainReport } from './journal-verify';
 import { EVIDENCE_FORMAT } from './manifest';
 
@@ -17,6 +21,8 @@ export interface EvidenceFacts {
   readonly routers: readonly string[];
   readonly routerModel: string;
   readonly watch: WatchReport;
+  /** Watched lookups per minute and (rule, client), all retained (report.html's chart). */
+  readonly watchMinutes: readonly WatchMinuteBucket[];
 }
 
 /** What building the bundle counted and found. */
@@ -97,12 +103,16 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
         before: { queries: e.before.count, per_hour: round1(e.before.perHour), window_ms: e.before.windowMs },
         after: { queries: e.after.count, per_hour: round1(e.after.perHour), window_ms: e.after.windowMs },
         change: e.change === null ? null : Math.round(e.change * 1000) / 1000,
+        wait_ms: e.waitMs,
+        outcome: markerOutcome(e),
+        sentence: outcomeText(e),
       })),
   }));
   return {
     format: EVIDENCE_FORMAT,
     generated_at: isoLocal(now),
     generated_at_utc: new Date(now).toISOString(),
+    findings: findingSentences(facts.watch, facts.routers),
     computer: {
       clock: isoLocal(now),
       time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -162,6 +172,13 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
       last_seen: iso(c.lastSeen),
     })),
     watchlist: watchlistSummary(facts.watch),
+    watchlist_per_hour: perHourByRule(facts.watchMinutes),
+    reported_per_day: {
+      rule: REPORTED_PER_DAY.rule,
+      low: REPORTED_PER_DAY.low,
+      high: REPORTED_PER_DAY.high,
+      source: 'press reports on TP-Link HomeShield (2022)',
+    },
     markers,
     counters: status.counters,
     screenshot: counts.screenshot,
@@ -172,6 +189,24 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
 
 /** What summary.json holds. */
 export type EvidenceSummary = ReturnType<typeof buildSummary>;
+
+/** Watched lookups per hour and rule (all devices), oldest hour first, times as ISO 8601. */
+export function perHourByRule(
+  minutes: readonly WatchMinuteBucket[],
+): { hour: string; rule: string; lookups: number }[] {
+  const byHour = new Map<number, Map<string, number>>();
+  for (const b of minutes) {
+    const hour = Math.floor(b.minute / 3_600_000) * 3_600_000;
+    let rules = byHour.get(hour);
+    if (!rules) byHour.set(hour, (rules = new Map()));
+    for (const c of b.counts) rules.set(c.rule, (rules.get(c.rule) ?? 0) + c.n);
+  }
+  return [...byHour.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .flatMap(([hour, rules]) =>
+      [...rules.entries()].map(([rule, lookups]) => ({ hour: isoLocal(hour), rule, lookups })),
+    );
+}
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;

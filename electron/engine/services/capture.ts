@@ -18,7 +18,7 @@ import type {
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { Clock } from '../clock';
 import { csvDeviceOf } from '../export/derive';
-import { Exporter, type BundleResult } from '../export/exporter';
+import { Exporter, type BundleOptions, type BundleResult } from '../export/exporter';
 import { InstallKeyStore } from '../export/install-key';
 import type { ZipSink } from '../export/zip-writer';
 import type { DeviceService } from './devices';
@@ -29,7 +29,7 @@ export interface CaptureFacts {
   status(): EngineStatus;
   readonly clock: Pick<Clock, 'now'>;
   readonly devices: Pick<DeviceService, 'get' | 'routerAddresses'>;
-  readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel'>;
+  readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel' | 'minutes'>;
 }
 
 /** The recorded queries: capturing, the snapshot and query pages, live batches and the exports. */
@@ -57,6 +57,7 @@ export class CaptureService {
         routers: devices.routerAddresses(),
         routerModel: watchlist.routerModel(),
         watch: watchlist.report(),
+        watchMinutes: watchlist.minutes(0).minutes,
       }),
       csv: (filter) => store.csv(filter, (address) => csvDeviceOf(devices.get(address))),
       count: (filter) => store.query({ ...filter, limit: 1 }).total,
@@ -135,8 +136,13 @@ export class CaptureService {
     return this.exporter.dnstap(req, identity);
   }
 
-  bundle(req: ExportRequest, screenshot: Uint8Array | null, sink: ZipSink): Promise<BundleResult> {
-    return this.exporter.bundle(req, screenshot, sink);
+  bundle(
+    req: ExportRequest,
+    screenshot: Uint8Array | null,
+    sink: ZipSink,
+    opts?: BundleOptions,
+  ): Promise<BundleResult> {
+    return this.exporter.bundle(req, screenshot, sink, opts);
   }
 
   /** The fingerprint of the key that signs this install's bundles (made now if it does not exist yet). */

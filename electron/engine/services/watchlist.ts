@@ -85,7 +85,7 @@ export class WatchlistService {
       isRouter: (address) => this.deps.devices.get(address).isRouter,
       windowMs,
       captureStart: captures[0]?.startedAt ?? now,
-      now,
+      recordingEnd: captures.length > 0 ? Math.max(...captures.map((c) => c.stoppedAt || now)) : now,
     });
     return { ...report, ...this.watchInsights(correlationWindowMs, windowMs, now) };
   }

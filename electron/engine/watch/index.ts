@@ -1,5 +1,6 @@
 import { correlationSentence, shapeSentence, topDeviceText } from '@shared/watch/correlation-text';
-import type { NameRateStats, RuleCorrelation, WatchReport } from '@shared/watch/report';
+import { rateText, type LookupRate } from '@shared/watch/lookup-rate';
+import type { RuleCorrelation, WatchReport } from '@shared/watch/report';
 import { serviceName } from '@shared/watch/service-name';
 import { isoLocal } from '@shared/time';
 
@@ -20,33 +21,40 @@ export function watchlistSummary(report: WatchReport, deviceName: (address: stri
     vendor: r.vendor,
     integration: r.integration,
     category: r.category,
-    queries: r.queries,
+    patterns: r.patterns ?? [],
     router_queries: r.routerQueries,
-    per_hour: Math.round(r.perHour * 10) / 10,
-    projected_per_day: Math.round(r.perDay),
-    first_seen: r.firstSeen ? isoLocal(r.firstSeen) : '',
-    last_seen: r.lastSeen ? isoLocal(r.lastSeen) : '',
+    ...rateFields(r.rate),
     devices: r.devices.map((d) => ({
       address: d.address,
       is_router: d.isRouter,
-      ...rateFields(d),
-      names: d.names.map((n) => ({ name: n.name, ...rateFields(n) })),
+      ...rateFields(d.rate),
+      every: d.every,
+      names: d.names.map((n) => ({ name: n.name, ...rateFields(n.rate), every: n.every })),
       other_names: d.otherNames,
     })),
     correlation: correlationSummary(correlation.get(r.rule), serviceName(r), deviceName),
   }));
 }
 
-/** The rate of a device, or of one name it asked, as the summary states it (rounded, snake_case). */
-function rateFields(r: Omit<NameRateStats, 'name'>) {
+/**
+ * A rate as the summary states it (shared/watch/lookup-rate.ts's figures, rounded, snake_case):
+ * per_hour and projected_per_day are null while it is too early to tell; rate_text is the dashboard's words.
+ */
+export function rateFields(r: LookupRate) {
   return {
-    queries: r.queries,
-    per_hour: Math.round(r.perHour * 10) / 10,
-    projected_per_day: Math.round(r.perDay),
+    queries: r.count,
+    first_seen: r.firstTs ? isoLocal(r.firstTs) : '',
+    last_seen: r.lastTs ? isoLocal(r.lastTs) : '',
+    span_ms: Math.round(r.spanMs),
+    capture_span_ms: Math.round(r.captureSpanMs),
+    per_hour: r.perHour === null ? null : Math.round(r.perHour * 10) / 10,
+    projected_per_day: r.perDay === null ? null : Math.round(r.perDay),
+    mean_interval_ms: Math.round(r.meanIntervalMs),
     median_interval_ms: Math.round(r.medianIntervalMs),
+    interval_spread_ms: Math.round(r.spreadMs),
     regularity: Math.round(r.regularity * 100) / 100,
     beacon: r.beacon,
-    every: r.every,
+    rate_text: rateText(r),
   };
 }
 

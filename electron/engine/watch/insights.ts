@@ -1,3 +1,4 @@
+import { lookupsPerHour } from '@shared/watch/lookup-rate';
 import {
   correlate,
   DEFAULT_WINDOW_MS,
@@ -251,7 +252,7 @@ export class InsightsTracker {
       const ruleAfter = Math.max(0, countIn(ruleTimes, blockedAt, req.now + 1) - 1);
       const otherBefore = countIn(all, from, blockedAt) - ruleBefore;
       const otherAfter = countIn(all, blockedAt, req.now + 1) - ruleAfter - 1;
-      const perHour = (n: number, ms: number) => (ms > 0 ? (Math.max(0, n) / ms) * 3_600_000 : 0);
+      const perHour = lookupsPerHour;
       out.push({
         rule,
         service,

@@ -99,7 +99,7 @@ describe('WatchService', () => {
       isRouter: (a) => a === ROUTER,
       windowMs: 1_200_000,
       captureStart: T0,
-      now: T0 + 1_200_000,
+      recordingEnd: T0 + 1_200_000,
     });
     expect(r.rules.map((x) => x.rule)).toEqual(['avira-safethings', 'asus-dns-probe']);
     const avira = r.rules[0]!;
@@ -109,28 +109,67 @@ describe('WatchService', () => {
       vendor: 'Avira',
       category: 'security-cloud',
     });
-    expect(avira.perDay).toBeCloseTo(660 * 72, 0);
+    // Over the router's own span, first to last lookup: 659 intervals in 1,190 s.
+    expect(avira.rate.spanMs).toBe(1_190_000);
+    expect(avira.rate.perDay).toBeCloseTo((659 / 1_190_000) * 86_400_000, 6);
+    expect(avira.rate.captureSpanMs).toBe(1_200_000);
     expect(avira.devices[0]).toMatchObject({ address: ROUTER, isRouter: true, queries: 660 });
     expect(r.rules[1]!.routerQueries).toBe(0);
     const effect = r.effects.find((e) => e.marker === m.id && e.rule === 'avira-safethings')!;
     expect(effect.before.count).toBe(600);
     expect(effect.after.count).toBe(60);
     expect(effect.change).toBeCloseTo(-0.9, 2);
+    expect(effect.waitMs).toBe(0);
+  });
+
+  it('waits with a marker’s effect until the time after it could hold ten lookups at the rate before', async () => {
+    const w = await WatchService.open({ dataDir: dir });
+    // Once every 10 s for 10 minutes; the capture stops 2 s after the last lookup, the marker is set then.
+    for (let i = 0; i < 60; i++) w.observe(T0 + i * 10_000, ROUTER, 'avira-safethings', SAFE);
+    await w.addMarker('HomeShield switched off', T0 + 600_000);
+    const stopped = w.report({
+      isRouter: () => true,
+      windowMs: 592_000,
+      captureStart: T0,
+      recordingEnd: T0 + 592_000,
+    });
+    // After the recording ended there is no "after" to compare: no −100 %.
+    expect(stopped.effects[0]).toMatchObject({ change: null, after: { windowMs: 0 } });
+    expect(stopped.effects[0]!.waitMs).toBe(100_000);
+    const early = w.report({
+      isRouter: () => true,
+      windowMs: 640_000,
+      captureStart: T0,
+      recordingEnd: T0 + 640_000,
+    });
+    expect(early.effects[0]).toMatchObject({ change: null, waitMs: 60_000 });
+    const later = w.report({
+      isRouter: () => true,
+      windowMs: 700_000,
+      captureStart: T0,
+      recordingEnd: T0 + 700_000,
+    });
+    expect(later.effects[0]).toMatchObject({ change: -1, waitMs: 0 });
   });
 
   it('recognises a steady beacon per device', async () => {
     const w = await WatchService.open({ dataDir: dir });
     for (let i = 0; i < 300; i++)
       w.observe(T0 + i * 1000 + ((i * 37) % 100) - 50, ROUTER, 'avira-safethings', SAFE);
-    const r = w.report({ isRouter: () => true, windowMs: 300_000, captureStart: T0, now: T0 + 300_000 });
-    expect(r.rules[0]!.devices[0]).toMatchObject({ beacon: true });
+    const r = w.report({
+      isRouter: () => true,
+      windowMs: 300_000,
+      captureStart: T0,
+      recordingEnd: T0 + 300_000,
+    });
+    expect(r.rules[0]!.devices[0]).toMatchObject({ rate: { beacon: true } });
     expect(r.rules[0]!.devices[0]!.every).toMatch(/^every 1\.0 s ± 0\.\d s$/);
   });
 
   it('gives each queried name its own rate and beacon within a (device, rule) pair', async () => {
     const w = await WatchService.open({ dataDir: dir });
     // One name every second (a beacon), one every 30 s, and twelve one-off names at random moments.
-    for (let i = 0; i < 600; i++)
+    for (let i = 0; i < 660; i++)
       w.observe(T0 + i * 1000 + ((i * 37) % 80) - 40, ROUTER, 'avira-safethings', SAFE);
     for (let i = 0; i < 20; i++)
       w.observe(T0 + i * 30_000 + 500, ROUTER, 'avira-safethings', 'b.safethings.avira.com');
@@ -143,20 +182,27 @@ describe('WatchService', () => {
         'avira-safethings',
         `x${i}.safethings.avira.com`,
       );
-    const r = w.report({ isRouter: () => true, windowMs: 600_000, captureStart: T0, now: T0 + 600_000 });
+    const r = w.report({
+      isRouter: () => true,
+      windowMs: 600_000,
+      captureStart: T0,
+      recordingEnd: T0 + 700_000,
+    });
     const d = r.rules[0]!.devices[0]!;
-    expect(d.queries).toBe(632);
+    expect(d.queries).toBe(692);
     expect(d.names).toHaveLength(MAX_NAMES_PER_DEVICE);
     expect(d.otherNames).toBe(14 - MAX_NAMES_PER_DEVICE);
     const [first, second] = d.names;
-    expect(first).toMatchObject({ name: SAFE, queries: 600, beacon: true });
-    expect(first!.perDay / (600 * 144)).toBeCloseTo(1, 2);
+    expect(first).toMatchObject({ name: SAFE, queries: 660, rate: { beacon: true } });
+    expect(first!.rate.perDay! / 86_400).toBeCloseTo(1, 2);
     expect(first!.every).toMatch(/^every 1\.0 s ± 0\.\d s$/);
-    expect(second).toMatchObject({ name: 'b.safethings.avira.com', queries: 20, beacon: true });
-    expect(second!.medianIntervalMs).toBe(30_000);
+    expect(second).toMatchObject({ name: 'b.safethings.avira.com', queries: 20, rate: { beacon: true } });
+    expect(second!.rate.medianIntervalMs).toBe(30_000);
+    // 20 lookups over 9.5 min: counted, not projected.
+    expect(second!.rate.perDay).toBeNull();
     // The one-off names have no interval to speak of and the pair as a whole is no clean beacon.
-    expect(d.names.slice(2).every((n) => n.queries === 1 && !n.beacon)).toBe(true);
-    expect(d.regularity).toBeLessThan(first!.regularity);
+    expect(d.names.slice(2).every((n) => n.queries === 1 && !n.rate.beacon)).toBe(true);
+    expect(d.rate.regularity).toBeLessThan(first!.rate.regularity);
   });
 
   it('counts watched queries per minute, rule and client from a given minute on', async () => {

@@ -11,7 +11,8 @@ import {
   type RuleInput,
   type WatchMinuteBucket,
 } from '@shared/watch/messages';
-import { compareAroundMarker, describeBeacon, lowerBound, rateStats } from '@shared/watch/rates';
+import { lookupRate, mergeTimes } from '@shared/watch/lookup-rate';
+import { compareAroundMarker, describeBeacon, lowerBound } from '@shared/watch/rates';
 import {
   MAX_NAMES_PER_DEVICE,
   type DeviceRuleStats,
@@ -175,14 +176,7 @@ export class WatchService {
       const s = byClient?.get(c);
       return s ? [s.values()] : [];
     });
-    if (parts.length === 1) return parts[0]!.slice();
-    const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return parts.length > 1 ? out.sort() : out;
+    return mergeTimes(parts);
   }
 
   rules(): ActiveRule[] {
@@ -326,18 +320,8 @@ export class WatchService {
       const times = new Float64Array(n);
       let k = 0;
       for (let i = 0; i < tags.length; i++) if (tags[i] === id) times[k++] = ts[i]!;
-      const st = rateStats(times, windowMs);
-      return {
-        name: this.names[id] ?? '',
-        queries: st.count,
-        perHour: st.perHour,
-        perDay: st.perDay,
-        medianIntervalMs: st.medianIntervalMs,
-        jitterMs: st.jitterMs,
-        regularity: st.regularity,
-        beacon: st.beacon,
-        every: describeBeacon(st),
-      };
+      const rate = lookupRate(times, windowMs);
+      return { name: this.names[id] ?? '', queries: rate.count, rate, every: describeBeacon(rate) };
     });
     return { names, otherNames: counts.size - names.length };
   }
@@ -345,13 +329,14 @@ export class WatchService {
   /**
    * Rates per rule and device over `windowMs` of observation (the captures' running time), and the change
    * around each marker. `isRouter` says which addresses are the router; `captureStart` bounds the first
-   * marker's "before" window; `now` the last marker's "after".
+   * marker's "before" window; `recordingEnd` (now while a capture runs, else when the last one stopped) the
+   * last marker's "after".
    */
   report(opts: {
     isRouter: (address: string) => boolean;
     windowMs: number;
     captureStart: number;
-    now: number;
+    recordingEnd: number;
   }): WatchReport {
     const rules: RuleReport[] = [];
     const effects: MarkerEffect[] = [];
@@ -359,41 +344,33 @@ export class WatchService {
     for (const [ruleId, byClient] of this.series) {
       const rule = this.rule(ruleId);
       const devices: DeviceRuleStats[] = [];
-      let queries = 0;
       let routerQueries = 0;
-      let firstSeen = Infinity;
-      let lastSeen = 0;
       for (const [address, s] of byClient) {
-        const st = rateStats(s.values(), opts.windowMs);
+        const rate = lookupRate(s.values(), opts.windowMs);
         const isRouter = opts.isRouter(address);
         devices.push({
           address,
           isRouter,
-          queries: st.count,
-          perHour: st.perHour,
-          perDay: st.perDay,
-          firstSeen: st.firstTs,
-          lastSeen: st.lastTs,
-          medianIntervalMs: st.medianIntervalMs,
-          jitterMs: st.jitterMs,
-          regularity: st.regularity,
-          beacon: st.beacon,
-          every: describeBeacon(st),
+          queries: rate.count,
+          rate,
+          every: describeBeacon(rate),
           ...this.nameRates(s, opts.windowMs),
         });
-        queries += st.count;
-        if (isRouter) routerQueries += st.count;
-        firstSeen = Math.min(firstSeen, st.firstTs);
-        lastSeen = Math.max(lastSeen, st.lastTs);
+        if (isRouter) routerQueries += rate.count;
         markers.forEach((m, i) => {
-          const from = i > 0 ? markers[i - 1]!.ts : opts.captureStart;
-          const to = i + 1 < markers.length ? markers[i + 1]!.ts : opts.now;
+          // "Before" starts no earlier than the device's first lookup, as its rate does (lookup-rate.ts):
+          // a router that started late is not diluted by the time it had not begun.
+          const from = Math.max(i > 0 ? markers[i - 1]!.ts : opts.captureStart, s.first());
+          const to = i + 1 < markers.length ? markers[i + 1]!.ts : opts.recordingEnd;
           const c = compareAroundMarker(s.values(), m.ts, Math.min(from, m.ts), Math.max(to, m.ts));
           if (c.before.count + c.after.count > 0) effects.push({ marker: m.id, rule: ruleId, address, ...c });
         });
       }
       devices.sort((a, b) => b.queries - a.queries || Number(b.isRouter) - Number(a.isRouter));
-      const perHour = opts.windowMs > 0 ? (queries / opts.windowMs) * 3_600_000 : 0;
+      const rate =
+        devices.length === 1
+          ? devices[0]!.rate
+          : lookupRate(mergeTimes([...byClient.values()].map((s) => s.values())), opts.windowMs);
       rules.push({
         rule: ruleId,
         vendor: rule?.vendor ?? '',
@@ -401,12 +378,10 @@ export class WatchService {
         category: rule?.category ?? 'vendor-cloud',
         confidence: rule?.confidence ?? 'user',
         explanation: rule?.explanation ?? '',
-        queries,
+        patterns: rule?.patterns ?? [],
+        queries: rate.count,
         routerQueries,
-        perHour,
-        perDay: perHour * 24,
-        firstSeen: Number.isFinite(firstSeen) ? firstSeen : 0,
-        lastSeen,
+        rate,
         devices,
       });
     }

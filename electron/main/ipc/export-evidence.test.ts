@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dialog, FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { fakeEngine, type FakeEngine } from '../testing/fake-engine';
 import { exportFileName } from '@shared/export-name';
+import type { BundleOptions } from '../../engine/export/exporter';
+import { printReportPdf } from '../report-pdf';
 import { setupRequests } from './requests';
 import { trustWindow } from './trusted-windows';
 
@@ -66,6 +68,36 @@ describe('evidence exports on the desktop', () => {
     expect(bytes.slice(0, 4)).toEqual([0x50, 0x4b, 0x05, 0x06]);
     expect(bytes.slice(4)).toEqual([0x89, 0x50, 0x4e, 0x47]);
     expect(await readdir(dir)).toEqual(['evidence.zip']);
+  });
+
+  it('prints report.html to report.pdf in a hidden window without JavaScript, for the bundle', async () => {
+    const target = join(dir, 'evidence.zip');
+    dialog.showSaveDialog.mockResolvedValue({ canceled: false, filePath: target });
+    await call('export:bundle', {});
+    const opts = vi.mocked(engine.bundle).mock.calls[0]![3] as BundleOptions;
+    expect(opts.reportPdf).toBeTypeOf('function');
+    const html = '<!doctype html><title>r</title><p>Router 192.168.0.1 looked up … “quoted” ☕</p>';
+    const pdf = await opts.reportPdf!(html);
+    expect(Buffer.from(pdf!).toString('latin1')).toMatch(/^%PDF-/);
+    const printer = FakeBrowserWindow.created.at(-1)!;
+    expect(printer).not.toBe(win);
+    expect(printer.options).toMatchObject({
+      show: false,
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+    });
+    const url = printer.loadedUrls[0]!;
+    expect(url).toMatch(/^data:text\/html;charset=utf-8;base64,/);
+    expect(Buffer.from(url.split(',')[1]!, 'base64').toString('utf8')).toBe(html);
+    expect(printer.webContents.printToPDF).toHaveBeenCalledWith(
+      expect.objectContaining({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true }),
+    );
+    expect(printer.isDestroyed()).toBe(true);
+    // A page that cannot be printed: rejected (the exporter then leaves report.pdf out), window closed.
+    const failing = printReportPdf(html);
+    const next = FakeBrowserWindow.created.at(-1)!;
+    next.webContents.printedPdf = null;
+    await expect(failing).rejects.toThrow('printing failed');
+    expect(next.isDestroyed()).toBe(true);
   });
 
   it('writes nothing when cancelled, and refuses a window that cannot be captured', async () => {

@@ -6,6 +6,7 @@ import type { QueryFilter } from '@shared/events';
 import { exportFileName } from '@shared/export-name';
 import { writeFileAtomic } from '../../engine/atomic-write';
 import type { EngineHandle } from '../../engine/types';
+import { printReportPdf } from '../report-pdf';
 import { send } from './send';
 
 const DIALOGS: Readonly<Record<Exclude<ExportKind, 'csv'>, { title: string; name: string; ext: string }>> = {
@@ -70,7 +71,8 @@ export async function exportBundle(
   const png = await capture(win);
   const path = await askPath(win, 'bundle', req);
   if (path === null) return { saved: false, path: '' };
-  await writeFileAtomic(path, (sink) => engine.bundle(req, png, sink));
+  // Only the desktop app can print the report: its bundle holds report.pdf too.
+  await writeFileAtomic(path, (sink) => engine.bundle(req, png, sink, { reportPdf: printReportPdf }));
   return { saved: true, path };
 }
 

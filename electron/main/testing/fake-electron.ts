@@ -53,6 +53,14 @@ export class FakeWebContents extends EventEmitter {
     return Promise.resolve({ isEmpty: () => png.length === 0, toPNG: () => png });
   }
 
+  /** The bytes printToPDF() resolves with; null plays a page that cannot be printed (it rejects). */
+  printedPdf: Uint8Array | null = Uint8Array.from(Buffer.from('%PDF-1.7\n'));
+
+  printToPDF = vi.fn((_options: Record<string, unknown>): Promise<Buffer> => {
+    const pdf = this.printedPdf;
+    return pdf ? Promise.resolve(Buffer.from(pdf)) : Promise.reject(new Error('printing failed'));
+  });
+
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
     this.windowOpenHandler = handler;
   }
@@ -105,6 +113,15 @@ export class FakeBrowserWindow extends EventEmitter implements WindowSurface {
 
   isDestroyed(): boolean {
     return this.destroyed;
+  }
+
+  /** As BrowserWindow.destroy(): closed at once, no 'close' event. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.shown = false;
+    this.webContents.destroy();
+    this.emit('closed');
   }
 
   /** As BrowserWindow.close(): a 'close' listener may call event.preventDefault() to keep the window. */

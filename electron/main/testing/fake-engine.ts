@@ -1,4 +1,5 @@
 /** A scripted EngineHandle for tests of the code around the engine (the engine has its own tests). */
+import { lookupRate } from '@shared/watch/lookup-rate';
 import { vi } from 'vitest';
 import type { ExportProgress, QueryListRequest, SnapshotRequest } from '@shared/api';
 import type {
@@ -119,10 +120,10 @@ export function watchReport(markers: readonly Marker[] = []): WatchReport {
         explanation: 'Avira SafeThings',
         queries: 600,
         routerQueries: 600,
-        perHour: 3600,
-        perDay: 86_400,
-        firstSeen: CAPTURE.startedAt,
-        lastSeen: CAPTURE.startedAt + 599_000,
+        rate: lookupRate(
+          Array.from({ length: 600 }, (_, i) => CAPTURE.startedAt + i * 1000),
+          600_000,
+        ),
         devices: [],
       },
     ],

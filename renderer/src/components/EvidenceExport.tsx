@@ -12,6 +12,11 @@ export interface EvidenceContext {
   readonly shown: string;
   /** Device, name and range filters in words. */
   readonly filters: string;
+  /**
+   * The fingerprint of the install's signing key that seals the journals, when the engine reports one; the
+   * caption shows it so the image names the key its bundle is signed with.
+   */
+  readonly fingerprint?: string;
 }
 
 interface Active {
@@ -61,8 +66,10 @@ function progressText(p: ExportProgress): string {
 }
 
 /**
- * The evidence exports for the dashboard: the buttons, their progress, and the header strip a PNG must
- * show (capture period, filters, generation time) while the dashboard is captured. `filter` is what the
+ * The evidence exports for the dashboard: the buttons, their progress, and the caption strip a PNG must
+ * show (capture period, time range, filters, generation time, signing key) while the dashboard is captured.
+ * Nothing else changes on the page while it is captured (no note, no greyed buttons): the image shows the
+ * dashboard as the user saw it. `filter` is what the
  * CSV, PCAP and bundle select. The desktop File menu's PNG and bundle items run through here too.
  */
 export function useEvidenceExport(
@@ -81,6 +88,8 @@ export function useEvidenceExport(
   const ipc = dashboard.transport === 'ipc';
   // Callbacks registered once (the menu, progress events) read the current filter and export from here.
   const latest = useRef({ filter, active });
+  // Set while the dashboard is being captured: a second click waits, without greying the buttons.
+  const capturing = useRef(false);
   useEffect(() => {
     latest.current = { filter, active };
   }, [filter, active]);
@@ -96,15 +105,19 @@ export function useEvidenceExport(
 
   const run = useCallback(
     (kind: ExportKind): void => {
+      if (capturing.current) return;
       if (latest.current.active && latest.current.active.progress?.state === 'running') return;
       const exportId = `${kind}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
       const request = { ...latest.current.filter, exportId };
       const next = { kind, exportId, progress: null };
       latest.current = { ...latest.current, active: next };
       setActive(next);
-      setNote(kind === 'png' || kind === 'bundle' ? 'Capturing the dashboard…' : '');
+      const pictured = kind === 'png' || kind === 'bundle';
+      // The note stays as it is while the dashboard is captured; it says what happened afterwards.
+      if (!pictured) setNote('');
       const work = async (): Promise<void> => {
-        if (kind === 'png' || kind === 'bundle') {
+        if (pictured) {
+          capturing.current = true;
           setStripAt(Date.now());
           await afterPaint();
         }
@@ -122,6 +135,7 @@ export function useEvidenceExport(
             setNote((n) => `${n} · signed by install key ${key.fingerprint}`);
           }
         } finally {
+          capturing.current = false;
           setStripAt(null);
         }
       };
@@ -144,7 +158,7 @@ export function useEvidenceExport(
           <em>Capture period</em> {context.period}
         </span>
         <span>
-          <em>Shown</em> {context.shown}
+          <em>Time range</em> {context.shown}
         </span>
         <span>
           <em>Filters</em> {context.filters}
@@ -152,6 +166,11 @@ export function useEvidenceExport(
         <span>
           <em>Generated</em> {isoLocal(stripAt)} ({Intl.DateTimeFormat().resolvedOptions().timeZone})
         </span>
+        {context.fingerprint ? (
+          <span data-testid="evidence-fingerprint">
+            <em>Signing key</em> <code>{context.fingerprint}</code>
+          </span>
+        ) : null}
       </div>
     );
   const buttons = (
@@ -162,7 +181,6 @@ export function useEvidenceExport(
           type="button"
           className={kind === 'bundle' ? 'button primary' : 'button'}
           title={LABELS[kind].title}
-          disabled={stripAt !== null}
           onClick={() => run(kind)}
         >
           {ipc ? LABELS[kind].ipc : LABELS[kind].web}

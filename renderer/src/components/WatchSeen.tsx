@@ -1,4 +1,5 @@
 import type { DeviceInfo } from '@shared/events';
+import { perDayText, perHourText, rateIsKnown } from '@shared/watch/lookup-rate';
 import { duration } from '@shared/watch/rates';
 import type { DeviceRuleStats, RuleReport, WatchReport } from '@shared/watch/report';
 import type { ActiveRule } from '@shared/watch/rules';
@@ -8,10 +9,7 @@ import {
   CONFIDENCE_LABELS,
   describeDevice,
   effectText,
-  formatApprox,
-  formatPerHour,
   formatSpan,
-  MIN_PROJECTED,
   regularityText,
   reportedComparison,
   serviceName,
@@ -47,7 +45,8 @@ export function WatchSeen({ report, devices, rules }: Props) {
   return (
     <div className="seen-list">
       <p className="panel-sub muted seen-intro">
-        Over {formatSpan(report.windowMs)} of recording. Per day is what a day at the observed rate comes to.
+        Over {formatSpan(report.windowMs)} of recording. Per day is each device&rsquo;s rate from its first to
+        its last lookup, projected to 24 hours; below 10 lookups over 10 minutes it is too early to tell.
       </p>
       {report.rules.map((r) => (
         <SeenRule key={r.rule} r={r} report={report} devices={devices} isRouter={isRouter} />
@@ -71,9 +70,7 @@ function SeenRule({
   const tone = r.category === 'connectivity' ? 'calm' : routerDevice ? 'alarm' : 'notice';
   const markers = new Map(report.markers.map((m) => [m.id, m]));
   const effects = report.effects.filter((e) => e.rule === r.rule && markers.has(e.marker));
-  const comparison = routerDevice
-    ? reportedComparison(r.rule, routerDevice.perDay, Math.max(report.windowMs, 1))
-    : '';
+  const comparison = routerDevice ? reportedComparison(r.rule, routerDevice.rate) : '';
   return (
     <article className={`seen-rule ${tone}`} data-testid="seen-rule" data-rule={r.rule}>
       <header className="seen-head">
@@ -84,7 +81,8 @@ function SeenRule({
         </span>
         <span className="spacer" />
         <span className="num seen-total">
-          {formatCount(r.queries)} {r.queries === 1 ? 'query' : 'queries'} · ≈ {formatApprox(r.perDay)} a day
+          {formatCount(r.queries)} {r.queries === 1 ? 'query' : 'queries'}
+          {rateIsKnown(r.rate) ? ` · ${perDayText(r.rate)}` : ''}
         </span>
       </header>
       {r.explanation !== '' && <p className="seen-expl muted">{r.explanation}</p>}
@@ -107,21 +105,22 @@ function SeenRule({
                 {isRouter(d) && <span className="tag router">Router</span>}
               </td>
               <td className="num right">{formatCount(d.queries)}</td>
-              <td className="num right">{formatPerHour(d.perHour)}</td>
-              <td className="num right">≈ {formatApprox(d.perDay)}</td>
+              <td className="num right">{perHourText(d.rate)}</td>
+              <td className="num right">{perDayText(d.rate)}</td>
               <td className="num" data-testid="seen-every">
-                {d.every || (d.medianIntervalMs > 0 ? `median ${duration(d.medianIntervalMs)}` : '–')}
+                {d.every ||
+                  (d.rate.medianIntervalMs > 0 ? `median ${duration(d.rate.medianIntervalMs)}` : '–')}
               </td>
               <td>
                 <span
                   className="regularity"
-                  title={`Regularity score ${d.regularity.toFixed(2)} (1 = a timer)`}
+                  title={`Regularity score ${d.rate.regularity.toFixed(2)} (1 = a timer)`}
                 >
                   <svg width="36" height="6" aria-hidden="true">
                     <rect width="36" height="6" rx="3" className="track" />
-                    <rect width={Math.max(2, 36 * d.regularity)} height="6" rx="3" className="fill" />
+                    <rect width={Math.max(2, 36 * d.rate.regularity)} height="6" rx="3" className="fill" />
                   </svg>
-                  {regularityText(d)}
+                  {regularityText(d.rate)}
                 </span>
               </td>
             </tr>,
@@ -171,10 +170,11 @@ function SeenNames({ d }: { d: DeviceRuleStats }) {
               <td className="num right">{formatCount(n.queries)}</td>
               <td className="num right">
                 {/* A day projected from a handful of queries says nothing. */}
-                {n.queries >= MIN_PROJECTED ? `≈ ${formatApprox(n.perDay)} a day` : '–'}
+                {rateIsKnown(n.rate) ? perDayText(n.rate) : '–'}
               </td>
               <td className="num">
-                {n.every || (n.medianIntervalMs > 0 ? `median ${duration(n.medianIntervalMs)}` : '–')}
+                {n.every ||
+                  (n.rate.medianIntervalMs > 0 ? `median ${duration(n.rate.medianIntervalMs)}` : '–')}
               </td>
             </tr>
           ))}

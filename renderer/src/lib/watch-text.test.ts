@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceInfo } from '@shared/events';
+import { lookupRate, type LookupRate } from '@shared/watch/lookup-rate';
 import type { DeviceRuleStats, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
 import { deviceAt } from './test-events';
 import {
@@ -24,23 +25,26 @@ const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const ROUTER = '192.168.0.1';
 const PHONE = '192.168.0.23';
 
+/** The figures of `count` lookups evenly spread over `spanMs`, in a capture of `captureMs`. */
+function rateOf(count: number, spanMs = 1_199_000, captureMs = 20 * 60_000): LookupRate {
+  const step = count > 1 ? spanMs / (count - 1) : 0;
+  return lookupRate(
+    Array.from({ length: count }, (_, i) => T0 + i * step),
+    captureMs,
+  );
+}
+
 function stats(address: string, over: Partial<DeviceRuleStats> = {}): DeviceRuleStats {
+  const queries = over.queries ?? 1234;
   return {
     address,
     isRouter: false,
-    queries: 1234,
-    perHour: 3700,
-    perDay: 88_823,
-    firstSeen: T0,
-    lastSeen: T0 + 1_199_000,
-    medianIntervalMs: 1000,
     names: [],
     otherNames: 0,
-    jitterMs: 100,
-    regularity: 0.9,
-    beacon: true,
     every: 'every 1.0 s ± 0.1 s',
     ...over,
+    queries,
+    rate: over.rate ?? rateOf(queries),
   };
 }
 
@@ -55,10 +59,7 @@ function rule(id: string, devices: DeviceRuleStats[], over: Partial<RuleReport> 
     explanation: 'Avira SafeThings, the cloud behind TP-Link HomeShield.',
     queries,
     routerQueries: devices.filter((d) => d.isRouter).reduce((n, d) => n + d.queries, 0),
-    perHour: 0,
-    perDay: 0,
-    firstSeen: T0,
-    lastSeen: T0,
+    rate: rateOf(queries),
     devices,
     ...over,
   };
@@ -117,16 +118,20 @@ describe('watchlist wording', () => {
   });
 
   it('compares the SafeThings rate with the reported 42,000–80,000 a day', () => {
-    expect(reportedComparison('avira-safethings', 88_823, 20 * 60_000)).toBe(
-      '≈ 88,800 a day here: above the 42,000–80,000 a day reported for affected TP-Link routers.',
+    expect(reportedComparison('avira-safethings', rateOf(1234))).toBe(
+      '≈ 88,900 a day here (one every 0.97 s): above the 42,000–80,000 a day reported for affected TP-Link routers.',
     );
-    expect(reportedComparison('avira-safethings', 60_000, 3 * 3_600_000)).toMatch(
-      /^≈ 60,000 a day here: within the 42,000–80,000 a day reported/,
+    expect(reportedComparison('avira-safethings', rateOf(7501, 3 * 3_600_000, 3 * 3_600_000))).toMatch(
+      /^≈ 60,000 a day here \(one every 1\.44 s\): within the 42,000–80,000 a day reported/,
     );
-    expect(reportedComparison('avira-safethings', 4_000, 5 * 60_000)).toMatch(
-      /below the .* routers \(an early estimate from 5 min\)\.$/,
+    expect(reportedComparison('avira-safethings', rateOf(168, 3_600_000, 3_600_000))).toMatch(
+      /^≈ 4,010 a day here \(one every 21\.6 s\): below the .* routers\.$/,
     );
-    expect(reportedComparison('tplink-cloud', 88_823, 20 * 60_000)).toBe('');
+    // The banner once compared "≈ 33,600 a day" from 18 lookups in 19 s.
+    expect(reportedComparison('avira-safethings', rateOf(18, 17_000, 46_000))).toBe(
+      'Too early to compare with the 42,000–80,000 a day reported for affected TP-Link routers: a daily rate needs at least 10 lookups over 10 min; so far 18 over 17 s.',
+    );
+    expect(reportedComparison('tplink-cloud', rateOf(1234))).toBe('');
   });
 
   it('writes the router banner: count, span, projection, beacon, make', () => {
@@ -137,10 +142,10 @@ describe('watchlist wording', () => {
       tone: 'alarm',
       rule: 'avira-safethings',
       headline:
-        'Your router 192.168.0.1 (TP-Link) contacted Avira SafeThings 1,234 times in 20 min, ≈ 88,800 a day — every 1.0 s ± 0.1 s',
+        'Your router 192.168.0.1 (TP-Link) contacted Avira SafeThings 1,234 times in 20 min, ≈ 88,900 a day — every 1.0 s ± 0.1 s',
       meta: 'Security cloud lookups · Seen in DNS logs',
     });
-    expect(f!.comparison).toMatch(/^≈ 88,800 a day here: above the/);
+    expect(f!.comparison).toMatch(/^≈ 88,900 a day here \(one every 0\.97 s\): above the/);
     expect(f!.effect).toBe('');
     // The latest marker's effect joins the sentence.
     const marked: WatchReport = {
@@ -157,6 +162,7 @@ describe('watchlist wording', () => {
           before: { count: 60, perHour: 3600, windowMs: 60_000 },
           after: { count: 60, perHour: 3600, windowMs: 60_000 },
           change: 0,
+          waitMs: 0,
         },
         {
           marker: 'm-1',
@@ -165,6 +171,7 @@ describe('watchlist wording', () => {
           before: { count: 60, perHour: 3600, windowMs: 60_000 },
           after: { count: 60, perHour: 3600, windowMs: 60_000 },
           change: 0,
+          waitMs: 0,
         },
       ],
     };
@@ -181,17 +188,11 @@ describe('watchlist wording', () => {
     const name = (n: string, every: string) => ({
       name: n,
       queries: every ? 600 : 1,
-      perHour: 0,
-      perDay: 0,
-      medianIntervalMs: every ? 1000 : 0,
-      jitterMs: 0,
-      regularity: every ? 0.95 : 0,
-      beacon: every !== '',
+      rate: rateOf(every ? 600 : 1),
       every,
     });
     const mixed = stats(ROUTER, {
       isRouter: true,
-      beacon: false,
       every: '',
       names: [
         name('dfp-dual.safethings.avira.com', 'every 1.0 s ± 0.1 s'),
@@ -204,21 +205,17 @@ describe('watchlist wording', () => {
     );
     // The device as a whole beats: its own rhythm, no name.
     expect(beaconText(stats(ROUTER))).toBe(' — every 1.0 s ± 0.1 s');
-    expect(beaconText(stats(ROUTER, { every: '', beacon: false, names: [name('a.example', '')] }))).toBe('');
+    expect(beaconText(stats(ROUTER, { every: '', names: [name('a.example', '')] }))).toBe('');
   });
 
   it('keeps connectivity checks calm, after the alarming findings, and leaves clients out of the router banner', () => {
     const r = report([
-      rule(
-        'tplink-www-connectivity',
-        [stats(ROUTER, { isRouter: true, queries: 5000, beacon: false, every: '' })],
-        {
-          vendor: 'TP-Link',
-          integration: 'connectivity check (probable)',
-          category: 'connectivity',
-          confidence: 'observed',
-        },
-      ),
+      rule('tplink-www-connectivity', [stats(ROUTER, { isRouter: true, queries: 5000, every: '' })], {
+        vendor: 'TP-Link',
+        integration: 'connectivity check (probable)',
+        category: 'connectivity',
+        confidence: 'observed',
+      }),
       rule('avira-safethings', [
         stats(ROUTER, { isRouter: true, queries: 12 }),
         stats(PHONE, { queries: 3 }),
@@ -234,23 +231,26 @@ describe('watchlist wording', () => {
       rule('avira-safethings', [stats(ROUTER, { isRouter: true, queries: 4, every: '' })]),
     ]);
     expect(routerFindings(few, devices, '')[0]).toMatchObject({
-      headline: 'Your router 192.168.0.1 (TP-Link) contacted Avira SafeThings 4 times in 20 min',
-      comparison: '',
+      headline:
+        'Your router 192.168.0.1 (TP-Link) contacted Avira SafeThings 4 times in 20 min, too early to tell a daily rate',
+      comparison:
+        'Too early to compare with the 42,000–80,000 a day reported for affected TP-Link routers: a daily rate needs at least 10 lookups over 10 min; so far 4 over 20 min.',
     });
     expect(found[1]!.headline).toBe(
-      'Your router 192.168.0.1 (TP-Link) contacted TP-Link connectivity check 5,000 times in 20 min, ≈ 88,800 a day',
+      'Your router 192.168.0.1 (TP-Link) contacted TP-Link connectivity check 5,000 times in 20 min, ≈ 360,000 a day',
     );
   });
 
   it('writes a quieter line for other devices, without connectivity checks', () => {
     const r = report([
-      rule('avira-safethings', [stats(ROUTER, { isRouter: true }), stats(PHONE, { queries: 1, perDay: 72 })]),
+      rule('avira-safethings', [stats(ROUTER, { isRouter: true }), stats(PHONE, { queries: 1 })]),
       rule('asus-dns-probe', [stats(PHONE)], { category: 'connectivity' }),
     ]);
     expect(clientFindings(r, devices)).toEqual([
       expect.objectContaining({
         tone: 'notice',
-        headline: 'Anna’s phone (192.168.0.23) contacted Avira SafeThings once in 20 min',
+        headline:
+          'Anna’s phone (192.168.0.23) contacted Avira SafeThings once in 20 min, too early to tell a daily rate',
       }),
     ]);
     const two = report([rule('avira-safethings', [stats(PHONE, { queries: 2 }), stats('192.168.0.24')])]);
@@ -267,6 +267,7 @@ describe('watchlist wording', () => {
       before: { count: 600, perHour: 3600, windowMs: 600_000 },
       after: { count: 30, perHour: 180, windowMs: 600_000 },
       change: -0.95,
+      waitMs: 0,
     };
     expect(effectText(effect, { label: 'HomeShield switched off' })).toBe(
       'after “HomeShield switched off”: −95 % (3,600/h → 180/h)',
@@ -282,12 +283,22 @@ describe('watchlist wording', () => {
         { label: 'firmware updated' },
       ),
     ).toBe('after “firmware updated”: 180/h (none before), 30 s after so far');
+    // Until the time after the marker could hold ten lookups at the rate before, no effect is claimed.
+    expect(
+      effectText(
+        { ...effect, after: { count: 0, perHour: 0, windowMs: 2000 }, change: null, waitMs: 8000 },
+        { label: 'HomeShield switched off' },
+      ),
+    ).toBe('after “HomeShield switched off”: waiting, about 8 s');
+    expect(effectText({ ...effect, change: null, waitMs: 150_000 }, { label: 'x' })).toBe(
+      'after “x”: waiting, about 3 min',
+    );
   });
 
   it('describes regularity and the router model’s firmware fix', () => {
-    expect(regularityText({ beacon: true, regularity: 0.95, queries: 100 })).toBe('regular (timer)');
-    expect(regularityText({ beacon: false, regularity: 0.1, queries: 100 })).toBe('irregular');
-    expect(regularityText({ beacon: false, regularity: 0, queries: 2 })).toBe('too few to say');
+    expect(regularityText({ beacon: true, regularity: 0.95, count: 100 })).toBe('regular (timer)');
+    expect(regularityText({ beacon: false, regularity: 0.1, count: 100 })).toBe('irregular');
+    expect(regularityText({ beacon: false, regularity: 0, count: 2 })).toBe('too few to say');
     expect(modelFixText('Archer AX55 v1')).toMatch(/already released in March 2022/);
     expect(modelFixText('Archer AX90 v1')).toMatch(/announced for 2022-03-21/);
     expect(modelFixText('ASUS RT-AX88U')).toMatch(/does not name this model/);

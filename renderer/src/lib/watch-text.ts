@@ -4,21 +4,31 @@
  */
 import { deviceLabel } from '@shared/devices';
 import type { DeviceInfo } from '@shared/events';
+import {
+  formatApprox,
+  formatCount,
+  formatPerHourValue,
+  formatSpan,
+  meanIntervalText,
+  perDayText,
+  rateIsKnown,
+  spanText,
+  tooEarlyReason,
+  type LookupRate,
+} from '@shared/watch/lookup-rate';
 import type { DeviceRuleStats, Marker, MarkerEffect, RuleReport, WatchReport } from '@shared/watch/report';
 import type { BlockMode, Confidence, RuleCategory } from '@shared/watch/rules';
 import { CATEGORY_LABELS } from '@shared/watch/rules';
-import { describeFix, TP_LINK_HOMESHIELD_FIXES, type RouterModelFix } from '@shared/watch/router-models';
+import {
+  describeFix,
+  REPORTED_PER_DAY,
+  TP_LINK_HOMESHIELD_FIXES,
+  type RouterModelFix,
+} from '@shared/watch/router-models';
 import { serviceName } from '@shared/watch/service-name';
-import { formatCount } from './format';
 
 /** The press figure for TP-Link routers with the faulty HomeShield DNS logic (Techzine, Reddit; 2022). */
-export const REPORTED_RANGE = { rule: 'avira-safethings', low: 42_000, high: 80_000 } as const;
-
-/** Fewer queries than this are counted, not projected to a day. */
-export const MIN_PROJECTED = 5;
-
-/** Below this much recording, a projected daily figure is called an early estimate. */
-export const EARLY_ESTIMATE_MS = 15 * 60_000;
+export const REPORTED_RANGE = REPORTED_PER_DAY;
 
 export const CONFIDENCE_LABELS: Readonly<Record<Confidence, string>> = {
   observed: 'Seen in DNS logs',
@@ -50,8 +60,6 @@ export const CATEGORY_TAGS: Readonly<Record<RuleCategory, string>> = {
 };
 
 export { CATEGORY_LABELS };
-
-const decimal = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 export { serviceName };
 
@@ -103,31 +111,11 @@ export function routerMake(device: DeviceInfo | undefined, routerModel: string):
   return device ? shortVendor(device.vendor) : '';
 }
 
-/** "45 s", "20 min", "2.5 h", "3.0 days": how long something was observed. */
-export function formatSpan(ms: number): string {
-  if (!Number.isFinite(ms) || ms <= 0) return '0 s';
-  const s = ms / 1000;
-  if (s < 90) return `${Math.max(1, Math.round(s))} s`;
-  const m = s / 60;
-  if (m < 90) return `${Math.round(m)} min`;
-  const h = m / 60;
-  if (h < 48) return `${decimal.format(h)} h`;
-  return `${decimal.format(h / 24)} days`;
-}
-
-/** A projection to three significant digits: 88,823 → "88,800"; small numbers stay exact. */
-export function formatApprox(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  if (Math.abs(n) < 1000) return formatCount(n);
-  const step = 10 ** (Math.floor(Math.log10(Math.abs(n))) - 2);
-  return formatCount(Math.round(n / step) * step);
-}
+// The rate's wording is shared with the report and summary.json (shared/watch/lookup-rate.ts).
+export { formatApprox, formatSpan };
 
 /** "3,600/h", "45/h", "0.5/h". */
-export function formatPerHour(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  return `${n >= 10 || n === 0 ? formatCount(n) : decimal.format(n)}/h`;
-}
+export const formatPerHour = formatPerHourValue;
 
 /** "once", "2 times", "1,234 times". */
 export function times(n: number): string {
@@ -141,26 +129,26 @@ export function formatChange(change: number): string {
   return `${pct < 0 ? '−' : '+'}${formatCount(Math.abs(pct))} %`;
 }
 
-/** ", ≈ 88,800 a day", or "" for too few queries to project. */
-function perDayText(queries: number, perDay: number): string {
-  return queries >= MIN_PROJECTED ? `, ≈ ${formatApprox(perDay)} a day` : '';
-}
+/** What a daily rate reads while it is too early to tell. */
+export const TOO_EARLY_DAILY = 'too early to tell a daily rate';
 
-/** The observation span behind a device's rates: the recording time, at least the span of its queries. */
-function observedMs(report: WatchReport, d: DeviceRuleStats): number {
-  return Math.max(report.windowMs, d.lastSeen - d.firstSeen);
+/** ", ≈ 88,800 a day", or ", too early to tell a daily rate". */
+function dailyText(rate: LookupRate): string {
+  return rateIsKnown(rate) ? `, ${perDayText(rate)}` : `, ${TOO_EARLY_DAILY}`;
 }
 
 /**
- * How `perDay` compares with the reported 42,000–80,000 a day, for the rule the figure is about; "" for
- * other rules. `windowMs` says how long the projection is based on.
+ * How a device's daily rate compares with the reported 42,000–80,000 a day, for the rule the figure is
+ * about; "" for other rules. Until the rate is known, says so and why.
  */
-export function reportedComparison(rule: string, perDay: number, windowMs: number): string {
+export function reportedComparison(rule: string, rate: LookupRate): string {
   if (rule !== REPORTED_RANGE.rule) return '';
   const range = `${formatCount(REPORTED_RANGE.low)}–${formatCount(REPORTED_RANGE.high)}`;
-  const where = perDay > REPORTED_RANGE.high ? 'above' : perDay >= REPORTED_RANGE.low ? 'within' : 'below';
-  const early = windowMs < EARLY_ESTIMATE_MS ? ` (an early estimate from ${formatSpan(windowMs)})` : '';
-  return `≈ ${formatApprox(perDay)} a day here: ${where} the ${range} a day reported for affected TP-Link routers${early}.`;
+  const reported = `the ${range} a day reported for affected TP-Link routers`;
+  if (!rateIsKnown(rate)) return `Too early to compare with ${reported}: ${tooEarlyReason(rate)}.`;
+  const where =
+    rate.perDay > REPORTED_RANGE.high ? 'above' : rate.perDay >= REPORTED_RANGE.low ? 'within' : 'below';
+  return `${perDayText(rate)} here (${meanIntervalText(rate)}): ${where} ${reported}.`;
 }
 
 export type FindingTone = 'alarm' | 'notice' | 'info';
@@ -229,10 +217,9 @@ export function routerFindings(
     for (const d of r.devices) {
       if (!isRouter(d, devices)) continue;
       const make = routerMake(devices.get(d.address), routerModel);
-      const window = observedMs(report, d);
       const headline =
         `Your router ${d.address}${make ? ` (${make})` : ''} contacted ${serviceName(r)} ` +
-        `${times(d.queries)} in ${formatSpan(window)}${perDayText(d.queries, d.perDay)}` +
+        `${times(d.queries)} ${spanText(d.rate)}${dailyText(d.rate)}` +
         beaconText(d);
       out.push({
         key: `${r.rule} ${d.address}`,
@@ -242,7 +229,7 @@ export function routerFindings(
         headline,
         explanation: r.explanation,
         meta: meta(r),
-        comparison: d.queries >= MIN_PROJECTED ? reportedComparison(r.rule, d.perDay, window) : '',
+        comparison: reportedComparison(r.rule, d.rate),
         effect: latestEffect(report, r.rule, d.address),
         queries: d.queries,
       });
@@ -268,13 +255,17 @@ export function clientFindings(report: WatchReport, devices: ReadonlyMap<string,
       clients.length === 1
         ? describeDevice(first.address, devices)
         : `${formatCount(clients.length)} devices`;
-    const perDay = clients.reduce((n, d) => n + d.perDay, 0);
+    // One device: its own figures; several: their count over the recording (their rates are in the panel).
+    const said =
+      clients.length === 1
+        ? `${spanText(first.rate)}${dailyText(first.rate)}`
+        : `in ${formatSpan(report.windowMs)}`;
     out.push({
       key: `${r.rule} clients`,
       tone: 'notice',
       rule: r.rule,
       category: r.category,
-      headline: `${who} contacted ${serviceName(r)} ${times(queries)} in ${formatSpan(observedMs(report, first))}${perDayText(queries, perDay)}`,
+      headline: `${who} contacted ${serviceName(r)} ${times(queries)} ${said}`,
       explanation: r.explanation,
       meta: meta(r),
       comparison: '',
@@ -294,10 +285,12 @@ export function describeDevice(address: string, devices: ReadonlyMap<string, Dev
 
 /**
  * "after “HomeShield switched off”: −95 % (3,600/h → 180/h)"; without a rate before the marker, the rate
- * after it alone. Says so when the time after the marker is still short.
+ * after it alone. Until the time after the marker could hold ten lookups at the rate before, no effect:
+ * "waiting, about 2 min".
  */
 export function effectText(effect: MarkerEffect, marker: Pick<Marker, 'label'>): string {
   const head = `after “${marker.label}”: `;
+  if (effect.waitMs > 0) return `${head}waiting, about ${formatSpan(effect.waitMs)}`;
   const rates = `${formatPerHour(effect.before.perHour)} → ${formatPerHour(effect.after.perHour)}`;
   const body =
     effect.change === null
@@ -308,8 +301,8 @@ export function effectText(effect: MarkerEffect, marker: Pick<Marker, 'label'>):
 }
 
 /** "regular" for a beacon, else a word for how scattered the queries are. */
-export function regularityText(d: Pick<DeviceRuleStats, 'beacon' | 'regularity' | 'queries'>): string {
-  if (d.queries < 3) return 'too few to say';
+export function regularityText(d: Pick<LookupRate, 'beacon' | 'regularity' | 'count'>): string {
+  if (d.count < 3) return 'too few to say';
   if (d.beacon) return 'regular (timer)';
   if (d.regularity >= 0.5) return 'fairly regular';
   return 'irregular';
