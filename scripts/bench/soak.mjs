@@ -2,7 +2,7 @@
 // rotates, one kind per phase; every sample interval it notes the good queries' fate and latency, the
 // service's RSS, open file descriptors, CPU and /api/health. docs/BENCHMARKS.md explains the method.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -49,6 +49,35 @@ const addresses = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}$
 function openFds(pid) {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Datagrams the kernel dropped (receive buffer full) on the UDP sockets process `pid` holds, from the
+ * drops column of /proc/net/udp and udp6; NaN without /proc. Tells a query the service never saw from one
+ * it lost.
+ */
+export function udpDrops(pid) {
+  try {
+    const inodes = new Set();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    let drops = 0;
+    for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length >= 13 && inodes.has(f[9])) drops += Number(f[f.length - 1]);
+      }
+    }
+    return drops;
   } catch {
     return NaN;
   }
@@ -172,6 +201,7 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
       await sleep(Math.max(0, runStart + (i + 1) * sampleMs - performance.now()));
       const { rssKb } = memoryOf(pid);
       const fds = openFds(pid);
+      const drops = { service: udpDrops(pid), bench: udpDrops(process.pid) };
       const cpuShare = cpu() / (sampleMs / 1000);
       const othersShare = others();
       const lagP99 = lag.percentile(99) / 1e6;
@@ -187,6 +217,7 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
         othersShare,
         lagP99,
         lagMax,
+        drops,
         health: h,
       };
       samples.push(s);
@@ -277,8 +308,15 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
     lateAnswers: good.late,
     finalHealth,
     recorded: summary.total_queries,
+    counters: summary.counters,
+    // The bench's sockets are closed by now: its count is the last sample's.
+    udpDrops: { service: udpDrops(pid), bench: samples.at(-1)?.drops.bench ?? NaN },
     hwmKb,
-    samples: samples.map((s) => ({
+    samples: samples.map((s, k) => ({
+      dropped: {
+        service: s.drops.service - (samples[k - 1]?.drops.service ?? 0),
+        bench: s.drops.bench - (samples[k - 1]?.drops.bench ?? 0),
+      },
       ...s,
       ...goodOf(good.intervals, s.i),
       tcp: tcp.get(s.i) ?? { sent: 0, ok: 0 },
@@ -341,6 +379,8 @@ function fold(rows) {
     lagMax: Math.max(...rows.map((r) => r.lagMax)),
     healthMsMax: Math.max(...rows.map((r) => r.health.ms)),
     codes,
+    droppedService: rows.reduce((n, r) => n + r.dropped.service, 0),
+    droppedBench: rows.reduce((n, r) => n + r.dropped.bench, 0),
   };
 }
 
@@ -437,8 +477,8 @@ export function renderSoak(r) {
     '',
     'Per phase:',
     '',
-    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | service CPU | /api/health problems | slowest /api/health ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | service CPU | UDP drops service / bench | /api/health problems | slowest /api/health ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   );
   for (const p of PHASES) {
     const rows = s.filter((x) => x.phase === p.key);
@@ -446,7 +486,7 @@ export function renderSoak(r) {
     const f = fold(rows);
     lines.push(
       `| ${p.key} | ${int(f.sent)} | ${int(f.noerror)} | ${int(f.failed)} | ${int(f.lost)} | ${msf(f.p50)} / ${msf(f.p99)} / ${msf(f.max)} | ${f.tcpOk}/${f.tcpSent} | ` +
-        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${pct(f.cpu)} | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
+        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
     );
   }
   const all = fold(s);
@@ -461,6 +501,10 @@ export function renderSoak(r) {
         : '') +
       `; answers after ${LOST_MS / 1000} s: ${int(r.lateAnswers)}. TCP probes ${all.tcpOk}/${all.tcpSent} answered. ` +
       `The service recorded ${int(r.recorded)} queries (good and TCP probes sent: ${int(all.sent + all.tcpSent)}); RSS peak (VmHWM) ${mbf(r.hwmKb)} MB. ` +
+      `Datagrams the kernel dropped (receive buffer full): ${int(r.udpDrops.service)} on the service's UDP sockets, ${int(r.udpDrops.bench)} on the bench's. ` +
+      `Service counters: ${Object.entries(r.counters ?? {})
+        .map(([k, n]) => `${k} ${int(n)}`)
+        .join(', ')}. ` +
       `/api/health after the run: ${r.finalHealth.status} [${r.finalHealth.codes.join(', ') || 'no problems'}].`,
     '',
     `- Good queries outside the upstream-flap phase: ${v.noLoss ? '**PASS**, none lost or failed (UDP and TCP)' : `**FAIL**, ${int(v.goodLost)} lost and ${int(v.goodFailed)} failed over UDP, ${int(v.tcpFailed)} TCP probes failed (in ${v.lossPhases.join(', ')})`}`,
