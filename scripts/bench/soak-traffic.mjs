@@ -204,10 +204,13 @@ export async function garbageUdp({ port, from, rate, until, signal }) {
 /**
  * Keeps `perAddress` connections open from each address in `from` until `until`: each one opened, fed by
  * `feed(socket, stopped)` (which trickles or withholds bytes), and opened again 500 ms after the service
- * closes it. At most `maxOpens` connections in all. Resolves { opened, closedByPeer, refused }.
+ * closes it. At most one opening per slot and 500 ms (a service that refuses at once is retried at that
+ * pace for the whole phase). Resolves { opened, closedByPeer, refused, seconds } (seconds it ran).
  */
-async function holdConnections({ port, from, perAddress, until, signal, maxOpens, feed }) {
-  const stats = { opened: 0, closedByPeer: 0, refused: 0 };
+async function holdConnections({ port, from, perAddress, until, signal, feed }) {
+  const stats = { opened: 0, closedByPeer: 0, refused: 0, seconds: 0 };
+  const started = Date.now();
+  const maxOpens = from.length * perAddress * Math.ceil((until - started) / 500 + 1);
   const sockets = new Set();
   const over = () => Date.now() >= until || signal.aborted || stats.opened >= maxOpens;
   const slot = async (address) => {
@@ -237,6 +240,7 @@ async function holdConnections({ port, from, perAddress, until, signal, maxOpens
   }, 200);
   await Promise.all(from.flatMap((address) => Array.from({ length: perAddress }, () => slot(address))));
   clearInterval(ender);
+  stats.seconds = Math.round((Date.now() - started) / 1000);
   return stats;
 }
 
@@ -261,7 +265,6 @@ export function slowTcp({ port, from, perAddress, until, signal }) {
     perAddress,
     until,
     signal,
-    maxOpens: 50_000,
     feed: (sock, stopped) => {
       if (n++ % 2) return;
       const msg = query(n & 0xffff, benchRecord(1).name);
@@ -283,7 +286,6 @@ export function halfOpenHttp({ port, from, perAddress, until, signal }) {
     perAddress,
     until,
     signal,
-    maxOpens: 50_000,
     feed: (sock, stopped) => {
       const kind = n++ % 10;
       if (kind === 9) {

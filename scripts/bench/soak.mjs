@@ -535,7 +535,7 @@ function describeBad(b, key, r) {
   if (!b) return key === 'disk-full' && r.diskSkipped ? ' — **skipped**' : '';
   if (key === 'garbage-udp') return `: ${int(b.sent)} sent`;
   if (key === 'slow-tcp' || key === 'half-open-http')
-    return `: ${int(b.opened)} connections opened, ${int(b.closedByPeer)} closed by the service, ${int(b.refused)} reset or refused`;
+    return `: ${int(b.opened)} connections opened, ${int(b.closedByPeer)} closed by the service, ${int(b.refused)} reset or refused, over ${b.seconds ?? '?'} s`;
   if (key === 'disk-full') return `: ${int(b.fillerMiB)} MiB of filler, full for ${b.fullS} s`;
   return '';
 }
