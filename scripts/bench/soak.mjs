@@ -159,8 +159,30 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
   const startUp = () =>
     startUpstream({ dir: tmp, conf: data.conf, port: upstreamPort, cpu: null, probeName });
   let upstream = await startUp();
-  const witness = await startWitness({ root, dataDir, upstreamPort, cpu: pin ? 0 : null, probeName });
+  // --trace-gc prints the JS heap after each full collection: the live heap, apart from RSS, which also
+  // holds the columns (ArrayBuffers outside the heap), socket buffers and what the allocator keeps.
+  const witness = await startWitness({
+    root,
+    dataDir,
+    upstreamPort,
+    cpu: pin ? 0 : null,
+    probeName,
+    nodeFlags: ['--trace-gc'],
+  });
   const pid = witness.proc.pid;
+  const gc = { lastLiveMb: NaN, fullGcs: 0 };
+  let gcText = '';
+  witness.proc.child.stdout.on('data', (chunk) => {
+    const lines = (gcText + chunk).split('\n');
+    gcText = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/.exec(line);
+      if (m) {
+        gc.lastLiveMb = Number(m[1]);
+        gc.fullGcs++;
+      }
+    }
+  });
   const uiPort = Number(new URL(witness.url).port);
   const measured = revision(root);
   const othersAtStart = busiestOthers([pid, upstream.proc.pid]);
@@ -206,6 +228,8 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
       await sleep(Math.max(0, runStart + (i + 1) * sampleMs - performance.now()));
       const { rssKb } = memoryOf(pid);
       const fds = openFds(pid);
+      const heapMb = gc.lastLiveMb;
+      const fullGcs = gc.fullGcs;
       const drops = { service: udpDrops(pid), bench: udpDrops(process.pid) };
       const cpuShare = cpu() / (sampleMs / 1000);
       const othersShare = others();
@@ -223,11 +247,13 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
         lagP99,
         lagMax,
         drops,
+        heapMb,
+        fullGcs,
         health: h,
       };
       samples.push(s);
       log(
-        `${fmtTime((i + 1) * sampleMs)} ${s.phase.padEnd(14)} sent ${good.sent}  RSS ${(rssKb / 1024).toFixed(1)} MB  fds ${fds}` +
+        `${fmtTime((i + 1) * sampleMs)} ${s.phase.padEnd(14)} sent ${good.sent}  RSS ${(rssKb / 1024).toFixed(1)} MB (heap ${heapMb})  fds ${fds}` +
           `  CPU ${(cpuShare * 100).toFixed(0)} %  others ${(othersShare * 100).toFixed(0)} %  health ${h.status} [${h.codes.join(', ')}]`,
       );
     }
@@ -379,6 +405,8 @@ function fold(rows) {
     fdsFirst: rows[0].fds,
     fdsLast: rows[rows.length - 1].fds,
     fdsMax: Math.max(...rows.map((r) => r.fds)),
+    heapFirst: rows[0].heapMb,
+    heapLast: rows[rows.length - 1].heapMb,
     cpu: median(rows.map((r) => r.cpuShare)),
     others: median(rows.map((r) => r.othersShare)),
     lagMax: Math.max(...rows.map((r) => r.lagMax)),
@@ -408,6 +436,8 @@ export function verdicts(r) {
   ];
   const rssBase = median(base.map((x) => x.rssKb));
   const rssEnd = median(end.map((x) => x.rssKb));
+  const heapBase = median(base.map((x) => x.heapMb));
+  const heapEnd = median(end.map((x) => x.heapMb));
   const fdsBase = median(base.map((x) => x.fds));
   const fdsEnd = median(end.map((x) => x.fds));
   const q = Math.max(1, Math.floor(s.length / 4));
@@ -431,6 +461,8 @@ export function verdicts(r) {
     rssBaseKb: rssBase,
     rssEndKb: rssEnd,
     recordedBetween,
+    heapBase,
+    heapEnd,
     columnsKb,
     rssBeyondKb: beyondKb,
     rssFlat: beyondKb <= Math.max(RSS_FLAT_SHARE * rssBase, RSS_FLAT_KB),
@@ -489,8 +521,8 @@ export function renderSoak(r) {
     '',
     'Per phase:',
     '',
-    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | service CPU | UDP drops service / bench | /api/health problems | slowest /api/health ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | JS heap after full GC MB first → last | service CPU | UDP drops service / bench | /api/health problems | slowest /api/health ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   );
   for (const p of PHASES) {
     const rows = s.filter((x) => x.phase === p.key);
@@ -498,7 +530,7 @@ export function renderSoak(r) {
     const f = fold(rows);
     lines.push(
       `| ${p.key} | ${int(f.sent)} | ${int(f.noerror)} | ${int(f.failed)} | ${int(f.lost)} | ${msf(f.p50)} / ${msf(f.p99)} / ${msf(f.max)} | ${f.tcpOk}/${f.tcpSent} | ` +
-        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
+        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${Number.isFinite(f.heapFirst) ? `${f.heapFirst.toFixed(1)} → ${f.heapLast.toFixed(1)}` : 'n/a'} | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
     );
   }
   const all = fold(s);
@@ -524,7 +556,8 @@ export function renderSoak(r) {
       `recovery (calm-after) median ${mbf(v.rssEndKb)} MB; of the ${mbf(v.rssEndKb - v.rssBaseKb)} MB, the capture's columns ` +
       `(${COLUMN_BYTES_PER_QUERY} bytes for each of the ${int(v.recordedBetween)} queries recorded in between, kept in memory by design) ` +
       `account for ${mbf(v.columnsKb)} MB, leaving ${mbf(v.rssBeyondKb)} MB (limit +${RSS_FLAT_SHARE * 100} % or +${RSS_FLAT_KB / 1024} MB); ` +
-      `first-quarter median ${mbf(v.rssFirstQuarterKb)} MB, last-quarter ${mbf(v.rssLastQuarterKb)} MB`,
+      `first-quarter median ${mbf(v.rssFirstQuarterKb)} MB, last-quarter ${mbf(v.rssLastQuarterKb)} MB. ` +
+      `JS heap after the last full GC (--trace-gc; the columns are outside it): ${Number.isFinite(v.heapBase) ? v.heapBase.toFixed(1) : 'n/a'} → ${Number.isFinite(v.heapEnd) ? v.heapEnd.toFixed(1) : 'n/a'} MB (medians)`,
     `- Open file descriptors: ${v.fdsFlat ? '**flat**' : '**grew**'}, baseline median ${v.fdsBase} → recovery median ${v.fdsEnd} (limit +${FDS_FLAT}); ` +
       `first quarter ${v.fdsFirstQuarter}, last quarter ${v.fdsLastQuarter}`,
   );
