@@ -35,6 +35,7 @@ import {
 import { buildIfNeeded, root } from './lib/build.mjs';
 import { usage } from './bench/cli.mjs';
 import { benchExports, renderExportMarkdown } from './bench/export.mjs';
+import { runSoak } from './bench/soak.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -58,6 +59,12 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
   --no-export      Skip the evidence-export cases.
   --export-rows N  Queries in the export cases' capture (default 1000000): CSV of every row, then the
                    evidence bundle (CSV, pcap, journal, report, manifest) and the verifier on it.
+  --soak MINUTES   Run only the soak (no throughput rounds, no dnsperf needed): MINUTES of good queries
+                   (500/s unless --rate says otherwise) while bad traffic rotates, one kind per phase:
+                   garbage UDP, slow DNS over TCP, half-open HTTP, upstream flaps, a full data folder
+                   (a tmpfs: needs root, else skipped). Reports lost queries, latency, RSS, open file
+                   descriptors and /api/health every 10 s (5 s under 5 minutes), and whether RSS and file
+                   descriptors stayed flat. --json writes every sample.
   --tmp DIR        Where the temp folder goes (default: the OS temp folder). Journal and query log are
                    written there, so its disk matters.
   -h, --help       Show this help.
@@ -96,6 +103,7 @@ function parseOptions(argv) {
         export: { type: 'boolean' },
         'no-export': { type: 'boolean' },
         'export-rows': { type: 'string' },
+        soak: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -119,6 +127,8 @@ function parseOptions(argv) {
     exportOnly: values.export === true,
     exports: values['no-export'] !== true,
     exportRows: wholeNumber('export-rows', values['export-rows'], 1_000_000, 1, 20_000_000),
+    soakMinutes: wholeNumber('soak', values.soak, 0, 1, 240),
+    soakRate: wholeNumber('rate', values.rate, 500, 1, 20_000),
   };
 }
 
@@ -157,8 +167,34 @@ async function mainExports(opts) {
   );
 }
 
+/** `--soak MINUTES`: only the soak run. */
+async function mainSoak(opts) {
+  if (!has('dnsmasq')) fail('dnsmasq is not installed (Debian: apt-get install dnsmasq-base)');
+  log('Building DNS Witness if needed (electron-vite build)…');
+  buildIfNeeded({ quiet: true });
+  const pin = opts.pin && has('taskset') && os.availableParallelism() >= 2;
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  const { markdown, json } = await runSoak({
+    root,
+    minutes: opts.soakMinutes,
+    rate: opts.soakRate,
+    names: opts.names,
+    pin,
+    tmpParent: opts.tmp,
+    log,
+    command,
+  });
+  await cleanup();
+  process.stdout.write(`${markdown}\n`);
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify(json, null, 2));
+    log(`wrote ${opts.json}`);
+  }
+}
+
 async function main(opts) {
   if (opts.exportOnly) return mainExports(opts);
+  if (opts.soakMinutes > 0) return mainSoak(opts);
   for (const tool of ['dnsperf', 'dnsmasq'])
     if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
   const useDig = has('dig');

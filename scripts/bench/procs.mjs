@@ -11,6 +11,8 @@ const MAX_CAPTURE_BYTES = 256 * 1024 * 1024;
 
 const live = new Set();
 const dirs = new Set();
+/** Undo steps (an unmount) that must run after the children stop and before the folders go. */
+const undoSteps = [];
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,12 +146,31 @@ export async function stopProcess(proc, graceMs = 5000) {
   return info;
 }
 
+/**
+ * Registers a synchronous step (such as unmounting a tmpfs inside a temp folder) that cleanup() and the
+ * exit handler run once, after the children have stopped and before the temp folders are removed.
+ */
+export function onCleanup(step) {
+  undoSteps.push(step);
+}
+
+function runUndoSteps() {
+  for (const step of undoSteps.splice(0).reverse()) {
+    try {
+      step();
+    } catch (err) {
+      console.error(`cleanup: ${err.message}`);
+    }
+  }
+}
+
 let cleaning = null;
 
 /** Stops every tracked child (in parallel) and removes every temp folder; safe to call twice. */
 export function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...live].map((p) => stopProcess(p)));
+    runUndoSteps();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     dirs.clear();
   })();
@@ -171,6 +192,7 @@ export function installCleanupHandlers() {
   // Last resort when something calls process.exit() without awaiting cleanup(): no orphans, no folders.
   process.on('exit', () => {
     for (const p of live) p.child.kill('SIGKILL');
+    runUndoSteps();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 }

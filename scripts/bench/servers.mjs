@@ -174,9 +174,20 @@ export async function fetchPatiently(url, timeoutMs = 5000) {
   }
 }
 
-/** Starts out/main/headless.js on a free port with every query journaled into `dataDir`. */
-export async function startWitness({ root, dataDir, upstreamPort, cpu, profileDir, probeName }) {
-  const node = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+/**
+ * Starts out/main/headless.js on a free port with every query journaled into `dataDir`; `nodeFlags` go to
+ * node before the script (the soak passes --trace-gc).
+ */
+export async function startWitness({
+  root,
+  dataDir,
+  upstreamPort,
+  cpu,
+  profileDir,
+  probeName,
+  nodeFlags = [],
+}) {
+  const node = [...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const args = [
     ...node,
     path.join(root, 'out', 'main', 'headless.js'),
