@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createLab, type Lab, type LabHost } from '../test/helpers/netns';
 import { startDnsmasq, type Dnsmasq } from '../test/helpers/dnsmasq';
 import { startServe, removeDir, type Served } from '../test/helpers/serve';
+import { runBeacon } from '../test/helpers/beacon';
 import { freePort, requireTool } from '../test/helpers/tools';
 import { expect, test } from './fixtures';
 
@@ -49,21 +50,6 @@ test.afterAll(async () => {
   await lab?.destroy();
 });
 
-/** One query from inside the router's namespace to this computer; returns dig's short answer. */
-async function askFromRouter(name: string): Promise<string> {
-  const r = await lab.exec(router, 'dig', [
-    `@${lab.ipv4}`,
-    '-p',
-    String(labDnsPort),
-    '+tries=1',
-    '+time=2',
-    '+short',
-    name,
-  ]);
-  if (r.code !== 0) throw new Error(`dig in the router namespace failed: ${r.stdout}${r.stderr}`);
-  return r.stdout.trim();
-}
-
 test('a namespaced TP-Link router beaconing to SafeThings raises the banner with its make', async ({
   page,
 }) => {
@@ -72,14 +58,25 @@ test('a namespaced TP-Link router beaconing to SafeThings raises the banner with
   await page.goto(`${served.base}/`);
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
 
-  // Once a second on a fixed schedule, with two one-off names in between.
-  const start = Date.now();
-  for (let i = 0; i < BEATS; i++) {
-    const wait = start + i * 1000 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    expect(await askFromRouter(BEACON)).toBe('192.0.2.77');
-    if (i === 3 || i === 7) await askFromRouter(ONE_OFF[i === 3 ? 0 : 1]!);
-  }
+  // Once a second on a fixed schedule, from one process inside the router's namespace, with two one-off
+  // names in between.
+  const answers = await runBeacon({
+    server: lab.ipv4,
+    port: labDnsPort,
+    source: router.ipv4,
+    beats: BEATS,
+    periodMs: 1000,
+    every: [BEACON],
+    once: [
+      { name: ONE_OFF[0]!, beat: 3 },
+      { name: ONE_OFF[1]!, beat: 7 },
+    ],
+    netns: router.ns,
+  });
+  expect(answers.filter((a) => a.name === BEACON).map((a) => a.answer)).toEqual(
+    Array(BEATS).fill('192.0.2.77'),
+  );
+  expect(answers).toHaveLength(BEATS + ONE_OFF.length);
 
   const headline = page.getByTestId('watch-headline');
   await expect(headline).toContainText(`Your router ${router.ipv4} (TP-Link) contacted Avira SafeThings`, {
