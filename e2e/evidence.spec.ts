@@ -124,6 +124,9 @@ test('Evidence bundle downloads a zip with the PNG that npm run verify accepts',
   expect(shown).toContain('Capture period');
   expect(shown).toContain('Filters');
   expect(shown).toContain('Generated');
+  // The key that signs the bundle is named in the picture, as verify reports it.
+  const fingerprint = /Signing key ([0-9a-f]{4}(?: [0-9a-f]{4}){15})/.exec(shown)?.[1];
+  expect(fingerprint, shown).toBeDefined();
   await expect(page.getByTestId('evidence-strip')).toHaveCount(0);
   expect(download.suggestedFilename()).toMatch(/^dns-witness-evidence-.*\.zip$/);
   const file = testInfo.outputPath('bundle.zip');
@@ -148,6 +151,7 @@ test('Evidence bundle downloads a zip with the PNG that npm run verify accepts',
   });
   expect(verify.status, `${verify.stdout}${verify.stderr}`).toBe(0);
   expect(verify.stdout).toMatch(/^OK bundle\.zip: 8 files match the manifest/);
+  expect(verify.stdout).toContain(`signed by install key ${fingerprint}`);
 });
 
 /** Mean absolute difference per channel between a crop of `png` at `rect` (CSS px) and all of `other`. */

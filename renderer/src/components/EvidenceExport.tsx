@@ -85,6 +85,8 @@ export function useEvidenceExport(
   const [active, setActive] = useState<Active | null>(null);
   const [note, setNote] = useState('');
   const [stripAt, setStripAt] = useState<number | null>(null);
+  /** The install key's fingerprint, asked before the first picture (it makes the key). */
+  const [fingerprint, setFingerprint] = useState('');
   const ipc = dashboard.transport === 'ipc';
   // Callbacks registered once (the menu, progress events) read the current filter and export from here.
   const latest = useRef({ filter, active });
@@ -116,6 +118,10 @@ export function useEvidenceExport(
       // The note stays as it is while the dashboard is captured; it says what happened afterwards.
       if (!pictured) setNote('');
       const work = async (): Promise<void> => {
+        // The picture's caption names the key that signs the bundle; asking for it makes the key, so only
+        // an export asks.
+        const key = pictured ? await dashboard.invoke('evidence:key', undefined) : null;
+        if (key) setFingerprint(key.fingerprint);
         if (pictured) {
           capturing.current = true;
           setStripAt(Date.now());
@@ -129,11 +135,9 @@ export function useEvidenceExport(
             setNote((n) =>
               kind === 'png' ? `Saved ${r.path}` : n.startsWith(NAMES[kind]) ? n : 'Download started',
             );
-          // The fingerprint the user publishes once; asked only after a bundle, which makes the key.
-          if (kind === 'bundle' && (r.saved || !ipc)) {
-            const key = await dashboard.invoke('evidence:key', undefined);
+          // The fingerprint the user publishes once.
+          if (kind === 'bundle' && key && (r.saved || !ipc))
             setNote((n) => `${n} · signed by install key ${key.fingerprint}`);
-          }
         } finally {
           capturing.current = false;
           setStripAt(null);
@@ -166,9 +170,9 @@ export function useEvidenceExport(
         <span>
           <em>Generated</em> {isoLocal(stripAt)} ({Intl.DateTimeFormat().resolvedOptions().timeZone})
         </span>
-        {context.fingerprint ? (
+        {(context.fingerprint ?? fingerprint) ? (
           <span data-testid="evidence-fingerprint">
-            <em>Signing key</em> <code>{context.fingerprint}</code>
+            <em>Signing key</em> <code>{context.fingerprint ?? fingerprint}</code>
           </span>
         ) : null}
       </div>
