@@ -212,29 +212,19 @@ export class Engine implements EngineHandle {
     return this.capture.snapshot(req, this.status(), this.devices.all());
   }
 
-  queries(req: QueryListRequest): QueryPage {
-    return this.capture.queries(req);
-  }
+  readonly queries = (req: QueryListRequest): QueryPage => this.capture.queries(req);
 
-  captures(): CaptureInfo[] {
-    return this.capture.captures();
-  }
+  readonly captures = (): CaptureInfo[] => this.capture.captures();
 
-  clients() {
-    return this.capture.clients();
-  }
+  readonly clients = () => this.capture.clients();
 
   subscribe(listener: (batch: QueryBatch) => void): () => void {
     return this.capture.subscribe(listener);
   }
 
-  csv(req: ExportRequest): AsyncIterable<string> {
-    return this.capture.csv(req);
-  }
+  readonly csv = (req: ExportRequest): AsyncIterable<string> => this.capture.csv(req);
 
-  pcap(req: ExportRequest): AsyncIterable<Buffer> {
-    return this.capture.pcap(req);
-  }
+  readonly pcap = (req: ExportRequest): AsyncIterable<Buffer> => this.capture.pcap(req);
 
   dnstap(req: ExportRequest): AsyncIterable<Buffer> {
     return this.capture.dnstap(req, this.dnstapOut.identity);
@@ -249,9 +239,7 @@ export class Engine implements EngineHandle {
     return this.capture.bundle(req, screenshot, sink, opts);
   }
 
-  installKey(): Promise<InstallKeyInfo> {
-    return this.capture.installKey();
-  }
+  readonly installKey = (): Promise<InstallKeyInfo> => this.capture.installKey();
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {
     return this.capture.onExportProgress(listener);
@@ -260,14 +248,10 @@ export class Engine implements EngineHandle {
   // Devices.
 
   /** What is known about the device at `address` (defaults for one never seen). */
-  device(address: string): DeviceInfo {
-    return this.devices.get(address);
-  }
+  readonly device = (address: string): DeviceInfo => this.devices.get(address);
 
   /** The router's addresses: --router, the saved setting, then the detected default gateways. */
-  routerAddresses(): string[] {
-    return this.devices.routerAddresses();
-  }
+  readonly routerAddresses = (): string[] => this.devices.routerAddresses();
 
   renameDevice(address: string, name: string): Promise<DeviceInfo> {
     return this.devices.rename(address, name);
@@ -288,41 +272,25 @@ export class Engine implements EngineHandle {
     return this.watchlist.report(correlationWindowMs);
   }
 
-  watchRules(): readonly ActiveRule[] {
-    return this.watchlist.rules();
-  }
+  readonly watchRules = (): readonly ActiveRule[] => this.watchlist.rules();
 
   updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
     return this.watchlist.updateRule(id, change);
   }
 
-  saveWatchRule(input: RuleInput): Promise<ActiveRule> {
-    return this.watchlist.saveRule(input);
-  }
+  readonly saveWatchRule = (input: RuleInput): Promise<ActiveRule> => this.watchlist.saveRule(input);
 
-  removeWatchRule(id: string): Promise<void> {
-    return this.watchlist.removeRule(id);
-  }
+  readonly removeWatchRule = (id: string): Promise<void> => this.watchlist.removeRule(id);
 
-  addMarker(label: string, ts?: number): Promise<Marker> {
-    return this.watchlist.addMarker(label, ts);
-  }
+  readonly addMarker = (label: string, ts?: number): Promise<Marker> => this.watchlist.addMarker(label, ts);
 
-  removeMarker(id: string): Promise<void> {
-    return this.watchlist.removeMarker(id);
-  }
+  readonly removeMarker = (id: string): Promise<void> => this.watchlist.removeMarker(id);
 
-  watchMinutes(rangeMinutes: number): WatchMinutes {
-    return this.watchlist.minutes(rangeMinutes);
-  }
+  readonly watchMinutes = (rangeMinutes: number): WatchMinutes => this.watchlist.minutes(rangeMinutes);
 
-  watchSettings(): WatchSettings {
-    return this.watchlist.settings();
-  }
+  readonly watchSettings = (): WatchSettings => this.watchlist.settings();
 
-  setRouterModel(model: string): Promise<WatchSettings> {
-    return this.watchlist.setRouterModel(model);
-  }
+  readonly setRouterModel = (model: string): Promise<WatchSettings> => this.watchlist.setRouterModel(model);
 
   setCorrelationWindow(seconds: number): Promise<WatchSettings> {
     return this.watchlist.setCorrelationWindow(seconds);
@@ -338,17 +306,13 @@ export class Engine implements EngineHandle {
 
   // Settings.
 
-  configView(): ConfigView {
-    return this.settings.view();
-  }
+  readonly configView = (): ConfigView => this.settings.view();
 
   /**
    * Validates and saves the settings, and applies what can be applied now (listen addresses, upstreams and
    * ranges restart the forwarder; the capture goes on). Invalid values come back per field; nothing is saved.
    */
-  saveConfig(values: ConfigValues): Promise<ConfigSaveResult> {
-    return this.settings.save(values);
-  }
+  readonly saveConfig = (values: ConfigValues): Promise<ConfigSaveResult> => this.settings.save(values);
 
   // Setup assistant.
 
@@ -356,17 +320,13 @@ export class Engine implements EngineHandle {
     return this.setup.state(since, withSurvey);
   }
 
-  selfTest(): Promise<SelfTestResult[]> {
-    return this.setup.selfTest();
-  }
+  readonly selfTest = (): Promise<SelfTestResult[]> => this.setup.selfTest();
 
   saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
     return this.setup.saveProgress(change);
   }
 
-  restoreGuidance(): string {
-    return this.setup.restoreGuidance();
-  }
+  readonly restoreGuidance = (): string => this.setup.restoreGuidance();
 
   private emitStatus(): void {
     if (this.events.has('status')) this.events.emit('status', this.status());
