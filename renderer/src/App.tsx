@@ -56,6 +56,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     [dashboard],
   );
   const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
+  // The export message the user closed; a different one shows again.
+  const [dismissedNote, setDismissedNote] = useState('');
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.state.firstMinute() : undefined;
@@ -200,7 +202,6 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             onRange={setRange}
             exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
             onExport={evidence.csv}
-            exportNote={evidence.note}
             extra={evidence.buttons}
             searchRef={searchRef}
           />
@@ -282,7 +283,13 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
       />
       {body}
       <SetupLayer dashboard={dashboard} status={view.status} dialog={setupDialog} onDialog={setSetupDialog} />
-      <Toasts toasts={watch.toasts} onDismiss={(id) => dashboard.dismissToast(id)} onShow={openWatchlist} />
+      <Toasts
+        toasts={watch.toasts}
+        onDismiss={(id) => dashboard.dismissToast(id)}
+        onShow={openWatchlist}
+        status={evidence.note === dismissedNote ? '' : evidence.note}
+        onDismissStatus={() => setDismissedNote(evidence.note)}
+      />
     </div>
   );
 }
