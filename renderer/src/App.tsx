@@ -230,6 +230,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
               info={view.deviceInfo}
               newDevices={view.newDevices}
               onRename={onRename}
+              labels={labels}
               total={view.totalQueries}
               counts={dashboard.state}
               minute={minuteOf(now)}
