@@ -13,7 +13,15 @@ import { TopDomains } from './components/TopDomains';
 import { WatchBanner } from './components/WatchBanner';
 import { WatchInsights } from './components/WatchInsights';
 import { WatchPanel } from './components/WatchPanel';
-import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
+import {
+  autoRange,
+  buildChart,
+  currentCapture,
+  RANGES,
+  rangeWindow,
+  snapshotMinutesFor,
+  type RangeKey,
+} from './lib/chart-series';
 import type { Dashboard } from './lib/dashboard';
 import { deviceLabels } from './lib/devices';
 import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
@@ -35,7 +43,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [nameInput, setNameInput] = useState('');
   const name = normalizeName(useDebounced(nameInput, 200));
-  const [range, setRange] = useState<RangeKey>('1h');
+  // null until the user picks a range: then the default follows the data (autoRange).
+  const [chosenRange, setRange] = useState<RangeKey | null>(null);
   const [busy, setBusy] = useState(false);
   const [panel, setPanel] = useState<LowerPanel>('log');
   const [watchOnly, setWatchOnly] = useState(false);
@@ -61,6 +70,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.state.firstMinute() : undefined;
+  const range = chosenRange ?? autoRange(currentCapture(view.captures)?.startedAt ?? firstMinute, now);
   const { from, to } = rangeWindow(range, now, view.captures, firstMinute);
   const timeWindow = useMemo(() => ({ from, to }), [from, to]);
   useEffect(
