@@ -37,6 +37,12 @@ test('shows what to do next before the first query', async ({ page, service }) =
   await expect(empty).toContainText('DHCP (LAN) DNS server');
   // The address in the guidance is the one the service listens on.
   await expect(empty).toContainText(`127.0.0.1:${service.dnsPort}`);
+  // The router is never told loopback: with no LAN address answering on port 53 it is told how to get one.
+  await expect(empty.getByTestId('no-lan-address')).toContainText('No LAN address of this computer answers');
+  await expect(empty.getByTestId('router-address')).toHaveCount(0);
+  await expect(empty.getByTestId('check-command')).toHaveText(
+    `dig @127.0.0.1 -p ${service.dnsPort} example.com`,
+  );
   await expect(page.getByTestId('status-listen')).toContainText(`127.0.0.1:${service.dnsPort}`);
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
   await expect(deviceRows(page)).toHaveCount(0);

@@ -65,6 +65,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     [dashboard],
   );
   const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
+  const invoke = useMemo<Dashboard['invoke']>(() => dashboard.invoke.bind(dashboard), [dashboard]);
   // The export message the user closed; a different one shows again.
   const [dismissedNote, setDismissedNote] = useState('');
 
@@ -250,7 +251,14 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             <TopDomains names={names} scope={scope} />
           </div>
           <div className="content">
-            {empty && <EmptyState status={view.status} onStart={() => runCapture('capture:start')} />}
+            {empty && (
+              <EmptyState
+                status={view.status}
+                onStart={() => runCapture('capture:start')}
+                invoke={invoke}
+                onSetup={() => setSetupDialog('setup')}
+              />
+            )}
             <RequestsChart
               model={chart}
               selectedLabel={selectedLabel}
