@@ -127,7 +127,8 @@ export const RequestsChart = memo(function RequestsChart({
           width="100%"
           height="100%"
           data={data}
-          margin={{ top: 8, right: 24, bottom: 0, left: 0 }}
+          // Marker labels sit in a band above the plot, so they never cover the areas.
+          margin={{ top: shownMarkers.length > 0 ? MARKER_BAND : 8, right: 24, bottom: 0, left: 0 }}
         >
           <defs>
             {series.filter(isWatch).map((s) => (
@@ -206,7 +207,7 @@ export const RequestsChart = memo(function RequestsChart({
               stroke={MARKER_COLOR}
               strokeWidth={1.5}
               strokeDasharray="5 3"
-              ifOverflow="hidden"
+              ifOverflow="discard"
               label={(props: { viewBox?: { x?: number; y?: number } }) => (
                 <MarkerLabel
                   x={props.viewBox?.x ?? 0}
@@ -249,7 +250,10 @@ function Swatch({ series }: { series: SeriesDef }) {
   );
 }
 
-/** A marker's label at the top of its line, on a plate so it reads over the areas. */
+/** Height above the plot kept for marker labels. */
+const MARKER_BAND = 28;
+
+/** A marker's label in the band above the plot, at the top of its line. */
 function MarkerLabel({ x, y, text, left }: { x: number; y: number; text: string; left: boolean }) {
   const shown = text.length > 40 ? `${text.slice(0, 39)}…` : text;
   // The plate is estimated (nobody measures the text); the text is anchored at the line, so an estimate
@@ -258,8 +262,8 @@ function MarkerLabel({ x, y, text, left }: { x: number; y: number; text: string;
   const bx = left ? x - width - 3 : x + 3;
   return (
     <g className="marker-label" data-testid="chart-marker">
-      <rect x={bx} y={y + 2} width={width} height={18} rx={4} />
-      <text x={left ? x - 10 : x + 10} y={y + 15} textAnchor={left ? 'end' : 'start'}>
+      <rect x={bx} y={y - MARKER_BAND + 4} width={width} height={18} rx={4} />
+      <text x={left ? x - 10 : x + 10} y={y - MARKER_BAND + 17} textAnchor={left ? 'end' : 'start'}>
         {shown}
       </text>
     </g>
