@@ -218,6 +218,8 @@ test('stopping the capture stops recording; starting it again records', async ({
   await waitForTotal(page, 1);
   await page.getByRole('button', { name: 'Stop capture' }).click();
   await expect(page.getByTestId('capture-state')).toHaveText('Not recording');
+  // No router traffic and no setup assistant: nothing to restore.
+  await expect(page.getByTestId('restore-dialog')).toHaveCount(0);
   // Still answered, but not kept.
   expect(await service.query('router.example.test', { source: ROUTER })).toBe('192.0.2.1');
   await page.waitForTimeout(1_000);
@@ -228,6 +230,22 @@ test('stopping the capture stops recording; starting it again records', async ({
   await service.query('router.example.test', { source: ROUTER });
   await expect(device(page, ROUTER)).toBeVisible();
   await waitForTotal(page, 2);
+});
+
+test.describe('with the router known', () => {
+  test.use({ serviceArgs: ['--router', ROUTER] });
+
+  test('stopping after the router’s queries arrived brings the restore reminder', async ({
+    page,
+    service,
+  }) => {
+    await page.goto(service.url);
+    await service.query('router.example.test', { source: ROUTER });
+    await expect(device(page, ROUTER)).toHaveAttribute('data-router', 'true');
+    await page.getByRole('button', { name: 'Stop capture' }).click();
+    const restore = page.getByRole('alertdialog', { name: 'Stop and restore' });
+    await expect(restore).toContainText('You did not say which setting you changed, so both are listed.');
+  });
 });
 
 test.describe('with an upstream that does not answer', () => {

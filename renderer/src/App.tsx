@@ -301,7 +301,13 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         actions={<SetupButtons onDialog={setSetupDialog} />}
       />
       {body}
-      <SetupLayer dashboard={dashboard} status={view.status} dialog={setupDialog} onDialog={setSetupDialog} />
+      <SetupLayer
+        dashboard={dashboard}
+        status={view.status}
+        dialog={setupDialog}
+        onDialog={setSetupDialog}
+        routerTraffic={view.devices.some((d) => routers.has(d.address))}
+      />
       <Toasts
         toasts={watch.toasts}
         onDismiss={(id) => dashboard.dismissToast(id)}

@@ -28,6 +28,10 @@ describe('setup view helpers', () => {
     expect(routerPointed(NO_PROGRESS, false)).toBe(false);
     expect(routerPointed({ ...NO_PROGRESS, dhcpChanged: true }, false)).toBe(true);
     expect(routerPointed(NO_PROGRESS, true)).toBe(true);
+    // The assistant used without ticking anything still counts.
+    expect(routerPointed(NO_PROGRESS, false, true)).toBe(true);
+    expect(routerPointed({ ...NO_PROGRESS, brand: 'tplink-archer' }, false)).toBe(true);
+    expect(routerPointed({ ...NO_PROGRESS, done: true }, false)).toBe(false);
   });
 
   it('notice a capture that stopped', () => {

@@ -18,9 +18,25 @@ export function routerTarget(addresses: readonly LanAddress[]): LanAddress | nul
   );
 }
 
-/** Whether the router may now depend on this computer: the user said so, or its queries arrived here. */
-export function routerPointed(progress: SetupProgress, routerSeen: boolean): boolean {
-  return progress.wanChanged || progress.dhcpChanged || routerSeen;
+/**
+ * Whether the router may now depend on this computer, so stopping must remind the user to restore it: the
+ * router's queries arrived here, or the setup assistant was used (opened in this page, or anything noted in
+ * it: a brand, a changed or previous setting), even when nothing was ticked.
+ */
+export function routerPointed(
+  progress: SetupProgress,
+  routerSeen: boolean,
+  assistantOpened = false,
+): boolean {
+  return (
+    routerSeen ||
+    assistantOpened ||
+    progress.wanChanged ||
+    progress.dhcpChanged ||
+    progress.brand !== '' ||
+    progress.previousWan !== '' ||
+    progress.previousDhcp !== ''
+  );
 }
 
 /** True when the capture went from running to stopped between two status updates. */
