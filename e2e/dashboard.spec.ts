@@ -37,6 +37,12 @@ test('shows what to do next before the first query', async ({ page, service }) =
   await expect(empty).toContainText('DHCP (LAN) DNS server');
   // The address in the guidance is the one the service listens on.
   await expect(empty).toContainText(`127.0.0.1:${service.dnsPort}`);
+  // The router is never told loopback: with no LAN address answering on port 53 it is told how to get one.
+  await expect(empty.getByTestId('no-lan-address')).toContainText('No LAN address of this computer answers');
+  await expect(empty.getByTestId('router-address')).toHaveCount(0);
+  await expect(empty.getByTestId('check-command')).toHaveText(
+    `dig @127.0.0.1 -p ${service.dnsPort} example.com`,
+  );
   await expect(page.getByTestId('status-listen')).toContainText(`127.0.0.1:${service.dnsPort}`);
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
   await expect(deviceRows(page)).toHaveCount(0);
@@ -207,6 +213,8 @@ test('stopping the capture stops recording; starting it again records', async ({
   await waitForTotal(page, 1);
   await page.getByRole('button', { name: 'Stop capture' }).click();
   await expect(page.getByTestId('capture-state')).toHaveText('Not recording');
+  // No router traffic and no setup assistant: nothing to restore.
+  await expect(page.getByTestId('restore-dialog')).toHaveCount(0);
   // Still answered, but not kept.
   expect(await service.query('router.example.test', { source: ROUTER })).toBe('192.0.2.1');
   await page.waitForTimeout(1_000);
@@ -217,6 +225,22 @@ test('stopping the capture stops recording; starting it again records', async ({
   await service.query('router.example.test', { source: ROUTER });
   await expect(device(page, ROUTER)).toBeVisible();
   await waitForTotal(page, 2);
+});
+
+test.describe('with the router known', () => {
+  test.use({ serviceArgs: ['--router', ROUTER] });
+
+  test('stopping after the router’s queries arrived brings the restore reminder', async ({
+    page,
+    service,
+  }) => {
+    await page.goto(service.url);
+    await service.query('router.example.test', { source: ROUTER });
+    await expect(device(page, ROUTER)).toHaveAttribute('data-router', 'true');
+    await page.getByRole('button', { name: 'Stop capture' }).click();
+    const restore = page.getByRole('alertdialog', { name: 'Stop and restore' });
+    await expect(restore).toContainText('You did not say which setting you changed, so both are listed.');
+  });
 });
 
 test.describe('with an upstream that does not answer', () => {

@@ -203,3 +203,38 @@ export function deviceRows(page: Page) {
 export function logRows(page: Page) {
   return page.getByTestId('log-row');
 }
+
+/**
+ * The page fits the window: no page-level scrollbars, and nothing (with `within`, nothing inside the
+ * elements that selector matches) reaches past its edges. `scrollsDown` allows the page to scroll down
+ * (a small window), never sideways.
+ */
+export async function expectNoOverflow(
+  page: Page,
+  { within = 'body', scrollsDown = false }: { within?: string; scrollsDown?: boolean } = {},
+): Promise<void> {
+  // A string: this tsconfig has no DOM types, the page has the DOM. On failure it names the elements
+  // that reach past the window (content inside a scrolling or clipping box does not count).
+  const overflow = (await page.evaluate(`(() => {
+    const clipped = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        const s = getComputedStyle(a);
+        if (s.overflowX !== 'visible' || s.overflowY !== 'visible') return true;
+      }
+      return false;
+    };
+    const past = [...document.querySelectorAll(${JSON.stringify(within + ' *')})]
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ e, r }) => r.height > 0 && ((${!scrollsDown} && r.bottom > innerHeight + 0.5) || r.right > innerWidth + 0.5 || r.left < -0.5) && !clipped(e))
+      .slice(0, 8)
+      .map(({ e, r }) => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(r.width) + 'x' + Math.round(r.height) + '@' + Math.round(r.left) + ',' + Math.round(r.top));
+    const html = document.documentElement;
+    return { x: html.scrollWidth - html.clientWidth, y: html.scrollHeight - html.clientHeight, past };
+  })()`)) as { x: number; y: number; past: string[] };
+  const y = scrollsDown ? 0 : overflow.y;
+  expect({ x: overflow.x, y, past: overflow.past }, overflow.past.join('\n')).toEqual({
+    x: 0,
+    y: 0,
+    past: [],
+  });
+}

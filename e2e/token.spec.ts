@@ -20,6 +20,10 @@ test('without the token the page asks for it and shows no data', async ({ page, 
   await expect(gate).toBeVisible();
   await expect(gate).toContainText('Access token required');
   await expect(gate).toContainText('#token=');
+  // On loopback the token is there because of --token; the command is the one that started the service.
+  await expect(gate).toContainText('was started with --token');
+  await expect(gate).not.toContainText('listens on the network');
+  await expect(gate.getByTestId('token-command')).toHaveText('node test-results/e2e-app/main/headless.js');
   await expect(page.getByTestId('device-row')).toHaveCount(0);
   await expect(page.getByTestId('status-total')).toHaveCount(0);
 

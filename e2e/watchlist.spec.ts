@@ -4,8 +4,7 @@
  * answers *.safethings.avira.com locally), and the page must say so loudly, mark the rows and the chart,
  * take a marker, and block the name when asked.
  */
-import type { Page } from '@playwright/test';
-import { expect, logRows, test, type Service } from './fixtures';
+import { expect, expectNoOverflow, logRows, test, type Service } from './fixtures';
 import { runBeacon } from '../test/helpers/beacon';
 
 const ROUTER = '127.0.0.3';
@@ -31,29 +30,6 @@ async function beacon(service: Service, count: number, source: string, name: str
     every: [name],
   });
   expect(answers.map((a) => a.answer)).toEqual(Array(count).fill('192.0.2.77'));
-}
-
-/** The page fits the window: no page-level scrollbars. */
-async function expectNoOverflow(page: Page): Promise<void> {
-  // A string: this tsconfig has no DOM types, the page has the DOM. On failure it names the elements
-  // that reach past the window (content inside a scrolling or clipping box does not count).
-  const overflow = (await page.evaluate(`(() => {
-    const clipped = (e) => {
-      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
-        const s = getComputedStyle(a);
-        if (s.overflowX !== 'visible' || s.overflowY !== 'visible') return true;
-      }
-      return false;
-    };
-    const past = [...document.querySelectorAll('body *')]
-      .map((e) => ({ e, r: e.getBoundingClientRect() }))
-      .filter(({ e, r }) => r.height > 0 && (r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5) && !clipped(e))
-      .slice(0, 8)
-      .map(({ e, r }) => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(r.width) + 'x' + Math.round(r.height) + '@' + Math.round(r.top));
-    const html = document.documentElement;
-    return { x: html.scrollWidth - html.clientWidth, y: html.scrollHeight - html.clientHeight, past };
-  })()`)) as { x: number; y: number; past: string[] };
-  expect({ x: overflow.x, y: overflow.y }, overflow.past.join('\n')).toEqual({ x: 0, y: 0 });
 }
 
 test('router telemetry: banner, toast, highlighted rows, chart, marker and blocking', async ({

@@ -39,5 +39,17 @@ export type StreamMessage = {
  * STREAM_PROTOCOL, which is the one the server selects. Without it the API answers 401 `{ error, token_required: true }`.
  */
 export const TOKEN_FRAGMENT_KEY = 'token';
+
+/**
+ * The 401 answer's body, so the token screen can say why a token is needed and which command printed the
+ * address: `reason` 'network' when the dashboard listens beyond loopback, 'flag' when --token asked for it.
+ */
+export interface TokenRequiredBody {
+  readonly error: string;
+  readonly token_required: true;
+  readonly reason: 'network' | 'flag';
+  /** How the service was started, as the user would type it ("npm run serve", "dns-witness serve"). */
+  readonly command: string;
+}
 export const STREAM_PROTOCOL = 'dns-witness';
 export const TOKEN_PROTOCOL_PREFIX = 'dns-witness.token.';

@@ -6,6 +6,7 @@ import {
   chooseStreamProtocol,
   hostAllowed,
   isLoopbackAddress,
+  startCommand,
   loadOrCreateToken,
   localAddressCache,
   TOKEN_FILE,
@@ -54,6 +55,18 @@ describe('hostAllowed()', () => {
 
   it('takes port 80 from a Host without a port', () => {
     expect(hostAllowed('localhost', { bound: '127.0.0.1', port: 80, localAddresses: lan })).toBe(true);
+  });
+});
+
+describe('startCommand()', () => {
+  it('names the command the user ran, never a path outside the working folder', () => {
+    expect(startCommand({ npm_lifecycle_event: 'serve' })).toBe('npm run serve');
+    expect(startCommand({ npm_lifecycle_event: 'start' })).toBe('npm start');
+    expect(startCommand({}, '/src/dns-witness/out/main/headless.js', '/src/dns-witness')).toBe(
+      'node out/main/headless.js',
+    );
+    expect(startCommand({}, '/home/ann/dns-witness/out/main/headless.js', '/tmp')).toBe('dns-witness serve');
+    expect(startCommand({})).toBe('dns-witness serve');
   });
 });
 

@@ -17,6 +17,30 @@ export const TOKEN_FILE = 'ui-token';
 /** What a token may look like: URL-, header- and subprotocol-safe, long enough that guessing is hopeless. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32,128}$/;
 
+/**
+ * How the user started the service, as they would type it again: npm passes the script's name to its child
+ * (scripts/serve.mjs keeps the environment); `node SCRIPT` run from its checkout names the script (only a
+ * path inside `cwd`, the token screen must not show where the user's files are); else the installed command.
+ */
+export function startCommand(
+  env: Readonly<Record<string, string | undefined>>,
+  script = '',
+  cwd = '',
+): string {
+  switch (env.npm_lifecycle_event) {
+    case 'serve':
+      return 'npm run serve';
+    case 'start':
+      return 'npm start';
+    case 'dev':
+      return 'npm run dev';
+  }
+  const rel = script && cwd ? path.relative(cwd, script) : '';
+  if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel))
+    return `node ${rel.split(path.sep).join('/')}`;
+  return 'dns-witness serve';
+}
+
 /** True for 127.0.0.0/8, ::1 and ::ffff:127.x addresses; false for wildcards, LAN addresses and names. */
 export function isLoopbackAddress(address: string): boolean {
   const a = address.toLowerCase().replace(/^\[|\]$/g, '');

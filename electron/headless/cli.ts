@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
 import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
-import { isLoopbackAddress, loadOrCreateToken, type StoredToken } from './auth';
+import { isLoopbackAddress, loadOrCreateToken, startCommand, type StoredToken } from './auth';
 import { APP_VERSION } from '../engine/version';
 import { HeadlessServer } from './server';
 
@@ -68,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: ui.port,
     rendererDir: path.resolve(here, '../renderer'),
     token: access?.token ?? null,
+    command: startCommand(process.env, process.argv[1], process.cwd()),
   });
   try {
     await server.listen();

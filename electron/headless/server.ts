@@ -17,6 +17,7 @@ import {
   STREAM_PATH,
   TOKEN_FRAGMENT_KEY,
   type StreamMessage,
+  type TokenRequiredBody,
 } from '@shared/http-protocol';
 import { correlationWindowSchema, queryListSchema } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
@@ -29,6 +30,7 @@ import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
 import {
   chooseStreamProtocol,
   hostAllowed,
+  isLoopbackAddress,
   isWildcardAddress,
   localAddressCache,
   presentedToken,
@@ -46,6 +48,8 @@ export interface ServerOptions {
   readonly rendererDir: string;
   /** Access token every /api request and stream must carry; null (the loopback default) for none. */
   readonly token?: string | null;
+  /** How the service was started, for the token screen (startCommand()); "dns-witness serve" by default. */
+  readonly command?: string;
 }
 
 const MAX_BODY = LIMITS.maxBodyBytes;
@@ -53,10 +57,15 @@ const MAX_BODY = LIMITS.maxBodyBytes;
 /** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */
 const MAX_WS_BUFFER = 4 * 1024 * 1024;
 
-const TOKEN_REQUIRED = {
-  error: `access token required: open the dashboard address printed by dns-witness serve (it ends with #${TOKEN_FRAGMENT_KEY}=…), or send "Authorization: Bearer <token>" (the token is in the data folder's ui-token file)`,
-  token_required: true,
-};
+/** The 401 body: why a token is needed and the command that printed the dashboard address. */
+function tokenRequired(host: string, command: string): TokenRequiredBody {
+  return {
+    error: `access token required: open the dashboard address printed by ${command} (it ends with #${TOKEN_FRAGMENT_KEY}=…), or send "Authorization: Bearer <token>" (the token is in the data folder's ui-token file)`,
+    token_required: true,
+    reason: isLoopbackAddress(host) ? 'flag' : 'network',
+    command,
+  };
+}
 
 /** The dashboard's CSP, the same the desktop app sends (shared/csp.ts). */
 const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
@@ -177,12 +186,14 @@ export class HeadlessServer {
   /** Downloads being streamed (CSV, pcap, bundle): each holds a capture scan and a socket. */
   private exportsRunning = 0;
   private boundPort = 0;
+  private readonly tokenRequired: TokenRequiredBody;
 
   constructor(engine: Engine, opts: ServerOptions) {
     this.engine = engine;
     this.answers = engineRequestHandlers(engine);
     this.exports = new ExportRoutes(engine, parseQueryParams);
     this.opts = opts;
+    this.tokenRequired = tokenRequired(opts.host, opts.command ?? 'dns-witness serve');
     // Header and request timeouts are checked every 5 s, not every 30 s (Node's default), so a slow client
     // is closed soon after its time; more often would wake an idle service for nothing.
     this.http = http.createServer({ connectionsCheckingInterval: 5000 }, (req, res) => {
@@ -238,7 +249,7 @@ export class HeadlessServer {
       return refuseUpgrade(socket, 403, 'Forbidden', { error: 'cross-origin stream refused' });
     if (!this.rate.take(remote))
       return refuseUpgrade(socket, 429, 'Too Many Requests', { error: 'too many requests' });
-    if (!this.authorized(req)) return refuseUpgrade(socket, 401, 'Unauthorized', TOKEN_REQUIRED);
+    if (!this.authorized(req)) return refuseUpgrade(socket, 401, 'Unauthorized', this.tokenRequired);
     const refusal = this.streams.acquire(remote);
     if (refusal !== null) return refuseUpgrade(socket, 503, 'Service Unavailable', { error: refusal });
     let released = false;
@@ -319,7 +330,7 @@ export class HeadlessServer {
       // A page on another site may not make the service work for it, let alone change anything.
       if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
       if (!this.authorized(req))
-        return sendJson(res, 401, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer realm="DNS Witness"' });
+        return sendJson(res, 401, this.tokenRequired, { 'www-authenticate': 'Bearer realm="DNS Witness"' });
       // The forwarder shares this event loop: past the API's share of it, refuse rather than queue
       // (health is a few fields, and monitors should see the service up while it sheds load).
       if (p !== '/api/health' && !this.budget.available())

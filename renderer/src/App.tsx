@@ -13,7 +13,15 @@ import { TopDomains } from './components/TopDomains';
 import { WatchBanner } from './components/WatchBanner';
 import { WatchInsights } from './components/WatchInsights';
 import { WatchPanel } from './components/WatchPanel';
-import { buildChart, RANGES, rangeWindow, snapshotMinutesFor, type RangeKey } from './lib/chart-series';
+import {
+  autoRange,
+  buildChart,
+  currentCapture,
+  RANGES,
+  rangeWindow,
+  snapshotMinutesFor,
+  type RangeKey,
+} from './lib/chart-series';
 import type { Dashboard } from './lib/dashboard';
 import { deviceLabels } from './lib/devices';
 import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } from './lib/hooks';
@@ -35,7 +43,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [nameInput, setNameInput] = useState('');
   const name = normalizeName(useDebounced(nameInput, 200));
-  const [range, setRange] = useState<RangeKey>('1h');
+  // null until the user picks a range: then the default follows the data (autoRange).
+  const [chosenRange, setRange] = useState<RangeKey | null>(null);
   const [busy, setBusy] = useState(false);
   const [panel, setPanel] = useState<LowerPanel>('log');
   const [watchOnly, setWatchOnly] = useState(false);
@@ -56,9 +65,13 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     [dashboard],
   );
   const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
+  const invoke = useMemo<Dashboard['invoke']>(() => dashboard.invoke.bind(dashboard), [dashboard]);
+  // The export message the user closed; a different one shows again.
+  const [dismissedNote, setDismissedNote] = useState('');
 
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.state.firstMinute() : undefined;
+  const range = chosenRange ?? autoRange(currentCapture(view.captures)?.startedAt ?? firstMinute, now);
   const { from, to } = rangeWindow(range, now, view.captures, firstMinute);
   const timeWindow = useMemo(() => ({ from, to }), [from, to]);
   useEffect(
@@ -200,7 +213,6 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             onRange={setRange}
             exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
             onExport={evidence.csv}
-            exportNote={evidence.note}
             extra={evidence.buttons}
             searchRef={searchRef}
           />
@@ -229,6 +241,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
               info={view.deviceInfo}
               newDevices={view.newDevices}
               onRename={onRename}
+              labels={labels}
               total={view.totalQueries}
               counts={dashboard.state}
               minute={minuteOf(now)}
@@ -238,7 +251,14 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             <TopDomains names={names} scope={scope} />
           </div>
           <div className="content">
-            {empty && <EmptyState status={view.status} onStart={() => runCapture('capture:start')} />}
+            {empty && (
+              <EmptyState
+                status={view.status}
+                onStart={() => runCapture('capture:start')}
+                invoke={invoke}
+                onSetup={() => setSetupDialog('setup')}
+              />
+            )}
             <RequestsChart
               model={chart}
               selectedLabel={selectedLabel}
@@ -281,8 +301,20 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         actions={<SetupButtons onDialog={setSetupDialog} />}
       />
       {body}
-      <SetupLayer dashboard={dashboard} status={view.status} dialog={setupDialog} onDialog={setSetupDialog} />
-      <Toasts toasts={watch.toasts} onDismiss={(id) => dashboard.dismissToast(id)} onShow={openWatchlist} />
+      <SetupLayer
+        dashboard={dashboard}
+        status={view.status}
+        dialog={setupDialog}
+        onDialog={setSetupDialog}
+        routerTraffic={view.devices.some((d) => routers.has(d.address))}
+      />
+      <Toasts
+        toasts={watch.toasts}
+        onDismiss={(id) => dashboard.dismissToast(id)}
+        onShow={openWatchlist}
+        status={evidence.note === dismissedNote ? '' : evidence.note}
+        onDismissStatus={() => setDismissedNote(evidence.note)}
+      />
     </div>
   );
 }

@@ -15,12 +15,14 @@ async function start(el: HTMLElement): Promise<void> {
   // In a browser the service may want its access token (listening on the network, or --token).
   if (bridge.transport === 'websocket') {
     const had = adoptTokenFromLocation(window) !== null;
-    if ((await probeAccess(window)) === 'token-required') {
+    const access = await probeAccess(window);
+    if (access !== 'ok') {
       forgetToken(window);
       createRoot(el).render(
         <StrictMode>
           <TokenRequired
             refused={had}
+            gate={access}
             onToken={(token) => {
               storeToken(window, token);
               window.location.reload();

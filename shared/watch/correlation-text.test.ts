@@ -55,6 +55,12 @@ describe('correlation text', () => {
     expect(correlationSentence({ ...corr, viaRouter: true }, 'X')).toContain(
       'a new site was looked up through the router',
     );
+    // Within the chance margin: a plain sentence, no alarm.
+    expect(
+      correlationSentence({ ...corr, followedShare: 0.94, chanceShare: 1, verdict: 'independent' }, 'X'),
+    ).toBe(
+      'No sign that the router follows your browsing: 94 % of your router’s X lookups came within 3 s of a device looking up a new site, about as often as by chance (100 %)',
+    );
   });
 
   it('numbers: shares, windows', () => {

@@ -40,6 +40,9 @@ export function correlationSentence(c: RuleCorrelation, service: string): string
   const after = c.viaRouter
     ? `within ${windowText(c.windowMs)} after ${who}`
     : `within ${windowText(c.windowMs)} of ${who}`;
+  // Within the chance margin the share means nothing: say so plainly instead of leading with a big figure.
+  if (c.verdict === 'independent')
+    return `No sign that the router follows your browsing: ${percent(c.followedShare)} of ${lookups} came ${after}, about as often as by chance (${percent(c.chanceShare)})`;
   return `${percent(c.followedShare)} of ${lookups} came ${after} (by chance: ${percent(c.chanceShare)})`;
 }
 

@@ -20,6 +20,8 @@ interface Props {
   readonly onSelect: (client: string | null) => void;
   /** Saves a device's name ("" removes it); rejects with a message for the user. */
   readonly onRename: (address: string, name: string) => Promise<void>;
+  /** Label per address that tells devices apart (see deviceLabels); a name several share gets the address. */
+  readonly labels: ReadonlyMap<string, string>;
 }
 
 /**
@@ -96,7 +98,8 @@ function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps)
   const address = totals.address;
   const color = deviceColor(totals.colorIndex);
   const isSelected = address === p.selected;
-  const label = deviceLabel(device);
+  const name = deviceLabel(device);
+  const label = p.labels.get(address) ?? name;
   const vendor = vendorText(device);
   const classes = ['device-item', isNew ? 'is-new' : '', device.isRouter ? 'is-router' : ''];
   return (
@@ -125,6 +128,7 @@ function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps)
                   <span
                     className={`ellipsis${label === address ? ' mono' : ' device-display'}`}
                     data-testid="device-name"
+                    title={label}
                   >
                     {label}
                   </span>
@@ -135,10 +139,10 @@ function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps)
                   )}
                   {isNew && <span className="tag new">New</span>}
                 </span>
-                {(label !== address || vendor !== '') && (
+                {(!label.includes(address) || vendor !== '') && (
                   <span className="device-sub muted ellipsis">
-                    {label !== address && <span className="mono">{address}</span>}
-                    {label !== address && vendor !== '' && ' · '}
+                    {!label.includes(address) && <span className="mono">{address}</span>}
+                    {!label.includes(address) && vendor !== '' && ' · '}
                     {vendor !== '' && (
                       <span data-testid="device-vendor" title={device.mac || undefined}>
                         {vendor}
@@ -155,8 +159,8 @@ function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps)
           <button
             type="button"
             className="device-edit"
-            aria-label={`Rename ${label}`}
-            title="Rename"
+            aria-label={`Rename ${address}${name === address ? '' : ` (${name})`}`}
+            title={`Rename ${address}`}
             onClick={() => onEdit(true)}
           >
             <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">

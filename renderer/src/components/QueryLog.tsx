@@ -205,7 +205,7 @@ export const QueryLog = memo(function QueryLog({
                   {e ? (
                     <LogCells e={e} device={labels.get(e.client) ?? e.client} rule={rule} />
                   ) : (
-                    <span className="log-foot-text muted">
+                    <span className="log-foot-text muted" role="cell">
                       {footerText({
                         frozen,
                         loadingOlder,

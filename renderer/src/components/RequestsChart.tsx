@@ -1,4 +1,4 @@
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useState } from 'react';
 import {
   Area,
   AreaChart,
@@ -52,6 +52,8 @@ export const RequestsChart = memo(function RequestsChart({
     [window, long],
   );
   const shownMarkers = markers.filter((m) => m.ts >= window.from && m.ts < window.to);
+  // The same figures as a table, for screen readers and for reading exact counts.
+  const [asTable, setAsTable] = useState(false);
   return (
     <section className="panel chart" aria-labelledby="chart-title">
       <header className="panel-head">
@@ -76,6 +78,15 @@ export const RequestsChart = memo(function RequestsChart({
             Watchlist only
           </button>
         </div>
+        <button
+          type="button"
+          className="button small"
+          aria-pressed={asTable}
+          onClick={() => setAsTable((t) => !t)}
+          data-testid="chart-as-table"
+        >
+          Table
+        </button>
         <span className="chart-total muted num" data-testid="chart-total">
           {formatCount(model.total)} in range
           {mode === 'all' && model.watched > 0 && (
@@ -121,13 +132,15 @@ export const RequestsChart = memo(function RequestsChart({
           )}
         </ul>
       </header>
-      <div className="chart-body" data-testid="requests-chart">
+      {asTable && <ChartTable model={model} />}
+      <div className="chart-body" data-testid="requests-chart" hidden={asTable}>
         <AreaChart
           responsive
           width="100%"
           height="100%"
           data={data}
-          margin={{ top: 8, right: 24, bottom: 0, left: 0 }}
+          // Marker labels sit in a band above the plot, so they never cover the areas.
+          margin={{ top: shownMarkers.length > 0 ? MARKER_BAND : 8, right: 24, bottom: 0, left: 0 }}
         >
           <defs>
             {series.filter(isWatch).map((s) => (
@@ -206,7 +219,7 @@ export const RequestsChart = memo(function RequestsChart({
               stroke={MARKER_COLOR}
               strokeWidth={1.5}
               strokeDasharray="5 3"
-              ifOverflow="hidden"
+              ifOverflow="discard"
               label={(props: { viewBox?: { x?: number; y?: number } }) => (
                 <MarkerLabel
                   x={props.viewBox?.x ?? 0}
@@ -223,6 +236,54 @@ export const RequestsChart = memo(function RequestsChart({
     </section>
   );
 });
+
+/** Minutes shown at most in the table: the latest ones with queries. */
+const TABLE_ROWS = 240;
+
+/** The chart's figures: one row per minute (or step) with queries, one column per series, newest first. */
+function ChartTable({ model }: { model: ChartModel }) {
+  const fmt = model.stepMinutes > 1 ? formatRate : formatCount;
+  const rows = model.points
+    .filter((p) => model.series.some((s) => (Number(p[s.key]) || 0) > 0))
+    .slice(-TABLE_ROWS)
+    .reverse();
+  return (
+    <div className="chart-table" data-testid="chart-table">
+      <table>
+        <caption className="muted">
+          {model.stepMinutes > 1
+            ? `Queries per minute, averaged over ${model.stepMinutes} min`
+            : 'Queries per minute'}
+          {rows.length === 0 && ': none in this range'}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            {model.series.map((s) => (
+              <th key={s.key} scope="col" className="right">
+                {s.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((p) => (
+            <tr key={p.t}>
+              <th scope="row" className="num">
+                {formatDateMinute(p.t)}
+              </th>
+              {model.series.map((s) => (
+                <td key={s.key} className="num right">
+                  {fmt(Number(p[s.key]) || 0)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 function Swatch({ series }: { series: SeriesDef }) {
   if (!isWatch(series))
@@ -249,7 +310,10 @@ function Swatch({ series }: { series: SeriesDef }) {
   );
 }
 
-/** A marker's label at the top of its line, on a plate so it reads over the areas. */
+/** Height above the plot kept for marker labels. */
+const MARKER_BAND = 28;
+
+/** A marker's label in the band above the plot, at the top of its line. */
 function MarkerLabel({ x, y, text, left }: { x: number; y: number; text: string; left: boolean }) {
   const shown = text.length > 40 ? `${text.slice(0, 39)}…` : text;
   // The plate is estimated (nobody measures the text); the text is anchored at the line, so an estimate
@@ -258,8 +322,8 @@ function MarkerLabel({ x, y, text, left }: { x: number; y: number; text: string;
   const bx = left ? x - width - 3 : x + 3;
   return (
     <g className="marker-label" data-testid="chart-marker">
-      <rect x={bx} y={y + 2} width={width} height={18} rx={4} />
-      <text x={left ? x - 10 : x + 10} y={y + 15} textAnchor={left ? 'end' : 'start'}>
+      <rect x={bx} y={y - MARKER_BAND + 4} width={width} height={18} rx={4} />
+      <text x={left ? x - 10 : x + 10} y={y - MARKER_BAND + 17} textAnchor={left ? 'end' : 'start'}>
         {shown}
       </text>
     </g>

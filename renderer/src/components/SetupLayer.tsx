@@ -16,6 +16,8 @@ interface Props {
   readonly status: EngineStatus | null;
   readonly dialog: SetupDialog;
   readonly onDialog: (dialog: SetupDialog) => void;
+  /** The router's own queries were recorded in this capture. */
+  readonly routerTraffic: boolean;
 }
 
 /** The header's Setup and Settings buttons. */
@@ -37,9 +39,12 @@ export function SetupButtons({ onDialog }: { readonly onDialog: (dialog: SetupDi
  * itself on the first run, and shows the restore guidance when a capture stops while the router may depend
  * on this computer.
  */
-export function SetupLayer({ dashboard, status, dialog, onDialog }: Props) {
+export function SetupLayer({ dashboard, status, dialog, onDialog, routerTraffic }: Props) {
   const [progress, setProgress] = useState<SetupProgress>(NO_PROGRESS);
   const [routerSeen, setRouterSeen] = useState(false);
+  const [assistantOpened, setAssistantOpened] = useState(false);
+  // Noted while rendering (React's pattern for state derived from props), not in an effect.
+  if (dialog === 'setup' && !assistantOpened) setAssistantOpened(true);
   const [restore, setRestore] = useState(false);
   const [error, setError] = useState('');
   const invoke = useMemo<Dashboard['invoke']>(() => dashboard.invoke.bind(dashboard), [dashboard]);
@@ -65,9 +70,13 @@ export function SetupLayer({ dashboard, status, dialog, onDialog }: Props) {
   const capture = status?.capture;
   const previous = useRef(capture);
   useEffect(() => {
-    if (captureStopped(previous.current, capture) && routerPointed(progress, routerSeen)) setRestore(true);
+    if (
+      captureStopped(previous.current, capture) &&
+      routerPointed(progress, routerSeen || routerTraffic, assistantOpened)
+    )
+      setRestore(true);
     previous.current = capture;
-  }, [capture, progress, routerSeen]);
+  }, [capture, progress, routerSeen, routerTraffic, assistantOpened]);
 
   const saveProgress = useCallback(
     (change: SetupProgressChange) => {

@@ -135,6 +135,7 @@ function Upstreams({ status }: { status: EngineStatus | null }) {
         >
           <span
             className={u.healthy ? 'health ok' : 'health bad'}
+            role="img"
             aria-label={u.healthy ? 'healthy' : 'failing'}
           />
           {u.address}

@@ -1,15 +1,17 @@
 import { useState, type FormEvent } from 'react';
-import { parseToken } from '../lib/access-token';
+import { parseToken, type TokenGate } from '../lib/access-token';
 
 interface Props {
   /** True when this tab had a token and the service refused it. */
   readonly refused: boolean;
+  /** Why the service wants a token and the command that started it. */
+  readonly gate: TokenGate;
   /** Called with a well-formed token; the caller stores it and reloads. */
   readonly onToken: (token: string) => void;
 }
 
-/** Shown instead of the dashboard when the service listens on the network and this tab has no valid token. */
-export function TokenRequired({ refused, onToken }: Props) {
+/** Shown instead of the dashboard when the service wants its access token and this tab has no valid one. */
+export function TokenRequired({ refused, gate, onToken }: Props) {
   const [text, setText] = useState('');
   const [invalid, setInvalid] = useState(false);
   const submit = (event: FormEvent) => {
@@ -23,10 +25,17 @@ export function TokenRequired({ refused, onToken }: Props) {
       <section className="empty token-gate" aria-labelledby="token-title" data-testid="token-required">
         <h1 id="token-title">Access token required</h1>
         <p className="lead">
-          This DNS Witness listens on the network, so its DNS log is open only with its access token. Open the
-          full dashboard address that <code>dns-witness serve</code> printed when it made the token (it ends
-          with <span className="mono">#token=…</span>), or paste that address or the token from the data
-          folder&rsquo;s <span className="mono">ui-token</span> file here.
+          {gate.reason === 'network' ? (
+            <>This DNS Witness listens on the network, so its DNS log is open only with its access token.</>
+          ) : (
+            <>
+              This DNS Witness was started with <code>--token</code>, so its DNS log is open only with its
+              access token.
+            </>
+          )}{' '}
+          Open the full dashboard address that <code data-testid="token-command">{gate.command}</code> printed
+          when it started (it ends with <span className="mono">#token=…</span>), or paste that address or the
+          token from the data folder&rsquo;s <span className="mono">ui-token</span> file here.
         </p>
         {refused && (
           <p className="token-error" role="alert">

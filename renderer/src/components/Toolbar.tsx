@@ -14,7 +14,6 @@ interface Props {
   readonly onRange: (range: RangeKey) => void;
   readonly exportLabel: string;
   readonly onExport: () => void;
-  readonly exportNote: string;
   /** The name filter, for the desktop menu's Find… (Ctrl/Cmd+F). */
   readonly searchRef?: RefObject<HTMLInputElement | null>;
   /** Further export buttons shown after the CSV one. */
@@ -26,7 +25,10 @@ function optionText(label: string, address: string): string {
   return label.includes(address) ? label : `${label} (${address})`;
 }
 
-/** The filters everything below follows (device, name, range) and the CSV export of what they select. */
+/**
+ * The filters everything below follows (device, name, range) and the exports of what they select. It wraps
+ * onto a second line in a narrow window; export messages go to the status toast, never in here.
+ */
 export function Toolbar({ searchRef, ...p }: Props) {
   return (
     <div className="toolbar" role="toolbar" aria-label="Filters">
@@ -70,21 +72,18 @@ export function Toolbar({ searchRef, ...p }: Props) {
         ))}
       </div>
       <div className="spacer" />
-      {p.exportNote !== '' && (
-        <span className="muted export-note" role="status">
-          {p.exportNote}
-        </span>
-      )}
-      <button
-        type="button"
-        className="button"
-        onClick={p.onExport}
-        title="Queries matching the device, name and range"
-      >
-        <span className="download-icon" aria-hidden="true" />
-        {p.exportLabel}
-      </button>
-      {p.extra}
+      <div className="toolbar-exports">
+        <button
+          type="button"
+          className="button"
+          onClick={p.onExport}
+          title="Queries matching the device, name and range"
+        >
+          <span className="download-icon" aria-hidden="true" />
+          {p.exportLabel}
+        </button>
+        {p.extra}
+      </div>
     </div>
   );
 }

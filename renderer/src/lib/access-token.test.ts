@@ -4,6 +4,7 @@ import {
   authHeaders,
   parseToken,
   probeAccess,
+  tokenGate,
   storedToken,
   streamProtocols,
 } from './access-token';
@@ -47,6 +48,17 @@ function fakeWindow(href: string, status = 200) {
   return { win: win as unknown as Window, url, requests };
 }
 
+describe('tokenGate()', () => {
+  it('reads why and how from the 401 body, and falls back for an older service', () => {
+    expect(tokenGate({ reason: 'flag', command: 'npm run serve' })).toEqual({
+      reason: 'flag',
+      command: 'npm run serve',
+    });
+    expect(tokenGate({ error: 'x' })).toEqual({ reason: 'network', command: 'dns-witness serve' });
+    expect(tokenGate(null)).toEqual({ reason: 'network', command: 'dns-witness serve' });
+  });
+});
+
 describe('parseToken()', () => {
   it('takes the token from a fragment, a full address or on its own', () => {
     expect(parseToken(`#token=${TOKEN}`)).toBe(TOKEN);
@@ -85,7 +97,7 @@ describe('headers, subprotocols and the access probe', () => {
 
     const refused = fakeWindow(`http://192.168.1.5:5380/#token=${TOKEN}`, 401);
     adoptTokenFromLocation(refused.win);
-    expect(await probeAccess(refused.win)).toBe('token-required');
+    expect(await probeAccess(refused.win)).toEqual({ reason: 'network', command: 'dns-witness serve' });
     expect(refused.requests).toEqual([{ url: '/api/health', headers: { authorization: `Bearer ${TOKEN}` } }]);
     expect(await probeAccess(fakeWindow('http://127.0.0.1:5380/').win)).toBe('ok');
   });

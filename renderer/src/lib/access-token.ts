@@ -68,11 +68,30 @@ export function streamProtocols(token: string | null): string[] {
   return token === null ? [STREAM_PROTOCOL] : [STREAM_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
 }
 
-/** Whether the service lets this page in: 'token-required' when it answers 401. Network errors count as 'ok' (the dashboard reports them). */
-export async function probeAccess(win: TokenWindow): Promise<'ok' | 'token-required'> {
+/** Why the service asks for a token and how it was started, from its 401 answer (TokenRequiredBody). */
+export interface TokenGate {
+  readonly reason: 'network' | 'flag';
+  readonly command: string;
+}
+
+/** The 401 body read leniently: an older service sends neither field (it listened on the network). */
+export function tokenGate(body: unknown): TokenGate {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Partial<Record<string, unknown>>;
+  return {
+    reason: b.reason === 'flag' ? 'flag' : 'network',
+    command: typeof b.command === 'string' && b.command.length <= 200 ? b.command : 'dns-witness serve',
+  };
+}
+
+/**
+ * Whether the service lets this page in: 'ok', or why it wants a token (it answered 401). Network errors
+ * count as 'ok' (the dashboard reports them).
+ */
+export async function probeAccess(win: TokenWindow): Promise<'ok' | TokenGate> {
   try {
     const r = await win.fetch('/api/health', { headers: authHeaders(storedToken(win)), cache: 'no-store' });
-    return r.status === 401 ? 'token-required' : 'ok';
+    if (r.status !== 401) return 'ok';
+    return tokenGate(await r.json().catch(() => null));
   } catch {
     return 'ok';
   }

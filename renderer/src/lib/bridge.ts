@@ -178,7 +178,7 @@ function httpBridge(win: BrowserWindow): Bridge {
       // A refused handshake shows no status to scripts: ask the API whether the token is the reason.
       if (!opened)
         void probeAccess(win).then((access) => {
-          if (access === 'token-required') tokenRefused();
+          if (access !== 'ok') tokenRefused();
         });
       if (!wanted()) return;
       setState(everOpened ? 'reconnecting' : 'connecting');

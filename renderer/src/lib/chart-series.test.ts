@@ -3,6 +3,7 @@ import type { CaptureInfo } from '@shared/events';
 import { MINUTE_MS } from '@shared/time';
 import { DashboardState, type DeviceTotals } from './dashboard-state';
 import {
+  autoRange,
   MAX_POINTS,
   OTHER_COLOR,
   buildChart,
@@ -23,6 +24,16 @@ function storeWith(events: ReturnType<typeof queryEvent>[], now: number): Dashbo
   store.flush(now);
   return store;
 }
+
+describe('autoRange', () => {
+  const start = Date.UTC(2026, 10, 23, 10, 0);
+  it('shows a new capture whole until it has 15 minutes of data, then the last hour', () => {
+    expect(autoRange(undefined, start)).toBe('capture');
+    expect(autoRange(start, start + 2 * MINUTE_MS)).toBe('capture');
+    expect(autoRange(start, start + 15 * MINUTE_MS - 1)).toBe('capture');
+    expect(autoRange(start, start + 15 * MINUTE_MS)).toBe('1h');
+  });
+});
 
 describe('rangeWindow', () => {
   const running: CaptureInfo = {

@@ -60,6 +60,17 @@ export function rangeWindow(
   return { from: Math.min(from, to - MIN_WINDOW_MINUTES * MINUTE_MS), to };
 }
 
+/** A capture younger than this is shown whole by default, so its data is not squeezed into an edge. */
+export const AUTO_RANGE_MINUTES = 15;
+
+/**
+ * The range shown until the user picks one: the whole capture (at least 15 minutes wide) while there are
+ * fewer than 15 minutes of data since `since` (the capture's start, else the first data), then 1 h.
+ */
+export function autoRange(since: number | undefined, now: number): RangeKey {
+  return since === undefined || now - since < AUTO_RANGE_MINUTES * MINUTE_MS ? 'capture' : '1h';
+}
+
 /** How many minutes of buckets a snapshot must cover for `window` to be drawn at `now`. */
 export function snapshotMinutesFor(window: TimeWindow, now: number): number {
   const minutes = Math.ceil((minuteOf(now) + MINUTE_MS - window.from) / MINUTE_MS);

@@ -1,0 +1,80 @@
+/**
+ * Keyboard and screen readers: axe-core finds no serious or critical violation on the dashboard (with
+ * data), the setup assistant and the Settings panel, in both colour schemes.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, logRows, test } from './fixtures';
+
+const ROUTER = '127.0.0.3';
+
+test.use({ serviceArgs: ['--router', ROUTER] });
+
+async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
+  const started = Date.now();
+  const result = await new AxeBuilder({ page }).analyze();
+  console.log(`axe ${what}: ${Date.now() - started} ms, ${result.violations.length} violations in all`);
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+  expect(serious, `${what}: serious or critical axe violations`).toEqual([]);
+}
+
+test('the dashboard, the setup assistant and the settings pass axe-core', async ({ page, service }) => {
+  // axe takes several seconds per page on a busy two-core machine.
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(service.url);
+  await expect(page.getByTestId('capture-state')).toContainText('Recording');
+  await service.queryMany(['dfp-dual.safethings.avira.com', 'www.example.test'], ROUTER);
+  await service.queryMany(['www.example.test', 'nx.example.test'], '127.0.0.1');
+  await expect(logRows(page)).toHaveCount(4);
+  await expect(page.getByTestId('watch-banner')).toBeVisible();
+  // Tab reaches every control of the header and the toolbar, each with a visible focus ring.
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  const rings: string[] = [];
+  for (let i = 0; i < 24; i++) {
+    await page.keyboard.press('Tab');
+    const ring = (await page.evaluate(`(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return 'none';
+      e.setAttribute('data-tabbed', '');
+      const s = getComputedStyle(e);
+      return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? 'ring' : e.outerHTML.slice(0, 80);
+    })()`)) as string;
+    if (ring !== 'ring') rings.push(ring);
+  }
+  expect(rings, 'focused elements without a visible focus ring').toEqual([]);
+  const missed = (await page.evaluate(`[...document.querySelectorAll(
+    'header.statusbar :is(button, select, input):not([data-tabbed]), .toolbar :is(button, select, input):not([data-tabbed])'
+  )].map((e) => e.outerHTML.slice(0, 80))`)) as string[];
+  expect(missed, 'controls Tab did not reach').toEqual([]);
+
+  // The chart has a table with the same figures.
+  await page.getByTestId('chart-as-table').click();
+  const table = page.getByTestId('chart-table');
+  await expect(table.getByRole('columnheader', { name: 'Watchlist (router)' })).toBeVisible();
+  await expect(table.locator('tbody tr').first()).toBeVisible();
+  await expect(page.getByTestId('requests-chart')).toBeHidden();
+  await page.screenshot({ path: test.info().outputPath('chart-table-1280x800.png') });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await expectNoSeriousViolations(page, `dashboard (${scheme})`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByRole('button', { name: 'Setup', exact: true }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectNoSeriousViolations(page, 'setup assistant');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectNoSeriousViolations(page, 'settings');
+});
