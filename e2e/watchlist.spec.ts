@@ -205,7 +205,7 @@ test('other devices get a quieter notice; the router’s connectivity checks sta
   const banner = page.getByTestId('watch-banner');
   await expect(banner).toHaveAttribute('data-tone', 'info', { timeout: 5_000 });
   await expect(page.getByTestId('watch-headline')).toContainText(
-    `Your router ${ROUTER} contacted TP-Link connectivity check once`,
+    `Your router ${ROUTER} contacted TP-Link online check once`,
   );
   await expect(banner).toContainText('Connectivity checks and time sync');
   // No alarm for it: no toast.
@@ -214,7 +214,7 @@ test('other devices get a quieter notice; the router’s connectivity checks sta
   await service.query('x1.safethings.avira.com', { source: LAPTOP });
   await expect(banner).toHaveAttribute('data-tone', 'notice', { timeout: 5_000 });
   await expect(page.getByTestId('watch-headline')).toContainText('contacted Avira SafeThings once');
-  await expect(banner.locator('.watch-more')).toContainText('TP-Link connectivity check');
+  await expect(banner.locator('.watch-more')).toContainText('TP-Link online check');
   const rows = logRows(page);
   await expect(rows).toHaveCount(2);
   await expect(rows.and(page.locator('.watch.calm'))).toHaveCount(1);
