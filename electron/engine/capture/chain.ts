@@ -36,18 +36,25 @@ export function sealLine(seal: Seal): string {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** The seal on a journal line, or null when the line is not a seal. Never throws. */
-export function parseSealLine(text: string): Seal | null {
-  if (!text.startsWith('{"chain":')) return null;
-  let v: unknown;
+/** A whole, non-negative, safe integer: every count and number a journal's own lines carry. */
+const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+/** The JSON object on a line that starts with `prefix`, or null (another kind of line, or damaged). */
+function objectLine(text: string, prefix: string): Record<string, unknown> | null {
+  if (!text.startsWith(prefix)) return null;
   try {
-    v = JSON.parse(text);
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }
-  if (typeof v !== 'object' || v === null) return null;
-  const { chain, from, to, lines, count, closed, sha256 } = v as Record<string, unknown>;
-  const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** The seal on a journal line, or null when the line is not a seal. Never throws. */
+export function parseSealLine(text: string): Seal | null {
+  const v = objectLine(text, '{"chain":');
+  if (v === null) return null;
+  const { chain, from, to, lines, count, closed, sha256 } = v;
   if (!whole(chain) || !whole(from) || !whole(to) || !whole(lines)) return null;
   if (count !== undefined && !whole(count)) return null;
   if (closed !== undefined && (closed !== true || count === undefined)) return null;
@@ -108,16 +115,9 @@ export function isLossBytes(data: Uint8Array, start: number, end: number): boole
 
 /** The loss a line records, or null when it is not a loss line. Never throws. */
 export function parseLossLine(text: string): Loss | null {
-  if (!text.startsWith('{"lost":')) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const { lost, fromSeq, toSeq, fromTs, toTs } = v as Record<string, unknown>;
-  const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  const v = objectLine(text, '{"lost":');
+  if (v === null) return null;
+  const { lost, fromSeq, toSeq, fromTs, toTs } = v;
   if (!whole(lost) || lost === 0 || !whole(fromSeq) || !whole(toSeq) || !whole(fromTs) || !whole(toTs))
     return null;
   return { lost, fromSeq, toSeq, fromTs, toTs };
