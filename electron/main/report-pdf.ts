@@ -19,6 +19,8 @@ export async function printReportPdf(html: string): Promise<Uint8Array> {
       nodeIntegration: false,
       javascript: false,
       webSecurity: true,
+      // As in the main window: a middle click must not open anything.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   let timer: NodeJS.Timeout | undefined;

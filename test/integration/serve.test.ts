@@ -517,7 +517,7 @@ describe('serve watchlist', () => {
         expect.objectContaining({ rule: 'avira-safethings', address: ROUTER, vendor: 'Avira' }),
       ]);
       expect(alerts[0]!.message).toBe(
-        `Your router ${ROUTER} contacted Avira SafeThings (TP-Link HomeShield / HomeCare Pro).`,
+        `Your router ${ROUTER} contacted Avira SafeThings (TP-Link HomeShield / HomeCare Pro URL and device lookups).`,
       );
       await waitFor(
         () => (reports.some((r) => r.rules[0]?.routerQueries === 3) ? true : undefined),
