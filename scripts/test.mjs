@@ -39,8 +39,8 @@ function ensureTools() {
         stdio: 'inherit',
         env,
       });
-    sh(['apt-get', 'update', '-qq']);
-    sh(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs]);
+    sh(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'update', '-qq']);
+    sh(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs]);
     missing = Object.keys(TOOLS).filter((c) => !has(c));
   }
   if (missing.length > 0)
