@@ -40,7 +40,16 @@ function ensureTools() {
         env,
       });
     sh(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'update', '-qq']);
-    sh(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs]);
+    sh([
+      'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=600',
+      'install',
+      '-y',
+      '-qq',
+      '--no-install-recommends',
+      ...pkgs,
+    ]);
     missing = Object.keys(TOOLS).filter((c) => !has(c));
   }
   if (missing.length > 0)
