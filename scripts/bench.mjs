@@ -190,6 +190,7 @@ async function mainSoak(opts) {
     writeFileSync(opts.json, JSON.stringify(json, null, 2));
     log(`wrote ${opts.json}`);
   }
+  if (exportError) throw exportError;
 }
 
 async function main(opts) {
@@ -451,8 +452,17 @@ async function main(opts) {
     else log(`note: node wrote no .cpuprofile into ${opts.cpuProf}`);
   }
 
+  // A failing export case must not throw away the DNS rounds already measured: they are printed first.
   let exportFigures = null;
-  if (opts.exports) exportFigures = await benchExports({ root, tmp, rows: opts.exportRows, log });
+  let exportError = null;
+  if (opts.exports) {
+    try {
+      exportFigures = await benchExports({ root, tmp, rows: opts.exportRows, log });
+    } catch (err) {
+      exportError = err;
+      log(`export cases failed: ${err.message.split('\n')[0]}`);
+    }
+  }
 
   await cleanup();
 
@@ -525,6 +535,7 @@ async function main(opts) {
     );
     log(`wrote ${opts.json}`);
   }
+  if (exportError) throw exportError;
 }
 
 const opts = parseOptions(process.argv.slice(2));

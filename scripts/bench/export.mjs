@@ -31,7 +31,8 @@ function wire(id, name) {
 
 /**
  * Writes captures/<id>/journal.ndjson with `rows` queries from four devices (one of them the router
- * beaconing to safethings.avira.com), sealed like the engine seals its journal, and its capture.json.
+ * beaconing to safethings.avira.com), sealed like the engine seals its journal
+ * (running counts, a closing seal as a clean stop writes), and its capture.json.
  */
 export async function writeSyntheticCapture(dataDir, rows) {
   const id = '20261122-080000-be01';
@@ -42,6 +43,7 @@ export async function writeSyntheticCapture(dataDir, rows) {
   let n = 0;
   let block = [];
   let from = 1;
+  let count = 0;
   const names = ['eu.safethings.avira.com', 'www.example.com', 'time.example.net', 'cdn.example.org'];
   const wires = names.map((name, i) => wire(4096 + i, name));
   const flush = async () => {
@@ -49,12 +51,13 @@ export async function writeSyntheticCapture(dataDir, rows) {
     const text = block.join('');
     n++;
     const to = from + block.length - 1;
+    count += block.length;
     const sha = createHash('sha256')
       .update(`${prev}\n`)
       .update(text)
-      .update(`#${n} ${from} ${to} ${block.length}\n`)
+      .update(`#${n} ${from} ${to} ${block.length} ${count}\n`)
       .digest('hex');
-    const seal = `{"chain":${n},"from":${from},"to":${to},"lines":${block.length},"sha256":"${sha}"}\n`;
+    const seal = `{"chain":${n},"from":${from},"to":${to},"lines":${block.length},"count":${count},"sha256":"${sha}"}\n`;
     prev = sha;
     from = to + 1;
     block = [];
@@ -74,6 +77,15 @@ export async function writeSyntheticCapture(dataDir, rows) {
     if (block.length === BLOCK) await flush();
   }
   await flush();
+  // The closing seal a clean stop writes: an empty block carrying the final count.
+  n++;
+  const closing = createHash('sha256')
+    .update(`${prev}\n`)
+    .update(`#${n} 0 0 0 ${count} closed\n`)
+    .digest('hex');
+  out.write(
+    `{"chain":${n},"from":0,"to":0,"lines":0,"count":${count},"closed":true,"sha256":"${closing}"}\n`,
+  );
   out.end();
   await once(out, 'finish');
   const stoppedAt = T0 + (rows + 1) * 250;
