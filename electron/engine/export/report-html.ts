@@ -2,6 +2,7 @@ import { fixMarker } from '@shared/kb/fixes';
 import { fixesFor, KB_RULES } from '@shared/kb/index';
 import { formatSpan, MIN_RATE_LOOKUPS, MIN_RATE_SPAN_MS } from '@shared/watch/lookup-rate';
 import { REPORTED_PER_DAY, TP_LINK_HOMESHIELD_FIXES } from '@shared/watch/router-models';
+import { HOUR_MS, localHourOf } from '@shared/time';
 import { serviceName } from '@shared/watch/service-name';
 import { readableTime, reportedPosition } from './findings';
 import type { EvidenceSummary } from './summary';
@@ -58,7 +59,6 @@ a{color:inherit;text-decoration:none}
 }`;
 
 const COLOURS = ['#cf222e', '#0969da', '#1a7f37', '#8250df', '#bc4c00', '#57606a'];
-const HOUR_MS = 3_600_000;
 
 /** A round axis maximum at or above `n`: 1, 2, 5 × 10^k. */
 function niceMax(n: number): number {
@@ -108,7 +108,7 @@ export function perHourChart(s: EvidenceSummary): string {
   const series = rules.map((rule) => {
     const counts = new Map(rows.filter((r) => r.rule === rule).map((r) => [Date.parse(r.hour), r.lookups]));
     const steps: { from: number; to: number; perHour: number }[] = [];
-    for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) {
+    for (let h = localHourOf(from); h < to; h = localHourOf(h + HOUR_MS)) {
       const rec = recordedIn(h);
       if (rec.ms < MIN_CHART_RECORDED_MS) continue;
       steps.push({ from: rec.first, to: rec.last, perHour: ((counts.get(h) ?? 0) * HOUR_MS) / rec.ms });
@@ -132,7 +132,7 @@ export function perHourChart(s: EvidenceSummary): string {
       `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${int(v)}</text>`,
     );
   }
-  const firstHour = Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const firstHour = localHourOf(from) === from ? from : localHourOf(from + HOUR_MS);
   const every = Math.max(1, Math.ceil((to - from) / HOUR_MS / 12));
   for (let t = firstHour; t <= to; t += every * HOUR_MS) {
     parts.push(
