@@ -11,6 +11,7 @@ import connectivityChecks from './rules/connectivity-checks.json';
 import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
+import firewalla from './rules/firewalla.json';
 import huawei from './rules/huawei.json';
 import ispBoxes from './rules/isp-boxes.json';
 import linksys from './rules/linksys.json';
@@ -36,6 +37,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'ddns-providers.json': ddnsProviders as KbFile,
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
+  'firewalla.json': firewalla as KbFile,
   'huawei.json': huawei as KbFile,
   'isp-boxes.json': ispBoxes as KbFile,
   'linksys.json': linksys as KbFile,
