@@ -12,6 +12,7 @@ import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
 import firewalla from './rules/firewalla.json';
+import glInet from './rules/gl-inet.json';
 import huawei from './rules/huawei.json';
 import ispBoxes from './rules/isp-boxes.json';
 import linksys from './rules/linksys.json';
@@ -38,6 +39,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
   'firewalla.json': firewalla as KbFile,
+  'gl-inet.json': glInet as KbFile,
   'huawei.json': huawei as KbFile,
   'isp-boxes.json': ispBoxes as KbFile,
   'linksys.json': linksys as KbFile,
