@@ -20,6 +20,7 @@ import mikrotik from './rules/mikrotik.json';
 import netgear from './rules/netgear.json';
 import openMesh from './rules/open-mesh.json';
 import openwrt from './rules/openwrt.json';
+import peplink from './rules/peplink.json';
 import plume from './rules/plume.json';
 import smartTvs from './rules/smart-tvs.json';
 import synology from './rules/synology.json';
@@ -47,6 +48,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'netgear.json': netgear as KbFile,
   'open-mesh.json': openMesh as KbFile,
   'openwrt.json': openwrt as KbFile,
+  'peplink.json': peplink as KbFile,
   'plume.json': plume as KbFile,
   'smart-tvs.json': smartTvs as KbFile,
   'synology.json': synology as KbFile,
