@@ -15,6 +15,7 @@ import firewalla from './rules/firewalla.json';
 import glInet from './rules/gl-inet.json';
 import huawei from './rules/huawei.json';
 import ispBoxes from './rules/isp-boxes.json';
+import keenetic from './rules/keenetic.json';
 import linksys from './rules/linksys.json';
 import mikrotik from './rules/mikrotik.json';
 import netgear from './rules/netgear.json';
@@ -44,6 +45,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'gl-inet.json': glInet as KbFile,
   'huawei.json': huawei as KbFile,
   'isp-boxes.json': ispBoxes as KbFile,
+  'keenetic.json': keenetic as KbFile,
   'linksys.json': linksys as KbFile,
   'mikrotik.json': mikrotik as KbFile,
   'netgear.json': netgear as KbFile,
