@@ -43,7 +43,6 @@ test('router telemetry: banner, toast, highlighted rows, chart, marker and block
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
   await expect(page.getByTestId('empty-state')).toBeVisible();
 
-  const started = Date.now();
   const loop = beacon(service, BEATS, ROUTER, SAFETHINGS);
   // The first router query raises the alert while the beacon goes on.
   const toast = page.getByTestId('toast');
@@ -55,8 +54,6 @@ test('router telemetry: banner, toast, highlighted rows, chart, marker and block
   await page.screenshot({ path: `${SHOTS}/watchlist-toast-1280x800-light.png` });
   await toast.getByRole('button', { name: 'Dismiss' }).click();
   await expect(toast).toHaveCount(0);
-  const beaconMs = Date.now() - started;
-  expect(beaconMs, 'the beacon took about a second per query').toBeLessThan(BEATS * 1000 + 3000);
   // A laptop asking something ordinary: not highlighted.
   await service.query('www.example.test', { source: LAPTOP });
 
