@@ -11,6 +11,7 @@ import connectivityChecks from './rules/connectivity-checks.json';
 import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
+import googleWifi from './rules/google-wifi.json';
 import huawei from './rules/huawei.json';
 import ispBoxes from './rules/isp-boxes.json';
 import linksys from './rules/linksys.json';
@@ -35,6 +36,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'ddns-providers.json': ddnsProviders as KbFile,
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
+  'google-wifi.json': googleWifi as KbFile,
   'huawei.json': huawei as KbFile,
   'isp-boxes.json': ispBoxes as KbFile,
   'linksys.json': linksys as KbFile,
