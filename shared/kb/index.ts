@@ -8,6 +8,7 @@ import asus from './rules/asus.json';
 import avm from './rules/avm.json';
 import bitdefender from './rules/bitdefender.json';
 import connectivityChecks from './rules/connectivity-checks.json';
+import dLink from './rules/d-link.json';
 import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
@@ -33,6 +34,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'avm.json': avm as KbFile,
   'bitdefender.json': bitdefender as KbFile,
   'connectivity-checks.json': connectivityChecks as KbFile,
+  'd-link.json': dLink as KbFile,
   'ddns-providers.json': ddnsProviders as KbFile,
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
