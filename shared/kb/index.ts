@@ -8,11 +8,13 @@ import asus from './rules/asus.json';
 import avm from './rules/avm.json';
 import bitdefender from './rules/bitdefender.json';
 import connectivityChecks from './rules/connectivity-checks.json';
+import dLink from './rules/d-link.json';
 import ddnsProviders from './rules/ddns-providers.json';
 import eero from './rules/eero.json';
 import fSecure from './rules/f-secure.json';
 import firewalla from './rules/firewalla.json';
 import glInet from './rules/gl-inet.json';
+import googleWifi from './rules/google-wifi.json';
 import huawei from './rules/huawei.json';
 import ispBoxes from './rules/isp-boxes.json';
 import keenetic from './rules/keenetic.json';
@@ -38,11 +40,13 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'avm.json': avm as KbFile,
   'bitdefender.json': bitdefender as KbFile,
   'connectivity-checks.json': connectivityChecks as KbFile,
+  'd-link.json': dLink as KbFile,
   'ddns-providers.json': ddnsProviders as KbFile,
   'eero.json': eero as KbFile,
   'f-secure.json': fSecure as KbFile,
   'firewalla.json': firewalla as KbFile,
   'gl-inet.json': glInet as KbFile,
+  'google-wifi.json': googleWifi as KbFile,
   'huawei.json': huawei as KbFile,
   'isp-boxes.json': ispBoxes as KbFile,
   'keenetic.json': keenetic as KbFile,
