@@ -156,6 +156,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   watchlist: 'Watchlist settings',
   settings: 'Settings',
   storage: 'Data folder',
+  'dnstap-in': 'dnstap input',
 };
 
 /** Connection problems and engine warnings, one line each. */
