@@ -259,3 +259,33 @@ describe('readDnstapFile', () => {
     }).rejects.toThrow('bad.dnstap is not a dnstap file: it does not begin with a Frame Streams START');
   });
 });
+
+describe('a peer that never starts', () => {
+  it('is dropped once the handshake time is up, with one log line', async () => {
+    const { FakeClock } = await import('../fake-clock');
+    const clock = new FakeClock();
+    const path = join(tempDir(), 'idle.sock');
+    const log: string[] = [];
+    const ingest = new DnstapIngest({ sink: () => undefined, clock });
+    const input = new DnstapInput(
+      { kind: 'unix', path },
+      { ingest, allows: () => true, log: (m) => log.push(m), clock },
+    );
+    await input.listen();
+    closers.push(async () => {
+      await input.close();
+      ingest.close();
+    });
+    const client = net.createConnection({ path });
+    const closed = new Promise((r) => client.once('close', r));
+    // Read what the input sends (its ACCEPT), so the end of the stream is seen too.
+    client.resume();
+    client.write(controlFrame(CONTROL.READY, [DNSTAP_CONTENT_TYPE]));
+    await until(() => input.peerCount === 1, 'the peer to be accepted');
+    clock.advance(9_999);
+    expect(log).toEqual([]);
+    clock.advance(1);
+    await closed;
+    expect(log).toEqual([`dnstap: dropped a local peer on unix:${path}: sent no START within 10 s`]);
+  });
+});
