@@ -1,6 +1,7 @@
 /**
- * dnstap in, from real resolvers: Unbound (dnstap-socket-path) and dnsdist (FrameStream loggers) report the
- * queries dig sends them to the built service, which lists exactly those names with the clients' addresses.
+ * dnstap in, from real servers: Unbound (dnstap-socket-path), Knot (mod-dnstap) and dnsdist (FrameStream
+ * loggers) report the queries dig sends them to the built service, which lists exactly those names with the
+ * clients' addresses.
  * Peers that break Frame Streams are dropped, one log line each, while a good peer and DNS go on. dnstap files
  * written by the reference `dnstap -w` and by /api/export.dnstap read back as the same names.
  */
@@ -126,6 +127,9 @@ async function startUnbound(dir: string, socketPath: string): Promise<Proc & { p
   return { ...proc, port };
 }
 
+/** Knot serves these from its own zone file; it is authoritative only. */
+const KNOT_NAMES = ['one.knot.test', 'two.knot.test', 'three.knot.test'];
+
 /** dig from a chosen loopback source address, so the client address in the capture is one we know. */
 function digFrom(source: string, port: number, name: string, type = 'A') {
   return dig(port, name, type, ['-b', source]);
@@ -191,6 +195,66 @@ describe('dnstap in', () => {
       expect(back[0]!.source).toMatch(/^dnstap: .+ \(DNS Witness \d.*\) via file observed\.dnstap$/);
     } finally {
       await unbound?.stop();
+      await served.stop();
+    }
+  });
+
+  it('records what Knot DNS reports through its dnstap module', async () => {
+    requireTool('knotd', 'knot knot-module-dnstap');
+    const sock = path.join(dir, 'knot-in.sock');
+    const served = await startServe(0, { dns: false, args: ['--dnstap-in', `unix:${sock}`] });
+    const port = await freePort();
+    const kdir = await mkdtemp(path.join(dir, 'knot-'));
+    await writeFile(
+      path.join(kdir, 'knot.test.zone'),
+      ['$ORIGIN knot.test.', '$TTL 60', '@ SOA ns admin 1 3600 600 86400 60', '@ NS ns', 'ns A 192.0.2.53']
+        .concat(KNOT_NAMES.map((n, i) => `${n.split('.')[0]} A 192.0.2.${i + 1}`))
+        .join('\n') + '\n',
+    );
+    const conf = path.join(kdir, 'knot.conf');
+    await writeFile(
+      conf,
+      [
+        'server:',
+        `    rundir: "${kdir}"`,
+        `    listen: 127.0.0.1@${port}`,
+        'log:',
+        '  - target: stderr',
+        '    any: info',
+        'mod-dnstap:',
+        '  - id: witness',
+        `    sink: unix:${sock}`,
+        '    identity: knot-test',
+        '    log-queries: on',
+        '    log-responses: on',
+        'template:',
+        '  - id: default',
+        `    storage: "${kdir}"`,
+        '    global-module: mod-dnstap/witness',
+        'zone:',
+        '  - domain: knot.test',
+        '    file: "knot.test.zone"',
+        '',
+      ].join('\n'),
+    );
+    const knot = spawnProc('knotd', ['-c', conf]);
+    try {
+      await waitFor(() => listeningUdp(port), 10_000, `knotd on port ${port} (${knot.output()})`);
+      for (const name of KNOT_NAMES) {
+        const r = await digFrom('127.0.0.11', port, name);
+        expect(r.stdout).toMatch(/\tIN\tA\t192\.0\.2\.\d\n/);
+      }
+      const events = await capturedQueries(served, KNOT_NAMES.length);
+      expect(events.map((e) => e.qname)).toEqual(KNOT_NAMES);
+      for (const e of events) {
+        expect(e.client_ip).toBe('127.0.0.11');
+        expect(e.rcode).toBe('NOERROR');
+        expect(e.source).toBe(
+          `dnstap: knot-test (Knot DNS ${/version (\S+)/.exec((await run('knotd', ['-V'])).stdout)?.[1]}) via unix:${sock}`,
+        );
+      }
+    } finally {
+      await knot.stop();
       await served.stop();
     }
   });
