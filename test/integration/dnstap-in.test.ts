@@ -12,9 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeRecord } from '../../electron/engine/capture/types';
-import { dataFrames, dnstapIdentity, encodeExchange } from '../../electron/engine/dnstap/encode';
+import { dataFrames } from '../../electron/engine/dnstap/encode';
 import { readDnstapFile } from '../../electron/engine/dnstap/file';
 import { CONTROL, controlFrame, DNSTAP_CONTENT_TYPE } from '../../electron/engine/dnstap/frame-streams';
+import { exchangeFrames } from '../helpers/dnstap-peer';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { startServe, type Served } from '../helpers/serve';
 import { dig, freePort, requireTool, run, waitFor } from '../helpers/tools';
@@ -245,7 +246,8 @@ describe('dnstap in', () => {
         expect(r.stdout).toMatch(/\tIN\tA\t192\.0\.2\.\d\n/);
       }
       const events = await capturedQueries(served, KNOT_NAMES.length);
-      expect(events.map((e) => e.qname)).toEqual(KNOT_NAMES);
+      // Knot's worker threads have a dnstap queue each: their messages need not arrive in the order asked.
+      expect(events.map((e) => e.qname).sort()).toEqual([...KNOT_NAMES].sort());
       for (const e of events) {
         expect(e.client_ip).toBe('127.0.0.11');
         expect(e.rcode).toBe('NOERROR');
@@ -330,7 +332,7 @@ describe('dnstap in', () => {
     });
     try {
       const start = controlFrame(CONTROL.START, [DNSTAP_CONTENT_TYPE]);
-      const good = goodFrames(20);
+      const good = exchangeFrames(Array.from({ length: 20 }, (_, i) => `good${i}.example`));
       const bad: [string, net.NetConnectOpts, Buffer, string][] = [
         [
           'garbage inside the stream',
@@ -430,47 +432,3 @@ describe('dnstap in', () => {
     }
   });
 });
-
-/** Client query and response messages for `n` exchanges (good0.example …), as data frames. */
-function goodFrames(n: number): Buffer {
-  const id = dnstapIdentity('generator', 'test');
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const qname = `good${i}.example`;
-    const name = Buffer.concat([
-      ...qname.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-      Buffer.from([0]),
-    ]);
-    const query = Buffer.concat([
-      Buffer.from([i >> 8, i & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
-      name,
-      Buffer.from([0, 1, 0, 1]),
-    ]);
-    const response = Buffer.from(query);
-    response[2] = 0x81;
-    response[3] = 0x83;
-    encodeExchange(
-      {
-        ts: Date.now(),
-        client: '127.0.0.5',
-        clientPort: 2000 + i,
-        transport: 'udp',
-        qname,
-        qtype: 'A',
-        rcode: 'NXDOMAIN',
-        answers: '',
-        latencyMs: 1,
-        upstream: '',
-        size: response.length,
-        error: '',
-        watchRule: '',
-        queryWire: query,
-        responseWire: response,
-      },
-      id,
-      out,
-      false,
-    );
-  }
-  return dataFrames(out);
-}
