@@ -30,6 +30,8 @@ import { CaptureService } from './services/capture';
 import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
 import { DnstapService } from './services/dnstap';
+import { DnstapInService } from './services/dnstap-in';
+import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
@@ -67,6 +69,8 @@ export class Engine implements EngineHandle {
   private readonly statusTicker: Ticker;
   private listening = false;
   private readonly dnstapOut: DnstapService;
+  private readonly dnstapIn: DnstapInService;
+  private acl: { readonly ranges: readonly string[]; readonly list: AccessList } | null = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -90,11 +94,20 @@ export class Engine implements EngineHandle {
       forwarder: () => this.settings.forwarder,
       listen: () => this.options.listen,
     });
+    // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
+    const pipeline = new RecordPipeline(setup, devices, capture, watchlist, dnstap);
+    // Exchanges other resolvers report over dnstap take the same way.
+    this.dnstapIn = new DnstapInService({
+      sink: pipeline,
+      classify: (qname) => watchlist.classify(qname).rule,
+      allows: (address) => this.allowList().allows(address),
+      log: (message) => warn('dnstap-in', message),
+      clock: options.clock,
+    });
     this.settings = new SettingsService(options, {
       startOptions,
       settings,
-      // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap),
+      sink: pipeline,
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
@@ -144,6 +157,7 @@ export class Engine implements EngineHandle {
   /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
+    await this.dnstapIn.start(this.options.dnstapIn ?? []);
     await this.dnstapOut.apply(this.options.dnstapOut);
     this.listening = true;
     this.statusTicker.sync();
@@ -156,7 +170,8 @@ export class Engine implements EngineHandle {
     this.statusTicker.sync();
     this.watchlist.close();
     await this.settings.closeForwarder();
-    // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
+    await this.dnstapIn.close();
+    // After the forwarder and the inputs: the exchanges it finished while closing still reach the readers, then STOP.
     await this.dnstapOut.close();
     await this.capture.close();
     await this.devices.close();
@@ -166,6 +181,7 @@ export class Engine implements EngineHandle {
 
   status(): EngineStatus {
     const forwarder = this.settings.forwarder;
+    const dnstapIn = this.dnstapIn.status();
     return {
       version: APP_VERSION,
       capture: this.capture.current(),
@@ -176,9 +192,18 @@ export class Engine implements EngineHandle {
       warnings: this.warnings.list(),
       storage: this.lock.storage(this.capture.storage()),
       dnstapDropped: this.dnstapOut.dropped(),
+      ...(dnstapIn ? { dnstapIn } : {}),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
+  }
+
+  /** The DNS allow-list for dnstap peers over TCP, following the ranges in effect. */
+  private allowList(): AccessList {
+    const ranges = this.options.allow;
+    if (this.acl?.ranges !== ranges)
+      this.acl = { ranges, list: new AccessList([...DEFAULT_ALLOWED, ...ranges]) };
+    return this.acl.list;
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {

@@ -164,6 +164,15 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
       queries: u.queries,
       failures: u.failures,
     })),
+    // Queries a resolver reported over dnstap were observed, not forwarded: say so, and by whom.
+    observed: status.dnstapIn
+      ? {
+          via: 'dnstap',
+          inputs: status.dnstapIn.listeners.map((l) => l.target),
+          sources: status.dnstapIn.sources,
+          records_since_start: status.dnstapIn.records,
+        }
+      : null,
     router: { addresses: facts.routers, model: facts.routerModel },
     devices: facts.clients.map((c) => ({
       ...device(c.address),
