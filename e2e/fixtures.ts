@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Download, type Page } from '@playwright/test';
 import { startDnsmasq, type Dnsmasq } from '../test/helpers/dnsmasq';
 import { freePort, requireTool, run, waitFor } from '../test/helpers/tools';
@@ -274,4 +275,22 @@ export async function chooseTheme(page: Page, theme: 'system' | 'light' | 'dark'
   await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
+}
+
+/** axe-core finds no serious or critical violation on the page, or inside `include` (a selector). */
+export async function expectNoSeriousViolations(page: Page, what: string, include?: string): Promise<void> {
+  const started = Date.now();
+  const builder = new AxeBuilder({ page });
+  const result = await (include ? builder.include(include) : builder).analyze();
+  console.log(`axe ${what}: ${Date.now() - started} ms, ${result.violations.length} violations in all`);
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+  expect(serious, `${what}: serious or critical axe violations`).toEqual([]);
 }

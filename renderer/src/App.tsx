@@ -213,9 +213,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             onName={setNameInput}
             range={range}
             onRange={setRange}
-            exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
-            onExport={evidence.csv}
-            extra={evidence.buttons}
+            exports={evidence.actions}
+            progress={evidence.progress}
             searchRef={searchRef}
           />
         )}
