@@ -78,6 +78,16 @@ test('header and toolbar fit every window size', async ({ page, service }, testI
     expect(`${width}: ${folded.length} folded`).toBe(
       `${width}: ${width < 900 ? 4 : width < 1210 ? 3 : 0} folded`,
     );
+    if (width > 1920) {
+      // A very wide window keeps the content 1920 px wide, centred, rather than stretch every line.
+      const [left, right] = (await page.evaluate(`(() => {
+        const r = document.querySelector('main.grid > .side').getBoundingClientRect();
+        const c = document.querySelector('main.grid > .content').getBoundingClientRect();
+        return [r.left, innerWidth - c.right];
+      })()`)) as number[];
+      expect(width - left! - right!, 'content width').toBeLessThanOrEqual(1920);
+      expect(Math.abs(left! - right!), 'content centred').toBeLessThanOrEqual(1);
+    }
     if (width >= 1280) {
       // The query log uses the height it has: at least ten whole rows in view.
       const shown = (await page.evaluate(`(() => {
