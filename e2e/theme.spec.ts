@@ -83,7 +83,8 @@ interface Measured {
 /**
  * Computes the contrast of what the dashboard draws, in the page (a string: this tsconfig has no DOM
  * types). Colours are read back through a canvas, so any CSS colour syntax works; a background is the
- * composite of the element's and its ancestors' background colours over white.
+ * composite of the element's and its ancestors' background colours (and a gradient's first colour, as
+ * tints are drawn) over white.
  */
 const MEASURE = `(() => {
   const canvas = document.createElement('canvas');
@@ -103,8 +104,10 @@ const MEASURE = `(() => {
     for (let e = el; e; e = e.parentElement) chain.push(e);
     let bg = [255, 255, 255, 1];
     for (const e of chain.reverse()) {
-      const c = getComputedStyle(e).backgroundColor;
-      if (c) bg = over(rgba(c), bg);
+      const s = getComputedStyle(e);
+      if (s.backgroundColor) bg = over(rgba(s.backgroundColor), bg);
+      const tint = s.backgroundImage.match(/(?:rgba?|color)\([^)]*\)/);
+      if (tint) bg = over(rgba(tint[0]), bg);
     }
     return bg;
   };
@@ -200,12 +203,21 @@ test('text, chart series and hatching keep their contrast in the light and the d
     await page.emulateMedia({ colorScheme: system });
     await chooseTheme(page, theme);
     expect(await drawnScheme(page)).toBe(theme);
+    // A device that just appeared, its highlight held at full strength while measured.
+    const newcomer = `127.0.0.${theme === 'light' ? 13 : 14}`;
+    await service.queryMany([`new-${theme}.example.test`], newcomer);
+    const row = page.locator(`[data-testid="device-row"][data-address="${newcomer}"]`);
+    await expect(row).toHaveAttribute('data-new', 'true');
+    await page.evaluate('document.getAnimations().forEach((a) => { a.pause(); a.currentTime = 0; })');
     const measured = await measure(page);
+    await page.evaluate('document.getAnimations().forEach((a) => a.play())');
     const kinds = (prefix: string) => measured.filter((m) => m.what.startsWith(prefix)).length;
     // What the chart draws is really measured: 7 devices and "Other", two hatchings, the marker; and
     // every palette colour in the devices' swatches.
     expect(kinds('series line'), `${theme}: series lines`).toBe(10);
-    expect(kinds('device swatch'), `${theme}: device swatches`).toBe(11);
+    expect(kinds('device swatch'), `${theme}: device swatches`).toBe(theme === 'light' ? 12 : 13);
+    const highlighted = measured.filter((m) => m.what.startsWith('text ') && m.what.includes(newcomer));
+    expect(highlighted.length, `${theme}: the new device's texts`).toBeGreaterThan(0);
     expect(kinds('hatching'), `${theme}: hatchings`).toBe(2);
     expect(kinds('marker line'), `${theme}: marker line`).toBe(1);
     expect(kinds('text '), `${theme}: text elements`).toBeGreaterThan(100);
