@@ -1,34 +1,16 @@
 /**
  * Keyboard and screen readers: axe-core finds no serious or critical violation on the dashboard (with
- * data), the setup assistant and the Settings panel, in both colour schemes.
+ * data), the setup assistant and the Settings panel, in the light and the dark theme.
  */
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
-import { expect, logRows, test } from './fixtures';
+import { chooseTheme, expect, expectNoSeriousViolations, logRows, test } from './fixtures';
 
 const ROUTER = '127.0.0.3';
 
 test.use({ serviceArgs: ['--router', ROUTER] });
 
-async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const started = Date.now();
-  const result = await new AxeBuilder({ page }).analyze();
-  console.log(`axe ${what}: ${Date.now() - started} ms, ${result.violations.length} violations in all`);
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 5)
-          .join(', ')}`,
-    );
-  expect(serious, `${what}: serious or critical axe violations`).toEqual([]);
-}
-
 test('the dashboard, the setup assistant and the settings pass axe-core', async ({ page, service }) => {
-  // axe takes several seconds per page on a busy two-core machine.
-  test.setTimeout(180_000);
+  // axe takes up to 25 s per page on a busy two-core machine, and runs five times here.
+  test.setTimeout(300_000);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(service.url);
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
@@ -51,9 +33,10 @@ test('the dashboard, the setup assistant and the settings pass axe-core', async 
     if (ring !== 'ring') rings.push(ring);
   }
   expect(rings, 'focused elements without a visible focus ring').toEqual([]);
+  // Controls the toolbar shows (at this size its More button is folded away with nothing in it).
   const missed = (await page.evaluate(`[...document.querySelectorAll(
     'header.statusbar :is(button, select, input):not([data-tabbed]), .toolbar :is(button, select, input):not([data-tabbed])'
-  )].map((e) => e.outerHTML.slice(0, 80))`)) as string[];
+  )].filter((e) => e.checkVisibility()).map((e) => e.outerHTML.slice(0, 80))`)) as string[];
   expect(missed, 'controls Tab did not reach').toEqual([]);
 
   // The chart has a table with the same figures.
@@ -64,17 +47,21 @@ test('the dashboard, the setup assistant and the settings pass axe-core', async 
   await expect(page.getByTestId('requests-chart')).toBeHidden();
   await page.screenshot({ path: test.info().outputPath('chart-table-1280x800.png') });
 
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await expectNoSeriousViolations(page, `dashboard (${scheme})`);
+  // Each theme chosen in Settings, against the opposite system scheme; the Settings panel in each too.
+  for (const [theme, system] of [
+    ['light', 'dark'],
+    ['dark', 'light'],
+  ] as const) {
+    await page.emulateMedia({ colorScheme: system });
+    await chooseTheme(page, theme);
+    await expectNoSeriousViolations(page, `dashboard (${theme})`);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await expectNoSeriousViolations(page, `settings (${theme})`);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
   }
-  await page.emulateMedia({ colorScheme: 'light' });
   await page.getByRole('button', { name: 'Setup', exact: true }).click();
   await expect(page.getByRole('dialog')).toBeVisible();
   await expectNoSeriousViolations(page, 'setup assistant');
-  await page.keyboard.press('Escape');
-  await expect(page.getByRole('dialog')).toHaveCount(0);
-  await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  await expect(page.getByRole('dialog')).toBeVisible();
-  await expectNoSeriousViolations(page, 'settings');
 });

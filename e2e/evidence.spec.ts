@@ -6,40 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Download, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
 import { parseCsv } from '../electron/engine/capture/test-support';
 import { formatSpan } from '../shared/watch/lookup-rate';
 import { run } from '../test/helpers/tools';
-import { expect, test } from './fixtures';
+import { DOWNLOAD_MS, downloadVia, expect, pngPixel as pixel, test } from './fixtures';
 
 const ROUTER = '127.0.0.2';
 const LAPTOP = '127.0.0.1';
-
-/** Rendering the whole dashboard to PNG takes seconds on a busy machine: downloads get this long. */
-const DOWNLOAD_MS = 90_000;
-
-async function downloadVia(page: Page, button: string): Promise<{ download: Download; body: Buffer }> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: DOWNLOAD_MS }),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  const file = await download.path();
-  return { download, body: await readFile(file) };
-}
-
-/** The colour of one pixel of a PNG and its size, decoded by the browser itself. */
-async function pixel(page: Page, png: Buffer, x: number, y: number): Promise<number[]> {
-  // A string: this tsconfig has no DOM types, the page has the DOM.
-  return page.evaluate(`(async () => {
-    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0));
-    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(bitmap, 0, 0);
-    return [...ctx.getImageData(${x}, ${y}, 1, 1).data.slice(0, 3), bitmap.width, bitmap.height];
-  })()`);
-}
 
 test.beforeEach(async ({ page, service }) => {
   test.setTimeout(150_000);

@@ -4,10 +4,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { test as base, expect, type Download, type Page } from '@playwright/test';
 import { startDnsmasq, type Dnsmasq } from '../test/helpers/dnsmasq';
 import { freePort, requireTool, run, waitFor } from '../test/helpers/tools';
 
@@ -237,4 +238,59 @@ export async function expectNoOverflow(
     y: 0,
     past: [],
   });
+}
+
+/** Rendering the whole dashboard to PNG takes seconds on a busy machine: downloads get this long. */
+export const DOWNLOAD_MS = 90_000;
+
+/** Clicks the button named `button` and returns the download it starts, with its bytes. */
+export async function downloadVia(page: Page, button: string): Promise<{ download: Download; body: Buffer }> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: DOWNLOAD_MS }),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
+  const file = await download.path();
+  return { download, body: await readFile(file) };
+}
+
+/** The colour of one pixel of a PNG and the image's size, decoded by the browser itself. */
+export async function pngPixel(page: Page, png: Buffer, x: number, y: number): Promise<number[]> {
+  // A string: this tsconfig has no DOM types, the page has the DOM.
+  return page.evaluate(`(async () => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    return [...ctx.getImageData(${x}, ${y}, 1, 1).data.slice(0, 3), bitmap.width, bitmap.height];
+  })()`);
+}
+
+/** Picks `theme` in the Settings panel (it applies at once) and closes the panel. */
+export async function chooseTheme(page: Page, theme: 'system' | 'light' | 'dark'): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const section = page.getByTestId('settings-theme');
+  await section.getByText(theme[0]!.toUpperCase() + theme.slice(1), { exact: true }).click();
+  await expect(section.getByRole('radio', { name: theme, checked: true })).toHaveCount(1);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+}
+
+/** axe-core finds no serious or critical violation on the page, or inside `include` (a selector). */
+export async function expectNoSeriousViolations(page: Page, what: string, include?: string): Promise<void> {
+  const started = Date.now();
+  const builder = new AxeBuilder({ page });
+  const result = await (include ? builder.include(include) : builder).analyze();
+  console.log(`axe ${what}: ${Date.now() - started} ms, ${result.violations.length} violations in all`);
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+  expect(serious, `${what}: serious or critical axe violations`).toEqual([]);
 }

@@ -64,6 +64,7 @@ import {
   type SetupState,
   type SetupStateRequest,
 } from './setup';
+import { themeSettingSchema, type ThemeSetting } from './theme';
 import type { RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
 import type { Marker, WatchReport } from './watch/report';
 import type { ActiveRule } from './watch/rules';
@@ -228,6 +229,14 @@ export const REQUESTS = {
     args: takes<ConfigValues>(configValuesSchema),
     result: returns<ConfigSaveResult>(),
   },
+  /** The colour theme chosen in Settings (system, light or dark). */
+  'theme:get': { method: 'getTheme', args: NO_ARGS, result: returns<ThemeSetting>() },
+  /** Saves the colour theme; every window and browser tab follows through theme:change. */
+  'theme:set': {
+    method: 'setTheme',
+    args: takes<ThemeSetting>(themeSettingSchema),
+    result: returns<ThemeSetting>(),
+  },
   /** The setup assistant: addresses and port 53, what is in the way, the router's latest query since `since`. */
   'setup:state': {
     method: 'setupState',
@@ -255,6 +264,8 @@ export const EVENTS = {
   'watch:report': { listener: 'onWatchReport', payload: carries<WatchReport>(), from: 'engine' },
   /** Router traffic to a watched service, the first time per rule and router address. */
   'watch:alert': { listener: 'onWatchAlert', payload: carries<WatchAlert>(), from: 'engine' },
+  /** The colour theme was saved (by any window or tab); the desktop app also sets nativeTheme from it. */
+  'theme:change': { listener: 'onThemeChange', payload: carries<ThemeSetting>(), from: 'engine' },
   /** From the desktop app's menu (never sent by the headless service). */
   'ui:command': { listener: 'onUiCommand', payload: carries<UiCommand>(), from: 'desktop' },
   /** How far a running export is. */

@@ -43,6 +43,8 @@ export function engineRequestHandlers(engine: EngineHandle): EngineRequestHandle
     'watch-settings:correlation-window': ({ seconds }) => engine.setCorrelationWindow(seconds),
     'config:get': () => engine.configView(),
     'config:save': (values) => engine.saveConfig(values),
+    'theme:get': () => engine.theme(),
+    'theme:set': ({ theme }) => engine.setTheme(theme),
     'setup:state': ({ since, survey }) => engine.setupState(since, survey ?? true),
     'setup:self-test': () => engine.selfTest(),
     'setup:progress': (change) => engine.saveSetupProgress(change),

@@ -18,6 +18,7 @@ import type {
   WarningCode,
 } from '@shared/events';
 import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
+import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
@@ -338,6 +339,18 @@ export class Engine implements EngineHandle {
    * ranges restart the forwarder; the capture goes on). Invalid values come back per field; nothing is saved.
    */
   readonly saveConfig = (values: ConfigValues): Promise<ConfigSaveResult> => this.settings.save(values);
+
+  readonly theme = (): ThemeSetting => this.settings.theme();
+
+  async setTheme(theme: ThemeChoice): Promise<ThemeSetting> {
+    const saved = await this.settings.setTheme(theme);
+    this.events.emit('theme', saved);
+    return saved;
+  }
+
+  onTheme(listener: (setting: ThemeSetting) => void): () => void {
+    return this.events.on('theme', listener);
+  }
 
   // Setup assistant.
 

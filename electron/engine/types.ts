@@ -17,6 +17,7 @@ import type {
 import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
+import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule } from '@shared/watch/rules';
 import type { BundleOptions, BundleResult } from './export/exporter';
@@ -98,6 +99,12 @@ export interface EngineHandle {
   configView(): ConfigView;
   /** Validates, applies where possible and saves the settings; invalid values come back per field. */
   saveConfig(values: ConfigValues): Promise<ConfigSaveResult>;
+  /** The colour theme chosen in Settings; 'system' until one is chosen. */
+  theme(): ThemeSetting;
+  /** Saves the colour theme and tells every subscriber. Rejects when the settings file cannot be written. */
+  setTheme(theme: ThemeChoice): Promise<ThemeSetting>;
+  /** The colour theme after each save. Returns the unsubscribe function. */
+  onTheme(listener: (setting: ThemeSetting) => void): () => void;
   /** The setup assistant's view of port 53, the router and the saved progress. Never rejects. */
   setupState(since: number, withSurvey?: boolean): Promise<SetupState>;
   /** A real query to each of our own listeners. Never rejects. */

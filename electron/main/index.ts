@@ -21,6 +21,7 @@ import { setupReadySignal } from './ipc/send';
 import { trustDevServer, trustWindow } from './ipc/trusted-windows';
 import { sendUiCommand } from './ipc/ui-commands';
 import { createMainWindow, revealWindow } from './main-window';
+import { setupNativeTheme } from './native-theme';
 import { QuitGuard } from './quit-guard';
 import { confirmQuit } from './quit-reminder';
 import { setupSecurity } from './security';
@@ -135,6 +136,8 @@ async function start(): Promise<void> {
 
   setupReadySignal();
   setupRequests(running);
+  // Before the window opens, so it starts in the chosen theme.
+  setupNativeTheme(running);
   setupWatchNotifications(running, () => mainWindow, focusWindow);
   const startCapture = (): void => {
     try {

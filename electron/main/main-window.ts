@@ -1,5 +1,6 @@
 import { app, BrowserWindow, screen } from 'electron';
 import { APP_ENTRY_URL } from './app-origin';
+import { windowBackground } from './native-theme';
 import { loadPlacement, MIN_HEIGHT, MIN_WIDTH, savePlacement } from './window-state';
 
 export interface MainWindowOptions {
@@ -29,7 +30,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     minHeight: MIN_HEIGHT,
     title: 'DNS Witness',
     show: false,
-    backgroundColor: '#10141a',
+    backgroundColor: windowBackground(),
     // Written out in place, so that a reader and the build's audit (electronegativity) see every value.
     webPreferences: {
       preload: options.preload,

@@ -28,6 +28,7 @@ import { useDashboardView, useDebounced, useNameCounts, useNow, useThrottled } f
 import { normalizeName, toQueryFilter, type ViewFilter } from './lib/query-filter';
 import { clientFindings, routerFindings } from './lib/watch-text';
 import { EVIDENCE_ROOT_ATTR } from './lib/screenshot';
+import { useEngineTheme } from './lib/theme';
 import { isoLocal, minuteOf } from '@shared/time';
 
 /** How often live queries are added to the top-domains count. */
@@ -39,6 +40,7 @@ const NO_MARKERS: readonly never[] = [];
 export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   useEffect(() => dashboard.start(), [dashboard]);
   const view = useDashboardView(dashboard);
+  useEngineTheme(dashboard, view.connection === 'open');
   const now = useNow(1000) + view.clockOffsetMs;
   const [selected, setSelected] = useState<string | null>(null);
   const [nameInput, setNameInput] = useState('');
@@ -211,9 +213,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             onName={setNameInput}
             range={range}
             onRange={setRange}
-            exportLabel={dashboard.transport === 'ipc' ? 'Save CSV…' : 'Export CSV'}
-            onExport={evidence.csv}
-            extra={evidence.buttons}
+            exports={evidence.actions}
+            progress={evidence.progress}
             searchRef={searchRef}
           />
         )}

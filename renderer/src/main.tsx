@@ -5,8 +5,10 @@ import { TokenRequired } from './components/TokenRequired';
 import { adoptTokenFromLocation, forgetToken, probeAccess, storeToken } from './lib/access-token';
 import { createBridge } from './lib/bridge';
 import { browserClock, Dashboard } from './lib/dashboard';
+import { applyRememberedTheme } from './lib/theme';
 import './styles.css';
 
+applyRememberedTheme(document);
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');
 const bridge = createBridge();

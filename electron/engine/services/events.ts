@@ -1,4 +1,5 @@
 import type { EngineStatus, EngineWarning } from '@shared/events';
+import type { ThemeSetting } from '@shared/theme';
 import type { WatchAlert } from '@shared/watch/messages';
 import type { WatchReport } from '@shared/watch/report';
 
@@ -38,6 +39,7 @@ export interface EngineEvents {
   warning: EngineWarning;
   watchReport: WatchReport;
   watchAlert: WatchAlert;
+  theme: ThemeSetting;
 }
 
 export type EngineEmitter = Emitter<EngineEvents>;

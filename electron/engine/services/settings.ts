@@ -1,5 +1,6 @@
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type { EngineCounters, ListenerStatus, WarningCode } from '@shared/events';
+import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { ExchangeSink } from '../capture';
 import { AccessList, DEFAULT_ALLOWED } from '../dns/acl';
 import { Forwarder, type Verdict } from '../dns/forwarder';
@@ -95,6 +96,17 @@ export class SettingsService {
 
   save(values: ConfigValues): Promise<ConfigSaveResult> {
     return this.config.save(values);
+  }
+
+  /** The colour theme chosen in Settings ('system' until one is chosen). */
+  theme(): ThemeSetting {
+    return { theme: this.deps.settings.settings.theme };
+  }
+
+  /** Saves the colour theme. Rejects when the settings file cannot be written. */
+  async setTheme(theme: ThemeChoice): Promise<ThemeSetting> {
+    await this.deps.settings.save({ theme });
+    return this.theme();
   }
 
   /** Waits for a save in progress, then stops the forwarder. */

@@ -7,7 +7,7 @@ const ROUTER = '192.168.0.1';
 
 function service(progress: SetupProgress = NO_PROGRESS) {
   return new SetupService({
-    settings: { saved: true, settings: { values: {}, progress }, save: async () => {} },
+    settings: { saved: true, settings: { values: {}, progress, theme: 'system' }, save: async () => {} },
     devices: { get: (a) => ({ isRouter: a === ROUTER }), routerAddresses: () => [ROUTER] },
     capture: { isRecording: false },
     forwarder: () => ({ listenerStatus: () => [], listenerFailures: () => [] }),

@@ -1,23 +1,28 @@
 /**
  * The user's saved settings (`settings.json` in the data folder the app starts with) and how they combine with
  * the command line: a flag wins over the saved value, a saved value over the default. The file also keeps the
- * setup assistant's progress (what was changed on the router), so "Stop and restore" can list it after a restart.
+ * setup assistant's progress (what was changed on the router), so "Stop and restore" can list it after a restart,
+ * and the colour theme, so the desktop app and `serve` show the same one.
  */
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CONFIG_FIELDS, validateConfigValues, type ConfigField, type ConfigValues } from '@shared/config';
 import { NO_PROGRESS, setupProgressSchema, type SetupProgress } from '@shared/setup';
+import { DEFAULT_THEME, themeChoiceSchema, type ThemeChoice } from '@shared/theme';
 import { writeFileAtomic } from '../atomic-write';
 import { describeFsError, ensureDir } from '../capture/journal';
 
 export const SETTINGS_FILE = 'settings.json';
 
-/** What the file holds: each config field only once the user saved it, and the setup progress. */
+/** What the file holds: each config field only once the user saved it, the setup progress and the theme. */
 export interface SavedSettings {
   readonly values: Partial<ConfigValues>;
   readonly progress: SetupProgress;
+  readonly theme: ThemeChoice;
 }
+
+const NOTHING_SAVED: SavedSettings = { values: {}, progress: NO_PROGRESS, theme: DEFAULT_THEME };
 
 const fileSchema = z
   .object({
@@ -29,6 +34,7 @@ const fileSchema = z
     dataDir: z.string().optional(),
     dnstapOut: z.array(z.string()).optional(),
     setup: setupProgressSchema.optional(),
+    theme: z.unknown().optional(),
   })
   .passthrough();
 
@@ -56,7 +62,14 @@ export function parseSettings(text: string, onWarning: (message: string) => void
     if (checked.ok) (values as Record<ConfigField, unknown>)[field] = checked.values[field];
     else onWarning(`settings: ${field} ignored: ${checked.errors[field] ?? 'invalid'}`);
   }
-  return { values, progress: { ...NO_PROGRESS, ...(raw.setup ?? {}) } as SetupProgress };
+  const theme = themeChoiceSchema.safeParse(raw.theme ?? DEFAULT_THEME);
+  if (!theme.success)
+    onWarning(`settings: theme ignored: ${JSON.stringify(raw.theme)} is not system, light or dark`);
+  return {
+    values,
+    progress: { ...NO_PROGRESS, ...(raw.setup ?? {}) } as SetupProgress,
+    theme: theme.success ? theme.data : DEFAULT_THEME,
+  };
 }
 
 /** The settings file: loaded once, every change written atomically (mode 0600), one write after another. */
@@ -96,7 +109,7 @@ export class SettingsStore {
         onWarning(
           `settings could not be read from ${path}: ${describeFsError(err).text}; using the defaults`,
         );
-      return new SettingsStore(dir, { values: {}, progress: NO_PROGRESS }, false);
+      return new SettingsStore(dir, NOTHING_SAVED, false);
     }
     try {
       return new SettingsStore(dir, parseSettings(text, onWarning), true);
@@ -104,17 +117,20 @@ export class SettingsStore {
       const aside = `${path}.corrupt-${Date.now()}`;
       await rename(path, aside).catch(() => undefined);
       onWarning(`settings in ${path} are not valid (${(err as Error).message}); moved to ${aside}`);
-      return new SettingsStore(dir, { values: {}, progress: NO_PROGRESS }, false);
+      return new SettingsStore(dir, NOTHING_SAVED, false);
     }
   }
 
-  /** Replaces the saved values and/or progress and writes the file. Rejects when it cannot be written. */
-  async save(next: { values?: ConfigValues; progress?: SetupProgress }): Promise<void> {
+  /** Replaces the saved values, progress and/or theme and writes the file. Rejects when it cannot be written. */
+  async save(next: { values?: ConfigValues; progress?: SetupProgress; theme?: ThemeChoice }): Promise<void> {
     this.current = {
       values: next.values ?? this.current.values,
       progress: next.progress ?? this.current.progress,
+      theme: next.theme ?? this.current.theme,
     };
-    const body = { version: 1, ...this.current.values, setup: this.current.progress };
+    const { values, progress, theme } = this.current;
+    // 'system' is the default and is not written: files from before the theme choice read the same.
+    const body = { version: 1, ...values, setup: progress, ...(theme !== DEFAULT_THEME ? { theme } : {}) };
     const text = `${JSON.stringify(body, null, 2)}\n`;
     const write = this.writing.then(async () => {
       await ensureDir(this.dir);

@@ -92,6 +92,32 @@ describe('settings file', () => {
     expect(again.settings.progress).toMatchObject({ wanChanged: true, done: true });
   });
 
+  it('keeps the colour theme beside the other settings, writing nothing for the default', async () => {
+    const store = await SettingsStore.load(dir, () => undefined);
+    expect(store.settings.theme).toBe('system');
+    await store.save({ progress: { ...store.settings.progress, done: true } });
+    expect(JSON.parse(await readFile(join(dir, SETTINGS_FILE), 'utf8'))).not.toHaveProperty('theme');
+    await store.save({ theme: 'dark' });
+    await store.save({ values: { listen: [], upstreams: [], allow: [], retentionDays: 9, dataDir: '' } });
+    expect(JSON.parse(await readFile(join(dir, SETTINGS_FILE), 'utf8'))).toMatchObject({
+      theme: 'dark',
+      retentionDays: 9,
+      setup: { done: true },
+    });
+    const again = await SettingsStore.load(dir, () => undefined);
+    expect(again.settings.theme).toBe('dark');
+    expect(again.settings.progress.done).toBe(true);
+    const warnings: string[] = [];
+    expect(parseSettings('{"version":1,"theme":"sepia","retentionDays":3}', (m) => warnings.push(m))).toEqual(
+      {
+        values: { retentionDays: 3 },
+        progress: expect.objectContaining({ done: false }),
+        theme: 'system',
+      },
+    );
+    expect(warnings).toEqual(['settings: theme ignored: "sepia" is not system, light or dark']);
+  });
+
   it('drops a hand-edited bad value with a warning and keeps the others', () => {
     const warnings: string[] = [];
     const s = parseSettings(

@@ -228,6 +228,14 @@ describe('setup and settings handlers', () => {
       previousWan: 'auto',
     });
     await expect(call('setup:progress', { brand: 'linksys' })).rejects.toThrow(/at brand/);
+    expect(await call('theme:get')).toEqual({ theme: 'system' });
+    expect(await call('theme:set', { theme: 'dark' })).toEqual({ theme: 'dark' });
+    expect(engine.setTheme).toHaveBeenLastCalledWith('dark');
+    await expect(call('theme:set', { theme: 'sepia' })).rejects.toThrow(
+      /invalid arguments for theme:set at theme/,
+    );
+    await expect(call('theme:set', { theme: 'light', font: 'big' })).rejects.toThrow(/theme:set/);
+    expect(await call('theme:get')).toEqual({ theme: 'dark' });
     expect(engine.restoreGuidance()).toContain(
       'Advanced → Network → Internet: set back to “auto” (as it was)',
     );

@@ -152,11 +152,11 @@ describe('send()', () => {
 });
 
 describe('setupEngineEvents()', () => {
-  it('forwards batches, status, warnings, devices, the watchlist and export progress to the window and unsubscribes when it closes', () => {
+  it('forwards batches, status, warnings, devices, the watchlist, export progress and the theme to the window and unsubscribes when it closes', () => {
     const engine = fakeEngine();
     const { win, real, ready } = openWindow();
     setupEngineEvents(engine, real);
-    expect(engine.listenerCount()).toBe(7);
+    expect(engine.listenerCount()).toBe(8);
     ready();
     engine.emitBatch(batch(1, 1));
     engine.emitStatus(statusAt(9));
@@ -174,6 +174,7 @@ describe('setupEngineEvents()', () => {
       message: '',
     } as const;
     engine.emitExportProgress(progress);
+    engine.emitTheme({ theme: 'dark' });
     expect(win.webContents.sent.map((m) => m.channel)).toEqual([
       'query:batch',
       'engine:status',
@@ -182,9 +183,11 @@ describe('setupEngineEvents()', () => {
       'watch:report',
       'watch:alert',
       'export:progress',
+      'theme:change',
     ]);
-    expect(win.webContents.sent.at(-2)?.payload).toEqual(ALERT);
-    expect(win.webContents.sent.at(-1)?.payload).toEqual(progress);
+    expect(win.webContents.sent.at(-3)?.payload).toEqual(ALERT);
+    expect(win.webContents.sent.at(-2)?.payload).toEqual(progress);
+    expect(win.webContents.sent.at(-1)?.payload).toEqual({ theme: 'dark' });
     win.close();
     expect(engine.listenerCount()).toBe(0);
   });

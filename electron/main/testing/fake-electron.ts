@@ -10,6 +10,7 @@ import type {
   Dialog,
   MenuItemConstructorOptions,
   NativeImage,
+  NativeTheme,
   Tray as RealTray,
 } from 'electron';
 import { vi } from 'vitest';
@@ -350,6 +351,18 @@ export const nativeImage = {
   createFromPath: vi.fn((path: string) => new FakeNativeImage(path)),
 };
 export const powerMonitor = new EventEmitter();
+/** `shouldUseDarkColors` follows themeSource, with 'system' playing a light system. */
+export class FakeNativeTheme
+  extends EventEmitter
+  implements Pick<NativeTheme, 'themeSource' | 'shouldUseDarkColors'>
+{
+  themeSource: NativeTheme['themeSource'] = 'system';
+
+  get shouldUseDarkColors(): boolean {
+    return this.themeSource === 'dark';
+  }
+}
+export const nativeTheme = new FakeNativeTheme();
 export const shell = { openExternal: vi.fn((_url: string) => Promise.resolve()) };
 export const session = { defaultSession: new FakeSession() };
 export const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() };

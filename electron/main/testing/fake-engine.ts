@@ -25,6 +25,7 @@ import {
   type SetupProgressChange,
   type SetupState,
 } from '@shared/setup';
+import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { EngineHandle } from '../../engine/types';
 import type { ZipSink } from '../../engine/export/zip-writer';
 
@@ -152,6 +153,7 @@ export interface FakeEngine extends EngineHandle {
   emitWatchReport(r: WatchReport): void;
   emitWatchAlert(a: WatchAlert): void;
   emitExportProgress(p: ExportProgress): void;
+  emitTheme(t: ThemeSetting): void;
   listenerCount(): number;
 }
 
@@ -163,6 +165,8 @@ export function fakeEngine(): FakeEngine {
   const reports = new Set<(r: WatchReport) => void>();
   const alerts = new Set<(a: WatchAlert) => void>();
   const exportProgress = new Set<(p: ExportProgress) => void>();
+  const themes = new Set<(t: ThemeSetting) => void>();
+  let theme: ThemeChoice = 'system';
   let markers: Marker[] = [];
   let settings: WatchSettings = { routerModel: '', correlationWindowS: 3 };
   let progress: SetupProgress = NO_PROGRESS;
@@ -302,6 +306,14 @@ export function fakeEngine(): FakeEngine {
       return progress;
     }),
     restoreGuidance: vi.fn(() => restoreText(progress)),
+    theme: vi.fn((): ThemeSetting => ({ theme })),
+    setTheme: vi.fn(async (choice: ThemeChoice): Promise<ThemeSetting> => {
+      theme = choice;
+      themes.forEach((l) => l({ theme }));
+      return { theme };
+    }),
+    onTheme: (l) => subscribe(themes, l),
+    emitTheme: (t) => themes.forEach((l) => l(t)),
     onWatchReport: (l) => subscribe(reports, l),
     onWatchAlert: (l) => subscribe(alerts, l),
     emitWatchReport: (r) => reports.forEach((l) => l(r)),
@@ -321,7 +333,8 @@ export function fakeEngine(): FakeEngine {
       devices.size +
       reports.size +
       alerts.size +
-      exportProgress.size,
+      exportProgress.size +
+      themes.size,
   };
   return engine;
 }

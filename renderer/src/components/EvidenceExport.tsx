@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ExportKind, ExportProgress } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
 import { isoLocal } from '@shared/time';
@@ -17,6 +17,14 @@ export interface EvidenceContext {
    * caption shows it so the image names the key its bundle is signed with.
    */
   readonly fingerprint?: string;
+}
+
+/** One export the toolbar offers: inline as a button, or in its More menu when the window is narrow. */
+export interface ExportAction {
+  readonly kind: ExportKind;
+  readonly label: string;
+  readonly title: string;
+  readonly run: () => void;
 }
 
 interface Active {
@@ -65,8 +73,10 @@ function progressText(p: ExportProgress): string {
   return `${name} ${percent(p)}${rows}`.trim();
 }
 
+const KINDS: readonly ExportKind[] = ['csv', 'pcap', 'png', 'bundle'];
+
 /**
- * The evidence exports for the dashboard: the buttons, their progress, and the caption strip a PNG must
+ * The evidence exports for the dashboard: the actions, their progress, and the caption strip a PNG must
  * show (capture period, time range, filters, generation time, signing key) while the dashboard is captured.
  * Nothing else changes on the page while it is captured (no note, no greyed buttons): the image shows the
  * dashboard as the user saw it. `filter` is what the
@@ -78,9 +88,10 @@ export function useEvidenceExport(
   context: EvidenceContext,
 ): {
   readonly strip: ReactNode;
-  readonly buttons: ReactNode;
+  readonly actions: readonly ExportAction[];
+  /** The running export's progress bar, or null. */
+  readonly progress: ReactNode;
   readonly note: string;
-  readonly csv: () => void;
 } {
   const [active, setActive] = useState<Active | null>(null);
   const [note, setNote] = useState('');
@@ -177,26 +188,22 @@ export function useEvidenceExport(
         ) : null}
       </div>
     );
-  const buttons = (
-    <div className="export-buttons" role="group" aria-label="Export">
-      {(['pcap', 'png', 'bundle'] as const).map((kind) => (
-        <button
-          key={kind}
-          type="button"
-          className={kind === 'bundle' ? 'button primary' : 'button'}
-          title={LABELS[kind].title}
-          onClick={() => run(kind)}
-        >
-          {ipc ? LABELS[kind].ipc : LABELS[kind].web}
-        </button>
-      ))}
-      {progress && progress.state === 'running' && (
-        <span className="export-progress" role="status" data-testid="export-progress">
-          <progress max={Math.max(1, progress.total)} value={Math.min(progress.rows, progress.total)} />
-          {progressText(progress)}
-        </span>
-      )}
-    </div>
+  const actions = useMemo(
+    () =>
+      KINDS.map((kind) => ({
+        kind,
+        label: ipc ? LABELS[kind].ipc : LABELS[kind].web,
+        title: LABELS[kind].title,
+        run: () => run(kind),
+      })),
+    [ipc, run],
   );
-  return { strip, buttons, note, csv: () => run('csv') };
+  const bar =
+    progress && progress.state === 'running' ? (
+      <span className="export-progress" role="status" data-testid="export-progress">
+        <progress max={Math.max(1, progress.total)} value={Math.min(progress.rows, progress.total)} />
+        {progressText(progress)}
+      </span>
+    ) : null;
+  return { strip, actions, progress: bar, note };
 }

@@ -26,7 +26,8 @@ interface Props {
 }
 
 const DAY_MS = 24 * 3_600_000;
-const MARKER_COLOR = '#8a6fd1';
+/** The user's markers (--marker in styles.css, a value per theme). */
+const MARKER_COLOR = 'var(--marker)';
 
 const isWatch = (s: SeriesDef) => s.kind === 'watch-router' || s.kind === 'watch-other';
 

@@ -10,6 +10,7 @@ import {
   type ConfigView,
 } from '@shared/config';
 import { Modal } from './Modal';
+import { ThemeSection } from './ThemeSection';
 
 type Invoke = <K extends RequestChannel>(channel: K, args: RequestArgs<K>) => Promise<RequestResult<K>>;
 
@@ -123,6 +124,7 @@ export function SettingsPanel({ invoke, onClose }: Props) {
 
   return (
     <Modal title="Settings" onClose={onClose} testId="settings">
+      <ThemeSection invoke={invoke} />
       {!view || !draft ? (
         <p className="muted">{message || 'Loading…'}</p>
       ) : (

@@ -1,6 +1,8 @@
 import type { ReactNode, RefObject } from 'react';
 import type { DeviceTotals } from '../lib/dashboard-state';
 import { RANGES, type RangeKey } from '../lib/chart-series';
+import type { ExportAction } from './EvidenceExport';
+import { MoreMenu } from './MoreMenu';
 
 interface Props {
   readonly devices: readonly DeviceTotals[];
@@ -12,13 +14,24 @@ interface Props {
   readonly onName: (name: string) => void;
   readonly range: RangeKey;
   readonly onRange: (range: RangeKey) => void;
-  readonly exportLabel: string;
-  readonly onExport: () => void;
+  /** The exports of what the filters select: CSV, PCAP, PNG, evidence bundle. */
+  readonly exports: readonly ExportAction[];
+  /** The running export's progress, floating under the exports. */
+  readonly progress?: ReactNode;
   /** The name filter, for the desktop menu's Find… (Ctrl/Cmd+F). */
   readonly searchRef?: RefObject<HTMLInputElement | null>;
-  /** Further export buttons shown after the CSV one. */
-  readonly extra?: ReactNode;
 }
+
+/**
+ * Which exports leave the toolbar for its More menu first as the window narrows (styles.css, .toolbar's
+ * container queries): PCAP, PNG and the bundle, then CSV.
+ */
+const FOLD: Readonly<Record<ExportAction['kind'], string>> = {
+  csv: 'fold-late',
+  pcap: 'fold-early',
+  png: 'fold-early',
+  bundle: 'fold-early',
+};
 
 /** A device in the select: its label, with the address unless the label shows it already. */
 function optionText(label: string, address: string): string {
@@ -26,8 +39,9 @@ function optionText(label: string, address: string): string {
 }
 
 /**
- * The filters everything below follows (device, name, range) and the exports of what they select. It wraps
- * onto a second line in a narrow window; export messages go to the status toast, never in here.
+ * The filters everything below follows (device, name, range) and the exports of what they select. In a
+ * narrower window the exports fold into a More menu, so the toolbar keeps one line; export messages go to
+ * the status toast, never in here.
  */
 export function Toolbar({ searchRef, ...p }: Props) {
   return (
@@ -72,17 +86,30 @@ export function Toolbar({ searchRef, ...p }: Props) {
         ))}
       </div>
       <div className="spacer" />
-      <div className="toolbar-exports">
-        <button
-          type="button"
-          className="button"
-          onClick={p.onExport}
-          title="Queries matching the device, name and range"
-        >
-          <span className="download-icon" aria-hidden="true" />
-          {p.exportLabel}
-        </button>
-        {p.extra}
+      <div className="toolbar-exports export-buttons" role="group" aria-label="Export">
+        {p.exports.map((a) => (
+          <button
+            key={a.kind}
+            type="button"
+            className={`button ${FOLD[a.kind]}${a.kind === 'bundle' ? ' primary' : ''}`}
+            title={a.title}
+            onClick={a.run}
+          >
+            {a.kind === 'csv' && <span className="download-icon" aria-hidden="true" />}
+            {a.label}
+          </button>
+        ))}
+        <MoreMenu
+          className="toolbar-more"
+          actions={p.exports.map((a) => ({
+            key: a.kind,
+            label: a.label,
+            title: a.title,
+            className: FOLD[a.kind],
+            run: a.run,
+          }))}
+        />
+        {p.progress}
       </div>
     </div>
   );

@@ -118,6 +118,8 @@ describe('createBridge over the preload API', () => {
         calls.push(`saveConfig:${v.retentionDays}`),
         { ok: false, errors: { retentionDays: 'x' } }
       ),
+      getTheme: async () => (calls.push('getTheme'), { theme: 'system' }),
+      setTheme: async (t) => (calls.push(`setTheme:${t.theme}`), t),
       setupState: async (r) => (calls.push(`setupState:${r.since}`), {} as unknown as SetupState),
       selfTest: async () => (calls.push('selfTest'), []),
       saveSetupProgress: async (c) => (
@@ -133,6 +135,7 @@ describe('createBridge over the preload API', () => {
       onUiCommand: on('onUiCommand'),
       onExportProgress: on('onExportProgress'),
       onExportMenu: on('onExportMenu'),
+      onThemeChange: on('onThemeChange'),
       ready: () => calls.push('ready'),
     };
     return { preload, calls, listeners };
@@ -200,6 +203,8 @@ describe('createBridge over the preload API', () => {
         dataDir: '',
       }),
     ).toEqual({ ok: false, errors: { retentionDays: 'x' } });
+    expect(await bridge.invoke('theme:get', undefined)).toEqual({ theme: 'system' });
+    expect(await bridge.invoke('theme:set', { theme: 'dark' })).toEqual({ theme: 'dark' });
     await bridge.invoke('setup:state', { since: 9 });
     await bridge.invoke('setup:self-test', undefined);
     expect(await bridge.invoke('setup:progress', { brand: 'netgear' })).toMatchObject({ brand: 'netgear' });
@@ -228,6 +233,8 @@ describe('createBridge over the preload API', () => {
       'setCorrelationWindow:5',
       'getConfig',
       'saveConfig:-1',
+      'getTheme',
+      'setTheme:dark',
       'setupState:9',
       'selfTest',
       'saveSetupProgress:netgear',

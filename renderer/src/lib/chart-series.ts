@@ -107,23 +107,16 @@ export interface ChartModel {
   readonly watched: number;
 }
 
-/** Series colors that read on both the light and the dark background. */
-export const PALETTE: readonly string[] = [
-  '#3b82c4',
-  '#e07b39',
-  '#3fa37a',
-  '#c84f6a',
-  '#8a6fd1',
-  '#c9a227',
-  '#2aa3b8',
-  '#b0662e',
-  '#6d8f2f',
-  '#b65bb0',
-];
-export const OTHER_COLOR = '#8b95a1';
-/** The router's watchlist traffic: the loudest color on the chart, readable on light and dark. */
-export const WATCH_ROUTER_COLOR = '#e5484d';
-export const WATCH_OTHER_COLOR = '#d9a21b';
+/**
+ * Series colors, as CSS variables (renderer/src/styles.css) with a value for each theme, so the chart, the
+ * legend and the PNG follow the theme on screen; each stands out 3:1 or more from the chart's background
+ * (e2e/theme.spec.ts measures it).
+ */
+export const PALETTE: readonly string[] = Array.from({ length: 10 }, (_, i) => `var(--series-${i})`);
+export const OTHER_COLOR = 'var(--series-other)';
+/** The router's watchlist traffic: the loudest color on the chart. */
+export const WATCH_ROUTER_COLOR = 'var(--watch-router)';
+export const WATCH_OTHER_COLOR = 'var(--watch-other)';
 
 /** The palette color for a device's color slot. */
 export function deviceColor(colorIndex: number): string {

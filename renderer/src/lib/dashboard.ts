@@ -3,6 +3,7 @@
  * stream (re)opens or reports a gap, and folds what arrives into the dashboard state once per animation frame.
  */
 import type { Events, RequestArgs, RequestChannel, RequestResult, UiCommand } from '@shared/api';
+import type { ThemeSetting } from '@shared/theme';
 import type { RuleChange, RuleInput } from '@shared/watch/messages';
 import type { Bridge } from './bridge';
 import { DashboardState, type DashboardView } from './dashboard-state';
@@ -133,6 +134,11 @@ export class Dashboard {
   /** Commands from the desktop app's menu (Edit → Find…); returns the unsubscribe function. */
   onUiCommand(listener: (command: UiCommand) => void): () => void {
     return this.bridge.on('ui:command', listener);
+  }
+
+  /** The colour theme saved in any window or tab; returns the unsubscribe function. */
+  onThemeChange(listener: (setting: ThemeSetting) => void): () => void {
+    return this.bridge.on('theme:change', listener);
   }
 
   /** Export progress, and the desktop File menu asking for an export; returns the unsubscribe function. */
