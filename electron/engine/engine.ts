@@ -31,6 +31,7 @@ import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
 import { DnstapService } from './services/dnstap';
 import { Emitter, type EngineEvents } from './services/events';
+import { MetricsService } from './services/metrics';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
@@ -67,6 +68,7 @@ export class Engine implements EngineHandle {
   private readonly statusTicker: Ticker;
   private listening = false;
   private readonly dnstapOut: DnstapService;
+  private readonly metricsService: MetricsService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -77,6 +79,7 @@ export class Engine implements EngineHandle {
     const dnstap = (this.dnstapOut = new DnstapService(APP_VERSION, options.clock));
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
+    const metrics = (this.metricsService = new MetricsService((a) => devices.get(a).isRouter));
     const capture = new CaptureService(store, options.dataDir, {
       status: () => this.status(),
       clock,
@@ -94,7 +97,7 @@ export class Engine implements EngineHandle {
       startOptions,
       settings,
       // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap),
+      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap, metrics),
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
@@ -179,6 +182,11 @@ export class Engine implements EngineHandle {
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
+  }
+
+  /** `GET /metrics`: the Prometheus exposition text (services/metrics.ts). */
+  metrics(): string {
+    return this.metricsService.text({ status: this.status(), routerRates: this.watchlist.routerRates() });
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {
