@@ -142,6 +142,13 @@ export const REQUESTS = {
     result: returns<ExportResult>(),
     by: 'transport',
   },
+  /** Saves the filtered exchanges as a dnstap file, which `dnstap -r` reads (save dialog / download). */
+  'export:dnstap': {
+    method: 'exportDnstap',
+    args: takes<ExportRequest>(exportRequestSchema),
+    result: returns<ExportResult>(),
+    by: 'transport',
+  },
   /** Saves a PNG of the dashboard as shown; the page shows its evidence header strip while this runs. */
   'export:png': {
     method: 'exportPng',

@@ -28,6 +28,11 @@ interface Active {
 const LABELS: Readonly<Record<ExportKind, { ipc: string; web: string; title: string }>> = {
   csv: { ipc: 'Save CSV…', web: 'Export CSV', title: 'Queries matching the device, name and range' },
   pcap: { ipc: 'Save PCAP…', web: 'Export PCAP', title: 'The DNS packets of those queries, for Wireshark' },
+  dnstap: {
+    ipc: 'Save dnstap…',
+    web: 'Export dnstap',
+    title: 'Those exchanges as a dnstap file, for dnstap -r, collectors and resolvers’ tools',
+  },
   png: { ipc: 'Save PNG…', web: 'Save PNG', title: 'The dashboard as shown, with period, filters and time' },
   bundle: {
     ipc: 'Evidence bundle…',
@@ -39,6 +44,7 @@ const LABELS: Readonly<Record<ExportKind, { ipc: string; web: string; title: str
 const NAMES: Readonly<Record<ExportKind, string>> = {
   csv: 'CSV',
   pcap: 'PCAP',
+  dnstap: 'dnstap',
   png: 'PNG',
   bundle: 'Bundle',
 };
@@ -190,6 +196,7 @@ export function useEvidenceExport(
           {ipc ? LABELS[kind].ipc : LABELS[kind].web}
         </button>
       ))}
+      <MoreExports kinds={['dnstap']} ipc={ipc} run={run} />
       {progress && progress.state === 'running' && (
         <span className="export-progress" role="status" data-testid="export-progress">
           <progress max={Math.max(1, progress.total)} value={Math.min(progress.rows, progress.total)} />
@@ -199,4 +206,71 @@ export function useEvidenceExport(
     </div>
   );
   return { strip, buttons, note, csv: () => run('csv') };
+}
+
+/**
+ * The formats fewer people need, behind one small button so the toolbar keeps to one line: a menu that
+ * closes on a choice, on Escape and on a click elsewhere.
+ */
+function MoreExports({
+  kinds,
+  ipc,
+  run,
+}: {
+  readonly kinds: readonly ExportKind[];
+  readonly ipc: boolean;
+  readonly run: (kind: ExportKind) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: Event) => {
+      if (!box.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const escape = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    document.addEventListener('pointerdown', away);
+    document.addEventListener('keydown', escape);
+    // The first item takes the focus, so the keyboard goes on from where the menu is.
+    box.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    return () => {
+      document.removeEventListener('pointerdown', away);
+      document.removeEventListener('keydown', escape);
+    };
+  }, [open]);
+  return (
+    <div className="export-more" ref={box}>
+      <button
+        type="button"
+        className="button"
+        aria-label="More exports"
+        title="More export formats"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span aria-hidden="true">⋯</span>
+      </button>
+      {open && (
+        <div className="export-menu" role="menu" aria-label="More exports">
+          {kinds.map((kind) => (
+            <button
+              key={kind}
+              type="button"
+              role="menuitem"
+              title={LABELS[kind].title}
+              onClick={() => {
+                setOpen(false);
+                run(kind);
+              }}
+            >
+              {ipc ? LABELS[kind].ipc : LABELS[kind].web}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
 }

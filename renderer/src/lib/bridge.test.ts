@@ -79,6 +79,7 @@ describe('createBridge over the preload API', () => {
       getStatus: async () => (calls.push('getStatus'), engineStatus(0)),
       exportCsv: async (f) => (calls.push(`exportCsv:${f.client}`), { saved: true, path: '/tmp/x.csv' }),
       exportPcap: async (f) => (calls.push(`exportPcap:${f.exportId}`), { saved: true, path: '/tmp/x.pcap' }),
+      exportDnstap: async () => (calls.push('exportDnstap'), { saved: true, path: '/tmp/x.dnstap' }),
       exportPng: async () => (calls.push('exportPng'), { saved: false, path: '' }),
       exportBundle: async (f) => (calls.push(`exportBundle:${f.name}`), { saved: true, path: '/tmp/x.zip' }),
       installKey: async () => ({ algorithm: 'Ed25519', fingerprint: '0123 4567' }),
