@@ -20,6 +20,8 @@ const TOOLS = {
   curl: 'curl',
   dnstap: 'golang-github-dnstap-golang-dnstap-cli',
   'dnstap-ldns': 'dnstap-ldns',
+  promtool: 'prometheus',
+  mosquitto: 'mosquitto',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

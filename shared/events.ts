@@ -136,6 +136,8 @@ export interface EngineStatus {
   readonly storage: StorageStatus;
   /** Exchanges the dnstap outputs dropped since the start (a reader away or too slow); absent: none configured. */
   readonly dnstapDropped?: number;
+  /** Alert targets switched on whose last delivery failed (or MQTT not connected), with why; absent: none. */
+  readonly alertsFailing?: readonly { readonly target: string; readonly error: string }[];
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;

@@ -11,7 +11,8 @@ export type HealthProblemCode =
   | 'upstream-failing'
   | 'storage-error'
   | 'records-lost'
-  | 'dnstap-dropped';
+  | 'dnstap-dropped'
+  | 'alert-failing';
 
 export interface HealthProblem {
   readonly code: HealthProblemCode;
@@ -26,7 +27,7 @@ export interface Health {
 
 /** The service's health from its status; pure, so the API and the dashboard say the same. */
 export function healthOf(
-  s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage' | 'dnstapDropped'>,
+  s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'alertsFailing'>,
 ): Health {
   const problems: HealthProblem[] = [];
   const listening = s.listeners.filter((l) => l.state === 'listening');
@@ -65,6 +66,11 @@ export function healthOf(
     problems.push({
       code: 'dnstap-dropped',
       message: `${dnstapDropped.toLocaleString('en-US')} exchanges were not sent to a dnstap reader (it was away or too slow).`,
+    });
+  for (const a of s.alertsFailing ?? [])
+    problems.push({
+      code: 'alert-failing',
+      message: `Watchlist alerts do not reach ${a.target}: ${a.error}`,
     });
   const dnsDown = problems.some((p) => p.code === 'no-dns-listener' || p.code === 'upstreams-down');
   return { ok: !dnsDown, problems };

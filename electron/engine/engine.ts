@@ -5,6 +5,13 @@ import type {
   QueryListRequest,
   SnapshotRequest,
 } from '@shared/api';
+import type {
+  AlertSettingsInput,
+  AlertsSaveResult,
+  AlertTarget,
+  AlertTestResult,
+  AlertsView,
+} from '@shared/alerts';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
@@ -26,6 +33,9 @@ import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
+import os from 'node:os';
+import { serviceName } from '@shared/watch/service-name';
+import { AlertsService } from './services/alerts';
 import { CaptureService } from './services/capture';
 import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
@@ -69,6 +79,7 @@ export class Engine implements EngineHandle {
   private listening = false;
   private readonly dnstapOut: DnstapService;
   private readonly metricsService: MetricsService;
+  private readonly alerts: AlertsService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -80,6 +91,18 @@ export class Engine implements EngineHandle {
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
     const metrics = (this.metricsService = new MetricsService((a) => devices.get(a).isRouter));
+    const alerts = (this.alerts = new AlertsService({
+      dataDir: options.dataDir,
+      events,
+      clock,
+      source: { version: APP_VERSION, host: os.hostname() },
+      rates: () => watchlist.routerRates(),
+      ruleName: (id) => {
+        const rule = watchlist.rules().find((r) => r.id === id);
+        return rule ? serviceName(rule) : id;
+      },
+      warn: (message) => warn('settings', message),
+    }));
     const capture = new CaptureService(store, options.dataDir, {
       status: () => this.status(),
       clock,
@@ -97,7 +120,7 @@ export class Engine implements EngineHandle {
       startOptions,
       settings,
       // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap, metrics),
+      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap, metrics, alerts),
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
@@ -140,6 +163,7 @@ export class Engine implements EngineHandle {
     );
     engine = new Engine(parts, startOptions);
     for (const [code, message] of early) engine.warnings.warn(code, message);
+    await engine.alerts.load();
     if (parts.options.autoStartCapture) parts.store.start();
     return engine;
   }
@@ -159,6 +183,7 @@ export class Engine implements EngineHandle {
     this.statusTicker.sync();
     this.watchlist.close();
     await this.settings.closeForwarder();
+    await this.alerts.close();
     // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
     await this.dnstapOut.close();
     await this.capture.close();
@@ -179,6 +204,7 @@ export class Engine implements EngineHandle {
       warnings: this.warnings.list(),
       storage: this.lock.storage(this.capture.storage()),
       dnstapDropped: this.dnstapOut.dropped(),
+      ...alertsFailing(this.alerts.problems()),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
@@ -186,7 +212,11 @@ export class Engine implements EngineHandle {
 
   /** `GET /metrics`: the Prometheus exposition text (services/metrics.ts). */
   metrics(): string {
-    return this.metricsService.text({ status: this.status(), routerRates: this.watchlist.routerRates() });
+    return this.metricsService.text({
+      status: this.status(),
+      routerRates: this.watchlist.routerRates(),
+      alerts: this.alerts.deliveries(),
+    });
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {
@@ -322,6 +352,14 @@ export class Engine implements EngineHandle {
    */
   readonly saveConfig = (values: ConfigValues): Promise<ConfigSaveResult> => this.settings.save(values);
 
+  // Alerts.
+
+  readonly alertsView = (): AlertsView => this.alerts.view();
+
+  readonly saveAlerts = (input: AlertSettingsInput): Promise<AlertsSaveResult> => this.alerts.save(input);
+
+  readonly testAlert = (target: AlertTarget): Promise<AlertTestResult> => this.alerts.test(target);
+
   // Setup assistant.
 
   setupState(since: number, withSurvey = true): Promise<SetupState> {
@@ -339,4 +377,9 @@ export class Engine implements EngineHandle {
   private emitStatus(): void {
     if (this.events.has('status')) this.events.emit('status', this.status());
   }
+}
+
+/** The status field, only when a target fails (absent otherwise, like dnstapDropped without outputs). */
+function alertsFailing(problems: { target: string; error: string }[]) {
+  return problems.length > 0 ? { alertsFailing: problems } : {};
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AlertsView } from '@shared/alerts';
 import type { ConfigView } from '@shared/config';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
 import { NO_PROGRESS, type SetupState } from '@shared/setup';
@@ -119,6 +120,9 @@ describe('createBridge over the preload API', () => {
         calls.push(`saveConfig:${v.retentionDays}`),
         { ok: false, errors: { retentionDays: 'x' } }
       ),
+      getAlerts: async () => (calls.push('getAlerts'), {} as unknown as AlertsView),
+      saveAlerts: async () => (calls.push('saveAlerts'), { ok: false, errors: {} }),
+      testAlert: async (t) => (calls.push(`testAlert:${t.target}`), { ok: true, message: '' }),
       setupState: async (r) => (calls.push(`setupState:${r.since}`), {} as unknown as SetupState),
       selfTest: async () => (calls.push('selfTest'), []),
       saveSetupProgress: async (c) => (
