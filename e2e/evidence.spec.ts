@@ -1,7 +1,7 @@
 /**
  * The evidence exports in Chromium against the real headless service: each button downloads a file that
- * is then checked as the recipient would (CSV rows, pcap read by tshark, the PNG's header strip, the
- * bundle verified by `npm run verify`).
+ * is then checked as the recipient would (CSV rows, pcap read by tshark, dnstap read by `dnstap -r`, the
+ * PNG's header strip, the bundle verified by `npm run verify`).
  */
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -61,6 +61,32 @@ test('Export PCAP downloads packets tshark reads as the recorded queries', async
       `${ROUTER}\trouter.example.test`,
     ].sort(),
   );
+});
+
+test('Export dnstap downloads a file `dnstap -r` reads with the names queried', async ({ page }) => {
+  await page.getByLabel('Device filter').selectOption(ROUTER);
+  await page.getByRole('toolbar').getByRole('button', { name: 'More' }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: DOWNLOAD_MS }),
+    page.getByRole('menuitem', { name: 'Export dnstap' }).click(),
+  ]);
+  await expect(page.getByRole('menu')).toBeHidden();
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^dns-witness-${ROUTER}-.*\\.dnstap$`));
+  // -q: one line per message, "… CQ 127.0.0.2 UDP 47b "name." IN A" (golang-dnstap's quiet format).
+  const r = await run('dnstap', ['-r', await download.path(), '-q']);
+  expect(r.code, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  const names = lines.map((l) => /"([^"]+)\." IN /.exec(l)?.[1] ?? l);
+  expect(names.sort()).toEqual(
+    [
+      'dfp-dual.safethings.avira.com',
+      'dfp-dual.safethings.avira.com',
+      'router.example.test',
+      'router.example.test',
+    ].sort(),
+  );
+  expect(lines.every((l) => l.includes(ROUTER))).toBe(true);
+  await expect(page.getByText('Download started')).toBeVisible();
 });
 
 test('Save PNG downloads the dashboard with the evidence strip on top', async ({ page }) => {

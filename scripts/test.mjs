@@ -24,6 +24,8 @@ const TOOLS = {
   dnsdist: 'dnsdist',
   // knotd's dnstap module is its own package, which no command reveals: installed together.
   knotd: 'knot knot-module-dnstap',
+  promtool: 'prometheus',
+  mosquitto: 'mosquitto',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -72,8 +72,11 @@ export interface UiCommand {
   readonly command: 'focus-search';
 }
 
-/** The evidence exports: queries as CSV, DNS packets as pcap, the dashboard as PNG, all of it as a zip. */
-export type ExportKind = 'csv' | 'pcap' | 'png' | 'bundle';
+/**
+ * The evidence exports: queries as CSV, DNS packets as pcap or dnstap, the dashboard as PNG, all of it (but
+ * dnstap) as a zip.
+ */
+export type ExportKind = 'csv' | 'pcap' | 'dnstap' | 'png' | 'bundle';
 
 /** An export of the filtered queries; `exportId` (letters, digits, dashes) tags its export:progress events. */
 export interface ExportRequest extends QueryFilter {

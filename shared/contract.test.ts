@@ -25,7 +25,13 @@ describe('the contract table', () => {
     expect([...ENGINE_REQUEST_CHANNELS, ...TRANSPORT_REQUEST_CHANNELS].sort()).toEqual(
       [...REQUEST_CHANNELS].sort(),
     );
-    expect(TRANSPORT_REQUEST_CHANNELS).toEqual(['export:csv', 'export:pcap', 'export:png', 'export:bundle']);
+    expect(TRANSPORT_REQUEST_CHANNELS).toEqual([
+      'export:csv',
+      'export:pcap',
+      'export:dnstap',
+      'export:png',
+      'export:bundle',
+    ]);
     expect(EVENT_CHANNELS.filter((c) => !ENGINE_EVENT_CHANNELS.includes(c as never))).toEqual([
       'ui:command',
       'export:menu',

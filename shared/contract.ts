@@ -30,6 +30,15 @@ import type {
   UpdateRuleRequest,
   WatchMinutesRequest,
 } from './api';
+import {
+  alertSettingsSchema,
+  alertTestSchema,
+  type AlertSettingsInput,
+  type AlertsSaveResult,
+  type AlertTarget,
+  type AlertTestResult,
+  type AlertsView,
+} from './alerts';
 import { configValuesSchema, type ConfigSaveResult, type ConfigValues, type ConfigView } from './config';
 import type {
   CaptureInfo,
@@ -143,6 +152,13 @@ export const REQUESTS = {
     result: returns<ExportResult>(),
     by: 'transport',
   },
+  /** Saves the filtered exchanges as a dnstap file, which `dnstap -r` reads (save dialog / download). */
+  'export:dnstap': {
+    method: 'exportDnstap',
+    args: takes<ExportRequest>(exportRequestSchema),
+    result: returns<ExportResult>(),
+    by: 'transport',
+  },
   /** Saves a PNG of the dashboard as shown; the page shows its evidence header strip while this runs. */
   'export:png': {
     method: 'exportPng',
@@ -236,6 +252,20 @@ export const REQUESTS = {
     method: 'setTheme',
     args: takes<ThemeSetting>(themeSettingSchema),
     result: returns<ThemeSetting>(),
+  },
+  /** Settings → Alerts: the targets without their secrets, and how each fared. */
+  'alerts:get': { method: 'getAlerts', args: NO_ARGS, result: returns<AlertsView>() },
+  /** Validates, saves and applies the alert targets; a secret left out is kept, "" removes it. */
+  'alerts:save': {
+    method: 'saveAlerts',
+    args: takes<AlertSettingsInput>(alertSettingsSchema),
+    result: returns<AlertsSaveResult>(),
+  },
+  /** Sends a test alert to one target with its saved settings. */
+  'alerts:test': {
+    method: 'testAlert',
+    args: takes<{ readonly target: AlertTarget }>(alertTestSchema),
+    result: returns<AlertTestResult>(),
   },
   /** The setup assistant: addresses and port 53, what is in the way, the router's latest query since `since`. */
   'setup:state': {

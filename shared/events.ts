@@ -146,6 +146,8 @@ export interface EngineStatus {
   readonly dnstapDropped?: number;
   /** The dnstap inputs (`--dnstap-in`); absent: none configured. */
   readonly dnstapIn?: DnstapInStatus;
+  /** Alert targets switched on whose last delivery failed (or MQTT not connected), with why; absent: none. */
+  readonly alertsFailing?: readonly { readonly target: string; readonly error: string }[];
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;

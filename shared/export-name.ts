@@ -9,12 +9,14 @@ import { isoLocal } from './time';
 const PREFIX: Readonly<Record<ExportKind, string>> = {
   csv: 'dns-witness',
   pcap: 'dns-witness',
+  dnstap: 'dns-witness',
   png: 'dns-witness-dashboard',
   bundle: 'dns-witness-evidence',
 };
 const EXTENSION: Readonly<Record<ExportKind, string>> = {
   csv: 'csv',
   pcap: 'pcap',
+  dnstap: 'dnstap',
   png: 'png',
   bundle: 'zip',
 };

@@ -76,4 +76,20 @@ describe('healthOf', () => {
     const none = healthOf({ ...FINE, listeners: [], dnstapIn: { ...dnstapIn, listeners: [] } });
     expect(none.ok).toBe(false);
   });
+
+  it('stays ok and names the target when an alert target fails', () => {
+    const h = healthOf({
+      ...FINE,
+      alertsFailing: [{ target: 'ntfy', error: 'https://ntfy.sh/x answered 401' }],
+    });
+    expect(h).toEqual({
+      ok: true,
+      problems: [
+        {
+          code: 'alert-failing',
+          message: 'Watchlist alerts do not reach ntfy: https://ntfy.sh/x answered 401',
+        },
+      ],
+    });
+  });
 });

@@ -13,7 +13,8 @@ export type HealthProblemCode =
   | 'records-lost'
   | 'dnstap-dropped'
   | 'dnstap-in-failed'
-  | 'dnstap-in-dropped';
+  | 'dnstap-in-dropped'
+  | 'alert-failing';
 
 export interface HealthProblem {
   readonly code: HealthProblemCode;
@@ -28,7 +29,10 @@ export interface Health {
 
 /** The service's health from its status; pure, so the API and the dashboard say the same. */
 export function healthOf(
-  s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn'>,
+  s: Pick<
+    EngineStatus,
+    'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn' | 'alertsFailing'
+  >,
 ): Health {
   const problems: HealthProblem[] = [];
   const listening = s.listeners.filter((l) => l.state === 'listening');
@@ -81,6 +85,11 @@ export function healthOf(
     problems.push({
       code: 'dnstap-dropped',
       message: `${dnstapDropped.toLocaleString('en-US')} exchanges were not sent to a dnstap reader (it was away or too slow).`,
+    });
+  for (const a of s.alertsFailing ?? [])
+    problems.push({
+      code: 'alert-failing',
+      message: `Watchlist alerts do not reach ${a.target}: ${a.error}`,
     });
   const dnsDown = problems.some((p) => p.code === 'no-dns-listener' || p.code === 'upstreams-down');
   return { ok: !dnsDown, problems };

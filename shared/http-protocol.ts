@@ -17,6 +17,8 @@ export const PCAP_PATH = '/api/export.pcap';
 export const DNSTAP_PATH = '/api/export.dnstap';
 export const BUNDLE_PATH = '/api/evidence.zip';
 export const SCREENSHOT_PATH = '/api/evidence/screenshot';
+/** Prometheus metrics in the text exposition format; the API's access rules apply. */
+export const METRICS_PATH = '/metrics';
 
 /**
  * RPC names from before a rename that still answer, since the README offers RPC to scripts: the watch

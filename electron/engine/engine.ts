@@ -5,6 +5,13 @@ import type {
   QueryListRequest,
   SnapshotRequest,
 } from '@shared/api';
+import type {
+  AlertSettingsInput,
+  AlertsSaveResult,
+  AlertTarget,
+  AlertTestResult,
+  AlertsView,
+} from '@shared/alerts';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
@@ -27,6 +34,9 @@ import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
+import os from 'node:os';
+import { serviceName } from '@shared/watch/service-name';
+import { AlertsService } from './services/alerts';
 import { CaptureService } from './services/capture';
 import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
@@ -34,6 +44,7 @@ import { DnstapService } from './services/dnstap';
 import { DnstapInService } from './services/dnstap-in';
 import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Emitter, type EngineEvents } from './services/events';
+import { MetricsService } from './services/metrics';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
@@ -72,6 +83,8 @@ export class Engine implements EngineHandle {
   private readonly dnstapOut: DnstapService;
   private readonly dnstapIn: DnstapInService;
   private acl: { readonly ranges: readonly string[]; readonly list: AccessList } | null = null;
+  private readonly metricsService: MetricsService;
+  private readonly alerts: AlertsService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -82,6 +95,19 @@ export class Engine implements EngineHandle {
     const dnstap = (this.dnstapOut = new DnstapService(APP_VERSION, options.clock));
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
+    const metrics = (this.metricsService = new MetricsService((a) => devices.get(a).isRouter));
+    const alerts = (this.alerts = new AlertsService({
+      dataDir: options.dataDir,
+      events,
+      clock,
+      source: { version: APP_VERSION, host: os.hostname() },
+      rates: () => watchlist.routerRates(),
+      ruleName: (id) => {
+        const rule = watchlist.rules().find((r) => r.id === id);
+        return rule ? serviceName(rule) : id;
+      },
+      warn: (message) => warn('settings', message),
+    }));
     const capture = new CaptureService(store, options.dataDir, {
       status: () => this.status(),
       clock,
@@ -96,7 +122,7 @@ export class Engine implements EngineHandle {
       listen: () => this.options.listen,
     });
     // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-    const pipeline = new RecordPipeline(setup, devices, capture, watchlist, dnstap);
+    const pipeline = new RecordPipeline(setup, devices, capture, watchlist, dnstap, metrics, alerts);
     // Exchanges other resolvers report over dnstap take the same way.
     this.dnstapIn = new DnstapInService({
       sink: pipeline,
@@ -151,6 +177,7 @@ export class Engine implements EngineHandle {
     );
     engine = new Engine(parts, startOptions);
     for (const [code, message] of early) engine.warnings.warn(code, message);
+    await engine.alerts.load();
     if (parts.options.autoStartCapture) parts.store.start();
     return engine;
   }
@@ -172,6 +199,7 @@ export class Engine implements EngineHandle {
     this.watchlist.close();
     await this.settings.closeForwarder();
     await this.dnstapIn.close();
+    await this.alerts.close();
     // After the forwarder and the inputs: the exchanges it finished while closing still reach the readers, then STOP.
     await this.dnstapOut.close();
     await this.capture.close();
@@ -194,6 +222,7 @@ export class Engine implements EngineHandle {
       storage: this.lock.storage(this.capture.storage()),
       dnstapDropped: this.dnstapOut.dropped(),
       ...(dnstapIn ? { dnstapIn } : {}),
+      ...alertsFailing(this.alerts.problems()),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
@@ -205,6 +234,15 @@ export class Engine implements EngineHandle {
     if (this.acl?.ranges !== ranges)
       this.acl = { ranges, list: new AccessList([...DEFAULT_ALLOWED, ...ranges]) };
     return this.acl.list;
+  }
+
+  /** `GET /metrics`: the Prometheus exposition text (services/metrics.ts). */
+  metrics(): string {
+    return this.metricsService.text({
+      status: this.status(),
+      routerRates: this.watchlist.routerRates(),
+      alerts: this.alerts.deliveries(),
+    });
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {
@@ -352,6 +390,14 @@ export class Engine implements EngineHandle {
     return this.events.on('theme', listener);
   }
 
+  // Alerts.
+
+  readonly alertsView = (): AlertsView => this.alerts.view();
+
+  readonly saveAlerts = (input: AlertSettingsInput): Promise<AlertsSaveResult> => this.alerts.save(input);
+
+  readonly testAlert = (target: AlertTarget): Promise<AlertTestResult> => this.alerts.test(target);
+
   // Setup assistant.
 
   setupState(since: number, withSurvey = true): Promise<SetupState> {
@@ -369,4 +415,9 @@ export class Engine implements EngineHandle {
   private emitStatus(): void {
     if (this.events.has('status')) this.events.emit('status', this.status());
   }
+}
+
+/** The status field, only when a target fails (absent otherwise, like dnstapDropped without outputs). */
+function alertsFailing(problems: { target: string; error: string }[]) {
+  return problems.length > 0 ? { alertsFailing: problems } : {};
 }

@@ -15,6 +15,13 @@ import type {
   Snapshot,
 } from '@shared/events';
 import type { RuleChange, RuleInput, WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
+import type {
+  AlertSettingsInput,
+  AlertsSaveResult,
+  AlertTarget,
+  AlertTestResult,
+  AlertsView,
+} from '@shared/alerts';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
 import type { ThemeChoice, ThemeSetting } from '@shared/theme';
@@ -105,6 +112,12 @@ export interface EngineHandle {
   setTheme(theme: ThemeChoice): Promise<ThemeSetting>;
   /** The colour theme after each save. Returns the unsubscribe function. */
   onTheme(listener: (setting: ThemeSetting) => void): () => void;
+  /** Settings → Alerts: the targets (secrets only as "set or not") and how each fared. */
+  alertsView(): AlertsView;
+  /** Validates, saves and applies the alert targets; invalid values come back per field. */
+  saveAlerts(input: AlertSettingsInput): Promise<AlertsSaveResult>;
+  /** A test alert to `target` with its saved settings. Never rejects. */
+  testAlert(target: AlertTarget): Promise<AlertTestResult>;
   /** The setup assistant's view of port 53, the router and the saved progress. Never rejects. */
   setupState(since: number, withSurvey?: boolean): Promise<SetupState>;
   /** A real query to each of our own listeners. Never rejects. */

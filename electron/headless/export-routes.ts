@@ -78,9 +78,7 @@ export class ExportRoutes {
       return this.stream(this.engine.pcap(filter), res);
     }
     if (pathname === DNSTAP_PATH) {
-      // The pcap's name with dnstap's usual extension.
-      const name = exportFileName('pcap', filter, now).replace(/\.pcap$/, '.dnstap');
-      attachment(res, 'application/octet-stream', name);
+      attachment(res, 'application/octet-stream', exportFileName('dnstap', filter, now));
       if (req.method === 'HEAD') return void res.end();
       return this.stream(this.engine.dnstap(filter), res);
     }

@@ -12,6 +12,7 @@ import { deviceFields, deviceName } from '@shared/devices';
 import { healthOf } from '@shared/health';
 import type { DnstapInStatus, QueryEvent } from '@shared/events';
 import {
+  METRICS_PATH,
   RPC_ALIASES,
   RPC_PATH,
   STREAM_PATH,
@@ -26,6 +27,7 @@ import { subscribeEngineEvents } from '../engine-api/events';
 import { answerRequest, engineRequestHandlers, type EngineRequestHandlers } from '../engine-api/requests';
 import { listenerNames } from '../engine/export/summary';
 import { resolveStaticPath, staticContentType } from '../engine/static-path';
+import { EXPOSITION_CONTENT_TYPE } from '../engine/metrics/exposition';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
 import {
   chooseStreamProtocol,
@@ -341,7 +343,8 @@ export class HeadlessServer {
       return refuseLater(res, 429, 'too many requests; slow down', this.rate.retryAfter(remote));
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
-    if (p.startsWith('/api/')) {
+    // /metrics is the API's too: a scraper beyond loopback sends the token (Prometheus: `authorization`).
+    if (p.startsWith('/api/') || p === METRICS_PATH) {
       // A page on another site may not make the service work for it, let alone change anything.
       if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
       if (!this.authorized(req))
@@ -378,6 +381,16 @@ export class HeadlessServer {
           ...(s.dnstapIn ? { dnstap_in: dnstapInHealth(s.dnstapIn) } : {}),
         });
       }
+      case METRICS_PATH:
+        return this.budget.measure(() => {
+          const text = this.engine.metrics();
+          res.writeHead(200, {
+            'content-type': EXPOSITION_CONTENT_TYPE,
+            'cache-control': 'no-store',
+            'x-content-type-options': 'nosniff',
+          });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        });
       case '/api/summary': {
         const w = url.searchParams.get('window_s');
         const parsed = w === null ? null : correlationWindowSchema.safeParse(w);

@@ -6,6 +6,8 @@ export interface MenuActions {
   readonly exportCsv: () => void;
   /** Every recorded DNS exchange as pcap. */
   readonly exportPcap?: () => void;
+  /** Every recorded DNS exchange as a dnstap file. */
+  readonly exportDnstap?: () => void;
   /** The page's PNG and bundle exports (the page shows its filters and evidence strip in the image). */
   readonly exportPng?: () => void;
   readonly exportBundle?: () => void;
@@ -43,6 +45,9 @@ export function menuTemplate(actions: MenuActions, opts: MenuOptions): MenuItemC
   const file: MenuItemConstructorOptions[] = [
     { label: 'Export CSV…', accelerator: SHORTCUTS.exportCsv, click: () => actions.exportCsv() },
     ...(actions.exportPcap ? [{ label: 'Export PCAP…', click: () => actions.exportPcap?.() } as const] : []),
+    ...(actions.exportDnstap
+      ? [{ label: 'Export dnstap…', click: () => actions.exportDnstap?.() } as const]
+      : []),
     ...(actions.exportPng
       ? [{ label: 'Save Dashboard as PNG…', click: () => actions.exportPng?.() } as const]
       : []),

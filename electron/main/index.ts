@@ -15,7 +15,7 @@ import { oneTimeTrayNotice, setupCloseToTray } from './close-to-tray';
 import { engineArgs, hasDataDirFlag } from './engine-args';
 import { setupEngineEvents } from './ipc/engine-events';
 import { exportCsv } from './ipc/export-csv';
-import { exportPcap, requestExportFromPage } from './ipc/export-evidence';
+import { exportDnstap, exportPcap, requestExportFromPage } from './ipc/export-evidence';
 import { setupRequests } from './ipc/requests';
 import { setupReadySignal } from './ipc/send';
 import { trustDevServer, trustWindow } from './ipc/trusted-windows';
@@ -156,6 +156,9 @@ async function start(): Promise<void> {
       },
       exportPcap: () => {
         exportPcap(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));
+      },
+      exportDnstap: () => {
+        exportDnstap(running, mainWindow, {}).catch((error: unknown) => reportError('Export failed', error));
       },
       exportPng: () => requestExportFromPage(mainWindow, 'png'),
       exportBundle: () => requestExportFromPage(mainWindow, 'bundle'),

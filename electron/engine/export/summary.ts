@@ -222,7 +222,7 @@ function round1(n: number): number {
 }
 
 /** The kinds' file names inside a bundle. */
-export const BUNDLE_FILES: Readonly<Record<Exclude<ExportKind, 'bundle'>, string>> = {
+export const BUNDLE_FILES: Readonly<Record<Exclude<ExportKind, 'bundle' | 'dnstap'>, string>> = {
   csv: 'queries.csv',
   pcap: 'dns.pcap',
   png: 'dashboard.png',

@@ -2,6 +2,8 @@ import type { ExchangeRecord, ExchangeSink } from '../capture';
 import type { CaptureService } from './capture';
 import type { DeviceService } from './devices';
 import type { DnstapService } from './dnstap';
+import type { AlertsService } from './alerts';
+import type { MetricsService } from './metrics';
 import type { SetupService } from './setup';
 import type { WatchlistService } from './watchlist';
 
@@ -16,6 +18,8 @@ export class RecordPipeline implements ExchangeSink {
     private readonly capture: Pick<CaptureService, 'record' | 'isRecording'>,
     private readonly watchlist: Pick<WatchlistService, 'record'>,
     private readonly dnstap: Pick<DnstapService, 'record'> = { record: () => undefined },
+    private readonly metrics: Pick<MetricsService, 'record'> = { record: () => undefined },
+    private readonly alerts: Pick<AlertsService, 'record'> = { record: () => undefined },
   ) {}
 
   record(rec: ExchangeRecord): void {
@@ -26,6 +30,8 @@ export class RecordPipeline implements ExchangeSink {
     this.capture.record(rec);
     this.devices.observe(rec);
     this.watchlist.record(rec, this.capture.isRecording);
+    this.metrics.record(rec, this.capture.isRecording);
+    this.alerts.record(rec);
     // Whether or not a capture records: dnstap readers get every exchange (queued; encoded later).
     this.dnstap.record(rec);
   }

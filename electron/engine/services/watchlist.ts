@@ -2,6 +2,7 @@ import type { DeviceInfo, WarningCode } from '@shared/events';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule, BlockMode } from '@shared/watch/rules';
+import { lookupRate, type LookupRate } from '@shared/watch/lookup-rate';
 import { serviceName } from '@shared/watch/service-name';
 import type { CaptureStore, ExchangeRecord } from '../capture';
 import type { RuleInput, WatchService } from '../watch';
@@ -92,6 +93,17 @@ export class WatchlistService {
 
   rules(): readonly ActiveRule[] {
     return this.watch.rules();
+  }
+
+  /** Each router's lookups per rule it asked, with the rate the watchlist panel states for that pair. */
+  routerRates(): { rule: string; router: string; rate: LookupRate }[] {
+    const routers = this.routerSet();
+    return this.watch.rulesAskedBy(routers).flatMap((rule) =>
+      routers.flatMap((router) => {
+        const times = this.watch.times(rule, [router]);
+        return times.length > 0 ? [{ rule, router, rate: lookupRate(times, 0) }] : [];
+      }),
+    );
   }
 
   /** Switches a rule on or off, or sets blocking; applies to the next query. */

@@ -11,6 +11,7 @@ import { send } from './send';
 
 const DIALOGS: Readonly<Record<Exclude<ExportKind, 'csv'>, { title: string; name: string; ext: string }>> = {
   pcap: { title: 'Export DNS packets as PCAP', name: 'PCAP (Wireshark, tshark)', ext: 'pcap' },
+  dnstap: { title: 'Export DNS exchanges as dnstap', name: 'dnstap (Frame Streams)', ext: 'dnstap' },
   png: { title: 'Save the dashboard as PNG', name: 'PNG image', ext: 'png' },
   bundle: { title: 'Export the evidence bundle', name: 'Zip archive', ext: 'zip' },
 };
@@ -38,18 +39,37 @@ async function capture(win: BrowserWindow | null): Promise<Uint8Array | null> {
   return image.isEmpty() ? null : image.toPNG();
 }
 
+/** Asks where to save, then streams what `chunks` yields to that file. */
+async function saveStream(
+  win: BrowserWindow | null,
+  kind: 'pcap' | 'dnstap',
+  req: ExportRequest,
+  chunks: () => AsyncIterable<Uint8Array>,
+): Promise<ExportResult> {
+  const path = await askPath(win, kind, req);
+  if (path === null) return { saved: false, path: '' };
+  await writeFileAtomic(path, async (sink) => {
+    for await (const chunk of chunks()) await sink(chunk);
+  });
+  return { saved: true, path };
+}
+
 /** Asks where to save, then streams the filtered exchanges as pcap to that file. */
-export async function exportPcap(
+export function exportPcap(
   engine: EngineHandle,
   win: BrowserWindow | null,
   req: ExportRequest,
 ): Promise<ExportResult> {
-  const path = await askPath(win, 'pcap', req);
-  if (path === null) return { saved: false, path: '' };
-  await writeFileAtomic(path, async (sink) => {
-    for await (const chunk of engine.pcap(req)) await sink(chunk);
-  });
-  return { saved: true, path };
+  return saveStream(win, 'pcap', req, () => engine.pcap(req));
+}
+
+/** Asks where to save, then streams the filtered exchanges as a dnstap file. */
+export function exportDnstap(
+  engine: EngineHandle,
+  win: BrowserWindow | null,
+  req: ExportRequest,
+): Promise<ExportResult> {
+  return saveStream(win, 'dnstap', req, () => engine.dnstap(req));
 }
 
 /** Captures the window first (the strip is showing now), then asks where to save the PNG. */

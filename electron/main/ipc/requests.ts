@@ -8,7 +8,7 @@ import {
 import { answerRequest, engineRequestHandlers } from '../../engine-api/requests';
 import type { EngineHandle } from '../../engine/types';
 import { exportCsv } from './export-csv';
-import { exportBundle, exportPcap, exportPng } from './export-evidence';
+import { exportBundle, exportDnstap, exportPcap, exportPng } from './export-evidence';
 import { handle, type RequestHandler } from './handle';
 
 type DesktopHandlers = { readonly [K in TransportRequestChannel]: RequestHandler<K> };
@@ -20,6 +20,7 @@ function desktopHandlers(engine: EngineHandle): DesktopHandlers {
   return {
     'export:csv': (filter, event) => exportCsv(engine, windowOf(event), filter),
     'export:pcap': (req, event) => exportPcap(engine, windowOf(event), req),
+    'export:dnstap': (req, event) => exportDnstap(engine, windowOf(event), req),
     'export:png': (req, event) => exportPng(windowOf(event), req),
     'export:bundle': (req, event) => exportBundle(engine, windowOf(event), req),
   };

@@ -17,6 +17,7 @@ import type { RuleChange, RuleInput, WatchAlert, WatchSettings } from '@shared/w
 import type { Marker, WatchReport } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
+import { NO_ALERTS, type AlertsView, type AlertTargetStatus } from '@shared/alerts';
 import { restoreText } from '@shared/router-guides';
 import {
   NO_PROGRESS,
@@ -290,6 +291,9 @@ export function fakeEngine(): FakeEngine {
       config = values;
       return { ok: true, view: view(), applied: ['retentionDays'], message: 'Saved.' };
     }),
+    alertsView: vi.fn((): AlertsView => alertsView),
+    saveAlerts: vi.fn(async () => ({ ok: true as const, view: alertsView, message: 'Saved.' })),
+    testAlert: vi.fn(async () => ({ ok: true, message: 'Sent a test.' })),
     setupState: vi.fn(async (since: number): Promise<SetupState> => ({
       firstRun: false,
       platform: 'linux',
@@ -338,3 +342,19 @@ export function fakeEngine(): FakeEngine {
   };
   return engine;
 }
+
+const NO_DELIVERIES: AlertTargetStatus = {
+  sent: 0,
+  failed: 0,
+  dropped: 0,
+  lastError: '',
+  lastSentAt: 0,
+  lastErrorAt: 0,
+};
+
+const alertsView: AlertsView = {
+  webhook: { ...NO_ALERTS.webhook, status: NO_DELIVERIES },
+  ntfy: { ...NO_ALERTS.ntfy, tokenSet: false, status: NO_DELIVERIES },
+  mqtt: { ...NO_ALERTS.mqtt, passwordSet: false, connected: false, status: NO_DELIVERIES },
+  file: '/tmp/alerts.json',
+};

@@ -36,6 +36,11 @@ interface Active {
 const LABELS: Readonly<Record<ExportKind, { ipc: string; web: string; title: string }>> = {
   csv: { ipc: 'Save CSV…', web: 'Export CSV', title: 'Queries matching the device, name and range' },
   pcap: { ipc: 'Save PCAP…', web: 'Export PCAP', title: 'The DNS packets of those queries, for Wireshark' },
+  dnstap: {
+    ipc: 'Save dnstap…',
+    web: 'Export dnstap',
+    title: 'Those exchanges as a dnstap file, for dnstap -r, collectors and resolvers’ tools',
+  },
   png: { ipc: 'Save PNG…', web: 'Save PNG', title: 'The dashboard as shown, with period, filters and time' },
   bundle: {
     ipc: 'Evidence bundle…',
@@ -47,6 +52,7 @@ const LABELS: Readonly<Record<ExportKind, { ipc: string; web: string; title: str
 const NAMES: Readonly<Record<ExportKind, string>> = {
   csv: 'CSV',
   pcap: 'PCAP',
+  dnstap: 'dnstap',
   png: 'PNG',
   bundle: 'Bundle',
 };
@@ -73,7 +79,7 @@ function progressText(p: ExportProgress): string {
   return `${name} ${percent(p)}${rows}`.trim();
 }
 
-const KINDS: readonly ExportKind[] = ['csv', 'pcap', 'png', 'bundle'];
+const KINDS: readonly ExportKind[] = ['csv', 'pcap', 'png', 'bundle', 'dnstap'];
 
 /**
  * The evidence exports for the dashboard: the actions, their progress, and the caption strip a PNG must

@@ -9,8 +9,11 @@ import {
   type ConfigValues,
   type ConfigView,
 } from '@shared/config';
+import { AlertsSettings } from './AlertsSettings';
+import { submitSettings } from '../lib/settings-form';
 import { Modal } from './Modal';
 import { ThemeSection } from './ThemeSection';
+import { SettingsFooter } from './SettingsFooter';
 
 type Invoke = <K extends RequestChannel>(channel: K, args: RequestArgs<K>) => Promise<RequestResult<K>>;
 
@@ -98,28 +101,18 @@ export function SettingsPanel({ invoke, onClose }: Props) {
 
   const save = () => {
     if (!draft) return;
-    setMessage('');
-    const values = valuesOf(draft);
-    // The same checks the engine makes first, so most mistakes show without a round trip.
-    const local = validateConfigValues(values);
-    if (!local.ok) {
-      setErrors(local.errors);
-      return;
-    }
-    setSaving(true);
-    invoke('config:save', values)
-      .then((r) => {
-        if (!r.ok) {
-          setErrors(r.errors);
-          return;
-        }
-        setErrors({});
+    submitSettings({
+      values: valuesOf(draft),
+      check: validateConfigValues,
+      send: (values) => invoke('config:save', values),
+      saved: (r) => {
         setView(r.view);
         setDraft(draftOf(r.view.values));
-        setMessage(r.message);
-      })
-      .catch((err: unknown) => setMessage(`Not saved: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => setSaving(false));
+      },
+      setErrors,
+      setMessage,
+      setBusy: setSaving,
+    });
   };
 
   return (
@@ -190,19 +183,16 @@ export function SettingsPanel({ invoke, onClose }: Props) {
               </div>
             );
           })}
-          <div className="settings-actions">
-            <span className="muted settings-file">Kept in {view.file}</span>
-            <button type="submit" className="button primary" disabled={saving}>
-              {saving ? 'Saving…' : 'Save'}
-            </button>
-          </div>
-          {message !== '' && (
-            <p className="notice" role="status" data-testid="settings-message">
-              {message}
-            </p>
-          )}
+          <SettingsFooter
+            file={view.file}
+            saving={saving}
+            label="Save"
+            message={message}
+            testId="settings-message"
+          />
         </form>
       )}
+      <AlertsSettings invoke={invoke} />
     </Modal>
   );
 }

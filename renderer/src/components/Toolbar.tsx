@@ -24,13 +24,14 @@ interface Props {
 
 /**
  * Which exports leave the toolbar for its More menu first as the window narrows (styles.css, .toolbar's
- * container queries): PCAP, PNG and the bundle, then CSV.
+ * container queries): PCAP, PNG and the bundle, then CSV; dnstap, which fewer people need, always stays there.
  */
 const FOLD: Readonly<Record<ExportAction['kind'], string>> = {
   csv: 'fold-late',
   pcap: 'fold-early',
   png: 'fold-early',
   bundle: 'fold-early',
+  dnstap: 'fold-always',
 };
 
 /** A device in the select: its label, with the address unless the label shows it already. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AlertsView } from '@shared/alerts';
 import type { ConfigView } from '@shared/config';
 import { PRELOAD_GLOBAL, type PreloadApi } from '@shared/preload-api';
 import { NO_PROGRESS, type SetupState } from '@shared/setup';
@@ -79,6 +80,7 @@ describe('createBridge over the preload API', () => {
       getStatus: async () => (calls.push('getStatus'), engineStatus(0)),
       exportCsv: async (f) => (calls.push(`exportCsv:${f.client}`), { saved: true, path: '/tmp/x.csv' }),
       exportPcap: async (f) => (calls.push(`exportPcap:${f.exportId}`), { saved: true, path: '/tmp/x.pcap' }),
+      exportDnstap: async () => (calls.push('exportDnstap'), { saved: true, path: '/tmp/x.dnstap' }),
       exportPng: async () => (calls.push('exportPng'), { saved: false, path: '' }),
       exportBundle: async (f) => (calls.push(`exportBundle:${f.name}`), { saved: true, path: '/tmp/x.zip' }),
       installKey: async () => ({ algorithm: 'Ed25519', fingerprint: '0123 4567' }),
@@ -120,6 +122,9 @@ describe('createBridge over the preload API', () => {
       ),
       getTheme: async () => (calls.push('getTheme'), { theme: 'system' }),
       setTheme: async (t) => (calls.push(`setTheme:${t.theme}`), t),
+      getAlerts: async () => (calls.push('getAlerts'), {} as unknown as AlertsView),
+      saveAlerts: async () => (calls.push('saveAlerts'), { ok: false, errors: {} }),
+      testAlert: async (t) => (calls.push(`testAlert:${t.target}`), { ok: true, message: '' }),
       setupState: async (r) => (calls.push(`setupState:${r.since}`), {} as unknown as SetupState),
       selfTest: async () => (calls.push('selfTest'), []),
       saveSetupProgress: async (c) => (

@@ -20,6 +20,7 @@ import { exportFileName } from '@shared/export-name';
 import {
   BUNDLE_PATH,
   CSV_PATH,
+  DNSTAP_PATH,
   PCAP_PATH,
   RPC_PATH,
   SCREENSHOT_PATH,
@@ -254,6 +255,7 @@ function httpBridge(win: BrowserWindow): Bridge {
   const exports: { [K in TransportRequestChannel]: (args: RequestArgs<K>) => Promise<RequestResult<K>> } = {
     'export:csv': (req) => download(exportUrl(CSV_PATH, req)),
     'export:pcap': (req) => download(exportUrl(PCAP_PATH, req)),
+    'export:dnstap': (req) => download(exportUrl(DNSTAP_PATH, req)),
     'export:png': () => downloadPng(),
     'export:bundle': (req) => downloadBundle(req),
   };
