@@ -136,9 +136,26 @@ export interface EngineStatus {
   readonly storage: StorageStatus;
   /** Exchanges the dnstap outputs dropped since the start (a reader away or too slow); absent: none configured. */
   readonly dnstapDropped?: number;
+  /** Earlier captures being read after a start (DNS is answered meanwhile); absent: all read. */
+  readonly history?: HistoryStatus;
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;
+}
+
+/**
+ * Earlier captures read from disk after a start. While `loading`, DNS is answered and recorded as always;
+ * queries, summaries and the chart hold the captures read so far, and exports wait for the rest.
+ */
+export interface HistoryStatus {
+  readonly state: 'loading' | 'loaded';
+  /** Captures read so far, of `capturesTotal`. */
+  readonly captures: number;
+  readonly capturesTotal: number;
+  /** Queries of the captures read so far. */
+  readonly queries: number;
+  /** Share of the journals' bytes read, 0 to 1. */
+  readonly progress: number;
 }
 
 /** What is known about one client address: the router, its hardware address and vendor, its names. */

@@ -67,6 +67,8 @@ export class Engine implements EngineHandle {
   private readonly statusTicker: Ticker;
   private listening = false;
   private readonly dnstapOut: DnstapService;
+  private readonly readHistory: () => Promise<void>;
+  private historyRun: Promise<void> | null = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -116,6 +118,7 @@ export class Engine implements EngineHandle {
       },
     );
     this.lock = parts.lock;
+    this.readHistory = parts.loadHistory;
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -141,13 +144,29 @@ export class Engine implements EngineHandle {
     return engine;
   }
 
-  /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
+  /**
+   * Binds the DNS listeners, then starts reading the earlier captures behind them (whenHistoryLoaded()).
+   * Failures are in the result and in status warnings, never thrown.
+   */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
     await this.dnstapOut.apply(this.options.dnstapOut);
     this.listening = true;
     this.statusTicker.sync();
+    void this.whenHistoryLoaded();
     return statuses;
+  }
+
+  /**
+   * Resolves once the earlier captures are read (listen() starts that; so does this). Meanwhile status()
+   * says how far it got, and the watch report and the dashboard's snapshot grow with each capture read.
+   */
+  whenHistoryLoaded(): Promise<void> {
+    this.historyRun ??= this.readHistory().then(() => {
+      this.watchlist.refresh();
+      this.emitStatus();
+    });
+    return this.historyRun;
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
@@ -176,6 +195,7 @@ export class Engine implements EngineHandle {
       warnings: this.warnings.list(),
       storage: this.lock.storage(this.capture.storage()),
       dnstapDropped: this.dnstapOut.dropped(),
+      history: this.capture.history(),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };

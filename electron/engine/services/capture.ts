@@ -10,6 +10,7 @@ import type {
   CaptureInfo,
   DeviceInfo,
   EngineStatus,
+  HistoryStatus,
   QueryBatch,
   QueryPage,
   Snapshot,
@@ -87,6 +88,11 @@ export class CaptureService {
     return this.store.current();
   }
 
+  /** How far the earlier captures are read after a start. */
+  history(): HistoryStatus {
+    return this.store.history();
+  }
+
   /** Whether recording reaches the disk. */
   storage(): StorageStatus {
     return this.store.storage();
@@ -124,24 +130,27 @@ export class CaptureService {
     return this.store.subscribe(listener);
   }
 
+  // Exports cover every retained capture: while the history is still being read after a start, they wait.
+
   csv(req: ExportRequest): AsyncIterable<string> {
-    return this.exporter.csv(req);
+    return afterHistory(this.store, () => this.exporter.csv(req));
   }
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
-    return this.exporter.pcap(req);
+    return afterHistory(this.store, () => this.exporter.pcap(req));
   }
 
   dnstap(req: ExportRequest, identity: DnstapIdentity): AsyncIterable<Buffer> {
-    return this.exporter.dnstap(req, identity);
+    return afterHistory(this.store, () => this.exporter.dnstap(req, identity));
   }
 
-  bundle(
+  async bundle(
     req: ExportRequest,
     screenshot: Uint8Array | null,
     sink: ZipSink,
     opts?: BundleOptions,
   ): Promise<BundleResult> {
+    await this.store.historyLoaded();
     return this.exporter.bundle(req, screenshot, sink, opts);
   }
 
@@ -165,4 +174,13 @@ export class CaptureService {
     await this.store.stop();
     await this.store.close();
   }
+}
+
+/** `body()`'s items, started once the store has read its history. */
+async function* afterHistory<T>(
+  store: Pick<CaptureStore, 'historyLoaded'>,
+  body: () => AsyncIterable<T>,
+): AsyncIterable<T> {
+  await store.historyLoaded();
+  yield* body();
 }

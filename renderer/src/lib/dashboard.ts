@@ -53,6 +53,8 @@ export class Dashboard {
   private retryTimer: number | null = null;
   private running = false;
   private watchAskedAt = -Infinity;
+  /** Whether the last status said the engine was still reading its earlier captures. */
+  private historyLoading = false;
 
   constructor(
     private readonly bridge: Bridge,
@@ -75,6 +77,10 @@ export class Dashboard {
       }),
       this.bridge.on('engine:status', (s) => {
         this.state.setStatus(s, this.clock.now());
+        // The earlier captures are all read now: the snapshot taken while they were read lacks some.
+        const loading = s.history?.state === 'loading';
+        if (this.historyLoading && !loading) void this.snapshot();
+        this.historyLoading = loading;
         scheduler.schedule();
       }),
       this.bridge.on('engine:warning', (w) => {
