@@ -185,6 +185,19 @@ export interface ClientSummary {
   readonly lastSeen: number;
 }
 
+/** One page of the clients, most queries first, with what the page leaves out. */
+export interface ClientPage {
+  /** Clients in all. */
+  readonly total: number;
+  /** Queries of all clients together. */
+  readonly queries: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly clients: readonly ClientSummary[];
+  /** What is known about each client of the page. */
+  readonly devices: readonly DeviceInfo[];
+}
+
 /** Queries per client in one minute. `counts` is keyed by client address. */
 export interface MinuteBucket {
   /** Epoch ms of the start of the minute. */
@@ -198,7 +211,13 @@ export interface Snapshot {
   readonly lastSeq: number;
   readonly status: EngineStatus;
   readonly captures: readonly CaptureInfo[];
+  /**
+   * The clients with the most queries (at most SNAPSHOT_CLIENTS, routers always among them); the others are
+   * counted in `otherClients` and paged with `device:list`. The minute buckets cover these clients only.
+   */
   readonly clients: readonly ClientSummary[];
+  /** Clients left out of `clients`, and their queries. */
+  readonly otherClients?: { readonly clients: number; readonly queries: number };
   /** Per-minute counts, oldest first, for the requested range. */
   readonly minutes: readonly MinuteBucket[];
   /** The most recent events, oldest first (bounded). */

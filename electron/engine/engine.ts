@@ -1,4 +1,5 @@
 import type {
+  ClientListRequest,
   ExportProgress,
   ExportRequest,
   InstallKeyInfo,
@@ -8,6 +9,7 @@ import type {
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
+  ClientPage,
   DeviceInfo,
   EngineStatus,
   EngineWarning,
@@ -229,8 +231,11 @@ export class Engine implements EngineHandle {
   }
 
   snapshot(req: SnapshotRequest): Snapshot {
-    return this.capture.snapshot(req, this.status(), this.devices.all());
+    return this.capture.snapshot(req, this.status(), this.devices.all(), this.devices.routerAddresses());
   }
+
+  readonly clientPage = (req: ClientListRequest): ClientPage =>
+    this.capture.clientPage(req, (address) => this.devices.get(address));
 
   readonly queries = (req: QueryListRequest): QueryPage => this.capture.queries(req);
 

@@ -62,13 +62,17 @@ function household(clients, names, rand) {
   });
   const telemetry = { name: TELEMETRY_NAME, address: '18.66.2.10', rule: TELEMETRY_RULE };
   Object.assign(telemetry, wires(telemetry.name, telemetry.address));
+  // A household's devices on 192.168.0.0/24; a network of thousands on 10.0.0.0/8.
   const devices = Array.from({ length: clients }, (_, i) => {
     const n = i + 2;
-    return `192.168.${n >> 8}.${n & 255}`;
+    return clients < 250 ? `192.168.0.${n}` : `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
   });
-  // Skewed picks: a square of a uniform number favours the first devices and names.
+  // Skewed picks: a square of a uniform number favours the first devices and names. Past a household's
+  // size every device takes its turn, so each of them appears.
   const pick = (list) => list[Math.floor(rand() * rand() * list.length)];
-  return () => (rand() < 0.2 ? [ROUTER, telemetry] : [pick(devices), pick(sites)]);
+  let turn = 0;
+  const device = clients > 1000 ? () => devices[turn++ % clients] : () => pick(devices);
+  return () => (rand() < 0.2 ? [ROUTER, telemetry] : [device(), pick(sites)]);
 }
 
 /**

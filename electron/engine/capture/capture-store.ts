@@ -156,6 +156,12 @@ export class CaptureStore implements ExchangeSink {
   private pending: PendingCapture[] = [];
   private readonly historyProgress = { captures: 0, loaded: 0, bytes: 0, read: 0, queries: 0 };
   private historyRun: Promise<void> | null = null;
+  private clientsCache: {
+    seq: number;
+    layout: number;
+    segments: number;
+    list: readonly ClientSummary[];
+  } | null = null;
   private readonly historySliceBytes: number;
 
   private constructor(opts: CaptureStoreOptions) {
@@ -343,13 +349,21 @@ export class CaptureStore implements ExchangeSink {
     return this.batcher.subscribe(listener, opts?.maxPending ?? DEFAULT_MAX_PENDING);
   }
 
-  /** Per-client totals across all retained captures, most queries first. */
-  clients(): ClientSummary[] {
+  /**
+   * Per-client totals across all retained captures, most queries first. Kept until the next record or
+   * change of captures, so paging through 100,000 clients sorts them once; callers must not change it.
+   */
+  clients(): readonly ClientSummary[] {
+    const c = this.clientsCache;
+    if (c !== null && c.seq === this.seq && c.layout === this.layout && c.segments === this.segments.length)
+      return c.list;
     const merged = new Map<string, ClientSummary>();
     for (const seg of this.segments) seg.mergeClients(merged);
-    return [...merged.values()].sort(
+    const list = [...merged.values()].sort(
       (a, b) => b.queries - a.queries || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
     );
+    this.clientsCache = { seq: this.seq, layout: this.layout, segments: this.segments.length, list };
+    return list;
   }
 
   /** Per-minute per-client counts of the last `rangeMinutes` minutes (0 = all), non-empty minutes only, oldest first. */

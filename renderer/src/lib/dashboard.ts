@@ -240,6 +240,19 @@ export class Dashboard {
     this.scheduler?.schedule();
   }
 
+  /** Fetches the next page of the clients the snapshot left out (the least busy ones) into the devices. */
+  async moreDevices(): Promise<void> {
+    const held = this.state.getView().devices.length;
+    try {
+      const page = await this.bridge.invoke('device:list', { offset: held, limit: 1000 });
+      if (!this.running) return;
+      this.state.addClients(page);
+    } catch (err) {
+      this.state.setError(`Could not load more devices: ${message(err)}`);
+    }
+    this.scheduler?.schedule();
+  }
+
   /** Takes a snapshot; concurrent calls collapse into one more after the current one. */
   async snapshot(): Promise<void> {
     if (this.inFlight) {
