@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import dnsPacket from 'dns-packet';
 import { writeHistory } from './history-journal.mjs';
-import { machineInfo, revision } from './machine.mjs';
+import { machineInfo, otherCpuMeter, revision } from './machine.mjs';
 import { makeTempDir, sleep, startProcess, stopProcess } from './procs.mjs';
 import {
   benchRecord,
@@ -252,6 +252,8 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
       `history: ${(diskBytes / 1e6).toFixed(0)} MB in ${history.captures.length} captures, written in ${(writeMs / 1000).toFixed(1)} s; starting DNS Witness…`,
     );
     const peer = await startPeerTimed({ dir: tmp, upstreamPort: upstream.port, cpu, probeName });
+    // What other processes take from the machine while it starts (a shared machine slows everything).
+    const startOthers = otherCpuMeter([upstream.proc.pid, peer.proc.pid]);
     const w = await startWitnessTimed({
       root,
       dataDir,
@@ -260,6 +262,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
       probeName,
       queries,
     });
+    const othersAtStart = startOthers();
     log(
       `history: first DNS answer ${fmtS(w.firstDnsMs)}, /api/health ${fmtS(w.healthMs)}, whole history shown ${fmtS(w.readyMs)} (dnsmasq: first answer ${fmtS(peer.firstDnsMs)})`,
     );
@@ -270,6 +273,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
     const last = history.captures[history.captures.length - 1].id;
     for (const rate of rates) {
       log(`history: ${rate} q/s while the API works…`);
+      const phaseOthers = otherCpuMeter([upstream.proc.pid, peer.proc.pid, w.proc.pid]);
       const witness = await latencyPhase({
         port: w.port,
         rate,
@@ -279,6 +283,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
       log(
         `  DNS Witness p50 ${witness.p50.toFixed(2)} ms  p99 ${witness.p99.toFixed(2)} ms  max ${witness.max.toFixed(1)} ms  lost ${witness.lost} (${witness.seconds.toFixed(0)} s)`,
       );
+      witness.others = phaseOthers();
       const peerMark = statSync(peer.log).size;
       const dnsmasq = await latencyPhase({
         port: peer.port,
@@ -314,6 +319,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
         healthAtFirstDns: w.healthAtFirstDns,
         firstHealth: w.firstHealth,
         dnsmasqFirstDnsMs: peer.firstDnsMs,
+        others: othersAtStart,
       },
       rssKb: rss.rssKb,
       rssEndKb: rssEnd.rssKb,
@@ -331,6 +337,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
 
 const fmtS = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'never');
 const fmtMs = (ms) => (Number.isFinite(ms) ? `${ms.toFixed(ms < 10 ? 2 : 1)} ms` : '–');
+const pct = (share) => (Number.isFinite(share) ? `${(share * 100).toFixed(0)} %` : '–');
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 
 /** What /api/health said about the history, in a few words. */
@@ -365,10 +372,10 @@ function renderHistory({ info, command, measured, pin, cases }) {
       `| RSS once loaded; after the latency phases; peak | ${mb(c.rssKb)}; ${mb(c.rssEndKb)}; ${mb(c.hwmKb)} | ${mb(c.dnsmasqRssKb)} |`,
       `| disk per query (journal with raw packets and seals; dnsmasq: its log line) | ${c.bytesPerQuery.toFixed(0)} B | ${c.phases[0] ? c.phases[0].dnsmasq.logBytesPerQuery.toFixed(0) : '–'} B |`,
       '',
-      `/api/health at the first DNS answer: ${historyState(s.healthAtFirstDns)}.`,
+      `/api/health at the first DNS answer: ${historyState(s.healthAtFirstDns)}. Other processes used ${pct(s.others)} of the CPUs during the start-up.`,
       '',
-      '| rate | what else ran | DNS Witness p50 / p99 / max | lost | dnsmasq `--log-queries` p50 / p99 / max | lost |',
-      '|---:|---|---:|---:|---:|---:|',
+      "| rate | what else ran | DNS Witness p50 / p99 / max | lost | dnsmasq `--log-queries` p50 / p99 / max | lost | others' CPU |",
+      '|---:|---|---:|---:|---:|---:|---:|',
     );
     for (const p of c.phases) {
       const w = p.witness;
@@ -380,7 +387,7 @@ function renderHistory({ info, command, measured, pin, cases }) {
       const pages = w.steps.filter((st) => st.what === 'query page');
       const sums = w.steps.filter((st) => st.what === 'summary');
       out.push(
-        `| ${p.rate} q/s, ${w.seconds.toFixed(0)} s | ${pages.length} query pages, ${sums.length} summaries (${fmtMs(Math.max(...sums.map((x) => x.ms)))} slowest, ${((sums[0]?.bytes ?? 0) / 1e3).toFixed(0)} kB), ${heavy} | ${fmtMs(w.p50)} / ${fmtMs(w.p99)} / ${fmtMs(w.max)} | ${w.lost} of ${w.sent} | ${fmtMs(d.p50)} / ${fmtMs(d.p99)} / ${fmtMs(d.max)} | ${d.lost} of ${d.sent} |`,
+        `| ${p.rate} q/s, ${w.seconds.toFixed(0)} s | ${pages.length} query pages, ${sums.length} summaries (${fmtMs(Math.max(...sums.map((x) => x.ms)))} slowest, ${((sums[0]?.bytes ?? 0) / 1e3).toFixed(0)} kB), ${heavy} | ${fmtMs(w.p50)} / ${fmtMs(w.p99)} / ${fmtMs(w.max)} | ${w.lost} of ${w.sent} | ${fmtMs(d.p50)} / ${fmtMs(d.p99)} / ${fmtMs(d.max)} | ${d.lost} of ${d.sent} | ${pct(w.others)} |`,
       );
     }
     out.push('');
