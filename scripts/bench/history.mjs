@@ -125,8 +125,11 @@ async function startWitnessTimed({ root, dataDir, upstreamPort, cpu, probeName, 
   });
   const dns = firstAnswer(dnsPort, probeName, t0, proc).then((ms) => ({ ms, health: lastHealth }));
   const healthUp = await health;
-  // Ready: the page is served and the summary counts every query of the history.
+  // Ready: the page is served and the summary counts every query of the history. A service that says its
+  // history is still loading is asked again later, not made to build summaries of half of it meanwhile.
   const ready = await until(t0, 100, proc, async () => {
+    const h = await tryJson(`${url}/api/health`);
+    if (h === null || h.history?.state === 'loading') return null;
     const page = await fetch(`${url}/`).catch(() => null);
     if (page?.status !== 200) return null;
     await page.body?.cancel();
