@@ -43,34 +43,63 @@ function dirBytes(dir) {
 }
 
 /**
- * Sends an A query for `name` to 127.0.0.1:`port` every PROBE_MS from `t0` on, and resolves with the ms
- * from `t0` to the first NOERROR answer (NaN after START_LIMIT_MS or once `proc` exits).
+ * Sends an A query for `name` to 127.0.0.1:`port` every PROBE_MS from `t0` on. `first` resolves with the ms
+ * from `t0` to the first NOERROR answer (NaN after START_LIMIT_MS or once `proc` exits); probing goes on
+ * until `stop()`, which resolves with the latencies of the probes sent after that first answer (ascending)
+ * and how many of them got no answer within a second.
  */
-function firstAnswer(port, name, t0, proc) {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket('udp4');
-    let id = 0;
-    const done = (ms) => {
-      clearInterval(timer);
-      sock.close();
-      resolve(ms);
-    };
-    sock.on('error', () => undefined);
-    sock.on('message', (msg) => {
-      if (msg.length >= 12 && (msg[3] & 15) === 0 && msg.readUInt16BE(6) > 0) done(performance.now() - t0);
-    });
-    const timer = setInterval(() => {
-      if (proc.exitInfo || performance.now() - t0 > START_LIMIT_MS) return done(NaN);
-      id = (id + 1) & 0xffff;
-      const q = dnsPacket.encode({
-        type: 'query',
-        id,
-        flags: dnsPacket.RECURSION_DESIRED,
-        questions: [{ type: 'A', name }],
-      });
-      sock.send(q, port, '127.0.0.1');
-    }, PROBE_MS);
+function probeFromStart(port, name, t0, proc) {
+  const sock = dgram.createSocket('udp4');
+  let id = 0;
+  let firstMs = NaN;
+  let resolveFirst = () => undefined;
+  const first = new Promise((resolve) => (resolveFirst = resolve));
+  const sent = new Map();
+  const latencies = [];
+  let lost = 0;
+  sock.on('error', () => undefined);
+  sock.on('message', (msg) => {
+    if (msg.length < 12 || (msg[3] & 15) !== 0 || msg.readUInt16BE(6) === 0) return;
+    const now = performance.now();
+    if (Number.isNaN(firstMs)) {
+      firstMs = now - t0;
+      resolveFirst(firstMs);
+      return;
+    }
+    const at = sent.get(msg.readUInt16BE(0));
+    if (at === undefined) return;
+    sent.delete(msg.readUInt16BE(0));
+    latencies.push(now - at);
   });
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (proc.exitInfo || (Number.isNaN(firstMs) && now - t0 > START_LIMIT_MS)) {
+      clearInterval(timer);
+      return resolveFirst(NaN);
+    }
+    for (const [key, at] of sent)
+      if (now - at > 1000) {
+        sent.delete(key);
+        lost++;
+      }
+    id = (id + 1) & 0xffff;
+    if (!Number.isNaN(firstMs)) sent.set(id, now);
+    const q = dnsPacket.encode({
+      type: 'query',
+      id,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: 'A', name }],
+    });
+    sock.send(q, port, '127.0.0.1');
+  }, PROBE_MS);
+  const stop = async () => {
+    clearInterval(timer);
+    await sleep(1000);
+    sock.close();
+    lost += sent.size;
+    return { latencies: latencies.sort((x, y) => x - y), lost };
+  };
+  return { first, stop };
 }
 
 /** GET `url` as JSON, or null when it does not answer 200 within a second. */
@@ -123,7 +152,8 @@ async function startWitnessTimed({ root, dataDir, upstreamPort, cpu, probeName, 
     if (h !== null) lastHealth = h;
     return h;
   });
-  const dns = firstAnswer(dnsPort, probeName, t0, proc).then((ms) => ({ ms, health: lastHealth }));
+  const probes = probeFromStart(dnsPort, probeName, t0, proc);
+  const dns = probes.first.then((ms) => ({ ms, health: lastHealth }));
   const healthUp = await health;
   // Ready: the page is served and the summary counts every query of the history. A service that says its
   // history is still loading is asked again later, not made to build summaries of half of it meanwhile.
@@ -137,8 +167,11 @@ async function startWitnessTimed({ root, dataDir, upstreamPort, cpu, probeName, 
     return s !== null && s.total_queries >= queries ? s : null;
   });
   const firstDns = await dns;
+  // The probes between the first answer and the whole history shown: DNS while the history loads.
+  const duringLoad = await probes.stop();
   if (!Number.isFinite(firstDns.ms)) throw new Error(`DNS Witness never answered:\n${proc.tail()}`);
   return {
+    duringLoad,
     proc,
     url,
     port: dnsPort,
@@ -221,7 +254,9 @@ async function startPeerTimed({ dir, upstreamPort, cpu, probeName }) {
   const port = await freePort();
   const t0 = performance.now();
   const peer = await startDnsmasqPeer({ dir, tag: 'dnsmasq-log', port, upstreamPort, cpu, logQueries: true });
-  const ms = await firstAnswer(port, probeName, t0, peer.proc);
+  const probes = probeFromStart(port, probeName, t0, peer.proc);
+  const ms = await probes.first;
+  await probes.stop();
   return { ...peer, firstDnsMs: ms };
 }
 
@@ -322,6 +357,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
         healthAtFirstDns: w.healthAtFirstDns,
         firstHealth: w.firstHealth,
         dnsmasqFirstDnsMs: peer.firstDnsMs,
+        duringLoad: w.duringLoad,
         others: othersAtStart,
       },
       rssKb: rss.rssKb,
@@ -342,6 +378,14 @@ const fmtS = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'nev
 const fmtMs = (ms) => (Number.isFinite(ms) ? `${ms.toFixed(ms < 10 ? 2 : 1)} ms` : '–');
 const pct = (share) => (Number.isFinite(share) ? `${(share * 100).toFixed(0)} %` : '–');
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
+
+/** The probes' figures while the history loads, in a few words. */
+function loadProbes(d) {
+  if (!d || d.latencies.length + d.lost === 0)
+    return 'no probe (the history was shown with the first answer)';
+  const l = d.latencies;
+  return `${l.length + d.lost} probes, p50 ${fmtMs(percentileSorted(l, 50))}, p99 ${fmtMs(percentileSorted(l, 99))}, max ${fmtMs(l[l.length - 1])}, ${d.lost} unanswered within 1 s`;
+}
 
 /** What /api/health said about the history, in a few words. */
 function historyState(h) {
@@ -374,6 +418,8 @@ function renderHistory({ info, command, measured, pin, cases }) {
       `| → dashboard served and \`/api/summary\` counts the whole history | ${fmtS(s.readyMs)} | |`,
       `| RSS once loaded; after the latency phases; peak | ${mb(c.rssKb)}; ${mb(c.rssEndKb)}; ${mb(c.hwmKb)} | ${mb(c.dnsmasqRssKb)} |`,
       `| disk per query (journal with raw packets and seals; dnsmasq: its log line) | ${c.bytesPerQuery.toFixed(0)} B | ${c.phases[0] ? c.phases[0].dnsmasq.logBytesPerQuery.toFixed(0) : '–'} B |`,
+      '',
+      `DNS while the history loads (a probe every ${PROBE_MS} ms from the first answer until the whole history is shown): ${loadProbes(s.duringLoad)}.`,
       '',
       `/api/health at the first DNS answer: ${historyState(s.healthAtFirstDns)}. Other processes used ${pct(s.others)} of the CPUs during the start-up.`,
       '',
