@@ -165,6 +165,8 @@ export class Engine implements EngineHandle {
    */
   whenHistoryLoaded(): Promise<void> {
     this.historyRun ??= this.readHistory().then(() => {
+      // Closed meanwhile: the read stopped short, and nobody is told.
+      if (!this.listening) return;
       this.watchlist.refresh();
       this.emitStatus();
     });

@@ -96,7 +96,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // DNS and the dashboard are up; the earlier captures are read behind them (engine.listen started it).
   void engine.whenHistoryLoaded().then(() => {
     const h = engine.status().history;
-    if (h === undefined) return;
+    if (h === undefined || h.state !== 'loaded') return;
     const seconds = ((performance.now() - historyStart) / 1000).toFixed(1);
     console.log(
       h.capturesTotal === 0
