@@ -10,8 +10,11 @@ export default defineConfig({
   // The specs start real DNS servers and services; one worker keeps ports and timing predictable.
   workers: 1,
   fullyParallel: false,
-  timeout: 60_000,
-  expect: { timeout: 5_000 },
+  // A guard against hangs, not a speed target: on a loaded two-core machine a long spec takes over a minute.
+  timeout: 120_000,
+  // How long a state may take to show: on a two-core machine running other work, a query's way through the
+  // service, the stream and React can take several seconds. Waits end as soon as the state is there.
+  expect: { timeout: 15_000 },
   forbidOnly: !!process.env.CI,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e-report.json' }]],
   use: {

@@ -43,7 +43,6 @@ test('router telemetry: banner, toast, highlighted rows, chart, marker and block
   await expect(page.getByTestId('capture-state')).toContainText('Recording');
   await expect(page.getByTestId('empty-state')).toBeVisible();
 
-  const started = Date.now();
   const loop = beacon(service, BEATS, ROUTER, SAFETHINGS);
   // The first router query raises the alert while the beacon goes on.
   const toast = page.getByTestId('toast');
@@ -55,15 +54,13 @@ test('router telemetry: banner, toast, highlighted rows, chart, marker and block
   await page.screenshot({ path: `${SHOTS}/watchlist-toast-1280x800-light.png` });
   await toast.getByRole('button', { name: 'Dismiss' }).click();
   await expect(toast).toHaveCount(0);
-  const beaconMs = Date.now() - started;
-  expect(beaconMs, 'the beacon took about a second per query').toBeLessThan(BEATS * 1000 + 3000);
   // A laptop asking something ordinary: not highlighted.
   await service.query('www.example.test', { source: LAPTOP });
 
   // The banner: count, the router's span and the recording's, and no daily projection from a few seconds
   // (shared/watch/lookup-rate.ts: at least 10 lookups over 10 minutes).
   const headline = page.getByTestId('watch-headline');
-  await expect(headline).toContainText(`contacted Avira SafeThings ${BEATS} times in`, { timeout: 5_000 });
+  await expect(headline).toContainText(`contacted Avira SafeThings ${BEATS} times in`);
   await expect(headline).toContainText(/every 1\.0 s ± 0\.\d s/);
   await expect(page.getByTestId('watch-banner')).toHaveAttribute('data-tone', 'alarm');
   const text = await headline.innerText();
@@ -203,7 +200,7 @@ test('other devices get a quieter notice; the router’s connectivity checks sta
   // The router only checks its connection (www.tp-link.com, a connectivity rule).
   await service.lookup('www.tp-link.com', { source: ROUTER });
   const banner = page.getByTestId('watch-banner');
-  await expect(banner).toHaveAttribute('data-tone', 'info', { timeout: 5_000 });
+  await expect(banner).toHaveAttribute('data-tone', 'info');
   await expect(page.getByTestId('watch-headline')).toContainText(
     `Your router ${ROUTER} contacted TP-Link online check once`,
   );
@@ -212,7 +209,7 @@ test('other devices get a quieter notice; the router’s connectivity checks sta
   await expect(page.getByTestId('toast')).toHaveCount(0);
   // A laptop asking SafeThings: a notice, ranked above the router's connectivity check.
   await service.query('x1.safethings.avira.com', { source: LAPTOP });
-  await expect(banner).toHaveAttribute('data-tone', 'notice', { timeout: 5_000 });
+  await expect(banner).toHaveAttribute('data-tone', 'notice');
   await expect(page.getByTestId('watch-headline')).toContainText('contacted Avira SafeThings once');
   await expect(banner.locator('.watch-more')).toContainText('TP-Link online check');
   const rows = logRows(page);

@@ -37,6 +37,7 @@ import { usage } from './bench/cli.mjs';
 import { benchExports, renderExportMarkdown } from './bench/export.mjs';
 import { runSoak } from './bench/soak.mjs';
 import { runHistory } from './bench/history.mjs';
+import { benchDnstap, renderDnstapMarkdown } from './bench/dnstap.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -72,6 +73,11 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
                    the whole history shown, against dnsmasq --log-queries; RSS; disk per query; DNS
                    latency at 50 and 300 q/s (--rate to choose one) while the API serves query pages,
                    summaries, a CSV of the whole history and an evidence bundle.
+  --dnstap         Run only the dnstap cases: CPU per query at --rate (default 10000) q/s with and
+                   without --dnstap-out to a draining reader, alternating for --rounds; and dnstap
+                   messages recorded per second with --listen none --dnstap-in on one CPU, from a
+                   generator writing --dnstap-exchanges (default 100000) exchanges as fast as it can.
+  --dnstap-exchanges N  Exchanges (two messages each) per dnstap-in run.
   --tmp DIR        Where the temp folder goes (default: the OS temp folder). Journal and query log are
                    written there, so its disk matters.
   -h, --help       Show this help.
@@ -112,6 +118,8 @@ function parseOptions(argv) {
         'export-rows': { type: 'string' },
         soak: { type: 'string' },
         history: { type: 'string' },
+        dnstap: { type: 'boolean' },
+        'dnstap-exchanges': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -142,6 +150,9 @@ function parseOptions(argv) {
         ? []
         : values.history.split(',').map((n) => wholeNumber('history', n, 0, 1000, 20_000_000)),
     historyRates: values.rate === undefined ? [50, 300] : [wholeNumber('rate', values.rate, 0, 1, 5000)],
+    dnstap: values.dnstap === true,
+    dnstapRate: wholeNumber('rate', values.rate, 10_000, 1, 1_000_000),
+    dnstapExchanges: wholeNumber('dnstap-exchanges', values['dnstap-exchanges'], 100_000, 1000, 10_000_000),
   };
 }
 
@@ -180,6 +191,47 @@ async function mainExports(opts) {
   );
 }
 
+/** `--dnstap`: only the dnstap cases, with their own short header. */
+async function mainDnstap(opts) {
+  for (const tool of ['dnsperf', 'dnsmasq'])
+    if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
+  log('Building DNS Witness if needed (electron-vite build)…');
+  buildIfNeeded({ quiet: true });
+  const pin = opts.pin && has('taskset') && os.availableParallelism() >= 2;
+  const tmp = makeTempDir(opts.tmp);
+  const info = machineInfo(path.dirname(tmp));
+  const busy = await cpuBusyShare(1500, []);
+  const r = await benchDnstap({
+    root,
+    tmp,
+    rate: opts.dnstapRate,
+    seconds: opts.duration,
+    rounds: opts.rounds,
+    exchanges: opts.dnstapExchanges,
+    serverCpu: pin ? SERVER_CPU : null,
+    loadCpu: pin ? LOAD_CPU : null,
+    log,
+  });
+  const after = await cpuBusyShare(1500, []);
+  await cleanup();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  process.stdout.write(
+    [
+      `## dnstap benchmark, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
+      '',
+      `- Command: \`${command}\` on commit ${revision(root)}`,
+      `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; dnsperf ${info.dnsperf}; temp files on ${info.tmpFs}`,
+      `- DNS Witness ${pin ? `pinned to CPU ${SERVER_CPU}, dnsperf to CPU ${LOAD_CPU}` : 'not pinned'}; CPU used by other processes before and after: ${(busy * 100).toFixed(0)} % and ${(after * 100).toFixed(0)} %${Math.max(busy, after) >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
+      '',
+      renderDnstapMarkdown(r),
+    ].join('\n'),
+  );
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify(r, null, 2));
+    log(`wrote ${opts.json}`);
+  }
+}
+
 /** `--soak MINUTES`: only the soak run. */
 async function mainSoak(opts) {
   if (!has('dnsmasq')) fail('dnsmasq is not installed (Debian: apt-get install dnsmasq-base)');
@@ -203,6 +255,7 @@ async function mainSoak(opts) {
     writeFileSync(opts.json, JSON.stringify(json, null, 2));
     log(`wrote ${opts.json}`);
   }
+  if (exportError) throw exportError;
 }
 
 /** `--history N[,N]`: only the history cases. */
@@ -233,6 +286,7 @@ async function main(opts) {
   if (opts.exportOnly) return mainExports(opts);
   if (opts.history.length > 0) return mainHistory(opts);
   if (opts.soakMinutes > 0) return mainSoak(opts);
+  if (opts.dnstap) return mainDnstap(opts);
   for (const tool of ['dnsperf', 'dnsmasq'])
     if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
   const useDig = has('dig');
@@ -489,8 +543,17 @@ async function main(opts) {
     else log(`note: node wrote no .cpuprofile into ${opts.cpuProf}`);
   }
 
+  // A failing export case must not throw away the DNS rounds already measured: they are printed first.
   let exportFigures = null;
-  if (opts.exports) exportFigures = await benchExports({ root, tmp, rows: opts.exportRows, log });
+  let exportError = null;
+  if (opts.exports) {
+    try {
+      exportFigures = await benchExports({ root, tmp, rows: opts.exportRows, log });
+    } catch (err) {
+      exportError = err;
+      log(`export cases failed: ${err.message.split('\n')[0]}`);
+    }
+  }
 
   await cleanup();
 
@@ -563,6 +626,7 @@ async function main(opts) {
     );
     log(`wrote ${opts.json}`);
   }
+  if (exportError) throw exportError;
 }
 
 const opts = parseOptions(process.argv.slice(2));

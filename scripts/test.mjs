@@ -20,6 +20,10 @@ const TOOLS = {
   curl: 'curl',
   dnstap: 'golang-github-dnstap-golang-dnstap-cli',
   'dnstap-ldns': 'dnstap-ldns',
+  unbound: 'unbound',
+  dnsdist: 'dnsdist',
+  // knotd's dnstap module is its own package, which no command reveals: installed together.
+  knotd: 'knot knot-module-dnstap',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -27,7 +31,7 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 function ensureTools() {
   let missing = Object.keys(TOOLS).filter((c) => !has(c));
   if (missing.length === 0) return;
-  const pkgs = [...new Set(missing.map((c) => TOOLS[c]))];
+  const pkgs = [...new Set(missing.flatMap((c) => TOOLS[c].split(' ')))];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = !isRoot && has('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (has('apt-get') && (isRoot || sudo)) {
@@ -39,8 +43,17 @@ function ensureTools() {
         stdio: 'inherit',
         env,
       });
-    sh(['apt-get', 'update', '-qq']);
-    sh(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs]);
+    sh(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'update', '-qq']);
+    sh([
+      'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=600',
+      'install',
+      '-y',
+      '-qq',
+      '--no-install-recommends',
+      ...pkgs,
+    ]);
     missing = Object.keys(TOOLS).filter((c) => !has(c));
   }
   if (missing.length > 0)

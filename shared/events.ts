@@ -38,6 +38,12 @@ export interface QueryEvent {
   readonly error: string;
   /** Id of the watchlist rule the name matched when it was recorded; "" for none. */
   readonly watchRule: string;
+  /**
+   * Where an observed exchange came from, when DNS Witness did not forward it itself: the resolver that
+   * reported it over dnstap and the input it arrived on ("dnstap: unbound-1 (unbound 1.17.1) via
+   * unix:/run/dnsw.sock"). Absent for the queries DNS Witness answered.
+   */
+  readonly source?: string;
 }
 
 /** A numbered group of events for streaming; `dropped` counts events this subscriber did not receive. */
@@ -93,7 +99,9 @@ export type WarningCode =
   /** The saved settings (settings.json) could not be read, or a saved value could not be used. */
   | 'settings'
   /** The data folder: a stale lock taken over. */
-  | 'storage';
+  | 'storage'
+  /** A dnstap input: a peer dropped (refused, garbage, wrong content type, no START, oversized frame). */
+  | 'dnstap-in';
 
 export interface EngineWarning {
   readonly code: WarningCode;
@@ -138,6 +146,8 @@ export interface EngineStatus {
   readonly dnstapDropped?: number;
   /** Earlier captures being read after a start (DNS is answered meanwhile); absent: all read. */
   readonly history?: HistoryStatus;
+  /** The dnstap inputs (`--dnstap-in`); absent: none configured. */
+  readonly dnstapIn?: DnstapInStatus;
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;
@@ -156,6 +166,32 @@ export interface HistoryStatus {
   readonly queries: number;
   /** Share of the journals' bytes read, 0 to 1. */
   readonly progress: number;
+}
+
+/** One dnstap input: where it listens and whether it does. */
+export interface DnstapInListener {
+  /** `unix:PATH` or `tcp:ADDR:PORT`. */
+  readonly target: string;
+  readonly state: 'listening' | 'error' | 'closed';
+  /** Why it does not listen, "" while it does. */
+  readonly error: string;
+}
+
+/** What the dnstap inputs observed: exchanges another resolver answered, reported to DNS Witness. */
+export interface DnstapInStatus {
+  readonly listeners: readonly DnstapInListener[];
+  /** Peers connected now. */
+  readonly peers: number;
+  /** The resolvers heard from (dnstap identity and version), newest first, at most a few. */
+  readonly sources: readonly string[];
+  /** dnstap messages received and decoded. */
+  readonly messages: number;
+  /** Exchanges recorded from them. */
+  readonly records: number;
+  /** Messages dropped: the decode queue was full. */
+  readonly dropped: number;
+  /** Peers dropped for a protocol error or refused by the allow-list. */
+  readonly peersDropped: number;
 }
 
 /** What is known about one client address: the router, its hardware address and vendor, its names. */

@@ -52,4 +52,28 @@ describe('healthOf', () => {
       '15,742 answered queries could not be saved.',
     ]);
   });
+
+  it('is ok observing through dnstap with no DNS listener, and says when an input fails or drops', () => {
+    const dnstapIn = {
+      listeners: [
+        { target: 'unix:/run/dnsw.sock', state: 'listening' as const, error: '' },
+        { target: 'tcp:127.0.0.1:6000', state: 'error' as const, error: 'in use' },
+      ],
+      peers: 1,
+      sources: ['unbound-1 (unbound 1.17.1)'],
+      messages: 10,
+      records: 5,
+      dropped: 1200,
+      peersDropped: 0,
+    };
+    const h = healthOf({ ...FINE, listeners: [], dnstapIn });
+    expect(h.ok).toBe(true);
+    expect(h.problems.map((p) => p.message)).toEqual([
+      'The dnstap input tcp:127.0.0.1:6000 is not listening: in use',
+      '1,200 dnstap messages from resolvers were not recorded (more arrived than could be decoded).',
+    ]);
+    // Nothing to observe and nothing answered: not ok.
+    const none = healthOf({ ...FINE, listeners: [], dnstapIn: { ...dnstapIn, listeners: [] } });
+    expect(none.ok).toBe(false);
+  });
 });

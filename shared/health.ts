@@ -11,7 +11,9 @@ export type HealthProblemCode =
   | 'upstream-failing'
   | 'storage-error'
   | 'records-lost'
-  | 'dnstap-dropped';
+  | 'dnstap-dropped'
+  | 'dnstap-in-failed'
+  | 'dnstap-in-dropped';
 
 export interface HealthProblem {
   readonly code: HealthProblemCode;
@@ -26,13 +28,27 @@ export interface Health {
 
 /** The service's health from its status; pure, so the API and the dashboard say the same. */
 export function healthOf(
-  s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage' | 'dnstapDropped'>,
+  s: Pick<EngineStatus, 'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn'>,
 ): Health {
   const problems: HealthProblem[] = [];
   const listening = s.listeners.filter((l) => l.state === 'listening');
   const failed = s.listeners.filter((l) => l.state === 'error');
-  if (listening.length === 0)
+  const observing = (s.dnstapIn?.listeners ?? []).filter((l) => l.state === 'listening');
+  // Beside an existing resolver (dnstap in only, no DNS listener configured) answering is not our job.
+  if (listening.length === 0 && (s.listeners.length > 0 || observing.length === 0))
     problems.push({ code: 'no-dns-listener', message: 'DNS is not answered: no listener is open.' });
+  for (const l of s.dnstapIn?.listeners ?? [])
+    if (l.state === 'error')
+      problems.push({
+        code: 'dnstap-in-failed',
+        message: `The dnstap input ${l.target} is not listening: ${l.error}`,
+      });
+  const inDropped = s.dnstapIn?.dropped ?? 0;
+  if (inDropped > 0)
+    problems.push({
+      code: 'dnstap-in-dropped',
+      message: `${inDropped.toLocaleString('en-US')} dnstap messages from resolvers were not recorded (more arrived than could be decoded).`,
+    });
   for (const l of failed)
     problems.push({
       code: 'listener-failed',

@@ -32,6 +32,8 @@ import { CaptureService } from './services/capture';
 import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
 import { DnstapService } from './services/dnstap';
+import { DnstapInService } from './services/dnstap-in';
+import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
 import { Emitter, type EngineEvents } from './services/events';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
@@ -71,6 +73,8 @@ export class Engine implements EngineHandle {
   private readonly dnstapOut: DnstapService;
   private readonly readHistory: () => Promise<void>;
   private historyRun: Promise<void> | null = null;
+  private readonly dnstapIn: DnstapInService;
+  private acl: { readonly ranges: readonly string[]; readonly list: AccessList } | null = null;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -94,11 +98,20 @@ export class Engine implements EngineHandle {
       forwarder: () => this.settings.forwarder,
       listen: () => this.options.listen,
     });
+    // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
+    const pipeline = new RecordPipeline(setup, devices, capture, watchlist, dnstap);
+    // Exchanges other resolvers report over dnstap take the same way.
+    this.dnstapIn = new DnstapInService({
+      sink: pipeline,
+      classify: (qname) => watchlist.classify(qname).rule,
+      allows: (address) => this.allowList().allows(address),
+      log: (message) => warn('dnstap-in', message),
+      clock: options.clock,
+    });
     this.settings = new SettingsService(options, {
       startOptions,
       settings,
-      // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
-      sink: new RecordPipeline(setup, devices, capture, watchlist, dnstap),
+      sink: pipeline,
       classify: watchlist.classify,
       warn,
       routers: () => devices.routerAddresses(),
@@ -152,6 +165,7 @@ export class Engine implements EngineHandle {
    */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
+    await this.dnstapIn.start(this.options.dnstapIn ?? []);
     await this.dnstapOut.apply(this.options.dnstapOut);
     this.listening = true;
     this.statusTicker.sync();
@@ -179,7 +193,8 @@ export class Engine implements EngineHandle {
     this.statusTicker.sync();
     this.watchlist.close();
     await this.settings.closeForwarder();
-    // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
+    await this.dnstapIn.close();
+    // After the forwarder and the inputs: the exchanges it finished while closing still reach the readers, then STOP.
     await this.dnstapOut.close();
     await this.capture.close();
     await this.devices.close();
@@ -189,6 +204,7 @@ export class Engine implements EngineHandle {
 
   status(): EngineStatus {
     const forwarder = this.settings.forwarder;
+    const dnstapIn = this.dnstapIn.status();
     return {
       version: APP_VERSION,
       capture: this.capture.current(),
@@ -200,9 +216,18 @@ export class Engine implements EngineHandle {
       storage: this.lock.storage(this.capture.storage()),
       dnstapDropped: this.dnstapOut.dropped(),
       history: this.capture.history(),
+      ...(dnstapIn ? { dnstapIn } : {}),
       dataDir: this.options.dataDir,
       now: this.clock.now(),
     };
+  }
+
+  /** The DNS allow-list for dnstap peers over TCP, following the ranges in effect. */
+  private allowList(): AccessList {
+    const ranges = this.options.allow;
+    if (this.acl?.ranges !== ranges)
+      this.acl = { ranges, list: new AccessList([...DEFAULT_ALLOWED, ...ranges]) };
+    return this.acl.list;
   }
 
   onStatus(listener: (status: EngineStatus) => void): () => void {

@@ -26,6 +26,11 @@ export interface EngineOptions {
   /** dnstap readers (`unix:PATH`, `tcp:HOST:PORT`, validated) that get every exchange. */
   readonly dnstapOut: readonly string[];
   /**
+   * Where resolvers beside DNS Witness send their dnstap (`unix:PATH`, `tcp:ADDR:PORT`, validated): their
+   * exchanges are recorded as observed. With no DNS listener (`--listen none`) this is all DNS Witness does.
+   */
+  readonly dnstapIn?: readonly string[];
+  /**
    * The settable options the command line gave; the saved settings (settings.json) fill the others. Left out,
    * every option is used as given and saved settings only take effect when saved from the UI.
    */

@@ -28,6 +28,7 @@ Runs the DNS Witness forwarder and capture engine without a window, and serves t
 DNS
   --listen ADDR[:PORT]   Answer DNS on this address (UDP and TCP). Repeatable.
                          Default: port 53 on loopback and on each LAN address of this computer.
+                         --listen none: answer no DNS, only observe resolvers through --dnstap-in.
   --upstream HOST[:PORT] Resolver that answers the queries, tried in order. Repeatable.
                          Default: 1.1.1.1 and 9.9.9.9. Never your router (it will point at this computer).
   --allow CIDR           Also answer clients in this range. Repeatable. Loopback, private (RFC 1918),
@@ -49,6 +50,9 @@ Capture
 dnstap
   --dnstap-out TARGET    Send every exchange as dnstap (client and forwarder sides) to a reader's socket:
                          unix:PATH or tcp:HOST:PORT. Repeatable. Also in Settings.
+  --dnstap-in TARGET     Listen for a resolver's dnstap (Unbound, dnsdist, Knot) on unix:PATH or
+                         tcp:ADDR:PORT and record its exchanges as observed. Repeatable. TCP peers must
+                         be in the allowed ranges (--allow).
 
 Dashboard
   --ui ADDR:PORT         Serve the dashboard and API here (default 127.0.0.1:5380). Any address beyond
@@ -98,6 +102,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
         'no-capture': { type: 'boolean' },
         router: { type: 'string', multiple: true },
         'dnstap-out': { type: 'string', multiple: true },
+        'dnstap-in': { type: 'string', multiple: true },
         ui: { type: 'string' },
         token: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -112,7 +117,10 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
-  const listen = (values.listen ?? []).map((text) => {
+  const noListen = (values.listen ?? []).some((text) => text.trim() === 'none');
+  if (noListen && values.listen!.length > 1)
+    throw new UsageError('--listen none cannot be combined with other --listen addresses');
+  const listen = (noListen ? [] : (values.listen ?? [])).map((text) => {
     // Port 0 lets tests and several instances pick a free port.
     const hp = parseHostPort(text, DNS_PORT, true);
     if (!hp)
@@ -143,6 +151,13 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
     if (!target) throw new UsageError(`--dnstap-out needs ${DNSTAP_TARGET_HINT}, got "${text}"`);
     return formatDnstapTarget(target);
   });
+  const dnstapIn = (values['dnstap-in'] ?? []).map((text) => {
+    const target = parseDnstapTarget(text);
+    if (!target) throw new UsageError(`--dnstap-in needs ${DNSTAP_TARGET_HINT}, got "${text}"`);
+    return formatDnstapTarget(target);
+  });
+  if (noListen && dnstapIn.length === 0)
+    throw new UsageError('--listen none needs --dnstap-in: with neither, DNS Witness would see nothing');
   let ui = DEFAULT_UI;
   if (values.ui !== undefined) {
     const hp = parseHostPort(values.ui, DEFAULT_UI.port, true);
@@ -163,7 +178,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
   };
   // Which settable options the flags chose: those win over the saved settings.
   const commandLine: ConfigField[] = [];
-  if (listen.length > 0) commandLine.push('listen');
+  if (listen.length > 0 || noListen) commandLine.push('listen');
   if (upstreams.length > 0) commandLine.push('upstreams');
   if (values.allow !== undefined) commandLine.push('allow');
   if (values['retention-days'] !== undefined) commandLine.push('retentionDays');
@@ -173,7 +188,8 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
     overrides.dnstapOut = dnstapOut;
   }
   overrides.commandLine = commandLine;
-  if (listen.length > 0) overrides.listen = listen;
+  if (listen.length > 0 || noListen) overrides.listen = listen;
+  if (dnstapIn.length > 0) overrides.dnstapIn = dnstapIn;
   if (upstreams.length > 0) overrides.upstreams = upstreams;
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
   return {

@@ -44,7 +44,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const listeners = await engine.listen();
   const bound = listeners.filter((l) => l.state === 'listening');
   for (const l of listeners) if (l.state === 'error') console.error(`warning: ${l.error}`);
-  if (bound.length === 0) {
+  const inputs = engine.status().dnstapIn?.listeners ?? [];
+  const observing = inputs.filter((l) => l.state === 'listening');
+  for (const l of inputs)
+    if (l.state === 'error') console.error(`warning: dnstap input ${l.target}: ${l.error}`);
+  if (bound.length === 0 && (engine.options.listen.length > 0 || observing.length === 0)) {
     console.error('dns-witness serve: no DNS listener could be started (see above).');
     await engine.close();
     return 1;
@@ -88,10 +92,15 @@ async function main(argv: readonly string[]): Promise<number> {
       bound.map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)),
     ),
   ];
-  console.log(`DNS Witness is answering DNS on ${dns.join(', ')} (UDP and TCP)`);
-  console.log(
-    `upstreams: ${opts.upstreams.map((u) => (u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`)).join(', ')}; data: ${opts.dataDir}`,
+  if (dns.length > 0) console.log(`DNS Witness is answering DNS on ${dns.join(', ')} (UDP and TCP)`);
+  if (observing.length > 0)
+    console.log(
+      `DNS Witness is observing resolvers through dnstap on ${observing.map((l) => l.target).join(', ')}`,
+    );
+  const upstreams = opts.upstreams.map((u) =>
+    u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`,
   );
+  console.log(`${dns.length > 0 ? `upstreams: ${upstreams.join(', ')}; ` : ''}data: ${opts.dataDir}`);
   printDashboard(server.urls, access);
   // DNS and the dashboard are up; the earlier captures are read behind them (engine.listen started it).
   void engine.whenHistoryLoaded().then(() => {

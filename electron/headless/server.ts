@@ -10,7 +10,7 @@ import { isEngineRequestChannel, parseRequestArgs, type RequestArgs } from '@sha
 import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
 import { healthOf } from '@shared/health';
-import type { ClientSummary, QueryEvent } from '@shared/events';
+import type { ClientSummary, DnstapInStatus, QueryEvent } from '@shared/events';
 import {
   RPC_ALIASES,
   RPC_PATH,
@@ -160,6 +160,19 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string, body: unk
   );
 }
 
+/** The dnstap inputs' counters for /api/health: what monitors graph and alert on. */
+function dnstapInHealth(d: DnstapInStatus) {
+  return {
+    listening: d.listeners.filter((l) => l.state === 'listening').map((l) => l.target),
+    peers: d.peers,
+    sources: d.sources,
+    messages: d.messages,
+    records: d.records,
+    dropped: d.dropped,
+    peers_dropped: d.peersDropped,
+  };
+}
+
 /** Snake-case event for the REST API, like the CSV columns. */
 function apiEvent(e: QueryEvent) {
   return {
@@ -178,6 +191,8 @@ function apiEvent(e: QueryEvent) {
     error: e.error,
     watch_rule: e.watchRule,
     capture_id: e.captureId,
+    // "" for the queries DNS Witness answered; the resolver and input for those observed through dnstap.
+    source: e.source ?? '',
   };
 }
 
@@ -383,6 +398,7 @@ export class HeadlessServer {
           problems: health.problems,
           // Not a problem: DNS is answered while the earlier captures are read.
           history: s.history,
+          ...(s.dnstapIn ? { dnstap_in: dnstapInHealth(s.dnstapIn) } : {}),
         });
       }
       case '/api/summary': {

@@ -189,6 +189,7 @@ export async function startWitness({
   profileDir,
   probeName,
   nodeFlags = [],
+  extraArgs = [],
 }) {
   const node = [...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const args = [
@@ -202,6 +203,7 @@ export async function startWitness({
     '127.0.0.1:0',
     '--data-dir',
     dataDir,
+    ...extraArgs,
   ];
   const proc = startProcess('DNS Witness', ...pinned(process.execPath, args, cpu));
   const m = await proc.waitForLine(/dashboard: (http:\/\/\S+)/, 30_000);

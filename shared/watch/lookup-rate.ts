@@ -7,6 +7,7 @@
  * n − 1 intervals, so one lookup a second comes to 86,400 a day however late in the capture the device
  * started. The capture's span is carried beside it, so every sentence can say what the rate is based on.
  */
+import { HOUR_MS } from '@shared/time';
 
 /** Fewer lookups than this, or a shorter span than MIN_RATE_SPAN_MS, is "too early to tell". */
 export const MIN_RATE_LOOKUPS = 10;
@@ -16,8 +17,6 @@ export const MIN_BEACON_INTERVALS = 10;
 export const BEACON_REGULARITY = 0.7;
 /** Share of intervals dropped at each end before measuring spread: a missed beat or a retry is not a pattern change. */
 const TRIM = 0.05;
-
-const HOUR_MS = 3_600_000;
 
 export interface LookupRate {
   /** Lookups counted. */

@@ -27,6 +27,8 @@ export interface ServeOptions {
   readonly umask?: number;
   /** Resolve as soon as the dashboard is up, before the earlier captures are read (default: after). */
   readonly waitHistory?: boolean;
+  /** false: no DNS listener and no upstream (`--listen none`; the args must add a --dnstap-in). */
+  readonly dns?: false;
 }
 
 /** Runs the built headless service on loopback ports in a temp (or given) data dir, waits for the dashboard URL. */
@@ -38,10 +40,9 @@ export async function startServe(upstreamPort: number, opts: ServeOptions = {}):
   const uiAddress = uiHost.includes(':') ? `[${uiHost}]` : uiHost;
   const argv = [
     HEADLESS,
-    '--listen',
-    `127.0.0.1:${dnsPort}`,
-    '--upstream',
-    `127.0.0.1:${upstreamPort}`,
+    ...(opts.dns === false
+      ? ['--listen', 'none']
+      : ['--listen', `127.0.0.1:${dnsPort}`, '--upstream', `127.0.0.1:${upstreamPort}`]),
     '--ui',
     `${uiAddress}:${uiPort}`,
     '--data-dir',

@@ -840,6 +840,7 @@ function toEvent(seq: number, time: string, captureId: string, rec: ExchangeReco
     size: rec.size,
     error: rec.error,
     watchRule: rec.watchRule,
+    ...(rec.source ? { source: rec.source } : {}),
   };
 }
 

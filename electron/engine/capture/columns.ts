@@ -74,6 +74,8 @@ interface Chunk {
   readonly upstream: Uint32Array;
   readonly error: Uint32Array;
   readonly watchRule: Uint32Array;
+  /** The `sources` id; 0 is "" (forwarded). */
+  readonly source: Uint32Array;
 }
 
 function newChunk(): Chunk {
@@ -93,6 +95,7 @@ function newChunk(): Chunk {
     upstream: new Uint32Array(CHUNK_SIZE),
     error: new Uint32Array(CHUNK_SIZE),
     watchRule: new Uint32Array(CHUNK_SIZE),
+    source: new Uint32Array(CHUNK_SIZE),
   };
 }
 
@@ -125,11 +128,19 @@ export class EventColumns {
   readonly upstreams = new StringTable();
   readonly errors = new StringTable();
   readonly watchRules = new StringTable();
+  /** Where observed exchanges came from; id 0 is "" for the forwarded ones. */
+  readonly sources = EventColumns.sourceTable();
   private readonly chunks: Chunk[] = [];
   private count = 0;
 
   get length(): number {
     return this.count;
+  }
+
+  private static sourceTable(): StringTable {
+    const t = new StringTable();
+    t.intern('');
+    return t;
   }
 
   /** Appends one event (recorded at UTC offset `offset` minutes) and returns its row index. */
@@ -153,6 +164,7 @@ export class EventColumns {
     c.upstream[j] = this.upstreams.intern(ev.upstream);
     c.error[j] = this.errors.intern(ev.error);
     c.watchRule[j] = this.watchRules.intern(ev.watchRule);
+    c.source[j] = ev.source ? this.sources.intern(ev.source) : 0;
     this.count = row + 1;
     return row;
   }
@@ -228,6 +240,7 @@ export class EventColumns {
       size: c.size[j]!,
       error: this.errors.value(c.error[j]!),
       watchRule: this.watchRules.value(c.watchRule[j]!),
+      ...(c.source[j] !== 0 ? { source: this.sources.value(c.source[j]!) } : {}),
     };
   }
 

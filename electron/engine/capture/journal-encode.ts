@@ -34,6 +34,7 @@ export function journalLineMaxBytes(time: string, captureId: string, rec: Exchan
     jsonMax(rec.upstream) +
     jsonMax(rec.error) +
     jsonMax(rec.watchRule) +
+    jsonMax(rec.source ?? '') +
     Math.ceil(rec.queryWire.length / 3) * 4 +
     (rec.responseWire === null ? 0 : Math.ceil(rec.responseWire.length / 3) * 4)
   );
@@ -180,6 +181,11 @@ export function encodeJournalLine(
   pos = jsonString(buf, pos, rec.error);
   pos = ascii(buf, pos, ',"watchRule":');
   pos = jsonString(buf, pos, rec.watchRule);
+  if (rec.source) {
+    // Only observed exchanges carry a source; lines without one read as forwarded, as every older journal.
+    pos = ascii(buf, pos, ',"src":');
+    pos = jsonString(buf, pos, rec.source);
+  }
   pos = ascii(buf, pos, ',"q":"');
   pos = base64(buf, pos, rec.queryWire);
   buf[pos++] = QUOTE;

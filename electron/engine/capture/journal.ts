@@ -139,6 +139,8 @@ export function parseJournalLine(text: string): StoredEvent | null {
     size: num(o.size),
     error: str(o.error),
     watchRule: str(o.watchRule),
+    // Written only for exchanges observed through dnstap; older journals have none.
+    ...(typeof o.src === 'string' && o.src !== '' ? { source: o.src } : {}),
   };
 }
 

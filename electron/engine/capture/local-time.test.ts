@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isoLocal } from '@shared/time';
+import { HOUR_MS, isoLocal, localHourOf } from '@shared/time';
 import { LocalTimeFormatter } from './local-time';
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe'];
@@ -39,5 +39,40 @@ describe('LocalTimeFormatter', () => {
     expect(f.format(Number.NaN)).toBe('');
     expect(f.format(Number.POSITIVE_INFINITY)).toBe('');
     expect(f.format(9e15)).toBe('');
+  });
+});
+
+describe('localHourOf', () => {
+  const savedTz = process.env.TZ;
+  afterEach(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
+  it.each([
+    ['UTC', '2026-12-02T10:00:00.000Z'],
+    ['Europe/Berlin', '2026-12-02T11:00:00.000+01:00'],
+    ['Asia/Kolkata', '2026-12-02T15:00:00.000+05:30'],
+    ['Asia/Kathmandu', '2026-12-02T16:00:00.000+05:45'],
+    ['America/St_Johns', '2026-12-02T06:00:00.000-03:30'],
+  ])('starts the wall-clock hour in %s', (zone, expected) => {
+    // Node applies a changed TZ at once.
+    process.env.TZ = zone;
+    const t = Date.UTC(2026, 11, 2, 10, 20, 31, 5);
+    const h = localHourOf(t);
+    expect(isoLocal(h)).toBe(expected);
+    expect(h).toBeLessThanOrEqual(t);
+    expect(t - h).toBeLessThan(HOUR_MS);
+    expect(localHourOf(h)).toBe(h);
+  });
+
+  it('steps from hour to hour across a daylight-saving change', () => {
+    process.env.TZ = 'Europe/Berlin';
+    // Clocks go back at 01:00 UTC on 2026-10-25: 02:00-03:00 local comes twice.
+    let h = localHourOf(Date.UTC(2026, 9, 24, 22, 30));
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++, h = localHourOf(h + HOUR_MS))
+      seen.push(isoLocal(h).slice(11, 16) + isoLocal(h).slice(23));
+    expect(seen).toEqual(['00:00+02:00', '01:00+02:00', '02:00+02:00', '02:00+01:00']);
   });
 });

@@ -14,15 +14,16 @@ const CHUNK = 1 << 20;
 
 /**
  * The journal at `path` as it is when the call starts (or its first `upTo` bytes), in chunks of whole lines:
- * a line still being written (or torn by a crash) at the end is left out. Yields nothing for a missing file;
- * rejects on other errors.
+ * a line still being written (or torn by a crash) at the end is left out, and the generator returns its length
+ * in bytes (0 when the journal ends with a newline). Yields nothing for a missing file; rejects on other
+ * errors.
  */
-export async function* journalChunks(path: string, upTo?: number): AsyncGenerator<JournalChunk> {
+export async function* journalChunks(path: string, upTo?: number): AsyncGenerator<JournalChunk, number> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw err;
   }
   try {
@@ -53,6 +54,7 @@ export async function* journalChunks(path: string, upTo?: number): AsyncGenerato
       }
       yield { bytes, lines };
     }
+    return carry?.length ?? 0;
   } finally {
     await fh.close().catch(() => undefined);
   }

@@ -46,6 +46,8 @@ export interface ChainReport {
   readonly missing: readonly { readonly from: number; readonly to: number }[];
   /** Lines that are neither a record, a seal nor a loss line. */
   readonly unreadable: number;
+  /** Bytes after the last newline: a last line cut off while it was written, or by cutting the file (0: none). */
+  readonly torn: number;
 }
 
 const MAX_PROBLEMS = 100;
@@ -124,7 +126,8 @@ export class ChainVerifier {
     this.lastSeq = ev.seq;
   }
 
-  finish(): ChainReport {
+  /** The report; `torn` is the length of a cut-off last line the caller left out (see journalChunks). */
+  finish(torn = 0): ChainReport {
     if (this.afterClose > 0)
       this.problem(
         0,
@@ -158,6 +161,7 @@ export class ChainVerifier {
       losses: this.losses,
       missing: unexplained(this.gaps, this.losses),
       unreadable: this.unreadable,
+      torn,
     };
   }
 
@@ -246,8 +250,10 @@ function unexplained(
 /** Checks the hash chain of the journal file at `path`. Rejects only when it cannot be read. */
 export async function verifyJournalFile(path: string): Promise<ChainReport> {
   const v = new ChainVerifier();
-  for await (const chunk of journalChunks(path)) for (const line of chunk.lines) v.line(line);
-  return v.finish();
+  const chunks = journalChunks(path);
+  let step = await chunks.next();
+  for (; !step.done; step = await chunks.next()) for (const line of step.value.lines) v.line(line);
+  return v.finish(step.value);
 }
 
 /** One line for people: what the chain check says. */

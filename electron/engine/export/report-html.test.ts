@@ -122,6 +122,26 @@ describe('report.html', () => {
     expect(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
   });
 
+  it('counts and labels wall-clock hours in a zone half an hour off UTC', async () => {
+    const savedTz = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata';
+    try {
+      const { summary, html } = await bundleOf();
+      // 12:00-13:15 UTC is 17:30-18:45 in India: the hours are 17:00 and 18:00 local, not 17:30 and 18:30.
+      expect(summary.watchlist_per_hour.map((r) => r.hour.slice(11))).toEqual([
+        '17:00:00.000+05:30',
+        '18:00:00.000+05:30',
+      ]);
+      expect(summary.watchlist_per_hour.reduce((n, r) => n + r.lookups, 0)).toBe(4212);
+      const svg = html.slice(html.indexOf('<svg class="chart"'), html.indexOf('</svg>'));
+      const ticks = [...svg.matchAll(/text-anchor="middle">(\d\d:\d\d)</g)].map((m) => m[1]);
+      expect(ticks).toEqual(['17:00', '18:00']);
+    } finally {
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
+    }
+  });
+
   it('says "too early to tell" instead of projecting from a few seconds', async () => {
     const w = await WatchService.open({ dataDir: dir });
     for (let i = 0; i < 18; i++) w.observe(T0 + 27_000 + i * 1000, ROUTER, 'avira-safethings', SAFE);

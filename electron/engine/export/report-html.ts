@@ -2,6 +2,7 @@ import { fixMarker } from '@shared/kb/fixes';
 import { fixesFor, KB_RULES } from '@shared/kb/index';
 import { formatSpan, MIN_RATE_LOOKUPS, MIN_RATE_SPAN_MS } from '@shared/watch/lookup-rate';
 import { REPORTED_PER_DAY, TP_LINK_HOMESHIELD_FIXES } from '@shared/watch/router-models';
+import { HOUR_MS, localHourOf } from '@shared/time';
 import { serviceName } from '@shared/watch/service-name';
 import { readableTime, reportedPosition } from './findings';
 import type { EvidenceSummary } from './summary';
@@ -58,7 +59,6 @@ a{color:inherit;text-decoration:none}
 }`;
 
 const COLOURS = ['#cf222e', '#0969da', '#1a7f37', '#8250df', '#bc4c00', '#57606a'];
-const HOUR_MS = 3_600_000;
 
 /** A round axis maximum at or above `n`: 1, 2, 5 × 10^k. */
 function niceMax(n: number): number {
@@ -108,7 +108,7 @@ export function perHourChart(s: EvidenceSummary): string {
   const series = rules.map((rule) => {
     const counts = new Map(rows.filter((r) => r.rule === rule).map((r) => [Date.parse(r.hour), r.lookups]));
     const steps: { from: number; to: number; perHour: number }[] = [];
-    for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) {
+    for (let h = localHourOf(from); h < to; h = localHourOf(h + HOUR_MS)) {
       const rec = recordedIn(h);
       if (rec.ms < MIN_CHART_RECORDED_MS) continue;
       steps.push({ from: rec.first, to: rec.last, perHour: ((counts.get(h) ?? 0) * HOUR_MS) / rec.ms });
@@ -132,7 +132,7 @@ export function perHourChart(s: EvidenceSummary): string {
       `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${int(v)}</text>`,
     );
   }
-  const firstHour = Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const firstHour = localHourOf(from) === from ? from : localHourOf(from + HOUR_MS);
   const every = Math.max(1, Math.ceil((to - from) / HOUR_MS / 12));
   for (let t = firstHour; t <= to; t += every * HOUR_MS) {
     parts.push(
@@ -215,6 +215,14 @@ ${fixes}
 }
 
 /** How the figures are computed, and what DNS Witness cannot see. */
+/** Queries reported by a resolver over dnstap: observed, not forwarded, and by whom. */
+function observed(s: EvidenceSummary): string {
+  const o = s.observed;
+  if (!o) return '';
+  const who = o.sources.length > 0 ? o.sources.join(', ') : 'the resolvers';
+  return `<p><strong>Observed, not forwarded.</strong> DNS Witness also listened for dnstap on ${escapeHtml(o.inputs.join(', '))}: queries that ${escapeHtml(who)} answered and reported there (${o.records_since_start.toLocaleString('en-US')} since the service started) were observed, not forwarded by DNS Witness. The journal marks each of them with its source (<code>src</code>), and the CSV and pcap hold the messages as the resolver reported them.</p>`;
+}
+
 function method(s: EvidenceSummary): string {
   const correlations = s.watchlist
     .map((w) => w.correlation?.sentence ?? '')
@@ -226,6 +234,7 @@ function method(s: EvidenceSummary): string {
 <p><strong>Markers.</strong> The rate before a marker is counted from the previous marker (or the start of the recording) to the marker, the rate after it from the marker to the next marker (or the end of the recording). No change is claimed until the time after the marker could hold ${MIN_RATE_LOOKUPS} lookups at the rate before. "The same rate" means the count after the marker lies within two standard deviations (√n, as for random arrivals) of what the rate before predicts.</p>
 <p><strong>Does the router follow the devices' browsing?</strong> The share of the router's watched lookups that came within the look-back window after a device looked up a site new to it is compared with a chance baseline: the same share with the router's lookup times shifted by random offsets, which keeps their rhythm (bursts, a one-second beacon) and breaks only their alignment with the devices. The baseline is the mean over the shifts; a share well above it, and above the 95th percentile of the shifts, suggests the lookups report browsing.</p>
 ${correlations}
+${observed(s)}
 <p><strong>What DNS Witness cannot see.</strong> Only DNS queries sent to DNS Witness are recorded. Lookups over encrypted DNS (DNS over HTTPS or TLS), to a resolver hard-coded in the firmware, answered from a cache, or connections made without a lookup do not appear. A lookup shows that a device asked for a name, not what it sent to the service afterwards.</p>
 </div>`;
 }

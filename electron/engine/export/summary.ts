@@ -1,7 +1,7 @@
 import type { ExportKind } from '@shared/api';
 import { deviceFields } from '@shared/devices';
 import type { CaptureInfo, ClientSummary, DeviceInfo, EngineStatus, QueryFilter } from '@shared/events';
-import { isoLocal } from '@shared/time';
+import { isoLocal, localHourOf } from '@shared/time';
 import type { WatchMinuteBucket } from '@shared/watch/messages';
 import { markerOutcome } from '@shared/watch/rates';
 import type { WatchReport } from '@shared/watch/report';
@@ -164,6 +164,15 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
       queries: u.queries,
       failures: u.failures,
     })),
+    // Queries a resolver reported over dnstap were observed, not forwarded: say so, and by whom.
+    observed: status.dnstapIn
+      ? {
+          via: 'dnstap',
+          inputs: status.dnstapIn.listeners.map((l) => l.target),
+          sources: status.dnstapIn.sources,
+          records_since_start: status.dnstapIn.records,
+        }
+      : null,
     router: { addresses: facts.routers, model: facts.routerModel },
     devices: facts.clients.map((c) => ({
       ...device(c.address),
@@ -190,13 +199,13 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
 /** What summary.json holds. */
 export type EvidenceSummary = ReturnType<typeof buildSummary>;
 
-/** Watched lookups per hour and rule (all devices), oldest hour first, times as ISO 8601. */
+/** Watched lookups per local clock hour and rule (all devices), oldest hour first, times as ISO 8601. */
 export function perHourByRule(
   minutes: readonly WatchMinuteBucket[],
 ): { hour: string; rule: string; lookups: number }[] {
   const byHour = new Map<number, Map<string, number>>();
   for (const b of minutes) {
-    const hour = Math.floor(b.minute / 3_600_000) * 3_600_000;
+    const hour = localHourOf(b.minute);
     let rules = byHour.get(hour);
     if (!rules) byHour.set(hour, (rules = new Map()));
     for (const c of b.counts) rules.set(c.rule, (rules.get(c.rule) ?? 0) + c.n);

@@ -85,6 +85,18 @@ describe('verifyJournal', () => {
     expect(cut.exitCode).toBe(2);
     expect(cut.lines.some((l) => /after the last seal are not sealed/.test(l))).toBe(true);
 
+    // Cut inside the closing seal: the sealed records are intact, the cut-off last line is named on its own.
+    const kept = text.slice(0, text.length - 20);
+    await writeFile(path, kept);
+    const tornBytes = kept.length - kept.lastIndexOf('\n') - 1;
+    expect(tornBytes).toBeGreaterThan(100);
+    const torn = await verifyJournal(path);
+    expect(torn.exitCode).toBe(2);
+    expect(torn.lines).toEqual([
+      `UNVERIFIED journal.ndjson: the last line is cut off: ${tornBytes} bytes without an ending newline (the app was stopped while writing it, or the file was cut); what it held cannot be read or vouched for`,
+      expect.stringMatching(/^UNVERIFIED journal\.ndjson: no closing seal: the journal ends after record 6/),
+    ]);
+
     const unsealed = text.split('\n').filter((l) => !l.startsWith('{"chain"'));
     await writeFile(path, unsealed.join('\n').replace('"qname":"', '"qname":"x'));
     expect((await verifyJournal(path)).lines).toEqual([

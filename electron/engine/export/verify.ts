@@ -110,6 +110,11 @@ export function journalFindings(file: string, r: ChainReport, end: JournalEnd): 
     unverified(
       `${range(r.unsealed.from, r.unsealed.to)} (${plural(r.unsealed.count, 'line')}) after the last seal are not sealed (the app stopped before sealing them, or the journal was cut or added to): nothing shows they are unchanged`,
     );
+  // A running capture's last line may be half written; the "open" finding below covers it.
+  if (r.torn > 0 && end !== 'running' && end !== 'exported-running')
+    unverified(
+      `the last line is cut off: ${plural(r.torn, 'byte')} without an ending newline (the app was stopped while writing it, or the file was cut); what it held cannot be read or vouched for`,
+    );
   if (!r.closed && end !== 'exported-running') {
     const upTo = r.lastSeq > 0 ? `record ${r.lastSeq}` : 'its start';
     const sealed = `${plural(r.sealed, 'record')} in ${plural(r.blocks, 'sealed block')} unchanged`;

@@ -20,6 +20,8 @@ export function StatusBar({ view, now, busy, onStart, onStop, actions }: Props) 
   const status = view.status;
   const capture = status?.capture ?? null;
   const running = capture?.state === 'running';
+  // Beside a resolver (--listen none): DNS is answered by it, not here, and no upstream is used.
+  const observerOnly = status?.dnstapIn !== undefined && status.listeners.length === 0;
   return (
     <header className="statusbar">
       <div className="statusbar-main">
@@ -30,11 +32,22 @@ export function StatusBar({ view, now, busy, onStart, onStop, actions }: Props) 
         <CaptureState running={running} since={capture?.startedAt ?? 0} now={now} known={status !== null} />
         <dl className="facts">
           <Fact label="DNS on" testId="status-listen">
-            <Listeners status={status} />
+            {observerOnly ? (
+              <span className="muted">none: observing only</span>
+            ) : (
+              <Listeners status={status} />
+            )}
           </Fact>
-          <Fact label="Upstream" testId="status-upstream">
-            <Upstreams status={status} />
-          </Fact>
+          {!observerOnly && (
+            <Fact label="Upstream" testId="status-upstream">
+              <Upstreams status={status} />
+            </Fact>
+          )}
+          {status?.dnstapIn && (
+            <Fact label="Observed via dnstap" testId="status-dnstap-in">
+              <DnstapIn status={status} />
+            </Fact>
+          )}
           <Fact label="Queries" testId="status-total">
             <span className="num">{formatCount(view.totalQueries)}</span>
             <HistoryLoading status={status} />
@@ -131,6 +144,22 @@ function Listeners({ status }: { status: EngineStatus | null }) {
   );
 }
 
+/** The resolvers reporting over dnstap: their queries are observed, not forwarded by DNS Witness. */
+function DnstapIn({ status }: { status: EngineStatus }) {
+  const d = status.dnstapIn!;
+  const inputs = d.listeners.map(
+    (l) => `${l.target}${l.state === 'listening' ? '' : ` (${l.error || l.state})`}`,
+  );
+  return (
+    <span
+      title={`Inputs: ${inputs.join(', ')}. These queries were answered by the resolver, not forwarded here.`}
+    >
+      <span className="mono">{d.sources.length > 0 ? d.sources.join(', ') : 'no resolver yet'}</span>{' '}
+      <span className="muted num">{formatCount(d.records)} observed, not forwarded</span>
+    </span>
+  );
+}
+
 function Upstreams({ status }: { status: EngineStatus | null }) {
   const list = status?.upstreams ?? [];
   if (list.length === 0) return <span className="muted">–</span>;
@@ -169,6 +198,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   watchlist: 'Watchlist settings',
   settings: 'Settings',
   storage: 'Data folder',
+  'dnstap-in': 'dnstap input',
 };
 
 /** Connection problems and engine warnings, one line each. */
