@@ -107,6 +107,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     let child: ChildProcess | null = null;
     let log = '';
     const start = async (): Promise<void> => {
+      // What this start prints: a restart's log goes on after the earlier one's.
+      const logFrom = log.length;
       const proc = spawn(
         process.execPath,
         [
@@ -133,8 +135,10 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
           if (exited !== null) throw new Error(`headless service exited with ${exited}:\n${log}`);
           try {
             const res = await fetch(`http://127.0.0.1:${uiPort}/api/health`);
-            // 401: up, and asking for its access token (--token).
-            return res.ok || res.status === 401 ? true : undefined;
+            // 401: up, and asking for its access token (--token). Then the earlier captures are read.
+            return (res.ok || res.status === 401) && /^history: /m.test(log.slice(logFrom))
+              ? true
+              : undefined;
           } catch {
             return undefined;
           }

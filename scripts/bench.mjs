@@ -36,6 +36,7 @@ import { buildIfNeeded, root } from './lib/build.mjs';
 import { usage } from './bench/cli.mjs';
 import { benchExports, renderExportMarkdown } from './bench/export.mjs';
 import { runSoak } from './bench/soak.mjs';
+import { runHistory } from './bench/history.mjs';
 import { benchDnstap, renderDnstapMarkdown } from './bench/dnstap.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -66,6 +67,12 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
                    (a tmpfs: needs root, else skipped). Reports lost queries, latency, RSS, open file
                    descriptors and /api/health every 10 s (5 s under 5 minutes), and whether RSS and file
                    descriptors stayed flat. --json writes every sample.
+  --history N[,N]  Run only the history cases (needs dnsmasq, not dnsperf): for each N, N queries of
+                   history (up to 20,000,000) are written into a fresh data folder in the service's own
+                   journal format, then: time from start to the first DNS answer, to /api/health and to
+                   the whole history shown, against dnsmasq --log-queries; RSS; disk per query; DNS
+                   latency at 50 and 300 q/s (--rate to choose one) while the API serves query pages,
+                   summaries, a CSV of the whole history and an evidence bundle.
   --dnstap         Run only the dnstap cases: CPU per query at --rate (default 10000) q/s with and
                    without --dnstap-out to a draining reader, alternating for --rounds; and dnstap
                    messages recorded per second with --listen none --dnstap-in on one CPU, from a
@@ -110,6 +117,7 @@ function parseOptions(argv) {
         'no-export': { type: 'boolean' },
         'export-rows': { type: 'string' },
         soak: { type: 'string' },
+        history: { type: 'string' },
         dnstap: { type: 'boolean' },
         'dnstap-exchanges': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -137,6 +145,11 @@ function parseOptions(argv) {
     exportRows: wholeNumber('export-rows', values['export-rows'], 1_000_000, 1, 20_000_000),
     soakMinutes: wholeNumber('soak', values.soak, 0, 1, 240),
     soakRate: wholeNumber('rate', values.rate, 500, 1, 20_000),
+    history:
+      values.history === undefined
+        ? []
+        : values.history.split(',').map((n) => wholeNumber('history', n, 0, 1000, 20_000_000)),
+    historyRates: values.rate === undefined ? [50, 300] : [wholeNumber('rate', values.rate, 0, 1, 5000)],
     dnstap: values.dnstap === true,
     dnstapRate: wholeNumber('rate', values.rate, 10_000, 1, 1_000_000),
     dnstapExchanges: wholeNumber('dnstap-exchanges', values['dnstap-exchanges'], 100_000, 1000, 10_000_000),
@@ -245,8 +258,33 @@ async function mainSoak(opts) {
   if (exportError) throw exportError;
 }
 
+/** `--history N[,N]`: only the history cases. */
+async function mainHistory(opts) {
+  if (!has('dnsmasq')) fail('dnsmasq is not installed (Debian: apt-get install dnsmasq-base)');
+  log('Building DNS Witness if needed (electron-vite build)…');
+  buildIfNeeded({ quiet: true });
+  const pin = opts.pin && has('taskset') && os.availableParallelism() >= 2;
+  const { markdown, json } = await runHistory({
+    root,
+    sizes: opts.history,
+    rates: opts.historyRates,
+    names: opts.names,
+    pin,
+    tmpParent: opts.tmp,
+    log,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+  });
+  await cleanup();
+  process.stdout.write(`${markdown}\n`);
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify(json, null, 2));
+    log(`wrote ${opts.json}`);
+  }
+}
+
 async function main(opts) {
   if (opts.exportOnly) return mainExports(opts);
+  if (opts.history.length > 0) return mainHistory(opts);
   if (opts.soakMinutes > 0) return mainSoak(opts);
   if (opts.dnstap) return mainDnstap(opts);
   for (const tool of ['dnsperf', 'dnsmasq'])

@@ -14,6 +14,13 @@ export interface SnapshotRequest {
   readonly rangeMinutes: number;
 }
 
+/** A page of the clients, most queries first. */
+export interface ClientListRequest {
+  readonly offset?: number;
+  /** Default 100, at most 1000. */
+  readonly limit?: number;
+}
+
 export interface QueryListRequest extends QueryFilter {
   readonly offset?: number;
   readonly limit?: number;

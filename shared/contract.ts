@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type {
   AddMarkerRequest,
+  ClientListRequest,
   CorrelationWindowRequest,
   ExportKind,
   ExportProgress,
@@ -42,6 +43,7 @@ import {
 import { configValuesSchema, type ConfigSaveResult, type ConfigValues, type ConfigView } from './config';
 import type {
   CaptureInfo,
+  ClientPage,
   DeviceInfo,
   EngineStatus,
   EngineWarning,
@@ -51,6 +53,7 @@ import type {
 } from './events';
 import {
   addMarkerSchema,
+  clientListSchema,
   correlationWindowRequestSchema,
   exportRequestSchema,
   queryListSchema,
@@ -138,6 +141,12 @@ export const REQUESTS = {
     result: returns<QueryPage>(),
   },
   'status:get': { method: 'getStatus', args: NO_ARGS, result: returns<EngineStatus>() },
+  /** A page of the clients, most queries first, with their device details; the snapshot holds the first. */
+  'device:list': {
+    method: 'listDevices',
+    args: takes<ClientListRequest>(clientListSchema),
+    result: returns<ClientPage>(),
+  },
   /** Saves the filtered queries as CSV: a save dialog on the desktop, a download in the browser. */
   'export:csv': {
     method: 'exportCsv',

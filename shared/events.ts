@@ -144,6 +144,8 @@ export interface EngineStatus {
   readonly storage: StorageStatus;
   /** Exchanges the dnstap outputs dropped since the start (a reader away or too slow); absent: none configured. */
   readonly dnstapDropped?: number;
+  /** Earlier captures being read after a start (DNS is answered meanwhile); absent: all read. */
+  readonly history?: HistoryStatus;
   /** The dnstap inputs (`--dnstap-in`); absent: none configured. */
   readonly dnstapIn?: DnstapInStatus;
   /** Alert targets switched on whose last delivery failed (or MQTT not connected), with why; absent: none. */
@@ -151,6 +153,21 @@ export interface EngineStatus {
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;
+}
+
+/**
+ * Earlier captures read from disk after a start. While `loading`, DNS is answered and recorded as always;
+ * queries, summaries and the chart hold the captures read so far, and exports wait for the rest.
+ */
+export interface HistoryStatus {
+  readonly state: 'loading' | 'loaded';
+  /** Captures read so far, of `capturesTotal`. */
+  readonly captures: number;
+  readonly capturesTotal: number;
+  /** Queries of the captures read so far. */
+  readonly queries: number;
+  /** Share of the journals' bytes read, 0 to 1. */
+  readonly progress: number;
 }
 
 /** One dnstap input: where it listens and whether it does. */
@@ -206,6 +223,19 @@ export interface ClientSummary {
   readonly lastSeen: number;
 }
 
+/** One page of the clients, most queries first, with what the page leaves out. */
+export interface ClientPage {
+  /** Clients in all. */
+  readonly total: number;
+  /** Queries of all clients together. */
+  readonly queries: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly clients: readonly ClientSummary[];
+  /** What is known about each client of the page. */
+  readonly devices: readonly DeviceInfo[];
+}
+
 /** Queries per client in one minute. `counts` is keyed by client address. */
 export interface MinuteBucket {
   /** Epoch ms of the start of the minute. */
@@ -219,7 +249,13 @@ export interface Snapshot {
   readonly lastSeq: number;
   readonly status: EngineStatus;
   readonly captures: readonly CaptureInfo[];
+  /**
+   * The clients with the most queries (at most SNAPSHOT_CLIENTS, routers always among them); the others are
+   * counted in `otherClients` and paged with `device:list`. The minute buckets cover these clients only.
+   */
   readonly clients: readonly ClientSummary[];
+  /** Clients left out of `clients`, and their queries. */
+  readonly otherClients?: { readonly clients: number; readonly queries: number };
   /** Per-minute counts, oldest first, for the requested range. */
   readonly minutes: readonly MinuteBucket[];
   /** The most recent events, oldest first (bounded). */

@@ -42,6 +42,13 @@ export const queryListSchema = queryFilterSchema
   })
   .strict();
 
+export const clientListSchema = z
+  .object({
+    offset: z.number().int().nonnegative().max(1e9).optional(),
+    limit: z.number().int().positive().max(1000).optional(),
+  })
+  .strict();
+
 /** `/api/summary?window_s=`: the correlation look-back window in seconds. */
 export const correlationWindowSchema = z.coerce
   .number({ error: 'window_s must be a number of seconds' })

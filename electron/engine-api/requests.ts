@@ -21,6 +21,7 @@ export function engineRequestHandlers(engine: EngineHandle): EngineRequestHandle
     'capture:snapshot': (req) => engine.snapshot(req),
     'query:list': (req) => engine.queries(req),
     'status:get': () => engine.status(),
+    'device:list': (req) => engine.clientPage(req),
     'evidence:key': () => engine.installKey(),
     'device:rename': ({ address, name }) => engine.renameDevice(address, name),
     'device:set-routers': ({ addresses }) => engine.setRouters(addresses),

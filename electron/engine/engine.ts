@@ -1,4 +1,5 @@
 import type {
+  ClientListRequest,
   ExportProgress,
   ExportRequest,
   InstallKeyInfo,
@@ -15,6 +16,7 @@ import type {
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
 import type {
   CaptureInfo,
+  ClientPage,
   DeviceInfo,
   EngineStatus,
   EngineWarning,
@@ -81,6 +83,8 @@ export class Engine implements EngineHandle {
   private readonly statusTicker: Ticker;
   private listening = false;
   private readonly dnstapOut: DnstapService;
+  private readonly readHistory: () => Promise<void>;
+  private historyRun: Promise<void> | null = null;
   private readonly dnstapIn: DnstapInService;
   private acl: { readonly ranges: readonly string[]; readonly list: AccessList } | null = null;
   private readonly metricsService: MetricsService;
@@ -156,6 +160,7 @@ export class Engine implements EngineHandle {
       },
     );
     this.lock = parts.lock;
+    this.readHistory = parts.loadHistory;
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -182,14 +187,32 @@ export class Engine implements EngineHandle {
     return engine;
   }
 
-  /** Binds the DNS listeners. Failures are in the result and in status warnings, never thrown. */
+  /**
+   * Binds the DNS listeners, then starts reading the earlier captures behind them (whenHistoryLoaded()).
+   * Failures are in the result and in status warnings, never thrown.
+   */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.settings.listen();
     await this.dnstapIn.start(this.options.dnstapIn ?? []);
     await this.dnstapOut.apply(this.options.dnstapOut);
     this.listening = true;
     this.statusTicker.sync();
+    void this.whenHistoryLoaded();
     return statuses;
+  }
+
+  /**
+   * Resolves once the earlier captures are read (listen() starts that; so does this). Meanwhile status()
+   * says how far it got, and the watch report and the dashboard's snapshot grow with each capture read.
+   */
+  whenHistoryLoaded(): Promise<void> {
+    this.historyRun ??= this.readHistory().then(() => {
+      // Closed meanwhile: the read stopped short, and nobody is told.
+      if (!this.listening) return;
+      this.watchlist.refresh();
+      this.emitStatus();
+    });
+    return this.historyRun;
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
@@ -221,6 +244,7 @@ export class Engine implements EngineHandle {
       warnings: this.warnings.list(),
       storage: this.lock.storage(this.capture.storage()),
       dnstapDropped: this.dnstapOut.dropped(),
+      history: this.capture.history(),
       ...(dnstapIn ? { dnstapIn } : {}),
       ...alertsFailing(this.alerts.problems()),
       dataDir: this.options.dataDir,
@@ -273,8 +297,11 @@ export class Engine implements EngineHandle {
   }
 
   snapshot(req: SnapshotRequest): Snapshot {
-    return this.capture.snapshot(req, this.status(), this.devices.all());
+    return this.capture.snapshot(req, this.status(), this.devices.all(), this.devices.routerAddresses());
   }
+
+  readonly clientPage = (req: ClientListRequest): ClientPage =>
+    this.capture.clientPage(req, (address) => this.devices.get(address));
 
   readonly queries = (req: QueryListRequest): QueryPage => this.capture.queries(req);
 

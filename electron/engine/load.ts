@@ -30,10 +30,16 @@ export interface EngineParts {
    * anyway, queries wait in memory, and the lock is taken once the folder can be written).
    */
   readonly lock: DataFolderLock;
+  /**
+   * Reads the retained captures into the store and their watched queries into the watch service's rates;
+   * called once DNS is answered, so a long history never keeps the household waiting. Never rejects.
+   */
+  readonly loadHistory: () => Promise<void>;
 }
 
 /**
- * Locks the data dir, loads earlier captures, device names and the saved router. Throws an Error with a
+ * Locks the data dir, finds the earlier captures (read later by `loadHistory`), loads device names and the
+ * saved router. Throws an Error with a
  * readable message for a bad option (an --allow range, a --router that is not an address), a data folder
  * that cannot be used, or one another engine holds; then nothing stays locked or open.
  */
@@ -81,11 +87,13 @@ export async function loadEngineParts(
       retentionDays: options.retentionDays,
       onWarning: warn('journal-error'),
       clock: options.clock,
+      deferHistory: true,
     });
     const routerSetting = await RouterSetting.load(options.dataDir, warn('device-lookup'));
     const watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });
     // Rates and beacons cover the retained captures, not only what arrives from now on.
-    store.forEachWatched((ts, client, rule, qname) => watch.observe(ts, client, rule, qname));
+    const loadHistory = () =>
+      store.loadHistory((ts, client, rule, qname) => watch.observe(ts, client, rule, qname));
     try {
       const registry = await DeviceRegistry.open({
         ...hooks.devices,
@@ -94,7 +102,7 @@ export async function loadEngineParts(
         onWarning: warn('device-lookup'),
       });
       const lock = new DataFolderLock(options.dataDir, unlock, lockError, warn('storage'));
-      return { options, settings, store, registry, watch, routerSetting, lock };
+      return { options, settings, store, registry, watch, routerSetting, lock, loadHistory };
     } catch (err) {
       await store.close();
       throw err;

@@ -1,4 +1,5 @@
 import type {
+  ClientListRequest,
   ExportProgress,
   ExportRequest,
   InstallKeyInfo,
@@ -7,6 +8,7 @@ import type {
 } from '@shared/api';
 import type {
   CaptureInfo,
+  ClientPage,
   DeviceInfo,
   EngineStatus,
   EngineWarning,
@@ -37,6 +39,8 @@ export interface EngineHandle {
   /** Stops recording; resolves once the journal is flushed. Null when nothing was running. */
   stopCapture(): Promise<CaptureInfo | null>;
   snapshot(req: SnapshotRequest): Snapshot;
+  /** A page of the clients, most queries first, with their device details. */
+  clientPage(req: ClientListRequest): ClientPage;
   /** Newest first, filtered and paged. */
   queries(req: QueryListRequest): QueryPage;
   status(): EngineStatus;

@@ -40,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Problems found while loading earlier captures (a torn journal line after a crash, ...).
   for (const w of engine.status().warnings) console.error(`warning: ${w.message}`);
+  const historyStart = performance.now();
   const listeners = await engine.listen();
   const bound = listeners.filter((l) => l.state === 'listening');
   for (const l of listeners) if (l.state === 'error') console.error(`warning: ${l.error}`);
@@ -101,6 +102,17 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   console.log(`${dns.length > 0 ? `upstreams: ${upstreams.join(', ')}; ` : ''}data: ${opts.dataDir}`);
   printDashboard(server.urls, access);
+  // DNS and the dashboard are up; the earlier captures are read behind them (engine.listen started it).
+  void engine.whenHistoryLoaded().then(() => {
+    const h = engine.status().history;
+    if (h === undefined || h.state !== 'loaded') return;
+    const seconds = ((performance.now() - historyStart) / 1000).toFixed(1);
+    console.log(
+      h.capturesTotal === 0
+        ? 'history: no earlier captures'
+        : `history: ${h.queries.toLocaleString('en-US')} queries of ${h.capturesTotal} earlier capture${h.capturesTotal === 1 ? '' : 's'} read in ${seconds} s`,
+    );
+  });
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -5,12 +5,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { QueryListRequest } from '@shared/api';
+import type { ClientListRequest, QueryListRequest } from '@shared/api';
 import { isEngineRequestChannel, parseRequestArgs, type RequestArgs } from '@shared/contract';
 import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
 import { healthOf } from '@shared/health';
-import type { DnstapInStatus, QueryEvent } from '@shared/events';
+import type { ClientSummary, DnstapInStatus, QueryEvent } from '@shared/events';
 import {
   METRICS_PATH,
   RPC_ALIASES,
@@ -20,12 +20,13 @@ import {
   type StreamMessage,
   type TokenRequiredBody,
 } from '@shared/http-protocol';
-import { correlationWindowSchema, queryListSchema } from '@shared/schemas';
+import { clientListSchema, correlationWindowSchema, queryListSchema } from '@shared/schemas';
 import { isoLocal } from '@shared/time';
 import type { Engine } from '../engine/engine';
 import { subscribeEngineEvents } from '../engine-api/events';
 import { answerRequest, engineRequestHandlers, type EngineRequestHandlers } from '../engine-api/requests';
 import { listenerNames } from '../engine/export/summary';
+import { pickClients } from '../engine/capture/aggregates';
 import { resolveStaticPath, staticContentType } from '../engine/static-path';
 import { EXPOSITION_CONTENT_TYPE } from '../engine/metrics/exposition';
 import { lookupShapeSummary, watchlistSummary } from '../engine/watch';
@@ -55,6 +56,9 @@ export interface ServerOptions {
 }
 
 const MAX_BODY = LIMITS.maxBodyBytes;
+
+/** Clients /api/summary lists at most (routers besides); GET /api/clients pages through them all. */
+const SUMMARY_CLIENTS = 100;
 
 /** A WebSocket client that has this much unsent data gets batches dropped (counted) instead of queued. */
 const MAX_WS_BUFFER = 4 * 1024 * 1024;
@@ -101,6 +105,23 @@ export function parseQueryParams(params: URLSearchParams): QueryListRequest {
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new Error(`${issue?.path.join('.') ?? 'query'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return r.data;
+}
+
+/** `/api/clients` parameters (offset, limit) → a validated request; throws a readable Error. */
+function parseClientParams(params: URLSearchParams): ClientListRequest {
+  const raw: Record<string, number> = {};
+  for (const key of ['offset', 'limit'] as const) {
+    const v = params.get(key);
+    if (v === null || v === '') continue;
+    if (!/^\d+$/.test(v)) throw new Error(`${key}: not a whole number: ${v}`);
+    raw[key] = Number(v);
+  }
+  const r = clientListSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`${issue?.path.join('.') ?? 'clients'}: ${issue?.message ?? 'invalid'}`);
   }
   return r.data;
 }
@@ -378,6 +399,8 @@ export class HeadlessServer {
           version: s.version,
           dns: listenerNames(s),
           problems: health.problems,
+          // Not a problem: DNS is answered while the earlier captures are read.
+          history: s.history,
           ...(s.dnstapIn ? { dnstap_in: dnstapInHealth(s.dnstapIn) } : {}),
         });
       }
@@ -400,6 +423,24 @@ export class HeadlessServer {
           sendJson(res, 200, this.summary(parsed ? parsed.data * 1000 : undefined)),
         );
       }
+      case '/api/clients': {
+        let req: ClientListRequest;
+        try {
+          req = parseClientParams(url.searchParams);
+        } catch (err) {
+          return sendJson(res, 400, { error: (err as Error).message });
+        }
+        return this.budget.measure(() => {
+          const page = this.engine.clientPage(req);
+          sendJson(res, 200, {
+            total: page.total,
+            queries: page.queries,
+            offset: page.offset,
+            limit: page.limit,
+            clients: page.clients.map((c) => this.apiClient(c)),
+          });
+        });
+      }
       case '/api/queries': {
         let q: QueryListRequest;
         try {
@@ -418,26 +459,33 @@ export class HeadlessServer {
     }
   }
 
+  /** A client as /api/summary and /api/clients list it. */
+  private apiClient(c: ClientSummary) {
+    return {
+      address: c.address,
+      queries: c.queries,
+      first_seen: isoLocal(c.firstSeen),
+      last_seen: isoLocal(c.lastSeen),
+      ...deviceFields(this.engine.device(c.address)),
+    };
+  }
+
   private summary(correlationWindowMs?: number) {
     const s = this.engine.status();
     const captures = this.engine.captures();
     const clients = this.engine.clients();
     const watch = this.engine.watchReport(correlationWindowMs);
+    const routers = this.engine.routerAddresses();
+    // The same size for ten clients or a hundred thousand: the busiest and the routers; /api/clients pages.
+    const pick = pickClients(clients, SUMMARY_CLIENTS, new Set(routers));
     return {
       total_queries: clients.reduce((n, c) => n + c.queries, 0),
       capture: s.capture,
       captures,
-      clients: clients.map((c) => {
-        const d = this.engine.device(c.address);
-        return {
-          address: c.address,
-          queries: c.queries,
-          first_seen: isoLocal(c.firstSeen),
-          last_seen: isoLocal(c.lastSeen),
-          ...deviceFields(d),
-        };
-      }),
-      routers: this.engine.routerAddresses(),
+      clients: pick.listed.map((c) => this.apiClient(c)),
+      clients_total: clients.length,
+      other_clients: { clients: pick.otherClients, queries: pick.otherQueries },
+      routers,
       watchlist: watchlistSummary(watch, (a) => deviceName(this.engine.device(a))),
       lookup_shape: lookupShapeSummary(watch),
       visibility: watch.visibility ?? [],

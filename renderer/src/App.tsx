@@ -144,6 +144,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     (address: string, newName: string) => dashboard.renameDevice(address, newName),
     [dashboard],
   );
+  const onMoreDevices = useCallback(() => void dashboard.moreDevices(), [dashboard]);
   const queryFilter = useMemo(() => toQueryFilter(filter, timeWindow), [filter, timeWindow]);
   const names = useNameCounts(dashboard, queryFilter, useThrottled(view.ringVersion, RECOUNT_MS));
 
@@ -248,6 +249,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
               minute={minuteOf(now)}
               selected={selected}
               onSelect={setSelected}
+              other={view.otherDevices}
+              onMore={onMoreDevices}
             />
             <TopDomains names={names} scope={scope} />
           </div>

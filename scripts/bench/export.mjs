@@ -2,96 +2,14 @@
 // is written as a sealed journal, the built headless service loads it, and the bench times
 // GET /api/export.csv (every row), GET /api/evidence.zip (CSV + pcap + journal + report + manifest) and
 // the verifier on that bundle. The files are checked (row count, verify OK), not only timed.
-import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
+import { writeHistory } from './history-journal.mjs';
 import { runCommand, startProcess, stopProcess } from './procs.mjs';
 
 /** Target from the issue: 1,000,000 rows of CSV in at most 10 s. */
 export const CSV_TARGET_MS = 10_000;
-const BLOCK = 4096;
-const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
-
-/** A DNS query and response for `name` (A, one answer), as base64, with the given id. */
-function wire(id, name) {
-  const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
-  const q = Buffer.concat([
-    Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
-    ...labels,
-    Buffer.from([0, 0, 1, 0, 1]),
-  ]);
-  const r = Buffer.from(q);
-  r[2] = 0x81;
-  r[3] = 0x80;
-  r[7] = 1;
-  const answer = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 18, 66, (id >> 8) & 255, id & 255]);
-  return [q.toString('base64'), Buffer.concat([r, answer]).toString('base64')];
-}
-
-/**
- * Writes captures/<id>/journal.ndjson with `rows` queries from four devices (one of them the router
- * beaconing to safethings.avira.com), sealed like the engine seals its journal
- * (running counts, a closing seal as a clean stop writes), and its capture.json.
- */
-export async function writeSyntheticCapture(dataDir, rows) {
-  const id = '20261122-080000-be01';
-  const dir = path.join(dataDir, 'captures', id);
-  mkdirSync(dir, { recursive: true });
-  const out = createWriteStream(path.join(dir, 'journal.ndjson'));
-  let prev = '0'.repeat(64);
-  let n = 0;
-  let block = [];
-  let from = 1;
-  let count = 0;
-  const names = ['eu.safethings.avira.com', 'www.example.com', 'time.example.net', 'cdn.example.org'];
-  const wires = names.map((name, i) => wire(4096 + i, name));
-  const flush = async () => {
-    if (block.length === 0) return;
-    const text = block.join('');
-    n++;
-    const to = from + block.length - 1;
-    count += block.length;
-    const sha = createHash('sha256')
-      .update(`${prev}\n`)
-      .update(text)
-      .update(`#${n} ${from} ${to} ${block.length} ${count}\n`)
-      .digest('hex');
-    const seal = `{"chain":${n},"from":${from},"to":${to},"lines":${block.length},"count":${count},"sha256":"${sha}"}\n`;
-    prev = sha;
-    from = to + 1;
-    block = [];
-    if (!out.write(text + seal)) await once(out, 'drain');
-  };
-  for (let seq = 1; seq <= rows; seq++) {
-    const k = seq % 4;
-    const ts = T0 + seq * 250;
-    const time = new Date(ts).toISOString();
-    const [q, r] = wires[k];
-    block.push(
-      `{"seq":${seq},"ts":${ts},"time":"${time}","captureId":"${id}","client":"192.168.0.${k + 1}",` +
-        `"clientPort":${40000 + (seq % 20000)},"transport":"udp","qname":"${names[k]}","qtype":"A",` +
-        `"rcode":"NOERROR","answers":"18.66.1.2","latencyMs":12.345,"upstream":"1.1.1.1:53","size":64,` +
-        `"error":"","watchRule":"${k === 0 ? 'avira-safethings' : ''}","q":"${q}","r":"${r}"}\n`,
-    );
-    if (block.length === BLOCK) await flush();
-  }
-  await flush();
-  // The closing seal a clean stop writes: an empty block carrying the final count.
-  n++;
-  const closing = createHash('sha256')
-    .update(`${prev}\n`)
-    .update(`#${n} 0 0 0 ${count} closed\n`)
-    .digest('hex');
-  out.write(
-    `{"chain":${n},"from":0,"to":0,"lines":0,"count":${count},"closed":true,"sha256":"${closing}"}\n`,
-  );
-  out.end();
-  await once(out, 'finish');
-  const stoppedAt = T0 + (rows + 1) * 250;
-  writeFileSync(path.join(dir, 'capture.json'), JSON.stringify({ id, startedAt: T0, stoppedAt }) + '\n');
-  return { id, journalBytes: statSync(path.join(dir, 'journal.ndjson')).size };
-}
 
 /** Streams `url` to `file` (or counts it); resolves with bytes, CRLF rows and the elapsed ms. */
 async function timedDownload(url, file) {
@@ -117,7 +35,9 @@ async function timedDownload(url, file) {
 export async function benchExports({ root, tmp, rows, log }) {
   const dataDir = path.join(tmp, 'export-data');
   log(`export: writing a sealed journal of ${rows.toLocaleString('en-US')} queries…`);
-  const capture = await writeSyntheticCapture(dataDir, rows);
+  // One capture (50 queries a second fit a million in a day), written as the service writes it.
+  const written = await writeHistory({ root, dataDir, queries: rows, rate: 50 });
+  const capture = { id: written.captures[0].id, journalBytes: written.bytes };
   log(`export: starting DNS Witness on it (loading ${Math.round(capture.journalBytes / 1e6)} MB)…`);
   const loadStart = performance.now();
   const proc = startProcess('DNS Witness (export)', process.execPath, [
@@ -134,7 +54,10 @@ export async function benchExports({ root, tmp, rows, log }) {
     '0',
   ]);
   try {
+    // The history is read after DNS and the dashboard are up, and exports wait for it: time them after.
+    const history = proc.waitForLine(/^history: /, 600_000);
     const m = await proc.waitForLine(/dashboard: (http:\/\/\S+)/, 600_000);
+    await history;
     const loadMs = performance.now() - loadStart;
     const url = m[1].replace(/\/$/, '');
     log('export: GET /api/export.csv …');

@@ -127,7 +127,10 @@ export async function startUpstream({ dir, conf, port, cpu, probeName }) {
   return { proc, port, log };
 }
 
-/** Starts dnsmasq as a forwarding peer with the flags of docs/BENCHMARKS.md; `logQueries` adds the query log. */
+/**
+ * Starts dnsmasq as a forwarding peer with the flags of docs/BENCHMARKS.md; `logQueries` adds the query log.
+ * Resolves once it answers `probeName`, or at once without a `probeName`.
+ */
 export async function startDnsmasqPeer({ dir, tag, port, upstreamPort, cpu, logQueries, probeName }) {
   const log = path.join(dir, `${tag}.log`);
   const args = [
@@ -150,7 +153,7 @@ export async function startDnsmasqPeer({ dir, tag, port, upstreamPort, cpu, logQ
     ...asUser(),
   ];
   const proc = startProcess(tag, ...pinned('dnsmasq', args, cpu));
-  await waitAnswering(proc, port, probeName);
+  if (probeName) await waitAnswering(proc, port, probeName);
   return { proc, port, log, args: args.map((a) => a.replaceAll(dir, '$TMP')) };
 }
 

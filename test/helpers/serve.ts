@@ -25,6 +25,8 @@ export interface ServeOptions {
   readonly uiHost?: string;
   /** Runs the service under this umask (e.g. 0 to prove it sets its file modes itself). */
   readonly umask?: number;
+  /** Resolve as soon as the dashboard is up, before the earlier captures are read (default: after). */
+  readonly waitHistory?: boolean;
   /** false: no DNS listener and no upstream (`--listen none`; the args must add a --dnstap-in). */
   readonly dns?: false;
 }
@@ -77,6 +79,16 @@ export async function startServe(upstreamPort: number, opts: ServeOptions = {}):
     15_000,
     'the headless service to start',
   );
+  // The earlier captures are read after DNS and the dashboard are up; tests of a restart need them all.
+  if (opts.waitHistory !== false)
+    await waitFor(
+      () => {
+        if (done) throw new Error(`serve exited early:\n${out}`);
+        return /^history: /m.test(out) ? true : undefined;
+      },
+      15_000,
+      'the headless service to read its history',
+    );
   return {
     child,
     dnsPort,

@@ -87,6 +87,36 @@ export class MinuteCounts {
   }
 }
 
+/** The clients an answer lists and what it leaves out. */
+export interface ClientPick {
+  readonly listed: ClientSummary[];
+  readonly otherClients: number;
+  readonly otherQueries: number;
+}
+
+/**
+ * The first `limit` of `clients` (most queries first) plus any of `always` (the routers) further down, so an
+ * answer stays the same size however many clients there are; the rest is counted.
+ */
+export function pickClients(
+  clients: readonly ClientSummary[],
+  limit: number,
+  always: ReadonlySet<string>,
+): ClientPick {
+  const listed = clients.slice(0, limit);
+  let otherClients = 0;
+  let otherQueries = 0;
+  for (let i = limit; i < clients.length; i++) {
+    const c = clients[i]!;
+    if (always.has(c.address)) listed.push(c);
+    else {
+      otherClients++;
+      otherQueries += c.queries;
+    }
+  }
+  return { listed, otherClients, otherQueries };
+}
+
 /** Turns merged minute maps into the sorted bucket list the UI gets. */
 export function toMinuteBuckets(merged: Map<number, Record<string, number>>): MinuteBucket[] {
   return [...merged.keys()].sort((a, b) => a - b).map((minute) => ({ minute, counts: merged.get(minute)! }));

@@ -301,6 +301,82 @@ describe('CaptureStore journal', () => {
   });
 });
 
+describe('CaptureStore history read after the start', () => {
+  /** Two stopped captures of `n` queries each, the second with watched ones; returns their ids. */
+  async function twoCaptures(n: number): Promise<string[]> {
+    const s = await openStore();
+    const ids: string[] = [];
+    for (let c = 0; c < 2; c++) {
+      ids.push(s.start().id);
+      recordSome(s, n, { client: `192.168.0.${c + 1}`, watchRule: c === 1 ? 'avira-safethings' : '' });
+      await s.stop();
+      now += 60_000;
+    }
+    await closeStore(s);
+    return ids;
+  }
+
+  it('records at once with seqs above every journal, and adds the captures as they are read', async () => {
+    const [a, b] = await twoCaptures(3000);
+    // Small slices, so the read takes many turns of the event loop.
+    const s = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    expect(s.history()).toMatchObject({ state: 'loading', captures: 0, capturesTotal: 2, queries: 0 });
+    expect(s.history().progress).toBe(0);
+    expect(s.lastSeq()).toBe(6000);
+    const live = s.start();
+    recordSome(s, 2, { client: '192.168.0.9' });
+    expect(s.query({ limit: 10 }).events.map((e) => e.seq)).toEqual([6002, 6001]);
+    expect(s.captures().map((c) => c.id)).toEqual([live.id]);
+
+    const watched: string[] = [];
+    const progress: number[] = [];
+    const done = s.loadHistory((ts, client, rule) => watched.push(`${client} ${rule}`));
+    // A look once per turn of the event loop: every slice read gives the loop back.
+    for (let i = 0; i < 100_000 && s.history().state === 'loading'; i++) {
+      progress.push(s.history().progress);
+      await tick();
+    }
+    await done;
+    // It went through in steps, each reading more, and the store kept answering in between.
+    expect(progress.filter((p) => p > 0 && p < 1).length).toBeGreaterThan(2);
+    expect([...progress].sort((x, y) => x - y)).toEqual(progress);
+    expect(s.history()).toEqual({
+      state: 'loaded',
+      captures: 2,
+      capturesTotal: 2,
+      queries: 6000,
+      progress: 1,
+    });
+    expect(s.captures().map((c) => c.id)).toEqual([a, b, live.id]);
+    expect(s.query({ limit: 1 }).total).toBe(6002);
+    expect(s.clients().map((c) => [c.address, c.queries])).toEqual([
+      ['192.168.0.1', 3000],
+      ['192.168.0.2', 3000],
+      ['192.168.0.9', 2],
+    ]);
+    expect(watched).toHaveLength(3000);
+    expect(new Set(watched)).toEqual(new Set(['192.168.0.2 avira-safethings']));
+    // Exports and other waiters see it done.
+    await s.historyLoaded();
+    expect(warnings).toEqual([]);
+  });
+
+  it('stops reading when closed, and leaves the journals as they were', async () => {
+    const [a] = await twoCaptures(2000);
+    const before = await readFile(capturePath(a!, 'journal.ndjson'));
+    const s = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    const done = s.loadHistory();
+    for (let i = 0; i < 100_000 && s.history().progress === 0; i++) await tick();
+    expect(s.history().progress).toBeGreaterThan(0);
+    await closeStore(s);
+    await done;
+    expect(s.history().state).toBe('loading');
+    expect((await readFile(capturePath(a!, 'journal.ndjson'))).equals(before)).toBe(true);
+    const again = await openStore();
+    expect(again.total()).toBe(4000);
+  });
+});
+
 describe('CaptureStore retention', () => {
   it('deletes stopped captures older than retentionDays on open and when applied later, keeping seq', async () => {
     const s1 = await openStore({ retentionDays: 7 });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryListRequest } from '@shared/api';
 import type {
   CaptureInfo,
   ClientSummary,
+  HistoryStatus,
   MinuteBucket,
   QueryBatch,
   QueryEvent,
@@ -71,7 +72,25 @@ export interface CaptureStoreOptions {
   readonly maxUnwrittenBytes?: number;
   /** Journal problems (ENOSPC, EACCES...), one clear line each. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Open without reading the retained captures' journals: open() then takes only their sizes and last seqs,
+   * and loadHistory() reads them behind whatever runs first (DNS). Default false: open() reads them all.
+   */
+  readonly deferHistory?: boolean;
+  /** Bytes of journal read per turn of the event loop while loading history, default 256 KiB. */
+  readonly historySliceBytes?: number;
 }
+
+/** A retained capture still on disk only: loadHistory() reads it. */
+interface PendingCapture {
+  readonly id: string;
+  readonly dir: string;
+  readonly meta: CaptureMeta | null;
+  readonly bytes: number;
+}
+
+/** Calls `visit` for each watched event (ts, client, rule, name) of a capture. */
+export type WatchedVisitor = (ts: number, client: string, rule: string, qname: string) => void;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -84,6 +103,8 @@ const MAX_LIMIT = 1000;
 const SEQ_FILE = 'seq.json';
 /** Rows examined between yields of the CSV row generator. */
 const CSV_SLICE = 16_384;
+/** About 2 ms of parsing on a small machine: what DNS waits at most behind the history load. */
+const HISTORY_SLICE_BYTES = 256 * 1024;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -131,6 +152,17 @@ export class CaptureStore implements ExchangeSink {
   private tickQueued = false;
   private retention: Promise<unknown> = Promise.resolve();
   private stops: Promise<unknown> = Promise.resolve();
+  /** Retained captures not read yet, oldest first, and how far loadHistory() has got. */
+  private pending: PendingCapture[] = [];
+  private readonly historyProgress = { captures: 0, loaded: 0, bytes: 0, read: 0, queries: 0 };
+  private historyRun: Promise<void> | null = null;
+  private clientsCache: {
+    seq: number;
+    layout: number;
+    segments: number;
+    list: readonly ClientSummary[];
+  } | null = null;
+  private readonly historySliceBytes: number;
 
   private constructor(opts: CaptureStoreOptions) {
     this.clock = opts.clock ?? realClock;
@@ -141,6 +173,7 @@ export class CaptureStore implements ExchangeSink {
     this.recentLimit = opts.recentLimit ?? 500;
     this.maxUnwrittenBytes = opts.maxUnwrittenBytes ?? 64 * 1024 * 1024;
     this.onWarning = opts.onWarning ?? (() => undefined);
+    this.historySliceBytes = opts.historySliceBytes ?? HISTORY_SLICE_BYTES;
     this.batcher = new Batcher<QueryEvent>({
       intervalMs: this.batchIntervalMs,
       maxEvents: opts.batchMaxEvents ?? 500,
@@ -154,16 +187,67 @@ export class CaptureStore implements ExchangeSink {
   }
 
   /**
-   * Opens the store: loads every retained capture from disk (repairing torn journals, closing captures a
-   * crash left running), deletes expired ones, and starts the flush, batch and retention timers. Disk
+   * Opens the store: finds the retained captures on disk and deletes expired ones, continues seqs above
+   * every journal's last, loads the captures (repairing torn journals, closing captures a crash left
+   * running) unless `deferHistory` leaves that to loadHistory(), and starts the retention timer. Disk
    * problems become warnings; the store then works in memory.
    */
   static async open(opts: CaptureStoreOptions): Promise<CaptureStore> {
     const store = new CaptureStore(opts);
     await store.load();
+    if (opts.deferHistory !== true) await store.loadHistory();
     await store.applyRetention();
     store.startTimers();
     return store;
+  }
+
+  /**
+   * Reads the retained captures open() left on disk, oldest first, a slice at a time with the event loop
+   * free in between; each capture joins the store (captures, queries, summaries) once it is read, and
+   * `onWatched` sees its watched events then. Records made meanwhile go to the running capture as always.
+   * Resolves when every capture is read or the store closes; never rejects. Later calls share the first run.
+   */
+  loadHistory(onWatched?: WatchedVisitor): Promise<void> {
+    this.historyRun ??= this.readPending(onWatched);
+    return this.historyRun;
+  }
+
+  /** Resolves once loadHistory() has read every retained capture (at once when none waits). */
+  historyLoaded(): Promise<void> {
+    return this.pending.length === 0 ? Promise.resolve() : this.loadHistory();
+  }
+
+  /** How far the retained captures are read: "loading" from open() until loadHistory() is done. */
+  history(): HistoryStatus {
+    const h = this.historyProgress;
+    return {
+      state: this.pending.length > 0 ? 'loading' : 'loaded',
+      captures: h.loaded,
+      capturesTotal: h.captures,
+      queries: h.queries,
+      progress: h.bytes > 0 ? Math.min(1, h.read / h.bytes) : 1,
+    };
+  }
+
+  private async readPending(onWatched?: WatchedVisitor): Promise<void> {
+    const h = this.historyProgress;
+    while (this.pending.length > 0 && !this.closed) {
+      const next = this.pending[0]!;
+      const seg = await this.loadSegment(next.id, next.dir, next.meta);
+      if (this.closed) break;
+      this.pending.shift();
+      h.loaded++;
+      if (seg === null) continue;
+      h.queries += seg.length;
+      // In start order; the running capture, started after every retained one, stays last.
+      let at = this.segments.length;
+      while (at > 0 && this.segments[at - 1]!.startedAt > seg.startedAt) at--;
+      this.segments.splice(at, 0, seg);
+      // scanSince cursors count segments: one inserted before theirs means starting over.
+      this.layout++;
+      if (onWatched) forEachWatchedIn(seg, onWatched);
+      if (this.metaPending.size > 0) this.armFlush();
+    }
   }
 
   /** Starts a new capture, or returns the running one. Throws only after close(). */
@@ -265,13 +349,21 @@ export class CaptureStore implements ExchangeSink {
     return this.batcher.subscribe(listener, opts?.maxPending ?? DEFAULT_MAX_PENDING);
   }
 
-  /** Per-client totals across all retained captures, most queries first. */
-  clients(): ClientSummary[] {
+  /**
+   * Per-client totals across all retained captures, most queries first. Kept until the next record or
+   * change of captures, so paging through 100,000 clients sorts them once; callers must not change it.
+   */
+  clients(): readonly ClientSummary[] {
+    const c = this.clientsCache;
+    if (c !== null && c.seq === this.seq && c.layout === this.layout && c.segments === this.segments.length)
+      return c.list;
     const merged = new Map<string, ClientSummary>();
     for (const seg of this.segments) seg.mergeClients(merged);
-    return [...merged.values()].sort(
+    const list = [...merged.values()].sort(
       (a, b) => b.queries - a.queries || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
     );
+    this.clientsCache = { seq: this.seq, layout: this.layout, segments: this.segments.length, list };
+    return list;
   }
 
   /** Per-minute per-client counts of the last `rangeMinutes` minutes (0 = all), non-empty minutes only, oldest first. */
@@ -317,21 +409,8 @@ export class CaptureStore implements ExchangeSink {
    * Calls `visit` for every retained event that matched a watchlist rule when it was recorded, oldest first.
    * Reads the columns directly: no event objects are built.
    */
-  forEachWatched(visit: (ts: number, client: string, rule: string, qname: string) => void): void {
-    for (const seg of this.segments) {
-      const cols = seg.columns;
-      const empty = cols.watchRules.lookup('');
-      for (let row = 0; row < cols.length; row++) {
-        const id = cols.watchRuleId(row);
-        if (id === empty) continue;
-        visit(
-          cols.ts(row),
-          cols.clients.value(cols.clientId(row)),
-          cols.watchRules.value(id),
-          cols.qnames.value(cols.qnameId(row)),
-        );
-      }
-    }
+  forEachWatched(visit: WatchedVisitor): void {
+    for (const seg of this.segments) forEachWatchedIn(seg, visit);
   }
 
   /**
@@ -417,6 +496,8 @@ export class CaptureStore implements ExchangeSink {
       if (t !== null) this.clock.clearTimeout(t);
     if (this.retentionTimer !== null) this.clock.clearInterval(this.retentionTimer);
     this.retentionTimer = this.flushTimer = this.batchTimer = null;
+    // The history load stops at its next slice.
+    await this.historyRun;
     this.batcher.tick(Number.POSITIVE_INFINITY);
     const writer = this.writer;
     this.writer = null;
@@ -570,21 +651,23 @@ export class CaptureStore implements ExchangeSink {
     }
     const cutoff = this.cutoff(this.clock.now());
     const expired: string[] = [];
-    const loaded: CaptureSegment[] = [];
+    const pending: PendingCapture[] = [];
     for (const id of entries) {
       const dir = join(this.capturesDir, id);
       const meta = await readCaptureMeta(join(dir, META_FILE));
+      // Only its tail is read: seqs recorded from now on continue above it, whenever the journal is read.
+      this.seq = Math.max(this.seq, await lastJournalSeq(join(dir, JOURNAL_FILE)));
       if (meta !== null && meta.stoppedAt > 0 && meta.stoppedAt < cutoff) {
-        // Expired: only its last seq matters, so seq never goes back after the deletion.
-        this.seq = Math.max(this.seq, await lastJournalSeq(join(dir, JOURNAL_FILE)));
         expired.push(id);
         continue;
       }
-      const seg = await this.loadSegment(id, dir, meta);
-      if (seg !== null) loaded.push(seg);
+      pending.push({ id, dir, meta, bytes: await fileBytes(join(dir, JOURNAL_FILE)) });
     }
-    loaded.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    this.segments = loaded;
+    const started = (p: PendingCapture): number => p.meta?.startedAt ?? 0;
+    pending.sort((a, b) => started(a) - started(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.pending = pending;
+    this.historyProgress.captures = pending.length;
+    this.historyProgress.bytes = pending.reduce((n, p) => n + p.bytes, 0);
     if (expired.length > 0) {
       await this.saveSeqMark();
       for (const id of expired) await this.removeCaptureDir(id);
@@ -599,11 +682,16 @@ export class CaptureStore implements ExchangeSink {
     const seg = new CaptureSegment(id, meta?.startedAt ?? 0, meta?.stoppedAt ?? 0);
     let scan: JournalScan | null = null;
     try {
-      scan = await scanJournal(join(dir, JOURNAL_FILE), (ev) => seg.add(ev.seq, ev, ev.offset), true);
+      scan = await scanJournal(join(dir, JOURNAL_FILE), (ev) => seg.add(ev.seq, ev, ev.offset), true, {
+        chunkBytes: this.historySliceBytes,
+        onChunk: (bytes) => (this.historyProgress.read += bytes),
+        stop: () => this.closed,
+      });
     } catch (err) {
       this.warn(`read:${id}`, `capture ${id}: cannot read its journal: ${describeFsError(err).text}`);
     }
     if (meta === null && seg.length === 0) return null;
+    if (this.closed) return seg;
     this.seq = Math.max(this.seq, seg.lastSeq());
     if (scan !== null) this.reportScan(id, scan);
     if (meta === null || meta.stoppedAt === 0) {
@@ -705,6 +793,31 @@ export class CaptureStore implements ExchangeSink {
     } catch {
       // A failing warning sink must not break recording.
     }
+  }
+}
+
+/** Calls `visit` for every event of `seg` that matched a watchlist rule; reads the columns directly. */
+function forEachWatchedIn(seg: CaptureSegment, visit: WatchedVisitor): void {
+  const cols = seg.columns;
+  const empty = cols.watchRules.lookup('');
+  for (let row = 0; row < cols.length; row++) {
+    const id = cols.watchRuleId(row);
+    if (id === empty) continue;
+    visit(
+      cols.ts(row),
+      cols.clients.value(cols.clientId(row)),
+      cols.watchRules.value(id),
+      cols.qnames.value(cols.qnameId(row)),
+    );
+  }
+}
+
+/** A file's size, 0 when it cannot be read. */
+async function fileBytes(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
   }
 }
 

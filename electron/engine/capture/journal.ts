@@ -157,6 +157,16 @@ export interface JournalScan {
 
 const READ_CHUNK = 1 << 20;
 
+/** How scanJournal reads: in slices of `chunkBytes`, reporting each, and stopping early when asked. */
+export interface ScanOptions {
+  /** Bytes read (and parsed) per turn of the event loop; default 1 MiB. */
+  readonly chunkBytes?: number;
+  /** Called with the bytes of each slice once it is parsed. */
+  readonly onChunk?: (bytes: number) => void;
+  /** Checked between slices: true ends the scan there (nothing is cut off then). */
+  readonly stop?: () => boolean;
+}
+
 /**
  * Reads every good event of a journal in file order. A torn or corrupt tail is skipped and, with
  * `truncate`, cut back to the end of the last good line so later appends start on a clean line; corrupt
@@ -167,6 +177,7 @@ export async function scanJournal(
   path: string,
   onEvent: (ev: StoredEvent) => void,
   truncateTail: boolean,
+  opts: ScanOptions = {},
 ): Promise<JournalScan | null> {
   let fh: FileHandle;
   try {
@@ -181,10 +192,15 @@ export async function scanJournal(
   let goodEnd = 0;
   let lastSeq = 0;
   let fileSize = 0;
+  let stopped = false;
   try {
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    const buf = Buffer.allocUnsafe(opts.chunkBytes ?? READ_CHUNK);
     let carry: Buffer | null = null;
     for (;;) {
+      if (opts.stop?.()) {
+        stopped = true;
+        break;
+      }
       const { bytesRead } = await fh.read(buf, 0, buf.length, fileSize);
       if (bytesRead === 0) break;
       const data: Buffer = carry
@@ -223,11 +239,12 @@ export async function scanJournal(
       }
       // `buf` is reused by the next read, so keep a copy of the unfinished line.
       carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
+      opts.onChunk?.(bytesRead);
     }
   } finally {
     await fh.close().catch(() => undefined);
   }
-  const tailBytes = fileSize - goodEnd;
+  const tailBytes = stopped ? 0 : fileSize - goodEnd;
   let truncateError = '';
   if (truncateTail && tailBytes > 0) {
     try {

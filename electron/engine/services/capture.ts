@@ -1,5 +1,6 @@
 import type { DnstapIdentity } from '../dnstap/encode';
 import type {
+  ClientListRequest,
   ExportProgress,
   ExportRequest,
   InstallKeyInfo,
@@ -8,14 +9,18 @@ import type {
 } from '@shared/api';
 import type {
   CaptureInfo,
+  ClientPage,
   DeviceInfo,
   EngineStatus,
+  HistoryStatus,
+  MinuteBucket,
   QueryBatch,
   QueryPage,
   Snapshot,
   StorageStatus,
 } from '@shared/events';
 import type { CaptureStore, ExchangeRecord } from '../capture';
+import { pickClients } from '../capture/aggregates';
 import type { Clock } from '../clock';
 import { csvDeviceOf } from '../export/derive';
 import { Exporter, type BundleOptions, type BundleResult } from '../export/exporter';
@@ -23,6 +28,10 @@ import { InstallKeyStore } from '../export/install-key';
 import type { ZipSink } from '../export/zip-writer';
 import type { DeviceService } from './devices';
 import type { WatchlistService } from './watchlist';
+
+/** Clients a snapshot lists at most (routers besides); the dashboard pages through the rest. */
+export const SNAPSHOT_CLIENTS = 1000;
+const DEFAULT_PAGE = 100;
 
 /** What the exports state besides the queries: read when an export starts. */
 export interface CaptureFacts {
@@ -87,6 +96,11 @@ export class CaptureService {
     return this.store.current();
   }
 
+  /** How far the earlier captures are read after a start. */
+  history(): HistoryStatus {
+    return this.store.history();
+  }
+
   /** Whether recording reaches the disk. */
   storage(): StorageStatus {
     return this.store.storage();
@@ -104,15 +118,54 @@ export class CaptureService {
     return this.store.clients();
   }
 
-  snapshot(req: SnapshotRequest, status: EngineStatus, devices: DeviceInfo[]): Snapshot {
+  /**
+   * The dashboard's starting point. Its size does not grow with the number of clients: at most
+   * SNAPSHOT_CLIENTS of them (and the routers) with their devices and minute counts, the rest counted.
+   */
+  snapshot(
+    req: SnapshotRequest,
+    status: EngineStatus,
+    devices: DeviceInfo[],
+    routers: readonly string[],
+  ): Snapshot {
+    const all = this.store.clients();
+    const pick = pickClients(all, SNAPSHOT_CLIENTS, new Set(routers));
+    let minutes = this.store.minutes(req.rangeMinutes);
+    if (pick.otherClients > 0) {
+      const listed = new Set(pick.listed.map((c) => c.address));
+      for (const r of routers) listed.add(r);
+      devices = devices.filter((d) => listed.has(d.address));
+      minutes = onlyClients(minutes, listed);
+    }
     return {
       lastSeq: this.store.lastSeq(),
       status,
       captures: this.store.captures(),
-      clients: this.store.clients(),
-      minutes: this.store.minutes(req.rangeMinutes),
+      clients: pick.listed,
+      ...(pick.otherClients > 0
+        ? { otherClients: { clients: pick.otherClients, queries: pick.otherQueries } }
+        : {}),
+      minutes,
       recent: this.store.recent(),
       devices,
+    };
+  }
+
+  /** A page of the clients, most queries first, with their devices. */
+  clientPage(req: ClientListRequest, device: (address: string) => DeviceInfo): ClientPage {
+    const all = this.store.clients();
+    const offset = Math.max(0, Math.floor(req.offset ?? 0));
+    const limit = Math.min(1000, Math.max(1, Math.floor(req.limit ?? DEFAULT_PAGE)));
+    const clients = all.slice(offset, offset + limit);
+    let queries = 0;
+    for (const c of all) queries += c.queries;
+    return {
+      total: all.length,
+      queries,
+      offset,
+      limit,
+      clients,
+      devices: clients.map((c) => device(c.address)),
     };
   }
 
@@ -124,24 +177,27 @@ export class CaptureService {
     return this.store.subscribe(listener);
   }
 
+  // Exports cover every retained capture: while the history is still being read after a start, they wait.
+
   csv(req: ExportRequest): AsyncIterable<string> {
-    return this.exporter.csv(req);
+    return afterHistory(this.store, () => this.exporter.csv(req));
   }
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
-    return this.exporter.pcap(req);
+    return afterHistory(this.store, () => this.exporter.pcap(req));
   }
 
   dnstap(req: ExportRequest, identity: DnstapIdentity): AsyncIterable<Buffer> {
-    return this.exporter.dnstap(req, identity);
+    return afterHistory(this.store, () => this.exporter.dnstap(req, identity));
   }
 
-  bundle(
+  async bundle(
     req: ExportRequest,
     screenshot: Uint8Array | null,
     sink: ZipSink,
     opts?: BundleOptions,
   ): Promise<BundleResult> {
+    await this.store.historyLoaded();
     return this.exporter.bundle(req, screenshot, sink, opts);
   }
 
@@ -165,4 +221,29 @@ export class CaptureService {
     await this.store.stop();
     await this.store.close();
   }
+}
+
+/** The buckets with the counts of `clients` only (empty minutes left out). */
+function onlyClients(minutes: MinuteBucket[], clients: ReadonlySet<string>): MinuteBucket[] {
+  const out: MinuteBucket[] = [];
+  for (const b of minutes) {
+    const counts: Record<string, number> = {};
+    let any = false;
+    for (const key in b.counts)
+      if (clients.has(key)) {
+        counts[key] = b.counts[key]!;
+        any = true;
+      }
+    if (any) out.push({ minute: b.minute, counts });
+  }
+  return out;
+}
+
+/** `body()`'s items, started once the store has read its history. */
+async function* afterHistory<T>(
+  store: Pick<CaptureStore, 'historyLoaded'>,
+  body: () => AsyncIterable<T>,
+): AsyncIterable<T> {
+  await store.historyLoaded();
+  yield* body();
 }

@@ -77,6 +77,11 @@ export class WatchlistService {
     }
   }
 
+  /** Pushes a fresh report soon: the recorded queries changed other than by record() (history read). */
+  refresh(): void {
+    this.markDirty();
+  }
+
   /** The report, with the correlation over `correlationWindowMs` (default: the user's saved window). */
   report(correlationWindowMs = this.watch.correlationWindowS() * 1000): WatchReport {
     const now = this.deps.clock.now();

@@ -1,8 +1,9 @@
 /** A scripted EngineHandle for tests of the code around the engine (the engine has its own tests). */
 import { lookupRate } from '@shared/watch/lookup-rate';
 import { vi } from 'vitest';
-import type { ExportProgress, QueryListRequest, SnapshotRequest } from '@shared/api';
+import type { ClientListRequest, ExportProgress, QueryListRequest, SnapshotRequest } from '@shared/api';
 import type {
+  ClientPage,
   CaptureInfo,
   DeviceInfo,
   EngineStatus,
@@ -199,6 +200,14 @@ export function fakeEngine(): FakeEngine {
       clients: [],
       minutes: [],
       recent: [],
+      devices: [deviceInfo('192.168.0.1')],
+    })),
+    clientPage: vi.fn((req: ClientListRequest): ClientPage => ({
+      total: 1,
+      queries: 2,
+      offset: req.offset ?? 0,
+      limit: req.limit ?? 100,
+      clients: [{ address: '192.168.0.1', queries: 2, firstSeen: 1, lastSeen: 2 }],
       devices: [deviceInfo('192.168.0.1')],
     })),
     queries: vi.fn((req: QueryListRequest): QueryPage => ({

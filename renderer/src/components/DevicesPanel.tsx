@@ -1,4 +1,5 @@
-import { memo, useMemo, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { DEVICE_NAME_MAX, deviceLabel } from '@shared/devices';
 import type { DeviceInfo } from '@shared/events';
 import type { DeviceTotals, MinuteCounts } from '../lib/dashboard-state';
@@ -22,7 +23,16 @@ interface Props {
   readonly onRename: (address: string, name: string) => Promise<void>;
   /** Label per address that tells devices apart (see deviceLabels); a name several share gets the address. */
   readonly labels: ReadonlyMap<string, string>;
+  /** Clients the engine has not sent yet (it sends the busiest first), and their queries. */
+  readonly other?: { readonly clients: number; readonly queries: number };
+  /** Asks the engine for the next page of clients. */
+  readonly onMore?: () => void;
 }
+
+/** From this many devices on, only the rows in view (and a few around) are rendered. */
+const VIRTUAL_FROM = 200;
+/** A device row's usual height, and the "All devices" row's above the list. */
+const ROW_PX = 44;
 
 /**
  * One row per client, the router first: its name (or hostname, else address), address, vendor, queries,
@@ -33,7 +43,7 @@ export const DevicesPanel = memo(function DevicesPanel(props: Props) {
     <section className="panel devices" aria-labelledby="devices-title">
       <header className="panel-head">
         <h2 id="devices-title">Devices</h2>
-        <span className="muted num">{formatCount(props.devices.length)}</span>
+        <span className="muted num">{formatCount(props.devices.length + (props.other?.clients ?? 0))}</span>
       </header>
       {props.devices.length === 0 ? (
         <p className="panel-note muted">Each device appears here with its first query.</p>
@@ -45,9 +55,37 @@ export const DevicesPanel = memo(function DevicesPanel(props: Props) {
 });
 
 function DeviceList(props: Props) {
-  const { devices, info, total, selected, onSelect } = props;
+  const { devices, info, total, selected, onSelect, other } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const ordered = useMemo(() => routersFirst(devices, info), [devices, info]);
+  const listRef = useRef<HTMLUListElement>(null);
+  // A household has a few dozen devices; a network of 100,000 clients must not build 100,000 rows.
+  const virtual = ordered.length > VIRTUAL_FROM;
+  // The app is not built with the React Compiler, so nothing memoises around the virtualizer's functions.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const rows = useVirtualizer({
+    count: virtual ? ordered.length : 0,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => ROW_PX,
+    paddingStart: ROW_PX,
+    overscan: 8,
+  });
+  const item = (d: DeviceTotals, index?: number) => (
+    <DeviceItem
+      key={d.address}
+      totals={d}
+      device={infoFor(info, d.address)}
+      isNew={props.newDevices.has(d.address)}
+      editing={editing === d.address}
+      onEdit={(on) => setEditing(on ? d.address : null)}
+      index={index}
+      measure={index === undefined ? undefined : rows.measureElement}
+      {...props}
+    />
+  );
+  const shown = virtual ? rows.getVirtualItems() : [];
+  const before = shown.length > 0 ? shown[0]!.start - ROW_PX : 0;
+  const after = shown.length > 0 ? rows.getTotalSize() - shown[shown.length - 1]!.end : 0;
   return (
     <>
       <div className="device-cols muted" aria-hidden="true">
@@ -56,7 +94,7 @@ function DeviceList(props: Props) {
         <span>Queries</span>
         <span>Share</span>
       </div>
-      <ul className="device-list" aria-label="Devices">
+      <ul className="device-list" aria-label="Devices" ref={listRef}>
         <li>
           <button
             type="button"
@@ -70,23 +108,41 @@ function DeviceList(props: Props) {
             <span className="num muted">{total > 0 ? '100 %' : '–'}</span>
           </button>
         </li>
-        {ordered.map((d) => (
-          <DeviceItem
-            key={d.address}
-            totals={d}
-            device={infoFor(info, d.address)}
-            isNew={props.newDevices.has(d.address)}
-            editing={editing === d.address}
-            onEdit={(on) => setEditing(on ? d.address : null)}
-            {...props}
-          />
-        ))}
+        {virtual ? (
+          <>
+            <li aria-hidden="true" style={{ height: before }} />
+            {shown.map((v) => item(ordered[v.index]!, v.index))}
+            <li aria-hidden="true" style={{ height: after }} />
+          </>
+        ) : (
+          ordered.map((d) => item(d))
+        )}
+        {other !== undefined && other.clients > 0 && (
+          <li>
+            <button
+              type="button"
+              className="device-row more"
+              data-testid="devices-more"
+              onClick={props.onMore}
+            >
+              <span className="device-name muted">
+                {formatCount(other.clients)} more devices: show the next
+              </span>
+              <span />
+              <span className="num">{formatCount(other.queries)}</span>
+              <span className="num muted">{formatShare(other.queries, total)}</span>
+            </button>
+          </li>
+        )}
       </ul>
     </>
   );
 }
 
 interface ItemProps extends Props {
+  /** Position in the list and the measuring callback, when only the rows in view are rendered. */
+  readonly index?: number;
+  readonly measure?: (el: HTMLLIElement | null) => void;
   readonly totals: DeviceTotals;
   readonly device: DeviceInfo;
   readonly isNew: boolean;
@@ -94,7 +150,7 @@ interface ItemProps extends Props {
   readonly onEdit: (editing: boolean) => void;
 }
 
-function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps) {
+function DeviceItem({ totals, device, isNew, editing, onEdit, index, measure, ...p }: ItemProps) {
   const address = totals.address;
   const color = deviceColor(totals.colorIndex);
   const isSelected = address === p.selected;
@@ -103,7 +159,7 @@ function DeviceItem({ totals, device, isNew, editing, onEdit, ...p }: ItemProps)
   const vendor = vendorText(device);
   const classes = ['device-item', isNew ? 'is-new' : '', device.isRouter ? 'is-router' : ''];
   return (
-    <li className={classes.filter(Boolean).join(' ')}>
+    <li className={classes.filter(Boolean).join(' ')} data-index={index} ref={measure}>
       {editing ? (
         <RenameForm device={device} color={color} onDone={() => onEdit(false)} onRename={p.onRename} />
       ) : (

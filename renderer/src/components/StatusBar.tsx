@@ -50,6 +50,7 @@ export function StatusBar({ view, now, busy, onStart, onStop, actions }: Props) 
           )}
           <Fact label="Queries" testId="status-total">
             <span className="num">{formatCount(view.totalQueries)}</span>
+            <HistoryLoading status={status} />
           </Fact>
           <Fact label="Now" testId="status-rate">
             <span className="num">{status ? `${formatRate(status.qps)}/s` : '–'}</span>
@@ -109,6 +110,18 @@ function CaptureState({
   ) : (
     <span className="pill stopped" data-testid="capture-state">
       Not recording
+    </span>
+  );
+}
+
+/** While the earlier captures are read after a start: DNS is answered, the counts are still growing. */
+function HistoryLoading({ status }: { status: EngineStatus | null }) {
+  const h = status?.history;
+  if (h?.state !== 'loading') return null;
+  return (
+    <span className="muted" role="status" data-testid="history-loading">
+      {' '}
+      · reading earlier captures, {Math.floor(h.progress * 100)} %
     </span>
   );
 }

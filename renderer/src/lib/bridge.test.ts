@@ -78,6 +78,10 @@ describe('createBridge over the preload API', () => {
         { total: 0, offset: 0, limit: 1, events: [] }
       ),
       getStatus: async () => (calls.push('getStatus'), engineStatus(0)),
+      listDevices: async (req) => (
+        calls.push(`listDevices:${req.offset}`),
+        { total: 0, queries: 0, offset: 0, limit: 100, clients: [], devices: [] }
+      ),
       exportCsv: async (f) => (calls.push(`exportCsv:${f.client}`), { saved: true, path: '/tmp/x.csv' }),
       exportPcap: async (f) => (calls.push(`exportPcap:${f.exportId}`), { saved: true, path: '/tmp/x.pcap' }),
       exportDnstap: async () => (calls.push('exportDnstap'), { saved: true, path: '/tmp/x.dnstap' }),

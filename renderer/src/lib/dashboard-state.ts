@@ -5,6 +5,7 @@
  */
 import type {
   CaptureInfo,
+  ClientPage,
   DeviceInfo,
   EngineStatus,
   EngineWarning,
@@ -61,7 +62,10 @@ export interface DashboardView {
   /** Devices that first appeared live a few seconds ago (see NEW_DEVICE_MS). */
   readonly newDevices: ReadonlySet<string>;
   readonly warnings: readonly EngineWarning[];
+  /** Every client's queries, those not held yet included. */
   readonly totalQueries: number;
+  /** Clients the engine left out of the snapshot (the least busy ones), not fetched since, and their queries. */
+  readonly otherDevices: { readonly clients: number; readonly queries: number };
   /** Highest event seq folded in. */
   readonly lastSeq: number;
   /** Bumped whenever the log ring changes. */
@@ -109,6 +113,7 @@ export class DashboardState implements MinuteCounts {
   private duplicates = 0;
   private resyncWanted = false;
   private clockOffsetMs = 0;
+  private other = { clients: 0, queries: 0 };
   private dirty = true;
   private version = 0;
   private ringVersion = 0;
@@ -158,6 +163,7 @@ export class DashboardState implements MinuteCounts {
         colorIndex: this.colorFor(c.address),
       });
     }
+    this.other = { ...(snapshot.otherClients ?? { clients: 0, queries: 0 }) };
     this.info.clear();
     for (const d of snapshot.devices) this.info.set(d.address, d);
     this.infoChanged = true;
@@ -168,6 +174,20 @@ export class DashboardState implements MinuteCounts {
     this.devicesChanged = true;
     this.captures = [...snapshot.captures];
     this.applyStatus(snapshot.status, localNow);
+    this.dirty = true;
+  }
+
+  /** Adds a page of clients the snapshot left out (device:list); those already held are kept as they are. */
+  addClients(page: ClientPage): void {
+    for (const c of page.clients) {
+      if (this.devices.has(c.address)) continue;
+      this.devices.set(c.address, { ...c, colorIndex: this.colorFor(c.address) });
+      this.other.clients = Math.max(0, this.other.clients - 1);
+      this.other.queries = Math.max(0, this.other.queries - c.queries);
+    }
+    for (const d of page.devices) if (!this.info.has(d.address)) this.info.set(d.address, d);
+    this.devicesChanged = true;
+    this.infoChanged = true;
     this.dirty = true;
   }
 
@@ -368,7 +388,7 @@ export class DashboardState implements MinuteCounts {
     this.infoChanged = false;
     const newDevices = previous && !this.freshChanged ? previous.newDevices : this.fresh.current();
     this.freshChanged = false;
-    let total = 0;
+    let total = this.other.queries;
     for (const d of devices) total += d.queries;
     return {
       version: this.version,
@@ -383,6 +403,7 @@ export class DashboardState implements MinuteCounts {
       newDevices,
       warnings: [...this.warnings.values()].sort((a, b) => b.ts - a.ts),
       totalQueries: total,
+      otherDevices: { ...this.other },
       lastSeq: this.lastSeq,
       ringVersion: this.ringVersion,
       bucketsVersion: this.bucketsVersion,

@@ -54,6 +54,8 @@ export class Dashboard {
   private retryTimer: number | null = null;
   private running = false;
   private watchAskedAt = -Infinity;
+  /** Whether the last status said the engine was still reading its earlier captures. */
+  private historyLoading = false;
 
   constructor(
     private readonly bridge: Bridge,
@@ -76,6 +78,10 @@ export class Dashboard {
       }),
       this.bridge.on('engine:status', (s) => {
         this.state.setStatus(s, this.clock.now());
+        // The earlier captures are all read now: the snapshot taken while they were read lacks some.
+        const loading = s.history?.state === 'loading';
+        if (this.historyLoading && !loading) void this.snapshot();
+        this.historyLoading = loading;
         scheduler.schedule();
       }),
       this.bridge.on('engine:warning', (w) => {
@@ -237,6 +243,19 @@ export class Dashboard {
   async refreshStatus(): Promise<void> {
     const status = await this.bridge.invoke('status:get', undefined);
     this.state.setStatus(status, this.clock.now());
+    this.scheduler?.schedule();
+  }
+
+  /** Fetches the next page of the clients the snapshot left out (the least busy ones) into the devices. */
+  async moreDevices(): Promise<void> {
+    const held = this.state.getView().devices.length;
+    try {
+      const page = await this.bridge.invoke('device:list', { offset: held, limit: 1000 });
+      if (!this.running) return;
+      this.state.addClients(page);
+    } catch (err) {
+      this.state.setError(`Could not load more devices: ${message(err)}`);
+    }
     this.scheduler?.schedule();
   }
 
