@@ -92,6 +92,13 @@ async function main(argv: readonly string[]): Promise<number> {
     ),
   ];
   if (dns.length > 0) console.log(`DNS Witness is answering DNS on ${dns.join(', ')} (UDP and TCP)`);
+  // Said once: every UDP listener asks for the same size.
+  const buffers = new Map(
+    bound.flatMap((l) => (l.receiveBuffer ? [[l.receiveBuffer.note, l.receiveBuffer]] : [])),
+  );
+  for (const rb of buffers.values())
+    if (rb.limited) console.error(`warning: ${rb.note}`);
+    else console.log(rb.note);
   if (observing.length > 0)
     console.log(
       `DNS Witness is observing resolvers through dnstap on ${observing.map((l) => l.target).join(', ')}`,
