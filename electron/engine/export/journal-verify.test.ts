@@ -147,6 +147,45 @@ describe('the journal hash chain', () => {
     expect(describeChain(cut)).toContain('no closing seal yet');
   });
 
+  it('keeps the chain whole through minutes of blocks held for a failing disk', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, 'a file where a folder should be');
+    const path = join(blocker, 'journal.ndjson');
+    const w = new JournalWriter({
+      path,
+      maxUnwrittenBytes: 1 << 24,
+      onWarning: () => undefined,
+      chained: true,
+    });
+    let seq = 0;
+    // 240 flush periods of 20 records while the folder cannot be made: blocks, seals and all wait in memory.
+    for (let b = 0; b < 240; b++) {
+      for (let i = 0; i < 20; i++) {
+        seq++;
+        w.append(
+          journalLine(seq, '2026-11-23T01:45:01.000+01:00', 'cap-1', exchange({ ts: 1000 * seq }, seq)),
+          seq,
+        );
+      }
+      await w.flush();
+      expect(w.isFailing).toBe(true);
+    }
+    await rm(blocker);
+    await w.close();
+    expect(w.unwrittenBytes).toBe(0);
+    expect(w.dropped).toBe(0);
+    const r = await verifyJournalFile(path);
+    expect(r).toMatchObject({
+      state: 'chained',
+      closed: true,
+      records: 4800,
+      sealed: 4800,
+      blocks: 240,
+      missing: [],
+    });
+    expect(r.losses).toEqual([]);
+  });
+
   it('seals a loss line for records the disk refused, and names gaps nothing accounts for', async () => {
     const blocker = join(dir, 'blocker');
     await writeFile(blocker, 'a file where a folder should be');
