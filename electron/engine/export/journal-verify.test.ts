@@ -12,9 +12,17 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-/** A sealed journal of `blocks` flushes with `per` records each, closed unless `open`; returns its path. */
-async function sealedJournal(blocks: number, per: number, open = false): Promise<string> {
-  const path = join(dir, 'journal.ndjson');
+/**
+ * A sealed journal of `blocks` flushes with `per` records each, closed unless `open`; returns its path.
+ * `afterFlush` sees the writer after each flush, `beforeClose` runs before it is closed.
+ */
+async function sealedJournal(
+  blocks: number,
+  per: number,
+  open = false,
+  path = join(dir, 'journal.ndjson'),
+  hooks: { afterFlush?: (w: JournalWriter) => void; beforeClose?: () => Promise<void> } = {},
+): Promise<string> {
   const w = new JournalWriter({
     path,
     maxUnwrittenBytes: 1 << 24,
@@ -31,8 +39,14 @@ async function sealedJournal(blocks: number, per: number, open = false): Promise
       );
     }
     await w.flush();
+    hooks.afterFlush?.(w);
   }
-  if (!open) await w.close();
+  await hooks.beforeClose?.();
+  if (!open) {
+    await w.close();
+    expect(w.unwrittenBytes).toBe(0);
+    expect(w.dropped).toBe(0);
+  }
   return path;
 }
 
@@ -150,30 +164,11 @@ describe('the journal hash chain', () => {
   it('keeps the chain whole through minutes of blocks held for a failing disk', async () => {
     const blocker = join(dir, 'blocker');
     await writeFile(blocker, 'a file where a folder should be');
-    const path = join(blocker, 'journal.ndjson');
-    const w = new JournalWriter({
-      path,
-      maxUnwrittenBytes: 1 << 24,
-      onWarning: () => undefined,
-      chained: true,
-    });
-    let seq = 0;
     // 240 flush periods of 20 records while the folder cannot be made: blocks, seals and all wait in memory.
-    for (let b = 0; b < 240; b++) {
-      for (let i = 0; i < 20; i++) {
-        seq++;
-        w.append(
-          journalLine(seq, '2026-11-23T01:45:01.000+01:00', 'cap-1', exchange({ ts: 1000 * seq }, seq)),
-          seq,
-        );
-      }
-      await w.flush();
-      expect(w.isFailing).toBe(true);
-    }
-    await rm(blocker);
-    await w.close();
-    expect(w.unwrittenBytes).toBe(0);
-    expect(w.dropped).toBe(0);
+    const path = await sealedJournal(240, 20, false, join(blocker, 'journal.ndjson'), {
+      afterFlush: (w) => expect(w.isFailing).toBe(true),
+      beforeClose: () => rm(blocker),
+    });
     const r = await verifyJournalFile(path);
     expect(r).toMatchObject({
       state: 'chained',
