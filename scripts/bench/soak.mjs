@@ -306,7 +306,15 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
       const fds = openFds(pid);
       const heapMb = gc.lastLiveMb;
       const fullGcs = gc.fullGcs;
-      const drops = { service: udpDrops(pid), bench: udpDrops(process.pid) };
+      // The upstream's too: a query it never read comes back as SERVFAIL after the service's upstream timeout.
+      const drops = {
+        service: udpDrops(pid),
+        bench: udpDrops(process.pid),
+        upstream: udpDrops(upstream.proc.pid),
+        upstreamPid: upstream.proc.pid,
+      };
+      // Between the flap's stop and restart there is no upstream process to read.
+      if (!Number.isFinite(drops.upstream)) Object.assign(drops, { upstream: 0, upstreamPid: null });
       const cpuShare = cpu() / (sampleMs / 1000);
       const othersShare = others();
       const lagP99 = lag.percentile(99) / 1e6;
@@ -418,7 +426,17 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
     recorded: summary.total_queries,
     counters: summary.counters,
     // The bench's sockets are closed by now: its count is the last sample's.
-    udpDrops: { service: udpDrops(pid), bench: samples.at(-1)?.drops.bench ?? NaN },
+    udpDrops: {
+      service: udpDrops(pid),
+      bench: samples.at(-1)?.drops.bench ?? NaN,
+      upstream: samples.reduce(
+        (n, s, k) =>
+          n +
+          s.drops.upstream -
+          (samples[k - 1]?.drops.upstreamPid === s.drops.upstreamPid ? samples[k - 1].drops.upstream : 0),
+        0,
+      ),
+    },
     hwmKb,
     // System-wide UDP counters (/proc/net/snmp, what `netstat -su` shows) across the run.
     snmp: { before: snmpBefore, after: snmpAfter },
@@ -427,6 +445,10 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
       dropped: {
         service: s.drops.service - (samples[k - 1]?.drops.service ?? 0),
         bench: s.drops.bench - (samples[k - 1]?.drops.bench ?? 0),
+        // A restarted upstream (the flap) counts from 0 again.
+        upstream:
+          s.drops.upstream -
+          (samples[k - 1]?.drops.upstreamPid === s.drops.upstreamPid ? samples[k - 1].drops.upstream : 0),
       },
       ...s,
       ...goodOf(good.intervals, s.i),
@@ -494,6 +516,7 @@ function fold(rows) {
     codes,
     droppedService: rows.reduce((n, r) => n + r.dropped.service, 0),
     droppedBench: rows.reduce((n, r) => n + r.dropped.bench, 0),
+    droppedUpstream: rows.reduce((n, r) => n + r.dropped.upstream, 0),
     stalls: rows.reduce((n, r) => n + r.loop.stalls, 0),
     stallMaxMs: Math.max(...rows.map((r) => r.loop.maxMs)),
     stallGc: rows.reduce((n, r) => n + r.loop.gc, 0),
@@ -608,7 +631,7 @@ export function renderSoak(r) {
     '',
     'Per phase:',
     '',
-    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | JS heap after full GC MB first → last | service CPU | UDP drops service / bench | service loop stalls ≥ 100 ms: GC / own work / waiting (longest ms) | GC pauses ms total (longest) | /api/health problems | slowest /api/health ms |',
+    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | JS heap after full GC MB first → last | service CPU | UDP drops service / bench / upstream | service loop stalls ≥ 100 ms: GC / own work / waiting (longest ms) | GC pauses ms total (longest) | /api/health problems | slowest /api/health ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   );
   for (const p of PHASES) {
@@ -617,7 +640,7 @@ export function renderSoak(r) {
     const f = fold(rows);
     lines.push(
       `| ${p.key} | ${int(f.sent)} | ${int(f.noerror)} | ${int(f.failed)} | ${int(f.lost)} | ${msf(f.p50)} / ${msf(f.p99)} / ${msf(f.max)} | ${f.tcpOk}/${f.tcpSent} | ` +
-        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${Number.isFinite(f.heapFirst) ? `${f.heapFirst.toFixed(1)} → ${f.heapLast.toFixed(1)}` : 'n/a'} | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} | ${f.stallGc} / ${f.stallBusy} / ${f.stallWaiting} (${f.stalls ? int(f.stallMaxMs) : '–'}) | ${int(f.gcMs)} (${msf(f.gcMaxMs)}) | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
+        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${Number.isFinite(f.heapFirst) ? `${f.heapFirst.toFixed(1)} → ${f.heapLast.toFixed(1)}` : 'n/a'} | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} / ${int(f.droppedUpstream)} | ${f.stallGc} / ${f.stallBusy} / ${f.stallWaiting} (${f.stalls ? int(f.stallMaxMs) : '–'}) | ${int(f.gcMs)} (${msf(f.gcMaxMs)}) | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
     );
   }
   const all = fold(s);
@@ -632,7 +655,7 @@ export function renderSoak(r) {
         : '') +
       `; answers after ${LOST_MS / 1000} s: ${int(r.lateAnswers)}. TCP probes ${all.tcpOk}/${all.tcpSent} answered. ` +
       `The service recorded ${int(r.recorded)} queries (good and TCP probes sent: ${int(all.sent + all.tcpSent)}); RSS peak (VmHWM) ${mbf(r.hwmKb)} MB. ` +
-      `Datagrams the kernel dropped (receive buffer full): ${int(r.udpDrops.service)} on the service's UDP sockets, ${int(r.udpDrops.bench)} on the bench's; ` +
+      `Datagrams the kernel dropped (receive buffer full): ${int(r.udpDrops.service)} on the service's UDP sockets, ${int(r.udpDrops.bench)} on the bench's, ${int(r.udpDrops.upstream)} on the upstream's; ` +
       `system-wide \`/proc/net/snmp\` Udp RcvbufErrors ${snmpDelta(r.snmp, 'RcvbufErrors')}, InErrors ${snmpDelta(r.snmp, 'InErrors')} (every process's sockets). ` +
       `The service's event loop stalled for 100 ms or more ${int(all.stalls)} times (longest ${all.stalls ? int(all.stallMaxMs) : '–'} ms): ` +
       `${all.stallGc} during a garbage collection, ${all.stallBusy} busy with its own work, ${all.stallWaiting} waiting for a CPU or a blocking call; GC paused it for ${int(all.gcMs)} ms in all (longest ${msf(all.gcMaxMs)} ms). ` +
