@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
+import { receiveBufferNotes } from '../engine/dns/receive-buffer';
 import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
 import { isLoopbackAddress, loadOrCreateToken, startCommand, type StoredToken } from './auth';
 import { APP_VERSION } from '../engine/version';
@@ -92,11 +93,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ),
   ];
   if (dns.length > 0) console.log(`DNS Witness is answering DNS on ${dns.join(', ')} (UDP and TCP)`);
-  // Said once: every UDP listener asks for the same size.
-  const buffers = new Map(
-    bound.flatMap((l) => (l.receiveBuffer ? [[l.receiveBuffer.note, l.receiveBuffer]] : [])),
-  );
-  for (const rb of buffers.values())
+  for (const rb of receiveBufferNotes(bound))
     if (rb.limited) console.error(`warning: ${rb.note}`);
     else console.log(rb.note);
   if (observing.length > 0)

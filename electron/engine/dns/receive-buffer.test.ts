@@ -7,6 +7,7 @@ import {
   enlargeReceiveBuffer,
   kernelReceiveLimit,
   receiveBufferNote,
+  receiveBufferNotes,
   UDP_RECEIVE_BUFFER,
 } from './receive-buffer';
 
@@ -70,5 +71,25 @@ describe('enlargeReceiveBuffer', () => {
     const r = enlargeReceiveBuffer(socket, 1 << 30);
     expect(r.limited).toBe(true);
     expect(r.note).toContain("left at the kernel's default");
+  });
+});
+
+describe('receiveBufferNotes', () => {
+  it('says each note of the bound listeners once', () => {
+    const udp = {
+      address: '127.0.0.1',
+      port: 53,
+      transport: 'udp' as const,
+      state: 'listening' as const,
+      error: '',
+      receiveBuffer: receiveBufferNote(4 << 20, 8 << 20, 4 << 20),
+    };
+    const notes = receiveBufferNotes([
+      udp,
+      { ...udp, address: '192.168.0.23' },
+      { ...udp, transport: 'tcp', receiveBuffer: undefined },
+      { ...udp, state: 'error', receiveBuffer: receiveBufferNote(4 << 20, 1 << 20, 1 << 20) },
+    ]);
+    expect(notes).toEqual([udp.receiveBuffer]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:dgram';
-import type { ReceiveBuffer } from '@shared/events';
+import type { ListenerStatus, ReceiveBuffer } from '@shared/events';
 
 /**
  * What each UDP listener asks the kernel to buffer. The default (net.core.rmem_default, 208 KiB on Linux)
@@ -63,4 +63,12 @@ export function enlargeReceiveBuffer(socket: Socket, limit = kernelReceiveLimit(
     // The size was set; only the report is missing.
   }
   return receiveBufferNote(UDP_RECEIVE_BUFFER, granted, limit);
+}
+
+/** The receive-buffer lines of the bound listeners, each said once (every UDP listener asks for the same). */
+export function receiveBufferNotes(listeners: readonly ListenerStatus[]): ReceiveBuffer[] {
+  const notes = new Map<string, ReceiveBuffer>();
+  for (const l of listeners)
+    if (l.state === 'listening' && l.receiveBuffer) notes.set(l.receiveBuffer.note, l.receiveBuffer);
+  return [...notes.values()];
 }
