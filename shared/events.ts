@@ -75,6 +75,15 @@ export interface ListenerStatus {
   readonly state: 'listening' | 'error' | 'closed';
   /** One-line explanation with the fix when state is 'error'. */
   readonly error: string;
+  /** UDP only: the receive buffer the kernel granted, said once in the log. */
+  readonly receiveBuffer?: ReceiveBuffer;
+}
+
+export interface ReceiveBuffer {
+  /** One line: the size granted, or the kernel's lower limit and how to raise it. */
+  readonly note: string;
+  /** The kernel gave less than asked: bursts while the service is busy can be dropped unread. */
+  readonly limited: boolean;
 }
 
 export interface UpstreamStatus {

@@ -92,4 +92,22 @@ describe('healthOf', () => {
       ],
     });
   });
+
+  it('names dashboards that fall behind the live stream, and nothing once none does', () => {
+    expect(healthOf(FINE, { behind: 0, dropped: 0 })).toEqual({ ok: true, problems: [] });
+    const one = healthOf(FINE, { behind: 1, dropped: 12_500 });
+    expect(one).toEqual({
+      ok: true,
+      problems: [
+        {
+          code: 'events-dropped',
+          message:
+            'A dashboard falls behind the live stream: 12,500 live queries were not sent to it (they are recorded; reloading the dashboard shows them).',
+        },
+      ],
+    });
+    expect(healthOf(FINE, { behind: 2, dropped: 3 }).problems[0]!.message).toMatch(
+      /^2 dashboards fall behind the live stream: 3 live queries were not sent to them /,
+    );
+  });
 });

@@ -14,7 +14,8 @@ export type HealthProblemCode =
   | 'dnstap-dropped'
   | 'dnstap-in-failed'
   | 'dnstap-in-dropped'
-  | 'alert-failing';
+  | 'alert-failing'
+  | 'events-dropped';
 
 export interface HealthProblem {
   readonly code: HealthProblemCode;
@@ -27,12 +28,24 @@ export interface Health {
   readonly problems: readonly HealthProblem[];
 }
 
-/** The service's health from its status; pure, so the API and the dashboard say the same. */
+/** The live-event streams (dashboards) a transport serves that fell behind and have events dropped. */
+export interface StreamLag {
+  /** Streams dropping events now: their client does not read what was sent and the send buffer is full. */
+  readonly behind: number;
+  /** Events those streams were not sent since they fell behind (they are recorded all the same). */
+  readonly dropped: number;
+}
+
+/**
+ * The service's health from its status, and from the transport's streams when it has any; pure, so the API
+ * and the dashboard say the same.
+ */
 export function healthOf(
   s: Pick<
     EngineStatus,
     'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn' | 'alertsFailing'
   >,
+  streams: StreamLag = { behind: 0, dropped: 0 },
 ): Health {
   const problems: HealthProblem[] = [];
   const listening = s.listeners.filter((l) => l.state === 'listening');
@@ -90,6 +103,14 @@ export function healthOf(
     problems.push({
       code: 'alert-failing',
       message: `Watchlist alerts do not reach ${a.target}: ${a.error}`,
+    });
+  if (streams.behind > 0)
+    problems.push({
+      code: 'events-dropped',
+      message:
+        `${streams.behind === 1 ? 'A dashboard falls' : `${streams.behind} dashboards fall`} behind the live stream: ` +
+        `${streams.dropped.toLocaleString('en-US')} live queries were not sent to ${streams.behind === 1 ? 'it' : 'them'} ` +
+        '(they are recorded; reloading the dashboard shows them).',
     });
   const dnsDown = problems.some((p) => p.code === 'no-dns-listener' || p.code === 'upstreams-down');
   return { ok: !dnsDown, problems };

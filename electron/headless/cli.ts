@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
+import { receiveBufferNotes } from '../engine/dns/receive-buffer';
 import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
 import { isLoopbackAddress, loadOrCreateToken, startCommand, type StoredToken } from './auth';
 import { APP_VERSION } from '../engine/version';
@@ -93,6 +94,9 @@ async function main(argv: readonly string[]): Promise<number> {
     ),
   ];
   if (dns.length > 0) console.log(`DNS Witness is answering DNS on ${dns.join(', ')} (UDP and TCP)`);
+  for (const rb of receiveBufferNotes(bound))
+    if (rb.limited) console.error(`warning: ${rb.note}`);
+    else console.log(rb.note);
   if (observing.length > 0)
     console.log(
       `DNS Witness is observing resolvers through dnstap on ${observing.map((l) => l.target).join(', ')}`,

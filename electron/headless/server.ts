@@ -9,7 +9,7 @@ import type { ClientListRequest, QueryListRequest } from '@shared/api';
 import { isEngineRequestChannel, parseRequestArgs, type RequestArgs } from '@shared/contract';
 import { contentSecurityPolicy } from '@shared/csp';
 import { deviceFields, deviceName } from '@shared/devices';
-import { healthOf } from '@shared/health';
+import { healthOf, type StreamLag } from '@shared/health';
 import type { ClientSummary, DnstapInStatus, QueryEvent } from '@shared/events';
 import {
   METRICS_PATH,
@@ -393,7 +393,7 @@ export class HeadlessServer {
       case '/api/health': {
         // 503 while DNS cannot be served, so a plain HTTP monitor sees it; the problems say the rest.
         const s = this.engine.status();
-        const health = healthOf(s);
+        const health = healthOf(s, this.streamLag());
         return sendJson(res, health.ok ? 200 : 503, {
           ok: health.ok,
           version: s.version,
@@ -520,8 +520,24 @@ export class HeadlessServer {
     this.budget.measure(() => sendJson(res, 200, { result: result === undefined ? null : result }));
   }
 
-  private stream(ws: WebSocket): void {
+  /**
+   * Streams whose client fell behind: the live queries not sent to each since its last batch. /api/health
+   * names those still behind (send buffer still full), so a dashboard that stops keeping up is seen.
+   */
+  private readonly streamDrops = new Map<WebSocket, number>();
+
+  private streamLag(): StreamLag {
+    let behind = 0;
     let dropped = 0;
+    for (const [ws, n] of this.streamDrops)
+      if (ws.bufferedAmount > MAX_WS_BUFFER) {
+        behind++;
+        dropped += n;
+      }
+    return { behind, dropped };
+  }
+
+  private stream(ws: WebSocket): void {
     // The stream is one-way; a client that keeps sending is misbehaving and is closed (1008 policy violation).
     let received = 0;
     const resetReceived = setInterval(() => (received = 0), 10_000);
@@ -538,14 +554,16 @@ export class HeadlessServer {
       if (message.channel !== 'query:batch') return void send(message);
       // A slow browser must not make the service buffer without bound: skip, count, and tell it.
       const batch = message.payload;
+      const owed = this.streamDrops.get(ws) ?? 0;
       if (ws.bufferedAmount > MAX_WS_BUFFER) {
-        dropped += batch.events.length + batch.dropped;
+        this.streamDrops.set(ws, owed + batch.events.length + batch.dropped);
         return;
       }
-      send({ channel: 'query:batch', payload: { ...batch, dropped: batch.dropped + dropped } });
-      dropped = 0;
+      send({ channel: 'query:batch', payload: { ...batch, dropped: batch.dropped + owed } });
+      this.streamDrops.delete(ws);
     });
     ws.on('close', () => {
+      this.streamDrops.delete(ws);
       clearInterval(resetReceived);
       unsubscribe();
     });

@@ -5,6 +5,7 @@
 import type { BrowserWindow } from 'electron';
 import { app, dialog, powerMonitor } from 'electron';
 import { Engine } from '../engine/engine';
+import { receiveBufferNotes } from '../engine/dns/receive-buffer';
 import type { EngineOptions } from '../engine/options';
 import { parseServeArgs } from '../headless/args';
 import { setupMenu } from './app-menu';
@@ -132,7 +133,9 @@ async function start(): Promise<void> {
   }
   engine = running;
   // Bind failures (port 53 needs privileges, or is taken) are shown in the UI's status, not thrown.
-  await running.listen();
+  for (const rb of receiveBufferNotes(await running.listen()))
+    if (rb.limited) console.warn(`[main] ${rb.note}`);
+    else console.log(`[main] ${rb.note}`);
 
   setupReadySignal();
   setupRequests(running);

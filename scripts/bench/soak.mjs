@@ -88,6 +88,70 @@ export function udpDrops(pid) {
   }
 }
 
+/** The Udp counters of /proc/net/snmp (what `netstat -su` shows), system-wide; null without /proc. */
+export function udpSnmp(text = null) {
+  try {
+    const lines = (text ?? readFileSync('/proc/net/snmp', 'utf8'))
+      .split('\n')
+      .filter((l) => l.startsWith('Udp: '));
+    const [names, values] = lines.map((l) => l.slice(5).trim().split(/\s+/));
+    return Object.fromEntries(names.map((n, k) => [n, Number(values[k])]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The service's event-loop stalls (soak-stall-probe.cjs) and garbage-collector pauses (--trace-gc), from its
+ * stdout. Each stall is put down to what filled it: GC (its pauses cover half of it or more), the service's
+ * own work (it used CPU for half of it or more) or waiting (it was not on a CPU: other processes, or a
+ * blocking call).
+ */
+export class StallLog {
+  origin = NaN;
+  stalls = [];
+  gcs = [];
+
+  line(text) {
+    const o = /^soak-stall-origin ([\d.]+)$/.exec(text);
+    if (o) this.origin = Number(o[1]);
+    const st = /^soak-stall (\d+) (\d+) (\d+)$/.exec(text);
+    if (st) this.stalls.push({ t: Number(st[1]), ms: Number(st[2]), cpuMs: Number(st[3]) });
+    const g =
+      /\s(\d+) ms: (Scavenge|Minor Mark-Compact|Mark-Compact(?: \(reduce\))?|Mark-Sweep)\b[^,]*, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(
+        text,
+      );
+    // Stamped when the collection is over; held as the interval it paused the loop.
+    if (g) this.gcs.push({ end: Number(g[1]), ms: Number(g[3]), full: g[2] !== 'Scavenge' });
+  }
+
+  /** Stalls and GC pauses between two wall-clock times (epoch ms). */
+  within(fromEpoch, toEpoch) {
+    const from = fromEpoch - this.origin;
+    const to = toEpoch - this.origin;
+    const gcs = this.gcs.filter((g) => g.end >= from && g.end < to);
+    const out = { stalls: 0, maxMs: 0, gc: 0, busy: 0, waiting: 0, gcMs: 0, gcMaxMs: 0 };
+    for (const g of gcs) {
+      out.gcMs += g.ms;
+      out.gcMaxMs = Math.max(out.gcMaxMs, g.ms);
+    }
+    if (!Number.isFinite(this.origin)) return out;
+    for (const st of this.stalls) {
+      if (st.t < from || st.t >= to) continue;
+      out.stalls++;
+      out.maxMs = Math.max(out.maxMs, st.ms);
+      // A collection stamped inside the stall (plus the probe's step and some slack) paused it.
+      const paused = this.gcs
+        .filter((g) => g.end >= st.t && g.end - g.ms <= st.t + st.ms + 30)
+        .reduce((n, g) => n + g.ms, 0);
+      if (paused * 2 >= st.ms) out.gc++;
+      else if (st.cpuMs * 2 >= st.ms) out.busy++;
+      else out.waiting++;
+    }
+    return out;
+  }
+}
+
 /** The busiest other processes right now (ps), for the report's "what else was running". */
 function busiestOthers(ownPids) {
   const r = spawnSync('ps', ['-eo', 'pid=,pcpu=,comm=', '--sort=-pcpu'], { encoding: 'utf8' });
@@ -161,16 +225,18 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
   let upstream = await startUp();
   // --trace-gc prints the JS heap after each full collection: the live heap, apart from RSS, which also
   // holds the columns (ArrayBuffers outside the heap), socket buffers and what the allocator keeps.
+  // soak-stall-probe.cjs prints the service's own event-loop stalls with the CPU it used meanwhile.
   const witness = await startWitness({
     root,
     dataDir,
     upstreamPort,
     cpu: pin ? 0 : null,
     probeName,
-    nodeFlags: ['--trace-gc'],
+    nodeFlags: ['--trace-gc', '--require', path.join(import.meta.dirname, 'soak-stall-probe.cjs')],
   });
   const pid = witness.proc.pid;
   const gc = { lastLiveMb: NaN, fullGcs: 0 };
+  const stalls = new StallLog();
   let gcText = '';
   witness.proc.child.stdout.on('data', (chunk) => {
     const lines = (gcText + chunk).split('\n');
@@ -181,8 +247,17 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
         gc.lastLiveMb = Number(m[1]);
         gc.fullGcs++;
       }
+      stalls.line(line);
     }
   });
+  // The probe writes to stderr, apart from --trace-gc's buffered stdout, so their lines never interleave.
+  let probeText = '';
+  witness.proc.child.stderr.on('data', (chunk) => {
+    const lines = (probeText + chunk).split('\n');
+    probeText = lines.pop() ?? '';
+    for (const line of lines) stalls.line(line);
+  });
+  const snmpBefore = udpSnmp();
   const uiPort = Number(new URL(witness.url).port);
   const measured = revision(root);
   const othersAtStart = busiestOthers([pid, upstream.proc.pid]);
@@ -193,6 +268,7 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
       `${rate} good queries/s, a sample every ${sampleMs / 1000} s`,
   );
   const runStart = performance.now();
+  const runEpoch = performance.timeOrigin + runStart;
   const intervalOf = (t) => Math.floor((t - runStart) / sampleMs);
   const good = await goodLoad({
     port: witness.port,
@@ -230,7 +306,15 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
       const fds = openFds(pid);
       const heapMb = gc.lastLiveMb;
       const fullGcs = gc.fullGcs;
-      const drops = { service: udpDrops(pid), bench: udpDrops(process.pid) };
+      // The upstream's too: a query it never read comes back as SERVFAIL after the service's upstream timeout.
+      const drops = {
+        service: udpDrops(pid),
+        bench: udpDrops(process.pid),
+        upstream: udpDrops(upstream.proc.pid),
+        upstreamPid: upstream.proc.pid,
+      };
+      // Between the flap's stop and restart there is no upstream process to read.
+      if (!Number.isFinite(drops.upstream)) Object.assign(drops, { upstream: 0, upstreamPid: null });
       const cpuShare = cpu() / (sampleMs / 1000);
       const othersShare = others();
       const lagP99 = lag.percentile(99) / 1e6;
@@ -319,6 +403,7 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
   const finalHealth = await health(witness.url);
   const summary = await witness.summary();
   const { hwmKb } = memoryOf(pid);
+  const snmpAfter = udpSnmp();
 
   const result = {
     info,
@@ -341,12 +426,29 @@ export async function runSoak({ root, minutes, rate, names, pin, tmpParent, log,
     recorded: summary.total_queries,
     counters: summary.counters,
     // The bench's sockets are closed by now: its count is the last sample's.
-    udpDrops: { service: udpDrops(pid), bench: samples.at(-1)?.drops.bench ?? NaN },
+    udpDrops: {
+      service: udpDrops(pid),
+      bench: samples.at(-1)?.drops.bench ?? NaN,
+      upstream: samples.reduce(
+        (n, s, k) =>
+          n +
+          s.drops.upstream -
+          (samples[k - 1]?.drops.upstreamPid === s.drops.upstreamPid ? samples[k - 1].drops.upstream : 0),
+        0,
+      ),
+    },
     hwmKb,
+    // System-wide UDP counters (/proc/net/snmp, what `netstat -su` shows) across the run.
+    snmp: { before: snmpBefore, after: snmpAfter },
     samples: samples.map((s, k) => ({
+      loop: stalls.within(runEpoch + s.i * sampleMs, runEpoch + (s.i + 1) * sampleMs),
       dropped: {
         service: s.drops.service - (samples[k - 1]?.drops.service ?? 0),
         bench: s.drops.bench - (samples[k - 1]?.drops.bench ?? 0),
+        // A restarted upstream (the flap) counts from 0 again.
+        upstream:
+          s.drops.upstream -
+          (samples[k - 1]?.drops.upstreamPid === s.drops.upstreamPid ? samples[k - 1].drops.upstream : 0),
       },
       ...s,
       ...goodOf(good.intervals, s.i),
@@ -414,6 +516,14 @@ function fold(rows) {
     codes,
     droppedService: rows.reduce((n, r) => n + r.dropped.service, 0),
     droppedBench: rows.reduce((n, r) => n + r.dropped.bench, 0),
+    droppedUpstream: rows.reduce((n, r) => n + r.dropped.upstream, 0),
+    stalls: rows.reduce((n, r) => n + r.loop.stalls, 0),
+    stallMaxMs: Math.max(...rows.map((r) => r.loop.maxMs)),
+    stallGc: rows.reduce((n, r) => n + r.loop.gc, 0),
+    stallBusy: rows.reduce((n, r) => n + r.loop.busy, 0),
+    stallWaiting: rows.reduce((n, r) => n + r.loop.waiting, 0),
+    gcMs: rows.reduce((n, r) => n + r.loop.gcMs, 0),
+    gcMaxMs: Math.max(...rows.map((r) => r.loop.gcMaxMs)),
   };
 }
 
@@ -521,8 +631,8 @@ export function renderSoak(r) {
     '',
     'Per phase:',
     '',
-    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | JS heap after full GC MB first → last | service CPU | UDP drops service / bench | /api/health problems | slowest /api/health ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| phase | sent | NOERROR | SERVFAIL/other | lost | p50 / p99 / max ms | TCP ok/sent | RSS MB first → last (max) | fds first → last (max) | JS heap after full GC MB first → last | service CPU | UDP drops service / bench / upstream | service loop stalls ≥ 100 ms: GC / own work / waiting (longest ms) | GC pauses ms total (longest) | /api/health problems | slowest /api/health ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   );
   for (const p of PHASES) {
     const rows = s.filter((x) => x.phase === p.key);
@@ -530,7 +640,7 @@ export function renderSoak(r) {
     const f = fold(rows);
     lines.push(
       `| ${p.key} | ${int(f.sent)} | ${int(f.noerror)} | ${int(f.failed)} | ${int(f.lost)} | ${msf(f.p50)} / ${msf(f.p99)} / ${msf(f.max)} | ${f.tcpOk}/${f.tcpSent} | ` +
-        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${Number.isFinite(f.heapFirst) ? `${f.heapFirst.toFixed(1)} → ${f.heapLast.toFixed(1)}` : 'n/a'} | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
+        `${mbf(f.rssFirst)} → ${mbf(f.rssLast)} (${mbf(f.rssMax)}) | ${f.fdsFirst} → ${f.fdsLast} (${f.fdsMax}) | ${Number.isFinite(f.heapFirst) ? `${f.heapFirst.toFixed(1)} → ${f.heapLast.toFixed(1)}` : 'n/a'} | ${pct(f.cpu)} | ${int(f.droppedService)} / ${int(f.droppedBench)} / ${int(f.droppedUpstream)} | ${f.stallGc} / ${f.stallBusy} / ${f.stallWaiting} (${f.stalls ? int(f.stallMaxMs) : '–'}) | ${int(f.gcMs)} (${msf(f.gcMaxMs)}) | ${f.codes.join(', ') || '–'} | ${msf(f.healthMsMax)} |`,
     );
   }
   const all = fold(s);
@@ -545,7 +655,10 @@ export function renderSoak(r) {
         : '') +
       `; answers after ${LOST_MS / 1000} s: ${int(r.lateAnswers)}. TCP probes ${all.tcpOk}/${all.tcpSent} answered. ` +
       `The service recorded ${int(r.recorded)} queries (good and TCP probes sent: ${int(all.sent + all.tcpSent)}); RSS peak (VmHWM) ${mbf(r.hwmKb)} MB. ` +
-      `Datagrams the kernel dropped (receive buffer full): ${int(r.udpDrops.service)} on the service's UDP sockets, ${int(r.udpDrops.bench)} on the bench's. ` +
+      `Datagrams the kernel dropped (receive buffer full): ${int(r.udpDrops.service)} on the service's UDP sockets, ${int(r.udpDrops.bench)} on the bench's, ${int(r.udpDrops.upstream)} on the upstream's; ` +
+      `system-wide \`/proc/net/snmp\` Udp RcvbufErrors ${snmpDelta(r.snmp, 'RcvbufErrors')}, InErrors ${snmpDelta(r.snmp, 'InErrors')} (every process's sockets). ` +
+      `The service's event loop stalled for 100 ms or more ${int(all.stalls)} times (longest ${all.stalls ? int(all.stallMaxMs) : '–'} ms): ` +
+      `${all.stallGc} during a garbage collection, ${all.stallBusy} busy with its own work, ${all.stallWaiting} waiting for a CPU or a blocking call; GC paused it for ${int(all.gcMs)} ms in all (longest ${msf(all.gcMaxMs)} ms). ` +
       `Service counters: ${Object.entries(r.counters ?? {})
         .map(([k, n]) => `${k} ${int(n)}`)
         .join(', ')}. ` +
@@ -562,6 +675,14 @@ export function renderSoak(r) {
       `first quarter ${v.fdsFirstQuarter}, last quarter ${v.fdsLastQuarter}`,
   );
   return lines.join('\n');
+}
+
+/** "before → after (+delta)" of one /proc/net/snmp Udp counter. */
+function snmpDelta(snmp, key) {
+  const a = snmp?.before?.[key];
+  const b = snmp?.after?.[key];
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return 'n/a';
+  return `${int(a)} → ${int(b)} (+${int(b - a)})`;
 }
 
 function describeBad(b, key, r) {

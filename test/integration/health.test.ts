@@ -2,13 +2,22 @@
  * /api/health tells the truth. With no upstream that answers it is not ok (503). A disk that fills while
  * DNS Witness runs: queries are still answered, /api/health says what is wrong
  * (and stays ok: DNS works), and recording resumes by itself once space returns. The "disk" is a small
- * tmpfs this test mounts (root only) and removes.
+ * tmpfs this test mounts (root only) and removes. A dashboard that stops reading its live stream is named
+ * (events-dropped) while it is behind, without holding up DNS or the dashboards that keep up.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtemp, open, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { QueryBatch } from '@shared/events';
+import type { StreamMessage } from '@shared/http-protocol';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { removeDir, startServe, type Served } from '../helpers/serve';
 import { dig, waitFor } from '../helpers/tools';
@@ -183,4 +192,110 @@ describe('no upstream that answers', () => {
       await removeDir(served.dataDir);
     }
   });
+});
+
+describe('a dashboard that stops reading the live stream', () => {
+  let upstream: Dnsmasq;
+  let served: Served;
+  afterAll(async () => {
+    await served?.stop();
+    await upstream?.stop();
+    if (served) await removeDir(served.dataDir);
+  });
+
+  /** A WebSocket client on a raw socket: it completes the handshake, then reads only when told to. */
+  const slowStream = async (port: number): Promise<net.Socket> => {
+    const sock = net.connect(port, '127.0.0.1');
+    await once(sock, 'connect');
+    sock.write(
+      'GET /api/stream HTTP/1.1\r\n' +
+        `Host: 127.0.0.1:${port}\r\n` +
+        'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    const [head] = (await once(sock, 'data')) as [Buffer];
+    expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+    sock.pause();
+    return sock;
+  };
+
+  // Flooding the slow stream's buffers takes tens of thousands of queries: seconds on a quiet machine, more
+  // on a loaded one; the test waits for states, the timeout only bounds it.
+  it('lists events-dropped while it is behind, keeps serving the others, and clears it once it reads again', async () => {
+    upstream = await startDnsmasq();
+    served = await startServe(upstream.port);
+    const health = async (): Promise<Health> =>
+      (await (await fetch(`${served.base}/api/health`)).json()) as Health;
+    const slow = await slowStream(served.uiPort);
+    // A dashboard that keeps up, beside it.
+    const fast = new WebSocket(`ws://127.0.0.1:${served.uiPort}/api/stream`);
+    let fastEvents = 0;
+    let fastDropped = 0;
+    fast.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as StreamMessage;
+      if (msg.channel !== 'query:batch') return;
+      const batch = msg.payload as QueryBatch;
+      fastEvents += batch.events.length;
+      fastDropped += batch.dropped;
+    });
+    await once(fast, 'open');
+
+    // Long names make big events, so the slow stream's send buffer (4 MiB past the kernel's) fills sooner.
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    let sent = 0;
+    let answered = 0;
+    udp.on('message', () => answered++);
+    const label = (c: string): string => c.repeat(60);
+    const flood = async (): Promise<Health> => {
+      // Bounded: at most 200,000 queries, 256 waiting at a time.
+      while (sent < 200_000) {
+        for (let k = 0; k < 64 && sent - answered < 256; k++, sent++) {
+          const name = `${label('a')}.${label('b')}.${label('c')}.n${sent}.wild.example.test`;
+          udp.send(
+            dnsPacket.encode({ type: 'query', id: sent & 0xffff, questions: [{ type: 'A', name }] }),
+            served.dnsPort,
+            '127.0.0.1',
+          );
+        }
+        if (sent % 2048 < 64) {
+          const h = await health();
+          if (h.problems.some((p) => p.code === 'events-dropped')) return h;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      throw new Error(`no events-dropped after ${sent} queries (${answered} answered)`);
+    };
+    try {
+      const behind = await flood();
+      expect(behind.ok).toBe(true);
+      const problem = behind.problems.find((p) => p.code === 'events-dropped')!;
+      expect(problem.message).toMatch(
+        /^A dashboard falls behind the live stream: [\d,]+ live queries were not sent to it \(they are recorded; reloading the dashboard shows them\)\.$/,
+      );
+      expect(Number(/: ([\d,]+) live/.exec(problem.message)![1]!.replace(/,/g, ''))).toBeGreaterThan(0);
+      // The others are still served: DNS answers, and the dashboard that reads got every event.
+      expect((await dig(served.dnsPort, 'www.example.test')).stdout).toContain('status: NOERROR');
+      const total = (await (await fetch(`${served.base}/api/summary`)).json()) as { total_queries: number };
+      await waitFor(
+        () => (fastEvents >= total.total_queries ? true : undefined),
+        30_000,
+        'the reading dashboard to get every event',
+      );
+      expect(fastDropped).toBe(0);
+
+      // It reads again: once its buffer drains it is no longer behind, and the problem goes.
+      slow.resume();
+      slow.on('data', () => undefined);
+      await waitFor(
+        async () => ((await health()).problems.length === 0 ? true : undefined),
+        30_000,
+        'events-dropped to clear',
+      );
+    } finally {
+      udp.close();
+      fast.close();
+      slow.destroy();
+    }
+  }, 90_000);
 });

@@ -7,6 +7,7 @@ import { cryptoRandom, realClock, type Clock, type RandomSource } from '../clock
 import { FairConnections, type ConnectionSlot } from '../fair-connections';
 import { normalizeAddress, type AccessList } from './acl';
 import { describeBindError, findPortHolder } from './bind-errors';
+import { enlargeReceiveBuffer } from './receive-buffer';
 import type { ExchangeResult, Upstream, UpstreamAnswer } from './upstream';
 import {
   clientUdpSize,
@@ -296,6 +297,7 @@ export class Forwarder {
           transport: 'udp',
           state: 'listening',
           error: '',
+          receiveBuffer: enlargeReceiveBuffer(socket),
         };
         socket.on('error', (err: NodeJS.ErrnoException) => {
           // A send error for one client (e.g. EHOSTUNREACH) must not stop the listener.

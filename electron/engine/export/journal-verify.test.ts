@@ -12,9 +12,17 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-/** A sealed journal of `blocks` flushes with `per` records each, closed unless `open`; returns its path. */
-async function sealedJournal(blocks: number, per: number, open = false): Promise<string> {
-  const path = join(dir, 'journal.ndjson');
+/**
+ * A sealed journal of `blocks` flushes with `per` records each, closed unless `open`; returns its path.
+ * `afterFlush` sees the writer after each flush, `beforeClose` runs before it is closed.
+ */
+async function sealedJournal(
+  blocks: number,
+  per: number,
+  open = false,
+  path = join(dir, 'journal.ndjson'),
+  hooks: { afterFlush?: (w: JournalWriter) => void; beforeClose?: () => Promise<void> } = {},
+): Promise<string> {
   const w = new JournalWriter({
     path,
     maxUnwrittenBytes: 1 << 24,
@@ -31,8 +39,14 @@ async function sealedJournal(blocks: number, per: number, open = false): Promise
       );
     }
     await w.flush();
+    hooks.afterFlush?.(w);
   }
-  if (!open) await w.close();
+  await hooks.beforeClose?.();
+  if (!open) {
+    await w.close();
+    expect(w.unwrittenBytes).toBe(0);
+    expect(w.dropped).toBe(0);
+  }
   return path;
 }
 
@@ -145,6 +159,26 @@ describe('the journal hash chain', () => {
     const cut = await verifyJournalFile(path);
     expect(cut).toMatchObject({ state: 'chained', closed: false, counted: true, sealed: 2 });
     expect(describeChain(cut)).toContain('no closing seal yet');
+  });
+
+  it('keeps the chain whole through minutes of blocks held for a failing disk', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, 'a file where a folder should be');
+    // 240 flush periods of 20 records while the folder cannot be made: blocks, seals and all wait in memory.
+    const path = await sealedJournal(240, 20, false, join(blocker, 'journal.ndjson'), {
+      afterFlush: (w) => expect(w.isFailing).toBe(true),
+      beforeClose: () => rm(blocker),
+    });
+    const r = await verifyJournalFile(path);
+    expect(r).toMatchObject({
+      state: 'chained',
+      closed: true,
+      records: 4800,
+      sealed: 4800,
+      blocks: 240,
+      missing: [],
+    });
+    expect(r.losses).toEqual([]);
   });
 
   it('seals a loss line for records the disk refused, and names gaps nothing accounts for', async () => {
