@@ -35,6 +35,7 @@ import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
 import { Ticker } from './services/ticker';
+import { ImportInbox } from './import/inbox';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
@@ -67,6 +68,8 @@ export class Engine implements EngineHandle {
   private readonly statusTicker: Ticker;
   private listening = false;
   private readonly dnstapOut: DnstapService;
+  /** Picks up captures `npm run import` writes into the data folder while this engine runs. */
+  private readonly imports: ImportInbox;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -116,6 +119,11 @@ export class Engine implements EngineHandle {
       },
     );
     this.lock = parts.lock;
+    this.imports = new ImportInbox(store, options.dataDir, () => {
+      watchlist.replay();
+      this.emitStatus();
+    });
+    this.imports.start();
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -155,6 +163,7 @@ export class Engine implements EngineHandle {
     this.listening = false;
     this.statusTicker.sync();
     this.watchlist.close();
+    await this.imports.close();
     await this.settings.closeForwarder();
     // After the forwarder: the exchanges it finished while closing still reach the readers, then STOP.
     await this.dnstapOut.close();
