@@ -167,6 +167,44 @@ describe('npm run import', () => {
     expect((await dig(served.dnsPort, 'dfp-dual.safethings.avira.com')).stdout).toContain('192.0.2.77');
   });
 
+  for (const mode of ['log-queries', 'log-queries=extra'])
+    it(`imports the log of a real dnsmasq run with --${mode}`, async () => {
+      const log = path.join(work, `dnsmasq-${mode}.log`);
+      const logged = await startDnsmasq([`--${mode}`, `--log-facility=${log}`]);
+      const names = Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0
+          ? `n${i}.safethings.avira.com`
+          : i % 3 === 1
+            ? 'www.example.test'
+            : `gone${i}.example.test`,
+      );
+      try {
+        for (const name of names) await dig(logged.port, name);
+      } finally {
+        await logged.stop();
+      }
+      const r = importCli(log, '--data-dir', served.dataDir, '--json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const out = jsonResult(r.stdout);
+      const info = await waitFor(
+        async () => (await captures()).find((c) => c.id === out.capture_id),
+        10_000,
+        'the service to list the imported capture',
+      );
+      expect(info.source).toMatchObject({ format: 'dnsmasq', wire: false, skipped: out.skipped });
+      // startDnsmasq's own readiness probes (www.example.test) are queries too.
+      const csv = await (await fetch(`${served.base}/api/export.csv?captureId=${out.capture_id}`)).text();
+      const rows = csv.trimEnd().split(/\r?\n/).slice(1);
+      expect(rows).toHaveLength(out.queries);
+      const asked = rows.map((row) => row.split(',')[2]);
+      expect(asked.slice(-names.length)).toEqual(names);
+      const last = rows.slice(-names.length);
+      expect(last[0]).toMatch(/,n0\.safethings\.avira\.com,A,NOERROR,192\.0\.2\.78,.*,avira-safethings$/);
+      expect(last[2]).toMatch(/,gone2\.example\.test,A,NXDOMAIN,,/);
+      expect(out.skipped).toBeGreaterThan(0);
+    });
+
   it('refuses a damaged file with one line naming the format and the line, keeping nothing', async () => {
     const before = await readdir(path.join(served.dataDir, 'captures'));
     const bad = path.join(work, 'querylog-bad.json');

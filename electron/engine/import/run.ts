@@ -158,6 +158,12 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       fileBytes = 0;
     }
     progress(true);
+    if (writer.records === 0 && skipped > 0)
+      throw new ImportError(
+        `${spec.label} ${inputs.map((i) => i.name).join(', ')}`,
+        '',
+        `no DNS query in it (${skipped.toLocaleString('en-US')} entries that are not)`,
+      );
     const span = writer.span;
     const source: CaptureSource = {
       format: spec.id,

@@ -1,6 +1,7 @@
 import type { ImportFormat } from '@shared/events';
 import { ImportError, type FormatSpec } from '../types';
 import { adguard } from './adguard';
+import { dnsmasq } from './dnsmasq';
 
 /** A format this build names but cannot read yet. */
 function notYet(id: ImportFormat, label: string, why: string): FormatSpec {
@@ -14,7 +15,7 @@ function notYet(id: ImportFormat, label: string, why: string): FormatSpec {
 export const FORMATS: readonly FormatSpec[] = [
   adguard,
   notYet('pihole', 'Pi-hole FTL database', 'reading Pi-hole databases is not available yet'),
-  notYet('dnsmasq', 'dnsmasq query log', 'reading dnsmasq logs is not available yet'),
+  dnsmasq,
   notYet('pcap', 'pcap file', 'reading pcap files is not available yet'),
   notYet('pcapng', 'pcapng file', 'reading pcapng files is not available yet'),
   notYet('zeek', 'Zeek dns.log', 'reading Zeek logs is not available yet'),
