@@ -20,6 +20,7 @@ const TOOLS = {
   curl: 'curl',
   dnstap: 'golang-github-dnstap-golang-dnstap-cli',
   'dnstap-ldns': 'dnstap-ldns',
+  tcpdump: 'tcpdump',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -205,6 +205,50 @@ describe('npm run import', () => {
       expect(out.skipped).toBeGreaterThan(0);
     });
 
+  it('gives the same queries again from its own pcap export (a round trip)', async () => {
+    for (const name of ['www.example.test', 'gone.example.test', 'txt.example.test'])
+      await dig(served.dnsPort, name, name.startsWith('txt') ? 'TXT' : 'A');
+    const live = (await captures()).find((c) => c.state === 'running')!;
+    type Row = {
+      client_ip: string;
+      client_port: number;
+      transport: string;
+      qname: string;
+      qtype: string;
+      rcode: string;
+    };
+    const asked = await waitFor(
+      async () => {
+        const page = (await (
+          await fetch(`${served.base}/api/queries?captureId=${live.id}&limit=1000`)
+        ).json()) as {
+          events: Row[];
+        };
+        return page.events.some((e) => e.qname === 'txt.example.test') ? page.events.reverse() : undefined;
+      },
+      10_000,
+      'the queries to be recorded',
+    );
+    const file = path.join(work, 'dns-witness.pcap');
+    await writeFile(
+      file,
+      Buffer.from(await (await fetch(`${served.base}/api/export.pcap?captureId=${live.id}`)).arrayBuffer()),
+    );
+    // The export puts the service's own DNS port on its packets: name it.
+    const r = importCli(file, '--port', String(served.dnsPort), '--data-dir', served.dataDir, '--json');
+    expect(r.code).toBe(0);
+    const out = jsonResult(r.stdout);
+    await waitFor(async () => (await captures()).find((c) => c.id === out.capture_id), 10_000, 'the capture');
+    const again = (await (
+      await fetch(`${served.base}/api/queries?captureId=${out.capture_id}&limit=1000`)
+    ).json()) as {
+      events: Row[];
+    };
+    const key = (e: Row) => [e.client_ip, e.client_port, e.transport, e.qname, e.qtype, e.rcode].join(' ');
+    expect(again.events.reverse().map(key)).toEqual(asked.slice(0, out.queries).map(key));
+    expect(out.queries).toBe(asked.length);
+  });
+
   it('refuses a damaged file with one line naming the format and the line, keeping nothing', async () => {
     const before = await readdir(path.join(served.dataDir, 'captures'));
     const bad = path.join(work, 'querylog-bad.json');

@@ -2,6 +2,7 @@ import type { ImportFormat } from '@shared/events';
 import { ImportError, type FormatSpec } from '../types';
 import { adguard } from './adguard';
 import { dnsmasq } from './dnsmasq';
+import { pcap, pcapng } from './pcap';
 
 /** A format this build names but cannot read yet. */
 function notYet(id: ImportFormat, label: string, why: string): FormatSpec {
@@ -16,8 +17,8 @@ export const FORMATS: readonly FormatSpec[] = [
   adguard,
   notYet('pihole', 'Pi-hole FTL database', 'reading Pi-hole databases is not available yet'),
   dnsmasq,
-  notYet('pcap', 'pcap file', 'reading pcap files is not available yet'),
-  notYet('pcapng', 'pcapng file', 'reading pcapng files is not available yet'),
+  pcap,
+  pcapng,
   notYet('zeek', 'Zeek dns.log', 'reading Zeek logs is not available yet'),
   // The dnstap file reader lives in dnstap/ (readDnstapFile); it is wired here once it exists.
   notYet('dnstap', 'dnstap file', 'reading dnstap files is not available yet'),
