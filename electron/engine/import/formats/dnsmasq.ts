@@ -43,6 +43,8 @@ const MAX_OPEN = 50_000;
 
 interface Open {
   readonly rec: ImportRecord;
+  /** The log-queries=extra serial, "" without one. */
+  readonly serial: string;
   answers: string[];
   replied: boolean;
 }
@@ -110,6 +112,7 @@ async function* readDnsmasq(reader: HashedReader, ctx: ReadContext): AsyncGenera
         if (i >= 0) fifo.splice(i, 1);
         if (fifo.length === 0) byName.delete(o.rec.qname);
       }
+      if (o.serial !== '' && bySerial.get(o.serial) === o) bySerial.delete(o.serial);
       if (lastReply === o) lastReply = null;
       finish(o);
     }
@@ -164,7 +167,7 @@ async function* readDnsmasq(reader: HashedReader, ctx: ReadContext): AsyncGenera
         queryWire: NO_WIRE,
         responseWire: null,
       };
-      const o: Open = { rec, answers: [], replied: false };
+      const o: Open = { rec, serial: serial ?? '', answers: [], replied: false };
       open.push(o);
       if (serial !== undefined) bySerial.set(serial, o);
       else {
