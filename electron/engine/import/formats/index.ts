@@ -3,6 +3,7 @@ import { ImportError, type FormatSpec } from '../types';
 import { adguard } from './adguard';
 import { dnsmasq } from './dnsmasq';
 import { pcap, pcapng } from './pcap';
+import { zeek } from './zeek';
 
 /** A format this build names but cannot read yet. */
 function notYet(id: ImportFormat, label: string, why: string): FormatSpec {
@@ -19,7 +20,7 @@ export const FORMATS: readonly FormatSpec[] = [
   dnsmasq,
   pcap,
   pcapng,
-  notYet('zeek', 'Zeek dns.log', 'reading Zeek logs is not available yet'),
+  zeek,
   // The dnstap file reader lives in dnstap/ (readDnstapFile); it is wired here once it exists.
   notYet('dnstap', 'dnstap file', 'reading dnstap files is not available yet'),
 ];
