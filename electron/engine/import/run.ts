@@ -61,7 +61,12 @@ async function inputOf(path: string): Promise<SourceInput> {
     return { path, name: basename(path), size: s.size, mtimeMs: s.mtimeMs };
   } catch (err) {
     if (err instanceof ImportError) throw err;
-    throw new ImportError(path, '', `cannot be read: ${describeFsError(err).text}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ImportError(
+      path,
+      '',
+      code === 'ENOENT' ? 'no such file' : `cannot be read: ${describeFsError(err).text}`,
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import type { CaptureSource } from '@shared/events';
 import { CaptureStore } from '../capture';
 import { exchange } from '../capture/test-support';
 import { verifyJournalFile } from '../export/journal-verify';
+import { verifyJournal } from '../export/verify';
 import { FakeClock } from '../fake-clock';
 import { ImportWriter } from './writer';
 import { NO_WIRE, type ImportRecord } from './types';
@@ -76,6 +77,14 @@ describe('imported captures', () => {
       firstSeq: 1,
       lastSeq: 5,
     });
+    // verify vouches for the journal and says where it came from.
+    const verified = await verifyJournal(path.join(dir, 'captures', id, 'journal.ndjson'));
+    expect(verified.exitCode).toBe(0);
+    expect(verified.lines).toEqual([
+      expect.stringMatching(
+        /^OK journal\.ndjson: intact and closed: .*; imported from querylog\.json \(SHA-256 (ab){32}\) by DNS Witness test, not observed by it$/,
+      ),
+    ]);
     const store = await CaptureStore.open({ dataDir: dir, retentionDays: 30, clock: new FakeClock(NOW) });
     try {
       expect(store.captures()).toEqual([
