@@ -7,10 +7,9 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ImportFormat } from '@shared/events';
-import { defaultDataDir } from '../options';
+import { defaultDataDir, defaultEngineOptions } from '../options';
 import { applySettings } from '../settings/resolve';
 import { SettingsStore } from '../settings/settings-store';
-import { defaultEngineOptions } from '../options';
 import { FORMAT_IDS, FORMATS } from './formats';
 import { runImport, type ImportProgress } from './run';
 import { ImportCancelled, ImportError } from './types';
