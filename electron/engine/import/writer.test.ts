@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -136,6 +136,22 @@ describe('imported captures', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('removes what a killed import left a day ago, not what one is writing now', async () => {
+    const killed = await ImportWriter.create(dir, NOW);
+    await killed.add([rec(NOW)]);
+    const [abandoned] = await readdir(path.join(dir, 'captures'));
+    await utimes(path.join(dir, 'captures', abandoned!), new Date(NOW - 2 * DAY), new Date(NOW - 2 * DAY));
+    const busy = path.join(dir, 'captures', '.import-busy');
+    await mkdir(busy);
+    await utimes(busy, new Date(NOW - 3_600_000), new Date(NOW - 3_600_000));
+    const next = await ImportWriter.create(dir, NOW);
+    const left = await readdir(path.join(dir, 'captures'));
+    expect(left).toHaveLength(2);
+    expect(left).toContain('.import-busy');
+    expect(left).not.toContain(abandoned);
+    await next.abort();
   });
 
   it('an aborted import leaves nothing behind', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaptureSource } from '@shared/events';
 import { writeFileAtomic } from '../atomic-write';
@@ -43,10 +43,14 @@ export class ImportWriter {
     });
   }
 
-  /** Creates the hidden folder under `${dataDir}/captures`. The id is made from the import time. */
+  /**
+   * Creates the hidden folder under `${dataDir}/captures`. The id is made from the import time. Hidden folders
+   * an import left a day or more ago (it was killed: no import runs that long) are removed first.
+   */
   static async create(dataDir: string, now: number): Promise<ImportWriter> {
     const capturesDir = join(dataDir, 'captures');
     await ensureDir(capturesDir);
+    await removeAbandoned(capturesDir, now);
     let id = newCaptureId(now);
     for (let i = 0; i < 16 && existsSync(join(capturesDir, id)); i++) id = newCaptureId(now);
     const tempDir = join(capturesDir, `${IMPORT_TEMP_PREFIX}${id}-${randomBytes(4).toString('hex')}`);
@@ -115,6 +119,20 @@ export class ImportWriter {
   async abort(): Promise<void> {
     await this.journal.close().catch(() => undefined);
     await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** An import folder untouched this long belongs to an import that was killed. */
+const ABANDONED_MS = 86_400_000;
+
+async function removeAbandoned(capturesDir: string, now: number): Promise<void> {
+  const names = await readdir(capturesDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(IMPORT_TEMP_PREFIX)) continue;
+    const dir = join(capturesDir, name);
+    const s = await stat(dir).catch(() => null);
+    if (s !== null && now - s.mtimeMs >= ABANDONED_MS)
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
