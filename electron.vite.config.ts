@@ -69,6 +69,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
           headless: resolve(import.meta.dirname, 'electron/headless/cli.ts'),
           verify: resolve(import.meta.dirname, 'electron/engine/export/verify-cli.ts'),
+          import: resolve(import.meta.dirname, 'electron/engine/import/cli.ts'),
         },
       },
     },

@@ -35,6 +35,7 @@ import {
 import { buildIfNeeded, root } from './lib/build.mjs';
 import { usage } from './bench/cli.mjs';
 import { benchExports, renderExportMarkdown } from './bench/export.mjs';
+import { benchImport } from './bench/import.mjs';
 import { runSoak } from './bench/soak.mjs';
 import { runHistory } from './bench/history.mjs';
 import { benchDnstap, renderDnstapMarkdown } from './bench/dnstap.mjs';
@@ -61,6 +62,10 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
   --no-export      Skip the evidence-export cases.
   --export-rows N  Queries in the export cases' capture (default 1000000): CSV of every row, then the
                    evidence bundle (CSV, pcap, journal, report, manifest) and the verifier on it.
+  --import         Run only the import cases (no DNS runs): an AdGuard Home query log, a dnsmasq log and
+                   a pcap file of --import-rows queries each, generated, then read by npm run import;
+                   queries per second by the wall clock and per CPU second, and peak memory.
+  --import-rows N  Queries per import case (default 1000000).
   --soak MINUTES   Run only the soak (no throughput rounds, no dnsperf needed): MINUTES of good queries
                    (500/s unless --rate says otherwise) while bad traffic rotates, one kind per phase:
                    garbage UDP, slow DNS over TCP, half-open HTTP, upstream flaps, a full data folder
@@ -120,6 +125,8 @@ function parseOptions(argv) {
         history: { type: 'string' },
         dnstap: { type: 'boolean' },
         'dnstap-exchanges': { type: 'string' },
+        import: { type: 'boolean' },
+        'import-rows': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -144,6 +151,8 @@ function parseOptions(argv) {
     exports: values['no-export'] !== true,
     exportRows: wholeNumber('export-rows', values['export-rows'], 1_000_000, 1, 20_000_000),
     soakMinutes: wholeNumber('soak', values.soak, 0, 1, 240),
+    importOnly: values.import === true,
+    importRows: wholeNumber('import-rows', values['import-rows'], 1_000_000, 1, 50_000_000),
     soakRate: wholeNumber('rate', values.rate, 500, 1, 20_000),
     history:
       values.history === undefined
@@ -167,25 +176,25 @@ function dirBytes(dir) {
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
-/** `--export`: only the evidence-export cases, with their own short header. */
-async function mainExports(opts) {
+/** A section of its own for one kind of case (`--export`, `--import`): title, command, machine, figures. */
+async function mainSection(opts, title, run) {
   log('Building DNS Witness if needed (electron-vite build)…');
   buildIfNeeded({ quiet: true });
   const tmp = makeTempDir(opts.tmp);
   const info = machineInfo(path.dirname(tmp));
   const busy = await cpuBusyShare(1500, []);
-  const r = await benchExports({ root, tmp, rows: opts.exportRows, log });
+  const markdown = await run(tmp);
   await cleanup();
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   process.stdout.write(
     [
-      `## Evidence export benchmark, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
+      `## ${title}, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
       '',
       `- Command: \`${command}\` on commit ${revision(root)}`,
-      `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; temp files on ${info.tmpFs}`,
+      `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; temp files on ${info.tmpFs}; load average ${os.loadavg()[0].toFixed(1)}`,
       `- CPU used by other processes just before: ${(busy * 100).toFixed(0)} %${busy >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
       '',
-      renderExportMarkdown(r),
+      markdown,
       '',
     ].join('\n'),
   );
@@ -230,6 +239,21 @@ async function mainDnstap(opts) {
     writeFileSync(opts.json, JSON.stringify(r, null, 2));
     log(`wrote ${opts.json}`);
   }
+}
+
+/** `--export`: only the evidence-export cases. */
+function mainExports(opts) {
+  return mainSection(opts, 'Evidence export benchmark', async (tmp) =>
+    renderExportMarkdown(await benchExports({ root, tmp, rows: opts.exportRows, log })),
+  );
+}
+
+/** `--import`: only the import cases. */
+function mainImport(opts) {
+  return mainSection(opts, 'Import benchmark', async (tmp) => {
+    const r = await benchImport({ root, dir: tmp, rows: opts.importRows, log });
+    return r.markdown;
+  });
 }
 
 /** `--soak MINUTES`: only the soak run. */
@@ -285,6 +309,7 @@ async function mainHistory(opts) {
 async function main(opts) {
   if (opts.exportOnly) return mainExports(opts);
   if (opts.history.length > 0) return mainHistory(opts);
+  if (opts.importOnly) return mainImport(opts);
   if (opts.soakMinutes > 0) return mainSoak(opts);
   if (opts.dnstap) return mainDnstap(opts);
   for (const tool of ['dnsperf', 'dnsmasq'])

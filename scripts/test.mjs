@@ -26,6 +26,7 @@ const TOOLS = {
   knotd: 'knot knot-module-dnstap',
   promtool: 'prometheus',
   mosquitto: 'mosquitto',
+  tcpdump: 'tcpdump',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

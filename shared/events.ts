@@ -66,6 +66,43 @@ export interface CaptureInfo {
   /** Epoch ms, 0 while running. */
   readonly stoppedAt: number;
   readonly queries: number;
+  /** Set when the capture was imported from another program's records instead of recorded here. */
+  readonly source?: CaptureSource;
+}
+
+/** The import formats: DNS logs, databases and packet captures made by other programs. */
+export type ImportFormat = 'pihole' | 'adguard' | 'dnsmasq' | 'pcap' | 'pcapng' | 'zeek' | 'dnstap';
+
+/** One file an import read: its name (without its folder), size and SHA-256 as it was read. */
+export interface SourceFile {
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Where an imported capture came from: DNS Witness did not observe these queries itself, it read them
+ * from `files` (a log and its rotated parts, oldest first).
+ */
+export interface CaptureSource {
+  readonly format: ImportFormat;
+  readonly files: readonly SourceFile[];
+  /** The name given at import ("" for none). */
+  readonly name: string;
+  /** Epoch ms when the import finished. */
+  readonly importedAt: number;
+  /** "DNS Witness 0.1.0": the version that read the file. */
+  readonly app: string;
+  /** What this kind of file does not record, in sentences ("Pi-hole keeps no DNS messages"). */
+  readonly cannotTell: readonly string[];
+  /** Whether the records keep the DNS messages' bytes (PCAP, dnstap); false: the pcap export leaves them out. */
+  readonly wire: boolean;
+  /** Entries of the file that were not DNS queries or could not be read, and were left out. */
+  readonly skipped: number;
+  /** True when the import was cancelled or the file was cut short: the capture holds only what was read. */
+  readonly partial: boolean;
+  /** Devices the source names (a MAC from a packet's Ethernet header, a host name from a database). */
+  readonly devices: readonly { readonly address: string; readonly mac: string; readonly name: string }[];
 }
 
 export interface ListenerStatus {

@@ -51,6 +51,7 @@ import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
 import { Ticker } from './services/ticker';
+import { ImportInbox } from './import/inbox';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
@@ -89,6 +90,8 @@ export class Engine implements EngineHandle {
   private acl: { readonly ranges: readonly string[]; readonly list: AccessList } | null = null;
   private readonly metricsService: MetricsService;
   private readonly alerts: AlertsService;
+  /** Picks up captures `npm run import` writes into the data folder while this engine runs. */
+  private readonly imports: ImportInbox;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -161,6 +164,11 @@ export class Engine implements EngineHandle {
     );
     this.lock = parts.lock;
     this.readHistory = parts.loadHistory;
+    this.imports = new ImportInbox(store, options.dataDir, () => {
+      watchlist.replay();
+      this.emitStatus();
+    });
+    this.imports.start();
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -220,6 +228,7 @@ export class Engine implements EngineHandle {
     this.listening = false;
     this.statusTicker.sync();
     this.watchlist.close();
+    await this.imports.close();
     await this.settings.closeForwarder();
     await this.dnstapIn.close();
     await this.alerts.close();

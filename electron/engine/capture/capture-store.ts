@@ -537,6 +537,40 @@ export class CaptureStore implements ExchangeSink {
     return run;
   }
 
+  /**
+   * Loads the imported captures that appeared in the captures folder since open() (import/ writes each one
+   * whole and renames it into place), in time order among the others; resolves with them. Never rejects.
+   */
+  async adopt(): Promise<CaptureInfo[]> {
+    if (this.closed) return [];
+    let entries: string[];
+    try {
+      entries = (await readdir(this.capturesDir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && CAPTURE_ID_PATTERN.test(d.name))
+        .map((d) => d.name)
+        .filter((id) => !this.segments.some((seg) => seg.id === id));
+    } catch {
+      return [];
+    }
+    const added: CaptureSegment[] = [];
+    for (const id of entries) {
+      const dir = join(this.capturesDir, id);
+      const meta = await readCaptureMeta(join(dir, META_FILE));
+      // Only finished imports: a folder without a source is not ours to take.
+      if (!meta?.source || meta.stoppedAt === 0 || this.segments.some((seg) => seg.id === id)) continue;
+      const seg = await this.loadSegment(id, dir, meta);
+      if (seg === null) continue;
+      added.push(seg);
+      this.segments.push(seg);
+    }
+    if (added.length > 0) {
+      this.segments.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      // Positions moved: scanSince cursors start over.
+      this.layout++;
+    }
+    return added.map((seg) => seg.info());
+  }
+
   /** Closes a capture's journal; what a failing disk still refuses is retried by later flushes. */
   private async retireWriter(writer: JournalWriter): Promise<void> {
     // Counted here from now on (storage()), whether it drains or not.
@@ -655,9 +689,15 @@ export class CaptureStore implements ExchangeSink {
     for (const id of entries) {
       const dir = join(this.capturesDir, id);
       const meta = await readCaptureMeta(join(dir, META_FILE));
+      if (meta?.source) {
+        // An import numbers its records from 1, apart from this store's seqs (loadSegment places them after).
+        if (keptSince(meta) < cutoff) expired.push(id);
+        else pending.push({ id, dir, meta, bytes: await fileBytes(join(dir, JOURNAL_FILE)) });
+        continue;
+      }
       // Only its tail is read: seqs recorded from now on continue above it, whenever the journal is read.
       this.seq = Math.max(this.seq, await lastJournalSeq(join(dir, JOURNAL_FILE)));
-      if (meta !== null && meta.stoppedAt > 0 && meta.stoppedAt < cutoff) {
+      if (meta !== null && meta.stoppedAt > 0 && keptSince(meta) < cutoff) {
         expired.push(id);
         continue;
       }
@@ -680,13 +720,26 @@ export class CaptureStore implements ExchangeSink {
     meta: CaptureMeta | null,
   ): Promise<CaptureSegment | null> {
     const seg = new CaptureSegment(id, meta?.startedAt ?? 0, meta?.stoppedAt ?? 0);
+    seg.source = meta?.source ?? null;
+    // An imported journal numbers its records from 1: they follow every seq handed out so far here, and
+    // their range is taken before the (sliced) read, as the running capture may hand out seqs meanwhile.
+    let base = 0;
+    if (seg.source !== null) {
+      base = this.seq;
+      this.seq += await lastJournalSeq(join(dir, JOURNAL_FILE));
+    }
     let scan: JournalScan | null = null;
     try {
-      scan = await scanJournal(join(dir, JOURNAL_FILE), (ev) => seg.add(ev.seq, ev, ev.offset), true, {
-        chunkBytes: this.historySliceBytes,
-        onChunk: (bytes) => (this.historyProgress.read += bytes),
-        stop: () => this.closed,
-      });
+      scan = await scanJournal(
+        join(dir, JOURNAL_FILE),
+        (ev) => seg.add(base + ev.seq, ev, ev.offset),
+        seg.source === null,
+        {
+          chunkBytes: this.historySliceBytes,
+          onChunk: (bytes) => (this.historyProgress.read += bytes),
+          stop: () => this.closed,
+        },
+      );
     } catch (err) {
       this.warn(`read:${id}`, `capture ${id}: cannot read its journal: ${describeFsError(err).text}`);
     }
@@ -722,7 +775,7 @@ export class CaptureStore implements ExchangeSink {
     try {
       const cutoff = this.cutoff(this.clock.now());
       const doomed = this.segments.filter(
-        (s) => s !== this.running && s.stoppedAt > 0 && s.stoppedAt < cutoff,
+        (s) => s !== this.running && s.stoppedAt > 0 && keptSince(s) < cutoff,
       );
       if (doomed.length === 0) return [];
       this.segments = this.segments.filter((s) => !doomed.includes(s));
@@ -819,6 +872,14 @@ async function fileBytes(path: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** What retention counts a stopped capture's age from: its end, or for an import the time it was imported. */
+function keptSince(c: {
+  readonly stoppedAt: number;
+  readonly source?: { readonly importedAt: number } | null;
+}): number {
+  return c.source ? Math.max(c.stoppedAt, c.source.importedAt) : c.stoppedAt;
 }
 
 /** The QueryEvent for a record; copies the fields so the wire bytes are not handed to listeners. */

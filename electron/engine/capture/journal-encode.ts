@@ -186,9 +186,12 @@ export function encodeJournalLine(
     pos = ascii(buf, pos, ',"src":');
     pos = jsonString(buf, pos, rec.source);
   }
-  pos = ascii(buf, pos, ',"q":"');
-  pos = base64(buf, pos, rec.queryWire);
-  buf[pos++] = QUOTE;
+  // An imported record from a source that keeps no DNS messages (import/) has none: no "q", no "r".
+  if (rec.queryWire.length > 0) {
+    pos = ascii(buf, pos, ',"q":"');
+    pos = base64(buf, pos, rec.queryWire);
+    buf[pos++] = QUOTE;
+  }
   if (rec.responseWire !== null) {
     pos = ascii(buf, pos, ',"r":"');
     pos = base64(buf, pos, rec.responseWire);

@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { CaptureSource } from '@shared/events';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
 import {
@@ -292,10 +293,45 @@ export interface CaptureMeta {
   readonly id: string;
   readonly startedAt: number;
   readonly stoppedAt: number;
+  /** Where an imported capture came from (import/); absent for captures recorded here. */
+  readonly source?: CaptureSource | null;
 }
 
 export function captureMetaText(meta: CaptureMeta): string {
-  return `${JSON.stringify({ id: meta.id, startedAt: meta.startedAt, stoppedAt: meta.stoppedAt })}\n`;
+  const { id, startedAt, stoppedAt, source } = meta;
+  return `${JSON.stringify(source ? { id, startedAt, stoppedAt, source } : { id, startedAt, stoppedAt })}\n`;
+}
+
+/** The source of an imported capture as capture.json holds it, or null when it has none that reads. */
+function parseSource(v: unknown): CaptureSource | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.format !== 'string' || !Array.isArray(o.files)) return null;
+  const files = (o.files as unknown[]).flatMap((f) => {
+    if (typeof f !== 'object' || f === null) return [];
+    const { name, bytes, sha256 } = f as Record<string, unknown>;
+    return typeof name === 'string' && typeof sha256 === 'string'
+      ? [{ name, bytes: num(bytes), sha256 }]
+      : [];
+  });
+  return {
+    format: o.format as CaptureSource['format'],
+    files,
+    name: str(o.name),
+    importedAt: num(o.importedAt),
+    app: str(o.app),
+    cannotTell: Array.isArray(o.cannotTell) ? o.cannotTell.filter((x) => typeof x === 'string') : [],
+    wire: o.wire === true,
+    skipped: num(o.skipped),
+    partial: o.partial === true,
+    devices: Array.isArray(o.devices)
+      ? (o.devices as unknown[]).flatMap((d) => {
+          if (typeof d !== 'object' || d === null) return [];
+          const { address, mac, name } = d as Record<string, unknown>;
+          return typeof address === 'string' ? [{ address, mac: str(mac), name: str(name) }] : [];
+        })
+      : [],
+  };
 }
 
 /** The capture.json at `path`, or null when it is missing or unreadable. Never throws. */
@@ -303,9 +339,14 @@ export async function readCaptureMeta(path: string): Promise<CaptureMeta | null>
   try {
     const v: unknown = JSON.parse(await readFile(path, 'utf8'));
     if (typeof v !== 'object' || v === null) return null;
-    const { id, startedAt, stoppedAt } = v as Record<string, unknown>;
+    const { id, startedAt, stoppedAt, source } = v as Record<string, unknown>;
     if (typeof id !== 'string' || typeof startedAt !== 'number' || !Number.isFinite(startedAt)) return null;
-    return { id, startedAt, stoppedAt: typeof stoppedAt === 'number' && stoppedAt > 0 ? stoppedAt : 0 };
+    return {
+      id,
+      startedAt,
+      stoppedAt: typeof stoppedAt === 'number' && stoppedAt > 0 ? stoppedAt : 0,
+      source: parseSource(source),
+    };
   } catch {
     return null;
   }

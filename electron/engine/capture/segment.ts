@@ -1,4 +1,4 @@
-import type { CaptureInfo, ClientSummary, QueryFilter } from '@shared/events';
+import type { CaptureInfo, CaptureSource, ClientSummary, QueryFilter } from '@shared/events';
 import { ClientTotals, MinuteCounts } from './aggregates';
 import type { ColumnFilter, EventFields } from './columns';
 import { EventColumns } from './columns';
@@ -13,6 +13,8 @@ export class CaptureSegment {
   private readonly minuteCounts = new MinuteCounts();
   private minTs = Number.POSITIVE_INFINITY;
   private maxTs = Number.NEGATIVE_INFINITY;
+  /** Where an imported capture came from; null for one recorded here. */
+  source: CaptureSource | null = null;
 
   constructor(
     readonly id: string,
@@ -49,13 +51,14 @@ export class CaptureSegment {
   }
 
   info(): CaptureInfo {
-    return {
+    const info: CaptureInfo = {
       id: this.id,
       state: this.running ? 'running' : 'stopped',
       startedAt: this.startedAt,
       stoppedAt: this.stoppedAt,
       queries: this.columns.length,
     };
+    return this.source === null ? info : { ...info, source: this.source };
   }
 
   mergeClients(into: Map<string, ClientSummary>): void {

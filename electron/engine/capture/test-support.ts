@@ -112,7 +112,8 @@ function jsonNumber(n: number): string {
 
 /**
  * One journal line (no newline) built as a string: the QueryEvent fields plus `q` and `r`, the base64 wire
- * bytes of query and response (`r` left out when no response was sent), and `src` for an observed exchange. The test oracle for
+ * bytes of query and response (`q` left out for an imported record without DNS messages, `r` when no
+ * response was sent), and `src` for an observed exchange. The test oracle for
  * encodeJournalLine (journal-encode.ts), which production uses and which must write exactly these bytes;
  * `time` and `captureId` are the store's own strings and need no escaping.
  */
@@ -123,9 +124,9 @@ export function journalLine(seq: number, time: string, captureId: string, rec: E
     `"transport":"${rec.transport === 'tcp' ? 'tcp' : 'udp'}","qname":${jsonString(rec.qname)},` +
     `"qtype":${jsonString(rec.qtype)},"rcode":${jsonString(rec.rcode)},"answers":${jsonString(rec.answers)},` +
     `"latencyMs":${jsonNumber(rec.latencyMs)},"upstream":${jsonString(rec.upstream)},` +
-    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"watchRule":${jsonString(rec.watchRule)},` +
-    (rec.source ? `"src":${jsonString(rec.source)},` : '') +
-    `"q":"${base64(rec.queryWire)}"`;
+    `"size":${jsonNumber(rec.size)},"error":${jsonString(rec.error)},"watchRule":${jsonString(rec.watchRule)}` +
+    (rec.source ? `,"src":${jsonString(rec.source)}` : '');
+  if (rec.queryWire.length > 0) line += `,"q":"${base64(rec.queryWire)}"`;
   if (rec.responseWire !== null) line += `,"r":"${base64(rec.responseWire)}"`;
   return `${line}}`;
 }

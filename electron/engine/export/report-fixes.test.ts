@@ -13,6 +13,7 @@ function summary(rules: readonly string[], markers: { time: string; label: strin
     period: { from: '', to: '' },
     filter: { description: 'everything' },
     queries: { exported: 0, pcap_exchanges: 0, pcap_packets: 0 },
+    imported: [],
     captures: [],
     listeners: [],
     upstreams: [],

@@ -331,6 +331,7 @@ export function reportHtml(s: EvidenceSummary): string {
 <div class="finding" data-testid="findings">
 ${s.findings.map((f) => `<p>${escapeHtml(f)}</p>`).join('\n')}
 </div>
+${s.imported.length > 0 ? `<h2>Where these queries come from</h2>\n<div class="finding" data-testid="imported">\n${s.imported.map((f) => `<p>${escapeHtml(f)}</p>`).join('\n')}\n</div>` : ''}
 <p class="muted">Times are this computer's clock (${escapeHtml(s.computer.time_zone)}, UTC offset ${escapeHtml(s.computer.utc_offset)}). Recorded ${escapeHtml(s.period.from || '—')} to ${escapeHtml(s.period.to || '—')}.</p>
 
 <h2>Watched lookups per hour</h2>
@@ -363,9 +364,10 @@ ${method(s)}
 ${integrity}
 <p>The manifest is signed with this installation's Ed25519 key, fingerprint <code>${escapeHtml(s.install_key.fingerprint)}</code>: bundles signed with the same fingerprint came from the same installation.</p>
 ${table(
-  ['capture', 'started', 'stopped', 'queries', 'journal'],
+  ['capture', 'source', 'started', 'stopped', 'queries', 'journal'],
   s.captures.map((c) => [
     c.id,
+    c.source ? `imported from ${c.source.files.map((f) => f.name).join(', ')}` : 'recorded by DNS Witness',
     c.started_at,
     c.stopped_at || 'running',
     int(c.queries),

@@ -1,6 +1,13 @@
 import type { ExportKind } from '@shared/api';
 import { deviceFields } from '@shared/devices';
-import type { CaptureInfo, ClientSummary, DeviceInfo, EngineStatus, QueryFilter } from '@shared/events';
+import type {
+  CaptureInfo,
+  CaptureSource,
+  ClientSummary,
+  DeviceInfo,
+  EngineStatus,
+  QueryFilter,
+} from '@shared/events';
 import { isoLocal, localHourOf } from '@shared/time';
 import type { WatchMinuteBucket } from '@shared/watch/messages';
 import { markerOutcome } from '@shared/watch/rates';
@@ -134,6 +141,7 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
       pcap_exchanges: counts.pcapExchanges,
       pcap_packets: counts.pcapPackets,
     },
+    imported: scope.flatMap((c) => (c.source ? [importedSentence(c.id, c.source)] : [])),
     captures: scope.map((c) => {
       const j = counts.journals.get(c.id);
       return {
@@ -142,6 +150,19 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
         started_at: iso(c.startedAt),
         stopped_at: iso(c.stoppedAt),
         queries: c.queries,
+        source: c.source
+          ? {
+              format: c.source.format,
+              files: c.source.files,
+              name: c.source.name,
+              imported_at: iso(c.source.importedAt),
+              app: c.source.app,
+              cannot_tell: c.source.cannotTell,
+              dns_messages: c.source.wire,
+              skipped: c.source.skipped,
+              partial: c.source.partial,
+            }
+          : null,
         journal: j
           ? {
               file: j.file,
@@ -194,6 +215,31 @@ export function buildSummary(facts: EvidenceFacts, filter: QueryFilter, counts: 
     files: counts.files,
     install_key: { algorithm: 'Ed25519', fingerprint: counts.fingerprint },
   };
+}
+
+/** The import formats in words, for the sentences below. */
+const FORMAT_NAMES: Readonly<Record<CaptureSource['format'], string>> = {
+  pihole: 'a Pi-hole database',
+  adguard: 'an AdGuard Home query log',
+  dnsmasq: 'a dnsmasq log',
+  pcap: 'a pcap packet capture',
+  pcapng: 'a pcapng packet capture',
+  zeek: 'a Zeek dns.log',
+  dnstap: 'a dnstap file',
+};
+
+/**
+ * "Capture X was imported from querylog.json (SHA-256 …), an AdGuard Home query log, on … by DNS Witness …:
+ * DNS Witness did not observe these queries itself." Evidence never passes imported records off as its own.
+ */
+export function importedSentence(id: string, source: CaptureSource): string {
+  const files = source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ');
+  const partial = source.partial ? ' Only part of the file was imported.' : '';
+  return (
+    `Capture ${id}${source.name ? ` (“${source.name}”)` : ''} was imported from ${files}, ${FORMAT_NAMES[source.format]}, ` +
+    `on ${isoLocal(source.importedAt)} by ${source.app}: DNS Witness did not observe these queries itself, ` +
+    `the program that wrote the file did.${partial} ${source.cannotTell.join(' ')}`
+  ).trim();
 }
 
 /** What summary.json holds. */

@@ -425,9 +425,14 @@ export async function verifyJournal(path: string): Promise<VerifyResult> {
   } catch (err) {
     return result([{ level: 'unreadable', file: name, text: readError(err) }], '');
   }
-  const meta = r.closed ? null : await readCaptureMeta(join(dirname(path), META_FILE));
-  const end: JournalEnd = meta !== null && meta.stoppedAt === 0 ? 'running' : 'unknown';
-  return result(journalFindings(name, r, end), `OK ${name}: intact and closed: ${journalOk(r)}`);
+  const meta = await readCaptureMeta(join(dirname(path), META_FILE));
+  const end: JournalEnd = !r.closed && meta !== null && meta.stoppedAt === 0 ? 'running' : 'unknown';
+  // An imported capture's journal vouches for the file as read, not for traffic DNS Witness saw.
+  const source = meta?.source;
+  const origin = source
+    ? `; imported from ${source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ')} by ${source.app}, not observed by it`
+    : '';
+  return result(journalFindings(name, r, end), `OK ${name}: intact and closed: ${journalOk(r)}${origin}`);
 }
 
 /** Checks a bundle (.zip) or a journal (anything else). Never throws. */

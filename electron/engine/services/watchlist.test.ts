@@ -30,7 +30,13 @@ async function service(routers: string[] = [ROUTER, ROUTER6]) {
   const watch = await WatchService.open({ dataDir: dir });
   const watchlist = new WatchlistService({
     watch,
-    store: { captures: () => [], clients: () => [], lastSeq: () => 0, scanSince: () => null },
+    store: {
+      captures: () => [],
+      clients: () => [],
+      lastSeq: () => 0,
+      scanSince: () => null,
+      forEachWatched: () => undefined,
+    },
     devices: { get: (a) => ({ isRouter: routers.includes(a) }), routerAddresses: () => routers },
     events,
     clock,

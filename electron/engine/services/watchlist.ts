@@ -20,7 +20,7 @@ const INSIGHTS_SLICE_ROWS = 20_000;
 export interface WatchlistDeps {
   readonly watch: WatchService;
   /** The recorded queries: the correlation reads them, the report's rates span their captures. */
-  readonly store: Pick<CaptureStore, 'captures' | 'clients' | 'lastSeq' | 'scanSince'>;
+  readonly store: Pick<CaptureStore, 'captures' | 'clients' | 'lastSeq' | 'scanSince' | 'forEachWatched'>;
   readonly devices: {
     get(address: string): Pick<DeviceInfo, 'isRouter'>;
     routerAddresses(): string[];
@@ -79,6 +79,16 @@ export class WatchlistService {
 
   /** Pushes a fresh report soon: the recorded queries changed other than by record() (history read). */
   refresh(): void {
+    this.markDirty();
+  }
+
+  /**
+   * Reads the watched queries of every capture again, oldest capture first: after an imported capture was
+   * added among them, so rates and beacons cover it without sorting older times into newer ones one by one.
+   */
+  replay(): void {
+    this.watch.clearTimes();
+    this.deps.store.forEachWatched((ts, client, rule, qname) => this.watch.observe(ts, client, rule, qname));
     this.markDirty();
   }
 

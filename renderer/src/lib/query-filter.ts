@@ -62,7 +62,8 @@ export function takeOlder(
   page: QueryPage,
 ): { readonly rows: readonly QueryEvent[]; readonly next: OlderCursor | null } {
   if (page.events.length === 0) return { rows: [], next: null };
-  const rows = page.events.filter((e) => e.seq < cursor.seq);
+  // Seq orders events within one millisecond only: an imported capture's seqs follow its import, not its times.
+  const rows = page.events.filter((e) => e.ts < cursor.ts || (e.ts === cursor.ts && e.seq < cursor.seq));
   const last = rows[rows.length - 1];
   if (!last) return { rows, next: { ...cursor, offset: cursor.offset + page.events.length } };
   const exhausted = page.offset + page.events.length >= page.total;

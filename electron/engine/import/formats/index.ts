@@ -1,0 +1,48 @@
+import type { ImportFormat } from '@shared/events';
+import { ImportError, type FormatSpec } from '../types';
+import { adguard } from './adguard';
+import { dnsmasq } from './dnsmasq';
+import { pcap, pcapng } from './pcap';
+import { zeek } from './zeek';
+
+/** A format this build names but cannot read yet. */
+function notYet(id: ImportFormat, label: string, why: string): FormatSpec {
+  return { id, label, wire: false, cannotTell: [], sniff: () => false, read: null, unavailable: why };
+}
+
+/**
+ * Every import format, in the order `--format auto` tries them. Adding one: a FormatSpec in its own file
+ * under formats/, then its line here.
+ */
+export const FORMATS: readonly FormatSpec[] = [
+  adguard,
+  notYet('pihole', 'Pi-hole FTL database', 'reading Pi-hole databases is not available yet'),
+  dnsmasq,
+  pcap,
+  pcapng,
+  zeek,
+  // The dnstap file reader lives in dnstap/ (readDnstapFile); it is wired here once it exists.
+  notYet('dnstap', 'dnstap file', 'reading dnstap files is not available yet'),
+];
+
+export const FORMAT_IDS = FORMATS.map((f) => f.id);
+
+export function formatById(id: ImportFormat): FormatSpec {
+  const spec = FORMATS.find((f) => f.id === id);
+  if (!spec) throw new Error(`unknown format ${id}`);
+  return spec;
+}
+
+/** The format whose sniff() recognises the head of the file; throws a one-line ImportError when none does. */
+export function detectFormat(head: Buffer, name: string): FormatSpec {
+  const spec = FORMATS.find((f) => f.read !== null && f.sniff(head, name));
+  if (spec) return spec;
+  const known = FORMATS.filter((f) => f.read !== null)
+    .map((f) => f.label)
+    .join(', ');
+  throw new ImportError(
+    name,
+    '',
+    `not a format DNS Witness reads (${known}); name it with --format if it is one of them`,
+  );
+}

@@ -1,0 +1,307 @@
+/**
+ * From link-layer frames to DNS exchanges, for the pcap and pcapng readers: Ethernet (with 802.1Q tags),
+ * Linux cooked v1 and v2, raw IP, BSD loopback; IPv4 and IPv6; UDP and TCP (RFC 1035 §4.2.2: two-byte length
+ * before each message) on port 53 and the ports given. Queries are paired with their responses by the
+ * 5-tuple and the DNS ID. Fragments and everything that is not DNS are counted and left out.
+ */
+import {
+  ipv6Text,
+  isResponse,
+  questionEnd,
+  rcodeName,
+  rcodeOf,
+  readId,
+  readQuestion,
+  summarizeAnswers,
+  typeName,
+} from '../../dns/wire';
+import type { ImportRecord, ReadContext } from '../types';
+
+/** Link types (tcpdump.org/linktypes.html) this reader understands. */
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+const KNOWN_LINKTYPES = new Set<number>([...Object.values(LINKTYPE), 12, 14]);
+
+export function knownLinktype(linktype: number): boolean {
+  return KNOWN_LINKTYPES.has(linktype);
+}
+
+/** A query waits this long (capture time) for its response, or while fewer than this many wait. */
+const OPEN_US = 30_000_000;
+const MAX_OPEN = 100_000;
+/** A TCP stream's unparsed bytes beyond this are dropped (a DNS message is at most 65,535 bytes). */
+const MAX_STREAM_BYTES = 70_000;
+
+interface Open {
+  readonly rec: ImportRecord;
+  readonly us: number;
+  readonly key: string;
+  done: boolean;
+}
+
+interface Stream {
+  next: number;
+  buf: Buffer;
+}
+
+function ipv4Text(b: Uint8Array, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+function macText(b: Uint8Array, off: number): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+/**
+ * Turns frames into records, in the order of the queries. Feed each frame with its time (µs since the
+ * epoch), take the finished records with `take()`, and call `end()` after the last frame.
+ */
+export class DnsPairer {
+  private readonly ports: ReadonlySet<number>;
+  private readonly open: Open[] = [];
+  private head = 0;
+  private readonly byKey = new Map<string, Open>();
+  private readonly streams = new Map<string, Stream>();
+  private out: ImportRecord[] = [];
+
+  constructor(private readonly ctx: ReadContext) {
+    this.ports = new Set([53, ...ctx.ports]);
+  }
+
+  /** One captured frame of `linktype`; `caplen` bytes of it were kept. */
+  frame(linktype: number, data: Uint8Array, us: number): void {
+    let off = 0;
+    let mac = '';
+    let ethertype = -1;
+    switch (linktype) {
+      case LINKTYPE.ETHERNET: {
+        if (data.length < 14) return this.ctx.skip();
+        mac = macText(data, 6);
+        ethertype = (data[12]! << 8) | data[13]!;
+        off = 14;
+        // 802.1Q and 802.1ad tags (4 bytes each) before the real type.
+        while ((ethertype === 0x8100 || ethertype === 0x88a8) && off + 4 <= data.length) {
+          ethertype = (data[off + 2]! << 8) | data[off + 3]!;
+          off += 4;
+        }
+        break;
+      }
+      case LINKTYPE.LINUX_SLL: {
+        if (data.length < 16) return this.ctx.skip();
+        // Packet type 4 is "sent by us"; the address is the sender's either way.
+        if (((data[4]! << 8) | data[5]!) === 6) mac = macText(data, 6);
+        ethertype = (data[14]! << 8) | data[15]!;
+        off = 16;
+        break;
+      }
+      case LINKTYPE.LINUX_SLL2: {
+        if (data.length < 20) return this.ctx.skip();
+        ethertype = (data[0]! << 8) | data[1]!;
+        if (data[11] === 6) mac = macText(data, 12);
+        off = 20;
+        break;
+      }
+      case LINKTYPE.NULL:
+      case LINKTYPE.LOOP: {
+        if (data.length < 4) return this.ctx.skip();
+        // The address family in the host's byte order (NULL) or network order (LOOP): 2 is IPv4, 24/28/30 IPv6.
+        const le = data[0]! | (data[1]! << 8);
+        const fam = linktype === LINKTYPE.LOOP || le === 0 ? (data[2]! << 8) | data[3]! : le;
+        ethertype = fam === 2 ? 0x0800 : 0x86dd;
+        off = 4;
+        break;
+      }
+      default:
+        // Raw IP (101, and 12/14 on some systems), IPv4 (228), IPv6 (229): the version nibble says which.
+        off = 0;
+        ethertype = data.length > 0 && data[0]! >> 4 === 6 ? 0x86dd : 0x0800;
+    }
+    if (ethertype === 0x0800) this.ipv4(data, off, us, mac);
+    else if (ethertype === 0x86dd) this.ipv6(data, off, us, mac);
+    else this.ctx.skip();
+  }
+
+  private ipv4(d: Uint8Array, off: number, us: number, mac: string): void {
+    if (off + 20 > d.length || d[off]! >> 4 !== 4) return this.ctx.skip();
+    const ihl = (d[off]! & 15) * 4;
+    const total = (d[off + 2]! << 8) | d[off + 3]!;
+    const frag = ((d[off + 6]! << 8) | d[off + 7]!) & 0x3fff;
+    // More fragments, or an offset: a piece of a datagram, not a whole one.
+    if (frag !== 0) return this.ctx.skip();
+    const end = Math.min(d.length, off + Math.max(total, ihl));
+    this.transport(d, off + ihl, end, d[off + 9]!, ipv4Text(d, off + 12), ipv4Text(d, off + 16), us, mac);
+  }
+
+  private ipv6(d: Uint8Array, off: number, us: number, mac: string): void {
+    if (off + 40 > d.length || d[off]! >> 4 !== 6) return this.ctx.skip();
+    const payload = (d[off + 4]! << 8) | d[off + 5]!;
+    let next = d[off + 6]!;
+    let pos = off + 40;
+    const end = Math.min(d.length, pos + payload);
+    // Hop-by-hop, routing and destination options come before the transport; a fragment header means a piece.
+    while (next === 0 || next === 43 || next === 60) {
+      if (pos + 8 > end) return this.ctx.skip();
+      next = d[pos]!;
+      pos += (d[pos + 1]! + 1) * 8;
+    }
+    if (next === 44) return this.ctx.skip();
+    this.transport(d, pos, end, next, ipv6Text(d, off + 8), ipv6Text(d, off + 24), us, mac);
+  }
+
+  private transport(
+    d: Uint8Array,
+    off: number,
+    end: number,
+    proto: number,
+    src: string,
+    dst: string,
+    us: number,
+    mac: string,
+  ): void {
+    if (proto === 17) {
+      if (off + 8 > end) return this.ctx.skip();
+      const sport = (d[off]! << 8) | d[off + 1]!;
+      const dport = (d[off + 2]! << 8) | d[off + 3]!;
+      if (!this.ports.has(sport) && !this.ports.has(dport)) return this.ctx.skip();
+      this.message(Buffer.from(d.subarray(off + 8, end)), 'udp', src, sport, dst, dport, us, mac);
+      return;
+    }
+    if (proto !== 6 || off + 20 > end) return this.ctx.skip();
+    const sport = (d[off]! << 8) | d[off + 1]!;
+    const dport = (d[off + 2]! << 8) | d[off + 3]!;
+    if (!this.ports.has(sport) && !this.ports.has(dport)) return this.ctx.skip();
+    const seq = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
+    const flags = d[off + 13]!;
+    const dataAt = off + (d[off + 12]! >> 4) * 4;
+    const key = `${src}|${sport}|${dst}|${dport}`;
+    // SYN, FIN, RST: the stream (re)starts or ends.
+    if (flags & 0x02) {
+      this.streams.set(key, { next: (seq + 1) >>> 0, buf: Buffer.alloc(0) });
+      return;
+    }
+    if (flags & 0x05) this.streams.delete(key);
+    if (dataAt >= end) return;
+    let payload = Buffer.from(d.subarray(dataAt, end));
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      // Joined mid-stream: assume a message starts here.
+      s = { next: seq, buf: Buffer.alloc(0) };
+      this.streams.set(key, s);
+    }
+    const behind = (s.next - seq) | 0;
+    if (behind > 0) {
+      // A retransmission: keep only what is new.
+      if (behind >= payload.length) return;
+      payload = payload.subarray(behind);
+    } else if (behind < 0) {
+      // A gap (a segment not captured): what was waiting cannot be completed.
+      this.ctx.skip();
+      s.buf = Buffer.alloc(0);
+    }
+    s.next = (seq + Math.max(0, behind) + payload.length) >>> 0;
+    s.buf = s.buf.length === 0 ? payload : Buffer.concat([s.buf, payload]);
+    while (s.buf.length >= 2) {
+      const len = (s.buf[0]! << 8) | s.buf[1]!;
+      if (s.buf.length < 2 + len) break;
+      this.message(s.buf.subarray(2, 2 + len), 'tcp', src, sport, dst, dport, us, mac);
+      s.buf = s.buf.subarray(2 + len);
+    }
+    if (s.buf.length > MAX_STREAM_BYTES) s.buf = Buffer.alloc(0);
+  }
+
+  private message(
+    msg: Buffer,
+    transport: 'udp' | 'tcp',
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    us: number,
+    mac: string,
+  ): void {
+    const q = readQuestion(msg);
+    if (q === null) return this.ctx.skip();
+    const id = readId(msg);
+    if (!isResponse(msg)) {
+      this.closeBefore(us);
+      const key = `${transport}|${src}|${sport}|${dst}|${dport}|${id}`;
+      const rec: ImportRecord = {
+        ts: Math.floor(us / 1000),
+        client: src,
+        clientPort: sport,
+        transport,
+        qname: q.name,
+        qtype: typeName(q.type),
+        rcode: '',
+        answers: '',
+        latencyMs: 0,
+        upstream: dst.includes(':') ? `[${dst}]:${dport}` : `${dst}:${dport}`,
+        size: 0,
+        error: '',
+        watchRule: '',
+        queryWire: msg,
+        responseWire: null,
+      };
+      const o: Open = { rec, us, key, done: false };
+      // A repeated query (same port and ID) closes the earlier one unanswered.
+      const earlier = this.byKey.get(key);
+      if (earlier !== undefined) earlier.done = true;
+      this.byKey.set(key, o);
+      this.open.push(o);
+      if (mac !== '') this.ctx.device(src, mac, '');
+      return;
+    }
+    const key = `${transport}|${dst}|${dport}|${src}|${sport}|${id}`;
+    const o = this.byKey.get(key);
+    // A response whose query was not captured (or was answered already) is not paired with anything.
+    if (o === undefined || o.rec.responseWire !== null) return this.ctx.skip();
+    o.rec.responseWire = msg;
+    o.rec.rcode = rcodeName(rcodeOf(msg));
+    o.rec.size = msg.length;
+    o.rec.latencyMs = Math.round(Math.max(0, us - o.us)) / 1000;
+    const qend = questionEnd(msg);
+    if (qend > 0) o.rec.answers = summarizeAnswers(msg, qend);
+    o.done = true;
+    this.byKey.delete(key);
+    this.closeBefore(us);
+  }
+
+  /** Hands on the queries asked long enough ago (answered or not), oldest first. */
+  private closeBefore(us: number): void {
+    const open = this.open;
+    while (this.head < open.length) {
+      const o = open[this.head]!;
+      if (!o.done && o.us >= us - OPEN_US && open.length - this.head <= MAX_OPEN) break;
+      this.head++;
+      if (this.byKey.get(o.key) === o) this.byKey.delete(o.key);
+      this.out.push(o.rec);
+    }
+    if (this.head > 4096 && this.head * 2 > open.length) {
+      open.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The records finished since the last call. */
+  take(): ImportRecord[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  /** Every query still open is finished (unanswered ones without a response). */
+  end(): ImportRecord[] {
+    this.closeBefore(Number.POSITIVE_INFINITY);
+    return this.take();
+  }
+}

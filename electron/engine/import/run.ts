@@ -1,0 +1,223 @@
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { CaptureSource, ImportFormat, SourceFile } from '@shared/events';
+import { describeFsError } from '../capture/journal';
+import { lockDataDir } from '../data-lock';
+import { RouterSetting } from '../router-setting';
+import { APP_VERSION } from '../version';
+import { WatchService } from '../watch';
+import { detectFormat, formatById } from './formats';
+import { HashedReader } from './source-file';
+import { ImportCancelled, ImportError, type ReadContext, type SourceInput } from './types';
+import { ImportWriter } from './writer';
+
+export interface ImportOptions {
+  /** The files to read into one capture, oldest first (a log and its rotated parts). */
+  readonly files: readonly string[];
+  readonly format: ImportFormat | 'auto';
+  readonly dataDir: string;
+  /** A name for the capture ("" for none). */
+  readonly name?: string;
+  /** Addresses to mark as the router (saved like the dashboard's choice when no DNS Witness runs). */
+  readonly routers?: readonly string[];
+  /** The year of syslog lines, which have none; default: each file's modification time. */
+  readonly year?: number;
+  /** Extra ports that carry DNS in packet captures. */
+  readonly ports?: readonly number[];
+  readonly signal?: AbortSignal;
+  /** Called about every 250 ms while reading, and once at the end. */
+  readonly onProgress?: (p: ImportProgress) => void;
+  readonly now?: () => number;
+}
+
+export interface ImportProgress {
+  readonly bytes: number;
+  readonly totalBytes: number;
+  readonly rows: number;
+  readonly skipped: number;
+  readonly elapsedMs: number;
+}
+
+export interface ImportResult {
+  readonly captureId: string;
+  readonly queries: number;
+  readonly skipped: number;
+  /** Epoch ms of the first and last query; 0 when none. */
+  readonly first: number;
+  readonly last: number;
+  readonly source: CaptureSource;
+  /** What the caller should tell the user besides the counts (a router not saved, ...). */
+  readonly notes: readonly string[];
+}
+
+const PROGRESS_MS = 250;
+/** Distinct names whose watchlist rule is remembered; beyond it names are classified again. */
+const RULE_CACHE = 200_000;
+
+async function inputOf(path: string): Promise<SourceInput> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new ImportError(path, '', 'not a file');
+    return { path, name: basename(path), size: s.size, mtimeMs: s.mtimeMs };
+  } catch (err) {
+    if (err instanceof ImportError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ImportError(
+      path,
+      '',
+      code === 'ENOENT' ? 'no such file' : `cannot be read: ${describeFsError(err).text}`,
+    );
+  }
+}
+
+async function head(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads `files` into one new stopped capture in the data folder, with its provenance. Works whether or not
+ * a DNS Witness runs on the folder: the capture appears whole when done (writer.ts), and a running one picks
+ * it up. Rejects with ImportError (a damaged or unknown file: one line naming the format and where),
+ * ImportCancelled, or a file-system error; then nothing is left in the data folder.
+ */
+export async function runImport(opts: ImportOptions): Promise<ImportResult> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const signal = opts.signal ?? new AbortController().signal;
+  if (opts.files.length === 0) throw new ImportError('import', '', 'no file given');
+  const inputs: SourceInput[] = [];
+  for (const f of opts.files) inputs.push(await inputOf(f));
+  const spec =
+    opts.format === 'auto'
+      ? detectFormat(await head(inputs[0]!.path), inputs[0]!.name)
+      : formatById(opts.format);
+  if (spec.read === null) throw new ImportError(spec.label, '', spec.unavailable ?? 'not available');
+  const read = spec.read;
+
+  const watch = await WatchService.open({ dataDir: opts.dataDir });
+  const rules = new Map<string, string>();
+  const ruleOf = (qname: string): string => {
+    let rule = rules.get(qname);
+    if (rule === undefined) {
+      rule = watch.classify(qname).rule;
+      if (rules.size >= RULE_CACHE) rules.clear();
+      rules.set(qname, rule);
+    }
+    return rule;
+  };
+
+  const totalBytes = inputs.reduce((n, i) => n + i.size, 0);
+  let doneBytes = 0;
+  let fileBytes = 0;
+  let skipped = 0;
+  let lastProgress = 0;
+  const writer = await ImportWriter.create(opts.dataDir, started);
+  const progress = (force: boolean): void => {
+    const t = now();
+    if (!opts.onProgress || (!force && t - lastProgress < PROGRESS_MS)) return;
+    lastProgress = t;
+    opts.onProgress({
+      bytes: doneBytes + fileBytes,
+      totalBytes,
+      rows: writer.records,
+      skipped,
+      elapsedMs: t - started,
+    });
+  };
+  const devices = new Map<string, { mac: string; name: string }>();
+  const files: SourceFile[] = [];
+  try {
+    for (const input of inputs) {
+      fileBytes = 0;
+      const reader = new HashedReader(input);
+      const ctx: ReadContext = {
+        skip: (n = 1) => void (skipped += n),
+        device: (address, mac, name) => {
+          const known = devices.get(address);
+          devices.set(address, { mac: mac || known?.mac || '', name: name || known?.name || '' });
+        },
+        progress: (bytes) => {
+          fileBytes = bytes;
+          progress(false);
+        },
+        signal,
+        year: opts.year,
+        ports: new Set(opts.ports ?? []),
+      };
+      for await (const batch of read(reader, ctx)) {
+        if (signal.aborted) throw new ImportCancelled();
+        for (const rec of batch) rec.watchRule = ruleOf(rec.qname);
+        await writer.add(batch);
+        progress(false);
+      }
+      if (signal.aborted) throw new ImportCancelled();
+      files.push(await reader.complete());
+      doneBytes += input.size;
+      fileBytes = 0;
+    }
+    progress(true);
+    if (writer.records === 0 && skipped > 0)
+      throw new ImportError(
+        `${spec.label} ${inputs.map((i) => i.name).join(', ')}`,
+        '',
+        `no DNS query in it (${skipped.toLocaleString('en-US')} entries that are not)`,
+      );
+    const span = writer.span;
+    const source: CaptureSource = {
+      format: spec.id,
+      files,
+      name: opts.name ?? '',
+      importedAt: now(),
+      app: `DNS Witness ${APP_VERSION}`,
+      cannotTell: spec.cannotTell,
+      wire: spec.wire,
+      skipped,
+      partial: false,
+      devices: [...devices].map(([address, d]) => ({ address, mac: d.mac, name: d.name })),
+    };
+    const captureId = await writer.commit(source);
+    const notes = await saveRouters(opts.dataDir, opts.routers ?? []);
+    return {
+      captureId,
+      queries: writer.records,
+      skipped,
+      first: span?.first ?? 0,
+      last: span?.last ?? 0,
+      source,
+      notes,
+    };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+/**
+ * Adds `routers` to the saved router addresses when no DNS Witness holds the folder; when one does, says how
+ * to mark them there (two writers of routers.json would lose one's change).
+ */
+async function saveRouters(dataDir: string, routers: readonly string[]): Promise<string[]> {
+  if (routers.length === 0) return [];
+  let unlock: () => Promise<void>;
+  try {
+    unlock = await lockDataDir(dataDir);
+  } catch (err) {
+    return [
+      `the router ${routers.join(', ')} was not saved: ${(err as Error).message.split(';')[0]}; mark it in its dashboard (Devices) instead`,
+    ];
+  }
+  try {
+    const setting = await RouterSetting.load(dataDir, () => undefined);
+    await setting.save([...setting.routers, ...routers]);
+    return [];
+  } finally {
+    await unlock();
+  }
+}
