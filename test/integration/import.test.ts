@@ -249,6 +249,44 @@ describe('npm run import', () => {
     expect(out.queries).toBe(asked.length);
   });
 
+  it('gives the same queries again from its own dnstap export (a round trip)', async () => {
+    for (const name of ['www.example.test', 'gone.example.test'])
+      await dig(served.dnsPort, `tap-${name}`, 'A');
+    const live = (await captures()).find((c) => c.state === 'running')!;
+    type Row = { client_ip: string; client_port: number; transport: string; qname: string; rcode: string };
+    const asked = await waitFor(
+      async () => {
+        const page = (await (
+          await fetch(`${served.base}/api/queries?captureId=${live.id}&limit=1000`)
+        ).json()) as { events: Row[] };
+        return page.events.some((e) => e.qname === 'tap-gone.example.test') ? page.events : undefined;
+      },
+      10_000,
+      'the queries to be recorded',
+    );
+    const file = path.join(work, 'dns-witness.dnstap');
+    await writeFile(
+      file,
+      Buffer.from(await (await fetch(`${served.base}/api/export.dnstap?captureId=${live.id}`)).arrayBuffer()),
+    );
+    // Found by its first bytes, without --format.
+    const r = importCli(file, '--data-dir', served.dataDir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = jsonResult(r.stdout);
+    expect(out.queries).toBe(asked.length);
+    await waitFor(async () => (await captures()).find((c) => c.id === out.capture_id), 10_000, 'the capture');
+    const again = (await (
+      await fetch(`${served.base}/api/queries?captureId=${out.capture_id}&limit=1000`)
+    ).json()) as { events: Row[] };
+    const key = (e: Row) => [e.client_ip, e.client_port, e.transport, e.qname, e.rcode].join(' ');
+    expect(again.events.map(key).sort()).toEqual(asked.map(key).sort());
+    // The capture keeps the messages' bytes: its pcap export has a packet per query and per response.
+    const pcap = Buffer.from(
+      await (await fetch(`${served.base}/api/export.pcap?captureId=${out.capture_id}`)).arrayBuffer(),
+    );
+    expect(pcap.length).toBeGreaterThan(24 + asked.length * 2 * 16);
+  });
+
   it('refuses a damaged file with one line naming the format and the line, keeping nothing', async () => {
     const before = await readdir(path.join(served.dataDir, 'captures'));
     const bad = path.join(work, 'querylog-bad.json');

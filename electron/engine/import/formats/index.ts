@@ -2,6 +2,7 @@ import type { ImportFormat } from '@shared/events';
 import { ImportError, type FormatSpec } from '../types';
 import { adguard } from './adguard';
 import { dnsmasq } from './dnsmasq';
+import { dnstap } from './dnstap';
 import { pcap, pcapng } from './pcap';
 import { zeek } from './zeek';
 
@@ -21,8 +22,7 @@ export const FORMATS: readonly FormatSpec[] = [
   pcap,
   pcapng,
   zeek,
-  // The dnstap file reader lives in dnstap/ (readDnstapFile); it is wired here once it exists.
-  notYet('dnstap', 'dnstap file', 'reading dnstap files is not available yet'),
+  dnstap,
 ];
 
 export const FORMAT_IDS = FORMATS.map((f) => f.id);
