@@ -60,6 +60,22 @@ describe('DashboardState', () => {
     expect(next.deviceInfo.get(ROUTER)?.isRouter).toBe(true);
   });
 
+  it('keeps a device update that arrives while a snapshot taken before it is on its way', () => {
+    const store = loadedStore();
+    store.beginSnapshot();
+    // The engine names the phone after the snapshot was asked for, and the snapshot still has it unnamed.
+    store.setDevice(deviceAt(PHONE, { hostname: 'annas-phone' }));
+    const snap = snapshotOf([queryEvent(1, T0, ROUTER), queryEvent(2, T0 + 1000, PHONE)], T0 + 1000);
+    store.applySnapshot({ ...snap, devices: [deviceAt(PHONE, { hostname: '' })] }, 60, T0 + 1000);
+    store.flush(T0 + 1000);
+    expect(store.getView().deviceInfo.get(PHONE)?.hostname).toBe('annas-phone');
+    // The next snapshot is the engine's word again.
+    store.beginSnapshot();
+    store.applySnapshot({ ...snap, devices: [deviceAt(PHONE, { hostname: 'phone-2' })] }, 60, T0 + 2000);
+    store.flush(T0 + 2000);
+    expect(store.getView().deviceInfo.get(PHONE)?.hostname).toBe('phone-2');
+  });
+
   it('highlights a device that first appears live, for a few seconds only', () => {
     const store = loadedStore();
     expect(store.getView().newDevices.size).toBe(0);

@@ -96,6 +96,11 @@ export class DashboardState implements MinuteCounts {
   /** Survives snapshots so a device keeps its color after a reconnect. */
   private readonly colors = new Map<string, number>();
   private readonly info = new Map<string, DeviceInfo>();
+  /**
+   * Device updates that arrived while a snapshot was asked for: the snapshot may have been taken before them,
+   * so they are applied again on top of it.
+   */
+  private readonly infoSinceSnapshot = new Map<string, DeviceInfo>();
   private readonly fresh = new NewDevices();
   private readonly warnings = new Map<string, EngineWarning>();
   private queue: QueryEvent[] = [];
@@ -132,6 +137,7 @@ export class DashboardState implements MinuteCounts {
   /** Marks a snapshot as requested: live events wait in the queue until `applySnapshot`. */
   beginSnapshot(): void {
     this.loading = true;
+    this.infoSinceSnapshot.clear();
     this.dirty = true;
   }
 
@@ -166,6 +172,8 @@ export class DashboardState implements MinuteCounts {
     this.other = { ...(snapshot.otherClients ?? { clients: 0, queries: 0 }) };
     this.info.clear();
     for (const d of snapshot.devices) this.info.set(d.address, d);
+    for (const d of this.infoSinceSnapshot.values()) this.info.set(d.address, d);
+    this.infoSinceSnapshot.clear();
     this.infoChanged = true;
     this.ring.clear();
     for (const e of snapshot.recent) this.ring.push(e);
@@ -216,6 +224,7 @@ export class DashboardState implements MinuteCounts {
   /** Takes a device's details pushed by the engine (first seen, or something about it changed). */
   setDevice(device: DeviceInfo): void {
     this.info.set(device.address, device);
+    if (this.loading) this.infoSinceSnapshot.set(device.address, device);
     this.infoChanged = true;
     this.dirty = true;
   }
