@@ -80,7 +80,6 @@ interface Pending {
 }
 
 const SOCKETS_PER_UPSTREAM = 4;
-const SWEEP_MS = 25;
 
 /**
  * UDP + TCP upstream. UDP uses a few connected sockets with random source ports (kernel-filtered to the
@@ -239,12 +238,33 @@ export class NetworkUpstream implements Upstream {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
+    // Nothing left to time out: no timer, so an answered query costs no wake-up after its answer.
+    if (this.pending.size === 0) this.stopSweep();
     p.done(result);
   }
 
+  /**
+   * One timer, due at the oldest pending exchange's deadline (they are kept in the order sent, and the
+   * forwarder gives them all the same timeout, so the oldest is due first). It is set only while exchanges
+   * wait, and fires only when one may have timed out.
+   */
   private ensureSweep(): void {
     if (this.sweepTimer !== null) return;
-    this.sweepTimer = this.clock.setInterval(() => this.sweep(), SWEEP_MS);
+    const oldest = this.pending.values().next();
+    if (oldest.done) return;
+    this.sweepTimer = this.clock.setTimeout(
+      () => {
+        this.sweepTimer = null;
+        this.sweep();
+      },
+      Math.max(0, oldest.value.deadline - this.clock.now()),
+    );
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer === null) return;
+    this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
   }
 
   private sweep(): void {
@@ -253,10 +273,7 @@ export class NetworkUpstream implements Upstream {
       if (p.deadline > now) break;
       this.finish(p.key, { ok: false, error: 'timeout' });
     }
-    if (this.pending.size === 0 && this.sweepTimer !== null) {
-      this.clock.clearInterval(this.sweepTimer);
-      this.sweepTimer = null;
-    }
+    this.ensureSweep();
   }
 
   exchangeTcp(query: Uint8Array, question: Question, timeoutMs: number): Promise<ExchangeResult> {
@@ -314,8 +331,7 @@ export class NetworkUpstream implements Upstream {
   close(): void {
     this.closed = true;
     for (const p of [...this.pending.values()]) this.finish(p.key, { ok: false, error: 'closed' });
-    if (this.sweepTimer !== null) this.clock.clearInterval(this.sweepTimer);
-    this.sweepTimer = null;
+    this.stopSweep();
     for (const s of this.sockets) s?.close();
     this.sockets.fill(null);
   }
