@@ -39,6 +39,7 @@ import { benchImport } from './bench/import.mjs';
 import { runSoak } from './bench/soak.mjs';
 import { runHistory } from './bench/history.mjs';
 import { benchDnstap, renderDnstapMarkdown } from './bench/dnstap.mjs';
+import { benchHousehold, renderHouseholdMarkdown } from './bench/household.mjs';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -83,6 +84,10 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
                    messages recorded per second with --listen none --dnstap-in on one CPU, from a
                    generator writing --dnstap-exchanges (default 100000) exchanges as fast as it can.
   --dnstap-exchanges N  Exchanges (two messages each) per dnstap-in run.
+  --household      Run only the household cases: CPU of DNS Witness and of dnsmasq --log-queries while
+                   nothing asks anything for --idle seconds (default 120), then at --rate (default 50)
+                   q/s for --duration seconds (default 60) each, order alternating for --rounds.
+  --idle S         Seconds of the idle case (default 120).
   --tmp DIR        Where the temp folder goes (default: the OS temp folder). Journal and query log are
                    written there, so its disk matters.
   -h, --help       Show this help.
@@ -127,6 +132,8 @@ function parseOptions(argv) {
         'dnstap-exchanges': { type: 'string' },
         import: { type: 'boolean' },
         'import-rows': { type: 'string' },
+        household: { type: 'boolean' },
+        idle: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -161,6 +168,10 @@ function parseOptions(argv) {
     historyRates: values.rate === undefined ? [50, 300] : [wholeNumber('rate', values.rate, 0, 1, 5000)],
     dnstap: values.dnstap === true,
     dnstapRate: wholeNumber('rate', values.rate, 10_000, 1, 1_000_000),
+    household: values.household === true,
+    householdRate: wholeNumber('rate', values.rate, 50, 1, 10_000),
+    householdSeconds: wholeNumber('duration', values.duration, values.quick ? 10 : 60, 1, 3600),
+    idleSeconds: wholeNumber('idle', values.idle, values.quick ? 20 : 120, 5, 3600),
     dnstapExchanges: wholeNumber('dnstap-exchanges', values['dnstap-exchanges'], 100_000, 1000, 10_000_000),
   };
 }
@@ -241,6 +252,47 @@ async function mainDnstap(opts) {
   }
 }
 
+/** `--household`: only the idle and household-rate cases, with their own short header. */
+async function mainHousehold(opts) {
+  for (const tool of ['dnsperf', 'dnsmasq'])
+    if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
+  log('Building DNS Witness if needed (electron-vite build)…');
+  buildIfNeeded({ quiet: true });
+  const pin = opts.pin && has('taskset') && os.availableParallelism() >= 2;
+  const tmp = makeTempDir(opts.tmp);
+  const info = machineInfo(path.dirname(tmp));
+  const busy = await cpuBusyShare(1500, []);
+  const r = await benchHousehold({
+    root,
+    tmp,
+    rate: opts.householdRate,
+    seconds: opts.householdSeconds,
+    idleSeconds: opts.idleSeconds,
+    rounds: opts.rounds,
+    serverCpu: pin ? SERVER_CPU : null,
+    loadCpu: pin ? LOAD_CPU : null,
+    log,
+  });
+  const after = await cpuBusyShare(1500, []);
+  await cleanup();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  process.stdout.write(
+    [
+      `## Household benchmark, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
+      '',
+      `- Command: \`${command}\` on commit ${revision(root)}`,
+      `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; dnsperf ${info.dnsperf}; temp files on ${info.tmpFs}`,
+      `- DNS Witness and the peer ${pin ? `pinned to CPU ${SERVER_CPU}, dnsperf to CPU ${LOAD_CPU}` : 'not pinned'}; CPU used by other processes before and after: ${(busy * 100).toFixed(0)} % and ${(after * 100).toFixed(0)} %${Math.max(busy, after) >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
+      '',
+      renderHouseholdMarkdown(r),
+    ].join('\n'),
+  );
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify(r, null, 2));
+    log(`wrote ${opts.json}`);
+  }
+}
+
 /** `--export`: only the evidence-export cases. */
 function mainExports(opts) {
   return mainSection(opts, 'Evidence export benchmark', async (tmp) =>
@@ -312,6 +364,7 @@ async function main(opts) {
   if (opts.importOnly) return mainImport(opts);
   if (opts.soakMinutes > 0) return mainSoak(opts);
   if (opts.dnstap) return mainDnstap(opts);
+  if (opts.household) return mainHousehold(opts);
   for (const tool of ['dnsperf', 'dnsmasq'])
     if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
   const useDig = has('dig');
