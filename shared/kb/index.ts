@@ -26,6 +26,7 @@ import openwrt from './rules/openwrt.json';
 import peplink from './rules/peplink.json';
 import plume from './rules/plume.json';
 import smartTvs from './rules/smart-tvs.json';
+import starlink from './rules/starlink.json';
 import synology from './rules/synology.json';
 import time from './rules/time.json';
 import tpLink from './rules/tp-link.json';
@@ -58,6 +59,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'peplink.json': peplink as KbFile,
   'plume.json': plume as KbFile,
   'smart-tvs.json': smartTvs as KbFile,
+  'starlink.json': starlink as KbFile,
   'synology.json': synology as KbFile,
   'time.json': time as KbFile,
   'tp-link.json': tpLink as KbFile,
