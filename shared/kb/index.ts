@@ -33,6 +33,7 @@ import tpLink from './rules/tp-link.json';
 import trendMicro from './rules/trend-micro.json';
 import ubiquiti from './rules/ubiquiti.json';
 import xiaomi from './rules/xiaomi.json';
+import zte from './rules/zte.json';
 import zyxel from './rules/zyxel.json';
 
 /** File name (in shared/kb/rules/) → contents. The JSON is checked by the lint and a unit test, not here. */
@@ -66,6 +67,7 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'trend-micro.json': trendMicro as KbFile,
   'ubiquiti.json': ubiquiti as KbFile,
   'xiaomi.json': xiaomi as KbFile,
+  'zte.json': zte as KbFile,
   'zyxel.json': zyxel as KbFile,
 };
 
