@@ -26,12 +26,14 @@ import openwrt from './rules/openwrt.json';
 import peplink from './rules/peplink.json';
 import plume from './rules/plume.json';
 import smartTvs from './rules/smart-tvs.json';
+import starlink from './rules/starlink.json';
 import synology from './rules/synology.json';
 import time from './rules/time.json';
 import tpLink from './rules/tp-link.json';
 import trendMicro from './rules/trend-micro.json';
 import ubiquiti from './rules/ubiquiti.json';
 import xiaomi from './rules/xiaomi.json';
+import zte from './rules/zte.json';
 import zyxel from './rules/zyxel.json';
 
 /** File name (in shared/kb/rules/) → contents. The JSON is checked by the lint and a unit test, not here. */
@@ -58,12 +60,14 @@ export const KB_FILES: Readonly<Record<string, KbFile>> = {
   'peplink.json': peplink as KbFile,
   'plume.json': plume as KbFile,
   'smart-tvs.json': smartTvs as KbFile,
+  'starlink.json': starlink as KbFile,
   'synology.json': synology as KbFile,
   'time.json': time as KbFile,
   'tp-link.json': tpLink as KbFile,
   'trend-micro.json': trendMicro as KbFile,
   'ubiquiti.json': ubiquiti as KbFile,
   'xiaomi.json': xiaomi as KbFile,
+  'zte.json': zte as KbFile,
   'zyxel.json': zyxel as KbFile,
 };
 
