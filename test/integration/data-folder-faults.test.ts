@@ -4,13 +4,16 @@
  * says once in its log and on /api/health that recording is paused and why, keeps what it answers in
  * memory, and records it by itself once the folder can be written; the journal then holds every query
  * answered meanwhile and `npm run verify` vouches for it. The read-only and full disks are a small tmpfs
- * this test mounts (root only) and removes.
+ * this test mounts (root only) and removes. A pause longer than memory holds leaves a gap, which the journal
+ * records as a sealed loss line and verify names.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaptureStore } from '../../electron/engine/capture';
+import { exchange } from '../../electron/engine/capture/test-support';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { startServe, type Served } from '../helpers/serve';
 import { dig, waitFor } from '../helpers/tools';
@@ -26,6 +29,14 @@ interface Health {
 
 async function health(s: Served): Promise<Health> {
   return (await (await fetch(`${s.base}/api/health`)).json()) as Health;
+}
+
+function verify(file: string): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/verify.mjs'), file], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 function occurrences(text: string, needle: string): number {
@@ -92,12 +103,9 @@ async function pausedThenResumed(
     const records = lines.filter((l) => l.qname !== undefined);
     expect(records.map((l) => l.qname)).toEqual([...before, ...after]);
     expect(records.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
-    const v = spawnSync(process.execPath, [path.join(ROOT, 'scripts/verify.mjs'), journal], {
-      encoding: 'utf8',
-      cwd: ROOT,
-    });
-    expect(v.status, `${v.stdout}${v.stderr}`).toBe(0);
-    expect(v.stdout).toMatch(/^OK journal\.ndjson/);
+    const v = verify(journal);
+    expect(v.code, v.out).toBe(0);
+    expect(v.out).toMatch(/^OK journal\.ndjson/);
   } finally {
     await s.stop();
   }
@@ -192,5 +200,56 @@ describe('a start on a data folder that cannot be written', () => {
         await rm(filler, { force: true });
       }
     });
+  });
+
+  it('records the queries a pause longer than memory could not keep as a gap in the journal', async () => {
+    const blocker = path.join(tmp, 'blocker-gap');
+    await writeFile(blocker, 'a file where the data folder should be\n');
+    const dataDir = path.join(blocker, 'data');
+    const warnings: string[] = [];
+    // Memory for about eight waiting journal lines stands in for the 64 MiB a long outage exhausts.
+    const store = await CaptureStore.open({
+      dataDir,
+      retentionDays: 0,
+      maxUnwrittenBytes: 4096,
+      onWarning: (m) => warnings.push(m),
+    });
+    const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
+    const ANSWERED = 100;
+    try {
+      const { id } = store.start();
+      for (let i = 1; i <= ANSWERED; i++) store.record(exchange({ ts: T0 + i * 1000 }, i));
+      await store.flush();
+      const lost = store.storage().lostRecords;
+      expect(lost).toBeGreaterThan(0);
+      expect(lost).toBeLessThan(ANSWERED);
+      await rm(blocker);
+      // Writing works again: what memory kept is written, and a query after it is recorded as usual.
+      await store.flush();
+      store.record(exchange({ ts: T0 + (ANSWERED + 1) * 1000 }, ANSWERED + 1));
+      await store.stop();
+      await store.flush();
+
+      const journal = path.join(dataDir, 'captures', id, 'journal.ndjson');
+      const lines = (await readFile(journal, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { seq?: number; lost?: number; fromSeq?: number; toSeq?: number });
+      const kept = ANSWERED - lost;
+      expect(lines.filter((l) => l.seq !== undefined).map((l) => l.seq)).toEqual([
+        ...Array.from({ length: kept }, (_, i) => i + 1),
+        ANSWERED + 1,
+      ]);
+      expect(lines.filter((l) => l.lost !== undefined)).toEqual([
+        expect.objectContaining({ lost, fromSeq: kept + 1, toSeq: ANSWERED }),
+      ]);
+      const v = verify(journal);
+      expect(v.code, v.out).toBe(2);
+      expect(v.out.trimEnd()).toBe(
+        `UNVERIFIED journal.ndjson: ${lost} queries not saved between ${new Date(T0 + (kept + 1) * 1000).toISOString()} and ${new Date(T0 + ANSWERED * 1000).toISOString()} (records ${kept + 1}–${ANSWERED}): the disk refused them while recording, as the journal's sealed loss line says`,
+      );
+    } finally {
+      await store.close();
+    }
   });
 });
