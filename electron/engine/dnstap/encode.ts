@@ -147,6 +147,8 @@ function prefixOf(id: DnstapIdentity): Buffer {
 }
 
 const NONE = -1;
+/** The most a writer's buffer keeps between batches. */
+const KEEP_BYTES = 1024 * 1024;
 // The enum values, read once from the generated code.
 const TCP = dnstap.SocketProtocol.TCP;
 const UDP = dnstap.SocketProtocol.UDP;
@@ -167,7 +169,7 @@ export class DnstapWriter {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(capacity = 64 * 1024) {
+  constructor(private readonly capacity = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
@@ -273,6 +275,8 @@ export class DnstapWriter {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     this.pos = 0;
+    // A batch of big TCP messages may have grown the buffer to megabytes: not kept beyond that batch.
+    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.allocUnsafe(this.capacity);
     return out;
   }
 
