@@ -260,6 +260,22 @@ test.describe('with an upstream that does not answer', () => {
   });
 });
 
+test.describe('with a data folder that cannot be created', () => {
+  // Nothing can be created under /dev/null (ENOTDIR): DNS is answered, and recording waits in memory.
+  test.use({ serviceArgs: ['--data-dir', '/dev/null/dns-witness'] });
+
+  test('answers DNS and says in the status bar that recording waits, and why', async ({ page, service }) => {
+    await page.goto(service.url);
+    expect(await service.lookup('www.example.test')).toContain('status: NOERROR');
+    await expect(logRows(page)).toHaveCount(1);
+    const warnings = page.getByRole('list', { name: 'Warnings' });
+    await expect(warnings).toContainText('Data folder');
+    await expect(warnings).toContainText(
+      'cannot write to the data folder /dev/null/dns-witness (a file is in the way where a folder is needed (ENOTDIR)): answering DNS anyway',
+    );
+  });
+});
+
 /** A plausible network: a chatty router, a laptop, a phone, a TV and failures, for the screenshots. */
 async function populate(service: Service): Promise<void> {
   const router = Array.from({ length: 40 }, (_, i) =>

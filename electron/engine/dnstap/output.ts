@@ -9,7 +9,7 @@ import type { DnstapTarget } from '@shared/dnstap';
 import { formatDnstapTarget } from '@shared/dnstap';
 import type { ExchangeRecord } from '../capture/types';
 import { realClock, type Clock } from '../clock';
-import { dataFrames, encodeExchange, type DnstapIdentity } from './encode';
+import { DnstapWriter, type DnstapIdentity } from './encode';
 import { CONTROL, controlFrame, DNSTAP_CONTENT_TYPE, FrameReader } from './frame-streams';
 
 export interface DnstapOutputOptions {
@@ -66,7 +66,7 @@ export class DnstapOutput {
   private dropped = 0;
   private lastError = '';
   private onFinish: (() => void) | null = null;
-  private readonly messages: Uint8Array[] = [];
+  private readonly writer = new DnstapWriter();
 
   constructor(
     readonly target: DnstapTarget,
@@ -211,14 +211,13 @@ export class DnstapOutput {
   /** Encodes up to one batch and writes it. False when the socket is full (then 'drain' resumes). */
   private writeBatch(socket: net.Socket): boolean {
     const n = Math.min(this.size, this.opts.batch);
-    const messages = this.messages;
-    messages.length = 0;
+    const writer = this.writer;
     for (let i = 0; i < n; i++) {
       const index = (this.head + i) % this.ring.length;
       const rec = this.ring[index]!;
       this.ring[index] = undefined;
       try {
-        encodeExchange(rec, this.opts.identity, messages);
+        writer.exchange(rec, this.opts.identity);
       } catch {
         // A record the encoder cannot take is dropped, not allowed to stop the output.
         this.dropped++;
@@ -227,8 +226,7 @@ export class DnstapOutput {
     this.head = (this.head + n) % this.ring.length;
     this.size -= n;
     this.sent += n;
-    if (messages.length > 0) socket.write(dataFrames(messages));
-    messages.length = 0;
+    if (writer.size > 0) socket.write(writer.take());
     if (socket.writableLength > this.opts.maxBuffered) {
       this.waitingDrain = true;
       return false;
