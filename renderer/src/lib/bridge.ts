@@ -136,7 +136,39 @@ export async function readRpcResponse(response: Response): Promise<unknown> {
   return body.result;
 }
 
+/** Longest a request waits out the service's refusals before the caller sees one. */
+const REFUSAL_WAIT_MS = 30_000;
+/** Longest one wait between tries, whatever Retry-After says. */
+const REFUSAL_PAUSE_MAX_MS = 5_000;
+
+/**
+ * fetch() that waits out the service's load shedding. The service refuses (429, or 503 while the API has
+ * used its share of the event loop DNS needs) with a Retry-After, before it does any of the request's work,
+ * so sending the same request again is safe. Gives up, returning the last refusal, once the waits would
+ * pass `waitMs` in all. Any other answer is returned at once.
+ */
+export async function fetchPastRefusals(
+  send: () => Promise<Response>,
+  pause: (ms: number) => Promise<void>,
+  waitMs = REFUSAL_WAIT_MS,
+): Promise<Response> {
+  let waited = 0;
+  for (;;) {
+    const response = await send();
+    const retryAfterS = Number(response.headers.get('retry-after'));
+    if ((response.status !== 429 && response.status !== 503) || !(retryAfterS > 0)) return response;
+    const ms = Math.min(retryAfterS * 1000, REFUSAL_PAUSE_MAX_MS);
+    if (waited + ms > waitMs) return response;
+    await response.body?.cancel();
+    await pause(ms);
+    waited += ms;
+  }
+}
+
 function httpBridge(win: BrowserWindow): Bridge {
+  const pause = (ms: number) => new Promise<void>((resolve) => win.setTimeout(resolve, ms));
+  const fetchPatiently = (url: string, init?: RequestInit) =>
+    fetchPastRefusals(() => win.fetch(url, init), pause);
   const listeners = new Map<EventChannel, Set<(payload: never) => void>>();
   const connectionListeners = new Set<(state: StreamState) => void>();
   let socket: WebSocket | null = null;
@@ -217,7 +249,7 @@ function httpBridge(win: BrowserWindow): Bridge {
       clickDownload(url, '');
       return { saved: true, path: url };
     }
-    const response = await win.fetch(url, { headers: authHeaders(token) });
+    const response = await fetchPatiently(url, { headers: authHeaders(token) });
     if (response.status === 401) tokenRefused();
     if (!response.ok) await readRpcResponse(response);
     const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? '';
@@ -238,7 +270,7 @@ function httpBridge(win: BrowserWindow): Bridge {
   const downloadBundle = async (req: ExportRequest): Promise<ExportResult> => {
     // The service builds the zip; the page adds what only it can render, the dashboard as shown.
     const png = await renderDashboardPng(win.document);
-    const response = await win.fetch(SCREENSHOT_PATH, {
+    const response = await fetchPatiently(SCREENSHOT_PATH, {
       method: 'POST',
       headers: { 'content-type': 'image/png', ...authHeaders(storedToken(win)) },
       body: png,
@@ -267,7 +299,7 @@ function httpBridge(win: BrowserWindow): Bridge {
         const exporter = exports[channel] as (a: unknown) => Promise<unknown>;
         return (await exporter(args)) as RequestResult<K>;
       }
-      const response = await win.fetch(`${RPC_PATH}${channel}`, {
+      const response = await fetchPatiently(`${RPC_PATH}${channel}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...authHeaders(storedToken(win)) },
         body: rpcBody(args),
