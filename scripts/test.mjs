@@ -28,6 +28,7 @@ const TOOLS = {
   mosquitto: 'mosquitto',
   tcpdump: 'tcpdump',
   sqlite3: 'sqlite3',
+  busybox: 'busybox',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
