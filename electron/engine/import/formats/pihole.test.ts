@@ -107,6 +107,13 @@ describe('Pi-hole FTL database', () => {
     await expect(readBytes(read, readFileSync(plain), 'notes.db')).rejects.toThrow(
       'Pi-hole FTL database notes.db: an SQLite database without a queries table or view: not Pi-hole’s',
     );
+    // Pi-hole's other database (gravity.db, schema as in FTL's src/database/gravity-schema.sql, in part).
+    writeFileSync(sql, 'CREATE TABLE gravity (domain TEXT NOT NULL, adlist_id INTEGER NOT NULL);\n');
+    const gravity = join(dir, 'gravity.db');
+    buildSqlite(sql, gravity);
+    await expect(readBytes(read, readFileSync(gravity), 'gravity.db')).rejects.toThrow(
+      'Pi-hole FTL database gravity.db: Pi-hole’s gravity database (its block lists): the queries are in pihole-FTL.db',
+    );
   });
 
   it('fuzz: damaged databases give records or one ImportError, never another failure', async () => {

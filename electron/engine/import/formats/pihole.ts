@@ -183,7 +183,13 @@ function why(err: unknown): string {
 function queryColumns(db: SqliteDatabase, where: string): string[] {
   const cols = columnsOf(db, 'queries');
   if (cols.size === 0)
-    throw new ImportError(where, '', 'an SQLite database without a queries table or view: not Pi-hole’s');
+    throw new ImportError(
+      where,
+      '',
+      columnsOf(db, 'gravity').size > 0
+        ? 'Pi-hole’s gravity database (its block lists): the queries are in pihole-FTL.db'
+        : 'an SQLite database without a queries table or view: not Pi-hole’s',
+    );
   const needed = ['id', 'timestamp', 'type', 'status', 'domain', 'client'];
   for (const c of needed)
     if (!cols.has(c))
