@@ -27,6 +27,8 @@ const TOOLS = {
   promtool: 'prometheus',
   mosquitto: 'mosquitto',
   tcpdump: 'tcpdump',
+  sqlite3: 'sqlite3',
+  busybox: 'busybox',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

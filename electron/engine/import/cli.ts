@@ -11,10 +11,12 @@ import { defaultDataDir, defaultEngineOptions } from '../options';
 import { applySettings } from '../settings/resolve';
 import { SettingsStore } from '../settings/settings-store';
 import { FORMAT_IDS, FORMATS } from './formats';
+import { readLeases, saveLeaseNames } from './leases';
 import { runImport, type ImportProgress } from './run';
 import { ImportCancelled, ImportError } from './types';
 
 const USAGE = `Usage: npm run import -- FILE [FILE…] [options]
+       npm run import -- --leases LEASEFILE [--leases LEASEFILE…] [--data-dir DIR]
 
 Reads DNS history that another program kept into a new, stopped capture of DNS Witness, with where it came
 from (file, size, SHA-256) and what that kind of file cannot tell. Several files (a log and its rotated
@@ -25,6 +27,9 @@ parts) go into one capture, oldest first.
   --name TEXT      A name for the capture.
   --year YYYY      The year of syslog lines, which have none (default: the file's modification time).
   --port N         Another port that carries DNS in a packet capture (53 always does). Repeatable.
+  --leases FILE    DHCP leases (dnsmasq.leases, dhcpd.leases, odhcpd's state or hosts file) that name the
+                   devices and give their MACs; names MACs the data folder has no name for. Repeatable;
+                   without FILE only the names are saved.
   --data-dir DIR   The data folder (default: the app's, e.g. ~/.config/DNS Witness/data).
   --json           End with one JSON line: {"capture_id", "queries", "skipped", "first", "last"}.
   -h, --help       Show this help.
@@ -42,6 +47,7 @@ interface CliOptions {
   readonly name: string;
   readonly year: number | undefined;
   readonly ports: number[];
+  readonly leases: string[];
   readonly dataDir: string | undefined;
   readonly json: boolean;
 }
@@ -59,6 +65,7 @@ function parse(argv: readonly string[]): CliOptions | 'help' {
         name: { type: 'string' },
         year: { type: 'string' },
         port: { type: 'string', multiple: true },
+        leases: { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -68,7 +75,8 @@ function parse(argv: readonly string[]): CliOptions | 'help' {
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  if (positionals.length === 0) throw new UsageError('name the file to import');
+  if (positionals.length === 0 && values.leases === undefined)
+    throw new UsageError('name the file to import');
   const format = values.format ?? 'auto';
   if (format !== 'auto' && !(FORMAT_IDS as readonly string[]).includes(format))
     throw new UsageError(`--format must be one of auto, ${FORMAT_IDS.join(', ')}; got "${format}"`);
@@ -93,6 +101,7 @@ function parse(argv: readonly string[]): CliOptions | 'help' {
     name: values.name ?? '',
     year,
     ports,
+    leases: values.leases ?? [],
     dataDir: values['data-dir'],
     json: values.json === true,
   };
@@ -113,6 +122,23 @@ function progressLine(p: ImportProgress): string {
   const pct = p.totalBytes > 0 ? Math.min(100, (p.bytes / p.totalBytes) * 100) : 100;
   const rate = p.elapsedMs > 0 ? Math.round((p.rows * 1000) / p.elapsedMs) : 0;
   return `import: ${pct.toFixed(1)}% · ${p.rows.toLocaleString('en-US')} queries · ${rate.toLocaleString('en-US')} rows/s`;
+}
+
+/** `--leases` without a file to import: the leases name the data folder's devices. */
+async function leasesOnly(opts: CliOptions, dataDir: string): Promise<number> {
+  const leases = await readLeases(opts.leases);
+  const { named, notes, saved } = await saveLeaseNames(dataDir, leases);
+  const withName = leases.filter((l) => l.mac !== '' && l.name !== '').length;
+  if (!saved) {
+    process.stderr.write(`dns-witness import: ${notes.join('; ')}\n`);
+    return 1;
+  }
+  for (const note of notes) process.stderr.write(`note: ${note}\n`);
+  process.stdout.write(
+    `read ${leases.length.toLocaleString('en-US')} leases (${withName.toLocaleString('en-US')} with a MAC and a host name); named ${named.toLocaleString('en-US')} devices in ${dataDir}\n`,
+  );
+  if (opts.json) process.stdout.write(`${JSON.stringify({ leases: leases.length, named })}\n`);
+  return 0;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -136,6 +162,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let lastLine = 0;
   try {
     const dataDir = await dataFolder(opts.dataDir);
+    if (opts.files.length === 0) return await leasesOnly(opts, dataDir);
     const result = await runImport({
       files: opts.files,
       format: opts.format,
@@ -144,6 +171,7 @@ async function main(argv: readonly string[]): Promise<number> {
       routers: opts.routers,
       year: opts.year,
       ports: opts.ports,
+      leases: opts.leases,
       signal: abort.signal,
       onProgress: (p) => {
         // A terminal gets one line that updates; a pipe or log a line per second.

@@ -7,6 +7,7 @@ import { RouterSetting } from '../router-setting';
 import { APP_VERSION } from '../version';
 import { WatchService } from '../watch';
 import { detectFormat, formatById } from './formats';
+import { applyLeases, readLeases, saveLeaseNames } from './leases';
 import { HashedReader } from './source-file';
 import { ImportCancelled, ImportError, type ReadContext, type SourceInput } from './types';
 import { ImportWriter } from './writer';
@@ -24,6 +25,8 @@ export interface ImportOptions {
   readonly year?: number;
   /** Extra ports that carry DNS in packet captures. */
   readonly ports?: readonly number[];
+  /** DHCP lease files that name the import's devices and give their MACs (leases.ts). */
+  readonly leases?: readonly string[];
   readonly signal?: AbortSignal;
   /** Called about every 250 ms while reading, and once at the end. */
   readonly onProgress?: (p: ImportProgress) => void;
@@ -53,6 +56,8 @@ export interface ImportResult {
 const PROGRESS_MS = 250;
 /** Distinct names whose watchlist rule is remembered; beyond it names are classified again. */
 const RULE_CACHE = 200_000;
+/** Client addresses remembered for the leases to name; as many as the device registry tracks. */
+const MAX_CLIENTS = 4096;
 
 async function inputOf(path: string): Promise<SourceInput> {
   try {
@@ -100,6 +105,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       : formatById(opts.format);
   if (spec.read === null) throw new ImportError(spec.label, '', spec.unavailable ?? 'not available');
   const read = spec.read;
+  const leases = await readLeases(opts.leases ?? []);
 
   const watch = await WatchService.open({ dataDir: opts.dataDir });
   const rules = new Map<string, string>();
@@ -132,6 +138,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
     });
   };
   const devices = new Map<string, { mac: string; name: string }>();
+  const clients = new Set<string>();
   const files: SourceFile[] = [];
   try {
     for (const input of inputs) {
@@ -153,7 +160,10 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       };
       for await (const batch of read(reader, ctx)) {
         if (signal.aborted) throw new ImportCancelled();
-        for (const rec of batch) rec.watchRule = ruleOf(rec.qname);
+        for (const rec of batch) {
+          rec.watchRule = ruleOf(rec.qname);
+          if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+        }
         await writer.add(batch);
         progress(false);
       }
@@ -169,6 +179,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         '',
         `no DNS query in it (${skipped.toLocaleString('en-US')} entries that are not)`,
       );
+    applyLeases(devices, leases, clients);
     const span = writer.span;
     const source: CaptureSource = {
       format: spec.id,
@@ -183,7 +194,10 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       devices: [...devices].map(([address, d]) => ({ address, mac: d.mac, name: d.name })),
     };
     const captureId = await writer.commit(source);
-    const notes = await saveRouters(opts.dataDir, opts.routers ?? []);
+    const notes = [
+      ...(await saveRouters(opts.dataDir, opts.routers ?? [])),
+      ...(await saveLeaseNames(opts.dataDir, leases)).notes,
+    ];
     return {
       captureId,
       queries: writer.records,

@@ -1,6 +1,7 @@
 import dnsPacket from 'dns-packet';
 import { seededRandom } from '@shared/watch/correlation';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { HashedReader } from './source-file';
@@ -131,4 +132,27 @@ export function beaconQueries(start: number, n: number): FixtureQuery[] {
           },
     );
   return out;
+}
+
+/** The Pi-hole databases' SQL (FTL's own CREATE statements and five minutes of queries). */
+export const PIHOLE_SQL = {
+  v5: join(import.meta.dirname, '../../../test/fixtures/import/pihole/ftl-v5.sql'),
+  v6: join(import.meta.dirname, '../../../test/fixtures/import/pihole/ftl-v6.sql'),
+};
+
+/**
+ * Writes the SQLite database that `sqlFile` builds, with Debian's sqlite3 command, to `dbPath`; throws
+ * naming the package when sqlite3 is missing or the SQL fails.
+ */
+export function buildSqlite(sqlFile: string, dbPath: string): void {
+  const r = spawnSync('sqlite3', [dbPath], {
+    input: readFileSync(sqlFile),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
+    throw new Error(
+      'sqlite3 is not installed: run "apt-get install sqlite3" (npm test installs it when it can)',
+    );
+  if (r.status !== 0) throw new Error(`sqlite3 could not build ${dbPath}: ${r.stderr}`);
 }

@@ -50,7 +50,7 @@ interface Open {
 }
 
 /** "127.0.0.1#53" → "127.0.0.1:53", "::1#53" → "[::1]:53". */
-function serverText(v: string): string {
+export function serverText(v: string): string {
   const hash = v.lastIndexOf('#');
   if (hash < 0) return v;
   const host = v.slice(0, hash);

@@ -4,26 +4,14 @@ import { adguard } from './adguard';
 import { dnsmasq } from './dnsmasq';
 import { dnstap } from './dnstap';
 import { pcap, pcapng } from './pcap';
+import { pihole } from './pihole';
 import { zeek } from './zeek';
-
-/** A format this build names but cannot read yet. */
-function notYet(id: ImportFormat, label: string, why: string): FormatSpec {
-  return { id, label, wire: false, cannotTell: [], sniff: () => false, read: null, unavailable: why };
-}
 
 /**
  * Every import format, in the order `--format auto` tries them. Adding one: a FormatSpec in its own file
  * under formats/, then its line here.
  */
-export const FORMATS: readonly FormatSpec[] = [
-  adguard,
-  notYet('pihole', 'Pi-hole FTL database', 'reading Pi-hole databases is not available yet'),
-  dnsmasq,
-  pcap,
-  pcapng,
-  zeek,
-  dnstap,
-];
+export const FORMATS: readonly FormatSpec[] = [adguard, pihole, dnsmasq, pcap, pcapng, zeek, dnstap];
 
 export const FORMAT_IDS = FORMATS.map((f) => f.id);
 
