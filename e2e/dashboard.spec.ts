@@ -59,6 +59,15 @@ test('a device row and the chart appear with the first query', async ({ page, se
   await expect(page.getByTestId('requests-chart').locator('.recharts-area-area').first()).toBeVisible();
   console.log(`first query → device row and chart: ${Date.now() - started} ms`);
   await expect(page.getByTestId('chart-total')).toHaveText('1 in range');
+  // The axes label the minutes and the counts, placed beside their ticks.
+  const axis = (name: string) =>
+    page
+      .getByTestId('requests-chart')
+      .locator(`.recharts-${name}-tick-labels .recharts-cartesian-axis-tick-value`);
+  await expect(axis('xAxis').first()).toHaveText(/^\d\d:\d\d$/);
+  await expect(axis('yAxis').filter({ hasText: /^0$/ })).toHaveCount(1);
+  await expect(axis('yAxis').filter({ hasText: /^1$/ })).toHaveCount(1);
+  await expect(axis('yAxis').filter({ hasText: /^0$/ })).toHaveAttribute('text-anchor', 'end');
   await expect(device(page, LAPTOP)).toContainText('1');
   await expect(logRows(page)).toHaveCount(1);
   expect(await logNames(page)).toEqual(['www.example.test']);

@@ -429,7 +429,8 @@ async function runRound(round, opts) {
         endAfterGc: m2.JSHeapUsedSize,
         peak: Math.max(heapPeak, m1.JSHeapUsedSize),
       },
-      domNodes: { start: m0.Nodes, end: m1.Nodes },
+      // Nodes counts detached nodes the garbage collector has not freed yet; after a GC only those in use.
+      domNodes: { start: m0.Nodes, end: m1.Nodes, endAfterGc: m2.Nodes },
       rssKb: { start: rss0, end: rss1, peak: Math.max(rssPeak, rss1) },
       cpu: {
         chrome: (cpu1.chrome - cpu0.chrome) / TICKS_PER_S / wallS,

@@ -82,12 +82,19 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   );
 
   // Per-minute counts need no more than one redraw a second (a chart redraw is the costliest update); a new
-  // device redraws at once. The chart reads only addresses and colors from the device list.
+  // device redraws at once. The chart reads only addresses and colors from the device list, and orders its
+  // series itself: devices overtaking each other as their counts grow wait for the next redraw.
   const chartRevision = useThrottled(view.bucketsVersion, CHART_REDRAW_MS);
-  const deviceKey = view.devices.map((d) => d.address).join(' ');
+  const deviceSet = view.deviceSetVersion;
   const labels = useMemo(
-    () => deviceLabels(deviceKey === '' ? [] : deviceKey.split(' '), view.deviceInfo),
-    [deviceKey, view.deviceInfo],
+    () =>
+      deviceLabels(
+        view.devices.map((d) => d.address),
+        view.deviceInfo,
+      ),
+    // deviceSet stands for the addresses in view.devices, which changes with every count.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [deviceSet, view.deviceInfo],
   );
   const routers = useMemo(
     () => new Set([...view.deviceInfo.values()].filter((d) => d.isRouter).map((d) => d.address)),
@@ -110,13 +117,13 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         ...(chartMode === 'all' ? { watch: alarming } : {}),
       });
     },
-    // chartRevision, watchRevision and deviceKey stand for the buckets and devices, which change more often
+    // chartRevision, watchRevision and deviceSet stand for the buckets and devices, which change more often
     // than needed here.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [
       dashboard,
       timeWindow,
-      deviceKey,
+      deviceSet,
       selected,
       chartRevision,
       watchRevision,

@@ -112,7 +112,12 @@ export function renderReport({ info, command, measured, opts, rounds, targets })
         '',
         '',
       ],
-      ['DOM nodes start → end', ...cols((r) => `${int(r.domNodes.start)} → ${int(r.domNodes.end)}`), '', ''],
+      [
+        'DOM nodes start → end (after GC)',
+        ...cols((r) => `${int(r.domNodes.start)} → ${int(r.domNodes.end)} (${int(r.domNodes.endAfterGc)})`),
+        '',
+        '',
+      ],
       [
         'service RSS start → end, peak; MB',
         ...cols((r) => `${mbKb(r.rssKb.start)} → ${mbKb(r.rssKb.end)}, ${mbKb(r.rssKb.peak)}`),

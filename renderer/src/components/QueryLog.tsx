@@ -5,11 +5,11 @@ import type { ActiveRule } from '@shared/watch/rules';
 import type { Dashboard } from '../lib/dashboard';
 import { formatClock, formatCount, formatLatency } from '../lib/format';
 import {
-  matchesFilter,
   olderPageRequest,
   takeOlder,
   type OlderCursor,
   type ViewFilter,
+  viewFilterMatcher,
 } from '../lib/query-filter';
 import { CATEGORY_TAGS, serviceName } from '../lib/watch-text';
 
@@ -61,11 +61,12 @@ export const QueryLog = memo(function QueryLog({
   tabs,
 }: Props) {
   const ring = dashboard.state.ring;
+  const matches = useMemo(() => viewFilterMatcher(filter), [filter]);
   const liveRows = useMemo(
-    () => ring.newestFirst((e) => matchesFilter(e, filter) && (!watchOnly || isWatched(e))),
+    () => ring.newestFirst((e) => matches(e) && (!watchOnly || isWatched(e))),
     // ringVersion stands for the ring's contents, which the store mutates in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [ring, filter, watchOnly, ringVersion],
+    [ring, matches, watchOnly, ringVersion],
   );
   const [frozen, setFrozen] = useState<Frozen | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);

@@ -7,6 +7,7 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type BaseTickContentProps,
   type TooltipContentProps,
 } from 'recharts';
 import type { Marker } from '@shared/watch/report';
@@ -26,10 +27,43 @@ interface Props {
 }
 
 const DAY_MS = 24 * 3_600_000;
+/** Height above the plot kept for marker labels. */
+const MARKER_BAND = 28;
 /** The user's markers (--marker in styles.css, a value per theme). */
 const MARKER_COLOR = 'var(--marker)';
 
 const isWatch = (s: SeriesDef) => s.kind === 'watch-router' || s.kind === 'watch-other';
+
+// The axes' props keep their identity from one redraw to the next: recharts files each axis's settings (and
+// the margin) in its store, and a new function or object there re-files them and draws the chart again.
+const minuteTick = (t: number): string => formatMinute(t);
+const dayMinuteTick = (t: number): string => formatDateMinute(t).slice(5);
+const countTick = (v: number): string => formatCount(v);
+const MARGIN = { top: 8, right: 24, bottom: 0, left: 0 };
+const MARGIN_WITH_MARKERS = { ...MARGIN, top: MARKER_BAND };
+
+/**
+ * A tick label as plain SVG text. Recharts' own label measures each new text in the DOM to wrap it (a forced
+ * layout per label, in the middle of a render); ours are short numbers and times that never wrap.
+ */
+function AxisTick(p: BaseTickContentProps) {
+  const text = p.tickFormatter ? p.tickFormatter(p.payload.value, p.index) : String(p.payload.value);
+  // The baseline offsets recharts uses: cap height below the tick (x axis), half of it beside (y axis).
+  const dy = p.verticalAnchor === 'start' ? '0.71em' : p.verticalAnchor === 'middle' ? '0.355em' : undefined;
+  return (
+    <text
+      x={p.x}
+      y={p.y}
+      dy={dy}
+      textAnchor={p.textAnchor}
+      fill={p.fill}
+      stroke="none"
+      className={p.className}
+    >
+      {text}
+    </text>
+  );
+}
 
 /**
  * Requests per minute, stacked per device, with the watchlist's queries hatched over them and the user's
@@ -141,7 +175,7 @@ export const RequestsChart = memo(function RequestsChart({
           height="100%"
           data={data}
           // Marker labels sit in a band above the plot, so they never cover the areas.
-          margin={{ top: shownMarkers.length > 0 ? MARKER_BAND : 8, right: 24, bottom: 0, left: 0 }}
+          margin={shownMarkers.length > 0 ? MARGIN_WITH_MARKERS : MARGIN}
         >
           <defs>
             {series.filter(isWatch).map((s) => (
@@ -166,12 +200,14 @@ export const RequestsChart = memo(function RequestsChart({
             domain={[window.from, window.to]}
             ticks={ticks}
             interval={0}
-            tickFormatter={(t: number) => (long ? formatDateMinute(t).slice(5) : formatMinute(t))}
+            tickFormatter={long ? dayMinuteTick : minuteTick}
+            tick={AxisTick}
             tickLine={false}
           />
           <YAxis
             allowDecimals={stepMinutes > 1}
-            tickFormatter={(v: number) => formatCount(v)}
+            tickFormatter={countTick}
+            tick={AxisTick}
             width={52}
             interval={0}
             tickLine={false}
@@ -310,9 +346,6 @@ function Swatch({ series }: { series: SeriesDef }) {
     </svg>
   );
 }
-
-/** Height above the plot kept for marker labels. */
-const MARKER_BAND = 28;
 
 /** A marker's label in the band above the plot, at the top of its line. */
 function MarkerLabel({ x, y, text, left }: { x: number; y: number; text: string; left: boolean }) {

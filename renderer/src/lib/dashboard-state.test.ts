@@ -92,6 +92,28 @@ describe('DashboardState', () => {
     expect(store.getView().newDevices.size).toBe(0);
   });
 
+  it('bumps the device set version for a new device, not when counts reorder the devices', () => {
+    const store = loadedStore();
+    const loaded = store.getView().deviceSetVersion;
+    store.pushBatch(batch([queryEvent(2, T0 + 1000, PHONE)]));
+    store.flush(T0 + 1000);
+    const withPhone = store.getView();
+    expect(withPhone.deviceSetVersion).toBeGreaterThan(loaded);
+    // The phone overtakes the router, and the router overtakes it back: still the same two devices.
+    store.pushBatch(batch([queryEvent(3, T0 + 2000, PHONE)]));
+    store.flush(T0 + 2000);
+    expect(store.getView().devices.map((d) => d.address)).toEqual([PHONE, ROUTER]);
+    expect(store.getView().deviceSetVersion).toBe(withPhone.deviceSetVersion);
+    store.pushBatch(batch([4, 5].map((s) => queryEvent(s, T0 + 3000, ROUTER))));
+    store.flush(T0 + 3000);
+    const after = store.getView();
+    expect(after.devices.map((d) => d.address)).toEqual([ROUTER, PHONE]);
+    expect(after.deviceSetVersion).toBe(withPhone.deviceSetVersion);
+    store.applySnapshot(snapshotOf([queryEvent(6, T0 + 4000, ROUTER)], T0 + 4000), 60, T0 + 4000);
+    store.flush(T0 + 4000);
+    expect(store.getView().deviceSetVersion).toBeGreaterThan(after.deviceSetVersion);
+  });
+
   it('ignores a batch delivered twice', () => {
     const store = loadedStore();
     const b = batch([queryEvent(2, T0 + 1000, ROUTER), queryEvent(3, T0 + 2000, PHONE)]);

@@ -57,6 +57,11 @@ export interface DashboardView {
   readonly captures: readonly CaptureInfo[];
   /** Most queries first. */
   readonly devices: readonly DeviceTotals[];
+  /**
+   * Bumped when a device is added or the list is replaced, not when growing counts reorder it: what depends
+   * on which devices there are (labels, chart series) follows this instead of every change of `devices`.
+   */
+  readonly deviceSetVersion: number;
   /** What the engine knows about each client address (name, MAC, vendor, router); a new map on change. */
   readonly deviceInfo: ReadonlyMap<string, DeviceInfo>;
   /** Devices that first appeared live a few seconds ago (see NEW_DEVICE_MS). */
@@ -123,6 +128,7 @@ export class DashboardState implements MinuteCounts {
   private version = 0;
   private ringVersion = 0;
   private bucketsVersion = 0;
+  private deviceSetVersion = 0;
   /** True when device totals changed since the last view; otherwise the view keeps the same array. */
   private devicesChanged = true;
   /** Likewise for the device details and the new-device highlights. */
@@ -180,6 +186,7 @@ export class DashboardState implements MinuteCounts {
     this.ringVersion++;
     this.bucketsVersion++;
     this.devicesChanged = true;
+    this.deviceSetVersion++;
     this.captures = [...snapshot.captures];
     this.applyStatus(snapshot.status, localNow);
     this.dirty = true;
@@ -193,6 +200,7 @@ export class DashboardState implements MinuteCounts {
       this.other.clients = Math.max(0, this.other.clients - 1);
       this.other.queries = Math.max(0, this.other.queries - c.queries);
     }
+    this.deviceSetVersion++;
     for (const d of page.devices) if (!this.info.has(d.address)) this.info.set(d.address, d);
     this.devicesChanged = true;
     this.infoChanged = true;
@@ -336,6 +344,7 @@ export class DashboardState implements MinuteCounts {
       // A device the snapshot did not have, appearing while the page watches.
       this.fresh.add(e.client, now);
       this.freshChanged = true;
+      this.deviceSetVersion++;
     }
     this.ring.push(e);
   }
@@ -408,6 +417,7 @@ export class DashboardState implements MinuteCounts {
       status: this.status,
       captures: [...this.captures],
       devices,
+      deviceSetVersion: this.deviceSetVersion,
       deviceInfo,
       newDevices,
       warnings: [...this.warnings.values()].sort((a, b) => b.ts - a.ts),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  matchesFilter,
-  matchesQueryFilter,
+  queryFilterMatcher,
+  viewFilterMatcher,
   normalizeName,
   olderPageRequest,
   takeOlder,
@@ -14,23 +14,23 @@ const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 describe('filters', () => {
   it('matches by device and by case-insensitive name substring', () => {
     const e = queryEvent(1, T0, '10.0.0.1', { qname: 'x1.safethings.avira.com' });
-    expect(matchesFilter(e, { client: null, name: '' })).toBe(true);
-    expect(matchesFilter(e, { client: '10.0.0.1', name: ' SafeThings ' })).toBe(true);
-    expect(matchesFilter(e, { client: '10.0.0.2', name: '' })).toBe(false);
-    expect(matchesFilter(e, { client: null, name: 'avira.com.' })).toBe(true);
-    expect(matchesFilter(e, { client: null, name: 'example' })).toBe(false);
+    expect(viewFilterMatcher({ client: null, name: '' })(e)).toBe(true);
+    expect(viewFilterMatcher({ client: '10.0.0.1', name: ' SafeThings ' })(e)).toBe(true);
+    expect(viewFilterMatcher({ client: '10.0.0.2', name: '' })(e)).toBe(false);
+    expect(viewFilterMatcher({ client: null, name: 'avira.com.' })(e)).toBe(true);
+    expect(viewFilterMatcher({ client: null, name: 'example' })(e)).toBe(false);
     expect(normalizeName(' Example.COM. ')).toBe('example.com');
   });
 
   it('applies engine filters the way the engine does: time range half-open', () => {
     const e = queryEvent(1, T0, '10.0.0.1', { qname: 'www.example.test' });
-    expect(matchesQueryFilter(e, {})).toBe(true);
-    expect(matchesQueryFilter(e, { from: T0, to: T0 + 1 })).toBe(true);
-    expect(matchesQueryFilter(e, { to: T0 })).toBe(false);
-    expect(matchesQueryFilter(e, { from: T0 + 1 })).toBe(false);
-    expect(matchesQueryFilter(e, { client: '10.0.0.2' })).toBe(false);
-    expect(matchesQueryFilter(e, { name: 'EXAMPLE' })).toBe(true);
-    expect(matchesQueryFilter(e, { captureId: 'other' })).toBe(false);
+    expect(queryFilterMatcher({})(e)).toBe(true);
+    expect(queryFilterMatcher({ from: T0, to: T0 + 1 })(e)).toBe(true);
+    expect(queryFilterMatcher({ to: T0 })(e)).toBe(false);
+    expect(queryFilterMatcher({ from: T0 + 1 })(e)).toBe(false);
+    expect(queryFilterMatcher({ client: '10.0.0.2' })(e)).toBe(false);
+    expect(queryFilterMatcher({ name: 'EXAMPLE' })(e)).toBe(true);
+    expect(queryFilterMatcher({ captureId: 'other' })(e)).toBe(false);
   });
 
   it('leaves empty parts out of the engine filter', () => {

@@ -1,6 +1,6 @@
 /** Counting query names for the "Top domains" panel. Pure. */
 import type { QueryEvent, QueryFilter } from '@shared/events';
-import { matchesQueryFilter } from './query-filter';
+import { queryFilterMatcher } from './query-filter';
 import type { Ring } from './ring';
 
 export interface NameCount {
@@ -62,7 +62,8 @@ export function liveNameCounts(
   /** The newest seq in the ring: what the counts cover up to. */
   readonly throughSeq: number;
 } {
-  const fresh = ring.newestFirst((e) => e.seq > sinceSeq && matchesQueryFilter(e, filter));
+  const matches = queryFilterMatcher(filter);
+  const fresh = ring.newestFirst((e) => e.seq > sinceSeq && matches(e));
   const oldest = ring.oldest();
   const gap = ring.size === ring.capacity && oldest !== undefined && oldest.seq > sinceSeq + 1;
   return { counts: countNames(fresh), added: fresh.length, gap, throughSeq: ring.newest()?.seq ?? sinceSeq };
