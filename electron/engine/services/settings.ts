@@ -2,7 +2,7 @@ import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config'
 import type { EngineCounters, ListenerStatus, WarningCode } from '@shared/events';
 import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { ExchangeSink } from '../capture';
-import { AccessList, DEFAULT_ALLOWED } from '../dns/acl';
+import { accessListWith } from '../dns/acl';
 import { Forwarder, type Verdict } from '../dns/forwarder';
 import { NetworkUpstream } from '../dns/upstream';
 import type { EngineOptions } from '../options';
@@ -125,7 +125,7 @@ export class SettingsService {
     return new Forwarder({
       listen: options.listen,
       upstreams: options.upstreams.map((u) => new NetworkUpstream(u, options)),
-      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
+      acl: accessListWith(options.allow),
       timeoutMs: options.timeoutMs,
       maxInFlight: options.maxInFlight,
       tcpPerClient: options.tcpPerClient,

@@ -110,6 +110,12 @@ export class WatchlistService {
     return this.watch.rules();
   }
 
+  /** The service a rule watches, as alerts name it; the id itself for a rule that is gone. */
+  readonly ruleName = (id: string): string => {
+    const rule = this.watch.rules().find((r) => r.id === id);
+    return rule ? serviceName(rule) : id;
+  };
+
   /** Each router's lookups per rule it asked, with the rate the watchlist panel states for that pair. */
   routerRates(): { rule: string; router: string; rate: LookupRate }[] {
     const routers = this.routerSet();
