@@ -147,7 +147,9 @@ export type WarningCode =
   /** The data folder: a stale lock taken over. */
   | 'storage'
   /** A dnstap input: a peer dropped (refused, garbage, wrong content type, no START, oversized frame). */
-  | 'dnstap-in';
+  | 'dnstap-in'
+  /** The DNS thread stopped (a crash) and was started again. */
+  | 'dns-thread';
 
 export interface EngineWarning {
   readonly code: WarningCode;
