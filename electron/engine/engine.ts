@@ -99,12 +99,14 @@ export class Engine implements EngineHandle {
       settings,
       sink: pipeline,
       classify: watchlist.classify,
+      rules: () => watchlist.rules(),
       warn,
       routers: () => devices.routerAddresses(),
       setRetention: (days) => capture.setRetention(days),
       applied: status.emit,
       setDnstap: (targets) => void dnstap.apply(targets),
     });
+    events.on('rules', (rules) => this.settings.rulesChanged(rules));
     this.devices = devices;
     this.watchlist = watchlist;
     this.capture = capture;
@@ -329,6 +331,9 @@ export class Engine implements EngineHandle {
   readonly saveSetupProgress: H['saveSetupProgress'] = (change) => this.setup.saveProgress(change);
 
   readonly restoreGuidance: H['restoreGuidance'] = () => this.setup.restoreGuidance();
+
+  /** Tests only: makes the DNS thread die (an uncaught exception or an exit); nothing without one. */
+  readonly crashDnsThread = (how: 'throw' | 'exit'): Promise<void> => this.settings.crashDnsThread(how);
 
   private readonly warn = (code: WarningCode, message: string): void =>
     this.statusService.warnings.warn(code, message);

@@ -1,5 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { EngineCounters, ListenerStatus, UpstreamStatus, WarningCode } from '@shared/events';
+import type {
+  DnsThreadHealth,
+  EngineCounters,
+  ListenerStatus,
+  UpstreamStatus,
+  WarningCode,
+} from '@shared/events';
 import type { ActiveRule } from '@shared/watch/rules';
 import type { ExchangeRecord, ExchangeSink } from '../capture/types';
 import { realClock, type Clock } from '../clock';
@@ -24,16 +30,6 @@ export interface DnsThreadOptions {
   /** The built worker entry; default dns-worker.js beside the bundle's entries (out/main/). */
   readonly workerUrl?: URL;
   readonly clock?: Clock;
-}
-
-/** What the status says about the DNS thread beyond the forwarder's own figures. */
-export interface DnsThreadHealth {
-  /** Times the thread died and was started again. */
-  readonly restarts: number;
-  /** Why it last died, "" when it never did. */
-  readonly lastCrash: string;
-  /** Records the thread dropped because the main thread fell behind taking batches in. */
-  readonly dropped: number;
 }
 
 const ZERO: EngineCounters = {

@@ -16,7 +16,7 @@ const STATUS_INTERVAL_MS = 1000;
 /** Where the status's parts come from; every service exists once the engine is composed. */
 export interface StatusSources {
   readonly capture: Pick<CaptureService, 'current' | 'qps' | 'storage' | 'history'>;
-  readonly settings: Pick<SettingsService, 'forwarder' | 'counters' | 'options'>;
+  readonly settings: Pick<SettingsService, 'forwarder' | 'counters' | 'options' | 'dnsThread'>;
   readonly dnstapIn: Pick<DnstapInService, 'status'>;
   readonly dnstapOut: Pick<DnstapService, 'dropped'>;
   readonly alerts: Pick<AlertsService, 'problems'>;
@@ -71,6 +71,7 @@ export class StatusService {
     const forwarder = s.settings.forwarder;
     const dnstapIn = s.dnstapIn.status();
     const problems = s.alerts.problems();
+    const dnsThread = s.settings.dnsThread();
     return {
       version: APP_VERSION,
       capture: s.capture.current(),
@@ -85,6 +86,7 @@ export class StatusService {
       ...(dnstapIn ? { dnstapIn } : {}),
       // Only when a target fails (absent otherwise, like dnstapDropped without outputs).
       ...(problems.length > 0 ? { alertsFailing: problems } : {}),
+      ...(dnsThread ? { dnsThread } : {}),
       dataDir: s.settings.options.dataDir,
       now: this.clock.now(),
     };

@@ -131,15 +131,23 @@ export class WatchlistService {
   async updateRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
     const rule = await this.watch.update(id, change);
     this.markDirty();
+    this.rulesChanged();
     return rule;
   }
 
-  saveRule(input: RuleInput): Promise<ActiveRule> {
-    return this.watch.upsertCustom(input);
+  async saveRule(input: RuleInput): Promise<ActiveRule> {
+    const rule = await this.watch.upsertCustom(input);
+    this.rulesChanged();
+    return rule;
   }
 
-  removeRule(id: string): Promise<void> {
-    return this.watch.removeCustom(id);
+  async removeRule(id: string): Promise<void> {
+    await this.watch.removeCustom(id);
+    this.rulesChanged();
+  }
+
+  private rulesChanged(): void {
+    this.deps.events.emit('rules', this.watch.rules());
   }
 
   /** Adds a marker ("HomeShield switched off") at `ts`, default now. */
