@@ -21,6 +21,10 @@ import type {
 
 /** A DNS thread that dies is started again after this long (the household waits at most about this). */
 export const RESTART_DELAY_MS = 250;
+/** An idle thread sends no batches: a status older than this is asked for again when it is read. */
+const STATUS_FRESH_MS = 1000;
+/** running() gives up after this long. */
+const RUNNING_WAIT_MS = 10_000;
 
 export interface DnsThreadOptions {
   readonly config: DnsThreadConfig;
@@ -65,6 +69,8 @@ export class DnsThread {
   private listening = false;
   private closing = false;
   private restartTimer: unknown = null;
+  private statusAt = 0;
+  private statusAsked = false;
   private readonly clock: Clock;
   private readonly workerUrl: URL;
 
@@ -80,24 +86,24 @@ export class DnsThread {
   async listen(): Promise<ListenerStatus[]> {
     this.listening = true;
     const statuses = await this.request('listen', null);
-    this.last = await this.request('status', null);
+    this.setStatus(await this.request('status', null));
     return [...statuses];
   }
 
   listenerStatus(): ListenerStatus[] {
-    return [...this.last.listeners];
+    return [...this.current().listeners];
   }
 
   listenerFailures(): ListenerFailure[] {
-    return [...this.last.failures];
+    return [...this.current().failures];
   }
 
   upstreamStatus(): UpstreamStatus[] {
-    return [...this.last.upstreams];
+    return [...this.current().upstreams];
   }
 
   counters(): EngineCounters {
-    const now = this.last.counters;
+    const now = this.current().counters;
     const r = this.retired;
     return {
       queries: now.queries + r.queries,
@@ -134,10 +140,14 @@ export class DnsThread {
     );
   }
 
-  /** Resolves once a thread runs and, if listen() was called, listens again. */
+  /** Resolves once a thread runs and, if listen() was called, has answered since. Rejects after 10 s. */
   async running(): Promise<void> {
-    while (this.worker === null || this.restartTimer !== null) await new Promise((r) => setTimeout(r, 10));
-    if (this.listening) await this.request('status', null);
+    const end = this.clock.now() + RUNNING_WAIT_MS;
+    while (this.worker === null || this.restartTimer !== null) {
+      if (this.clock.now() > end) throw new Error('the DNS thread did not start again');
+      await new Promise<void>((r) => this.clock.setTimeout(r, 10));
+    }
+    if (this.listening) this.setStatus(await this.request('status', null));
   }
 
   /** Stops listening, waits up to `drainMs` for what is being forwarded (still recorded), ends the thread. */
@@ -148,7 +158,7 @@ export class DnsThread {
     const worker = this.worker;
     if (worker === null) return;
     try {
-      this.last = await this.request('close', { drainMs });
+      this.setStatus(await this.request('close', { drainMs }));
     } catch {
       // Died while closing: nothing more to hand over.
     }
@@ -171,7 +181,7 @@ export class DnsThread {
   private receive(msg: DnsThreadMessage): void {
     switch (msg.type) {
       case 'records': {
-        this.last = msg.status;
+        this.setStatus(msg.status);
         let recs: ExchangeRecord[];
         try {
           recs = readRecordBatch(msg.buffer, msg.count);
@@ -200,6 +210,29 @@ export class DnsThread {
     }
   }
 
+  /**
+   * The status as last reported; when that is older than STATUS_FRESH_MS (an idle thread sends no
+   * batches), a fresh one is asked for in the background, so the next read has it. No timer runs.
+   */
+  private current(): DnsThreadStatus {
+    if (!this.statusAsked && this.worker !== null && this.clock.now() - this.statusAt > STATUS_FRESH_MS) {
+      this.statusAsked = true;
+      this.request('status', null).then(
+        (st) => {
+          this.statusAsked = false;
+          this.setStatus(st);
+        },
+        () => (this.statusAsked = false),
+      );
+    }
+    return this.last;
+  }
+
+  private setStatus(status: DnsThreadStatus): void {
+    this.last = status;
+    this.statusAt = this.clock.now();
+  }
+
   private exited(worker: Worker, why: string): void {
     if (worker !== this.worker) return;
     this.worker = null;
@@ -224,7 +257,7 @@ export class DnsThread {
   private async relisten(): Promise<void> {
     try {
       const statuses = await this.request('listen', null);
-      this.last = await this.request('status', null);
+      this.setStatus(await this.request('status', null));
       const failed = statuses.filter((s) => s.state === 'error');
       if (failed.length === 0)
         this.opts.onWarning('dns-thread', 'the DNS thread was started again and listens');
