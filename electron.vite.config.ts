@@ -70,6 +70,8 @@ export default defineConfig({
           headless: resolve(import.meta.dirname, 'electron/headless/cli.ts'),
           verify: resolve(import.meta.dirname, 'electron/engine/export/verify-cli.ts'),
           import: resolve(import.meta.dirname, 'electron/engine/import/cli.ts'),
+          // The DNS thread: a worker_threads entry of its own (electron/engine/dns/dns-thread.ts starts it).
+          'dns-worker': resolve(import.meta.dirname, 'electron/engine/dns/dns-worker.ts'),
         },
       },
     },

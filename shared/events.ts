@@ -147,7 +147,9 @@ export type WarningCode =
   /** The data folder: a stale lock taken over. */
   | 'storage'
   /** A dnstap input: a peer dropped (refused, garbage, wrong content type, no START, oversized frame). */
-  | 'dnstap-in';
+  | 'dnstap-in'
+  /** The DNS thread stopped (a crash) and was started again. */
+  | 'dns-thread';
 
 export interface EngineWarning {
   readonly code: WarningCode;
@@ -155,6 +157,16 @@ export interface EngineWarning {
   /** Epoch ms of the latest occurrence. */
   readonly ts: number;
   readonly count: number;
+}
+
+/** What the status says about the DNS thread beyond the forwarder's own figures. */
+export interface DnsThreadHealth {
+  /** Times the thread died (an uncaught exception, an exit) and was started again. */
+  readonly restarts: number;
+  /** Why it last died, "" when it never did. */
+  readonly lastCrash: string;
+  /** Records it dropped because the main thread fell too far behind taking its batches in. */
+  readonly dropped: number;
 }
 
 /** Counters of everything the forwarder did, including what it did not record as queries. */
@@ -196,6 +208,8 @@ export interface EngineStatus {
   readonly dnstapIn?: DnstapInStatus;
   /** Alert targets switched on whose last delivery failed (or MQTT not connected), with why; absent: none. */
   readonly alertsFailing?: readonly { readonly target: string; readonly error: string }[];
+  /** The DNS thread (sockets and upstream exchanges on their own thread); absent when DNS runs on the main one. */
+  readonly dnsThread?: DnsThreadHealth;
   readonly dataDir: string;
   /** Epoch ms when the status was taken. */
   readonly now: number;

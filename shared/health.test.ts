@@ -110,4 +110,25 @@ describe('healthOf', () => {
       /^2 dashboards fall behind the live stream: 3 live queries were not sent to them /,
     );
   });
+
+  it('says the DNS thread was started again and what it dropped, and DNS stays ok', () => {
+    expect(healthOf({ ...FINE, dnsThread: { restarts: 0, lastCrash: '', dropped: 0 } })).toEqual({
+      ok: true,
+      problems: [],
+    });
+    const h = healthOf({ ...FINE, dnsThread: { restarts: 2, lastCrash: 'exit code 70', dropped: 1234 } });
+    expect(h).toEqual({
+      ok: true,
+      problems: [
+        {
+          code: 'dns-thread-restarted',
+          message: 'The DNS thread stopped 2 times and was started again (last: exit code 70).',
+        },
+        {
+          code: 'dns-records-dropped',
+          message: '1,234 answered queries were not recorded (the service fell behind the DNS thread).',
+        },
+      ],
+    });
+  });
 });

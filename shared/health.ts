@@ -15,7 +15,9 @@ export type HealthProblemCode =
   | 'dnstap-in-failed'
   | 'dnstap-in-dropped'
   | 'alert-failing'
-  | 'events-dropped';
+  | 'events-dropped'
+  | 'dns-thread-restarted'
+  | 'dns-records-dropped';
 
 export interface HealthProblem {
   readonly code: HealthProblemCode;
@@ -43,7 +45,7 @@ export interface StreamLag {
 export function healthOf(
   s: Pick<
     EngineStatus,
-    'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn' | 'alertsFailing'
+    'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn' | 'alertsFailing' | 'dnsThread'
   >,
   streams: StreamLag = { behind: 0, dropped: 0 },
 ): Health {
@@ -111,6 +113,17 @@ export function healthOf(
         `${streams.behind === 1 ? 'A dashboard falls' : `${streams.behind} dashboards fall`} behind the live stream: ` +
         `${streams.dropped.toLocaleString('en-US')} live queries were not sent to ${streams.behind === 1 ? 'it' : 'them'} ` +
         '(they are recorded; reloading the dashboard shows them).',
+    });
+  const thread = s.dnsThread;
+  if (thread && thread.restarts > 0)
+    problems.push({
+      code: 'dns-thread-restarted',
+      message: `The DNS thread stopped ${thread.restarts === 1 ? 'once' : `${thread.restarts} times`} and was started again (last: ${thread.lastCrash}).`,
+    });
+  if (thread && thread.dropped > 0)
+    problems.push({
+      code: 'dns-records-dropped',
+      message: `${thread.dropped.toLocaleString('en-US')} answered queries were not recorded (the service fell behind the DNS thread).`,
     });
   const dnsDown = problems.some((p) => p.code === 'no-dns-listener' || p.code === 'upstreams-down');
   return { ok: !dnsDown, problems };

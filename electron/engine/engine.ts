@@ -1,69 +1,35 @@
-import type {
-  ClientListRequest,
-  ExportProgress,
-  ExportRequest,
-  InstallKeyInfo,
-  QueryListRequest,
-  SnapshotRequest,
-} from '@shared/api';
-import type {
-  AlertSettingsInput,
-  AlertsSaveResult,
-  AlertTarget,
-  AlertTestResult,
-  AlertsView,
-} from '@shared/alerts';
-import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
-import type {
-  CaptureInfo,
-  ClientPage,
-  DeviceInfo,
-  EngineStatus,
-  EngineWarning,
-  ListenerStatus,
-  QueryBatch,
-  QueryPage,
-  Snapshot,
-  WarningCode,
-} from '@shared/events';
-import type { SelfTestResult, SetupProgress, SetupProgressChange, SetupState } from '@shared/setup';
-import type { ThemeChoice, ThemeSetting } from '@shared/theme';
-import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
-import type { Marker, WatchReport } from '@shared/watch/report';
-import type { ActiveRule, BlockMode } from '@shared/watch/rules';
+import type { ExportRequest } from '@shared/api';
+import type { CaptureInfo, DeviceInfo, ListenerStatus, WarningCode } from '@shared/events';
+import type { WatchReport } from '@shared/watch/report';
 import { realClock, type Clock } from './clock';
 import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
 import os from 'node:os';
-import { serviceName } from '@shared/watch/service-name';
 import { AlertsService } from './services/alerts';
 import { CaptureService } from './services/capture';
-import type { DataFolderLock } from './services/data-folder';
 import { DeviceService } from './services/devices';
 import { DnstapService } from './services/dnstap';
 import { DnstapInService } from './services/dnstap-in';
-import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
+import { allowsFollowing } from './dns/acl';
 import { Emitter, type EngineEvents } from './services/events';
 import { MetricsService } from './services/metrics';
 import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
-import { Ticker } from './services/ticker';
+import { StatusService } from './services/status';
 import { ImportInbox } from './import/inbox';
-import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
 import { APP_VERSION } from './version';
-import type { RuleInput } from './watch';
 
 export type { EngineOptions } from './options';
 export { defaultEngineOptions } from './options';
 export type { EngineTestHooks } from './load';
 export type { WatchAlert } from '@shared/watch/messages';
 
-const STATUS_INTERVAL_MS = 1000;
+type H = EngineHandle;
 
 /**
  * The capture engine: composes the services (settings and the forwarder, capture, devices, watchlist, setup),
@@ -72,22 +38,15 @@ const STATUS_INTERVAL_MS = 1000;
  */
 export class Engine implements EngineHandle {
   private readonly events = new Emitter<EngineEvents>();
-  private readonly clock: Clock;
-  private readonly warnings: Warnings;
+  private readonly statusService: StatusService;
   private readonly devices: DeviceService;
   private readonly watchlist: WatchlistService;
   private readonly capture: CaptureService;
   private readonly setup: SetupService;
   private readonly settings: SettingsService;
-  private readonly lock: DataFolderLock;
-  /** Status once a second while someone listens, or while the data folder's lock is still to be taken. */
-  private readonly statusTicker: Ticker;
-  private listening = false;
   private readonly dnstapOut: DnstapService;
   private readonly readHistory: () => Promise<void>;
-  private historyRun: Promise<void> | null = null;
   private readonly dnstapIn: DnstapInService;
-  private acl: { readonly ranges: readonly string[]; readonly list: AccessList } | null = null;
   private readonly metricsService: MetricsService;
   private readonly alerts: AlertsService;
   /** Picks up captures `npm run import` writes into the data folder while this engine runs. */
@@ -95,10 +54,10 @@ export class Engine implements EngineHandle {
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
-    const clock = (this.clock = options.clock ?? realClock);
-    this.warnings = new Warnings(this.events, clock);
-    const warn = this.warnings.warn;
+    const clock: Clock = options.clock ?? realClock;
     const events = this.events;
+    const status = (this.statusService = new StatusService(events, clock, parts.lock));
+    const warn = status.warnings.warn;
     const dnstap = (this.dnstapOut = new DnstapService(APP_VERSION, options.clock));
     const devices = new DeviceService(parts.registry, parts.routerSetting, () => this.options.routers);
     const watchlist = new WatchlistService({ watch, store, devices, events, clock, warn });
@@ -109,14 +68,11 @@ export class Engine implements EngineHandle {
       clock,
       source: { version: APP_VERSION, host: os.hostname() },
       rates: () => watchlist.routerRates(),
-      ruleName: (id) => {
-        const rule = watchlist.rules().find((r) => r.id === id);
-        return rule ? serviceName(rule) : id;
-      },
+      ruleName: watchlist.ruleName,
       warn: (message) => warn('settings', message),
     }));
     const capture = new CaptureService(store, options.dataDir, {
-      status: () => this.status(),
+      status: () => status.status(),
       clock,
       devices,
       watchlist,
@@ -134,7 +90,7 @@ export class Engine implements EngineHandle {
     this.dnstapIn = new DnstapInService({
       sink: pipeline,
       classify: (qname) => watchlist.classify(qname).rule,
-      allows: (address) => this.allowList().allows(address),
+      allows: allowsFollowing(() => this.options.allow),
       log: (message) => warn('dnstap-in', message),
       clock: options.clock,
     });
@@ -143,30 +99,23 @@ export class Engine implements EngineHandle {
       settings,
       sink: pipeline,
       classify: watchlist.classify,
+      rules: () => watchlist.rules(),
       warn,
       routers: () => devices.routerAddresses(),
       setRetention: (days) => capture.setRetention(days),
-      applied: () => this.emitStatus(),
+      applied: status.emit,
       setDnstap: (targets) => void dnstap.apply(targets),
     });
+    events.on('rules', (rules) => this.settings.rulesChanged(rules));
     this.devices = devices;
     this.watchlist = watchlist;
     this.capture = capture;
     this.setup = setup;
-    this.statusTicker = new Ticker(
-      clock,
-      STATUS_INTERVAL_MS,
-      () => this.listening && (this.events.has('status') || this.lock.problem !== ''),
-      () => {
-        this.lock.retry();
-        this.emitStatus();
-      },
-    );
-    this.lock = parts.lock;
+    status.connect({ capture, settings: this.settings, dnstapIn: this.dnstapIn, dnstapOut: dnstap, alerts });
     this.readHistory = parts.loadHistory;
     this.imports = new ImportInbox(store, options.dataDir, () => {
       watchlist.replay();
-      this.emitStatus();
+      status.emit();
     });
     this.imports.start();
   }
@@ -186,10 +135,10 @@ export class Engine implements EngineHandle {
     // What loading finds (a torn journal line, a corrupt line) is reported once the engine exists.
     const early: [WarningCode, string][] = [];
     const parts = await loadEngineParts(startOptions, hooks, (code, message) =>
-      engine ? engine.warnings.warn(code, message) : early.push([code, message]),
+      engine ? engine.warn(code, message) : early.push([code, message]),
     );
     engine = new Engine(parts, startOptions);
-    for (const [code, message] of early) engine.warnings.warn(code, message);
+    for (const [code, message] of early) engine.warn(code, message);
     await engine.alerts.load();
     if (parts.options.autoStartCapture) parts.store.start();
     return engine;
@@ -203,8 +152,7 @@ export class Engine implements EngineHandle {
     const statuses = await this.settings.listen();
     await this.dnstapIn.start(this.options.dnstapIn ?? []);
     await this.dnstapOut.apply(this.options.dnstapOut);
-    this.listening = true;
-    this.statusTicker.sync();
+    this.statusService.listening = true;
     void this.whenHistoryLoaded();
     return statuses;
   }
@@ -214,19 +162,17 @@ export class Engine implements EngineHandle {
    * says how far it got, and the watch report and the dashboard's snapshot grow with each capture read.
    */
   whenHistoryLoaded(): Promise<void> {
-    this.historyRun ??= this.readHistory().then(() => {
+    return this.capture.readHistory(this.readHistory, () => {
       // Closed meanwhile: the read stopped short, and nobody is told.
-      if (!this.listening) return;
+      if (!this.statusService.listening) return;
       this.watchlist.refresh();
-      this.emitStatus();
+      this.statusService.emit();
     });
-    return this.historyRun;
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
   async close(): Promise<void> {
-    this.listening = false;
-    this.statusTicker.sync();
+    this.statusService.listening = false;
     this.watchlist.close();
     await this.imports.close();
     await this.settings.closeForwarder();
@@ -237,37 +183,10 @@ export class Engine implements EngineHandle {
     await this.capture.close();
     await this.devices.close();
     await this.settings.flush();
-    await this.lock.release();
+    await this.statusService.releaseLock();
   }
 
-  status(): EngineStatus {
-    const forwarder = this.settings.forwarder;
-    const dnstapIn = this.dnstapIn.status();
-    return {
-      version: APP_VERSION,
-      capture: this.capture.current(),
-      listeners: forwarder.listenerStatus(),
-      upstreams: forwarder.upstreamStatus(),
-      counters: this.settings.counters(),
-      qps: this.capture.qps(),
-      warnings: this.warnings.list(),
-      storage: this.lock.storage(this.capture.storage()),
-      dnstapDropped: this.dnstapOut.dropped(),
-      history: this.capture.history(),
-      ...(dnstapIn ? { dnstapIn } : {}),
-      ...alertsFailing(this.alerts.problems()),
-      dataDir: this.options.dataDir,
-      now: this.clock.now(),
-    };
-  }
-
-  /** The DNS allow-list for dnstap peers over TCP, following the ranges in effect. */
-  private allowList(): AccessList {
-    const ranges = this.options.allow;
-    if (this.acl?.ranges !== ranges)
-      this.acl = { ranges, list: new AccessList([...DEFAULT_ALLOWED, ...ranges]) };
-    return this.acl.list;
-  }
+  readonly status: H['status'] = () => this.statusService.status();
 
   /** `GET /metrics`: the Prometheus exposition text (services/metrics.ts). */
   metrics(): string {
@@ -278,51 +197,38 @@ export class Engine implements EngineHandle {
     });
   }
 
-  onStatus(listener: (status: EngineStatus) => void): () => void {
-    const off = this.events.on('status', listener);
-    this.statusTicker.sync();
-    return () => {
-      off();
-      this.statusTicker.sync();
-    };
-  }
+  readonly onStatus: H['onStatus'] = (listener) => this.statusService.onStatus(listener);
 
-  onWarning(listener: (warning: EngineWarning) => void): () => void {
-    return this.events.on('warning', listener);
-  }
+  readonly onWarning: H['onWarning'] = (listener) => this.events.on('warning', listener);
 
   // Capture: recording, the snapshot, query pages, live batches and exports.
 
   startCapture(): CaptureInfo {
     const info = this.capture.start();
-    this.emitStatus();
+    this.statusService.emit();
     return info;
   }
 
   async stopCapture(): Promise<CaptureInfo | null> {
     const info = await this.capture.stop();
-    this.emitStatus();
+    this.statusService.emit();
     return info;
   }
 
-  snapshot(req: SnapshotRequest): Snapshot {
-    return this.capture.snapshot(req, this.status(), this.devices.all(), this.devices.routerAddresses());
-  }
+  readonly snapshot: H['snapshot'] = (req) =>
+    this.capture.snapshot(req, this.status(), this.devices.all(), this.devices.routerAddresses());
 
-  readonly clientPage = (req: ClientListRequest): ClientPage =>
-    this.capture.clientPage(req, (address) => this.devices.get(address));
+  readonly clientPage: H['clientPage'] = (req) => this.capture.clientPage(req, this.device);
 
-  readonly queries = (req: QueryListRequest): QueryPage => this.capture.queries(req);
+  readonly queries: H['queries'] = (req) => this.capture.queries(req);
 
   readonly captures = (): CaptureInfo[] => this.capture.captures();
 
   readonly clients = () => this.capture.clients();
 
-  subscribe(listener: (batch: QueryBatch) => void): () => void {
-    return this.capture.subscribe(listener);
-  }
+  readonly subscribe: H['subscribe'] = (listener) => this.capture.subscribe(listener);
 
-  readonly csv = (req: ExportRequest): AsyncIterable<string> => this.capture.csv(req);
+  readonly csv: H['csv'] = (req) => this.capture.csv(req);
 
   readonly pcap = (req: ExportRequest): AsyncIterable<Buffer> => this.capture.pcap(req);
 
@@ -339,11 +245,9 @@ export class Engine implements EngineHandle {
     return this.capture.bundle(req, screenshot, sink, opts);
   }
 
-  readonly installKey = (): Promise<InstallKeyInfo> => this.capture.installKey();
+  readonly installKey: H['installKey'] = () => this.capture.installKey();
 
-  onExportProgress(listener: (progress: ExportProgress) => void): () => void {
-    return this.capture.onExportProgress(listener);
-  }
+  readonly onExportProgress: H['onExportProgress'] = (listener) => this.capture.onExportProgress(listener);
 
   // Devices.
 
@@ -353,17 +257,11 @@ export class Engine implements EngineHandle {
   /** The router's addresses: --router, the saved setting, then the detected default gateways. */
   readonly routerAddresses = (): string[] => this.devices.routerAddresses();
 
-  renameDevice(address: string, name: string): Promise<DeviceInfo> {
-    return this.devices.rename(address, name);
-  }
+  readonly renameDevice: H['renameDevice'] = (address, name) => this.devices.rename(address, name);
 
-  setRouters(addresses: readonly string[]): Promise<DeviceInfo[]> {
-    return this.devices.setRouters(addresses);
-  }
+  readonly setRouters: H['setRouters'] = (addresses) => this.devices.setRouters(addresses);
 
-  onDevice(listener: (device: DeviceInfo) => void): () => void {
-    return this.devices.onChange(listener);
-  }
+  readonly onDevice: H['onDevice'] = (listener) => this.devices.onChange(listener);
 
   // Watchlist: the report, rules, markers and alerts.
 
@@ -372,88 +270,71 @@ export class Engine implements EngineHandle {
     return this.watchlist.report(correlationWindowMs);
   }
 
-  readonly watchRules = (): readonly ActiveRule[] => this.watchlist.rules();
+  readonly watchRules: H['watchRules'] = () => this.watchlist.rules();
 
-  updateWatchRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
-    return this.watchlist.updateRule(id, change);
-  }
+  readonly updateWatchRule: H['updateWatchRule'] = (id, change) => this.watchlist.updateRule(id, change);
 
-  readonly saveWatchRule = (input: RuleInput): Promise<ActiveRule> => this.watchlist.saveRule(input);
+  readonly saveWatchRule: H['saveWatchRule'] = (input) => this.watchlist.saveRule(input);
 
-  readonly removeWatchRule = (id: string): Promise<void> => this.watchlist.removeRule(id);
+  readonly removeWatchRule: H['removeWatchRule'] = (id) => this.watchlist.removeRule(id);
 
-  readonly addMarker = (label: string, ts?: number): Promise<Marker> => this.watchlist.addMarker(label, ts);
+  readonly addMarker: H['addMarker'] = (label, ts) => this.watchlist.addMarker(label, ts);
 
-  readonly removeMarker = (id: string): Promise<void> => this.watchlist.removeMarker(id);
+  readonly removeMarker: H['removeMarker'] = (id) => this.watchlist.removeMarker(id);
 
-  readonly watchMinutes = (rangeMinutes: number): WatchMinutes => this.watchlist.minutes(rangeMinutes);
+  readonly watchMinutes: H['watchMinutes'] = (rangeMinutes) => this.watchlist.minutes(rangeMinutes);
 
-  readonly watchSettings = (): WatchSettings => this.watchlist.settings();
+  readonly watchSettings: H['watchSettings'] = () => this.watchlist.settings();
 
-  readonly setRouterModel = (model: string): Promise<WatchSettings> => this.watchlist.setRouterModel(model);
+  readonly setRouterModel: H['setRouterModel'] = (model) => this.watchlist.setRouterModel(model);
 
-  setCorrelationWindow(seconds: number): Promise<WatchSettings> {
-    return this.watchlist.setCorrelationWindow(seconds);
-  }
+  readonly setCorrelationWindow: H['setCorrelationWindow'] = (s) => this.watchlist.setCorrelationWindow(s);
 
-  onWatchReport(listener: (report: WatchReport) => void): () => void {
-    return this.events.on('watchReport', listener);
-  }
+  readonly onWatchReport: H['onWatchReport'] = (listener) => this.events.on('watchReport', listener);
 
-  onWatchAlert(listener: (alert: WatchAlert) => void): () => void {
-    return this.events.on('watchAlert', listener);
-  }
+  readonly onWatchAlert: H['onWatchAlert'] = (listener) => this.events.on('watchAlert', listener);
 
   // Settings.
 
-  readonly configView = (): ConfigView => this.settings.view();
+  readonly configView: H['configView'] = () => this.settings.view();
 
   /**
    * Validates and saves the settings, and applies what can be applied now (listen addresses, upstreams and
    * ranges restart the forwarder; the capture goes on). Invalid values come back per field; nothing is saved.
    */
-  readonly saveConfig = (values: ConfigValues): Promise<ConfigSaveResult> => this.settings.save(values);
+  readonly saveConfig: H['saveConfig'] = (values) => this.settings.save(values);
 
-  readonly theme = (): ThemeSetting => this.settings.theme();
+  readonly theme: H['theme'] = () => this.settings.theme();
 
-  async setTheme(theme: ThemeChoice): Promise<ThemeSetting> {
+  readonly setTheme: H['setTheme'] = async (theme) => {
     const saved = await this.settings.setTheme(theme);
     this.events.emit('theme', saved);
     return saved;
-  }
+  };
 
-  onTheme(listener: (setting: ThemeSetting) => void): () => void {
-    return this.events.on('theme', listener);
-  }
+  readonly onTheme: H['onTheme'] = (listener) => this.events.on('theme', listener);
 
   // Alerts.
 
-  readonly alertsView = (): AlertsView => this.alerts.view();
+  readonly alertsView: H['alertsView'] = () => this.alerts.view();
 
-  readonly saveAlerts = (input: AlertSettingsInput): Promise<AlertsSaveResult> => this.alerts.save(input);
+  readonly saveAlerts: H['saveAlerts'] = (input) => this.alerts.save(input);
 
-  readonly testAlert = (target: AlertTarget): Promise<AlertTestResult> => this.alerts.test(target);
+  readonly testAlert: H['testAlert'] = (target) => this.alerts.test(target);
 
   // Setup assistant.
 
-  setupState(since: number, withSurvey = true): Promise<SetupState> {
-    return this.setup.state(since, withSurvey);
-  }
+  readonly setupState: H['setupState'] = (since, withSurvey = true) => this.setup.state(since, withSurvey);
 
-  readonly selfTest = (): Promise<SelfTestResult[]> => this.setup.selfTest();
+  readonly selfTest: H['selfTest'] = () => this.setup.selfTest();
 
-  saveSetupProgress(change: SetupProgressChange): Promise<SetupProgress> {
-    return this.setup.saveProgress(change);
-  }
+  readonly saveSetupProgress: H['saveSetupProgress'] = (change) => this.setup.saveProgress(change);
 
-  readonly restoreGuidance = (): string => this.setup.restoreGuidance();
+  readonly restoreGuidance: H['restoreGuidance'] = () => this.setup.restoreGuidance();
 
-  private emitStatus(): void {
-    if (this.events.has('status')) this.events.emit('status', this.status());
-  }
-}
+  /** Tests only: makes the DNS thread die (an uncaught exception or an exit); nothing without one. */
+  readonly crashDnsThread = (how: 'throw' | 'exit'): Promise<void> => this.settings.crashDnsThread(how);
 
-/** The status field, only when a target fails (absent otherwise, like dnstapDropped without outputs). */
-function alertsFailing(problems: { target: string; error: string }[]) {
-  return problems.length > 0 ? { alertsFailing: problems } : {};
+  private readonly warn = (code: WarningCode, message: string): void =>
+    this.statusService.warnings.warn(code, message);
 }

@@ -3,7 +3,7 @@ import { CaptureStore } from './capture';
 import { describeFsError } from './capture/journal';
 import { isStorageError, lockDataDir } from './data-lock';
 import { DeviceRegistry, type DeviceRegistryOptions } from './devices';
-import { AccessList, DEFAULT_ALLOWED } from './dns/acl';
+import { accessListWith } from './dns/acl';
 import type { EngineOptions } from './options';
 import { RouterSetting } from './router-setting';
 import { DataFolderLock } from './services/data-folder';
@@ -49,7 +49,7 @@ export async function loadEngineParts(
   onWarning: (code: WarningCode, message: string) => void,
 ): Promise<EngineParts> {
   // Validate the ranges before touching the disk, so a typo fails fast.
-  new AccessList([...DEFAULT_ALLOWED, ...startOptions.allow]);
+  accessListWith(startOptions.allow);
   const warn = (code: WarningCode) => (message: string) => onWarning(code, message);
   // The settings live in the folder the app starts with; they may move the captures elsewhere.
   const settings = await SettingsStore.load(startOptions.dataDir, warn('settings'));

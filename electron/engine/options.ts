@@ -35,6 +35,11 @@ export interface EngineOptions {
    * every option is used as given and saved settings only take effect when saved from the UI.
    */
   readonly commandLine?: readonly ConfigField[];
+  /**
+   * Runs the forwarder on its own thread (out/main/dns-worker.js, so only from the built app and `serve`);
+   * ignored with a synthetic `clock`, which only the main thread's forwarder can use.
+   */
+  readonly dnsThread?: boolean;
   /** Time and timers for the forwarder, upstreams and capture store; the real clock when left out. */
   readonly clock?: Clock;
   /** Upstream query IDs and loop-probe names; node:crypto when left out. */

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine';
+import { installTestHooks } from './test-hooks';
 import { receiveBufferNotes } from '../engine/dns/receive-buffer';
 import { HELP, parseServeArgs, UsageError, type ParsedArgs } from './args';
 import { isLoopbackAddress, loadOrCreateToken, startCommand, type StoredToken } from './auth';
@@ -33,7 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const { engine: opts, ui, requireToken } = parsed.options;
   let engine: Engine;
   try {
-    engine = await Engine.open(opts);
+    // The built service runs the forwarder on its own thread (out/main/dns-worker.js beside this file).
+    engine = await Engine.open({ ...opts, dnsThread: true });
   } catch (err) {
     // Lock errors name the folder; fs errors name the path they failed on.
     console.error(`dns-witness serve: cannot use the data folder: ${(err as Error).message}`);
@@ -106,6 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   console.log(`${dns.length > 0 ? `upstreams: ${upstreams.join(', ')}; ` : ''}data: ${opts.dataDir}`);
   printDashboard(server.urls, access);
+  installTestHooks(engine, process.env);
   // DNS and the dashboard are up; the earlier captures are read behind them (engine.listen started it).
   void engine.whenHistoryLoaded().then(() => {
     const h = engine.status().history;

@@ -125,7 +125,8 @@ async function start(): Promise<void> {
     return;
   }
   try {
-    running = await Engine.open(options);
+    // DNS on its own thread (out/main/dns-worker.js), so the window and the API never hold it up.
+    running = await Engine.open({ ...options, dnsThread: true });
   } catch (error) {
     reportError(`DNS Witness could not open its data folder (${options.dataDir})`, error);
     app.quit();

@@ -29,6 +29,8 @@ export interface ServeOptions {
   readonly waitHistory?: boolean;
   /** false: no DNS listener and no upstream (`--listen none`; the args must add a --dnstap-in). */
   readonly dns?: false;
+  /** Extra environment variables for the service (e.g. DNS_WITNESS_TEST_HOOKS). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Runs the built headless service on loopback ports in a temp (or given) data dir, waits for the dashboard URL. */
@@ -49,10 +51,11 @@ export async function startServe(upstreamPort: number, opts: ServeOptions = {}):
     dataDir,
     ...(opts.args ?? []),
   ];
+  const env = { ...process.env, ...opts.env };
   // `exec` keeps the pid, so stop() still signals the service itself.
   const child =
     opts.umask === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
       : spawn(
           'sh',
           [
@@ -61,7 +64,7 @@ export async function startServe(upstreamPort: number, opts: ServeOptions = {}):
             process.execPath,
             ...argv,
           ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
+          { stdio: ['ignore', 'pipe', 'pipe'], env },
         );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -65,3 +65,18 @@ export class AccessList {
     return ok;
   }
 }
+
+/** The default ranges plus `extra` (--allow, the saved ranges). Throws like the constructor. */
+export function accessListWith(extra: readonly string[]): AccessList {
+  return new AccessList([...DEFAULT_ALLOWED, ...extra]);
+}
+
+/** An `allows` that follows `extra()` (the ranges in effect), rebuilt only when they change. */
+export function allowsFollowing(extra: () => readonly string[]): (address: string) => boolean {
+  let built: { ranges: readonly string[]; list: AccessList } | null = null;
+  return (address) => {
+    const ranges = extra();
+    if (built?.ranges !== ranges) built = { ranges, list: accessListWith(ranges) };
+    return built.list.allows(address);
+  };
+}

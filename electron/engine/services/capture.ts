@@ -45,6 +45,7 @@ export interface CaptureFacts {
 export class CaptureService {
   private readonly exporter: Exporter;
   private readonly keys: InstallKeyStore;
+  private historyRun: Promise<void> | null = null;
 
   constructor(
     /** Read by the watchlist's correlation and replayed into its rates at start. */
@@ -99,6 +100,12 @@ export class CaptureService {
   /** How far the earlier captures are read after a start. */
   history(): HistoryStatus {
     return this.store.history();
+  }
+
+  /** Runs `read` (the earlier captures) once, then `done`; later calls share that run. */
+  readHistory(read: () => Promise<void>, done: () => void): Promise<void> {
+    this.historyRun ??= read().then(done);
+    return this.historyRun;
   }
 
   /** Whether recording reaches the disk. */

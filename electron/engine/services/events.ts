@@ -2,6 +2,7 @@ import type { EngineStatus, EngineWarning } from '@shared/events';
 import type { ThemeSetting } from '@shared/theme';
 import type { WatchAlert } from '@shared/watch/messages';
 import type { WatchReport } from '@shared/watch/report';
+import type { ActiveRule } from '@shared/watch/rules';
 
 /** A listener per event name, typed by `E` (event name → payload). */
 export class Emitter<E extends object> {
@@ -40,6 +41,8 @@ export interface EngineEvents {
   watchReport: WatchReport;
   watchAlert: WatchAlert;
   theme: ThemeSetting;
+  /** The watchlist's rules changed (a switch, a block, a rule saved or removed). */
+  rules: readonly ActiveRule[];
 }
 
 export type EngineEmitter = Emitter<EngineEvents>;

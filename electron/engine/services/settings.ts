@@ -1,8 +1,10 @@
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
-import type { EngineCounters, ListenerStatus, WarningCode } from '@shared/events';
+import type { DnsThreadHealth, EngineCounters, ListenerStatus, WarningCode } from '@shared/events';
+import type { ActiveRule } from '@shared/watch/rules';
 import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { ExchangeSink } from '../capture';
-import { AccessList, DEFAULT_ALLOWED } from '../dns/acl';
+import { accessListWith } from '../dns/acl';
+import { DnsThread } from '../dns/dns-thread';
 import { Forwarder, type Verdict } from '../dns/forwarder';
 import { NetworkUpstream } from '../dns/upstream';
 import type { EngineOptions } from '../options';
@@ -16,6 +18,8 @@ export interface SettingsDeps {
   /** Where every finished exchange goes, and the watchlist's verdict per name. */
   readonly sink: ExchangeSink;
   readonly classify: (qname: string) => Verdict;
+  /** The watchlist's rules, which a DNS thread classifies with (it cannot call `classify`). */
+  rules(): readonly ActiveRule[];
   warn(code: WarningCode, message: string): void;
   /** The router's addresses: never a valid upstream. */
   routers(): readonly string[];
@@ -27,13 +31,19 @@ export interface SettingsDeps {
   setDnstap(targets: readonly string[]): void;
 }
 
+/** The forwarder as the services see it: on this thread (Forwarder) or on its own (DnsThread). */
+export type DnsPath = Pick<
+  Forwarder,
+  'listen' | 'close' | 'listenerStatus' | 'listenerFailures' | 'upstreamStatus' | 'counters'
+>;
+
 /**
  * The options in effect and the forwarder that runs them: the Settings panel's view and save, and a save that
  * changes listen addresses, upstreams or ranges replaces the forwarder (counters carry over).
  */
 export class SettingsService {
   private opts: EngineOptions;
-  private fwd: Forwarder;
+  private fwd: DnsPath;
   /** Counters of forwarders replaced by a settings change, so the totals keep counting. */
   private retired: EngineCounters | null = null;
   /** listen() was called: a forwarder restart must bind the new one too. */
@@ -61,7 +71,7 @@ export class SettingsService {
   }
 
   /** The forwarder running now (a settings save may replace it). */
-  get forwarder(): Forwarder {
+  get forwarder(): DnsPath {
     return this.fwd;
   }
 
@@ -88,6 +98,21 @@ export class SettingsService {
       loops: now.loops + r.loops,
       inFlight: now.inFlight,
     };
+  }
+
+  /** The DNS thread's restarts and drops; undefined when the forwarder runs on this thread. */
+  dnsThread(): DnsThreadHealth | undefined {
+    return this.fwd instanceof DnsThread ? this.fwd.health() : undefined;
+  }
+
+  /** The watchlist's rules changed: a DNS thread classifies with them from now on. */
+  rulesChanged(rules: readonly ActiveRule[]): void {
+    if (this.fwd instanceof DnsThread) this.fwd.setRules(rules);
+  }
+
+  /** Tests only: makes the DNS thread die (see DnsThread.crash); nothing when there is none. */
+  async crashDnsThread(how: 'throw' | 'exit'): Promise<void> {
+    if (this.fwd instanceof DnsThread) await this.fwd.crash(how);
   }
 
   view(): ConfigView {
@@ -120,12 +145,26 @@ export class SettingsService {
     return this.deps.settings.flush();
   }
 
-  private makeForwarder(options: EngineOptions): Forwarder {
+  private makeForwarder(options: EngineOptions): DnsPath {
     const { sink, classify, warn } = this.deps;
+    if (options.dnsThread === true && options.clock === undefined)
+      return new DnsThread({
+        config: {
+          listen: options.listen,
+          upstreams: options.upstreams,
+          allow: options.allow,
+          timeoutMs: options.timeoutMs,
+          maxInFlight: options.maxInFlight,
+          ...(options.tcpPerClient !== undefined ? { tcpPerClient: options.tcpPerClient } : {}),
+          rules: this.deps.rules(),
+        },
+        sink,
+        onWarning: warn,
+      });
     return new Forwarder({
       listen: options.listen,
       upstreams: options.upstreams.map((u) => new NetworkUpstream(u, options)),
-      acl: new AccessList([...DEFAULT_ALLOWED, ...options.allow]),
+      acl: accessListWith(options.allow),
       timeoutMs: options.timeoutMs,
       maxInFlight: options.maxInFlight,
       tcpPerClient: options.tcpPerClient,

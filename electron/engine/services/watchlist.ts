@@ -110,6 +110,12 @@ export class WatchlistService {
     return this.watch.rules();
   }
 
+  /** The service a rule watches, as alerts name it; the id itself for a rule that is gone. */
+  readonly ruleName = (id: string): string => {
+    const rule = this.watch.rules().find((r) => r.id === id);
+    return rule ? serviceName(rule) : id;
+  };
+
   /** Each router's lookups per rule it asked, with the rate the watchlist panel states for that pair. */
   routerRates(): { rule: string; router: string; rate: LookupRate }[] {
     const routers = this.routerSet();
@@ -125,15 +131,23 @@ export class WatchlistService {
   async updateRule(id: string, change: { enabled?: boolean; block?: BlockMode }): Promise<ActiveRule> {
     const rule = await this.watch.update(id, change);
     this.markDirty();
+    this.rulesChanged();
     return rule;
   }
 
-  saveRule(input: RuleInput): Promise<ActiveRule> {
-    return this.watch.upsertCustom(input);
+  async saveRule(input: RuleInput): Promise<ActiveRule> {
+    const rule = await this.watch.upsertCustom(input);
+    this.rulesChanged();
+    return rule;
   }
 
-  removeRule(id: string): Promise<void> {
-    return this.watch.removeCustom(id);
+  async removeRule(id: string): Promise<void> {
+    await this.watch.removeCustom(id);
+    this.rulesChanged();
+  }
+
+  private rulesChanged(): void {
+    this.deps.events.emit('rules', this.watch.rules());
   }
 
   /** Adds a marker ("HomeShield switched off") at `ts`, default now. */

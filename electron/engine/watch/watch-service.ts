@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { WatchMatcher } from '@shared/watch/match';
 import {
   BUILT_IN_READ_ONLY,
   CORRELATION_WINDOW_S,
@@ -26,6 +25,7 @@ import { BUILT_IN_RULES, type ActiveRule, type BlockMode, type WatchRule } from 
 import { writeFileAtomic } from '../atomic-write';
 import { ensureDir } from '../capture/journal';
 import type { Verdict } from '../dns/forwarder';
+import { classifierFor } from '../dns/verdicts';
 import { TimeSeries } from './series';
 
 const FILE = 'watch.json';
@@ -60,9 +60,7 @@ export class WatchService {
   private readonly warn: (message: string) => void;
   private saved: Saved;
   private active: ActiveRule[] = [];
-  private matcher = new WatchMatcher([]);
-  private blocks = new Map<string, BlockMode>();
-  private readonly verdicts = new Map<string, Verdict>();
+  private classifier: (qname: string) => Verdict = classifierFor([]);
   /** rule → client → times, each tagged with the id of its name in `names`. */
   private readonly series = new Map<string, Map<string, TimeSeries>>();
   private readonly nameIds = new Map<string, number>();
@@ -112,28 +110,11 @@ export class WatchService {
       const o = this.saved.overrides[r.id] ?? {};
       return { ...r, enabled: o.enabled ?? r.enabled, block: o.block ?? 'off' };
     });
-    // The user's own rules take precedence over built-in ones for the same names.
-    this.matcher = new WatchMatcher([
-      ...this.active.filter((r) => !r.builtIn),
-      ...this.active.filter((r) => r.builtIn),
-    ]);
-    this.blocks = new Map(
-      this.active.filter((r) => r.enabled && r.block !== 'off').map((r) => [r.id, r.block]),
-    );
-    this.verdicts.clear();
+    this.classifier = classifierFor(this.active);
   }
 
   /** The forwarder's question: which rule does this name match, and is it blocked. Never throws. */
-  classify = (qname: string): Verdict => {
-    const rule = this.matcher.match(qname);
-    if (rule === '') return NONE;
-    let v = this.verdicts.get(rule);
-    if (!v) {
-      v = { rule, block: this.blocks.get(rule) ?? 'off' };
-      this.verdicts.set(rule, v);
-    }
-    return v;
-  };
+  classify = (qname: string): Verdict => this.classifier(qname);
 
   /**
    * Notes one recorded query of a watched name (also used to replay retained captures at start); true when
@@ -394,8 +375,6 @@ export class WatchService {
     return { windowMs: opts.windowMs, rules, markers, effects };
   }
 }
-
-const NONE: Verdict = { rule: '', block: 'off' };
 
 /** A saved window within the allowed range; the default for anything else. */
 function validWindow(v: unknown): number {

@@ -199,6 +199,7 @@ const WARNING_TITLES: Record<EngineWarning['code'], string> = {
   settings: 'Settings',
   storage: 'Data folder',
   'dnstap-in': 'dnstap input',
+  'dns-thread': 'DNS thread',
 };
 
 /** Connection problems and engine warnings, one line each. */

@@ -1,0 +1,160 @@
+/**
+ * `serve` with DNS on its own thread: answers while the main thread is kept busy on purpose, the records
+ * still reach the API, a DNS thread that dies is started again, and a SIGKILL leaves a journal that verifies.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Health } from '../../shared/health';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
+import { removeDir, startServe, type Served } from '../helpers/serve';
+import { dig, waitFor } from '../helpers/tools';
+
+const VERIFY = path.resolve(import.meta.dirname, '../../out/main/verify.js');
+
+let upstream: Dnsmasq | null = null;
+let served: Served | null = null;
+let hooksDir = '';
+
+afterEach(async () => {
+  await served?.stop('SIGKILL');
+  if (served) await removeDir(served.dataDir);
+  served = null;
+  await upstream?.stop();
+  upstream = null;
+  if (hooksDir) await rm(hooksDir, { recursive: true, force: true });
+  hooksDir = '';
+});
+
+/** serve with the test hooks on; `hook(action)` makes it do `action` (test-hooks.ts). */
+async function startWithHooks() {
+  hooksDir = await mkdtemp(path.join(os.tmpdir(), 'dnsw-hooks-'));
+  const file = path.join(hooksDir, 'hook');
+  upstream = await startDnsmasq();
+  served = await startServe(upstream.port, { env: { DNS_WITNESS_TEST_HOOKS: file } });
+  const hook = async (action: 'busy' | 'throw' | 'exit') => {
+    await writeFile(file, action);
+    served!.child.kill('SIGUSR2');
+  };
+  return { served, hook, release: () => writeFile(`${file}.release`, '') };
+}
+
+async function recorded(base: string, qname: string): Promise<boolean> {
+  const r = await fetch(`${base}/api/queries?limit=1000&name=${encodeURIComponent(qname)}`);
+  const body = (await r.json()) as { events: { qname: string }[] };
+  return body.events.some((e) => e.qname === qname);
+}
+
+async function health(base: string): Promise<Health> {
+  return (await (await fetch(`${base}/api/health`)).json()) as Health;
+}
+
+describe('serve with DNS on its own thread', () => {
+  it('answers while the main thread is busy, and the records reach the API once it is free', async () => {
+    const { served: s, hook, release } = await startWithHooks();
+    await hook('busy');
+    await waitFor(
+      () => (s.output().includes('main thread busy') ? true : undefined),
+      10_000,
+      'the busy main thread',
+    );
+    const answer = await dig(s.dnsPort, 'www.example.test', 'A', ['+short']);
+    expect(answer.stdout.trim()).toBe('192.0.2.10');
+    // The main thread is still spinning: it is released only below, so the answer came from the DNS thread.
+    expect(s.output()).not.toContain('main thread free');
+    await release();
+    await waitFor(
+      () => (s.output().includes('main thread free') ? true : undefined),
+      10_000,
+      'the main thread',
+    );
+    await waitFor(
+      async () => ((await recorded(s.base, 'www.example.test')) ? true : undefined),
+      10_000,
+      'the record',
+    );
+    expect((await health(s.base)).problems).toEqual([]);
+  });
+
+  for (const how of ['throw', 'exit'] as const)
+    it(`starts a DNS thread that died (${how}) again, says so in health, and the journal verifies`, async () => {
+      const { served: s, hook } = await startWithHooks();
+      await dig(s.dnsPort, 'before.wild.example.test', 'A');
+      await waitFor(
+        async () => ((await recorded(s.base, 'before.wild.example.test')) ? true : undefined),
+        10_000,
+        'the first record',
+      );
+      await hook(how);
+      const h = await waitFor(
+        async () => {
+          const now = await health(s.base);
+          return now.problems.some((p) => p.code === 'dns-thread-restarted') ? now : undefined;
+        },
+        10_000,
+        'the restart in /api/health',
+      );
+      expect(h.ok).toBe(true);
+      await waitFor(
+        async () => {
+          const r = await dig(s.dnsPort, 'after.wild.example.test', 'A', ['+short', '+time=1']);
+          return r.stdout.trim() === '192.0.2.99' ? true : undefined;
+        },
+        10_000,
+        'an answer from the new DNS thread',
+      );
+      await waitFor(
+        async () => ((await recorded(s.base, 'after.wild.example.test')) ? true : undefined),
+        10_000,
+        'the record after',
+      );
+      expect(await s.stop()).toBe(0);
+      served = null;
+      const captures = await readdir(path.join(s.dataDir, 'captures'));
+      const journals = captures
+        .filter((c) => !c.endsWith('.json'))
+        .map((c) => path.join(s.dataDir, 'captures', c, 'journal.ndjson'));
+      expect(journals).toHaveLength(1);
+      const v = spawnSync(process.execPath, [VERIFY, journals[0]!], { encoding: 'utf8' });
+      expect(v.status, `${v.stdout}${v.stderr}`).toBe(0);
+      await removeDir(s.dataDir);
+    });
+
+  it('keeps what was sealed through a SIGKILL, and verify vouches for every sealed record', async () => {
+    const { served: s } = await startWithHooks();
+    const n = 30;
+    for (let i = 0; i < n; i++) await dig(s.dnsPort, `k${i}.wild.example.test`, 'A');
+    await waitFor(
+      async () => ((await recorded(s.base, `k${n - 1}.wild.example.test`)) ? true : undefined),
+      10_000,
+      'the last record',
+    );
+    // Seals follow every written block within 250 ms: wait until the last query is sealed, then kill.
+    const captures = await readdir(path.join(s.dataDir, 'captures'));
+    const journal = path.join(
+      s.dataDir,
+      'captures',
+      captures.find((c) => !c.endsWith('.json'))!,
+      'journal.ndjson',
+    );
+    await waitFor(
+      async () => ((await readFile(journal, 'utf8')).includes(`"to":${n},`) ? true : undefined),
+      10_000,
+      'the seal of the last query',
+    );
+    expect(await s.stop('SIGKILL')).toBe('SIGKILL');
+    served = null;
+    const lines = (await readFile(journal, 'utf8')).trim().split('\n');
+    expect(lines.filter((l) => !l.startsWith('{"chain":'))).toHaveLength(n);
+    // Killed while running: exit 2 (not 1, which means changed): every sealed record is vouched for, and
+    // nothing can be said about what a kill may have cut after the last seal.
+    const v = spawnSync(process.execPath, [VERIFY, journal], { encoding: 'utf8' });
+    const said = `${v.stdout}${v.stderr}`;
+    expect(v.status, said).toBe(2);
+    expect(said).toContain(`${n} records in`);
+    expect(said).toContain('unchanged so far');
+    await removeDir(s.dataDir);
+  });
+});

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ExchangeRecord } from '../../electron/engine/capture/types';
+import { DnsThread } from '../../electron/engine/dns/dns-thread';
+import type { WarningCode } from '../../shared/events';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
+import { dig, freePort, requireTool, waitFor } from '../helpers/tools';
+
+// Built by the integration project's global setup (npx electron-vite build).
+const WORKER = pathToFileURL(resolve(import.meta.dirname, '../../out/main/dns-worker.js'));
+
+let upstream: Dnsmasq | null = null;
+let thread: DnsThread | null = null;
+
+afterEach(async () => {
+  await thread?.close();
+  thread = null;
+  await upstream?.stop();
+  upstream = null;
+});
+
+beforeAll(() => requireTool('dig', 'bind9-dnsutils'));
+
+async function startThread(records: ExchangeRecord[], warnings: [WarningCode, string][] = []) {
+  upstream = await startDnsmasq();
+  const port = await freePort();
+  thread = new DnsThread({
+    config: {
+      listen: [{ host: '127.0.0.1', port }],
+      upstreams: [{ host: '127.0.0.1', port: upstream.port }],
+      allow: [],
+      timeoutMs: 2000,
+      maxInFlight: 100,
+      rules: [],
+    },
+    sink: { record: (rec) => records.push(rec) },
+    onWarning: (code, message) => warnings.push([code, message]),
+    workerUrl: WORKER,
+  });
+  const statuses = await thread.listen();
+  expect(statuses.filter((s) => s.state === 'listening')).toHaveLength(2);
+  return port;
+}
+
+/** dig run synchronously: this (main) thread's event loop cannot turn until dig is done. */
+function digBlockingMainThread(port: number, name: string): string {
+  const r = spawnSync('dig', ['@127.0.0.1', '-p', String(port), '+tries=1', '+time=3', '+short', name], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return r.stdout.trim();
+}
+
+describe('the DNS thread', () => {
+  it('answers while the main thread is blocked, and hands the records over once it is free', async () => {
+    const records: ExchangeRecord[] = [];
+    const port = await startThread(records);
+    // Three queries, each while this thread is blocked inside spawnSync: only the DNS thread can answer.
+    for (let i = 0; i < 3; i++) expect(digBlockingMainThread(port, 'www.example.test')).toBe('192.0.2.10');
+    await waitFor(() => (records.length >= 3 ? true : undefined), 5000, 'the records on the main thread');
+    const rec = records[0]!;
+    expect(rec.qname).toBe('www.example.test');
+    expect(rec.client).toBe('127.0.0.1');
+    expect(rec.rcode).toBe('NOERROR');
+    expect(rec.answers).toBe('192.0.2.10');
+    expect(rec.upstream).toBe(`127.0.0.1:${upstream!.port}`);
+    expect(rec.queryWire.byteLength).toBeGreaterThan(12);
+    expect(rec.responseWire!.byteLength).toBe(rec.size);
+    expect(thread!.counters().answered).toBeGreaterThanOrEqual(3);
+    expect(thread!.upstreamStatus()[0]!.healthy).toBe(true);
+    expect(thread!.health()).toEqual({ restarts: 0, lastCrash: '', dropped: 0 });
+  });
+
+  for (const how of ['throw', 'exit'] as const)
+    it(`is started again after it dies (${how}), listens again and keeps its counters`, async () => {
+      const records: ExchangeRecord[] = [];
+      const warnings: [WarningCode, string][] = [];
+      const port = await startThread(records, warnings);
+      expect((await dig(port, 'www.example.test', 'A', ['+short'])).stdout.trim()).toBe('192.0.2.10');
+      await waitFor(() => (thread!.counters().answered >= 1 ? true : undefined), 5000, 'the first count');
+      await thread!.crash(how);
+      await waitFor(() => (thread!.health().restarts === 1 ? true : undefined), 5000, 'the restart');
+      expect(thread!.health().lastCrash).toMatch(how === 'throw' ? /crash requested/ : /exit code 70/);
+      await thread!.running();
+      const again = await waitFor(
+        async () => {
+          const r = await dig(port, 'www.example.test', 'A', ['+short', '+time=1']);
+          return r.stdout.trim() === '192.0.2.10' ? r : undefined;
+        },
+        5000,
+        'an answer from the new DNS thread',
+      );
+      expect(again.code).toBe(0);
+      await waitFor(() => (records.length >= 2 ? true : undefined), 5000, 'the record of the answer');
+      expect(thread!.counters().answered).toBeGreaterThanOrEqual(2);
+      expect(warnings.some(([code, m]) => code === 'dns-thread' && m.includes('starting it again'))).toBe(
+        true,
+      );
+    });
+});
