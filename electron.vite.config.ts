@@ -70,6 +70,8 @@ export default defineConfig({
           headless: resolve(import.meta.dirname, 'electron/headless/cli.ts'),
           verify: resolve(import.meta.dirname, 'electron/engine/export/verify-cli.ts'),
           import: resolve(import.meta.dirname, 'electron/engine/import/cli.ts'),
+          // The dashboard's imports run here, in a worker thread of the app or the service (import/service.ts).
+          'import-worker': resolve(import.meta.dirname, 'electron/engine/import/worker.ts'),
         },
       },
     },

@@ -51,7 +51,9 @@ import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
 import { Ticker } from './services/ticker';
+import type { ImportProgress } from '@shared/import';
 import { ImportInbox } from './import/inbox';
+import { ImportService, type ImportJob } from './import/service';
 import { Warnings } from './services/warnings';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
@@ -92,6 +94,8 @@ export class Engine implements EngineHandle {
   private readonly alerts: AlertsService;
   /** Picks up captures `npm run import` writes into the data folder while this engine runs. */
   private readonly imports: ImportInbox;
+  /** Runs the dashboard's imports in worker threads. */
+  private readonly importer: ImportService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -169,6 +173,15 @@ export class Engine implements EngineHandle {
       this.emitStatus();
     });
     this.imports.start();
+    this.importer = new ImportService({
+      dataDir: () => this.options.dataDir,
+      adopt: () => this.imports.check(),
+      addRouters: async (addresses) => {
+        const saved = devices.savedRouters();
+        await devices.setRouters([...saved, ...addresses.filter((a) => !saved.includes(a))]);
+      },
+      emit: (progress) => events.emit('importProgress', progress),
+    });
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -228,6 +241,7 @@ export class Engine implements EngineHandle {
     this.listening = false;
     this.statusTicker.sync();
     this.watchlist.close();
+    await this.importer.close();
     await this.imports.close();
     await this.settings.closeForwarder();
     await this.dnstapIn.close();
@@ -343,6 +357,25 @@ export class Engine implements EngineHandle {
 
   onExportProgress(listener: (progress: ExportProgress) => void): () => void {
     return this.capture.onExportProgress(listener);
+  }
+
+  // Imports the dashboard asks for (a file chosen in the app, an upload to the service).
+
+  startImport(job: ImportJob): void {
+    this.importer.start(job);
+  }
+
+  cancelImport(id: string): boolean {
+    return this.importer.cancel(id);
+  }
+
+  onImportProgress(listener: (progress: ImportProgress) => void): () => void {
+    return this.events.on('importProgress', listener);
+  }
+
+  /** The import service, for the transport that receives uploads (where to stream them, whether one may start). */
+  get importUploads(): Pick<ImportService, 'uploadPath' | 'refusal' | 'reserveUpload'> {
+    return this.importer;
   }
 
   // Devices.

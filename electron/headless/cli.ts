@@ -30,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(APP_VERSION);
     return 0;
   }
-  const { engine: opts, ui, requireToken } = parsed.options;
+  const { engine: opts, ui, requireToken, maxUploadBytes } = parsed.options;
   let engine: Engine;
   try {
     engine = await Engine.open(opts);
@@ -74,6 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: ui.port,
     rendererDir: path.resolve(here, '../renderer'),
     token: access?.token ?? null,
+    maxUploadBytes,
     command: startCommand(process.env, process.argv[1], process.cwd()),
   });
   try {

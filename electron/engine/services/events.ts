@@ -1,3 +1,4 @@
+import type { ImportProgress } from '@shared/import';
 import type { EngineStatus, EngineWarning } from '@shared/events';
 import type { ThemeSetting } from '@shared/theme';
 import type { WatchAlert } from '@shared/watch/messages';
@@ -40,6 +41,7 @@ export interface EngineEvents {
   watchReport: WatchReport;
   watchAlert: WatchAlert;
   theme: ThemeSetting;
+  importProgress: ImportProgress;
 }
 
 export type EngineEmitter = Emitter<EngineEvents>;
