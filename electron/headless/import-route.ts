@@ -20,7 +20,12 @@ export const UPLOAD_IDLE_MS = 60_000;
  */
 const DRAIN_BYTES = 64 * 1024 * 1024;
 
-type Send = (res: http.ServerResponse, status: number, body: unknown, headers?: http.OutgoingHttpHeaders) => void;
+type Send = (
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: http.OutgoingHttpHeaders,
+) => void;
 
 /** The upload's parameters → the import's choices and the file's name; throws a readable Error. */
 export function parseImportParams(params: URLSearchParams): { request: ImportRequest; fileName: string } {

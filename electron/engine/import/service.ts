@@ -168,10 +168,14 @@ export class ImportService {
     const end = (progress: Partial<ImportProgress>): void => {
       if (ended) return;
       ended = true;
-      this.running.delete(job.id);
-      if (job.temporary) void rm(job.path, { force: true });
       void worker.terminate();
-      this.deps.emit({ ...run.last, ...progress });
+      // The upload is gone before anyone hears the import ended.
+      void (job.temporary ? rm(job.path, { force: true }).catch(() => undefined) : Promise.resolve()).then(
+        () => {
+          this.running.delete(job.id);
+          this.deps.emit({ ...run.last, ...progress });
+        },
+      );
     };
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') {
@@ -228,7 +232,9 @@ export class ImportService {
     this.closed = true;
     const runs = [...this.running.values()];
     for (const r of runs) this.cancel(r.job.id);
-    await Promise.all(runs.map((r) => new Promise<void>((resolve) => r.worker.once('exit', () => resolve()))));
+    await Promise.all(
+      runs.map((r) => new Promise<void>((resolve) => r.worker.once('exit', () => resolve()))),
+    );
   }
 
   /** Adopts the new capture, saves the routers; the 'done' message (partial import, notes). */
