@@ -19,7 +19,7 @@ import { ImportError } from './types';
 const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/import');
 const fixture = (...parts: string[]): Buffer => readFileSync(path.join(FIXTURES, ...parts));
 /** Runs per format: random inputs and mutations, bounded; IMPORT_FUZZ_RUNS=N runs a longer session. */
-const RUNS = Number(process.env.IMPORT_FUZZ_RUNS) || 300;
+const RUNS = Number(process.env.IMPORT_FUZZ_RUNS) || 200;
 /** A run that has not ended by then is a hang (the largest input here is a few KiB). */
 const HANG_MS = 20_000;
 
