@@ -72,6 +72,8 @@ export default defineConfig({
           import: resolve(import.meta.dirname, 'electron/engine/import/cli.ts'),
           // The DNS thread: a worker_threads entry of its own (electron/engine/dns/dns-thread.ts starts it).
           'dns-worker': resolve(import.meta.dirname, 'electron/engine/dns/dns-worker.ts'),
+          // The dashboard's imports run here, in a worker thread of the app or the service (import/service.ts).
+          'import-worker': resolve(import.meta.dirname, 'electron/engine/import/worker.ts'),
         },
       },
     },

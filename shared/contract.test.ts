@@ -31,6 +31,7 @@ describe('the contract table', () => {
       'export:dnstap',
       'export:png',
       'export:bundle',
+      'import:file',
     ]);
     expect(EVENT_CHANNELS.filter((c) => !ENGINE_EVENT_CHANNELS.includes(c as never))).toEqual([
       'ui:command',

@@ -76,6 +76,13 @@ import {
   type SetupState,
   type SetupStateRequest,
 } from './setup';
+import {
+  importCancelSchema,
+  importRequestSchema,
+  type ImportProgress,
+  type ImportRequest,
+  type ImportStarted,
+} from './import';
 import { themeSettingSchema, type ThemeSetting } from './theme';
 import type { RuleInput, WatchAlert, WatchMinutes, WatchSettings } from './watch/messages';
 import type { Marker, WatchReport } from './watch/report';
@@ -290,6 +297,22 @@ export const REQUESTS = {
     args: takes<SetupProgressChange>(setupProgressSchema),
     result: returns<SetupProgress>(),
   },
+  /**
+   * Imports another program's DNS history into a new capture: the desktop app asks for the file with an open
+   * dialog, the browser uploads one the user picks. Null when no file was chosen; progress in import:progress.
+   */
+  'import:file': {
+    method: 'importFile',
+    args: takes<ImportRequest>(importRequestSchema),
+    result: returns<ImportStarted>(),
+    by: 'transport',
+  },
+  /** Cancels an import (an upload still arriving too); false when none runs with that id. */
+  'import:cancel': {
+    method: 'cancelImport',
+    args: takes<{ readonly id: string }>(importCancelSchema),
+    result: returns<boolean>(),
+  },
 } as const satisfies Readonly<Record<string, RequestSpec>>;
 
 /** Event channel → preload listener and payload, pushed to the UI. */
@@ -309,6 +332,8 @@ export const EVENTS = {
   'ui:command': { listener: 'onUiCommand', payload: carries<UiCommand>(), from: 'desktop' },
   /** How far a running export is. */
   'export:progress': { listener: 'onExportProgress', payload: carries<ExportProgress>(), from: 'engine' },
+  /** How far each import is, until it is done (its capture then in the dashboard), failed or cancelled. */
+  'import:progress': { listener: 'onImportProgress', payload: carries<ImportProgress>(), from: 'engine' },
   /** The desktop File menu asks the page to run an export (the page shows what the PNG must show first). */
   'export:menu': {
     listener: 'onExportMenu',

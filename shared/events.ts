@@ -80,6 +80,18 @@ export interface SourceFile {
   readonly sha256: string;
 }
 
+/** Where a partial import stopped, and what it kept. */
+export interface PartialImport {
+  /** The first bad place: "line N" or "byte offset N" of the file named in `file`. */
+  readonly at: string;
+  readonly file: string;
+  /** The reason the reader gave, as the one-line message says it. */
+  readonly reason: string;
+  /** Queries kept (all before `at`) and entries skipped until then. */
+  readonly queries: number;
+  readonly skipped: number;
+}
+
 /**
  * Where an imported capture came from: DNS Witness did not observe these queries itself, it read them
  * from `files` (a log and its rotated parts, oldest first).
@@ -99,8 +111,11 @@ export interface CaptureSource {
   readonly wire: boolean;
   /** Entries of the file that were not DNS queries or could not be read, and were left out. */
   readonly skipped: number;
-  /** True when the import was cancelled or the file was cut short: the capture holds only what was read. */
-  readonly partial: boolean;
+  /**
+   * False for a whole import. Set when the file was damaged part way and the import kept what came before
+   * the damage (`--keep-partial`): the capture holds only that.
+   */
+  readonly partial: false | PartialImport;
   /** Devices the source names (a MAC from a packet's Ethernet header, a host name from a database). */
   readonly devices: readonly { readonly address: string; readonly mac: string; readonly name: string }[];
 }

@@ -17,6 +17,12 @@ export const PCAP_PATH = '/api/export.pcap';
 export const DNSTAP_PATH = '/api/export.dnstap';
 export const BUNDLE_PATH = '/api/evidence.zip';
 export const SCREENSHOT_PATH = '/api/evidence/screenshot';
+/**
+ * A file to import: `POST /api/import?id=&file=&format=&name=&router=&keepPartial=1` with the file's bytes as
+ * the body (application/octet-stream), streamed to the data folder; 202 `{ "result": { "id" } }` once the
+ * import runs (progress in the import:progress events), 413 beyond the service's upload cap.
+ */
+export const IMPORT_PATH = '/api/import';
 /** Prometheus metrics in the text exposition format; the API's access rules apply. */
 export const METRICS_PATH = '/metrics';
 

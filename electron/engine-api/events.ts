@@ -24,6 +24,7 @@ const SOURCES: Sources = {
   'watch:report': (engine, listener) => engine.onWatchReport(listener),
   'watch:alert': (engine, listener) => engine.onWatchAlert(listener),
   'export:progress': (engine, listener) => engine.onExportProgress(listener),
+  'import:progress': (engine, listener) => engine.onImportProgress(listener),
   'theme:change': (engine, listener) => engine.onTheme(listener),
 };
 

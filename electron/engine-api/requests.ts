@@ -52,6 +52,7 @@ export function engineRequestHandlers(engine: EngineHandle): EngineRequestHandle
     'setup:state': ({ since, survey }) => engine.setupState(since, survey ?? true),
     'setup:self-test': () => engine.selfTest(),
     'setup:progress': (change) => engine.saveSetupProgress(change),
+    'import:cancel': ({ id }) => engine.cancelImport(id),
   };
 }
 

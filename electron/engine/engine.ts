@@ -19,7 +19,9 @@ import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
 import { StatusService } from './services/status';
+import type { ImportProgress } from '@shared/import';
 import { ImportInbox } from './import/inbox';
+import { ImportService, type ImportJob } from './import/service';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
 import { APP_VERSION } from './version';
@@ -51,6 +53,8 @@ export class Engine implements EngineHandle {
   private readonly alerts: AlertsService;
   /** Picks up captures `npm run import` writes into the data folder while this engine runs. */
   private readonly imports: ImportInbox;
+  /** Runs the dashboard's imports in worker threads. */
+  private readonly importer: ImportService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -118,6 +122,15 @@ export class Engine implements EngineHandle {
       status.emit();
     });
     this.imports.start();
+    this.importer = new ImportService({
+      dataDir: () => this.options.dataDir,
+      adopt: () => this.imports.check(),
+      addRouters: async (addresses) => {
+        const saved = devices.savedRouters();
+        await devices.setRouters([...saved, ...addresses.filter((a) => !saved.includes(a))]);
+      },
+      emit: (progress) => events.emit('importProgress', progress),
+    });
   }
 
   /** The options in effect: the command line, then the saved settings, then the defaults. */
@@ -174,6 +187,7 @@ export class Engine implements EngineHandle {
   async close(): Promise<void> {
     this.statusService.listening = false;
     this.watchlist.close();
+    await this.importer.close();
     await this.imports.close();
     await this.settings.closeForwarder();
     await this.dnstapIn.close();
@@ -248,6 +262,25 @@ export class Engine implements EngineHandle {
   readonly installKey: H['installKey'] = () => this.capture.installKey();
 
   readonly onExportProgress: H['onExportProgress'] = (listener) => this.capture.onExportProgress(listener);
+
+  // Imports the dashboard asks for (a file chosen in the app, an upload to the service).
+
+  startImport(job: ImportJob): void {
+    this.importer.start(job);
+  }
+
+  cancelImport(id: string): boolean {
+    return this.importer.cancel(id);
+  }
+
+  onImportProgress(listener: (progress: ImportProgress) => void): () => void {
+    return this.events.on('importProgress', listener);
+  }
+
+  /** The import service, for the transport that receives uploads (where to stream them, whether one may start). */
+  get importUploads(): Pick<ImportService, 'uploadPath' | 'refusal' | 'reserveUpload'> {
+    return this.importer;
+  }
 
   // Devices.
 

@@ -31,6 +31,8 @@ import type { Marker, WatchReport } from '@shared/watch/report';
 import type { ActiveRule } from '@shared/watch/rules';
 import type { BundleOptions, BundleResult } from './export/exporter';
 import type { ZipSink } from './export/zip-writer';
+import type { ImportJob } from './import/service';
+import type { ImportProgress } from '@shared/import';
 
 /** What both transports (Electron IPC, headless HTTP/WebSocket) need from the running engine. */
 export interface EngineHandle {
@@ -63,6 +65,14 @@ export interface EngineHandle {
   ): Promise<BundleResult>;
   /** The fingerprint of the key that signs this installation's bundles; makes the key on first use. */
   installKey(): Promise<InstallKeyInfo>;
+  /**
+   * Starts importing a file in a worker thread; progress comes through onImportProgress, ending 'done' once
+   * the capture is in the dashboard. Throws with the reason when it cannot start.
+   */
+  startImport(job: ImportJob): void;
+  /** Cancels the import `id`; false when none runs. */
+  cancelImport(id: string): boolean;
+  onImportProgress(listener: (progress: ImportProgress) => void): () => void;
   /** Progress of every export. Returns the unsubscribe function. */
   onExportProgress(listener: (progress: ExportProgress) => void): () => void;
   /** Live query batches (~every 200 ms while queries arrive). Returns the unsubscribe function. */

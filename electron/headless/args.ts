@@ -12,6 +12,8 @@ export interface ServeOptions {
   readonly ui: { readonly host: string; readonly port: number };
   /** --token: require the access token even on loopback (beyond loopback it is always required). */
   readonly requireToken: boolean;
+  /** --max-upload-mb: the largest file the dashboard may upload to import, in bytes. */
+  readonly maxUploadBytes: number;
 }
 
 export type ParsedArgs =
@@ -20,6 +22,8 @@ export type ParsedArgs =
   | { readonly kind: 'version' };
 
 export const DEFAULT_UI = { host: '127.0.0.1', port: 5380 };
+/** The largest upload to import by default: 2 GiB, as large as the logs and captures users bring. */
+export const DEFAULT_MAX_UPLOAD_MB = 2048;
 
 export const HELP = `Usage: npm run serve -- [options]
 
@@ -59,6 +63,8 @@ Dashboard
                          loopback (a LAN address, 0.0.0.0) requires an access token: made on first start,
                          kept in the data folder (ui-token) and printed once as part of the address.
   --token                Require the access token on loopback too.
+  --max-upload-mb N      The largest file the dashboard may upload to import (default 2048 MiB);
+                         larger ones are refused with 413.
 
   -h, --help             Show this help.
   -v, --version          Show the version.
@@ -105,6 +111,7 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
         'dnstap-in': { type: 'string', multiple: true },
         ui: { type: 'string' },
         token: { type: 'boolean' },
+        'max-upload-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -194,6 +201,12 @@ export function parseServeArgs(argv: readonly string[]): ParsedArgs {
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
   return {
     kind: 'run',
-    options: { engine: defaultEngineOptions(overrides), ui, requireToken: values.token === true },
+    options: {
+      engine: defaultEngineOptions(overrides),
+      ui,
+      requireToken: values.token === true,
+      maxUploadBytes:
+        intOption('max-upload-mb', values['max-upload-mb'], DEFAULT_MAX_UPLOAD_MB, 1, 1 << 20) * 1024 * 1024,
+    },
   };
 }

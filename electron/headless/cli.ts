@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(APP_VERSION);
     return 0;
   }
-  const { engine: opts, ui, requireToken } = parsed.options;
+  const { engine: opts, ui, requireToken, maxUploadBytes } = parsed.options;
   let engine: Engine;
   try {
     // The built service runs the forwarder on its own thread (out/main/dns-worker.js beside this file).
@@ -76,6 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: ui.port,
     rendererDir: path.resolve(here, '../renderer'),
     token: access?.token ?? null,
+    maxUploadBytes,
     command: startCommand(process.env, process.argv[1], process.cwd()),
   });
   try {

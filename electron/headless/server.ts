@@ -12,6 +12,7 @@ import { deviceFields, deviceName } from '@shared/devices';
 import { healthOf, type StreamLag } from '@shared/health';
 import type { ClientSummary, DnstapInStatus, QueryEvent } from '@shared/events';
 import {
+  IMPORT_PATH,
   METRICS_PATH,
   RPC_ALIASES,
   RPC_PATH,
@@ -40,7 +41,9 @@ import {
   sameOrigin,
   tokenMatches,
 } from './auth';
+import { DEFAULT_MAX_UPLOAD_MB } from './args';
 import { ExportRoutes } from './export-routes';
+import { handleImportUpload } from './import-route';
 import { FairConnections, type ConnectionSlot } from '../engine/fair-connections';
 import { LIMITS, RateLimiter, StreamSlots, WorkBudget } from './limits';
 
@@ -53,6 +56,8 @@ export interface ServerOptions {
   readonly token?: string | null;
   /** How the service was started, for the token screen (startCommand()); "dns-witness serve" by default. */
   readonly command?: string;
+  /** The largest upload to import, in bytes (413 beyond); DEFAULT_MAX_UPLOAD_MB by default. */
+  readonly maxUploadBytes?: number;
 }
 
 const MAX_BODY = LIMITS.maxBodyBytes;
@@ -225,6 +230,8 @@ export class HeadlessServer {
   private exportsRunning = 0;
   private boundPort = 0;
   private readonly tokenRequired: TokenRequiredBody;
+  /** Requests whose body may take longer than LIMITS.requestTimeoutMs: import uploads, which have their own. */
+  private readonly longBodies = new WeakSet<http.IncomingMessage>();
 
   constructor(engine: Engine, opts: ServerOptions) {
     this.engine = engine;
@@ -241,6 +248,7 @@ export class HeadlessServer {
         slot.busy = true;
         res.once('close', () => (slot.busy = false));
       }
+      this.deadline(req, res);
       this.route(req, res).catch((err: Error) => {
         if (!res.headersSent) sendJson(res, 500, { error: err.message });
         else res.destroy(err);
@@ -249,7 +257,8 @@ export class HeadlessServer {
     // Slow or idle clients must not hold sockets for ever (slowloris), nor open unbounded connections; a
     // full table makes room for a newcomer instead of refusing it (engine/fair-connections.ts).
     this.http.headersTimeout = LIMITS.headersTimeoutMs;
-    this.http.requestTimeout = LIMITS.requestTimeoutMs;
+    // Node's requestTimeout would cut a 2 GiB upload; deadline() applies the same limit to every other body.
+    this.http.requestTimeout = 0;
     this.http.maxHeadersCount = 64;
     this.http.on('connection', (socket: Socket) => {
       const slot: ConnectionSlot = {
@@ -270,6 +279,23 @@ export class HeadlessServer {
       handleProtocols: chooseStreamProtocol,
     });
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+  }
+
+  /**
+   * A request's body must arrive within LIMITS.requestTimeoutMs of its headers (a slowloris body is cut with
+   * 408), except an import upload, which must only keep moving (import-route.ts).
+   */
+  private deadline(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.complete) return;
+    const timer = setTimeout(() => {
+      if (req.complete || this.longBodies.has(req)) return;
+      // Connection: close ends the socket once the answer is out.
+      if (!res.headersSent) sendJson(res, 408, { error: 'request timed out' }, { connection: 'close' });
+      else req.socket.destroy();
+    }, LIMITS.requestTimeoutMs);
+    const clear = (): void => clearTimeout(timer);
+    req.once('end', clear);
+    res.once('close', clear);
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -378,6 +404,17 @@ export class HeadlessServer {
     if (p.startsWith(RPC_PATH)) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
       return this.rpc(p.slice(RPC_PATH.length), req, res);
+    }
+    if (p === IMPORT_PATH) {
+      this.longBodies.add(req);
+      return handleImportUpload(
+        this.engine,
+        req,
+        res,
+        url,
+        this.opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
+        sendJson,
+      );
     }
     if (ExportRoutes.owns(p)) {
       if (this.exportsRunning >= LIMITS.maxCsvExports)

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { DevicesPanel } from './components/DevicesPanel';
 import { EmptyState } from './components/EmptyState';
+import { ImportDialog, useImports } from './components/ImportDialog';
 import { useEvidenceExport } from './components/EvidenceExport';
 import { PanelTabs, type LowerPanel } from './components/PanelTabs';
 import { QueryLog } from './components/QueryLog';
@@ -67,6 +68,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
     [dashboard],
   );
   const [setupDialog, setSetupDialog] = useState<SetupDialog>(null);
+  const [importOpen, setImportOpen] = useState(false);
+  const imports = useImports(dashboard);
   const invoke = useMemo<Dashboard['invoke']>(() => dashboard.invoke.bind(dashboard), [dashboard]);
   // The export message the user closed; a different one shows again.
   const [dismissedNote, setDismissedNote] = useState('');
@@ -224,6 +227,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
             exports={evidence.actions}
             progress={evidence.progress}
             searchRef={searchRef}
+            onImport={() => setImportOpen(true)}
           />
         )}
         {!empty && (
@@ -268,6 +272,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
                 onStart={() => runCapture('capture:start')}
                 invoke={invoke}
                 onSetup={() => setSetupDialog('setup')}
+                onImport={() => setImportOpen(true)}
               />
             )}
             <RequestsChart
@@ -319,6 +324,14 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
         onDialog={setSetupDialog}
         routerTraffic={view.devices.some((d) => routers.has(d.address))}
       />
+      {importOpen && (
+        <ImportDialog
+          dashboard={dashboard}
+          imports={imports}
+          captures={view.captures}
+          onClose={() => setImportOpen(false)}
+        />
+      )}
       <Toasts
         toasts={watch.toasts}
         onDismiss={(id) => dashboard.dismissToast(id)}

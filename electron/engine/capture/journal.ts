@@ -302,6 +302,19 @@ export function captureMetaText(meta: CaptureMeta): string {
   return `${JSON.stringify(source ? { id, startedAt, stoppedAt, source } : { id, startedAt, stoppedAt })}\n`;
 }
 
+/** `source.partial` as capture.json holds it; anything unreadable but set counts as partial, never as whole. */
+function parsePartial(v: unknown): CaptureSource['partial'] {
+  if (v === false || v === undefined || v === null) return false;
+  const o = typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  return {
+    at: str(o.at),
+    file: str(o.file),
+    reason: str(o.reason),
+    queries: num(o.queries),
+    skipped: num(o.skipped),
+  };
+}
+
 /** The source of an imported capture as capture.json holds it, or null when it has none that reads. */
 function parseSource(v: unknown): CaptureSource | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -323,7 +336,7 @@ function parseSource(v: unknown): CaptureSource | null {
     cannotTell: Array.isArray(o.cannotTell) ? o.cannotTell.filter((x) => typeof x === 'string') : [],
     wire: o.wire === true,
     skipped: num(o.skipped),
-    partial: o.partial === true,
+    partial: parsePartial(o.partial),
     devices: Array.isArray(o.devices)
       ? (o.devices as unknown[]).flatMap((d) => {
           if (typeof d !== 'object' || d === null) return [];

@@ -367,7 +367,9 @@ ${table(
   ['capture', 'source', 'started', 'stopped', 'queries', 'journal'],
   s.captures.map((c) => [
     c.id,
-    c.source ? `imported from ${c.source.files.map((f) => f.name).join(', ')}` : 'recorded by DNS Witness',
+    c.source
+      ? `${c.source.partial === false ? 'imported' : 'partially imported'} from ${c.source.files.map((f) => f.name).join(', ')}`
+      : 'recorded by DNS Witness',
     c.started_at,
     c.stopped_at || 'running',
     int(c.queries),

@@ -8,6 +8,7 @@ import type {
   EngineStatus,
   QueryFilter,
 } from '@shared/events';
+import { partialSentence } from '@shared/import';
 import { isoLocal, localHourOf } from '@shared/time';
 import type { WatchMinuteBucket } from '@shared/watch/messages';
 import { markerOutcome } from '@shared/watch/rates';
@@ -234,7 +235,10 @@ const FORMAT_NAMES: Readonly<Record<CaptureSource['format'], string>> = {
  */
 export function importedSentence(id: string, source: CaptureSource): string {
   const files = source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ');
-  const partial = source.partial ? ' Only part of the file was imported.' : '';
+  const partial =
+    source.partial === false
+      ? ''
+      : ` Only part of the file was imported: ${partialSentence(source.partial)}.`;
   return (
     `Capture ${id}${source.name ? ` (“${source.name}”)` : ''} was imported from ${files}, ${FORMAT_NAMES[source.format]}, ` +
     `on ${isoLocal(source.importedAt)} by ${source.app}: DNS Witness did not observe these queries itself, ` +

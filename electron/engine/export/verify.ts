@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { partialSentence } from '@shared/import';
 import { META_FILE, readCaptureMeta } from '../capture/journal';
 import { ChainVerifier, verifyJournalFile, type ChainReport } from './journal-verify';
 import { keyFingerprint, normalizeFingerprint, verifySignature } from './install-key';
@@ -430,7 +431,8 @@ export async function verifyJournal(path: string): Promise<VerifyResult> {
   // An imported capture's journal vouches for the file as read, not for traffic DNS Witness saw.
   const source = meta?.source;
   const origin = source
-    ? `; imported from ${source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ')} by ${source.app}, not observed by it`
+    ? `; imported from ${source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ')} by ${source.app}, not observed by it` +
+      (source.partial === false ? '' : `; ${partialSentence(source.partial)}`)
     : '';
   return result(journalFindings(name, r, end), `OK ${name}: intact and closed: ${journalOk(r)}${origin}`);
 }

@@ -7,13 +7,14 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ImportFormat } from '@shared/events';
+import { partialSentence } from '@shared/import';
 import { defaultDataDir, defaultEngineOptions } from '../options';
 import { applySettings } from '../settings/resolve';
 import { SettingsStore } from '../settings/settings-store';
 import { FORMAT_IDS, FORMATS } from './formats';
 import { readLeases, saveLeaseNames } from './leases';
 import { runImport, type ImportProgress } from './run';
-import { ImportCancelled, ImportError } from './types';
+import { failureMessage, ImportCancelled } from './types';
 
 const USAGE = `Usage: npm run import -- FILE [FILE…] [options]
        npm run import -- --leases LEASEFILE [--leases LEASEFILE…] [--data-dir DIR]
@@ -31,6 +32,8 @@ parts) go into one capture, oldest first.
                    devices and give their MACs; names MACs the data folder has no name for. Repeatable;
                    without FILE only the names are saved.
   --data-dir DIR   The data folder (default: the app's, e.g. ~/.config/DNS Witness/data).
+  --keep-partial   A file damaged part way: keep the queries before the damage as a capture marked
+                   partial (default: nothing is kept).
   --json           End with one JSON line: {"capture_id", "queries", "skipped", "first", "last"}.
   -h, --help       Show this help.
 
@@ -50,6 +53,7 @@ interface CliOptions {
   readonly leases: string[];
   readonly dataDir: string | undefined;
   readonly json: boolean;
+  readonly keepPartial: boolean;
 }
 
 function parse(argv: readonly string[]): CliOptions | 'help' {
@@ -68,6 +72,7 @@ function parse(argv: readonly string[]): CliOptions | 'help' {
         leases: { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
         json: { type: 'boolean' },
+        'keep-partial': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -104,6 +109,7 @@ function parse(argv: readonly string[]): CliOptions | 'help' {
     leases: values.leases ?? [],
     dataDir: values['data-dir'],
     json: values.json === true,
+    keepPartial: values['keep-partial'] === true,
   };
 }
 
@@ -172,6 +178,7 @@ async function main(argv: readonly string[]): Promise<number> {
       year: opts.year,
       ports: opts.ports,
       leases: opts.leases,
+      keepPartial: opts.keepPartial,
       signal: abort.signal,
       onProgress: (p) => {
         // A terminal gets one line that updates; a pipe or log a line per second.
@@ -186,12 +193,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const { source } = result;
     const names = source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ');
     process.stdout.write(
-      `imported ${result.queries.toLocaleString('en-US')} queries from ${names} as capture ${result.captureId} in ${dataDir}` +
+      `${source.partial === false ? 'imported' : 'partially imported'} ${result.queries.toLocaleString('en-US')} queries from ${names} as capture ${result.captureId} in ${dataDir}` +
         (result.skipped > 0
           ? `; ${result.skipped.toLocaleString('en-US')} entries were not DNS queries and were left out`
           : '') +
         '\n',
     );
+    if (source.partial !== false) process.stderr.write(`note: ${partialSentence(source.partial)}\n`);
     for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
     if (opts.json)
       process.stdout.write(
@@ -201,18 +209,14 @@ async function main(argv: readonly string[]): Promise<number> {
           skipped: result.skipped,
           first: iso(result.first),
           last: iso(result.last),
+          ...(source.partial === false ? {} : { partial: source.partial }),
         })}\n`,
       );
     return 0;
   } catch (err) {
     if (tty) process.stderr.write('\n');
-    if (err instanceof ImportCancelled) {
-      process.stderr.write('dns-witness import: cancelled; nothing was imported\n');
-      return 130;
-    }
-    const message = err instanceof ImportError ? err.message : `cannot import: ${(err as Error).message}`;
-    process.stderr.write(`dns-witness import: ${message}\n`);
-    return 1;
+    process.stderr.write(`dns-witness import: ${failureMessage(err)}\n`);
+    return err instanceof ImportCancelled ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CaptureSource, ImportFormat, SourceFile } from '@shared/events';
+import type { CaptureSource, ImportFormat, PartialImport, SourceFile } from '@shared/events';
 import { describeFsError } from '../capture/journal';
 import { lockDataDir } from '../data-lock';
 import { RouterSetting } from '../router-setting';
@@ -27,6 +27,13 @@ export interface ImportOptions {
   readonly ports?: readonly number[];
   /** DHCP lease files that name the import's devices and give their MACs (leases.ts). */
   readonly leases?: readonly string[];
+  /**
+   * Damage part way through a file: false (default) rolls the import back; true keeps the queries read
+   * before it as a capture marked partial (`source.partial`), and reads no further.
+   */
+  readonly keepPartial?: boolean;
+  /** The names the provenance gives the files (an upload's own name, not its temporary file's); default: theirs. */
+  readonly names?: readonly string[];
   readonly signal?: AbortSignal;
   /** Called about every 250 ms while reading, and once at the end. */
   readonly onProgress?: (p: ImportProgress) => void;
@@ -59,11 +66,11 @@ const RULE_CACHE = 200_000;
 /** Client addresses remembered for the leases to name; as many as the device registry tracks. */
 const MAX_CLIENTS = 4096;
 
-async function inputOf(path: string): Promise<SourceInput> {
+async function inputOf(path: string, name = basename(path)): Promise<SourceInput> {
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new ImportError(path, '', 'not a file');
-    return { path, name: basename(path), size: s.size, mtimeMs: s.mtimeMs };
+    return { path, name, size: s.size, mtimeMs: s.mtimeMs };
   } catch (err) {
     if (err instanceof ImportError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -98,7 +105,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   const signal = opts.signal ?? new AbortController().signal;
   if (opts.files.length === 0) throw new ImportError('import', '', 'no file given');
   const inputs: SourceInput[] = [];
-  for (const f of opts.files) inputs.push(await inputOf(f));
+  for (const [i, f] of opts.files.entries()) inputs.push(await inputOf(f, opts.names?.[i]));
   const spec =
     opts.format === 'auto'
       ? detectFormat(await head(inputs[0]!.path), inputs[0]!.name)
@@ -140,6 +147,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   const devices = new Map<string, { mac: string; name: string }>();
   const clients = new Set<string>();
   const files: SourceFile[] = [];
+  let partial: PartialImport | false = false;
   try {
     for (const input of inputs) {
       fileBytes = 0;
@@ -158,19 +166,33 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         year: opts.year,
         ports: new Set(opts.ports ?? []),
       };
-      for await (const batch of read(reader, ctx)) {
-        if (signal.aborted) throw new ImportCancelled();
-        for (const rec of batch) {
-          rec.watchRule = ruleOf(rec.qname);
-          if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+      try {
+        for await (const batch of read(reader, ctx)) {
+          if (signal.aborted) throw new ImportCancelled();
+          for (const rec of batch) {
+            rec.watchRule = ruleOf(rec.qname);
+            if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+          }
+          await writer.add(batch);
+          progress(false);
         }
-        await writer.add(batch);
-        progress(false);
+      } catch (err) {
+        // Only damage the reader names, after some queries: a file that starts bad is not an import at all.
+        if (!(err instanceof ImportError) || !opts.keepPartial || writer.records === 0) throw err;
+        partial = {
+          at: placeOf(err, reader.position),
+          file: input.name,
+          reason: err.reason,
+          queries: writer.records,
+          skipped,
+        };
       }
       if (signal.aborted) throw new ImportCancelled();
       files.push(await reader.complete());
       doneBytes += input.size;
       fileBytes = 0;
+      // The files after a damaged one are not read: the capture ends where the damage is.
+      if (partial !== false) break;
     }
     progress(true);
     if (writer.records === 0 && skipped > 0)
@@ -190,7 +212,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       cannotTell: spec.cannotTell,
       wire: spec.wire,
       skipped,
-      partial: false,
+      partial,
       devices: [...devices].map(([address, d]) => ({ address, mac: d.mac, name: d.name })),
     };
     const captureId = await writer.commit(source);
@@ -211,6 +233,13 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
     await writer.abort();
     throw err;
   }
+}
+
+/** "line 12" or "byte offset 4096": where the reader found the damage, or near where it was reading. */
+function placeOf(err: ImportError, position: number): string {
+  if (/^line \d+$/.test(err.where)) return err.where;
+  if (/^offset \d+$/.test(err.where)) return `byte ${err.where}`;
+  return `byte offset ${position}`;
 }
 
 /**

@@ -100,3 +100,12 @@ export class ImportCancelled extends Error {
     this.name = 'ImportCancelled';
   }
 }
+
+/**
+ * The one line a failed import is reported with, by the command line (after "dns-witness import: ") and by
+ * the dashboard alike: the ImportError's line, or "cannot import: …" for a file-system error.
+ */
+export function failureMessage(err: unknown): string {
+  if (err instanceof ImportCancelled) return 'cancelled; nothing was imported';
+  return err instanceof ImportError ? err.message : `cannot import: ${(err as Error).message}`;
+}

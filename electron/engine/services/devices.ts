@@ -43,6 +43,11 @@ export class DeviceService {
     return this.registry.rename(address, name);
   }
 
+  /** The addresses the user saved as the router (not --router, not detected). */
+  savedRouters(): readonly string[] {
+    return this.setting.routers;
+  }
+
   async setRouters(addresses: readonly string[]): Promise<DeviceInfo[]> {
     // The registry checks the addresses first, so a bad one changes nothing and saves nothing.
     this.registry.setRouters([...this.configuredRouters(), ...addresses]);

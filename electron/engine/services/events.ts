@@ -1,3 +1,4 @@
+import type { ImportProgress } from '@shared/import';
 import type { EngineStatus, EngineWarning } from '@shared/events';
 import type { ThemeSetting } from '@shared/theme';
 import type { WatchAlert } from '@shared/watch/messages';
@@ -43,6 +44,7 @@ export interface EngineEvents {
   theme: ThemeSetting;
   /** The watchlist's rules changed (a switch, a block, a rule saved or removed). */
   rules: readonly ActiveRule[];
+  importProgress: ImportProgress;
 }
 
 export type EngineEmitter = Emitter<EngineEvents>;

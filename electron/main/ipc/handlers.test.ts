@@ -287,6 +287,39 @@ describe('export:csv', () => {
   });
 });
 
+describe('import:file', () => {
+  const req = { id: 'imp-0123456789', format: 'auto', name: 'AdGuard', routers: ['192.168.0.1'] };
+
+  it('imports the file the open dialog returned, in the engine, named as chosen', async () => {
+    dialog.showOpenDialog.mockResolvedValue({ canceled: false, filePaths: ['/home/me/logs/querylog.json'] });
+    expect(await call('import:file', req)).toEqual({ id: 'imp-0123456789' });
+    expect(engine.startImport).toHaveBeenCalledWith({
+      ...req,
+      keepPartial: false,
+      path: '/home/me/logs/querylog.json',
+      fileName: 'querylog.json',
+      temporary: false,
+    });
+    const [parent, options] = dialog.showOpenDialog.mock.calls[0] as [unknown, { properties: string[] }];
+    expect(parent).toBe(win);
+    expect(options.properties).toEqual(['openFile']);
+  });
+
+  it('imports nothing when the dialog is cancelled, and refuses a page that names a path', async () => {
+    dialog.showOpenDialog.mockResolvedValue({ canceled: true, filePaths: [] });
+    expect(await call('import:file', req)).toBeNull();
+    await expect(call('import:file', { ...req, path: '/etc/shadow' })).rejects.toThrow(
+      /invalid arguments for import:file/,
+    );
+    expect(engine.startImport).not.toHaveBeenCalled();
+  });
+
+  it('passes import:cancel to the engine', async () => {
+    expect(await call('import:cancel', { id: 'imp-0123456789' })).toBe(false);
+    expect(engine.cancelImport).toHaveBeenCalledWith('imp-0123456789');
+  });
+});
+
 describe('writeCsvFile()', () => {
   it('replaces a file the user confirmed in the dialog', async () => {
     const target = join(dir, 'out.csv');

@@ -10,10 +10,14 @@ import type { EngineHandle } from '../../engine/types';
 import { exportCsv } from './export-csv';
 import { exportBundle, exportDnstap, exportPcap, exportPng } from './export-evidence';
 import { handle, type RequestHandler } from './handle';
+import { importFile } from './import-file';
 
 type DesktopHandlers = { readonly [K in TransportRequestChannel]: RequestHandler<K> };
 
-/** The requests the desktop answers itself: each export asks where to save, attached to the asking window. */
+/**
+ * The requests the desktop answers itself: each export asks where to save, an import which file to read,
+ * attached to the asking window.
+ */
 function desktopHandlers(engine: EngineHandle): DesktopHandlers {
   const windowOf = (event: IpcMainInvokeEvent): BrowserWindow | null =>
     BrowserWindow.fromWebContents(event.sender);
@@ -23,6 +27,7 @@ function desktopHandlers(engine: EngineHandle): DesktopHandlers {
     'export:dnstap': (req, event) => exportDnstap(engine, windowOf(event), req),
     'export:png': (req, event) => exportPng(windowOf(event), req),
     'export:bundle': (req, event) => exportBundle(engine, windowOf(event), req),
+    'import:file': (req, event) => importFile(engine, windowOf(event), req),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { BrowserWindow } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import type { DeviceInfo, EngineWarning, QueryBatch } from '@shared/events';
+import type { ImportProgress } from '@shared/import';
 import { ALERT, batch, deviceInfo, fakeEngine, statusAt, watchReport } from '../testing/fake-engine';
 import { FakeBrowserWindow, fakeFrame, ipcMain } from '../testing/fake-electron';
 import { READY_CHANNEL } from './channels';
@@ -9,6 +10,7 @@ import {
   MAX_HELD_ALERTS,
   MAX_HELD_BATCHES,
   MAX_HELD_DEVICES,
+  MAX_HELD_IMPORTS,
   MAX_HELD_WARNINGS,
   send,
   setupReadySignal,
@@ -99,6 +101,39 @@ describe('send()', () => {
     const held = second.win.webContents.sent.map((m) => (m.payload as DeviceInfo).address);
     expect(held).toHaveLength(MAX_HELD_DEVICES);
     expect(held[0]).toBe('10.0.0.3');
+  });
+
+  it('keeps only the latest progress of each import while not ready, and a bounded number of imports', () => {
+    const progress = (id: string, state: ImportProgress['state'], queries = 0): ImportProgress => ({
+      id,
+      state,
+      file: 'querylog.json',
+      bytes: queries,
+      totalBytes: 100,
+      queries,
+      skipped: 0,
+      rate: 0,
+      message: '',
+      captureId: '',
+      partial: false,
+    });
+    const { win, real, ready } = openWindow();
+    send(real, 'import:progress', progress('imp-aaaaaaaa', 'running', 10));
+    send(real, 'import:progress', progress('imp-bbbbbbbb', 'running', 5));
+    send(real, 'import:progress', progress('imp-aaaaaaaa', 'done', 100));
+    ready();
+    expect(win.webContents.sent.map((m) => m.payload)).toEqual([
+      progress('imp-bbbbbbbb', 'running', 5),
+      progress('imp-aaaaaaaa', 'done', 100),
+    ]);
+
+    const second = openWindow();
+    for (let i = 0; i < MAX_HELD_IMPORTS + 2; i++)
+      send(second.real, 'import:progress', progress(`imp-${String(i).padStart(8, '0')}`, 'failed'));
+    second.ready();
+    const held = second.win.webContents.sent.map((m) => (m.payload as ImportProgress).id);
+    expect(held).toHaveLength(MAX_HELD_IMPORTS);
+    expect(held[0]).toBe('imp-00000002');
   });
 
   it('keeps only the latest watchlist report and a bounded number of alerts while not ready', () => {

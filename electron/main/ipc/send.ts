@@ -13,6 +13,7 @@ export const MAX_HELD_WARNINGS = 20;
 export const MAX_HELD_DEVICES = 256;
 /** Watchlist alerts held per window before ready(); one per rule and router, so few in practice. */
 export const MAX_HELD_ALERTS = 32;
+export const MAX_HELD_IMPORTS = 8;
 
 type Message = { [K in EventChannel]: { readonly channel: K; readonly payload: Events[K] } }[EventChannel];
 
@@ -33,10 +34,14 @@ class Outbox {
       const channel = message.channel;
       this.held = this.held.filter((m) => m.channel !== channel);
     }
-    // Likewise only a device's latest details.
+    // Likewise only a device's latest details, and an import's latest progress.
     if (message.channel === 'device:update') {
       const address = message.payload.address;
       this.held = this.held.filter((m) => m.channel !== 'device:update' || m.payload.address !== address);
+    }
+    if (message.channel === 'import:progress') {
+      const id = message.payload.id;
+      this.held = this.held.filter((m) => m.channel !== 'import:progress' || m.payload.id !== id);
     }
     this.held.push(message);
     if (message.channel === 'query:batch' && this.count('query:batch') > MAX_HELD_BATCHES)
@@ -50,6 +55,12 @@ class Outbox {
     if (message.channel === 'device:update' && this.count('device:update') > MAX_HELD_DEVICES) {
       this.held.splice(
         this.held.findIndex((m) => m.channel === 'device:update'),
+        1,
+      );
+    }
+    if (message.channel === 'import:progress' && this.count('import:progress') > MAX_HELD_IMPORTS) {
+      this.held.splice(
+        this.held.findIndex((m) => m.channel === 'import:progress'),
         1,
       );
     }

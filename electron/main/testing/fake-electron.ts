@@ -342,6 +342,7 @@ export const Tray = FakeTray;
 export const contextBridge = { exposeInMainWorld: vi.fn() };
 export const dialog = {
   showSaveDialog: vi.fn(),
+  showOpenDialog: vi.fn(),
   showErrorBox: vi.fn(),
   showMessageBox: vi.fn<(...args: unknown[]) => ReturnType<Dialog['showMessageBox']>>(() =>
     Promise.resolve({ response: 0, checkboxChecked: false }),

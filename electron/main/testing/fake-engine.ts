@@ -1,4 +1,5 @@
 /** A scripted EngineHandle for tests of the code around the engine (the engine has its own tests). */
+import type { ImportJob } from '../../engine/import/service';
 import { lookupRate } from '@shared/watch/lookup-rate';
 import { vi } from 'vitest';
 import type { ClientListRequest, ExportProgress, QueryListRequest, SnapshotRequest } from '@shared/api';
@@ -243,6 +244,9 @@ export function fakeEngine(): FakeEngine {
     }),
     installKey: vi.fn(async () => ({ algorithm: 'Ed25519' as const, fingerprint: '0123 4567' })),
     onExportProgress: (l) => subscribe(exportProgress, l),
+    startImport: vi.fn((_job: ImportJob): void => undefined),
+    cancelImport: vi.fn((_id: string): boolean => false),
+    onImportProgress: () => () => undefined,
     emitExportProgress: (p) => exportProgress.forEach((l) => l(p)),
     renameDevice: vi.fn(async (address: string, name: string): Promise<DeviceInfo> => {
       if (name.length > 64) throw new Error('A device name can have at most 64 characters.');

@@ -13,13 +13,15 @@ interface Props {
   readonly invoke: Dashboard['invoke'];
   /** Opens the setup assistant. */
   readonly onSetup: () => void;
+  /** Opens the Import dialog: history another program kept needs no router change. */
+  readonly onImport: () => void;
 }
 
 /**
  * Shown until the first query is recorded: what to change on the router so queries arrive here. The router
  * is only ever told a LAN address that answers on port 53 (found by the engine's survey), never loopback.
  */
-export function EmptyState({ status, onStart, invoke, onSetup }: Props) {
+export function EmptyState({ status, onStart, invoke, onSetup, onImport }: Props) {
   const [survey, setSurvey] = useState<SetupState | null>(null);
   // The listeners decide which addresses answer; survey again when they change.
   const listenKey = (status?.listeners ?? []).map((l) => `${l.address}:${l.port}:${l.state}`).join(' ');
@@ -103,6 +105,12 @@ export function EmptyState({ status, onStart, invoke, onSetup }: Props) {
           </button>
         </p>
       )}
+      <p className="notice">
+        Already have DNS history from Pi-hole, AdGuard Home, dnsmasq or a packet capture?{' '}
+        <button type="button" className="button small" onClick={onImport}>
+          Import…
+        </button>
+      </p>
     </section>
   );
 }

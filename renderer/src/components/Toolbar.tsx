@@ -18,6 +18,8 @@ interface Props {
   readonly exports: readonly ExportAction[];
   /** The running export's progress, floating under the exports. */
   readonly progress?: ReactNode;
+  /** Opens the Import dialog: always an item of the More menu, after the exports. */
+  readonly onImport: () => void;
   /** The name filter, for the desktop menu's Find… (Ctrl/Cmd+F). */
   readonly searchRef?: RefObject<HTMLInputElement | null>;
 }
@@ -102,13 +104,22 @@ export function Toolbar({ searchRef, ...p }: Props) {
         ))}
         <MoreMenu
           className="toolbar-more"
-          actions={p.exports.map((a) => ({
-            key: a.kind,
-            label: a.label,
-            title: a.title,
-            className: FOLD[a.kind],
-            run: a.run,
-          }))}
+          actions={[
+            ...p.exports.map((a) => ({
+              key: a.kind,
+              label: a.label,
+              title: a.title,
+              className: FOLD[a.kind],
+              run: a.run,
+            })),
+            {
+              key: 'import',
+              label: 'Import…',
+              title: 'Read a Pi-hole, AdGuard Home or dnsmasq log or a packet capture into a new capture',
+              className: 'fold-always menu-separated',
+              run: p.onImport,
+            },
+          ]}
         />
         {p.progress}
       </div>

@@ -145,6 +145,8 @@ describe('createBridge over the preload API', () => {
       exportDnstap: async () => (calls.push('exportDnstap'), { saved: true, path: '/tmp/x.dnstap' }),
       exportPng: async () => (calls.push('exportPng'), { saved: false, path: '' }),
       exportBundle: async (f) => (calls.push(`exportBundle:${f.name}`), { saved: true, path: '/tmp/x.zip' }),
+      importFile: async (r) => (calls.push(`importFile:${r.format}`), { id: r.id }),
+      cancelImport: async (r) => (calls.push(`cancelImport:${r.id}`), false),
       installKey: async () => ({ algorithm: 'Ed25519', fingerprint: '0123 4567' }),
       renameDevice: async (r) => (calls.push(`renameDevice:${r.address}=${r.name}`), deviceAt(r.address, r)),
       setRouters: async (r) => (
@@ -201,6 +203,7 @@ describe('createBridge over the preload API', () => {
       onWatchAlert: on('onWatchAlert'),
       onUiCommand: on('onUiCommand'),
       onExportProgress: on('onExportProgress'),
+      onImportProgress: on('onImportProgress'),
       onExportMenu: on('onExportMenu'),
       onThemeChange: on('onThemeChange'),
       ready: () => calls.push('ready'),

@@ -21,12 +21,14 @@ import {
   BUNDLE_PATH,
   CSV_PATH,
   DNSTAP_PATH,
+  IMPORT_PATH,
   PCAP_PATH,
   RPC_PATH,
   SCREENSHOT_PATH,
   STREAM_PATH,
   type StreamMessage,
 } from '@shared/http-protocol';
+import type { ImportProgress, ImportRequest, ImportStarted } from '@shared/import';
 import { PRELOAD_GLOBAL, type ListenerMethod, type PreloadApi } from '@shared/preload-api';
 import { authHeaders, probeAccess, storedToken, streamProtocols } from './access-token';
 import { backoffDelay } from './backoff';
@@ -98,6 +100,15 @@ export function exportUrl(path: string, req: ExportRequest, extra: Record<string
 /** The CSV download address for `filter`, relative to the origin. */
 export function csvUrl(filter: QueryFilter): string {
   return exportUrl(CSV_PATH, filter);
+}
+
+/** The upload address for an import with `req`'s choices, relative to the origin. */
+export function importUrl(req: ImportRequest, fileName: string): string {
+  const params = new URLSearchParams({ id: req.id, file: fileName, format: req.format });
+  if (req.name !== '') params.set('name', req.name);
+  for (const r of req.routers) params.append('router', r);
+  if (req.keepPartial) params.set('keepPartial', '1');
+  return `${IMPORT_PATH}?${params.toString()}`;
 }
 
 /** The stream address for a page at `location` (ws: for http:, wss: for https:). */
@@ -283,13 +294,88 @@ function httpBridge(win: BrowserWindow): Bridge {
       );
     return download(exportUrl(BUNDLE_PATH, req, { screenshot: body.token }));
   };
-  // The requests a browser answers itself: downloads, and the PNG rendered in the page.
+  // Uploads under way, by import id, so import:cancel can stop one before the service has it whole.
+  const uploads = new Map<string, XMLHttpRequest>();
+  const emitLocal = (progress: ImportProgress): void => {
+    for (const l of listeners.get('import:progress') ?? []) (l as (p: ImportProgress) => void)(progress);
+  };
+  /**
+   * Sends `file` to the service as the body of one request (streamed to disk there), with its progress as
+   * 'uploading' import:progress events of this page; XMLHttpRequest because fetch() reports no upload progress.
+   */
+  const upload = (req: ImportRequest, file: File): Promise<ImportStarted> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const base: ImportProgress = {
+        id: req.id,
+        state: 'uploading',
+        file: file.name,
+        bytes: 0,
+        totalBytes: file.size,
+        queries: 0,
+        skipped: 0,
+        rate: 0,
+        message: '',
+        captureId: '',
+        partial: false,
+      };
+      const xhr = new win.XMLHttpRequest();
+      uploads.set(req.id, xhr);
+      const end = (progress: Partial<ImportProgress>): void => {
+        uploads.delete(req.id);
+        if (progress.state !== undefined) emitLocal({ ...base, ...progress });
+        resolve({ id: req.id });
+      };
+      xhr.upload.onprogress = (e) => {
+        const s = (Date.now() - started) / 1000;
+        emitLocal({ ...base, bytes: e.loaded, rate: s > 0 ? Math.round(e.loaded / s) : 0 });
+      };
+      xhr.onload = () => {
+        if (xhr.status === 401) tokenRefused();
+        if (xhr.status === 202) return end({});
+        let error = `${xhr.status} ${xhr.statusText}`;
+        try {
+          const body = JSON.parse(xhr.responseText) as { error?: unknown };
+          if (typeof body.error === 'string') error = body.error;
+        } catch {
+          // Not JSON: the status line says it.
+        }
+        end({ state: 'failed', message: error });
+      };
+      xhr.onabort = () => end({ state: 'cancelled', message: 'cancelled; nothing was imported' });
+      xhr.onerror = () => end({ state: 'failed', message: 'the upload failed: the service did not answer' });
+      xhr.open('POST', importUrl(req, file.name));
+      xhr.setRequestHeader('content-type', 'application/octet-stream');
+      for (const [k, v] of Object.entries(authHeaders(storedToken(win)))) xhr.setRequestHeader(k, v);
+      emitLocal(base);
+      xhr.send(file);
+    });
+  /** The browser's file picker, opened from the click that asked for it; null when nothing is chosen. */
+  const chooseAndUpload = (req: ImportRequest): Promise<ImportStarted> =>
+    new Promise((resolve) => {
+      const input = win.document.createElement('input');
+      input.type = 'file';
+      input.hidden = true;
+      input.addEventListener('cancel', () => {
+        input.remove();
+        resolve(null);
+      });
+      input.addEventListener('change', () => {
+        const file = input.files?.[0];
+        input.remove();
+        resolve(file ? upload(req, file) : null);
+      });
+      win.document.body.append(input);
+      input.click();
+    });
+  // The requests a browser answers itself: downloads, the PNG rendered in the page, and uploads.
   const exports: { [K in TransportRequestChannel]: (args: RequestArgs<K>) => Promise<RequestResult<K>> } = {
     'export:csv': (req) => download(exportUrl(CSV_PATH, req)),
     'export:pcap': (req) => download(exportUrl(PCAP_PATH, req)),
     'export:dnstap': (req) => download(exportUrl(DNSTAP_PATH, req)),
     'export:png': () => downloadPng(),
     'export:bundle': (req) => downloadBundle(req),
+    'import:file': (req) => chooseAndUpload(req),
   };
 
   return {
@@ -298,6 +384,13 @@ function httpBridge(win: BrowserWindow): Bridge {
       if (isTransportRequestChannel(channel)) {
         const exporter = exports[channel] as (a: unknown) => Promise<unknown>;
         return (await exporter(args)) as RequestResult<K>;
+      }
+      if (channel === 'import:cancel') {
+        const xhr = uploads.get((args as RequestArgs<'import:cancel'>).id);
+        if (xhr) {
+          xhr.abort();
+          return true as RequestResult<K>;
+        }
       }
       const response = await fetchPatiently(`${RPC_PATH}${channel}`, {
         method: 'POST',

@@ -2,6 +2,7 @@
  * Connects a `Bridge` to a `DashboardState`: subscribes to the live events, takes a snapshot whenever the
  * stream (re)opens or reports a gap, and folds what arrives into the dashboard state once per animation frame.
  */
+import type { ImportProgress } from '@shared/import';
 import type { Events, RequestArgs, RequestChannel, RequestResult, UiCommand } from '@shared/api';
 import type { ThemeSetting } from '@shared/theme';
 import type { RuleChange, RuleInput } from '@shared/watch/messages';
@@ -97,6 +98,10 @@ export class Dashboard {
         this.watchAskedAt = this.clock.now();
         scheduler.schedule();
       }),
+      // A finished import is a new capture: take a snapshot so it shows with its queries.
+      this.bridge.on('import:progress', (p) => {
+        if (p.state === 'done') void this.snapshot();
+      }),
       this.bridge.on('watch:alert', (a) => {
         this.watch.addAlert(a, this.clock.now());
         scheduler.schedule();
@@ -153,6 +158,11 @@ export class Dashboard {
     listener: (payload: Events[K]) => void,
   ): () => void {
     return this.bridge.on(channel, listener);
+  }
+
+  /** How each import goes (this page's uploads, and every import the engine runs); returns the unsubscribe function. */
+  onImportProgress(listener: (progress: ImportProgress) => void): () => void {
+    return this.bridge.on('import:progress', listener);
   }
 
   /** Calls the engine; for requests that are not part of the stream (capture, list, export). */
