@@ -46,8 +46,9 @@ export interface FrameHeader {
 
 const gzipAsync = promisify(gzip);
 /**
- * zlib's default level: on journal lines level 9 compressed 7 % more (ratio 7.9 against 7.4) for 55 % more
- * CPU (8.7 against 5.6 ms per 256 KiB frame on a busy 2-core machine), CPU the DNS path needs at full load.
+ * zlib's default level: on a capture of 30,000 queries level 9 compressed 6 % more (ratio 11.2 against 10.5)
+ * for four times the CPU (9.9 against 2.4 ms per 256 KiB frame, about 17 against 4 µs per query, on a busy
+ * 2-core machine), CPU the DNS path needs at full load.
  */
 const LEVEL = 6;
 const gunzipAsync = promisify(gunzip);
