@@ -8,12 +8,12 @@
  * records as a sealed loss line and verify names.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureStore } from '../../electron/engine/capture';
-import { exchange } from '../../electron/engine/capture/test-support';
+import { exchange, journalText } from '../../electron/engine/capture/test-support';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { startServe, type Served } from '../helpers/serve';
 import { dig, waitFor } from '../helpers/tools';
@@ -95,7 +95,7 @@ async function pausedThenResumed(
     const [capture, ...others] = await readdir(path.join(dataDir, 'captures'));
     expect(others).toEqual([]);
     const journal = path.join(dataDir, 'captures', capture!, 'journal.ndjson');
-    const lines = (await readFile(journal, 'utf8'))
+    const lines = (await journalText(journal))
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l) as { seq?: number; qname?: string; lost?: number });
@@ -231,7 +231,7 @@ describe('a start on a data folder that cannot be written', () => {
       await store.flush();
 
       const journal = path.join(dataDir, 'captures', id, 'journal.ndjson');
-      const lines = (await readFile(journal, 'utf8'))
+      const lines = (await journalText(journal))
         .trimEnd()
         .split('\n')
         .map((l) => JSON.parse(l) as { seq?: number; lost?: number; fromSeq?: number; toSeq?: number });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBeacon } from '../helpers/beacon';
+import { journalText } from '../../electron/engine/capture/test-support';
 import { createLab, startHostDnsmasq, type HostDnsmasq, type Lab, type LabHost } from '../helpers/netns';
 import { requireTool, waitFor } from '../helpers/tools';
 
@@ -117,7 +118,7 @@ describe('importing packet captures of a router beacon', () => {
       };
       expect(meta.source).toMatchObject({ format: file.endsWith('ng') ? 'pcapng' : 'pcap', wire: true });
       expect(meta.source.devices).toEqual([{ address: router.ipv4, mac: ROUTER_MAC, name: '' }]);
-      const records = (await readFile(path.join(dir, 'journal.ndjson'), 'utf8'))
+      const records = (await journalText(path.join(dir, 'journal.ndjson')))
         .split('\n')
         .filter((l) => l.startsWith('{"seq"'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);

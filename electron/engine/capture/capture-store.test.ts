@@ -8,7 +8,7 @@ import type { CaptureStoreOptions } from './capture-store';
 import { CaptureStore } from './capture-store';
 import { clockAt, FakeClock } from '../fake-clock';
 import { CSV_HEADER } from './csv';
-import { exchange, parseCsv, tempDir } from './test-support';
+import { exchange, journalText, parseCsv, tempDir } from './test-support';
 
 const T0 = Date.UTC(2026, 10, 23, 1, 45, 0);
 const DAY = 86_400_000;
@@ -55,7 +55,7 @@ function capturePath(id: string, file = ''): string {
 const isSeal = (line: string): boolean => line.startsWith('{"chain":');
 
 async function journalLines(id: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(capturePath(id, 'journal.ndjson'), 'utf8');
+  const text = await journalText(capturePath(id, 'journal.ndjson'));
   return text
     .split('\n')
     .filter((l) => l !== '' && !isSeal(l))
@@ -176,7 +176,14 @@ describe('CaptureStore journal', () => {
     expect((await stat(capturePath(id))).mode & 0o777).toBe(0o700);
     expect((await stat(capturePath(id, 'capture.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(capturePath(id, 'journal.ndjson'))).mode & 0o777).toBe(0o600);
-    expect(await readdir(capturePath(id))).toEqual(['capture.json', 'journal.ndjson']);
+    expect((await stat(capturePath(id, 'journal.ndjson.gz'))).mode & 0o777).toBe(0o600);
+    // Stopped: every sealed line is compressed, the plain file is left empty.
+    expect((await readdir(capturePath(id))).sort()).toEqual([
+      'capture.json',
+      'journal.ndjson',
+      'journal.ndjson.gz',
+    ]);
+    expect((await stat(capturePath(id, 'journal.ndjson'))).size).toBe(0);
 
     expect(store.current()).toBeNull();
     store.record(exchange({ ts: now }));
@@ -222,6 +229,7 @@ describe('CaptureStore journal', () => {
     // As if recorded on a machine at +05:30 (the test machine's own zone may be anything).
     const path = capturePath(id, 'journal.ndjson');
     const lines = (await journalLines(id)).map((l) => ({ ...l, time: isoLocal(l.ts as number, 330) }));
+    await rm(`${path}.gz`);
     await writeFile(path, lines.map((l) => JSON.stringify(l) + '\n').join(''));
 
     const s2 = await openStore();
@@ -243,8 +251,10 @@ describe('CaptureStore journal', () => {
     recordSome(s1, 3);
     await closeStore(s1);
     const path = capturePath(id, 'journal.ndjson');
-    const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => !isSeal(l));
+    const lines = (await journalText(path)).split('\n').filter((l) => !isSeal(l));
     const damaged = [lines[0], '{"seq":2,"ts":oops garbage \u0000\u00ff', lines[1], lines[2], ''].join('\n');
+    // As an uncompressed journal (written before compression, or by a writer that could not compress).
+    await rm(`${path}.gz`);
     await writeFile(path, damaged);
 
     const s2 = await openStore();
@@ -846,7 +856,7 @@ describe('CaptureStore under write errors', () => {
     await rm(blocker);
     await store.flush();
     const captureDir = join(dataDir, 'captures', id);
-    const lines = (await readFile(join(captureDir, 'journal.ndjson'), 'utf8'))
+    const lines = (await journalText(join(captureDir, 'journal.ndjson')))
       .trimEnd()
       .split('\n')
       .filter((l) => !isSeal(l));

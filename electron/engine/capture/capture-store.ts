@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryListRequest } from '@shared/api';
 import type {
@@ -35,6 +35,8 @@ import {
   ensureDir,
   ensureDirSync,
   JOURNAL_FILE,
+  JOURNAL_FRAME_BYTES,
+  journalBytes,
   JournalWriter,
   lastJournalSeq,
   META_FILE,
@@ -265,6 +267,7 @@ export class CaptureStore implements ExchangeSink {
       maxUnwrittenBytes: this.maxUnwrittenBytes,
       onWarning: (message) => this.report(message),
       chained: true,
+      compactBytes: JOURNAL_FRAME_BYTES,
     });
     // Written now so a crash before the first flush still leaves a capture that loads; retried on flush.
     try {
@@ -692,7 +695,7 @@ export class CaptureStore implements ExchangeSink {
       if (meta?.source) {
         // An import numbers its records from 1, apart from this store's seqs (loadSegment places them after).
         if (keptSince(meta) < cutoff) expired.push(id);
-        else pending.push({ id, dir, meta, bytes: await fileBytes(join(dir, JOURNAL_FILE)) });
+        else pending.push({ id, dir, meta, bytes: await journalBytes(join(dir, JOURNAL_FILE)) });
         continue;
       }
       // Only its tail is read: seqs recorded from now on continue above it, whenever the journal is read.
@@ -701,7 +704,7 @@ export class CaptureStore implements ExchangeSink {
         expired.push(id);
         continue;
       }
-      pending.push({ id, dir, meta, bytes: await fileBytes(join(dir, JOURNAL_FILE)) });
+      pending.push({ id, dir, meta, bytes: await journalBytes(join(dir, JOURNAL_FILE)) });
     }
     const started = (p: PendingCapture): number => p.meta?.startedAt ?? 0;
     pending.sort((a, b) => started(a) - started(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -862,15 +865,6 @@ function forEachWatchedIn(seg: CaptureSegment, visit: WatchedVisitor): void {
       cols.watchRules.value(id),
       cols.qnames.value(cols.qnameId(row)),
     );
-  }
-}
-
-/** A file's size, 0 when it cannot be read. */
-async function fileBytes(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
   }
 }
 

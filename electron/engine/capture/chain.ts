@@ -129,6 +129,11 @@ export class ChainState {
   private n = 0;
   private count = 0;
 
+  /** The last seal's number, the records sealed so far and the last chain value. */
+  position(): { readonly n: number; readonly count: number; readonly head: string } {
+    return { n: this.n, count: this.count, head: this.prev };
+  }
+
   /**
    * The seal for `block` (whole lines with newlines, `lines` of them) holding `records` records with seqs
    * `from`..`to`; the rest of its lines are loss lines.

@@ -1,12 +1,13 @@
 import { mkdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CaptureSource } from '@shared/events';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
 import {
   ChainState,
+  GENESIS,
   isLossBytes,
   isSealBytes,
   lossLine,
@@ -15,9 +16,15 @@ import {
   sealLine,
 } from './chain';
 import { encodeJournalLine, journalLineMaxBytes } from './journal-encode';
+import { compressedPath, encodeFrame, frameSummary, plainStart, readFrames } from './journal-frames';
 import { localOffset, offsetOfIso } from './local-time';
 
 export const JOURNAL_FILE = 'journal.ndjson';
+/**
+ * Sealed lines a capture's journal compresses at a time (JournalWriter's compactBytes): about 7 minutes of
+ * a household's queries; deflate gains little beyond its 32 KiB window, and a bigger frame keeps more plain.
+ */
+export const JOURNAL_FRAME_BYTES = 256 * 1024;
 export const META_FILE = 'capture.json';
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -169,10 +176,11 @@ export interface ScanOptions {
 }
 
 /**
- * Reads every good event of a journal in file order. A torn or corrupt tail is skipped and, with
- * `truncate`, cut back to the end of the last good line so later appends start on a clean line; corrupt
- * lines in the middle are skipped and counted; events whose seq does not increase count as corrupt.
- * Resolves null when the file does not exist; rejects only when it cannot be read at all.
+ * Reads every good event of a journal in file order: its compressed frames (journal-frames.ts), then its
+ * plain file. A torn or corrupt tail is skipped and, with `truncate`, cut back to the end of the last good
+ * line (or frame) so later appends start clean; corrupt lines in the middle are skipped and counted, as is a
+ * frame that cannot be decompressed; events whose seq does not increase count as corrupt. Resolves null
+ * when neither file exists; rejects only when one cannot be read at all.
  */
 export async function scanJournal(
   path: string,
@@ -180,78 +188,119 @@ export async function scanJournal(
   truncateTail: boolean,
   opts: ScanOptions = {},
 ): Promise<JournalScan | null> {
-  let fh: FileHandle;
+  // The plain file first: one replaced after this (JournalWriter.compact) still reads whole through it.
+  let fh: FileHandle | null = null;
   try {
     fh = await open(path, 'r');
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return null;
-    throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
   let events = 0;
   let corrupt = 0;
-  let corruptSinceGood = 0;
-  let goodEnd = 0;
   let lastSeq = 0;
-  let fileSize = 0;
   let stopped = false;
-  try {
-    const buf = Buffer.allocUnsafe(opts.chunkBytes ?? READ_CHUNK);
-    let carry: Buffer | null = null;
-    for (;;) {
-      if (opts.stop?.()) {
-        stopped = true;
-        break;
-      }
-      const { bytesRead } = await fh.read(buf, 0, buf.length, fileSize);
-      if (bytesRead === 0) break;
-      const data: Buffer = carry
-        ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
-        : buf.subarray(0, bytesRead);
-      const dataStart = fileSize - (carry ? carry.length : 0);
-      fileSize += bytesRead;
+  /** 'good', 'bad' (unreadable) or 'none' (an empty line) for the line from `start` to `end`. */
+  const line = (data: Buffer, start: number, end: number): 'good' | 'bad' | 'none' => {
+    if (end <= start) return 'none';
+    // Seals of the hash chain and loss lines (chain.ts) are not events; good ones belong to the journal.
+    if (isSealBytes(data, start, end))
+      return parseSealLine(data.toString('utf8', start, end)) !== null ? 'good' : 'bad';
+    if (isLossBytes(data, start, end))
+      return parseLossLine(data.toString('utf8', start, end)) !== null ? 'good' : 'bad';
+    const ev = parseJournalLine(data.toString('utf8', start, end));
+    if (ev === null || ev.seq <= lastSeq) return 'bad';
+    lastSeq = ev.seq;
+    events++;
+    onEvent(ev);
+    return 'good';
+  };
+
+  const gzPath = compressedPath(path);
+  let frames = 0;
+  let lastSeal = 0;
+  let tornFrame: { offset: number; length: number } | null = null;
+  for await (const f of readFrames(gzPath)) {
+    if (opts.stop?.()) {
+      stopped = true;
+      break;
+    }
+    if (f.kind === 'torn') tornFrame = f;
+    if (f.kind !== 'frame') {
+      if (f.kind === 'bad') corrupt++;
+      break;
+    }
+    frames++;
+    lastSeal = f.header.sealTo;
+    if (f.raw === null) corrupt++;
+    else {
       let start = 0;
-      for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
-        if (nl > start && isSealBytes(data, start, nl)) {
-          // Seals of the hash chain (chain.ts) are not events; a good one is part of the clean journal.
-          if (parseSealLine(data.toString('utf8', start, nl)) !== null) {
-            corrupt += corruptSinceGood;
-            corruptSinceGood = 0;
-            goodEnd = dataStart + nl + 1;
-          } else corruptSinceGood++;
-        } else if (nl > start && isLossBytes(data, start, nl)) {
-          // A sealed note of records the writer could not save (chain.ts): part of the clean journal.
-          if (parseLossLine(data.toString('utf8', start, nl)) !== null) {
-            corrupt += corruptSinceGood;
-            corruptSinceGood = 0;
-            goodEnd = dataStart + nl + 1;
-          } else corruptSinceGood++;
-        } else if (nl > start) {
-          const ev = parseJournalLine(data.toString('utf8', start, nl));
-          if (ev !== null && ev.seq > lastSeq) {
-            lastSeq = ev.seq;
-            events++;
-            corrupt += corruptSinceGood;
-            corruptSinceGood = 0;
-            goodEnd = dataStart + nl + 1;
-            onEvent(ev);
-          } else corruptSinceGood++;
-        }
+      for (let nl = f.raw.indexOf(10, start); nl >= 0; nl = f.raw.indexOf(10, start)) {
+        if (line(f.raw, start, nl) === 'bad') corrupt++;
         start = nl + 1;
       }
-      // `buf` is reused by the next read, so keep a copy of the unfinished line.
-      carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
-      opts.onChunk?.(bytesRead);
+      if (start < f.raw.length) corrupt++;
     }
-  } finally {
-    await fh.close().catch(() => undefined);
+    opts.onChunk?.(f.length);
   }
-  const tailBytes = stopped ? 0 : fileSize - goodEnd;
+  if (fh === null && frames === 0 && tornFrame === null) return null;
+
+  let corruptSinceGood = 0;
+  let goodEnd = 0;
+  let fileSize = 0;
+  if (fh !== null && !stopped) {
+    try {
+      goodEnd = await plainStart(fh, lastSeal);
+      fileSize = goodEnd;
+      const buf = Buffer.allocUnsafe(opts.chunkBytes ?? READ_CHUNK);
+      let carry: Buffer | null = null;
+      for (;;) {
+        if (opts.stop?.()) {
+          stopped = true;
+          break;
+        }
+        const { bytesRead } = await fh.read(buf, 0, buf.length, fileSize);
+        if (bytesRead === 0) break;
+        const data: Buffer = carry
+          ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
+          : buf.subarray(0, bytesRead);
+        const dataStart = fileSize - (carry ? carry.length : 0);
+        fileSize += bytesRead;
+        let start = 0;
+        for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+          const kind = line(data, start, nl);
+          if (kind === 'good') {
+            corrupt += corruptSinceGood;
+            corruptSinceGood = 0;
+            goodEnd = dataStart + nl + 1;
+          } else if (kind === 'bad') corruptSinceGood++;
+          start = nl + 1;
+        }
+        // `buf` is reused by the next read, so keep a copy of the unfinished line.
+        carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
+        opts.onChunk?.(bytesRead);
+      }
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+  let tailBytes = stopped ? 0 : fileSize - goodEnd;
   let truncateError = '';
-  if (truncateTail && tailBytes > 0) {
+  if (truncateTail && tailBytes > 0 && fh !== null) {
     try {
       await truncate(path, goodEnd);
     } catch (err) {
       truncateError = describeFsError(err).text;
+    }
+  }
+  if (tornFrame !== null && !stopped) {
+    // A frame cut off while it was written: its lines are still in the plain file (see compact()).
+    tailBytes += tornFrame.length;
+    if (truncateTail) {
+      try {
+        await truncate(gzPath, tornFrame.offset);
+      } catch (err) {
+        truncateError ||= describeFsError(err).text;
+      }
     }
   }
   return { events, corrupt, tailBytes, truncateError };
@@ -265,7 +314,7 @@ export async function lastJournalSeq(path: string): Promise<number> {
   try {
     fh = await open(path, 'r');
   } catch {
-    return 0;
+    return compressedLastSeq(path);
   }
   try {
     const { size } = await fh.stat();
@@ -277,7 +326,7 @@ export async function lastJournalSeq(path: string): Promise<number> {
       const ev = parseJournalLine(lines[i]!);
       if (ev !== null) return ev.seq;
     }
-    if (size <= TAIL_BYTES) return 0;
+    if (size <= TAIL_BYTES) return await compressedLastSeq(path);
   } catch {
     return 0;
   } finally {
@@ -286,6 +335,25 @@ export async function lastJournalSeq(path: string): Promise<number> {
   let last = 0;
   await scanJournal(path, (ev) => (last = ev.seq), false).catch(() => null);
   return last;
+}
+
+/** The last record's seq as the last compressed frame's header says (0 when there is none). */
+async function compressedLastSeq(path: string): Promise<number> {
+  try {
+    return (await frameSummary(compressedPath(path))).last?.to ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Bytes a journal takes on disk: its plain file and its compressed frames (0 for what is missing). */
+export async function journalBytes(path: string): Promise<number> {
+  const size = (p: string): Promise<number> =>
+    stat(p).then(
+      (s) => s.size,
+      () => 0,
+    );
+  return (await size(path)) + (await size(compressedPath(path)));
 }
 
 /** What capture.json holds. `stoppedAt` is 0 while the capture runs (or when it was cut short). */
@@ -375,6 +443,11 @@ export interface JournalWriterOptions {
    * loss line, and end with a closing seal on close(); append() then takes each seq (and time).
    */
   readonly chained?: boolean;
+  /**
+   * With `chained`: once this many bytes of sealed lines are in the file (and when it closes), compress them
+   * into a frame of `<path>.gz` (journal-frames.ts) and start the file again empty. 0 (default): never.
+   */
+  readonly compactBytes?: number;
 }
 
 function formatBytes(n: number): string {
@@ -431,9 +504,22 @@ export class JournalWriter {
   private lostFromTs = 0;
   private lostToTs = 0;
   private closingSealed = false;
+  /** Bytes written to the plain file since it was last started (all of them sealed when the queue is empty). */
+  private plainBytes = 0;
+  /** Compress once the plain file holds this much; 0 never (or no more, see compact()). */
+  private compactAt: number;
+  /** The compressed file: frames written, its length, the last frame's hash, the next frame's first seal. */
+  private frames = 0;
+  private framesBytes = 0;
+  private frameHash = GENESIS;
+  private frameSealFrom = 1;
+  /** Seqs of the first and last record sealed since the last frame. */
+  private frameFrom = 0;
+  private frameTo = 0;
 
   constructor(private readonly opts: JournalWriterOptions) {
     this.seals = opts.chained === true ? new ChainState() : null;
+    this.compactAt = this.seals !== null ? (opts.compactBytes ?? 0) : 0;
   }
 
   get path(): string {
@@ -549,6 +635,8 @@ export class JournalWriter {
       // One hash per block (a flush period's lines), so sealing costs next to nothing per query.
       const seal = this.seals.seal(block, this.blockFrom, this.blockTo, this.blockLines, this.blockRecords);
       this.queueText(sealLine(seal));
+      if (this.frameFrom === 0) this.frameFrom = this.blockFrom;
+      if (this.blockTo > 0) this.frameTo = this.blockTo;
     }
     this.blockLines = 0;
     this.blockRecords = 0;
@@ -635,6 +723,7 @@ export class JournalWriter {
         if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
         this.queueOffset += bytesWritten;
         this.queueBytes -= bytesWritten;
+        this.plainBytes += bytesWritten;
         if (this.queueOffset >= buf.length) {
           this.queue.shift();
           this.queueOffset = 0;
@@ -644,6 +733,8 @@ export class JournalWriter {
       this.spill = NO_BUFFER;
       this.spillLen = 0;
       if (this.failing || this.droppedLines > this.droppedReported) this.recovered();
+      if (this.compactAt > 0 && this.plainBytes > 0 && (this.plainBytes >= this.compactAt || this.closed))
+        await this.compact();
       await this.closeHandleIfDone();
     } catch (err) {
       this.failing = true;
@@ -657,6 +748,83 @@ export class JournalWriter {
       this.handle = null;
       // Reopen on the next attempt: the problem may have been the file itself (deleted, replaced, remounted).
       if (fh) await fh.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Moves everything in the plain file (whole blocks, each followed by its seal: the queue is empty) into
+   * one compressed frame, then starts the plain file again empty. Runs in the flush chain, so nothing is
+   * written meanwhile; the compressing runs on zlib's thread pool. The frame is on disk (synced) before the
+   * plain copy goes: a crash in between leaves both, and readers skip the plain copy (plainStart). The new
+   * plain file takes the name by rename, so a reader that opened the old one still reads it whole.
+   */
+  private async compact(): Promise<void> {
+    const path = this.opts.path;
+    // Taken before any await: blocks sealed while this runs belong to the next frame.
+    const length = this.plainBytes;
+    const { n, count, head } = this.seals!.position();
+    const from = this.frameFrom;
+    const to = this.frameTo;
+    this.frameFrom = 0;
+    this.frameTo = 0;
+    let written = false;
+    try {
+      const raw = await readFile(path);
+      if (raw.length !== length || raw[raw.length - 1] !== 10) {
+        // Someone else wrote to it: leave it as it is, plain.
+        this.compactAt = 0;
+        throw new Error(`it holds ${raw.length} bytes, ${length} were written to it`);
+      }
+      const { member, header } = await encodeFrame(raw, this.frameHash, {
+        frame: this.frames + 1,
+        sealFrom: this.frameSealFrom,
+        sealTo: n,
+        count,
+        from,
+        to,
+        head,
+      });
+      const gz = await open(compressedPath(path), 'a', FILE_MODE);
+      try {
+        for (let at = 0; at < member.length;) {
+          const { bytesWritten } = await gz.write(member, at, member.length - at);
+          if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+          at += bytesWritten;
+        }
+        await gz.datasync();
+        written = true;
+      } catch (err) {
+        // A part of a frame would hide every later one: cut it off again.
+        await gz.truncate(this.framesBytes).catch(() => (this.compactAt = 0));
+        throw err;
+      } finally {
+        await gz.close().catch(() => undefined);
+      }
+      this.frames = header.frame;
+      this.framesBytes += member.length;
+      this.frameHash = header.sha256;
+      this.frameSealFrom = n + 1;
+      const fresh = `${path}.new`;
+      await (await open(fresh, 'w', FILE_MODE)).close();
+      const fh = this.handle;
+      this.handle = null;
+      if (fh) await fh.close().catch(() => undefined);
+      await rename(fresh, path);
+      this.plainBytes = 0;
+    } catch (err) {
+      if (written) {
+        // The frame is there and the plain copy too: readers skip the copy, but the next frame would repeat it.
+        this.compactAt = 0;
+      } else {
+        this.frameFrom = from || this.frameFrom;
+        this.frameTo = this.frameTo || to;
+        // Try again once as much more is written (a full disk would otherwise be asked every flush).
+        if (this.compactAt > 0) this.compactAt = length + (this.opts.compactBytes ?? 0);
+      }
+      this.warnOnce(
+        'compact',
+        `capture journal ${path}: cannot compress its sealed blocks: ${describeFsError(err).text}; they stay uncompressed`,
+      );
     }
   }
 

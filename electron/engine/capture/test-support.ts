@@ -1,7 +1,8 @@
 // Helpers for the engine's tests only (capture/ and export/); production code never imports this file.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { ExchangeRecord } from './types';
 
 /** Strict RFC 4180 reader (for tests): CRLF records, quotes only around whole fields, nothing bare that needs quoting. */
@@ -129,4 +130,14 @@ export function journalLine(seq: number, time: string, captureId: string, rec: E
   if (rec.queryWire.length > 0) line += `,"q":"${base64(rec.queryWire)}"`;
   if (rec.responseWire !== null) line += `,"r":"${base64(rec.responseWire)}"`;
   return `${line}}`;
+}
+
+/**
+ * A journal's lines as written: its compressed frames (every gzip member, as zcat reads them; see
+ * journal-frames.ts), then its plain file. "" when neither exists.
+ */
+export async function journalText(path: string): Promise<string> {
+  const gz = await readFile(`${path}.gz`).catch(() => null);
+  const plain = await readFile(path, 'utf8').catch(() => '');
+  return (gz === null ? '' : gunzipSync(gz).toString('utf8')) + plain;
 }

@@ -8,6 +8,7 @@ import {
   type Loss,
 } from '../capture/chain';
 import { parseJournalLine } from '../capture/journal';
+import type { FrameRead } from '../capture/journal-frames';
 import { journalChunks } from './journal-read';
 
 /** A stretch of a journal whose seal does not match its records. */
@@ -48,6 +49,10 @@ export interface ChainReport {
   readonly unreadable: number;
   /** Bytes after the last newline: a last line cut off while it was written, or by cutting the file (0: none). */
   readonly torn: number;
+  /** Compressed frames read (journal.ndjson.gz). */
+  readonly frames: number;
+  /** Bytes of a frame cut off at the end of the compressed file (the app stopped while writing it; 0: none). */
+  readonly tornFrame: number;
 }
 
 const MAX_PROBLEMS = 100;
@@ -88,6 +93,59 @@ export class ChainVerifier {
   private readonly problems: ChainProblem[] = [];
   private problemCount = 0;
   private readonly newline = Buffer.from('\n');
+  private frames = 0;
+  private tornFrame = 0;
+
+  /**
+   * Checks a compressed frame (capture/journal-frames.ts) before its lines go through line(): its place
+   * among the frames and its SHA-256 over the compressed bytes; one that cannot be decompressed is named and
+   * the chain goes on from what its header says. Then frameEnd() after its lines.
+   */
+  frameStart(f: FrameRead): void {
+    if (f.kind === 'torn') {
+      this.tornFrame = f.length;
+      return;
+    }
+    if (f.kind === 'bad') {
+      this.problem(0, 0, `${frameAt(f.offset)}: ${f.message}; nothing after it there can be read`);
+      return;
+    }
+    const h = f.header;
+    const where = `${range(h.from, h.to)} (${frameAt(f.offset, h.frame)})`;
+    const n = this.frames + 1;
+    if (h.frame !== n)
+      this.problem(
+        h.from,
+        h.to,
+        `${where}: expected compressed block ${n} here (blocks removed or reordered)`,
+      );
+    else if (!f.hashOk)
+      this.problem(
+        h.from,
+        h.to,
+        `${where}: its compressed bytes were changed after they were sealed (SHA-256 does not match)`,
+      );
+    this.frames = h.frame;
+    if (f.raw === null) {
+      this.problem(h.from, h.to, `${where}: cannot be decompressed (${f.error})`);
+      this.counted = h.count;
+      this.links = h.sealTo;
+      this.prevKnown = true;
+      this.nextBlock(h.head);
+    }
+  }
+
+  /** After a frame's lines: they end with the seal its header names. */
+  frameEnd(f: FrameRead): void {
+    if (f.kind !== 'frame' || f.raw === null) return;
+    const h = f.header;
+    if (this.blockLines > 0 || this.links !== h.sealTo || this.prev !== h.head)
+      this.problem(
+        h.from,
+        h.to,
+        `${range(h.from, h.to)} (${frameAt(f.offset, h.frame)}): its header does not match the seals inside`,
+      );
+  }
 
   line(bytes: Uint8Array): void {
     const text = (): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -162,6 +220,8 @@ export class ChainVerifier {
       missing: unexplained(this.gaps, this.losses),
       unreadable: this.unreadable,
       torn,
+      frames: this.frames,
+      tornFrame: this.tornFrame,
     };
   }
 
@@ -227,6 +287,12 @@ export class ChainVerifier {
   }
 }
 
+/** Where a compressed frame is: its number (when known) and byte offset in journal.ndjson.gz. */
+function frameAt(offset: number, frame = 0): string {
+  const at = `at byte ${offset.toLocaleString('en-US')} of the .gz file`;
+  return frame > 0 ? `compressed block ${frame}, ${at}` : `compressed block ${at}`;
+}
+
 /** The parts of `gaps` (seq ranges) that no loss's fromSeq..toSeq covers. */
 function unexplained(
   gaps: readonly { from: number; to: number }[],
@@ -252,7 +318,12 @@ export async function verifyJournalFile(path: string): Promise<ChainReport> {
   const v = new ChainVerifier();
   const chunks = journalChunks(path);
   let step = await chunks.next();
-  for (; !step.done; step = await chunks.next()) for (const line of step.value.lines) v.line(line);
+  for (; !step.done; step = await chunks.next()) {
+    const { frame, lines } = step.value;
+    if (frame) v.frameStart(frame);
+    for (const line of lines) v.line(line);
+    if (frame) v.frameEnd(frame);
+  }
   return v.finish(step.value);
 }
 

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { partialSentence } from '@shared/import';
 import { META_FILE, readCaptureMeta } from '../capture/journal';
+import { COMPRESSED_SUFFIX, compressedPath } from '../capture/journal-frames';
 import { ChainVerifier, verifyJournalFile, type ChainReport } from './journal-verify';
 import { keyFingerprint, normalizeFingerprint, verifySignature } from './install-key';
 import { JOURNAL_DIR, MANIFEST_FILE, parseManifest, SIGNATURE_FILE, type Manifest } from './manifest';
@@ -115,6 +116,10 @@ export function journalFindings(file: string, r: ChainReport, end: JournalEnd): 
   if (r.torn > 0 && end !== 'running' && end !== 'exported-running')
     unverified(
       `the last line is cut off: ${plural(r.torn, 'byte')} without an ending newline (the app was stopped while writing it, or the file was cut); what it held cannot be read or vouched for`,
+    );
+  if (r.tornFrame > 0)
+    unverified(
+      `the compressed part ends with ${plural(r.tornFrame, 'byte')} of a block cut off while it was written (the app stopped while compressing it); its lines were read from the plain file`,
     );
   if (!r.closed && end !== 'exported-running') {
     const upTo = r.lastSeq > 0 ? `record ${r.lastSeq}` : 'its start';
@@ -415,11 +420,16 @@ function readError(err: unknown): string {
  * closing seal; its capture.json, when beside it, tells a running capture apart), and the records it lost.
  * Never throws.
  */
-export async function verifyJournal(path: string): Promise<VerifyResult> {
+export async function verifyJournal(given: string): Promise<VerifyResult> {
+  // journal.ndjson.gz names the same journal: its compressed frames, read with journal.ndjson.
+  const path = given.endsWith(COMPRESSED_SUFFIX) ? given.slice(0, -COMPRESSED_SUFFIX.length) : given;
   const name = basename(path);
   let r: ChainReport;
   try {
-    const s = await stat(path);
+    // A journal whose every line was compressed may be left without its (empty) plain file.
+    const s = await stat(path).catch((err: unknown) =>
+      stat(compressedPath(path)).catch(() => Promise.reject(err)),
+    );
     if (!s.isFile())
       return result([{ level: 'unreadable', file: name, text: readError({ code: 'EISDIR' }) }], '');
     r = await verifyJournalFile(path);

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import type { CaptureSource } from '@shared/events';
 import { writeFileAtomic } from '../atomic-write';
 import { newCaptureId } from '../capture/capture-id';
-import { captureMetaText, ensureDir, JOURNAL_FILE, JournalWriter, META_FILE } from '../capture/journal';
+import {
+  captureMetaText,
+  ensureDir,
+  JOURNAL_FILE,
+  JOURNAL_FRAME_BYTES,
+  JournalWriter,
+  META_FILE,
+} from '../capture/journal';
 import { LocalTimeFormatter } from '../capture/local-time';
 import type { ImportRecord } from './types';
 
@@ -40,6 +47,7 @@ export class ImportWriter {
       maxUnwrittenBytes: 4 * FLUSH_BYTES,
       onWarning: (message) => this.warnings.push(message),
       chained: true,
+      compactBytes: JOURNAL_FRAME_BYTES,
     });
   }
 
