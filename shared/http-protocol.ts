@@ -61,3 +61,32 @@ export interface TokenRequiredBody {
 }
 export const STREAM_PROTOCOL = 'dns-witness';
 export const TOKEN_PROTOCOL_PREFIX = 'dns-witness.token.';
+
+/** Longest a request waits out the service's refusals before the caller sees one. */
+const REFUSAL_WAIT_MS = 30_000;
+/** Longest one wait between tries, whatever Retry-After says. */
+const REFUSAL_PAUSE_MAX_MS = 5_000;
+
+/**
+ * fetch() that waits out the service's load shedding. The service refuses (429, or 503 while the API has
+ * used its share of the event loop DNS needs) with a Retry-After, before it does any of the request's work,
+ * so sending the same request again is safe. Gives up, returning the last refusal, once the waits would
+ * pass `waitMs` in all. Any other answer is returned at once.
+ */
+export async function fetchPastRefusals(
+  send: () => Promise<Response>,
+  pause: (ms: number) => Promise<void>,
+  waitMs = REFUSAL_WAIT_MS,
+): Promise<Response> {
+  let waited = 0;
+  for (;;) {
+    const response = await send();
+    const retryAfterS = Number(response.headers.get('retry-after'));
+    if ((response.status !== 429 && response.status !== 503) || !(retryAfterS > 0)) return response;
+    const ms = Math.min(retryAfterS * 1000, REFUSAL_PAUSE_MAX_MS);
+    if (waited + ms > waitMs) return response;
+    await response.body?.cancel();
+    await pause(ms);
+    waited += ms;
+  }
+}

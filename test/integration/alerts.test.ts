@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSettingsInput, AlertsSaveResult, AlertsView, AlertTestResult } from '@shared/alerts';
+import { fetchPastRefusals } from '@shared/http-protocol';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { startServe, type Served } from '../helpers/serve';
@@ -107,12 +108,17 @@ describe('watchlist alerts to webhook, ntfy and MQTT', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let served: Served;
 
+  // As the dashboard calls: a load-shedding refusal (503 with Retry-After) is waited out, not a failure.
   const rpc = async <T>(channel: string, args?: unknown): Promise<T> => {
-    const res = await fetch(`${served.base}/api/rpc/${channel}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(args === undefined ? {} : { args }),
-    });
+    const res = await fetchPastRefusals(
+      () =>
+        fetch(`${served.base}/api/rpc/${channel}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(args === undefined ? {} : { args }),
+        }),
+      (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    );
     const body = (await res.json()) as { result?: T; error?: string };
     if (!res.ok) throw new Error(`${channel}: ${res.status} ${body.error}`);
     return body.result as T;

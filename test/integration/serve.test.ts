@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { DeviceInfo, QueryBatch } from '@shared/events';
-import type { StreamMessage } from '@shared/http-protocol';
+import { fetchPastRefusals, type StreamMessage } from '@shared/http-protocol';
 import type { WatchAlert, WatchMinutes, WatchSettings } from '@shared/watch/messages';
 import type { Marker, WatchReport } from '@shared/watch/report';
 import { BUILT_IN_RULES, type ActiveRule } from '@shared/watch/rules';
@@ -77,9 +77,12 @@ const CSV_COLUMNS = [
   'watch_rule',
 ];
 
-/** Calls the dashboard RPC like the browser does. */
+/** Calls the dashboard RPC like the browser does, waiting out load shedding (503 with Retry-After). */
 function rpc(base: string, channel: string, args?: unknown): Promise<Response> {
-  return fetch(`${base}/api/rpc/${channel}`, { method: 'POST', body: JSON.stringify({ args }) });
+  return fetchPastRefusals(
+    () => fetch(`${base}/api/rpc/${channel}`, { method: 'POST', body: JSON.stringify({ args }) }),
+    (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  );
 }
 
 /** The summary once every client has its device details (loopback hostnames arrive just after a query). */

@@ -44,6 +44,8 @@ const SAMPLES: Readonly<Record<ImportFormat, readonly Buffer[]>> = {
       STOP,
     ]),
   ],
+  // Fuzzed on its own in formats/pihole.test.ts: its samples are databases the sqlite3 CLI builds from
+  // FTL's schema, and each run opens a WebAssembly SQLite, too slow for this loop's run count.
   pihole: [],
 };
 
@@ -155,7 +157,7 @@ async function outcome(
 }
 
 describe('import fuzzing', () => {
-  for (const spec of FORMATS.filter((f) => f.read !== null)) {
+  for (const spec of FORMATS.filter((f) => f.read !== null && f.id !== 'pihole')) {
     const samples = SAMPLES[spec.id];
     it(
       `${spec.id}: random and damaged files end in a capture or one ImportError line`,
