@@ -2,8 +2,7 @@ import type { ExportRequest } from '@shared/api';
 import type { CaptureInfo, DeviceInfo, ListenerStatus, WarningCode } from '@shared/events';
 import type { WatchReport } from '@shared/watch/report';
 import { realClock, type Clock } from './clock';
-import type { BundleOptions, BundleResult } from './export/exporter';
-import type { ZipSink } from './export/zip-writer';
+import type { BundleResult } from './export/exporter';
 import { loadEngineParts, type EngineParts, type EngineTestHooks } from './load';
 import type { EngineOptions } from './options';
 import os from 'node:os';
@@ -19,9 +18,7 @@ import { RecordPipeline } from './services/record-pipeline';
 import { SettingsService } from './services/settings';
 import { SetupService } from './services/setup';
 import { StatusService } from './services/status';
-import type { ImportProgress } from '@shared/import';
-import { ImportInbox } from './import/inbox';
-import { ImportService, type ImportJob } from './import/service';
+import { ImportsService } from './services/imports';
 import { WatchlistService } from './services/watchlist';
 import type { EngineHandle } from './types';
 import { APP_VERSION } from './version';
@@ -51,10 +48,7 @@ export class Engine implements EngineHandle {
   private readonly dnstapIn: DnstapInService;
   private readonly metricsService: MetricsService;
   private readonly alerts: AlertsService;
-  /** Picks up captures `npm run import` writes into the data folder while this engine runs. */
-  private readonly imports: ImportInbox;
-  /** Runs the dashboard's imports in worker threads. */
-  private readonly importer: ImportService;
+  private readonly imports: ImportsService;
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -117,19 +111,16 @@ export class Engine implements EngineHandle {
     this.setup = setup;
     status.connect({ capture, settings: this.settings, dnstapIn: this.dnstapIn, dnstapOut: dnstap, alerts });
     this.readHistory = parts.loadHistory;
-    this.imports = new ImportInbox(store, options.dataDir, () => {
-      watchlist.replay();
-      status.emit();
-    });
-    this.imports.start();
-    this.importer = new ImportService({
-      dataDir: () => this.options.dataDir,
-      adopt: () => this.imports.check(),
-      addRouters: async (addresses) => {
-        const saved = devices.savedRouters();
-        await devices.setRouters([...saved, ...addresses.filter((a) => !saved.includes(a))]);
+    this.imports = new ImportsService({
+      store,
+      dataDir: options.dataDir,
+      currentDataDir: () => this.options.dataDir,
+      devices,
+      events,
+      adopted: () => {
+        watchlist.replay();
+        status.emit();
       },
-      emit: (progress) => events.emit('importProgress', progress),
     });
   }
 
@@ -187,7 +178,6 @@ export class Engine implements EngineHandle {
   async close(): Promise<void> {
     this.statusService.listening = false;
     this.watchlist.close();
-    await this.importer.close();
     await this.imports.close();
     await this.settings.closeForwarder();
     await this.dnstapIn.close();
@@ -246,18 +236,11 @@ export class Engine implements EngineHandle {
 
   readonly pcap = (req: ExportRequest): AsyncIterable<Buffer> => this.capture.pcap(req);
 
-  dnstap(req: ExportRequest): AsyncIterable<Buffer> {
-    return this.capture.dnstap(req, this.dnstapOut.identity);
-  }
+  readonly dnstap = (req: ExportRequest): AsyncIterable<Buffer> =>
+    this.capture.dnstap(req, this.dnstapOut.identity);
 
-  bundle(
-    req: ExportRequest,
-    screenshot: Uint8Array | null,
-    sink: ZipSink,
-    opts?: BundleOptions,
-  ): Promise<BundleResult> {
-    return this.capture.bundle(req, screenshot, sink, opts);
-  }
+  readonly bundle = (...args: Parameters<CaptureService['bundle']>): Promise<BundleResult> =>
+    this.capture.bundle(...args);
 
   readonly installKey: H['installKey'] = () => this.capture.installKey();
 
@@ -265,21 +248,15 @@ export class Engine implements EngineHandle {
 
   // Imports the dashboard asks for (a file chosen in the app, an upload to the service).
 
-  startImport(job: ImportJob): void {
-    this.importer.start(job);
-  }
+  readonly startImport: H['startImport'] = (job) => this.imports.start(job);
 
-  cancelImport(id: string): boolean {
-    return this.importer.cancel(id);
-  }
+  readonly cancelImport: H['cancelImport'] = (id) => this.imports.cancel(id);
 
-  onImportProgress(listener: (progress: ImportProgress) => void): () => void {
-    return this.events.on('importProgress', listener);
-  }
+  readonly onImportProgress: H['onImportProgress'] = (listener) => this.imports.onProgress(listener);
 
-  /** The import service, for the transport that receives uploads (where to stream them, whether one may start). */
-  get importUploads(): Pick<ImportService, 'uploadPath' | 'refusal' | 'reserveUpload'> {
-    return this.importer;
+  /** For the transport that receives uploads (where to stream them, whether one may start). */
+  get importUploads(): ImportsService['uploads'] {
+    return this.imports.uploads;
   }
 
   // Devices.
