@@ -19,6 +19,24 @@ import type { SettingsStore } from '../settings/settings-store';
 const MAX_HEARD = 4096;
 /** How long the self-test waits for each listener's answer. */
 const SELF_TEST_TIMEOUT_MS = 4000;
+/**
+ * How long the self-test waits, after the answer, for the forwarder's record of it: the DNS thread answers
+ * first and hands its records over at the end of its turn.
+ */
+const SELF_TEST_RECORD_WAIT_MS = 2000;
+
+/** A self-test query in flight: what the forwarder did with it, once its record arrives. */
+interface SelfTestWait {
+  seen: SelfTestSeen | null;
+  arrived: () => void;
+  readonly recorded: Promise<void>;
+}
+
+function selfTestWait(): SelfTestWait {
+  let arrived = () => {};
+  const recorded = new Promise<void>((resolve) => (arrived = resolve));
+  return { seen: null, arrived, recorded };
+}
 
 export interface SetupDeps {
   readonly settings: Pick<SettingsStore, 'saved' | 'settings' | 'save'>;
@@ -38,7 +56,7 @@ export class SetupService {
   /** Latest query time per client address, answered or not, whether or not a capture runs. */
   private readonly lastHeard = new Map<string, number>();
   /** Self-test names in flight → what the forwarder did with them (filled in by claim()). */
-  private readonly selfTests = new Map<string, SelfTestSeen | null>();
+  private readonly selfTests = new Map<string, SelfTestWait>();
 
   constructor(private readonly deps: SetupDeps) {}
 
@@ -47,8 +65,10 @@ export class SetupService {
    * otherwise notes when its client was last heard and returns false. On the DNS hot path.
    */
   claim(rec: ExchangeRecord): boolean {
-    if (this.selfTests.has(rec.qname)) {
-      this.selfTests.set(rec.qname, { upstream: rec.upstream, error: rec.error });
+    const wait = this.selfTests.get(rec.qname);
+    if (wait) {
+      wait.seen = { upstream: rec.upstream, error: rec.error };
+      wait.arrived();
       return true;
     }
     if (this.lastHeard.size >= MAX_HEARD && !this.lastHeard.has(rec.client)) this.lastHeard.clear();
@@ -103,16 +123,12 @@ export class SetupService {
       listeners.map(async (l) => {
         const host = targetOf(l);
         const name = selfTestName();
-        this.selfTests.set(name, null);
+        const wait = selfTestWait();
+        this.selfTests.set(name, wait);
         try {
           const outcome = await exchange(host, l.port, encodeQuery(name), SELF_TEST_TIMEOUT_MS);
-          return selfTestResult(
-            host,
-            l.port,
-            outcome,
-            this.selfTests.get(name) ?? undefined,
-            SELF_TEST_TIMEOUT_MS,
-          );
+          if (outcome) await within(wait.recorded, SELF_TEST_RECORD_WAIT_MS);
+          return selfTestResult(host, l.port, outcome, wait.seen ?? undefined, SELF_TEST_TIMEOUT_MS);
         } finally {
           this.selfTests.delete(name);
         }
@@ -139,4 +155,12 @@ export class SetupService {
     const heard = [...this.lastHeard.keys()].some((a) => this.deps.devices.get(a).isRouter);
     return progress.wanChanged || progress.dhcpChanged || heard ? restoreText(progress) : '';
   }
+}
+
+/** Resolves when `p` does or after `ms`, whichever comes first. */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
