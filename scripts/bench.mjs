@@ -211,8 +211,12 @@ async function mainSection(opts, title, run) {
   );
 }
 
-/** `--dnstap`: only the dnstap cases, with their own short header. */
-async function mainDnstap(opts) {
+/**
+ * A case that compares DNS Witness with a pinned load (`--dnstap`, `--household`): checks the tools, builds,
+ * runs `run({ tmp, serverCpu, loadCpu })` between two readings of the CPU others use, and prints `title`'s
+ * short header, then `render(result)`; `--json` writes the result.
+ */
+async function mainPinnedCase(opts, { title, pinnedWhat, run, render }) {
   for (const tool of ['dnsperf', 'dnsmasq'])
     if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
   log('Building DNS Witness if needed (electron-vite build)…');
@@ -221,29 +225,19 @@ async function mainDnstap(opts) {
   const tmp = makeTempDir(opts.tmp);
   const info = machineInfo(path.dirname(tmp));
   const busy = await cpuBusyShare(1500, []);
-  const r = await benchDnstap({
-    root,
-    tmp,
-    rate: opts.dnstapRate,
-    seconds: opts.duration,
-    rounds: opts.rounds,
-    exchanges: opts.dnstapExchanges,
-    serverCpu: pin ? SERVER_CPU : null,
-    loadCpu: pin ? LOAD_CPU : null,
-    log,
-  });
+  const r = await run({ tmp, serverCpu: pin ? SERVER_CPU : null, loadCpu: pin ? LOAD_CPU : null });
   const after = await cpuBusyShare(1500, []);
   await cleanup();
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   process.stdout.write(
     [
-      `## dnstap benchmark, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
+      `## ${title}, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
       '',
       `- Command: \`${command}\` on commit ${revision(root)}`,
       `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; dnsperf ${info.dnsperf}; temp files on ${info.tmpFs}`,
-      `- DNS Witness ${pin ? `pinned to CPU ${SERVER_CPU}, dnsperf to CPU ${LOAD_CPU}` : 'not pinned'}; CPU used by other processes before and after: ${(busy * 100).toFixed(0)} % and ${(after * 100).toFixed(0)} %${Math.max(busy, after) >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
+      `- ${pinnedWhat} ${pin ? `pinned to CPU ${SERVER_CPU}, dnsperf to CPU ${LOAD_CPU}` : 'not pinned'}; CPU used by other processes before and after: ${(busy * 100).toFixed(0)} % and ${(after * 100).toFixed(0)} %${Math.max(busy, after) >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
       '',
-      renderDnstapMarkdown(r),
+      render(r),
     ].join('\n'),
   );
   if (opts.json) {
@@ -252,45 +246,46 @@ async function mainDnstap(opts) {
   }
 }
 
-/** `--household`: only the idle and household-rate cases, with their own short header. */
-async function mainHousehold(opts) {
-  for (const tool of ['dnsperf', 'dnsmasq'])
-    if (!has(tool)) fail(`${tool} is not installed (Debian: apt-get install dnsperf dnsmasq-base)`);
-  log('Building DNS Witness if needed (electron-vite build)…');
-  buildIfNeeded({ quiet: true });
-  const pin = opts.pin && has('taskset') && os.availableParallelism() >= 2;
-  const tmp = makeTempDir(opts.tmp);
-  const info = machineInfo(path.dirname(tmp));
-  const busy = await cpuBusyShare(1500, []);
-  const r = await benchHousehold({
-    root,
-    tmp,
-    rate: opts.householdRate,
-    seconds: opts.householdSeconds,
-    idleSeconds: opts.idleSeconds,
-    rounds: opts.rounds,
-    serverCpu: pin ? SERVER_CPU : null,
-    loadCpu: pin ? LOAD_CPU : null,
-    log,
+/** `--dnstap`: only the dnstap cases. */
+function mainDnstap(opts) {
+  return mainPinnedCase(opts, {
+    title: 'dnstap benchmark',
+    pinnedWhat: 'DNS Witness',
+    render: renderDnstapMarkdown,
+    run: ({ tmp, serverCpu, loadCpu }) =>
+      benchDnstap({
+        root,
+        tmp,
+        rate: opts.dnstapRate,
+        seconds: opts.duration,
+        rounds: opts.rounds,
+        exchanges: opts.dnstapExchanges,
+        serverCpu,
+        loadCpu,
+        log,
+      }),
   });
-  const after = await cpuBusyShare(1500, []);
-  await cleanup();
-  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
-  process.stdout.write(
-    [
-      `## Household benchmark, ${info.date.slice(0, 16).replace('T', ' ')} UTC`,
-      '',
-      `- Command: \`${command}\` on commit ${revision(root)}`,
-      `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; Node ${info.node}; dnsperf ${info.dnsperf}; temp files on ${info.tmpFs}`,
-      `- DNS Witness and the peer ${pin ? `pinned to CPU ${SERVER_CPU}, dnsperf to CPU ${LOAD_CPU}` : 'not pinned'}; CPU used by other processes before and after: ${(busy * 100).toFixed(0)} % and ${(after * 100).toFixed(0)} %${Math.max(busy, after) >= BUSY_SHARE ? ' — **busy machine, figures are noisy**' : ''}`,
-      '',
-      renderHouseholdMarkdown(r),
-    ].join('\n'),
-  );
-  if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify(r, null, 2));
-    log(`wrote ${opts.json}`);
-  }
+}
+
+/** `--household`: only the idle and household-rate cases. */
+function mainHousehold(opts) {
+  return mainPinnedCase(opts, {
+    title: 'Household benchmark',
+    pinnedWhat: 'DNS Witness and the peer',
+    render: renderHouseholdMarkdown,
+    run: ({ tmp, serverCpu, loadCpu }) =>
+      benchHousehold({
+        root,
+        tmp,
+        rate: opts.householdRate,
+        seconds: opts.householdSeconds,
+        idleSeconds: opts.idleSeconds,
+        rounds: opts.rounds,
+        serverCpu,
+        loadCpu,
+        log,
+      }),
+  });
 }
 
 /** `--export`: only the evidence-export cases. */
