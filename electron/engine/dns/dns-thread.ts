@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { withRetired, ZERO_COUNTERS } from './counters';
 import type {
   DnsThreadHealth,
   EngineCounters,
@@ -36,18 +37,6 @@ export interface DnsThreadOptions {
   readonly clock?: Clock;
 }
 
-const ZERO: EngineCounters = {
-  queries: 0,
-  answered: 0,
-  servfail: 0,
-  refused: 0,
-  malformed: 0,
-  unexpectedResponses: 0,
-  overload: 0,
-  loops: 0,
-  inFlight: 0,
-};
-
 /**
  * The forwarder on its own thread (dns-worker.ts), seen from the main thread with the forwarder's own
  * methods: listen, close, and the status as the thread last reported it (with every batch and reply). A
@@ -59,7 +48,7 @@ export class DnsThread {
   private taken = new Int32Array(new SharedArrayBuffer(4));
   private last: DnsThreadStatus;
   /** Counters and drops of threads that died, so the totals keep counting. */
-  private retired: EngineCounters = ZERO;
+  private retired: EngineCounters = ZERO_COUNTERS;
   private droppedBefore = 0;
   private crashes = 0;
   private crashReason = '';
@@ -78,7 +67,7 @@ export class DnsThread {
     this.clock = opts.clock ?? realClock;
     this.rules = opts.config.rules;
     this.workerUrl = opts.workerUrl ?? defaultWorkerUrl();
-    this.last = { listeners: [], failures: [], upstreams: [], counters: ZERO, dropped: 0 };
+    this.last = { listeners: [], failures: [], upstreams: [], counters: ZERO_COUNTERS, dropped: 0 };
     this.spawn();
   }
 
@@ -103,19 +92,7 @@ export class DnsThread {
   }
 
   counters(): EngineCounters {
-    const now = this.current().counters;
-    const r = this.retired;
-    return {
-      queries: now.queries + r.queries,
-      answered: now.answered + r.answered,
-      servfail: now.servfail + r.servfail,
-      refused: now.refused + r.refused,
-      malformed: now.malformed + r.malformed,
-      unexpectedResponses: now.unexpectedResponses + r.unexpectedResponses,
-      overload: now.overload + r.overload,
-      loops: now.loops + r.loops,
-      inFlight: now.inFlight,
-    };
+    return withRetired(this.current().counters, this.retired);
   }
 
   health(): DnsThreadHealth {
@@ -242,7 +219,7 @@ export class DnsThread {
     // What it counted stays counted; what it was still forwarding is lost with it.
     this.retired = { ...this.counters(), inFlight: 0 };
     this.droppedBefore += this.last.dropped;
-    this.last = { ...this.last, counters: ZERO, dropped: 0 };
+    this.last = { ...this.last, counters: ZERO_COUNTERS, dropped: 0 };
     this.crashes++;
     this.crashReason = why;
     this.opts.onWarning('dns-thread', `the DNS thread stopped (${why}); starting it again`);

@@ -1,4 +1,5 @@
 import type { ConfigSaveResult, ConfigValues, ConfigView } from '@shared/config';
+import { withRetired } from '../dns/counters';
 import type { DnsThreadHealth, EngineCounters, ListenerStatus, WarningCode } from '@shared/events';
 import type { ActiveRule } from '@shared/watch/rules';
 import type { ThemeChoice, ThemeSetting } from '@shared/theme';
@@ -85,19 +86,7 @@ export class SettingsService {
   /** The forwarder's counters, with those of the forwarders it replaced. */
   counters(): EngineCounters {
     const now = this.fwd.counters();
-    const r = this.retired;
-    if (!r) return now;
-    return {
-      queries: now.queries + r.queries,
-      answered: now.answered + r.answered,
-      servfail: now.servfail + r.servfail,
-      refused: now.refused + r.refused,
-      malformed: now.malformed + r.malformed,
-      unexpectedResponses: now.unexpectedResponses + r.unexpectedResponses,
-      overload: now.overload + r.overload,
-      loops: now.loops + r.loops,
-      inFlight: now.inFlight,
-    };
+    return this.retired ? withRetired(now, this.retired) : now;
   }
 
   /** The DNS thread's restarts and drops; undefined when the forwarder runs on this thread. */
