@@ -1,8 +1,8 @@
 /**
  * The DNS thread (a worker_threads entry, built as out/main/dns-worker.js): the forwarder's sockets, access
  * list and upstream exchanges on an event loop that does nothing else. Each finished exchange goes into a
- * record batch, sent to the main thread once per turn of this loop (sooner past BATCH_BYTES) as a moved
- * buffer; the main thread records, analyses and serves it.
+ * record batch, sent to the main thread BATCH_LINGER_MS after its first record (sooner past BATCH_BYTES) as a
+ * moved buffer; the main thread records, analyses and serves it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExchangeRecord } from '../capture/types';
@@ -11,6 +11,7 @@ import { Forwarder } from './forwarder';
 import { RecordBatchWriter } from './record-batch';
 import {
   BATCH_BYTES,
+  BATCH_LINGER_MS,
   MAX_BATCHES_AHEAD,
   type DnsThreadData,
   type DnsThreadMessage,
@@ -55,7 +56,7 @@ function record(rec: ExchangeRecord): void {
   if (batch.size >= BATCH_BYTES) flush();
   else if (!flushQueued) {
     flushQueued = true;
-    setImmediate(flushQueuedBatch);
+    setTimeout(flushQueuedBatch, BATCH_LINGER_MS);
   }
 }
 

@@ -79,5 +79,12 @@ export interface DnsThreadData {
 
 /** Record batches the DNS thread may have sent that the main thread has not taken in yet. */
 export const MAX_BATCHES_AHEAD = 256;
-/** A batch is sent early once it holds this many bytes (else at the end of the event loop's turn). */
+/** A batch is sent early once it holds this many bytes (else BATCH_LINGER_MS after its first record). */
 export const BATCH_BYTES = 1 << 20;
+/**
+ * How long a batch waits for more records before it is sent. At a household's rate nearly every query would
+ * otherwise be a batch of its own, and each batch wakes the main thread: waiting 100 ms cut the service's CPU at
+ * 50 queries/s by about a third (main thread 51 → 18 clock ticks in 30 s), while the live view already shows
+ * records in 200 ms batches and the journal's seal every 250 ms bounds what a crash loses.
+ */
+export const BATCH_LINGER_MS = 100;
