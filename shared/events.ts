@@ -180,6 +180,8 @@ export interface DnsThreadHealth {
   readonly restarts: number;
   /** Why it last died, "" when it never did. */
   readonly lastCrash: string;
+  /** When it last died (epoch ms), 0 when it never did. */
+  readonly lastCrashAt: number;
   /** Records it dropped because the main thread fell too far behind taking its batches in. */
   readonly dropped: number;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ListenerStatus, UpstreamStatus } from './events';
-import { healthOf } from './health';
+import { healthOf, RESTART_NEWS_MS } from './health';
 
 const UDP: ListenerStatus = {
   address: '127.0.0.1',
@@ -11,7 +11,8 @@ const UDP: ListenerStatus = {
 };
 const TCP: ListenerStatus = { ...UDP, transport: 'tcp' };
 const UP: UpstreamStatus = { address: '1.1.1.1:53', healthy: true, queries: 10, failures: 0, lastError: '' };
-const FINE = { listeners: [UDP, TCP], upstreams: [UP], storage: { error: '', lostRecords: 0 } };
+const NOW = Date.UTC(2026, 11, 2, 12);
+const FINE = { listeners: [UDP, TCP], upstreams: [UP], storage: { error: '', lostRecords: 0 }, now: NOW };
 
 describe('healthOf', () => {
   it('is ok with no problems when DNS is served and recorded', () => {
@@ -43,6 +44,7 @@ describe('healthOf', () => {
       listeners: [UDP, { ...TCP, state: 'error', error: 'EACCES' }],
       upstreams: [UP, { ...UP, address: '9.9.9.9:53', healthy: false, lastError: 'REFUSED' }],
       storage: { error: 'the disk is full', lostRecords: 15742 },
+      now: NOW,
     });
     expect(h.ok).toBe(true);
     expect(h.problems.map((p) => p.message)).toEqual([
@@ -112,17 +114,23 @@ describe('healthOf', () => {
   });
 
   it('says the DNS thread was started again and what it dropped, and DNS stays ok', () => {
-    expect(healthOf({ ...FINE, dnsThread: { restarts: 0, lastCrash: '', dropped: 0 } })).toEqual({
+    expect(
+      healthOf({ ...FINE, dnsThread: { restarts: 0, lastCrash: '', lastCrashAt: 0, dropped: 0 } }),
+    ).toEqual({
       ok: true,
       problems: [],
     });
-    const h = healthOf({ ...FINE, dnsThread: { restarts: 2, lastCrash: 'exit code 70', dropped: 1234 } });
+    const h = healthOf({
+      ...FINE,
+      dnsThread: { restarts: 2, lastCrash: 'exit code 70', lastCrashAt: NOW - 12 * 60_000, dropped: 1234 },
+    });
     expect(h).toEqual({
       ok: true,
       problems: [
         {
           code: 'dns-thread-restarted',
-          message: 'The DNS thread stopped 2 times and was started again (last: exit code 70).',
+          message:
+            'The DNS thread stopped 2 times and was started again (last: exit code 70, 12 minutes ago).',
         },
         {
           code: 'dns-records-dropped',
@@ -130,5 +138,22 @@ describe('healthOf', () => {
         },
       ],
     });
+  });
+
+  it('lists a restart of the DNS thread for an hour, then keeps only the count in the status', () => {
+    const thread = (ago: number) => ({
+      restarts: 1,
+      lastCrash: 'exit code 70',
+      lastCrashAt: NOW - ago,
+      dropped: 0,
+    });
+    expect(healthOf({ ...FINE, dnsThread: thread(0) }).problems).toEqual([
+      {
+        code: 'dns-thread-restarted',
+        message: 'The DNS thread stopped once and was started again (last: exit code 70, just now).',
+      },
+    ]);
+    expect(healthOf({ ...FINE, dnsThread: thread(RESTART_NEWS_MS - 1) }).problems).toHaveLength(1);
+    expect(healthOf({ ...FINE, dnsThread: thread(RESTART_NEWS_MS) })).toEqual({ ok: true, problems: [] });
   });
 });

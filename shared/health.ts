@@ -19,6 +19,15 @@ export type HealthProblemCode =
   | 'dns-thread-restarted'
   | 'dns-records-dropped';
 
+/** How long a restart of the DNS thread is listed among the problems. */
+export const RESTART_NEWS_MS = 60 * 60_000;
+
+/** "just now", "1 minute ago", "12 minutes ago". */
+function ago(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  return minutes === 0 ? 'just now' : minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
+}
+
 export interface HealthProblem {
   readonly code: HealthProblemCode;
   /** One sentence for a person. */
@@ -45,7 +54,14 @@ export interface StreamLag {
 export function healthOf(
   s: Pick<
     EngineStatus,
-    'listeners' | 'upstreams' | 'storage' | 'dnstapDropped' | 'dnstapIn' | 'alertsFailing' | 'dnsThread'
+    | 'listeners'
+    | 'upstreams'
+    | 'storage'
+    | 'dnstapDropped'
+    | 'dnstapIn'
+    | 'alertsFailing'
+    | 'dnsThread'
+    | 'now'
   >,
   streams: StreamLag = { behind: 0, dropped: 0 },
 ): Health {
@@ -115,10 +131,12 @@ export function healthOf(
         '(they are recorded; reloading the dashboard shows them).',
     });
   const thread = s.dnsThread;
-  if (thread && thread.restarts > 0)
+  // A restart is news for an hour; after that the count stays in the status, not among the problems.
+  const sinceCrash = thread ? s.now - thread.lastCrashAt : Infinity;
+  if (thread && thread.restarts > 0 && sinceCrash < RESTART_NEWS_MS)
     problems.push({
       code: 'dns-thread-restarted',
-      message: `The DNS thread stopped ${thread.restarts === 1 ? 'once' : `${thread.restarts} times`} and was started again (last: ${thread.lastCrash}).`,
+      message: `The DNS thread stopped ${thread.restarts === 1 ? 'once' : `${thread.restarts} times`} and was started again (last: ${thread.lastCrash}, ${ago(sinceCrash)}).`,
     });
   if (thread && thread.dropped > 0)
     problems.push({

@@ -70,7 +70,7 @@ describe('the DNS thread', () => {
     expect(rec.responseWire!.byteLength).toBe(rec.size);
     expect(thread!.counters().answered).toBeGreaterThanOrEqual(3);
     expect(thread!.upstreamStatus()[0]!.healthy).toBe(true);
-    expect(thread!.health()).toEqual({ restarts: 0, lastCrash: '', dropped: 0 });
+    expect(thread!.health()).toEqual({ restarts: 0, lastCrash: '', lastCrashAt: 0, dropped: 0 });
   });
 
   for (const how of ['throw', 'exit'] as const)

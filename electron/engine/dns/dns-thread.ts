@@ -52,6 +52,7 @@ export class DnsThread {
   private droppedBefore = 0;
   private crashes = 0;
   private crashReason = '';
+  private crashedAt = 0;
   private rules: readonly ActiveRule[];
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
@@ -99,6 +100,7 @@ export class DnsThread {
     return {
       restarts: this.crashes,
       lastCrash: this.crashReason,
+      lastCrashAt: this.crashedAt,
       dropped: this.droppedBefore + this.last.dropped,
     };
   }
@@ -222,6 +224,7 @@ export class DnsThread {
     this.last = { ...this.last, counters: ZERO_COUNTERS, dropped: 0 };
     this.crashes++;
     this.crashReason = why;
+    this.crashedAt = this.clock.now();
     this.opts.onWarning('dns-thread', `the DNS thread stopped (${why}); starting it again`);
     this.restartTimer = this.clock.setTimeout(() => {
       this.restartTimer = null;
