@@ -551,7 +551,11 @@ export class CaptureStore implements ExchangeSink {
       entries = (await readdir(this.capturesDir, { withFileTypes: true }))
         .filter((d) => d.isDirectory() && CAPTURE_ID_PATTERN.test(d.name))
         .map((d) => d.name)
-        .filter((id) => !this.segments.some((seg) => seg.id === id));
+        // Captures still waiting in the history load are that load's to read: taking them here too would
+        // list them twice (the running capture's new folder wakes the inbox while the history loads).
+        .filter(
+          (id) => !this.segments.some((seg) => seg.id === id) && !this.pending.some((p) => p.id === id),
+        );
     } catch {
       return [];
     }
@@ -560,7 +564,13 @@ export class CaptureStore implements ExchangeSink {
       const dir = join(this.capturesDir, id);
       const meta = await readCaptureMeta(join(dir, META_FILE));
       // Only finished imports: a folder without a source is not ours to take.
-      if (!meta?.source || meta.stoppedAt === 0 || this.segments.some((seg) => seg.id === id)) continue;
+      if (
+        !meta?.source ||
+        meta.stoppedAt === 0 ||
+        this.segments.some((seg) => seg.id === id) ||
+        this.pending.some((p) => p.id === id)
+      )
+        continue;
       const seg = await this.loadSegment(id, dir, meta);
       if (seg === null) continue;
       added.push(seg);
