@@ -1,8 +1,9 @@
 /**
  * The DNS thread (a worker_threads entry, built as out/main/dns-worker.js): the forwarder's sockets, access
  * list and upstream exchanges on an event loop that does nothing else. Each finished exchange goes into a
- * record batch, sent to the main thread BATCH_LINGER_MS after its first record (sooner past BATCH_BYTES) as a
- * moved buffer; the main thread records, analyses and serves it.
+ * record batch, sent to the main thread as a moved buffer at the end of the turn, or, within BATCH_LINGER_MS of
+ * the previous batch, when that time is up (sooner past BATCH_BYTES); the main thread records, analyses and
+ * serves it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExchangeRecord } from '../capture/types';
@@ -31,6 +32,8 @@ const batch = new RecordBatchWriter();
 let sent = 0;
 let dropped = 0;
 let flushQueued = false;
+/** When the last batch was sent (performance.now()). */
+let lastSentAt = Number.NEGATIVE_INFINITY;
 
 const send = (msg: DnsThreadMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
@@ -56,7 +59,10 @@ function record(rec: ExchangeRecord): void {
   if (batch.size >= BATCH_BYTES) flush();
   else if (!flushQueued) {
     flushQueued = true;
-    setTimeout(flushQueuedBatch, BATCH_LINGER_MS);
+    // The first record after a quiet spell goes at the end of this turn; later ones wait for the next slot.
+    const wait = lastSentAt + BATCH_LINGER_MS - performance.now();
+    if (wait <= 0) setImmediate(flushQueuedBatch);
+    else setTimeout(flushQueuedBatch, wait);
   }
 }
 
@@ -69,6 +75,7 @@ function flush(): void {
   if (batch.count === 0) return;
   const { buffer, count } = batch.take();
   sent++;
+  lastSentAt = performance.now();
   send({ type: 'records', buffer, count, status: status() }, [buffer]);
 }
 
