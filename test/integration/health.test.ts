@@ -179,7 +179,15 @@ describe('no upstream that answers', () => {
     try {
       for (let i = 0; i < 3; i++)
         expect((await dig(served.dnsPort, `down${i}.example.test`)).stdout).toContain('status: SERVFAIL');
-      const r = await fetch(`${served.base}/api/health`);
+      // The service hears of the failures with the DNS thread's next record batch, moments after the answers.
+      const r = await waitFor(
+        async () => {
+          const res = await fetch(`${served.base}/api/health`);
+          return res.status === 503 ? res : undefined;
+        },
+        5000,
+        '/api/health to say 503',
+      );
       const body = (await r.json()) as Health;
       expect(r.status).toBe(503);
       expect(body.ok).toBe(false);

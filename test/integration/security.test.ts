@@ -214,10 +214,15 @@ describe('serve on loopback without a token', () => {
     );
     expect(snap.status).toBe(400);
     for (let i = 0; i < 3; i++) await dig(served.dnsPort, `page${i}.example.test`);
-    const page = JSON.parse((await rawRequest(port, 'GET', '/api/queries?limit=2')).body) as {
-      events: unknown[];
-      total: number;
-    };
+    type Page = { events: unknown[]; total: number };
+    const page = await waitFor(
+      async () => {
+        const p = JSON.parse((await rawRequest(port, 'GET', '/api/queries?limit=2')).body) as Page;
+        return p.total >= 3 ? p : undefined;
+      },
+      5000,
+      'the three queries to be recorded',
+    );
     expect(page.events).toHaveLength(2);
     expect(page.total).toBeGreaterThanOrEqual(3);
   });

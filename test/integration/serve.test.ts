@@ -393,11 +393,10 @@ describe('serve journal', () => {
         expect(s.body.captures).toHaveLength(2);
         expect(s.body.captures[0]).toMatchObject({ id: captures[0], state: 'stopped' });
         expect(s.body.captures[1]!.state).toBe('running');
-        await dig(second.dnsPort, 'after.wild.example.test', 'A');
-        const q = await getJson<{ events: { seq: number; qname: string }[] }>(
-          `${second.base}/api/queries?limit=1`,
+        const after = await newestAfter(second.base, () =>
+          dig(second.dnsPort, 'after.wild.example.test', 'A'),
         );
-        expect(q.body.events[0]).toMatchObject({ qname: 'after.wild.example.test', seq: n + 1 });
+        expect(after).toMatchObject({ qname: 'after.wild.example.test', seq: n + 1 });
       } finally {
         await second.stop();
       }
@@ -415,6 +414,12 @@ describe('serve devices across a restart', () => {
     try {
       await dig(first.dnsPort, 'www.example.test', 'A', ['-b', '127.0.0.4']);
       await dig(first.dnsPort, 'www.example.test', 'A', ['-b', '127.0.0.5']);
+      await waitFor(
+        async () =>
+          (await getJson<Summary>(`${first.base}/api/summary`)).body.clients.length >= 2 ? true : undefined,
+        5000,
+        'both devices in /api/summary',
+      );
       expect(
         (await rpc(first.base, 'device:rename', { address: '127.0.0.4', name: 'Anna’s phone' })).status,
       ).toBe(200);
@@ -471,7 +476,9 @@ async function rpcError(base: string, channel: string, args: unknown, status = 4
 }
 
 interface ApiEvent {
+  seq: number;
   qname: string;
+  qtype: string;
   rcode: string;
   answers: string;
   error: string;
@@ -479,10 +486,22 @@ interface ApiEvent {
   client_ip: string;
 }
 
-/** The newest recorded query, as /api/queries reports it. */
-async function newest(base: string): Promise<ApiEvent> {
-  const q = await getJson<{ events: ApiEvent[] }>(`${base}/api/queries?limit=1`);
-  return q.body.events[0]!;
+/**
+ * Runs `ask` (a query), then waits until the service has recorded something more and returns the newest
+ * recorded query as /api/queries reports it: answering comes first, recording follows within moments.
+ */
+async function newestAfter<T>(base: string, ask: () => Promise<T>): Promise<ApiEvent> {
+  type Page = { total: number; events: ApiEvent[] };
+  const before = (await getJson<Page>(`${base}/api/queries?limit=1`)).body.total;
+  await ask();
+  return waitFor(
+    async () => {
+      const q = (await getJson<Page>(`${base}/api/queries?limit=1`)).body;
+      return q.total > before ? q.events[0] : undefined;
+    },
+    5000,
+    'the query to be recorded',
+  );
 }
 
 describe('serve watchlist', () => {
@@ -532,8 +551,12 @@ describe('serve watchlist', () => {
       expect(
         await rpcOk<ActiveRule>(served.base, 'watch:update', { id: 'avira-safethings', block: 'nxdomain' }),
       ).toMatchObject({ id: 'avira-safethings', block: 'nxdomain', enabled: true });
-      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER])).stdout).toContain('status: NXDOMAIN');
-      expect(await newest(served.base)).toMatchObject({
+      let answer = '';
+      const nx = await newestAfter(served.base, async () => {
+        answer = (await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER])).stdout;
+      });
+      expect(answer).toContain('status: NXDOMAIN');
+      expect(nx).toMatchObject({
         qname: NAME,
         rcode: 'NXDOMAIN',
         error: 'blocked',
@@ -541,20 +564,25 @@ describe('serve watchlist', () => {
       });
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', block: 'null' });
       expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe('0.0.0.0');
-      expect((await dig(served.dnsPort, NAME, 'AAAA', ['-b', ROUTER, '+short'])).stdout.trim()).toBe('::');
-      expect(await newest(served.base)).toMatchObject({ rcode: 'NOERROR', error: 'blocked', answers: '::' });
+      const aaaa = await newestAfter(served.base, async () => {
+        answer = (await dig(served.dnsPort, NAME, 'AAAA', ['-b', ROUTER, '+short'])).stdout.trim();
+      });
+      expect(answer).toBe('::');
+      expect(aaaa).toMatchObject({ qtype: 'AAAA', rcode: 'NOERROR', error: 'blocked', answers: '::' });
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', block: 'off' });
-      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe(
-        '192.0.2.77',
-      );
-      expect(await newest(served.base)).toMatchObject({ error: '', watch_rule: 'avira-safethings' });
+      const forwarded = await newestAfter(served.base, async () => {
+        answer = (await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim();
+      });
+      expect(answer).toBe('192.0.2.77');
+      expect(forwarded).toMatchObject({ error: '', watch_rule: 'avira-safethings' });
 
       // Switched off: not matched (and so not blocked) until switched on again.
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', enabled: false, block: 'nxdomain' });
-      expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe(
-        '192.0.2.77',
-      );
-      expect(await newest(served.base)).toMatchObject({ error: '', watch_rule: '' });
+      const unmatched = await newestAfter(served.base, async () => {
+        answer = (await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim();
+      });
+      expect(answer).toBe('192.0.2.77');
+      expect(unmatched).toMatchObject({ error: '', watch_rule: '' });
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', enabled: true, block: 'off' });
       await rpcOk(served.base, 'watch:update', { id: 'asus-dns-probe', enabled: false });
 
@@ -602,8 +630,9 @@ describe('serve watchlist', () => {
         ['rx.example.test', ''],
       ];
       for (const [name, rule] of matched) {
-        await dig(served.dnsPort, name, 'A', ['-b', '127.0.0.1']);
-        expect((await newest(served.base)).watch_rule, name).toBe(rule);
+        const ev = await newestAfter(served.base, () => dig(served.dnsPort, name, 'A', ['-b', '127.0.0.1']));
+        expect(ev.qname).toBe(name);
+        expect(ev.watch_rule, name).toBe(rule);
       }
 
       // Markers, the router model, and the per-minute counts the charts draw.
@@ -682,11 +711,15 @@ describe('serve watchlist', () => {
       const after = await rpcOk<ActiveRule[]>(served.base, 'watch:rules');
       expect(after.find((r) => r.id === 'asus-dns-probe')!.enabled).toBe(false);
       expect(after.find((r) => r.id === own.id)).toMatchObject({ patterns: own.patterns });
-      await dig(served.dnsPort, 'b2.wild.example.test', 'A', ['-b', '127.0.0.1']);
-      expect((await newest(served.base)).watch_rule).toBe(own.id);
+      const b2 = await newestAfter(served.base, () =>
+        dig(served.dnsPort, 'b2.wild.example.test', 'A', ['-b', '127.0.0.1']),
+      );
+      expect(b2).toMatchObject({ qname: 'b2.wild.example.test', watch_rule: own.id });
       expect(await rpcOk(served.base, 'watch:remove-rule', { id: own.id })).toBeNull();
-      await dig(served.dnsPort, 'b3.wild.example.test', 'A', ['-b', '127.0.0.1']);
-      expect((await newest(served.base)).watch_rule).toBe('');
+      const b3 = await newestAfter(served.base, () =>
+        dig(served.dnsPort, 'b3.wild.example.test', 'A', ['-b', '127.0.0.1']),
+      );
+      expect(b3).toMatchObject({ qname: 'b3.wild.example.test', watch_rule: '' });
       expect(await rpcError(served.base, 'watch:remove-rule', { id: own.id }, 500)).toMatch(
         /no rule of yours/,
       );
