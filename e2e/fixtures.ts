@@ -102,8 +102,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         path.join(dataDir, 'settings.json'),
         JSON.stringify({ version: 1, setup: { done: true } }),
       );
-    const dnsPort = await freePort();
-    const uiPort = await freePort();
+    let dnsPort = await freePort();
+    let uiPort = await freePort();
     let child: ChildProcess | null = null;
     let log = '';
     const start = async (): Promise<void> => {
@@ -133,6 +133,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       await waitFor(
         async () => {
           if (exited !== null) throw new Error(`headless service exited with ${exited}:\n${log}`);
+          if (/the port is already in use/.test(log.slice(logFrom)))
+            throw new Error(`the DNS port is in use:\n${log.slice(logFrom)}`);
           try {
             const res = await fetch(`http://127.0.0.1:${uiPort}/api/health`);
             // 401: up, and asking for its access token (--token). Then the earlier captures are read.
@@ -162,7 +164,20 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       if (r.code !== 0) throw new Error(`dig ${args.join(' ')} failed (${r.code}): ${r.stdout}${r.stderr}`);
       return r.stdout.trim();
     };
-    await start();
+    // A free port can be taken by another program between the check and the service's bind: on the first
+    // start (nothing depends on the ports yet) such a refusal picks other ports and tries again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start();
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !/is in use/.test(String(err))) throw err;
+        await stop();
+        log = '';
+        dnsPort = await freePort();
+        uiPort = await freePort();
+      }
+    }
     await use({
       url: `http://127.0.0.1:${uiPort}/`,
       dnsPort,
