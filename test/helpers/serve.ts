@@ -36,8 +36,25 @@ export interface ServeOptions {
 /** Runs the built headless service on loopback ports in a temp (or given) data dir, waits for the dashboard URL. */
 export async function startServe(upstreamPort: number, opts: ServeOptions = {}): Promise<Served> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'dnsw-serve-')));
-  const dnsPort = await freePort();
-  const uiPort = await freePort();
+  // A port found free can be taken by another test before the service binds it: then other ports, twice more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServeOn(upstreamPort, opts, dataDir, await freePort(), await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTaken)) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startServeOn(
+  upstreamPort: number,
+  opts: ServeOptions,
+  dataDir: string,
+  dnsPort: number,
+  uiPort: number,
+): Promise<Served> {
   const uiHost = opts.uiHost ?? '127.0.0.1';
   const uiAddress = uiHost.includes(':') ? `[${uiHost}]` : uiHost;
   const argv = [
@@ -76,6 +93,8 @@ export async function startServe(upstreamPort: number, opts: ServeOptions = {}):
   void exit.then(() => (done = true));
   await waitFor(
     () => {
+      if (done && /cannot serve the dashboard on .*: the port is in use/.test(out))
+        throw new PortTaken(`serve could not bind its dashboard port:\n${out}`);
       if (done) throw new Error(`serve exited early:\n${out}`);
       return out.includes('dashboard: http://') ? true : undefined;
     },

@@ -1,5 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /** Fails the calling test with the package to install when a system tool is missing. */
@@ -42,22 +44,38 @@ export async function dig(
 }
 
 /** A port free on 127.0.0.1 for both UDP and TCP at the time of the call. */
+/**
+ * The lowest port the kernel hands out by itself (to clients, and to servers binding port 0); ports below it
+ * are taken only by name, so a port found free there stays free unless another test picks the same one.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** A loopback port free for both TCP and UDP, below the kernel's ephemeral range. */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
+  const high = ephemeralLow();
+  const low = 10_000;
+  const bindable = (port: number, kind: 'tcp' | 'udp'): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (kind === 'tcp') {
+        const s = net.createServer();
+        s.once('error', () => resolve(false));
+        s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+      } else {
+        const u = dgram.createSocket('udp4');
+        u.once('error', () => resolve(false));
+        u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+      }
     });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + randomInt(high - low);
+    if ((await bindable(port, 'tcp')) && (await bindable(port, 'udp'))) return port;
   }
   throw new Error('no free port found on 127.0.0.1');
 }

@@ -393,7 +393,7 @@ describe('serve journal', () => {
         expect(s.body.captures).toHaveLength(2);
         expect(s.body.captures[0]).toMatchObject({ id: captures[0], state: 'stopped' });
         expect(s.body.captures[1]!.state).toBe('running');
-        const after = await newestAfter(second.base, () =>
+        const after = await newestAfter(second.base, 'after.wild.example.test', 'A', () =>
           dig(second.dnsPort, 'after.wild.example.test', 'A'),
         );
         expect(after).toMatchObject({ qname: 'after.wild.example.test', seq: n + 1 });
@@ -487,20 +487,25 @@ interface ApiEvent {
 }
 
 /**
- * Runs `ask` (a query), then waits until the service has recorded something more and returns the newest
- * recorded query as /api/queries reports it: answering comes first, recording follows within moments.
+ * Runs `ask` (one query for `qname`/`qtype`), then waits until the service has recorded it and returns it as
+ * /api/queries reports it: answering comes first, recording follows within moments (and in order).
  */
-async function newestAfter<T>(base: string, ask: () => Promise<T>): Promise<ApiEvent> {
-  type Page = { total: number; events: ApiEvent[] };
-  const before = (await getJson<Page>(`${base}/api/queries?limit=1`)).body.total;
+async function newestAfter(
+  base: string,
+  qname: string,
+  qtype: string,
+  ask: () => Promise<unknown>,
+): Promise<ApiEvent> {
+  type Page = { events: ApiEvent[] };
+  const before = (await getJson<Page>(`${base}/api/queries?limit=1`)).body.events[0]?.seq ?? 0;
   await ask();
   return waitFor(
     async () => {
-      const q = (await getJson<Page>(`${base}/api/queries?limit=1`)).body;
-      return q.total > before ? q.events[0] : undefined;
+      const ev = (await getJson<Page>(`${base}/api/queries?limit=1`)).body.events[0];
+      return ev && ev.seq > before && ev.qname === qname && ev.qtype === qtype ? ev : undefined;
     },
     5000,
-    'the query to be recorded',
+    `${qname} ${qtype} to be recorded`,
   );
 }
 
@@ -552,7 +557,7 @@ describe('serve watchlist', () => {
         await rpcOk<ActiveRule>(served.base, 'watch:update', { id: 'avira-safethings', block: 'nxdomain' }),
       ).toMatchObject({ id: 'avira-safethings', block: 'nxdomain', enabled: true });
       let answer = '';
-      const nx = await newestAfter(served.base, async () => {
+      const nx = await newestAfter(served.base, NAME, 'A', async () => {
         answer = (await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER])).stdout;
       });
       expect(answer).toContain('status: NXDOMAIN');
@@ -564,13 +569,13 @@ describe('serve watchlist', () => {
       });
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', block: 'null' });
       expect((await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim()).toBe('0.0.0.0');
-      const aaaa = await newestAfter(served.base, async () => {
+      const aaaa = await newestAfter(served.base, NAME, 'AAAA', async () => {
         answer = (await dig(served.dnsPort, NAME, 'AAAA', ['-b', ROUTER, '+short'])).stdout.trim();
       });
       expect(answer).toBe('::');
       expect(aaaa).toMatchObject({ qtype: 'AAAA', rcode: 'NOERROR', error: 'blocked', answers: '::' });
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', block: 'off' });
-      const forwarded = await newestAfter(served.base, async () => {
+      const forwarded = await newestAfter(served.base, NAME, 'A', async () => {
         answer = (await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim();
       });
       expect(answer).toBe('192.0.2.77');
@@ -578,7 +583,7 @@ describe('serve watchlist', () => {
 
       // Switched off: not matched (and so not blocked) until switched on again.
       await rpcOk(served.base, 'watch:update', { id: 'avira-safethings', enabled: false, block: 'nxdomain' });
-      const unmatched = await newestAfter(served.base, async () => {
+      const unmatched = await newestAfter(served.base, NAME, 'A', async () => {
         answer = (await dig(served.dnsPort, NAME, 'A', ['-b', ROUTER, '+short'])).stdout.trim();
       });
       expect(answer).toBe('192.0.2.77');
@@ -630,7 +635,9 @@ describe('serve watchlist', () => {
         ['rx.example.test', ''],
       ];
       for (const [name, rule] of matched) {
-        const ev = await newestAfter(served.base, () => dig(served.dnsPort, name, 'A', ['-b', '127.0.0.1']));
+        const ev = await newestAfter(served.base, name, 'A', () =>
+          dig(served.dnsPort, name, 'A', ['-b', '127.0.0.1']),
+        );
         expect(ev.qname).toBe(name);
         expect(ev.watch_rule, name).toBe(rule);
       }
@@ -711,12 +718,12 @@ describe('serve watchlist', () => {
       const after = await rpcOk<ActiveRule[]>(served.base, 'watch:rules');
       expect(after.find((r) => r.id === 'asus-dns-probe')!.enabled).toBe(false);
       expect(after.find((r) => r.id === own.id)).toMatchObject({ patterns: own.patterns });
-      const b2 = await newestAfter(served.base, () =>
+      const b2 = await newestAfter(served.base, 'b2.wild.example.test', 'A', () =>
         dig(served.dnsPort, 'b2.wild.example.test', 'A', ['-b', '127.0.0.1']),
       );
       expect(b2).toMatchObject({ qname: 'b2.wild.example.test', watch_rule: own.id });
       expect(await rpcOk(served.base, 'watch:remove-rule', { id: own.id })).toBeNull();
-      const b3 = await newestAfter(served.base, () =>
+      const b3 = await newestAfter(served.base, 'b3.wild.example.test', 'A', () =>
         dig(served.dnsPort, 'b3.wild.example.test', 'A', ['-b', '127.0.0.1']),
       );
       expect(b3).toMatchObject({ qname: 'b3.wild.example.test', watch_rule: '' });
