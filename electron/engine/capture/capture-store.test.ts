@@ -534,6 +534,33 @@ describe('CaptureStore checkpoints', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('exports wait for the rows behind the checkpoints; closing meanwhile leaves the journals as they were', async () => {
+    const [a, b] = await history();
+    const s = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    void s.loadHistory();
+    // What CaptureService does before an export.
+    await s.historyLoaded();
+    let text = '';
+    for await (const chunk of s.csv({})) text += chunk;
+    expect(parseCsv(text)).toHaveLength(801);
+    expect(s.query({ limit: 1 }).total).toBe(800);
+    await closeStore(s);
+
+    const before = await readFile(capturePath(a!, 'journal.ndjson.gz'));
+    const again = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    const done = again.loadHistory();
+    for (let i = 0; i < 100_000 && again.history().progress === 0; i++) await tick();
+    expect(again.history()).toMatchObject({ state: 'loaded', queries: 800 });
+    expect(again.history().progress).toBeGreaterThan(0);
+    await closeStore(again);
+    await done;
+    expect((await readFile(capturePath(a!, 'journal.ndjson.gz'))).equals(before)).toBe(true);
+    expect(existsSync(capturePath(b!, 'checkpoint.bin'))).toBe(true);
+    const third = await openStore();
+    expect(third.query({ limit: 1 }).total).toBe(800);
+    expect(warnings).toEqual([]);
+  });
+
   it('passes over a checkpoint of another version without a warning', async () => {
     const [a] = await history();
     const path = capturePath(a!, 'checkpoint.bin');
