@@ -93,6 +93,8 @@ export class CaptureSegment {
   attachColumns(columns: EventColumns): void {
     this.columns = columns;
     this.rowsAttached = true;
+    // The rows hold the same watched events then: no need to keep a second copy.
+    if (columns.length === this.stored?.queries) this.watched = null;
   }
 
   /** Seq of the newest event, 0 when empty. */
