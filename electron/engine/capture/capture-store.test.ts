@@ -437,6 +437,40 @@ describe('CaptureStore checkpoints', () => {
     };
   }
 
+  /** An imported capture (import/ writes them), two watched queries three days back; returns its id. */
+  async function writeImport(): Promise<string> {
+    // An imported capture: its journal numbers its records from 1.
+    const id = '20261120-000000-abcd';
+    await mkdir(capturePath(id), { recursive: true });
+    const source = {
+      format: 'pihole',
+      files: [{ name: 'pihole-FTL.db', bytes: 10, sha256: 'ab'.repeat(32) }],
+      name: 'pihole-FTL.db',
+      importedAt: now,
+      app: 'DNS Witness',
+      cannotTell: [],
+      wire: false,
+      skipped: 0,
+      partial: false,
+      devices: [],
+    };
+    await writeFile(
+      capturePath(id, 'capture.json'),
+      JSON.stringify({ id, startedAt: T0 - 3 * DAY, stoppedAt: T0 - 2 * DAY, source }),
+    );
+    const lines = [1, 2].map((seq) =>
+      journalLine(
+        seq,
+        isoLocal(T0 - 3 * DAY + seq),
+        id,
+        exchange({ ts: T0 - 3 * DAY + seq, watchRule: 'x' }),
+      ),
+    );
+    await writeFile(capturePath(id, 'journal.ndjson'), `${lines.join('\n')}\n`);
+
+    return id;
+  }
+
   it('counts stopped captures from their checkpoints before reading any journal, exactly as a journal read would', async () => {
     const ids = await history();
     for (const id of ids) expect(existsSync(capturePath(id, 'checkpoint.bin'))).toBe(true);
@@ -561,6 +595,17 @@ describe('CaptureStore checkpoints', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('leaves a capture found at open to the history read when an import is adopted meanwhile', async () => {
+    const id = await writeImport();
+    const s = await openStore({ deferHistory: true });
+    // The folder watcher asks while the history is still to be read: not adopted twice.
+    expect(await s.adopt()).toEqual([]);
+    await s.loadHistory();
+    expect(await s.adopt()).toEqual([]);
+    expect(s.captures().map((c) => [c.id, c.queries])).toEqual([[id, 2]]);
+    expect(s.query({ limit: 10 }).total).toBe(2);
+  });
+
   it('passes over a checkpoint of another version without a warning', async () => {
     const [a] = await history();
     const path = capturePath(a!, 'checkpoint.bin');
@@ -582,34 +627,7 @@ describe('CaptureStore checkpoints', () => {
     recordSome(s1, 3);
     await s1.stop();
     await closeStore(s1);
-    // An imported capture: its journal numbers its records from 1.
-    const id = '20261120-000000-abcd';
-    await mkdir(capturePath(id), { recursive: true });
-    const source = {
-      format: 'pihole',
-      files: [{ name: 'pihole-FTL.db', bytes: 10, sha256: 'ab'.repeat(32) }],
-      name: 'pihole-FTL.db',
-      importedAt: now,
-      app: 'DNS Witness',
-      cannotTell: [],
-      wire: false,
-      skipped: 0,
-      partial: false,
-      devices: [],
-    };
-    await writeFile(
-      capturePath(id, 'capture.json'),
-      JSON.stringify({ id, startedAt: T0 - 3 * DAY, stoppedAt: T0 - 2 * DAY, source }),
-    );
-    const lines = [1, 2].map((seq) =>
-      journalLine(
-        seq,
-        isoLocal(T0 - 3 * DAY + seq),
-        id,
-        exchange({ ts: T0 - 3 * DAY + seq, watchRule: 'x' }),
-      ),
-    );
-    await writeFile(capturePath(id, 'journal.ndjson'), `${lines.join('\n')}\n`);
+    const id = await writeImport();
 
     const fromJournal = await openStore();
     const reference = counts(fromJournal);

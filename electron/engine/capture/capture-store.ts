@@ -673,11 +673,15 @@ export class CaptureStore implements ExchangeSink {
       return [];
     }
     const added: CaptureSegment[] = [];
+    // A capture open() found is loadHistory()'s to read: it is in `pending` until it joins `segments`.
+    const known = (id: string): boolean =>
+      this.segments.some((seg) => seg.id === id) || this.pending.some((p) => p.id === id);
     for (const id of entries) {
+      if (known(id)) continue;
       const dir = join(this.capturesDir, id);
       const meta = await readCaptureMeta(join(dir, META_FILE));
       // Only finished imports: a folder without a source is not ours to take.
-      if (!meta?.source || meta.stoppedAt === 0 || this.segments.some((seg) => seg.id === id)) continue;
+      if (!meta?.source || meta.stoppedAt === 0 || known(id)) continue;
       const seg = await this.loadSegment(id, dir, meta);
       if (seg === null) continue;
       added.push(seg);
