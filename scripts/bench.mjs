@@ -75,8 +75,9 @@ maximum queries per second and latency at a fixed rate, with dnsperf on 127.0.0.
                    descriptors stayed flat. --json writes every sample.
   --history N[,N]  Run only the history cases (needs dnsmasq, not dnsperf): for each N, N queries of
                    history (up to 20,000,000) are written into a fresh data folder in the service's own
-                   journal format, then: time from start to the first DNS answer, to /api/health and to
-                   the whole history shown, against dnsmasq --log-queries; RSS; disk per query; DNS
+                   journal format, each capture with its checkpoint, then: time from start to the first
+                   DNS answer, to /api/health, to the whole history shown and to every row read, against
+                   dnsmasq --log-queries; RSS; disk per query; DNS
                    latency at 50 and 300 q/s (--rate to choose one) while the API serves query pages,
                    summaries, a CSV of the whole history and an evidence bundle.
   --dnstap         Run only the dnstap cases: CPU per query at --rate (default 10000) q/s with and

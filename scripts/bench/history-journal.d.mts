@@ -12,6 +12,8 @@ export interface WrittenHistory {
   readonly captures: readonly WrittenCapture[];
   /** Bytes of journal written. */
   readonly bytes: number;
+  /** Bytes of checkpoints written (0 without `checkpoints`). */
+  readonly checkpointBytes: number;
   readonly firstTs: number;
   readonly lastTs: number;
 }
@@ -27,5 +29,7 @@ export function writeHistory(opts: {
   readonly clients?: number;
   /** Distinct names the devices ask for (default 3000). */
   readonly names?: number;
+  /** Give each capture the checkpoint the service writes when it stops (default false: none, as after an upgrade). */
+  readonly checkpoints?: boolean;
   readonly log?: (line: string) => void;
 }): Promise<WrittenHistory>;

@@ -20,12 +20,17 @@ const TELEMETRY_NAME = 'eu.safethings.avira.com';
 async function engineCodec(root) {
   const jiti = createJiti(import.meta.url, { alias: { '@shared': path.join(root, 'shared') } });
   const capture = path.join(root, 'electron', 'engine', 'capture');
-  const [encode, chain, localTime, journal, captureId] = await Promise.all(
-    ['journal-encode.ts', 'chain.ts', 'local-time.ts', 'journal.ts', 'capture-id.ts'].map((f) =>
-      jiti.import(path.join(capture, f)),
-    ),
-  );
-  return { ...encode, ...chain, ...localTime, ...journal, ...captureId };
+  const files = [
+    'journal-encode.ts',
+    'chain.ts',
+    'local-time.ts',
+    'journal.ts',
+    'capture-id.ts',
+    'segment.ts',
+    'checkpoint.ts',
+  ];
+  const modules = await Promise.all(files.map((f) => jiti.import(path.join(capture, f))));
+  return Object.assign({}, ...modules);
 }
 
 /** A small deterministic generator (mulberry32), so two runs write the same history. */
@@ -77,9 +82,20 @@ function household(clients, names, rand) {
 
 /**
  * Writes `queries` queries ending a minute ago, at `rate` a second on average (Poisson arrivals), as one
- * stopped capture per day under `${dataDir}/captures/`. Resolves { captures, bytes, firstTs, lastTs }.
+ * stopped capture per day under `${dataDir}/captures/`; with `checkpoints`, each with the checkpoint the
+ * service writes when a capture stops (capture/checkpoint.ts), else as a version without them left it.
+ * Resolves { captures, bytes, checkpointBytes, firstTs, lastTs }.
  */
-export async function writeHistory({ root, dataDir, queries, rate = 5, clients = 24, names = 3000, log }) {
+export async function writeHistory({
+  root,
+  dataDir,
+  queries,
+  rate = 5,
+  clients = 24,
+  names = 3000,
+  checkpoints = false,
+  log,
+}) {
   const c = await engineCodec(root);
   const rand = random(0x5eed);
   const next = household(clients, names, rand);
@@ -91,6 +107,7 @@ export async function writeHistory({ root, dataDir, queries, rate = 5, clients =
   let block = Buffer.allocUnsafe(1 << 16);
   const captures = [];
   let bytes = 0;
+  let checkpointBytes = 0;
   let seq = 0;
   const firstTs = ts;
   while (seq < queries) {
@@ -99,6 +116,8 @@ export async function writeHistory({ root, dataDir, queries, rate = 5, clients =
     const dir = path.join(dataDir, 'captures', id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = openSync(path.join(dir, c.JOURNAL_FILE), 'w', 0o600);
+    // The store's own in-memory capture, for its checkpoint.
+    const seg = checkpoints ? new c.CaptureSegment(id, startedAt, 0) : null;
     const chain = new c.ChainState();
     let outLen = 0;
     const emit = (buf, len) => {
@@ -151,6 +170,7 @@ export async function writeHistory({ root, dataDir, queries, rate = 5, clients =
       };
       seq++;
       const time = times.format(ts);
+      seg?.add(seq, rec, times.lastOffset);
       const need = c.journalLineMaxBytes(time, id, rec) + 1;
       if (blockLen + need > block.length) {
         const bigger = Buffer.allocUnsafe(Math.max(block.length * 2, blockLen + need));
@@ -175,8 +195,12 @@ export async function writeHistory({ root, dataDir, queries, rate = 5, clients =
     writeFileSync(path.join(dir, c.META_FILE), c.captureMetaText({ id, startedAt, stoppedAt }), {
       mode: 0o600,
     });
+    if (seg !== null) {
+      seg.stoppedAt = stoppedAt;
+      checkpointBytes += await c.writeCheckpoint(dir, path.join(dir, c.JOURNAL_FILE), seg.checkpoint());
+    }
     captures.push({ id, startedAt, stoppedAt, lastSeq: seq });
     log?.(`history: capture ${id} up to query ${seq.toLocaleString('en-US')}`);
   }
-  return { captures, bytes, firstTs, lastTs: ts };
+  return { captures, bytes, checkpointBytes, firstTs, lastTs: ts };
 }

@@ -169,6 +169,11 @@ async function startWitnessTimed({ root, dataDir, upstreamPort, cpu, probeName, 
   const firstDns = await dns;
   // The probes between the first answer and the whole history shown: DNS while the history loads.
   const duringLoad = await probes.stop();
+  // The rows behind the checkpoints (query log, CSV) follow the counts: read once progress is whole.
+  const rows = await until(t0, 100, proc, async () => {
+    const h = await tryJson(`${url}/api/health`);
+    return h !== null && h.history?.state === 'loaded' && (h.history.progress ?? 1) >= 1 ? h : null;
+  });
   if (!Number.isFinite(firstDns.ms)) throw new Error(`DNS Witness never answered:\n${proc.tail()}`);
   return {
     duringLoad,
@@ -180,6 +185,7 @@ async function startWitnessTimed({ root, dataDir, upstreamPort, cpu, probeName, 
     healthMs: healthUp.ms,
     firstHealth: healthUp.value,
     readyMs: ready.ms,
+    rowsMs: rows.ms,
   };
 }
 
@@ -283,7 +289,8 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
     mkdirSync(dataDir);
     log(`history ${queries.toLocaleString('en-US')}: writing the journal…`);
     const g0 = performance.now();
-    const history = await writeHistory({ root, dataDir, queries });
+    // As the service leaves them: each stopped capture with its checkpoint.
+    const history = await writeHistory({ root, dataDir, queries, checkpoints: true });
     const writeMs = performance.now() - g0;
     const diskBytes = dirBytes(dataDir);
     log(
@@ -302,7 +309,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
     });
     const othersAtStart = startOthers();
     log(
-      `history: first DNS answer ${fmtS(w.firstDnsMs)}, /api/health ${fmtS(w.healthMs)}, whole history shown ${fmtS(w.readyMs)} (dnsmasq: first answer ${fmtS(peer.firstDnsMs)})`,
+      `history: first DNS answer ${fmtS(w.firstDnsMs)}, /api/health ${fmtS(w.healthMs)}, whole history shown ${fmtS(w.readyMs)}, every row read ${fmtS(w.rowsMs)} (dnsmasq: first answer ${fmtS(peer.firstDnsMs)})`,
     );
     await sleep(2000);
     const rss = memoryOf(w.proc.pid);
@@ -350,10 +357,12 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
       writeMs,
       diskBytes,
       bytesPerQuery: diskBytes / queries,
+      checkpointBytes: history.checkpointBytes,
       start: {
         firstDnsMs: w.firstDnsMs,
         healthMs: w.healthMs,
         readyMs: w.readyMs,
+        rowsMs: w.rowsMs,
         healthAtFirstDns: w.healthAtFirstDns,
         firstHealth: w.firstHealth,
         dnsmasqFirstDnsMs: peer.firstDnsMs,
@@ -409,13 +418,14 @@ function renderHistory({ info, command, measured, pin, cases }) {
   for (const c of cases) {
     const s = c.start;
     out.push(
-      `### ${c.queries.toLocaleString('en-US')} queries of history (${c.captures} daily captures, ${(c.diskBytes / 1e6).toFixed(0)} MB, written in ${fmtS(c.writeMs)})`,
+      `### ${c.queries.toLocaleString('en-US')} queries of history (${c.captures} daily captures, ${(c.diskBytes / 1e6).toFixed(0)} MB of which ${(c.checkpointBytes / 1e3).toFixed(0)} kB checkpoints, written in ${fmtS(c.writeMs)})`,
       '',
       '| | DNS Witness | dnsmasq `--log-queries` |',
       '|---|---:|---:|',
       `| process start → first DNS answer (probe every ${PROBE_MS} ms) | ${fmtS(s.firstDnsMs)} | ${fmtS(s.dnsmasqFirstDnsMs)} |`,
       `| → \`/api/health\` answers | ${fmtS(s.healthMs)} | |`,
       `| → dashboard served and \`/api/summary\` counts the whole history | ${fmtS(s.readyMs)} | |`,
+      `| → every capture's rows read (query log, CSV) | ${fmtS(s.rowsMs)} | |`,
       `| RSS once loaded; after the latency phases; peak | ${mb(c.rssKb)}; ${mb(c.rssEndKb)}; ${mb(c.hwmKb)} | ${mb(c.dnsmasqRssKb)} |`,
       `| disk per query (journal with raw packets and seals; dnsmasq: its log line) | ${c.bytesPerQuery.toFixed(0)} B | ${c.phases[0] ? c.phases[0].dnsmasq.logBytesPerQuery.toFixed(0) : '–'} B |`,
       '',

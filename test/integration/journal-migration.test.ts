@@ -140,10 +140,10 @@ describe('a data folder written by b76ebee', () => {
     });
   });
 
-  it('leaves its journals as they were: plain, not compressed', async () => {
+  it('leaves its journals as they were: plain, not compressed, with a checkpoint beside them', async () => {
     for (const id of [STOPPED, KILLED]) {
       const dir = path.join(tmp, 'data', 'captures', id);
-      expect((await readdir(dir)).sort()).toEqual(['capture.json', 'journal.ndjson']);
+      expect((await readdir(dir)).sort()).toEqual(['capture.json', 'checkpoint.bin', 'journal.ndjson']);
       expect(sha256(await readFile(path.join(dir, 'journal.ndjson')))).toBe(before.get(id));
     }
   });

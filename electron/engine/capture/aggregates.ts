@@ -21,6 +21,21 @@ export class ClientTotals {
     if (ts > this.last[clientId]!) this.last[clientId] = ts;
   }
 
+  /** Calls `visit` with each client id's totals, in id order. */
+  forEach(visit: (clientId: number, queries: number, first: number, last: number) => void): void {
+    for (let id = 0; id < this.queries.length; id++) {
+      const n = this.queries[id];
+      if (n !== undefined) visit(id, n, this.first[id]!, this.last[id]!);
+    }
+  }
+
+  /** Sets a client id's totals as a checkpoint saved them (checkpoint.ts). */
+  restore(clientId: number, queries: number, first: number, last: number): void {
+    this.queries[clientId] = queries;
+    this.first[clientId] = first;
+    this.last[clientId] = last;
+  }
+
   /** Adds these totals into `into`, keyed by address; `address(id)` names each client id. */
   mergeInto(into: Map<string, ClientSummary>, address: (id: number) => string): void {
     for (let id = 0; id < this.queries.length; id++) {
@@ -66,6 +81,22 @@ export class MinuteCounts {
       this.lastCounts = counts;
     }
     counts[clientId] = (counts[clientId] ?? 0) + 1;
+  }
+
+  /** Calls `visit` with each minute and its counts (indexed by client id; holes for none), oldest first. */
+  forEach(visit: (minute: number, counts: readonly (number | undefined)[]) => void): void {
+    for (const minute of [...this.minutes.keys()].sort((a, b) => a - b))
+      visit(minute, this.minutes.get(minute)!);
+  }
+
+  /** Adds a minute's counts as a checkpoint saved them: `counts[i]` queries of client id `clients[i]`. */
+  restore(minute: number, clients: readonly number[], counts: readonly number[]): void {
+    let bucket = this.minutes.get(minute);
+    if (bucket === undefined) {
+      bucket = [];
+      this.minutes.set(minute, bucket);
+    }
+    for (let i = 0; i < clients.length; i++) bucket[clients[i]!] = (bucket[clients[i]!] ?? 0) + counts[i]!;
   }
 
   /** Adds the minutes at or after `from` into `into`, keyed by minute then address. */

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { appendFile, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueryBatch, QueryEvent } from '@shared/events';
@@ -8,7 +9,7 @@ import type { CaptureStoreOptions } from './capture-store';
 import { CaptureStore } from './capture-store';
 import { clockAt, FakeClock } from '../fake-clock';
 import { CSV_HEADER } from './csv';
-import { exchange, journalText, parseCsv, tempDir } from './test-support';
+import { exchange, journalLine, journalText, parseCsv, tempDir } from './test-support';
 
 const T0 = Date.UTC(2026, 10, 23, 1, 45, 0);
 const DAY = 86_400_000;
@@ -177,9 +178,11 @@ describe('CaptureStore journal', () => {
     expect((await stat(capturePath(id, 'capture.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(capturePath(id, 'journal.ndjson'))).mode & 0o777).toBe(0o600);
     expect((await stat(capturePath(id, 'journal.ndjson.gz'))).mode & 0o777).toBe(0o600);
-    // Stopped: every sealed line is compressed, the plain file is left empty.
+    expect((await stat(capturePath(id, 'checkpoint.bin'))).mode & 0o777).toBe(0o600);
+    // Stopped: every sealed line is compressed, the plain file is left empty, the checkpoint written.
     expect((await readdir(capturePath(id))).sort()).toEqual([
       'capture.json',
+      'checkpoint.bin',
       'journal.ndjson',
       'journal.ndjson.gz',
     ]);
@@ -312,7 +315,10 @@ describe('CaptureStore journal', () => {
 });
 
 describe('CaptureStore history read after the start', () => {
-  /** Two stopped captures of `n` queries each, the second with watched ones; returns their ids. */
+  /**
+   * Two stopped captures of `n` queries each, the second with watched ones; returns their ids. Without their
+   * checkpoints, so their journals are read (as after an upgrade).
+   */
   async function twoCaptures(n: number): Promise<string[]> {
     const s = await openStore();
     const ids: string[] = [];
@@ -323,6 +329,7 @@ describe('CaptureStore history read after the start', () => {
       now += 60_000;
     }
     await closeStore(s);
+    for (const id of ids) await rm(capturePath(id, 'checkpoint.bin'));
     return ids;
   }
 
@@ -384,6 +391,259 @@ describe('CaptureStore history read after the start', () => {
     expect((await readFile(capturePath(a!, 'journal.ndjson'))).equals(before)).toBe(true);
     const again = await openStore();
     expect(again.total()).toBe(4000);
+  });
+});
+
+describe('CaptureStore checkpoints', () => {
+  /** Two stopped captures, each over several minutes, with several clients and watched queries; returns their ids. */
+  async function history(): Promise<string[]> {
+    const s = await openStore();
+    const ids: string[] = [];
+    for (let c = 0; c < 2; c++) {
+      ids.push(s.start().id);
+      for (let i = 0; i < 400; i++) {
+        now += 997;
+        const watched = i % 5 === 0;
+        s.record(
+          exchange(
+            {
+              ts: now,
+              client: watched ? '192.168.0.1' : `192.168.0.${10 + (i % (3 + c))}`,
+              qname: watched ? `t${i % 2}.safethings.avira.com` : `n${i % 17}.example`,
+              watchRule: watched ? 'avira-safethings' : '',
+            },
+            i,
+          ),
+        );
+      }
+      await s.stop();
+      now += 3_600_000;
+    }
+    await closeStore(s);
+    return ids;
+  }
+
+  /** What the dashboard and the watchlist take from the store. */
+  function counts(s: CaptureStore) {
+    const watched: string[] = [];
+    s.forEachWatched((ts, client, rule, qname) => watched.push(`${ts} ${client} ${rule} ${qname}`));
+    return {
+      captures: s.captures(),
+      clients: s.clients(),
+      minutes: s.minutes(0),
+      total: s.total(),
+      lastSeq: s.lastSeq(),
+      watched,
+    };
+  }
+
+  /** An imported capture (import/ writes them), two watched queries three days back; returns its id. */
+  async function writeImport(): Promise<string> {
+    // An imported capture: its journal numbers its records from 1.
+    const id = '20261120-000000-abcd';
+    await mkdir(capturePath(id), { recursive: true });
+    const source = {
+      format: 'pihole',
+      files: [{ name: 'pihole-FTL.db', bytes: 10, sha256: 'ab'.repeat(32) }],
+      name: 'pihole-FTL.db',
+      importedAt: now,
+      app: 'DNS Witness',
+      cannotTell: [],
+      wire: false,
+      skipped: 0,
+      partial: false,
+      devices: [],
+    };
+    await writeFile(
+      capturePath(id, 'capture.json'),
+      JSON.stringify({ id, startedAt: T0 - 3 * DAY, stoppedAt: T0 - 2 * DAY, source }),
+    );
+    const lines = [1, 2].map((seq) =>
+      journalLine(
+        seq,
+        isoLocal(T0 - 3 * DAY + seq),
+        id,
+        exchange({ ts: T0 - 3 * DAY + seq, watchRule: 'x' }),
+      ),
+    );
+    await writeFile(capturePath(id, 'journal.ndjson'), `${lines.join('\n')}\n`);
+
+    return id;
+  }
+
+  it('counts stopped captures from their checkpoints before reading any journal, exactly as a journal read would', async () => {
+    const ids = await history();
+    for (const id of ids) expect(existsSync(capturePath(id, 'checkpoint.bin'))).toBe(true);
+
+    const s = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    let atFirstWatched: ReturnType<typeof counts> | null = null;
+    let progressThen = -1;
+    const watched: string[] = [];
+    await s.loadHistory((ts, client, rule, qname) => {
+      // The first watched query is handed over before any journal is read, with every capture counted.
+      if (atFirstWatched === null) {
+        atFirstWatched = counts(s);
+        progressThen = s.history().progress;
+        expect(s.history().state).toBe('loaded');
+        expect(s.query({ limit: 1 }).total).toBe(0);
+      }
+      watched.push(`${ts} ${client} ${rule} ${qname}`);
+    });
+    expect(progressThen).toBe(0);
+    const fromCheckpoints = counts(s);
+    expect(atFirstWatched).toEqual(fromCheckpoints);
+    expect(watched).toEqual(fromCheckpoints.watched);
+    expect(fromCheckpoints.total).toBe(800);
+    expect(fromCheckpoints.watched).toHaveLength(160);
+    // The rows followed: the query log holds every query, and the history read every byte.
+    expect(s.history()).toMatchObject({ state: 'loaded', captures: 2, queries: 800, progress: 1 });
+    expect(s.query({ limit: 1 }).total).toBe(800);
+    expect(s.query({ limit: 1 }).events[0]).toMatchObject({ seq: 800, captureId: ids[1] });
+    const page = s.query({ limit: 1000 }).events;
+    await closeStore(s);
+
+    // Without checkpoints the journals are read: the same counts, and the checkpoints are written again.
+    for (const id of ids) await rm(capturePath(id, 'checkpoint.bin'));
+    const fromJournals = await openStore();
+    expect(counts(fromJournals)).toEqual(fromCheckpoints);
+    expect(fromJournals.query({ limit: 1000 }).events).toEqual(page);
+    await closeStore(fromJournals);
+    for (const id of ids) expect(existsSync(capturePath(id, 'checkpoint.bin'))).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads the journal instead of a damaged checkpoint, says so once, and writes a good one', async () => {
+    const [a, b] = await history();
+    const first = await openStore();
+    const reference = counts(first);
+    await closeStore(first);
+    const path = capturePath(a!, 'checkpoint.bin');
+    const bytes = await readFile(path);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
+    await writeFile(path, bytes);
+    await writeFile(capturePath(b!, 'checkpoint.bin'), 'not a checkpoint');
+
+    const s = await openStore();
+    expect(counts(s)).toEqual(reference);
+    expect(warnings).toEqual([
+      `capture ${a}: its checkpoint is damaged (its checksum does not match); reading its journal instead`,
+      `capture ${b}: its checkpoint is damaged (it is not a checkpoint); reading its journal instead`,
+    ]);
+    await closeStore(s);
+    warnings = [];
+    const again = await openStore({ deferHistory: true });
+    let progressThen = -1;
+    await again.loadHistory(() => {
+      if (progressThen < 0) progressThen = again.history().progress;
+    });
+    expect(progressThen).toBe(0);
+    expect(counts(again)).toEqual(reference);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads the journal when it changed since its checkpoint, or the checkpoint is of another capture', async () => {
+    const [a, b] = await history();
+    // A line appended to a's journal after its checkpoint was written.
+    const ts = now;
+    await appendFile(
+      capturePath(a!, 'journal.ndjson'),
+      `${journalLine(9000, isoLocal(ts), a!, exchange({ ts, client: '192.168.0.99' }))}\n`,
+    );
+    await writeFile(capturePath(b!, 'checkpoint.bin'), await readFile(capturePath(a!, 'checkpoint.bin')));
+
+    const s = await openStore();
+    expect(warnings).toEqual([
+      `capture ${a}: its checkpoint is mismatched (the journal changed since it was written); reading its journal instead`,
+      `capture ${b}: its checkpoint is mismatched (it belongs to capture ${a}); reading its journal instead`,
+    ]);
+    expect(s.captures().map((c) => c.queries)).toEqual([401, 400]);
+    expect(s.clients().find((c) => c.address === '192.168.0.99')?.queries).toBe(1);
+    expect(s.lastSeq()).toBe(9000);
+    const reference = counts(s);
+    await closeStore(s);
+    warnings = [];
+    // Written again from the journals: the next start counts the same from them.
+    const again = await openStore();
+    expect(counts(again)).toEqual(reference);
+    expect(warnings).toEqual([]);
+  });
+
+  it('exports wait for the rows behind the checkpoints; closing meanwhile leaves the journals as they were', async () => {
+    const [a, b] = await history();
+    const s = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    void s.loadHistory();
+    // What CaptureService does before an export.
+    await s.historyLoaded();
+    let text = '';
+    for await (const chunk of s.csv({})) text += chunk;
+    expect(parseCsv(text)).toHaveLength(801);
+    expect(s.query({ limit: 1 }).total).toBe(800);
+    await closeStore(s);
+
+    const before = await readFile(capturePath(a!, 'journal.ndjson.gz'));
+    const again = await openStore({ deferHistory: true, historySliceBytes: 4096 });
+    const done = again.loadHistory();
+    for (let i = 0; i < 100_000 && again.history().progress === 0; i++) await tick();
+    expect(again.history()).toMatchObject({ state: 'loaded', queries: 800 });
+    expect(again.history().progress).toBeGreaterThan(0);
+    await closeStore(again);
+    await done;
+    expect((await readFile(capturePath(a!, 'journal.ndjson.gz'))).equals(before)).toBe(true);
+    expect(existsSync(capturePath(b!, 'checkpoint.bin'))).toBe(true);
+    const third = await openStore();
+    expect(third.query({ limit: 1 }).total).toBe(800);
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves a capture found at open to the history read when an import is adopted meanwhile', async () => {
+    const id = await writeImport();
+    const s = await openStore({ deferHistory: true });
+    // The folder watcher asks while the history is still to be read: not adopted twice.
+    expect(await s.adopt()).toEqual([]);
+    await s.loadHistory();
+    expect(await s.adopt()).toEqual([]);
+    expect(s.captures().map((c) => [c.id, c.queries])).toEqual([[id, 2]]);
+    expect(s.query({ limit: 10 }).total).toBe(2);
+  });
+
+  it('passes over a checkpoint of another version without a warning', async () => {
+    const [a] = await history();
+    const path = capturePath(a!, 'checkpoint.bin');
+    const bytes = await readFile(path);
+    const body = Buffer.from(bytes.subarray(0, bytes.length - 32));
+    // The version byte follows the magic line.
+    body[body.indexOf(10) + 1] = 99;
+    await writeFile(path, Buffer.concat([body, createHash('sha256').update(body).digest()]));
+    const s = await openStore();
+    expect(s.total()).toBe(800);
+    expect(warnings).toEqual([]);
+    await closeStore(s);
+    expect((await readFile(path))[body.indexOf(10) + 1]).toBe(1);
+  });
+
+  it('places an imported capture taken from its checkpoint after the seqs handed out, as a journal read does', async () => {
+    const s1 = await openStore();
+    s1.start();
+    recordSome(s1, 3);
+    await s1.stop();
+    await closeStore(s1);
+    const id = await writeImport();
+
+    const fromJournal = await openStore();
+    const reference = counts(fromJournal);
+    const seqs = fromJournal.query({ limit: 10 }).events.map((e) => e.seq);
+    await closeStore(fromJournal);
+    expect(existsSync(capturePath(id, 'checkpoint.bin'))).toBe(true);
+    const fromCheckpoint = await openStore({ deferHistory: true });
+    let progressThen = -1;
+    await fromCheckpoint.loadHistory(() => {
+      if (progressThen < 0) progressThen = fromCheckpoint.history().progress;
+    });
+    expect(progressThen).toBe(0);
+    expect(counts(fromCheckpoint)).toEqual(reference);
+    expect(reference.lastSeq).toBe(5);
+    expect(fromCheckpoint.query({ limit: 10 }).events.map((e) => e.seq)).toEqual(seqs);
+    expect(warnings).toEqual([]);
   });
 });
 

@@ -19,7 +19,9 @@ import { realClock, type Clock } from '../clock';
 import { RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
-import type { EventColumns, StringTable } from './columns';
+import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import type { StringTable } from './columns';
+import { EventColumns } from './columns';
 import {
   csvCell,
   csvChunks,
@@ -45,7 +47,7 @@ import {
 } from './journal';
 import type { CaptureMeta } from './journal';
 import { LocalTimeFormatter } from './local-time';
-import { CaptureSegment } from './segment';
+import { CaptureSegment, type WatchedVisitor } from './segment';
 import type { ExchangeRecord, ExchangeSink } from './types';
 
 /** Where scanSince stopped: the retained captures' layout, a capture's position and its next row. */
@@ -91,8 +93,7 @@ interface PendingCapture {
   readonly bytes: number;
 }
 
-/** Calls `visit` for each watched event (ts, client, rule, name) of a capture. */
-export type WatchedVisitor = (ts: number, client: string, rule: string, qname: string) => void;
+export type { WatchedVisitor } from './segment';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -156,6 +157,8 @@ export class CaptureStore implements ExchangeSink {
   private stops: Promise<unknown> = Promise.resolve();
   /** Retained captures not read yet, oldest first, and how far loadHistory() has got. */
   private pending: PendingCapture[] = [];
+  /** Captures taken in from their checkpoints whose rows loadHistory() has still to read, oldest first. */
+  private rowsPending: { readonly seg: CaptureSegment; readonly dir: string }[] = [];
   private readonly historyProgress = { captures: 0, loaded: 0, bytes: 0, read: 0, queries: 0 };
   private historyRun: Promise<void> | null = null;
   private clientsCache: {
@@ -204,22 +207,30 @@ export class CaptureStore implements ExchangeSink {
   }
 
   /**
-   * Reads the retained captures open() left on disk, oldest first, a slice at a time with the event loop
-   * free in between; each capture joins the store (captures, queries, summaries) once it is read, and
-   * `onWatched` sees its watched events then. Records made meanwhile go to the running capture as always.
-   * Resolves when every capture is read or the store closes; never rejects. Later calls share the first run.
+   * Reads the retained captures open() left on disk, oldest first. A stopped capture with a valid checkpoint
+   * (checkpoint.ts) joins the store from it at once: captures, counts, clients, minutes; the others are read
+   * from their journals a slice at a time with the event loop free in between, each joining once read (and
+   * given a checkpoint). `onWatched` sees every capture's watched events, oldest capture first. Then the rows
+   * of the captures taken from checkpoints are read from their journals the same way, for the query log, CSV
+   * and the insights. Records made meanwhile go to the running capture as always. Resolves when every capture
+   * and its rows are read or the store closes; never rejects. Later calls share the first run.
    */
   loadHistory(onWatched?: WatchedVisitor): Promise<void> {
     this.historyRun ??= this.readPending(onWatched);
     return this.historyRun;
   }
 
-  /** Resolves once loadHistory() has read every retained capture (at once when none waits). */
+  /** Resolves once loadHistory() has read every retained capture and its rows (at once when none waits). */
   historyLoaded(): Promise<void> {
-    return this.pending.length === 0 ? Promise.resolve() : this.loadHistory();
+    return this.pending.length === 0 && this.rowsPending.length === 0
+      ? Promise.resolve()
+      : this.loadHistory();
   }
 
-  /** How far the retained captures are read: "loading" from open() until loadHistory() is done. */
+  /**
+   * How far the retained captures are read: "loading" from open() until every one has joined the store (its
+   * counts; rows taken from a checkpoint may still be read after that, see `progress`).
+   */
   history(): HistoryStatus {
     const h = this.historyProgress;
     return {
@@ -233,22 +244,126 @@ export class CaptureStore implements ExchangeSink {
 
   private async readPending(onWatched?: WatchedVisitor): Promise<void> {
     const h = this.historyProgress;
-    while (this.pending.length > 0 && !this.closed) {
-      const next = this.pending[0]!;
-      const seg = await this.loadSegment(next.id, next.dir, next.meta);
-      if (this.closed) break;
-      this.pending.shift();
-      h.loaded++;
-      if (seg === null) continue;
-      h.queries += seg.length;
-      // In start order; the running capture, started after every retained one, stays last.
-      let at = this.segments.length;
-      while (at > 0 && this.segments[at - 1]!.startedAt > seg.startedAt) at--;
-      this.segments.splice(at, 0, seg);
-      // scanSince cursors count segments: one inserted before theirs means starting over.
-      this.layout++;
-      if (onWatched) forEachWatchedIn(seg, onWatched);
+    const order = [...this.pending];
+    // Checkpoints first: every capture that has a valid one counts at once.
+    const fromCheckpoint = new Map<PendingCapture, CaptureSegment>();
+    for (const p of order) {
+      if (this.closed) return;
+      const seg = await this.segmentFromCheckpoint(p);
+      if (seg === null || this.closed) continue;
+      fromCheckpoint.set(p, seg);
+      this.pending.splice(this.pending.indexOf(p), 1);
+      this.rowsPending.push({ seg, dir: p.dir });
+      this.joinHistory(seg);
+    }
+    // In start order, so the watchlist's times arrive oldest first: checkpoints' watched events, journals read.
+    for (const p of order) {
+      if (this.closed) return;
+      const fromCp = fromCheckpoint.get(p);
+      if (fromCp !== undefined) {
+        if (onWatched) fromCp.forEachWatched(onWatched);
+        continue;
+      }
+      const seg = await this.loadSegment(p.id, p.dir, p.meta);
+      if (this.closed) return;
+      this.pending.splice(this.pending.indexOf(p), 1);
+      if (seg !== null) {
+        this.joinHistory(seg);
+        if (onWatched) seg.forEachWatched(onWatched);
+      } else h.loaded++;
       if (this.metaPending.size > 0) this.armFlush();
+    }
+    while (this.rowsPending.length > 0 && !this.closed) {
+      const { seg, dir } = this.rowsPending[0]!;
+      await this.loadRows(seg, dir);
+      if (this.closed) return;
+      this.rowsPending.shift();
+    }
+  }
+
+  /** Places a capture read from disk among the others, in start order. */
+  private joinHistory(seg: CaptureSegment): void {
+    const h = this.historyProgress;
+    h.loaded++;
+    h.queries += seg.queries;
+    // In start order; the running capture, started after every retained one, stays last.
+    let at = this.segments.length;
+    while (at > 0 && this.segments[at - 1]!.startedAt > seg.startedAt) at--;
+    this.segments.splice(at, 0, seg);
+    // scanSince cursors count segments: one inserted before theirs means starting over.
+    this.layout++;
+  }
+
+  /**
+   * The stopped capture `p` as its checkpoint describes it, or null when it has none that is valid (then its
+   * journal is read, and a damaged or mismatched checkpoint is reported).
+   */
+  private async segmentFromCheckpoint(p: PendingCapture): Promise<CaptureSegment | null> {
+    const meta = p.meta;
+    if (meta === null || meta.stoppedAt === 0) return null;
+    const read = await readCheckpoint(p.dir, p.id, join(p.dir, JOURNAL_FILE));
+    if (read.kind !== 'ok') {
+      if (read.kind === 'damaged' || read.kind === 'mismatched')
+        this.warn(
+          `checkpoint:${p.id}`,
+          `capture ${p.id}: its checkpoint is ${read.kind} (${read.reason}); reading its journal instead`,
+        );
+      return null;
+    }
+    const data = read.data;
+    // An import numbers its records from 1: they follow every seq handed out so far here (see loadSegment).
+    const base = meta.source ? this.seq : 0;
+    const seg = CaptureSegment.fromCheckpoint(p.id, meta.startedAt, meta.stoppedAt, data, base);
+    seg.source = meta.source ?? null;
+    if (meta.source) this.seq += data.lastSeq;
+    this.seq = Math.max(this.seq, seg.lastSeq());
+    return seg;
+  }
+
+  /** Reads the rows of a capture taken from its checkpoint and gives them to it. */
+  private async loadRows(seg: CaptureSegment, dir: string): Promise<void> {
+    // Deleted by retention meanwhile.
+    if (!this.segments.includes(seg)) return;
+    const cols = new EventColumns();
+    const base = seg.seqBase;
+    try {
+      await scanJournal(
+        join(dir, JOURNAL_FILE),
+        (ev) => void cols.append(base + ev.seq, ev, ev.offset),
+        false,
+        {
+          chunkBytes: this.historySliceBytes,
+          onChunk: (bytes) => (this.historyProgress.read += bytes),
+          stop: () => this.closed,
+        },
+      );
+    } catch (err) {
+      this.warn(`read:${seg.id}`, `capture ${seg.id}: cannot read its journal: ${describeFsError(err).text}`);
+      return;
+    }
+    if (this.closed || !this.segments.includes(seg)) return;
+    if (cols.length !== seg.queries)
+      this.warn(
+        `rows:${seg.id}`,
+        `capture ${seg.id}: its journal holds ${cols.length} queries, its checkpoint ${seg.queries}; the query log shows the journal's`,
+      );
+    seg.attachColumns(cols);
+    // Rows appeared in a capture scanSince may have passed: its cursors start over.
+    this.layout++;
+  }
+
+  /** Saves the checkpoint of stopped capture `seg` (its journal complete on disk); false after a warning. */
+  private async saveCheckpoint(seg: CaptureSegment): Promise<boolean> {
+    const dir = join(this.capturesDir, seg.id);
+    try {
+      await writeCheckpoint(dir, join(dir, JOURNAL_FILE), seg.checkpoint());
+      return true;
+    } catch (err) {
+      this.warn(
+        `checkpoint-save:${describeFsError(err).kind}`,
+        `capture ${seg.id}: cannot save its checkpoint: ${describeFsError(err).text}; the next start reads its journal instead`,
+      );
+      return false;
     }
   }
 
@@ -293,6 +408,8 @@ export class CaptureStore implements ExchangeSink {
       await this.retireWriter(writer);
       this.metaPending.delete(seg);
       if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
+      // Only for a journal that holds every record: the next start then counts it without reading it.
+      if (writer.unwrittenBytes === 0 && writer.dropped === 0) await this.saveCheckpoint(seg);
       if (this.unwritten) this.armFlush();
     })();
     this.stops = Promise.all([this.stops, done]);
@@ -396,10 +513,10 @@ export class CaptureStore implements ExchangeSink {
     return this.seq;
   }
 
-  /** Events held across all retained captures. */
+  /** Events of all retained captures (counted, whether their rows are read yet or not). */
   total(): number {
     let n = 0;
-    for (const seg of this.segments) n += seg.length;
+    for (const seg of this.segments) n += seg.queries;
     return n;
   }
 
@@ -413,7 +530,7 @@ export class CaptureStore implements ExchangeSink {
    * Reads the columns directly: no event objects are built.
    */
   forEachWatched(visit: WatchedVisitor): void {
-    for (const seg of this.segments) forEachWatchedIn(seg, visit);
+    for (const seg of this.segments) seg.forEachWatched(visit);
   }
 
   /**
@@ -550,27 +667,21 @@ export class CaptureStore implements ExchangeSink {
     try {
       entries = (await readdir(this.capturesDir, { withFileTypes: true }))
         .filter((d) => d.isDirectory() && CAPTURE_ID_PATTERN.test(d.name))
-        .map((d) => d.name)
-        // Captures still waiting in the history load are that load's to read: taking them here too would
-        // list them twice (the running capture's new folder wakes the inbox while the history loads).
-        .filter(
-          (id) => !this.segments.some((seg) => seg.id === id) && !this.pending.some((p) => p.id === id),
-        );
+        .map((d) => d.name);
     } catch {
       return [];
     }
     const added: CaptureSegment[] = [];
+    // A capture open() found is loadHistory()'s to read: it is in `pending` until it joins `segments` (the
+    // running capture's new folder wakes the inbox while the history loads; taking it here too lists it twice).
+    const known = (id: string): boolean =>
+      this.segments.some((seg) => seg.id === id) || this.pending.some((p) => p.id === id);
     for (const id of entries) {
+      if (known(id)) continue;
       const dir = join(this.capturesDir, id);
       const meta = await readCaptureMeta(join(dir, META_FILE));
       // Only finished imports: a folder without a source is not ours to take.
-      if (
-        !meta?.source ||
-        meta.stoppedAt === 0 ||
-        this.segments.some((seg) => seg.id === id) ||
-        this.pending.some((p) => p.id === id)
-      )
-        continue;
+      if (!meta?.source || meta.stoppedAt === 0 || known(id)) continue;
       const seg = await this.loadSegment(id, dir, meta);
       if (seg === null) continue;
       added.push(seg);
@@ -739,6 +850,7 @@ export class CaptureStore implements ExchangeSink {
     let base = 0;
     if (seg.source !== null) {
       base = this.seq;
+      seg.seqBase = base;
       this.seq += await lastJournalSeq(join(dir, JOURNAL_FILE));
     }
     let scan: JournalScan | null = null;
@@ -766,6 +878,8 @@ export class CaptureStore implements ExchangeSink {
       seg.stoppedAt = Math.max(seg.lastTs() ?? seg.startedAt, seg.startedAt, 1);
       if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
     }
+    // Read whole: the next start counts it from its checkpoint.
+    if (scan !== null && !this.closed) await this.saveCheckpoint(seg);
     return seg;
   }
 
@@ -859,22 +973,6 @@ export class CaptureStore implements ExchangeSink {
     } catch {
       // A failing warning sink must not break recording.
     }
-  }
-}
-
-/** Calls `visit` for every event of `seg` that matched a watchlist rule; reads the columns directly. */
-function forEachWatchedIn(seg: CaptureSegment, visit: WatchedVisitor): void {
-  const cols = seg.columns;
-  const empty = cols.watchRules.lookup('');
-  for (let row = 0; row < cols.length; row++) {
-    const id = cols.watchRuleId(row);
-    if (id === empty) continue;
-    visit(
-      cols.ts(row),
-      cols.clients.value(cols.clientId(row)),
-      cols.watchRules.value(id),
-      cols.qnames.value(cols.qnameId(row)),
-    );
   }
 }
 

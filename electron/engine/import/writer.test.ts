@@ -126,27 +126,6 @@ describe('imported captures', () => {
     }
   });
 
-  it('one waiting in the history load is adopted by that load alone, listed once', async () => {
-    const id = await importInto(dir, NOW - 2 * DAY, 3);
-    const store = await CaptureStore.open({
-      dataDir: dir,
-      retentionDays: 30,
-      clock: new FakeClock(NOW),
-      deferHistory: true,
-    });
-    try {
-      // The running capture's new folder wakes the inbox before the history is read.
-      store.start();
-      expect(await store.adopt()).toEqual([]);
-      await store.loadHistory();
-      expect(await store.adopt()).toEqual([]);
-      expect(store.captures().filter((c) => c.id === id)).toHaveLength(1);
-      expect(store.query({ captureId: id, limit: 10 }).total).toBe(3);
-    } finally {
-      await store.close();
-    }
-  });
-
   it('are kept for the retention period from their import, not from their queries', async () => {
     const kept = await importInto(dir, NOW - 400 * DAY, 3, NOW - DAY);
     const expired = await importInto(dir, NOW - 400 * DAY, 3, NOW - 31 * DAY);
