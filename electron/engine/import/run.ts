@@ -177,8 +177,18 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
           progress(false);
         }
       } catch (err) {
+        if (!(err instanceof ImportError) || !opts.keepPartial) throw err;
+        // The queries read before the damage that were not handed on yet: the kept part ends at the last good one.
+        if (err.before.length > 0) {
+          const before = [...err.before];
+          for (const rec of before) {
+            rec.watchRule = ruleOf(rec.qname);
+            if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+          }
+          await writer.add(before);
+        }
         // Only damage the reader names, after some queries: a file that starts bad is not an import at all.
-        if (!(err instanceof ImportError) || !opts.keepPartial || writer.records === 0) throw err;
+        if (writer.records === 0) throw err;
         partial = {
           at: placeOf(err, reader.position),
           file: input.name,
