@@ -7,7 +7,7 @@ import { RouterSetting } from '../router-setting';
 import { APP_VERSION } from '../version';
 import { WatchService } from '../watch';
 import { detectFormat, formatById } from './formats';
-import { applyLeases, readLeases, saveLeaseNames } from './leases';
+import { applyLeases, readLeaseFiles, saveLeaseNames } from './leases';
 import { HashedReader } from './source-file';
 import { ImportCancelled, ImportError, type ReadContext, type SourceInput } from './types';
 import { ImportWriter } from './writer';
@@ -112,7 +112,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       : formatById(opts.format);
   if (spec.read === null) throw new ImportError(spec.label, '', spec.unavailable ?? 'not available');
   const read = spec.read;
-  const leases = await readLeases(opts.leases ?? []);
+  const { devices: leases, files: leaseFiles } = await readLeaseFiles(opts.leases ?? []);
 
   const watch = await WatchService.open({ dataDir: opts.dataDir });
   const rules = new Map<string, string>();
@@ -224,6 +224,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       skipped,
       partial,
       devices: [...devices].map(([address, d]) => ({ address, mac: d.mac, name: d.name })),
+      leases: leaseFiles,
     };
     const captureId = await writer.commit(source);
     const notes = [
