@@ -156,6 +156,13 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         skip: (n = 1) => void (skipped += n),
         device: (address, mac, name) => {
           const known = devices.get(address);
+          // A packet capture says it with every query: only news costs more than the lookup.
+          if (
+            known !== undefined &&
+            (mac === '' || mac === known.mac) &&
+            (name === '' || name === known.name)
+          )
+            return;
           devices.set(address, { mac: mac || known?.mac || '', name: name || known?.name || '' });
         },
         progress: (bytes) => {
