@@ -173,6 +173,7 @@ export class Engine implements EngineHandle {
     return this.capture.readHistory(this.readHistory, () => {
       // Closed meanwhile: the read stopped short, and nobody is told.
       if (!this.statusService.listening) return;
+      this.imports.historyRead();
       this.watchlist.refresh();
       this.importsLearned = this.devices.learnImports(this.capture.captures());
       this.statusService.emit();
