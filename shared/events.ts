@@ -118,6 +118,8 @@ export interface CaptureSource {
   readonly partial: false | PartialImport;
   /** Devices the source names (a MAC from a packet's Ethernet header, a host name from a database). */
   readonly devices: readonly { readonly address: string; readonly mac: string; readonly name: string }[];
+  /** DHCP lease files read besides (`--leases`) for the devices' MACs and names; [] for none. */
+  readonly leases: readonly SourceFile[];
 }
 
 export interface ListenerStatus {

@@ -68,13 +68,23 @@ export interface ImportProgress {
 
 /**
  * "a partial import: querylog.json line 20001 is damaged (not a JSON object); 19,456 queries read before it
- * were kept, nothing after it". Readers hand over whole batches, so the last one before the damage is not kept.
+ * were kept, nothing after it".
  */
 export function partialSentence(p: PartialImport): string {
   return (
     `a partial import: ${p.file} ${p.at} is damaged (${p.reason}); ${p.queries.toLocaleString('en-US')} ` +
     `queries read before it were kept${p.skipped > 0 ? `, ${p.skipped.toLocaleString('en-US')} entries skipped` : ''}, nothing after it`
   );
+}
+
+/**
+ * "the DHCP leases dnsmasq.leases (SHA-256 …)": the lease files an import read for its devices' MACs and
+ * names, for the provenance lines; "" when it read none (or capture.json predates them).
+ */
+export function leasesPhrase(source: Pick<CaptureSource, 'leases'>): string {
+  const files = source.leases ?? [];
+  if (files.length === 0) return '';
+  return `the DHCP leases ${files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ')}`;
 }
 
 /** True for an imported capture that holds only part of its file. */

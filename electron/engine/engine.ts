@@ -49,6 +49,8 @@ export class Engine implements EngineHandle {
   private readonly metricsService: MetricsService;
   private readonly alerts: AlertsService;
   private readonly imports: ImportsService;
+  /** What the imported captures say of their devices, taken in after the history and each adoption. */
+  private importsLearned: Promise<void> = Promise.resolve();
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -74,6 +76,7 @@ export class Engine implements EngineHandle {
       clock,
       devices,
       watchlist,
+      devicesReady: () => this.whenHistoryLoaded().then(() => this.importsLearned),
     });
     const setup = new SetupService({
       settings,
@@ -119,6 +122,7 @@ export class Engine implements EngineHandle {
       events,
       adopted: () => {
         watchlist.replay();
+        this.importsLearned = devices.learnImports(store.captures());
         status.emit();
       },
     });
@@ -169,7 +173,9 @@ export class Engine implements EngineHandle {
     return this.capture.readHistory(this.readHistory, () => {
       // Closed meanwhile: the read stopped short, and nobody is told.
       if (!this.statusService.listening) return;
+      this.imports.historyRead();
       this.watchlist.refresh();
+      this.importsLearned = this.devices.learnImports(this.capture.captures());
       this.statusService.emit();
     });
   }

@@ -2,19 +2,24 @@
  * DHCP leases from a real dnsmasq: it serves DHCP in a router's network namespace, a laptop's namespace
  * asks for a lease with busybox's udhcpc (sending its host name), and dnsmasq writes its lease file.
  * `npm run import -- LOG --leases dnsmasq.leases` names the laptop of an imported AdGuard Home log with its
- * MAC and host name; `--leases` alone names the MAC in the data folder's device names.
+ * MAC and host name, and its provenance (capture.json, the evidence sentence, `npm run verify`) names the
+ * lease file with its SHA-256; `--leases` alone names the MAC in the data folder's device names.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureSource } from '../../shared/events';
+import { importedSentence } from '../../electron/engine/export/summary';
 import { adguardLine } from '../../electron/engine/import/test-support';
 import { createLab, startHostDnsmasq, type HostDnsmasq, type Lab, type LabHost } from '../helpers/netns';
 import { requireTool, waitFor } from '../helpers/tools';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const IMPORT = path.join(ROOT, 'scripts/import.mjs');
+const VERIFY = path.join(ROOT, 'scripts/verify.mjs');
 const LAPTOP_MAC = '3c:22:fb:12:34:56';
 const START = Date.parse('2026-11-20T09:00:00Z');
 
@@ -111,9 +116,29 @@ describe('DHCP leases of a real dnsmasq', () => {
     expect(r.code).toBe(0);
     const id = (JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { capture_id: string }).capture_id;
     const meta = JSON.parse(await readFile(path.join(dataDir, 'captures', id, 'capture.json'), 'utf8')) as {
-      source: { devices: { address: string; mac: string; name: string }[] };
+      source: CaptureSource;
     };
     expect(meta.source.devices).toEqual([{ address: leased, mac: LAPTOP_MAC, name: 'laptop' }]);
+    // The lease file is in the provenance beside the log: its name, size and SHA-256 as read.
+    const leaseBytes = await readFile(leaseFile);
+    const leaseSha = createHash('sha256').update(leaseBytes).digest('hex');
+    expect(meta.source.leases).toEqual([
+      { name: 'dnsmasq.leases', bytes: leaseBytes.length, sha256: leaseSha },
+    ]);
+    expect(r.stderr).toContain(
+      `note: devices named by the DHCP leases dnsmasq.leases (SHA-256 ${leaseSha})\n`,
+    );
+    expect(importedSentence(id, meta.source)).toContain(
+      `The devices' MACs and names also come from the DHCP leases dnsmasq.leases (SHA-256 ${leaseSha}).`,
+    );
+    const v = spawnSync(process.execPath, [VERIFY, path.join(dataDir, 'captures', id, 'journal.ndjson')], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
+    expect(v.status).toBe(0);
+    expect(v.stdout).toContain(
+      `not observed by it; devices named by the DHCP leases dnsmasq.leases (SHA-256 ${leaseSha})`,
+    );
     // No DNS Witness held the folder: the MAC is named there too.
     expect(JSON.parse(await readFile(path.join(dataDir, 'devices.json'), 'utf8'))).toMatchObject({
       byMac: { [LAPTOP_MAC]: 'laptop' },

@@ -1,7 +1,8 @@
 /**
  * Packet captures written by tcpdump (pcap) and dumpcap (pcapng) inside a router's network namespace, while
  * the router asks gw.safethings.avira.com once a second of a resolver in another namespace, imported with
- * `npm run import`: every lookup, paired with its answer, from the router's address and MAC.
+ * `npm run import`: every lookup, paired with its answer, from the router's address and MAC, which a service
+ * that adopts the capture shows in its device table and CSV.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBeacon } from '../helpers/beacon';
 import { journalText } from '../../electron/engine/capture/test-support';
 import { createLab, startHostDnsmasq, type HostDnsmasq, type Lab, type LabHost } from '../helpers/netns';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
+import { startServe, type Served } from '../helpers/serve';
 import { requireTool, waitFor } from '../helpers/tools';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -23,6 +26,8 @@ let router: LabHost;
 let resolver: LabHost;
 let dns: HostDnsmasq;
 let work: string;
+let served: Served | undefined;
+let upstream: Dnsmasq | undefined;
 
 /**
  * Starts a capture tool in the router's namespace and waits until it says it is capturing. It stops by itself
@@ -65,6 +70,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await served?.stop();
+  await upstream?.stop();
   await dns?.stop();
   await lab?.destroy();
   await rm(work ?? '', { recursive: true, force: true });
@@ -139,5 +146,31 @@ describe('importing packet captures of a router beacon', () => {
       const ts = records.map((rec) => rec.ts as number);
       expect([...ts].sort((a, b) => a - b)).toEqual(ts);
     }
+
+    // Imported while a service holds the folder: it adopts the capture, and its device table and CSV give the
+    // router the MAC its packets came from (the service never saw that address itself).
+    upstream = await startDnsmasq();
+    served = await startServe(upstream.port, { dataDir: await mkdtemp(path.join(work, 'served-')) });
+    const r = spawnSync(process.execPath, [IMPORT, pcapFile, '--data-dir', served.dataDir, '--json'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
+    expect(r.status).toBe(0);
+    const id = (JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { capture_id: string }).capture_id;
+    const device = await waitFor(
+      async () => {
+        const page = (await (await fetch(`${served!.base}/api/clients`)).json()) as {
+          clients: { address: string; mac: string }[];
+        };
+        return page.clients.find((c) => c.address === router.ipv4 && c.mac !== '');
+      },
+      15_000,
+      "the adopted capture's router with its MAC in /api/clients",
+    );
+    expect(device.mac).toBe(ROUTER_MAC);
+    const csv = await (await fetch(`${served.base}/api/export.csv?captureId=${id}`)).text();
+    const rows = csv.trimEnd().split('\r\n').slice(1);
+    expect(rows).toHaveLength(BEATS);
+    for (const row of rows) expect(row.split(',').slice(8, 10)).toEqual([router.ipv4, ROUTER_MAC]);
   });
 });

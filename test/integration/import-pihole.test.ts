@@ -3,7 +3,7 @@
  * version 12; v6: database version 21, in WAL mode): a router asking *.safethings.avira.com every second for
  * five minutes, a laptop and a printer. The captures are served by the built headless service: their queries
  * in the CSV, the router marked as --router said, the devices' MACs and names from Pi-hole's network tables
- * in the provenance. Damaged databases give one line, exit 1 and leave nothing.
+ * in the provenance, the device table (/api/clients) and the CSV's device columns. Damaged databases give one line, exit 1 and leave nothing.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import type { CaptureInfo } from '../../shared/events';
 import { buildSqlite, PIHOLE_SQL } from '../../electron/engine/import/test-support';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { startServe, type Served } from '../helpers/serve';
+import { waitFor } from '../helpers/tools';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const IMPORT = path.join(ROOT, 'scripts/import.mjs');
@@ -76,6 +77,36 @@ describe('importing Pi-hole FTL databases', () => {
     });
 
     served = await startServe(upstream.port, { dataDir });
+    // The device table (the API's clients) shows what the network tables say of each device, once the
+    // service has read the captures.
+    type Client = { address: string; mac: string; vendor: string; hostname: string; is_router: boolean };
+    const clients = await waitFor(
+      async () => {
+        const page = (await (await fetch(`${served!.base}/api/clients?limit=1000`)).json()) as {
+          clients: Client[];
+        };
+        return page.clients.length === 4 && page.clients.every((c) => c.hostname !== '')
+          ? page.clients
+          : undefined;
+      },
+      15_000,
+      'the imported devices in /api/clients',
+    );
+    expect(
+      clients
+        .map((c) => ({ address: c.address, mac: c.mac, vendor: c.vendor, hostname: c.hostname }))
+        .sort((a, b) => a.address.localeCompare(b.address)),
+    ).toEqual([
+      {
+        address: '192.168.1.1',
+        mac: 'f4:f2:6d:12:34:57',
+        vendor: 'TP-LINK TECHNOLOGIES CO.,LTD.',
+        hostname: 'router.lan',
+      },
+      { address: '192.168.1.23', mac: '3c:22:fb:12:34:56', vendor: 'Apple, Inc.', hostname: 'laptop.lan' },
+      { address: '192.168.1.50', mac: '', vendor: '', hostname: 'printer.lan' },
+      { address: 'fd00::23', mac: '3c:22:fb:12:34:56', vendor: 'Apple, Inc.', hostname: 'laptop.lan' },
+    ]);
     const summary = (await (await fetch(`${served.base}/api/summary`)).json()) as { captures: CaptureInfo[] };
     for (const v of ['v5', 'v6'] as const) {
       const info = summary.captures.find((c) => c.id === ids[v])!;
@@ -97,8 +128,14 @@ describe('importing Pi-hole FTL databases', () => {
       expect(router).toHaveLength(300);
       // The router's lookups: watched, and the client marked as the router.
       expect(router.every((l) => l.endsWith(',true,avira-safethings'))).toBe(true);
+      // The device columns: the MAC and host name from Pi-hole's network tables, the vendor of that MAC.
       expect(router[0]).toBe(
-        `2026-11-20T09:00:00.${v === 'v6' ? '125' : '000'}Z,192.168.1.1,gw.safethings.avira.com,A,NOERROR,,12.500,192.0.2.53:53,192.168.1.1,,,true,avira-safethings`,
+        `2026-11-20T09:00:00.${v === 'v6' ? '125' : '000'}Z,192.168.1.1,gw.safethings.avira.com,A,NOERROR,,12.500,192.0.2.53:53,router.lan,f4:f2:6d:12:34:57,"TP-LINK TECHNOLOGIES CO.,LTD.",true,avira-safethings`,
+      );
+      const laptop = rows.filter((l) => l.split(',')[1] === 'fd00::23');
+      expect(laptop.length).toBeGreaterThan(0);
+      expect(laptop.every((l) => l.includes(',laptop.lan,3c:22:fb:12:34:56,"Apple, Inc.",false,'))).toBe(
+        true,
       );
       expect(rows.filter((l) => l.split(',')[1] === '192.168.1.23' && l.includes(',false,'))).toHaveLength(
         30,

@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readFile, rename, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CaptureSource } from '@shared/events';
+import type { CaptureSource, SourceFile } from '@shared/events';
 import type { StoredEvent } from './columns';
 import type { ExchangeRecord } from './types';
 import {
@@ -388,13 +388,7 @@ function parseSource(v: unknown): CaptureSource | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (typeof o.format !== 'string' || !Array.isArray(o.files)) return null;
-  const files = (o.files as unknown[]).flatMap((f) => {
-    if (typeof f !== 'object' || f === null) return [];
-    const { name, bytes, sha256 } = f as Record<string, unknown>;
-    return typeof name === 'string' && typeof sha256 === 'string'
-      ? [{ name, bytes: num(bytes), sha256 }]
-      : [];
-  });
+  const files = parseFiles(o.files);
   return {
     format: o.format as CaptureSource['format'],
     files,
@@ -412,7 +406,20 @@ function parseSource(v: unknown): CaptureSource | null {
           return typeof address === 'string' ? [{ address, mac: str(mac), name: str(name) }] : [];
         })
       : [],
+    leases: parseFiles(o.leases),
   };
+}
+
+/** Files read for an import as capture.json lists them (name, size, SHA-256); [] for none. */
+function parseFiles(v: unknown): SourceFile[] {
+  if (!Array.isArray(v)) return [];
+  return (v as unknown[]).flatMap((f) => {
+    if (typeof f !== 'object' || f === null) return [];
+    const { name, bytes, sha256 } = f as Record<string, unknown>;
+    return typeof name === 'string' && typeof sha256 === 'string'
+      ? [{ name, bytes: num(bytes), sha256 }]
+      : [];
+  });
 }
 
 /** The capture.json at `path`, or null when it is missing or unreadable. Never throws. */

@@ -207,6 +207,89 @@ describe('the router', () => {
   });
 });
 
+describe('what imported captures say', () => {
+  const T = Date.parse('2026-11-20T09:00:00Z');
+
+  it('gives addresses never observed their MAC, vendor and host name, without looking anything up', async () => {
+    let ptrs = 0;
+    const { registry: r, state } = await open({
+      table: [],
+      resolvePtr: async () => {
+        ptrs++;
+        return 'asked.lan';
+      },
+    });
+    await r.setImported([
+      { address: '192.168.1.23', mac: INTEL_MAC, name: 'laptop.lan', at: T },
+      { address: '192.168.1.50', mac: '', name: 'printer.lan', at: T },
+      { address: '192.168.1.60', mac: '', name: '', at: T },
+    ]);
+    const laptop = {
+      address: '192.168.1.23',
+      mac: INTEL_MAC,
+      vendor: 'Intel Corporate',
+      privateMac: false,
+      hostname: 'laptop.lan',
+      name: '',
+      isRouter: false,
+    };
+    expect(r.get('192.168.1.23')).toEqual(laptop);
+    expect(r.get('192.168.1.50')).toMatchObject({ mac: '', hostname: 'printer.lan' });
+    expect(r.all().map((d) => d.address)).toEqual(['192.168.1.23', '192.168.1.50']);
+    expect(state.changes).toEqual([laptop, r.get('192.168.1.50')]);
+    expect(state.neighbourReads).toBe(0);
+    expect(ptrs).toBe(0);
+    // The same word again announces nothing; a later call replaces it.
+    await r.setImported([
+      { address: '192.168.1.23', mac: INTEL_MAC, name: 'laptop.lan', at: T },
+      { address: '192.168.1.50', mac: '', name: 'printer.lan', at: T },
+    ]);
+    expect(state.changes).toHaveLength(2);
+    await r.setImported([]);
+    expect(r.get('192.168.1.23').mac).toBe('');
+  });
+
+  it('the latest capture wins per address, and a user name given by MAC follows', async () => {
+    const { registry: r } = await open({ table: [] });
+    await r.rename('192.168.1.99', 'ignored');
+    await r.setImported([
+      { address: '192.168.1.23', mac: PRIVATE_MAC, name: 'new.lan', at: T + 1000 },
+      { address: '192.168.1.23', mac: INTEL_MAC, name: 'old.lan', at: T },
+    ]);
+    expect(r.get('192.168.1.23')).toMatchObject({ mac: PRIVATE_MAC, privateMac: true, hostname: 'new.lan' });
+    expect(await r.rename('192.168.1.23', 'Phone')).toMatchObject({ name: 'Phone', mac: PRIVATE_MAC });
+    // Named by its MAC: the same phone at another address in another import has the name too.
+    await r.setImported([{ address: '192.168.1.24', mac: PRIVATE_MAC, name: '', at: T }]);
+    expect(r.get('192.168.1.24').name).toBe('Phone');
+  });
+
+  it('a MAC the neighbour table gave later stays; one an import saw since replaces it', async () => {
+    let now = T + 60_000;
+    const { registry: r } = await open({ clock: () => now });
+    r.observe('192.168.1.7');
+    await settled(r, '192.168.1.7');
+    await r.setImported([{ address: '192.168.1.7', mac: PRIVATE_MAC, name: 'old.lan', at: T }]);
+    // Observed live more recently than the import: the live MAC stays; the hostname fills a gap.
+    expect(r.get('192.168.1.7')).toMatchObject({ mac: INTEL_MAC, hostname: 'old.lan' });
+    await r.setImported([{ address: '192.168.1.7', mac: PRIVATE_MAC, name: '', at: T + 120_000 }]);
+    expect(r.get('192.168.1.7').mac).toBe(PRIVATE_MAC);
+    // The table gives it again after that: live is the latest word once more.
+    now = T + 180_000;
+    await r.refresh();
+    expect(r.get('192.168.1.7').mac).toBe(INTEL_MAC);
+  });
+
+  it("an imported MAC marks the router's other addresses", async () => {
+    const { registry: r } = await open({ table: [], gateways: [] });
+    r.setRouters(['192.168.1.1']);
+    await r.setImported([
+      { address: '192.168.1.1', mac: ROUTER_MAC, name: 'router.lan', at: T },
+      { address: 'fd00::1', mac: ROUTER_MAC, name: '', at: T },
+    ]);
+    expect(r.get('fd00::1')).toMatchObject({ isRouter: true, vendor: 'TP-LINK TECHNOLOGIES CO.,LTD.' });
+  });
+});
+
 describe('names', () => {
   it('a rename by MAC survives a restart and follows the device to a new address', async () => {
     const { registry: r, state } = await open();

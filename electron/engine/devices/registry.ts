@@ -51,10 +51,24 @@ const PTR_CONCURRENCY = 4;
 const PTR_QUEUE_MAX = 1024;
 const DNS_PORT = 53;
 
+/**
+ * What an imported capture's source says of one address (capture.json `source.devices`): a MAC from a packet's
+ * Ethernet header, Pi-hole's network table or a DHCP lease, and/or a host name; `at` is when that was true
+ * (epoch ms: the end of the capture that says it).
+ */
+export interface ImportedDevice {
+  readonly address: string;
+  readonly mac: string;
+  readonly name: string;
+  readonly at: number;
+}
+
 interface Entry {
   info: DeviceInfo;
   /** Last MAC the neighbour table gave for this address; kept when the entry ages out of the table. */
   mac: string;
+  /** Clock ms when the neighbour table last gave `mac`. */
+  macSeen: number;
   hostname: string;
   /** Clock ms after which the hostname is looked up again; 0 before the first lookup. */
   ptrExpires: number;
@@ -96,6 +110,8 @@ export class DeviceRegistry {
   private configured: string[] = [];
   private routers = new Set<string>();
   private routerMacs = new Set<string>();
+  /** Per address, the latest word of the imported captures (setImported). */
+  private imported = new Map<string, ImportedDevice>();
   private pendingNew: string[] = [];
   private processing = false;
   private ptrQueue: string[] = [];
@@ -162,9 +178,50 @@ export class DeviceRegistry {
     return this.entries.get(address)?.info ?? this.defaults(address);
   }
 
-  /** Every observed device, in the order they were first seen. */
+  /** Every observed device, in the order they were first seen, then those only imported captures name. */
   all(): DeviceInfo[] {
-    return [...this.entries.values()].map((e) => e.info);
+    const out = [...this.entries.values()].map((e) => e.info);
+    for (const address of this.imported.keys())
+      if (!this.entries.has(address)) out.push(this.defaults(address));
+    return out;
+  }
+
+  /**
+   * What the imported captures say of their clients (their MACs and host names), replacing what an earlier
+   * call said: per address the latest `at` counts. A MAC the neighbour table gave later than `at` is kept, as
+   * is a hostname from reverse DNS. Nothing is looked up for addresses only an import names (they may be of
+   * another network). Announces the devices that changed, once their vendors are known. Never rejects.
+   */
+  async setImported(devices: readonly ImportedDevice[]): Promise<void> {
+    if (this.closed) return;
+    const next = new Map<string, ImportedDevice>();
+    for (const d of devices) {
+      const address = canonicalAddress(d.address);
+      if (address === '' || (d.mac === '' && d.name === '')) continue;
+      const known = next.get(address);
+      if (known !== undefined && known.at > d.at)
+        next.set(address, { ...known, mac: known.mac || d.mac, name: known.name || d.name });
+      else
+        next.set(address, {
+          address,
+          mac: d.mac || known?.mac || '',
+          name: d.name || known?.name || '',
+          at: d.at,
+        });
+    }
+    const before = this.imported;
+    this.imported = next;
+    await this.vendorsReady();
+    if (this.closed) return;
+    this.computeRouterMacs();
+    this.updateAll();
+    // Devices no capture of ours observed: announced when an import first names them, or names them anew.
+    for (const [address, d] of next) {
+      if (this.entries.has(address)) continue;
+      const old = before.get(address);
+      if (old?.mac === d.mac && old.name === d.name) continue;
+      this.announce(this.defaults(address));
+    }
   }
 
   /** The router's addresses: the user's, then the detected gateways. */
@@ -195,7 +252,8 @@ export class DeviceRegistry {
     const clean = validateName(name);
     const a = canonicalAddress(address);
     if (!a) throw new Error(`not an IP address: "${address}"`);
-    const mac = this.entries.get(a)?.mac || this.table.get(a) || '';
+    const e = this.entries.get(a);
+    const mac = (e ? this.macOf(a, e) : '') || this.table.get(a) || this.imported.get(a)?.mac || '';
     await this.names.set(mac, a, clean);
     this.updateAll();
     return this.get(a);
@@ -256,6 +314,7 @@ export class DeviceRegistry {
     this.entries.set(address, {
       info: this.defaults(address),
       mac: '',
+      macSeen: 0,
       hostname: '',
       ptrExpires: 0,
       ptrQueued: false,
@@ -310,9 +369,13 @@ export class DeviceRegistry {
           const table = new Map<string, string>();
           for (const n of list) table.set(n.address, n.mac);
           this.table = table;
+          const now = this.clock();
           for (const [address, e] of this.entries) {
             const mac = table.get(address);
-            if (mac) e.mac = mac;
+            if (mac) {
+              e.mac = mac;
+              e.macSeen = now;
+            }
           }
           this.computeRouterMacs();
         },
@@ -360,7 +423,8 @@ export class DeviceRegistry {
   private computeRouterMacs(): void {
     const macs = new Set<string>();
     for (const r of this.routers) {
-      const mac = this.table.get(r) || this.entries.get(r)?.mac;
+      const e = this.entries.get(r);
+      const mac = this.table.get(r) || (e ? this.macOf(r, e) : this.imported.get(r)?.mac);
       if (mac) macs.add(mac);
     }
     this.routerMacs = macs;
@@ -373,12 +437,25 @@ export class DeviceRegistry {
 
   private async vendorsReady(): Promise<void> {
     if (this.oui.loaded) return;
-    for (const e of this.entries.values()) {
-      if (e.mac && !isLocallyAdministered(e.mac)) return this.oui.ready();
+    for (const [address, e] of this.entries) {
+      const mac = this.macOf(address, e);
+      if (mac && !isLocallyAdministered(mac)) return this.oui.ready();
     }
+    for (const d of this.imported.values())
+      if (d.mac && !isLocallyAdministered(d.mac)) return this.oui.ready();
   }
 
+  /** The MAC of an observed address: the neighbour table's, unless an import saw another one since. */
+  private macOf(address: string, e: Entry): string {
+    const imp = this.imported.get(address);
+    if (imp === undefined || imp.mac === '') return e.mac;
+    return e.mac !== '' && e.macSeen >= imp.at ? e.mac : imp.mac;
+  }
+
+  /** An address never observed: what the user named it and what the imports say of it. */
   private defaults(address: string): DeviceInfo {
+    const imp = this.imported.get(address);
+    if (imp !== undefined) return this.info(address, imp.mac, imp.name);
     return {
       address,
       mac: '',
@@ -391,14 +468,17 @@ export class DeviceRegistry {
   }
 
   private compute(address: string, e: Entry): DeviceInfo {
-    const mac = e.mac;
+    return this.info(address, this.macOf(address, e), e.hostname || this.imported.get(address)?.name || '');
+  }
+
+  private info(address: string, mac: string, hostname: string): DeviceInfo {
     const privateMac = mac !== '' && isLocallyAdministered(mac);
     return {
       address,
       mac,
       vendor: mac && !privateMac ? this.oui.lookup(mac) : '',
       privateMac,
-      hostname: e.hostname,
+      hostname,
       name: this.names.nameFor(mac, address),
       isRouter: this.routers.has(address) || (mac !== '' && this.routerMacs.has(mac)),
     };
@@ -411,6 +491,10 @@ export class DeviceRegistry {
     const next = this.compute(address, e);
     if (!announce && sameInfo(e.info, next)) return;
     e.info = next;
+    this.announce(next);
+  }
+
+  private announce(next: DeviceInfo): void {
     for (const l of this.listeners) {
       try {
         l(next);

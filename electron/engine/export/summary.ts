@@ -8,7 +8,7 @@ import type {
   EngineStatus,
   QueryFilter,
 } from '@shared/events';
-import { partialSentence } from '@shared/import';
+import { leasesPhrase, partialSentence } from '@shared/import';
 import { isoLocal, localHourOf } from '@shared/time';
 import type { WatchMinuteBucket } from '@shared/watch/messages';
 import { markerOutcome } from '@shared/watch/rates';
@@ -239,10 +239,12 @@ export function importedSentence(id: string, source: CaptureSource): string {
     source.partial === false
       ? ''
       : ` Only part of the file was imported: ${partialSentence(source.partial)}.`;
+  const leases = leasesPhrase(source);
+  const named = leases === '' ? '' : ` The devices' MACs and names also come from ${leases}.`;
   return (
     `Capture ${id}${source.name ? ` (“${source.name}”)` : ''} was imported from ${files}, ${FORMAT_NAMES[source.format]}, ` +
     `on ${isoLocal(source.importedAt)} by ${source.app}: DNS Witness did not observe these queries itself, ` +
-    `the program that wrote the file did.${partial} ${source.cannotTell.join(' ')}`
+    `the program that wrote the file did.${partial}${named} ${source.cannotTell.join(' ')}`
   ).trim();
 }
 

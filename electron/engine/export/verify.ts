@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { partialSentence } from '@shared/import';
+import { leasesPhrase, partialSentence } from '@shared/import';
 import { META_FILE, readCaptureMeta } from '../capture/journal';
 import { COMPRESSED_SUFFIX, compressedPath } from '../capture/journal-frames';
 import { ChainVerifier, verifyJournalFile, type ChainReport } from './journal-verify';
@@ -442,6 +442,7 @@ export async function verifyJournal(given: string): Promise<VerifyResult> {
   const source = meta?.source;
   const origin = source
     ? `; imported from ${source.files.map((f) => `${f.name} (SHA-256 ${f.sha256})`).join(', ')} by ${source.app}, not observed by it` +
+      (leasesPhrase(source) === '' ? '' : `; devices named by ${leasesPhrase(source)}`) +
       (source.partial === false ? '' : `; ${partialSentence(source.partial)}`)
     : '';
   return result(journalFindings(name, r, end), `OK ${name}: intact and closed: ${journalOk(r)}${origin}`);

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ImportFormat } from '@shared/events';
-import { partialSentence } from '@shared/import';
+import { leasesPhrase, partialSentence } from '@shared/import';
 import { defaultDataDir, defaultEngineOptions } from '../options';
 import { applySettings } from '../settings/resolve';
 import { SettingsStore } from '../settings/settings-store';
@@ -200,6 +200,7 @@ async function main(argv: readonly string[]): Promise<number> {
         '\n',
     );
     if (source.partial !== false) process.stderr.write(`note: ${partialSentence(source.partial)}\n`);
+    if (leasesPhrase(source) !== '') process.stderr.write(`note: devices named by ${leasesPhrase(source)}\n`);
     for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
     if (opts.json)
       process.stdout.write(

@@ -15,14 +15,25 @@ const SETTLE_MS = 100;
 export class ImportInbox {
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
+  private running: Promise<void>;
   private closed = false;
+  private markRead: () => void = () => undefined;
 
   constructor(
     private readonly store: Pick<CaptureStore, 'adopt'>,
     private readonly dataDir: string,
     private readonly onAdopted: (captures: CaptureInfo[]) => void,
-  ) {}
+  ) {
+    // The captures already on disk are the history's to read: adopting one of them before it is read would
+    // load it twice (a new capture's folder appears at start, and its event would run a check).
+    this.running = new Promise((resolve) => (this.markRead = resolve));
+  }
+
+  /** The store has read the captures that were on disk at start: checks may adopt from now on (one runs now). */
+  historyRead(): void {
+    this.markRead();
+    void this.check();
+  }
 
   /** Starts watching; a folder that cannot be watched leaves imports to the next start. Never throws. */
   start(): void {
@@ -37,7 +48,7 @@ export class ImportInbox {
     }
   }
 
-  /** Looks for new imported captures now (also what the folder's events trigger). */
+  /** Looks for new imported captures now, or once the history is read (also what the folder's events trigger). */
   check(): Promise<void> {
     this.running = this.running.then(async () => {
       if (this.closed) return;
@@ -49,6 +60,7 @@ export class ImportInbox {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.markRead();
     this.stopWatching();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;

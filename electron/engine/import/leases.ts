@@ -4,8 +4,10 @@
  * They name the devices of an import (`--leases`), and the device names of the data folder: a MAC without a
  * name there gets the lease's host name, as if the user had typed it (devices/names.ts).
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { SourceFile } from '@shared/events';
 import { describeFsError } from '../capture/journal';
 import { lockDataDir } from '../data-lock';
 import { canonicalAddress } from '../devices/address';
@@ -221,16 +223,27 @@ export function parseLeases(text: string, file: string): LeaseDevice[] {
 
 /** Reads and parses each lease file; throws ImportError for a missing, huge or damaged one. */
 export async function readLeases(paths: readonly string[]): Promise<LeaseDevice[]> {
-  const out: LeaseDevice[] = [];
+  return (await readLeaseFiles(paths)).devices;
+}
+
+/**
+ * Reads and parses each lease file, and says what was read of each (name, size, SHA-256 of the bytes parsed)
+ * for the provenance. Throws ImportError for a missing, huge or damaged one.
+ */
+export async function readLeaseFiles(
+  paths: readonly string[],
+): Promise<{ devices: LeaseDevice[]; files: SourceFile[] }> {
+  const devices: LeaseDevice[] = [];
+  const files: SourceFile[] = [];
   for (const path of paths) {
     const file = basename(path);
-    let text: string;
+    let bytes: Buffer;
     try {
       const s = await stat(path);
       if (!s.isFile()) throw new ImportError(`DHCP leases ${path}`, '', 'not a file');
       if (s.size > MAX_LEASE_BYTES)
         throw new ImportError(`DHCP leases ${file}`, '', `${s.size} bytes: too big for a lease file`);
-      text = await readFile(path, 'utf8');
+      bytes = await readFile(path);
     } catch (err) {
       if (err instanceof ImportError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
@@ -240,9 +253,14 @@ export async function readLeases(paths: readonly string[]): Promise<LeaseDevice[
         code === 'ENOENT' ? 'no such file' : `cannot be read: ${describeFsError(err).text}`,
       );
     }
-    out.push(...parseLeases(text, file));
+    devices.push(...parseLeases(bytes.toString('utf8'), file));
+    files.push({
+      name: file,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
   }
-  return out;
+  return { devices, files };
 }
 
 /**

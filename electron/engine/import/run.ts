@@ -7,7 +7,7 @@ import { RouterSetting } from '../router-setting';
 import { APP_VERSION } from '../version';
 import { WatchService } from '../watch';
 import { detectFormat, formatById } from './formats';
-import { applyLeases, readLeases, saveLeaseNames } from './leases';
+import { applyLeases, readLeaseFiles, saveLeaseNames } from './leases';
 import { HashedReader } from './source-file';
 import { ImportCancelled, ImportError, type ReadContext, type SourceInput } from './types';
 import { ImportWriter } from './writer';
@@ -112,7 +112,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       : formatById(opts.format);
   if (spec.read === null) throw new ImportError(spec.label, '', spec.unavailable ?? 'not available');
   const read = spec.read;
-  const leases = await readLeases(opts.leases ?? []);
+  const { devices: leases, files: leaseFiles } = await readLeaseFiles(opts.leases ?? []);
 
   const watch = await WatchService.open({ dataDir: opts.dataDir });
   const rules = new Map<string, string>();
@@ -156,6 +156,13 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
         skip: (n = 1) => void (skipped += n),
         device: (address, mac, name) => {
           const known = devices.get(address);
+          // A packet capture says it with every query: only news costs more than the lookup.
+          if (
+            known !== undefined &&
+            (mac === '' || mac === known.mac) &&
+            (name === '' || name === known.name)
+          )
+            return;
           devices.set(address, { mac: mac || known?.mac || '', name: name || known?.name || '' });
         },
         progress: (bytes) => {
@@ -177,8 +184,18 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
           progress(false);
         }
       } catch (err) {
+        if (!(err instanceof ImportError) || !opts.keepPartial) throw err;
+        // The queries read before the damage that were not handed on yet: the kept part ends at the last good one.
+        if (err.before.length > 0) {
+          const before = [...err.before];
+          for (const rec of before) {
+            rec.watchRule = ruleOf(rec.qname);
+            if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+          }
+          await writer.add(before);
+        }
         // Only damage the reader names, after some queries: a file that starts bad is not an import at all.
-        if (!(err instanceof ImportError) || !opts.keepPartial || writer.records === 0) throw err;
+        if (writer.records === 0) throw err;
         partial = {
           at: placeOf(err, reader.position),
           file: input.name,
@@ -214,6 +231,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       skipped,
       partial,
       devices: [...devices].map(([address, d]) => ({ address, mac: d.mac, name: d.name })),
+      leases: leaseFiles,
     };
     const captureId = await writer.commit(source);
     const notes = [

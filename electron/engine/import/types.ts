@@ -83,6 +83,12 @@ export interface FormatSpec {
  * e.g. "AdGuard Home query log querylog.json: line 12: not JSON".
  */
 export class ImportError extends Error {
+  /**
+   * The records the reader had read before the damage and not yet handed on (the rest of its batch): a
+   * partial import keeps them, so it ends at the last good entry. Set by `damagedAfter`.
+   */
+  before: readonly ImportRecord[] = [];
+
   constructor(
     readonly format: string,
     readonly where: string,
@@ -91,6 +97,15 @@ export class ImportError extends Error {
     super(`${format}${where ? ` ${where}` : ''}: ${reason}`);
     this.name = 'ImportError';
   }
+}
+
+/**
+ * Rethrows `err`; an ImportError first takes `records` (read before the damage, not handed on yet) as its
+ * `before`. Readers call it where damage interrupts a batch.
+ */
+export function damagedAfter(err: unknown, records: readonly ImportRecord[]): never {
+  if (err instanceof ImportError && err.before.length === 0) err.before = records;
+  throw err;
 }
 
 /** Thrown when the import was cancelled (Ctrl-C, a closed upload). */

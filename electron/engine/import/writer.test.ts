@@ -46,6 +46,7 @@ function source(importedAt: number): CaptureSource {
     skipped: 2,
     partial: false,
     devices: [],
+    leases: [],
   };
 }
 

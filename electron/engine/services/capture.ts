@@ -39,6 +39,8 @@ export interface CaptureFacts {
   readonly clock: Pick<Clock, 'now'>;
   readonly devices: Pick<DeviceService, 'get' | 'routerAddresses'>;
   readonly watchlist: Pick<WatchlistService, 'report' | 'routerModel' | 'minutes'>;
+  /** Resolves once the devices know what the imported captures say of them (MACs, names); default: at once. */
+  devicesReady?(): Promise<void>;
 }
 
 /** The recorded queries: capturing, the snapshot and query pages, live batches and the exports. */
@@ -46,6 +48,7 @@ export class CaptureService {
   private readonly exporter: Exporter;
   private readonly keys: InstallKeyStore;
   private historyRun: Promise<void> | null = null;
+  private readonly devicesReady: () => Promise<void>;
 
   constructor(
     /** Read by the watchlist's correlation and replayed into its rates at start. */
@@ -54,6 +57,7 @@ export class CaptureService {
     facts: CaptureFacts,
   ) {
     const { devices, watchlist } = facts;
+    this.devicesReady = () => facts.devicesReady?.() ?? Promise.resolve();
     const keys = new InstallKeyStore(dataDir);
     this.keys = keys;
     this.exporter = new Exporter({
@@ -187,7 +191,10 @@ export class CaptureService {
   // Exports cover every retained capture: while the history is still being read after a start, they wait.
 
   csv(req: ExportRequest): AsyncIterable<string> {
-    return afterHistory(this.store, () => this.exporter.csv(req));
+    return afterHistory(this.store, async () => {
+      await this.devicesReady();
+      return this.exporter.csv(req);
+    });
   }
 
   pcap(req: ExportRequest): AsyncIterable<Buffer> {
@@ -205,6 +212,7 @@ export class CaptureService {
     opts?: BundleOptions,
   ): Promise<BundleResult> {
     await this.store.historyLoaded();
+    await this.devicesReady();
     return this.exporter.bundle(req, screenshot, sink, opts);
   }
 
@@ -249,8 +257,8 @@ function onlyClients(minutes: MinuteBucket[], clients: ReadonlySet<string>): Min
 /** `body()`'s items, started once the store has read its history. */
 async function* afterHistory<T>(
   store: Pick<CaptureStore, 'historyLoaded'>,
-  body: () => AsyncIterable<T>,
+  body: () => AsyncIterable<T> | Promise<AsyncIterable<T>>,
 ): AsyncIterable<T> {
   await store.historyLoaded();
-  yield* body();
+  yield* await body();
 }

@@ -1,4 +1,4 @@
-import type { DeviceInfo } from '@shared/events';
+import type { CaptureInfo, DeviceInfo } from '@shared/events';
 import type { ExchangeRecord } from '../capture';
 import type { DeviceRegistry } from '../devices';
 import type { RouterSetting } from '../router-setting';
@@ -37,6 +37,17 @@ export class DeviceService {
   /** Notes the record's client as a device (one Map lookup for a known one). On the DNS hot path. */
   observe(rec: ExchangeRecord): void {
     this.registry.observe(rec.client);
+  }
+
+  /**
+   * Takes in what the imported captures among `captures` say of their clients (source.devices: MACs and host
+   * names), each as of the capture's end, so the device table and the CSV show them. Never rejects.
+   */
+  learnImports(captures: readonly CaptureInfo[]): Promise<void> {
+    const devices = [];
+    for (const c of captures)
+      for (const d of c.source?.devices ?? []) devices.push({ ...d, at: c.stoppedAt || c.startedAt });
+    return this.registry.setImported(devices);
   }
 
   rename(address: string, name: string): Promise<DeviceInfo> {

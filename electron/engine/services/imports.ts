@@ -42,6 +42,11 @@ export class ImportsService {
 
   readonly onProgress: (listener: (progress: ImportProgress) => void) => () => void;
 
+  /** The captures on disk at start are read: imports that land from now on are adopted (inbox.ts). */
+  historyRead(): void {
+    this.inbox.historyRead();
+  }
+
   start(job: ImportJob): void {
     this.runner.start(job);
   }

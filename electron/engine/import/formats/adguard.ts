@@ -10,6 +10,7 @@ import { questionEnd, rcodeName, rcodeOf, summarizeAnswers } from '../../dns/wir
 import type { HashedReader } from '../source-file';
 import { textLines } from '../source-file';
 import {
+  damagedAfter,
   ImportError,
   NO_WIRE,
   type FormatSpec,
@@ -130,10 +131,14 @@ async function* readAdguard(reader: HashedReader, ctx: ReadContext): AsyncGenera
   const times = new Times();
   for await (const batch of textLines(reader, (n) => ctx.progress(n))) {
     const out: ImportRecord[] = [];
-    for (let i = 0; i < batch.lines.length; i++) {
-      const text = batch.lines[i]!;
-      if (text.trim() === '') continue;
-      out.push(adguardRecord(text, input, batch.first + i, times));
+    try {
+      for (let i = 0; i < batch.lines.length; i++) {
+        const text = batch.lines[i]!;
+        if (text.trim() === '') continue;
+        out.push(adguardRecord(text, input, batch.first + i, times));
+      }
+    } catch (err) {
+      damagedAfter(err, out);
     }
     yield out;
   }

@@ -97,6 +97,8 @@ async function* readDnsmasq(reader: HashedReader, ctx: ReadContext): AsyncGenera
   let out: ImportRecord[] = [];
   let lastStamp = '';
   let lastStampTs = 0;
+  /** The time and tag of the last BSD line ("Dec  2 13:42:25 dnsmasq[9696]: "), "" after another kind. */
+  let lastPrefix = '';
 
   const finish = (o: Open): void => {
     o.rec.answers = o.answers.join(', ');
@@ -125,6 +127,12 @@ async function* readDnsmasq(reader: HashedReader, ctx: ReadContext): AsyncGenera
   const line = (text: string): void => {
     let ts: number;
     let body: string;
+    // Lines of one second from one dnsmasq start alike: the previous line's time and tag are not read again.
+    if (lastPrefix !== '' && text.startsWith(lastPrefix)) {
+      ts = lastStampTs;
+      body = text.slice(lastPrefix.length);
+      return query(ts, body);
+    }
     const bsd = BSD.exec(text);
     if (bsd !== null) {
       // Many lines share a second: turn its text into a time once.
@@ -137,12 +145,19 @@ async function* readDnsmasq(reader: HashedReader, ctx: ReadContext): AsyncGenera
       }
       ts = lastStampTs;
       body = bsd[6]!;
+      lastPrefix = text.slice(0, text.length - body.length);
     } else {
+      lastPrefix = '';
       const iso = RFC3339.exec(text);
       if (iso === null) return ctx.skip();
       ts = Date.parse(iso[1]!);
       body = iso[2]!;
     }
+    query(ts, body);
+  };
+
+  /** The body of a line (after its time and tag) at `ts`. */
+  const query = (ts: number, body: string): void => {
     const m = BODY.exec(body);
     if (m === null || !Number.isFinite(ts)) return ctx.skip();
     const [, serial, address, port, what, rawName, verb, value] = m as unknown as string[];

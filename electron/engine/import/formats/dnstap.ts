@@ -6,7 +6,14 @@
 import { readDnstapFile } from '../../dnstap/file';
 import { DNSTAP_CONTENT_TYPE } from '../../dnstap/frame-streams';
 import type { HashedReader } from '../source-file';
-import { ImportCancelled, ImportError, type FormatSpec, type ImportRecord, type ReadContext } from '../types';
+import {
+  damagedAfter,
+  ImportCancelled,
+  ImportError,
+  type FormatSpec,
+  type ImportRecord,
+  type ReadContext,
+} from '../types';
 
 const LABEL = 'dnstap file';
 const BATCH = 1000;
@@ -50,7 +57,7 @@ async function* read(file: HashedReader, ctx: ReadContext): AsyncGenerator<Impor
     }
   } catch (err) {
     if (err instanceof ImportCancelled) throw err;
-    throw new ImportError(LABEL, '', (err as Error).message);
+    damagedAfter(new ImportError(LABEL, '', (err as Error).message), batch);
   }
   if (batch.length > 0) yield batch;
   ctx.progress(file.input.size);

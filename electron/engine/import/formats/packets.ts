@@ -52,6 +52,27 @@ interface Stream {
   buf: Buffer;
 }
 
+/** Texts remembered per cache below; a capture of more distinct addresses starts the cache over. */
+const TEXT_CACHE = 65_536;
+
+/**
+ * Address texts by their bytes: a capture repeats a few addresses millions of times, and building each text
+ * again (and collecting it) cost more than reading the packet.
+ */
+class Texts<K> {
+  private readonly map = new Map<K, string>();
+
+  get(key: K, make: () => string): string {
+    let text = this.map.get(key);
+    if (text === undefined) {
+      text = make();
+      if (this.map.size >= TEXT_CACHE) this.map.clear();
+      this.map.set(key, text);
+    }
+    return text;
+  }
+}
+
 function ipv4Text(b: Uint8Array, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
@@ -60,6 +81,13 @@ function macText(b: Uint8Array, off: number): string {
   let s = '';
   for (let i = 0; i < 6; i++) s += (i ? ':' : '') + b[off + i]!.toString(16).padStart(2, '0');
   return s;
+}
+
+/** The bytes at `off` as one number (exact up to 6 bytes): a Map key that is no string. */
+function bytesKey(b: Uint8Array, off: number, n: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) k = k * 256 + b[off + i]!;
+  return k;
 }
 
 /**
@@ -73,6 +101,10 @@ export class DnsPairer {
   private readonly byKey = new Map<string, Open>();
   private readonly streams = new Map<string, Stream>();
   private out: ImportRecord[] = [];
+  private readonly v4 = new Texts<number>();
+  private readonly v6 = new Texts<string>();
+  private readonly macs = new Texts<number>();
+  private readonly upstreams = new Texts<string>();
 
   constructor(private readonly ctx: ReadContext) {
     this.ports = new Set([53, ...ctx.ports]);
@@ -86,7 +118,7 @@ export class DnsPairer {
     switch (linktype) {
       case LINKTYPE.ETHERNET: {
         if (data.length < 14) return this.ctx.skip();
-        mac = macText(data, 6);
+        mac = this.macs.get(bytesKey(data, 6, 6), () => macText(data, 6));
         ethertype = (data[12]! << 8) | data[13]!;
         off = 14;
         // 802.1Q and 802.1ad tags (4 bytes each) before the real type.
@@ -99,7 +131,8 @@ export class DnsPairer {
       case LINKTYPE.LINUX_SLL: {
         if (data.length < 16) return this.ctx.skip();
         // Packet type 4 is "sent by us"; the address is the sender's either way.
-        if (((data[4]! << 8) | data[5]!) === 6) mac = macText(data, 6);
+        if (((data[4]! << 8) | data[5]!) === 6)
+          mac = this.macs.get(bytesKey(data, 6, 6), () => macText(data, 6));
         ethertype = (data[14]! << 8) | data[15]!;
         off = 16;
         break;
@@ -107,7 +140,7 @@ export class DnsPairer {
       case LINKTYPE.LINUX_SLL2: {
         if (data.length < 20) return this.ctx.skip();
         ethertype = (data[0]! << 8) | data[1]!;
-        if (data[11] === 6) mac = macText(data, 12);
+        if (data[11] === 6) mac = this.macs.get(bytesKey(data, 12, 6), () => macText(data, 12));
         off = 20;
         break;
       }
@@ -139,7 +172,9 @@ export class DnsPairer {
     // More fragments, or an offset: a piece of a datagram, not a whole one.
     if (frag !== 0) return this.ctx.skip();
     const end = Math.min(d.length, off + Math.max(total, ihl));
-    this.transport(d, off + ihl, end, d[off + 9]!, ipv4Text(d, off + 12), ipv4Text(d, off + 16), us, mac);
+    const src = this.v4.get(bytesKey(d, off + 12, 4), () => ipv4Text(d, off + 12));
+    const dst = this.v4.get(bytesKey(d, off + 16, 4), () => ipv4Text(d, off + 16));
+    this.transport(d, off + ihl, end, d[off + 9]!, src, dst, us, mac);
   }
 
   private ipv6(d: Uint8Array, off: number, us: number, mac: string): void {
@@ -155,7 +190,10 @@ export class DnsPairer {
       pos += (d[pos + 1]! + 1) * 8;
     }
     if (next === 44) return this.ctx.skip();
-    this.transport(d, pos, end, next, ipv6Text(d, off + 8), ipv6Text(d, off + 24), us, mac);
+    const key = (at: number): string => Buffer.from(d.buffer, d.byteOffset + at, 16).toString('latin1');
+    const src = this.v6.get(key(off + 8), () => ipv6Text(d, off + 8));
+    const dst = this.v6.get(key(off + 24), () => ipv6Text(d, off + 24));
+    this.transport(d, pos, end, next, src, dst, us, mac);
   }
 
   private transport(
@@ -229,10 +267,10 @@ export class DnsPairer {
     us: number,
     mac: string,
   ): void {
-    const q = readQuestion(msg);
-    if (q === null) return this.ctx.skip();
     const id = readId(msg);
     if (!isResponse(msg)) {
+      const q = readQuestion(msg);
+      if (q === null) return this.ctx.skip();
       this.closeBefore(us);
       const key = `${transport}|${src}|${sport}|${dst}|${dport}|${id}`;
       const rec: ImportRecord = {
@@ -245,7 +283,9 @@ export class DnsPairer {
         rcode: '',
         answers: '',
         latencyMs: 0,
-        upstream: dst.includes(':') ? `[${dst}]:${dport}` : `${dst}:${dport}`,
+        upstream: this.upstreams.get(`${dst}|${dport}`, () =>
+          dst.includes(':') ? `[${dst}]:${dport}` : `${dst}:${dport}`,
+        ),
         size: 0,
         error: '',
         watchRule: '',
@@ -261,6 +301,9 @@ export class DnsPairer {
       if (mac !== '') this.ctx.device(src, mac, '');
       return;
     }
+    // The response's question is not read again: pairing is by addresses, ports and ID.
+    const qend = questionEnd(msg);
+    if (qend < 0) return this.ctx.skip();
     const key = `${transport}|${dst}|${dport}|${src}|${sport}|${id}`;
     const o = this.byKey.get(key);
     // A response whose query was not captured (or was answered already) is not paired with anything.
@@ -269,8 +312,7 @@ export class DnsPairer {
     o.rec.rcode = rcodeName(rcodeOf(msg));
     o.rec.size = msg.length;
     o.rec.latencyMs = Math.round(Math.max(0, us - o.us)) / 1000;
-    const qend = questionEnd(msg);
-    if (qend > 0) o.rec.answers = summarizeAnswers(msg, qend);
+    o.rec.answers = summarizeAnswers(msg, qend);
     o.done = true;
     this.byKey.delete(key);
     this.closeBefore(us);

@@ -6,7 +6,7 @@
  * read here, streamed chunk by chunk, and the frames go to DnsPairer (packets.ts).
  */
 import type { HashedReader } from '../source-file';
-import { ImportError, type FormatSpec, type ImportRecord, type ReadContext } from '../types';
+import { damagedAfter, ImportError, type FormatSpec, type ImportRecord, type ReadContext } from '../types';
 import { DnsPairer, knownLinktype } from './packets';
 
 const PCAP_LABEL = 'pcap file';
@@ -45,10 +45,12 @@ function u32(buf: Buffer, at: number, le: boolean): number {
 
 async function* readPcap(reader: HashedReader, ctx: ReadContext): AsyncGenerator<ImportRecord[]> {
   const name = reader.input.name;
-  function fail(at: number, why: string): never {
-    throw new ImportError(`${PCAP_LABEL} ${name}`, `offset ${at}`, why);
-  }
   const pairer = new DnsPairer(ctx);
+  // The packets before the damage are read: their queries (those still open unanswered) are kept by a partial
+  // import.
+  function fail(at: number, why: string): never {
+    damagedAfter(new ImportError(`${PCAP_LABEL} ${name}`, `offset ${at}`, why), pairer.end());
+  }
   const b = new Bytes();
   let header = false;
   let le = true;
@@ -115,10 +117,12 @@ function tsresol(body: Buffer, at: number, end: number, le: boolean): number {
 
 async function* readPcapng(reader: HashedReader, ctx: ReadContext): AsyncGenerator<ImportRecord[]> {
   const name = reader.input.name;
-  function fail(at: number, why: string): never {
-    throw new ImportError(`${PCAPNG_LABEL} ${name}`, `offset ${at}`, why);
-  }
   const pairer = new DnsPairer(ctx);
+  // The packets before the damage are read: their queries (those still open unanswered) are kept by a partial
+  // import.
+  function fail(at: number, why: string): never {
+    damagedAfter(new ImportError(`${PCAPNG_LABEL} ${name}`, `offset ${at}`, why), pairer.end());
+  }
   const b = new Bytes();
   let le = true;
   let sections = 0;

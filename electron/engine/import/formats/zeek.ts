@@ -7,7 +7,14 @@
  */
 import { typeName } from '../../dns/wire';
 import { textLines, type HashedReader } from '../source-file';
-import { ImportError, NO_WIRE, type FormatSpec, type ImportRecord, type ReadContext } from '../types';
+import {
+  damagedAfter,
+  ImportError,
+  NO_WIRE,
+  type FormatSpec,
+  type ImportRecord,
+  type ReadContext,
+} from '../types';
 
 const LABEL = 'Zeek dns.log';
 const MAX_ANSWERS = 8;
@@ -66,8 +73,10 @@ function unescape(s: string): string {
 
 async function* readZeek(reader: HashedReader, ctx: ReadContext): AsyncGenerator<ImportRecord[]> {
   const name = reader.input.name;
+  /** The rows of the batch read so far: a partial import keeps them when a later row is damaged. */
+  let out: ImportRecord[] = [];
   function fail(line: number, why: string): never {
-    throw new ImportError(`${LABEL} ${name}`, `line ${line}`, why);
+    damagedAfter(new ImportError(`${LABEL} ${name}`, `line ${line}`, why), out);
   }
   let separator = '\t';
   let setSeparator = ',';
@@ -75,7 +84,7 @@ async function* readZeek(reader: HashedReader, ctx: ReadContext): AsyncGenerator
   let empty = '(empty)';
   let columns: Map<string, number> | null = null;
   for await (const batch of textLines(reader, (n) => ctx.progress(n))) {
-    const out: ImportRecord[] = [];
+    out = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
       const at = batch.first + i;
