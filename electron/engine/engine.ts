@@ -114,7 +114,14 @@ export class Engine implements EngineHandle {
     });
     events.on('rules', (rules) => this.settings.rulesChanged(rules));
     // The DNS thread numbers, journals and seals the running capture's records; the store indexes them.
-    if (this.settings.forwarder instanceof DnsThread) store.useJournalHost(this.settings.forwarder);
+    const thread = this.settings.forwarder;
+    if (thread instanceof DnsThread) {
+      store.useJournalHost(thread);
+      // Our own reverse lookups echoed by the router are not journaled there, as they are not recorded here.
+      parts.registry.onOwnLookup((name, phase, at) =>
+        thread.ownLookup(name, phase, at, devices.routerAddresses()),
+      );
+    }
     this.devices = devices;
     this.watchlist = watchlist;
     this.capture = capture;

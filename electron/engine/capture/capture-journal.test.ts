@@ -48,6 +48,10 @@ class LocalHost implements JournalHost {
     this.onLost = onLost;
   }
 
+  advanceSeq(seq: number): void {
+    this.journal.advance(seq);
+  }
+
   stopJournal(): Promise<JournalEnd | null> {
     return this.journal.stop();
   }

@@ -87,6 +87,11 @@ export class CaptureJournal {
     });
   }
 
+  /** Numbers records above `seq` from now on (seqs taken elsewhere meanwhile). */
+  advance(seq: number): void {
+    this.seq = Math.max(this.seq, seq);
+  }
+
   /** Numbers and journals `rec`; undefined when no journal is written. A line the disk refused still takes its seq. */
   append(rec: ExchangeRecord): JournalNumber | undefined {
     const writer = this.writer;
@@ -211,6 +216,11 @@ export class CaptureJournal {
 export interface JournalHost {
   /** Journals every record from now on into `spec`; `onLost` is called if the writer dies with it. */
   startJournal(spec: JournalSpec, onLost: (spec: JournalSpec) => void): void;
+  /**
+   * Numbers records above `seq` from now on: seqs were taken on the main thread (an import placed after
+   * every seq so far) while this one numbered.
+   */
+  advanceSeq(seq: number): void;
   /** Flushes, seals and closes it, after handing over every record numbered into it; null when it was lost. */
   stopJournal(): Promise<JournalEnd | null>;
   /** Resolves once what the journal holds is written (or the disk refused it). */

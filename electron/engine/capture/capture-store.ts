@@ -130,6 +130,8 @@ export class CaptureStore implements ExchangeSink {
   /** Captures whose journal the host writes or is closing, by JournalSpec.serial. */
   private readonly hosted = new Map<number, CaptureSegment>();
   private journalSerial = 0;
+  /** The highest seq the host was told to number above (advanceSeq). */
+  private seqToldHost = 0;
   /** Captures whose capture.json could not be written yet; retried on every flush. */
   private readonly metaPending = new Set<CaptureSegment>();
   /** Journals of stopped captures still holding text a failing disk refused; retried on every flush. */
@@ -415,6 +417,11 @@ export class CaptureStore implements ExchangeSink {
     if (seg === undefined) return;
     try {
       if (num.seq > this.seq) this.seq = num.seq;
+      else if (this.seq > this.seqToldHost && this.host !== null) {
+        // Seqs were taken here (an import placed after every seq so far): the host numbers above them.
+        this.seqToldHost = this.seq;
+        this.host.advanceSeq(this.seq);
+      }
       seg.add(num.seq, rec, num.offset);
       this.rate.add(rec.ts);
       this.live(num.seq, num.time, seg, rec);

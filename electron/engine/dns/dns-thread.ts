@@ -189,6 +189,16 @@ export class DnsThread {
     return end;
   }
 
+  /** A reverse lookup of ours started or ended: its echo from one of `routers` is not journaled. */
+  ownLookup(name: string, phase: 'begin' | 'end', at: number, routers: readonly string[]): void {
+    if (this.worker !== null) this.request('own-lookup', { name, phase, at, routers }).catch(() => undefined);
+  }
+
+  /** Numbers records above `seq` from now on (seqs were taken on this thread meanwhile). */
+  advanceSeq(seq: number): void {
+    if (this.worker !== null) this.request('capture:seq', seq).catch(() => undefined);
+  }
+
   /** Writes what the journal holds; resolves once it is on disk (or the disk refused it). */
   async flushJournal(): Promise<void> {
     if (this.journal === null || this.worker === null) return;

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureJournal } from '../capture/capture-journal';
 import type { ExchangeRecord } from '../capture/types';
+import { PtrInFlight } from '../devices/reverse-dns';
 import { SELF_TEST_SUFFIX } from '../setup/self-test';
 import { accessListWith } from './acl';
 import { Forwarder } from './forwarder';
@@ -45,6 +46,15 @@ const journal = new CaptureJournal({
 });
 /** Our own self-test queries (setup/self-test.ts) are answered but are not the user's traffic. */
 const SELF_TEST_TAIL = `.${SELF_TEST_SUFFIX}`;
+/** Our own reverse lookups, which a router using this computer sends back to us (devices/registry.ts). */
+const ownLookups = new PtrInFlight();
+let routers: ReadonlySet<string> = new Set();
+
+/** Answered, but not the user's traffic: not journaled (the main thread does not record them either). */
+function ours(rec: ExchangeRecord): boolean {
+  if (rec.qname.endsWith(SELF_TEST_TAIL)) return true;
+  return rec.qtype === 'PTR' && routers.has(rec.client) && ownLookups.covers(rec.qname, rec.ts);
+}
 
 function makeForwarder(cfg: DnsThreadConfig): Forwarder {
   return new Forwarder({
@@ -64,7 +74,7 @@ let forwarder = makeForwarder(config);
 
 function record(rec: ExchangeRecord): void {
   // Journaled first, whatever becomes of the batch: the journal does not wait for the main thread.
-  const num = rec.qname.endsWith(SELF_TEST_TAIL) ? undefined : journal.append(rec);
+  const num = ours(rec) ? undefined : journal.append(rec);
   // Bounded: a main thread that stops taking batches in costs records (counted), never this thread's memory.
   if (sent - Atomics.load(taken, 0) >= MAX_BATCHES_AHEAD) {
     dropped++;
@@ -125,6 +135,14 @@ async function answer(req: DnsThreadRequest): Promise<unknown> {
       return null;
     case 'capture:start':
       journal.start(req.arg);
+      return null;
+    case 'own-lookup':
+      routers = new Set(req.arg.routers);
+      if (req.arg.phase === 'begin') ownLookups.begin(req.arg.name, req.arg.at);
+      else ownLookups.end(req.arg.name, req.arg.at);
+      return null;
+    case 'capture:seq':
+      journal.advance(req.arg);
       return null;
     case 'capture:stop':
       // The capture's records reach the main thread before the reply that says its journal is closed.

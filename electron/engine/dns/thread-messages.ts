@@ -48,6 +48,16 @@ export interface DnsThreadRequests {
   configure: { arg: { config: DnsThreadConfig; drainMs: number }; result: null };
   /** Starts writing the running capture's journal: from now on records are numbered and journaled here. */
   'capture:start': { arg: JournalSpec; result: null };
+  /**
+   * A reverse lookup of ours started or ended: its echo from one of `routers` (a router that uses this
+   * computer as its resolver) is answered but not recorded.
+   */
+  'own-lookup': {
+    arg: { name: string; phase: 'begin' | 'end'; at: number; routers: readonly string[] };
+    result: null;
+  };
+  /** Numbers records above this seq from now on (the main thread took seqs for an import). */
+  'capture:seq': { arg: number; result: null };
   /** Hands over the records still in the batch, then flushes, seals and closes the journal. */
   'capture:stop': { arg: null; result: JournalEnd | null };
   /** Writes what the journal holds (an export is about to read it). */
