@@ -213,6 +213,54 @@ describe('serve with DNS on its own thread', () => {
     await removeDir(s.dataDir);
   });
 
+  it('keeps writing the same journal when a settings save replaces the forwarder', async () => {
+    upstream = await startDnsmasq();
+    served = await startServe(upstream.port);
+    const s = served;
+    await dig(s.dnsPort, 'old.wild.example.test', 'A');
+    const rpc = async <T>(channel: string, args?: unknown): Promise<T> => {
+      const r = await fetch(`${s.base}/api/rpc/${channel}`, {
+        method: 'POST',
+        body: JSON.stringify({ args }),
+      });
+      const body = await r.text();
+      expect(r.status, body).toBe(200);
+      return (JSON.parse(body) as { result: T }).result;
+    };
+    const view = await rpc<{ effective: Record<string, unknown> }>('config:get');
+    // A range allowed besides the defaults: the forwarder is replaced inside the DNS thread.
+    const saved = await rpc<{ ok: boolean; applied?: string[] }>('config:save', {
+      ...view.effective,
+      allow: ['192.0.2.0/24'],
+    });
+    expect(saved.ok).toBe(true);
+    expect(saved.applied).toContain('allow');
+    await waitFor(
+      async () => {
+        const r = await dig(s.dnsPort, 'new.wild.example.test', 'A', ['+short', '+time=1']);
+        return r.stdout.trim() === '192.0.2.99' ? true : undefined;
+      },
+      10_000,
+      'an answer from the new forwarder',
+    );
+    await waitFor(
+      async () => ((await recorded(s.base, 'new.wild.example.test')) ? true : undefined),
+      10_000,
+      'the record after the save',
+    );
+    expect((await health(s.base)).problems).toEqual([]);
+    expect(await s.stop()).toBe(0);
+    served = null;
+    const captures = await capturesInOrder(s.dataDir);
+    expect(captures).toHaveLength(1);
+    const text = await journalText(captures[0]!.journal);
+    expect(text).toContain('"qname":"old.wild.example.test"');
+    expect(text).toContain('"qname":"new.wild.example.test"');
+    const v = spawnSync(process.execPath, [VERIFY, captures[0]!.journal], { encoding: 'utf8' });
+    expect(v.status, `${v.stdout}${v.stderr}`).toBe(0);
+    await removeDir(s.dataDir);
+  });
+
   it('keeps what was sealed through a SIGKILL, and verify vouches for every sealed record', async () => {
     const { served: s } = await startWithHooks();
     const n = 30;
