@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { journalText } from '../../electron/engine/capture/test-support';
 import type { Health } from '../../shared/health';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { removeDir, startServe, type Served } from '../helpers/serve';
@@ -60,13 +60,6 @@ async function capturesInOrder(dataDir: string): Promise<{ id: string; journal: 
     found.push({ id, journal: path.join(dir, id, 'journal.ndjson'), startedAt: meta.startedAt });
   }
   return found.sort((a, b) => a.startedAt - b.startedAt);
-}
-
-/** Every line of a journal, its compressed frames included. */
-async function journalText(journal: string): Promise<string> {
-  const plain = await readFile(journal, 'utf8').catch(() => '');
-  const gz = await readFile(`${journal}.gz`).catch(() => null);
-  return (gz ? gunzipSync(gz).toString('utf8') : '') + plain;
 }
 
 /** The seqs of the records a seal of the journal text covers. */
