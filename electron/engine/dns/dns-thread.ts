@@ -32,7 +32,10 @@ export const RESTART_DELAY_MS = 250;
 const STATUS_FRESH_MS = 1000;
 /** running() gives up after this long. */
 const RUNNING_WAIT_MS = 10_000;
-/** Observed exchanges held for the DNS thread while it is started again; beyond this they are recorded unjournaled. */
+/**
+ * Bytes of observed exchanges held for the DNS thread (while it is started again); beyond this they go to
+ * the sink unjournaled: analysed, but not recorded.
+ */
 const MAX_OBSERVED_WAITING = 1 << 20;
 
 export interface DnsThreadOptions {
