@@ -8,8 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureJournal } from '../capture/capture-journal';
 import type { ExchangeRecord } from '../capture/types';
-import { PtrInFlight } from '../devices/reverse-dns';
-import { SELF_TEST_SUFFIX } from '../setup/self-test';
+import { PtrInFlight } from '../devices/ptr-in-flight';
+import { SELF_TEST_SUFFIX } from '../setup/self-test-name';
 import { accessListWith } from './acl';
 import { Forwarder } from './forwarder';
 import { readRecordBatch, RecordBatchWriter } from './record-batch';
