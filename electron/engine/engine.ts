@@ -12,6 +12,7 @@ import { DeviceService } from './services/devices';
 import { DnstapService } from './services/dnstap';
 import { DnstapInService } from './services/dnstap-in';
 import { allowsFollowing } from './dns/acl';
+import { DnsThread } from './dns/dns-thread';
 import { Emitter, type EngineEvents } from './services/events';
 import { MetricsService } from './services/metrics';
 import { RecordPipeline } from './services/record-pipeline';
@@ -87,9 +88,16 @@ export class Engine implements EngineHandle {
     });
     // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
     const pipeline = new RecordPipeline(setup, devices, capture, watchlist, dnstap, metrics, alerts);
-    // Exchanges other resolvers report over dnstap take the same way.
+    // Exchanges other resolvers report over dnstap take the same way, through the DNS thread's journal when
+    // it writes the capture's (so they are journaled in order with the forwarder's).
     this.dnstapIn = new DnstapInService({
-      sink: pipeline,
+      sink: {
+        record: (rec) => {
+          const fwd = this.settings.forwarder;
+          if (fwd instanceof DnsThread) fwd.observed(rec);
+          else pipeline.record(rec);
+        },
+      },
       classify: (qname) => watchlist.classify(qname).rule,
       allows: allowsFollowing(() => this.options.allow),
       log: (message) => warn('dnstap-in', message),
@@ -108,6 +116,15 @@ export class Engine implements EngineHandle {
       setDnstap: (targets) => void dnstap.apply(targets),
     });
     events.on('rules', (rules) => this.settings.rulesChanged(rules));
+    // The DNS thread numbers, journals and seals the running capture's records; the store indexes them.
+    const thread = this.settings.forwarder;
+    if (thread instanceof DnsThread) {
+      store.useJournalHost(thread);
+      // Our own reverse lookups echoed by the router are not journaled there, as they are not recorded here.
+      parts.registry.onOwnLookup((name, phase, at) =>
+        thread.ownLookup(name, phase, at, devices.routerAddresses()),
+      );
+    }
     this.devices = devices;
     this.watchlist = watchlist;
     this.capture = capture;

@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { journalText } from '../../electron/engine/capture/test-support';
 import type { Health } from '../../shared/health';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { removeDir, startServe, type Served } from '../helpers/serve';
@@ -47,6 +48,33 @@ async function recorded(base: string, qname: string): Promise<boolean> {
   return body.events.some((e) => e.qname === qname);
 }
 
+/** The captures of a data folder, oldest first, each with its journal's path. */
+async function capturesInOrder(dataDir: string): Promise<{ id: string; journal: string }[]> {
+  const dir = path.join(dataDir, 'captures');
+  const found: { id: string; journal: string; startedAt: number }[] = [];
+  for (const id of await readdir(dir)) {
+    if (id.endsWith('.json')) continue;
+    const meta = JSON.parse(await readFile(path.join(dir, id, 'capture.json'), 'utf8')) as {
+      startedAt: number;
+    };
+    found.push({ id, journal: path.join(dir, id, 'journal.ndjson'), startedAt: meta.startedAt });
+  }
+  return found.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** The seqs of the records a seal of the journal text covers. */
+function sealedSeqs(text: string): Set<number> {
+  const out = new Set<number>();
+  let block: number[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('{"chain":')) {
+      for (const seq of block) out.add(seq);
+      block = [];
+    } else if (line.startsWith('{"seq":')) block.push((JSON.parse(line) as { seq: number }).seq);
+  }
+  return out;
+}
+
 async function health(base: string): Promise<Health> {
   return (await (await fetch(`${base}/api/health`)).json()) as Health;
 }
@@ -79,13 +107,20 @@ describe('serve with DNS on its own thread', () => {
   });
 
   for (const how of ['throw', 'exit'] as const)
-    it(`starts a DNS thread that died (${how}) again, says so in health, and the journal verifies`, async () => {
+    it(`starts a DNS thread that died (${how}) again, says so in health, and goes on in a new capture; both journals verify`, async () => {
       const { served: s, hook } = await startWithHooks();
       await dig(s.dnsPort, 'before.wild.example.test', 'A');
       await waitFor(
         async () => ((await recorded(s.base, 'before.wild.example.test')) ? true : undefined),
         10_000,
         'the first record',
+      );
+      // Sealed before the thread dies (what is not sealed yet may die with it).
+      const [before] = await capturesInOrder(s.dataDir);
+      await waitFor(
+        async () => (sealedSeqs(await journalText(before!.journal)).size > 0 ? true : undefined),
+        10_000,
+        'the seal of the first record',
       );
       await hook(how);
       const h = await waitFor(
@@ -112,15 +147,112 @@ describe('serve with DNS on its own thread', () => {
       );
       expect(await s.stop()).toBe(0);
       served = null;
-      const captures = await readdir(path.join(s.dataDir, 'captures'));
-      const journals = captures
-        .filter((c) => !c.endsWith('.json'))
-        .map((c) => path.join(s.dataDir, 'captures', c, 'journal.ndjson'));
-      expect(journals).toHaveLength(1);
-      const v = spawnSync(process.execPath, [VERIFY, journals[0]!], { encoding: 'utf8' });
-      expect(v.status, `${v.stdout}${v.stderr}`).toBe(0);
+      // The journal the dead thread wrote is not continued: recording went on in a new capture.
+      const [first, second] = await capturesInOrder(s.dataDir);
+      expect(second).toBeDefined();
+      // Ended as a kill would end it: verify vouches for every sealed record and, rightly, cannot say whether
+      // records the thread had not sealed yet died with it (exit 2, not 1: nothing changed).
+      const v1 = spawnSync(process.execPath, [VERIFY, first!.journal], { encoding: 'utf8' });
+      const said = `${v1.stdout}${v1.stderr}`;
+      expect(v1.status, said).toBe(2);
+      expect(said).toContain('no closing seal');
+      expect(said).toMatch(/\d+ records? in \d+ sealed blocks? unchanged/);
+      expect(said).not.toContain('MISMATCH');
+      expect(await journalText(first!.journal)).toContain('before.wild.example.test');
+      // The new one was stopped cleanly with the service: it verifies whole.
+      const v2 = spawnSync(process.execPath, [VERIFY, second!.journal], { encoding: 'utf8' });
+      expect(v2.status, `${v2.stdout}${v2.stderr}`).toBe(0);
+      expect(await journalText(second!.journal)).toContain('after.wild.example.test');
       await removeDir(s.dataDir);
     });
+
+  it('journals and seals on the DNS thread while the main thread is busy: a SIGKILL then keeps those records', async () => {
+    const { served: s, hook } = await startWithHooks();
+    await dig(s.dnsPort, 'first.wild.example.test', 'A');
+    await waitFor(
+      async () => ((await recorded(s.base, 'first.wild.example.test')) ? true : undefined),
+      10_000,
+      'the first record',
+    );
+    const [capture] = await capturesInOrder(s.dataDir);
+    await hook('busy');
+    await waitFor(
+      () => (s.output().includes('main thread busy') ? true : undefined),
+      10_000,
+      'the busy main thread',
+    );
+    const n = 20;
+    for (let i = 0; i < n; i++) await dig(s.dnsPort, `busy${i}.wild.example.test`, 'A');
+    // Written and sealed with the main thread still spinning: it is never released in this test.
+    const sealed = await waitFor(
+      async () => {
+        const seqs = sealedSeqs(await journalText(capture!.journal));
+        return seqs.size >= n + 1 ? seqs : undefined;
+      },
+      10_000,
+      'the seals of the queries made while the main thread was busy',
+    );
+    expect(s.output()).not.toContain('main thread free');
+    expect(await s.stop('SIGKILL')).toBe('SIGKILL');
+    served = null;
+    const text = await journalText(capture!.journal);
+    for (let i = 0; i < n; i++) expect(text).toContain(`"qname":"busy${i}.wild.example.test"`);
+    expect(sealedSeqs(text).size).toBe(sealed.size);
+    const v = spawnSync(process.execPath, [VERIFY, capture!.journal], { encoding: 'utf8' });
+    const said = `${v.stdout}${v.stderr}`;
+    expect(v.status, said).toBe(2);
+    expect(said).toContain(`${n + 1} records in`);
+    expect(said).toContain('unchanged so far');
+    await removeDir(s.dataDir);
+  });
+
+  it('keeps writing the same journal when a settings save replaces the forwarder', async () => {
+    upstream = await startDnsmasq();
+    served = await startServe(upstream.port);
+    const s = served;
+    await dig(s.dnsPort, 'old.wild.example.test', 'A');
+    const rpc = async <T>(channel: string, args?: unknown): Promise<T> => {
+      const r = await fetch(`${s.base}/api/rpc/${channel}`, {
+        method: 'POST',
+        body: JSON.stringify({ args }),
+      });
+      const body = await r.text();
+      expect(r.status, body).toBe(200);
+      return (JSON.parse(body) as { result: T }).result;
+    };
+    const view = await rpc<{ effective: Record<string, unknown> }>('config:get');
+    // A range allowed besides the defaults: the forwarder is replaced inside the DNS thread.
+    const saved = await rpc<{ ok: boolean; applied?: string[] }>('config:save', {
+      ...view.effective,
+      allow: ['192.0.2.0/24'],
+    });
+    expect(saved.ok).toBe(true);
+    expect(saved.applied).toContain('allow');
+    await waitFor(
+      async () => {
+        const r = await dig(s.dnsPort, 'new.wild.example.test', 'A', ['+short', '+time=1']);
+        return r.stdout.trim() === '192.0.2.99' ? true : undefined;
+      },
+      10_000,
+      'an answer from the new forwarder',
+    );
+    await waitFor(
+      async () => ((await recorded(s.base, 'new.wild.example.test')) ? true : undefined),
+      10_000,
+      'the record after the save',
+    );
+    expect((await health(s.base)).problems).toEqual([]);
+    expect(await s.stop()).toBe(0);
+    served = null;
+    const captures = await capturesInOrder(s.dataDir);
+    expect(captures).toHaveLength(1);
+    const text = await journalText(captures[0]!.journal);
+    expect(text).toContain('"qname":"old.wild.example.test"');
+    expect(text).toContain('"qname":"new.wild.example.test"');
+    const v = spawnSync(process.execPath, [VERIFY, captures[0]!.journal], { encoding: 'utf8' });
+    expect(v.status, `${v.stdout}${v.stderr}`).toBe(0);
+    await removeDir(s.dataDir);
+  });
 
   it('keeps what was sealed through a SIGKILL, and verify vouches for every sealed record', async () => {
     const { served: s } = await startWithHooks();

@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, journalText } from '../../electron/engine/capture/test-support';
 import type { ExchangeRecord } from '../../electron/engine/capture/types';
+import { verifyJournalFile } from '../../electron/engine/export/journal-verify';
 import { DnsThread } from '../../electron/engine/dns/dns-thread';
 import type { WarningCode } from '../../shared/events';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
@@ -71,6 +75,50 @@ describe('the DNS thread', () => {
     expect(thread!.counters().answered).toBeGreaterThanOrEqual(3);
     expect(thread!.upstreamStatus()[0]!.healthy).toBe(true);
     expect(thread!.health()).toEqual({ restarts: 0, lastCrash: '', lastCrashAt: 0, dropped: 0 });
+  });
+
+  it('journals and seals while the main thread is blocked, and numbers observed records in order', async () => {
+    const records: ExchangeRecord[] = [];
+    const port = await startThread(records);
+    const dir = await mkdtemp(join(tmpdir(), 'dnsw-thread-journal-'));
+    try {
+      const path = join(dir, 'journal.ndjson');
+      thread!.startJournal(
+        { serial: 5, captureId: '20261203-010000-abcd', path, lastSeq: 100, maxUnwrittenBytes: 1 << 20 },
+        () => undefined,
+      );
+      // Each query and then the seal, while this thread is blocked: only the DNS thread can write them.
+      for (let i = 0; i < 3; i++) expect(digBlockingMainThread(port, 'www.example.test')).toBe('192.0.2.10');
+      const sealed = spawnSync(
+        'sh',
+        [
+          '-c',
+          `for i in $(seq 100); do grep -q '"to":103,' "$0" 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
+          path,
+        ],
+        { timeout: 15_000 },
+      );
+      expect(sealed.status).toBe(0);
+      await waitFor(() => (records.length >= 3 ? true : undefined), 5000, 'the records on the main thread');
+      expect(records.map((r) => r.journaled?.seq)).toEqual([101, 102, 103]);
+      expect(records.every((r) => r.journaled?.journal === 5)).toBe(true);
+      // An exchange observed elsewhere goes through the thread's journal and comes back numbered.
+      thread!.observed(exchange({ qname: 'observed.example.test', source: 'dnstap: test' }));
+      await waitFor(() => (records.length >= 4 ? true : undefined), 5000, 'the observed record');
+      expect(records[3]!.qname).toBe('observed.example.test');
+      expect(records[3]!.journaled?.seq).toBe(104);
+      const end = await thread!.stopJournal();
+      expect(end).toEqual({ serial: 5, lastSeq: 104, dropped: 0 });
+      const text = await journalText(path);
+      expect(text).toContain('"seq":104,');
+      expect(text).toContain('"src":"dnstap: test"');
+      const report = await verifyJournalFile(path);
+      expect(report.closed).toBe(true);
+      expect(report.records).toBe(4);
+      expect(thread!.journalStorage()).toEqual({ error: '', lostRecords: 0, unwrittenBytes: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   for (const how of ['throw', 'exit'] as const)

@@ -20,6 +20,7 @@ import { RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import type { JournalHost, JournalSpec } from './capture-journal';
 import type { StringTable } from './columns';
 import { EventColumns } from './columns';
 import {
@@ -48,7 +49,7 @@ import {
 import type { CaptureMeta } from './journal';
 import { LocalTimeFormatter } from './local-time';
 import { CaptureSegment, type WatchedVisitor } from './segment';
-import type { ExchangeRecord, ExchangeSink } from './types';
+import type { ExchangeRecord, ExchangeSink, JournalNumber } from './types';
 
 /** Where scanSince stopped: the retained captures' layout, a capture's position and its next row. */
 export interface StoreCursor {
@@ -123,8 +124,15 @@ export class CaptureStore implements ExchangeSink {
   /** Bumped whenever retained captures are deleted, so scanSince cursors into them are refused. */
   private layout = 0;
   private running: CaptureSegment | null = null;
-  /** Null when no capture runs, and after close(): record() then does nothing. */
+  /** Null when no capture runs, after close(), and when `host` writes the journal. */
   private writer: JournalWriter | null = null;
+  /** Writes the running capture's journal when set (the DNS thread): this store then only indexes. */
+  private host: JournalHost | null = null;
+  /** Captures whose journal the host writes or is closing, by JournalSpec.serial. */
+  private readonly hosted = new Map<number, CaptureSegment>();
+  private journalSerial = 0;
+  /** The highest seq the host was told to number above (advanceSeq). */
+  private seqToldHost = 0;
   /** Captures whose capture.json could not be written yet; retried on every flush. */
   private readonly metaPending = new Set<CaptureSegment>();
   /** Journals of stopped captures still holding text a failing disk refused; retried on every flush. */
@@ -377,13 +385,14 @@ export class CaptureStore implements ExchangeSink {
     const dir = join(this.capturesDir, id);
     this.segments.push(seg);
     this.running = seg;
-    this.writer = new JournalWriter({
-      path: join(dir, JOURNAL_FILE),
-      maxUnwrittenBytes: this.maxUnwrittenBytes,
-      onWarning: (message) => this.report(message),
-      chained: true,
-      compactBytes: JOURNAL_FRAME_BYTES,
-    });
+    if (this.host === null)
+      this.writer = new JournalWriter({
+        path: join(dir, JOURNAL_FILE),
+        maxUnwrittenBytes: this.maxUnwrittenBytes,
+        onWarning: (message) => this.report(message),
+        chained: true,
+        compactBytes: JOURNAL_FRAME_BYTES,
+      });
     // Written now so a crash before the first flush still leaves a capture that loads; retried on flush.
     try {
       ensureDirSync(dir);
@@ -393,28 +402,99 @@ export class CaptureStore implements ExchangeSink {
       this.metaWarning(seg.id, err);
       this.armFlush();
     }
+    if (this.host !== null) {
+      const serial = ++this.journalSerial;
+      this.hosted.set(serial, seg);
+      const spec = {
+        serial,
+        captureId: id,
+        path: join(dir, JOURNAL_FILE),
+        lastSeq: this.seq,
+        maxUnwrittenBytes: this.maxUnwrittenBytes,
+      };
+      this.host.startJournal(spec, this.onJournalLost);
+    }
     return seg.info();
+  }
+
+  /**
+   * Has `host` write the journals of the captures started from now on (the DNS thread, so that a busy main
+   * thread delays neither writes nor seals). Records then come back numbered and are only indexed here;
+   * records without a number are not recorded. Throws while a capture runs.
+   */
+  useJournalHost(host: JournalHost): void {
+    if (this.running !== null) throw new Error('a capture is running: its journal stays where it is');
+    this.host = host;
+  }
+
+  private readonly onJournalLost = (spec: JournalSpec): void => void this.journalLost(spec);
+
+  /**
+   * The host's writer died with the journal of `spec`: that journal stays as a kill would leave it (what
+   * was sealed verifies), and a running capture goes on in a new one.
+   */
+  private async journalLost(spec: JournalSpec): Promise<void> {
+    const seg = this.hosted.get(spec.serial);
+    if (seg === undefined) return;
+    this.hosted.delete(spec.serial);
+    const running = this.running === seg && !this.closed;
+    if (running) {
+      seg.stoppedAt = Math.max(this.clock.now(), seg.lastTs() ?? 0, seg.startedAt, 1);
+      this.running = null;
+    }
+    // Records journaled there that never reached this thread still took their seqs.
+    this.seq = Math.max(this.seq, await lastJournalSeq(spec.path));
+    if (!running) return;
+    this.report(
+      `capture ${seg.id}: its journal ended when the DNS thread stopped (what was sealed is kept); recording goes on in a new capture`,
+    );
+    if (!(await this.writeMeta(seg))) {
+      this.metaPending.add(seg);
+      this.armFlush();
+    }
+    if (!this.closed && this.running === null) this.start();
   }
 
   /** Stops the running capture: sets stoppedAt, flushes its journal, writes capture.json. Null when none ran. */
   async stop(): Promise<CaptureInfo | null> {
     const seg = this.running;
     const writer = this.writer;
-    if (seg === null || writer === null) return null;
+    const host = this.host;
+    if (seg === null || (writer === null && host === null)) return null;
     seg.stoppedAt = Math.max(this.clock.now(), seg.startedAt, 1);
     this.running = null;
     this.writer = null;
     const done = (async () => {
-      await this.retireWriter(writer);
+      let complete = false;
+      if (writer !== null) {
+        await this.retireWriter(writer);
+        complete = writer.unwrittenBytes === 0 && writer.dropped === 0;
+      } else if (host !== null) complete = await this.stopHosted(host, seg);
       this.metaPending.delete(seg);
       if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
       // Only for a journal that holds every record: the next start then counts it without reading it.
-      if (writer.unwrittenBytes === 0 && writer.dropped === 0) await this.saveCheckpoint(seg);
+      if (complete) await this.saveCheckpoint(seg);
       if (this.unwritten) this.armFlush();
     })();
     this.stops = Promise.all([this.stops, done]);
     await done;
     return seg.info();
+  }
+
+  /**
+   * Has the host close `seg`'s journal: capture.json says stopped only once its journal is sealed and closed.
+   * True when the journal holds every record.
+   */
+  private async stopHosted(host: JournalHost, seg: CaptureSegment): Promise<boolean> {
+    const end = await host.stopJournal();
+    for (const [serial, s] of this.hosted) if (s === seg) this.hosted.delete(serial);
+    // Records numbered after stop() was called are in it, and so in its time span.
+    seg.stoppedAt = Math.max(seg.stoppedAt, seg.lastTs() ?? 0);
+    if (end === null) return false;
+    this.seq = Math.max(this.seq, end.lastSeq);
+    // Lines the journal had to drop still used up their seq; keep later seqs above it after a restart.
+    if (end.dropped > 0) await this.saveSeqMark();
+    return end.complete;
   }
 
   /** Whether record() currently records (a capture is running). */
@@ -432,6 +512,7 @@ export class CaptureStore implements ExchangeSink {
   }
 
   record(rec: ExchangeRecord): void {
+    if (rec.journaled !== undefined) return this.index(rec.journaled, rec);
     const seg = this.running;
     const writer = this.writer;
     if (seg === null || writer === null) return;
@@ -448,16 +529,39 @@ export class CaptureStore implements ExchangeSink {
         this.flushQueued = true;
         setImmediate(this.runQueuedFlush);
       }
-      // Event objects exist only for listeners; the store itself keeps columns.
-      if (this.batcher.size > 0) {
-        if (this.batcher.push(toEvent(seq, time, seg.id, rec)) && !this.tickQueued) {
-          this.tickQueued = true;
-          setImmediate(this.runQueuedTick);
-        }
-        if (this.batchTimer === null) this.armBatch();
-      }
+      this.live(seq, time, seg, rec);
     } catch (err) {
       this.warn('record', `capture: could not record a query (${messageOf(err)}); recording continues`);
+    }
+  }
+
+  /** A record the host journaled as `num`: indexed into the capture whose journal holds it. */
+  private index(num: JournalNumber, rec: ExchangeRecord): void {
+    const seg = this.hosted.get(num.journal);
+    if (seg === undefined) return;
+    try {
+      if (num.seq > this.seq) this.seq = num.seq;
+      else if (this.seq > this.seqToldHost && this.host !== null) {
+        // Seqs were taken here (an import placed after every seq so far): the host numbers above them.
+        this.seqToldHost = this.seq;
+        this.host.advanceSeq(this.seq);
+      }
+      seg.add(num.seq, rec, num.offset);
+      this.rate.add(rec.ts);
+      this.live(num.seq, num.time, seg, rec);
+    } catch (err) {
+      this.warn('record', `capture: could not record a query (${messageOf(err)}); recording continues`);
+    }
+  }
+
+  private live(seq: number, time: string, seg: CaptureSegment, rec: ExchangeRecord): void {
+    // Event objects exist only for listeners; the store itself keeps columns.
+    if (this.batcher.size > 0) {
+      if (this.batcher.push(toEvent(seq, time, seg.id, rec)) && !this.tickQueued) {
+        this.tickQueued = true;
+        setImmediate(this.runQueuedTick);
+      }
+      if (this.batchTimer === null) this.armBatch();
     }
   }
 
@@ -594,6 +698,7 @@ export class CaptureStore implements ExchangeSink {
 
   /** Writes waiting journal lines (and any capture.json not yet saved); never rejects. */
   async flush(): Promise<void> {
+    if (this.host !== null) await this.host.flushJournal();
     const writer = this.writer;
     if (writer !== null) await writer.flush();
     for (const w of [...this.draining]) {
@@ -622,6 +727,9 @@ export class CaptureStore implements ExchangeSink {
     const writer = this.writer;
     this.writer = null;
     if (writer !== null) await this.retireWriter(writer);
+    // The running capture's journal is sealed and closed; its capture.json still says running.
+    if (this.host !== null && this.running !== null) await this.host.stopJournal();
+    this.hosted.clear();
     await this.stops;
     await this.retention;
     await this.flush();
@@ -646,6 +754,11 @@ export class CaptureStore implements ExchangeSink {
       if (w === null) continue;
       if (error === '') error = w.writeError;
       lost += w.dropped;
+    }
+    if (this.host !== null) {
+      const h = this.host.journalStorage();
+      if (error === '') error = h.error;
+      lost += h.lostRecords;
     }
     return { error, lostRecords: lost };
   }

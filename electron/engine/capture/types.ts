@@ -16,6 +16,22 @@ export interface ExchangeRecord extends Omit<QueryEvent, 'seq' | 'time' | 'captu
    * received when the client got something else (a truncated copy); else the reply is `responseWire`.
    */
   readonly forwarded?: UpstreamAnswer | null;
+  /**
+   * Set when the DNS thread, which writes the running capture's journal, journaled this record: the seq
+   * and local time it was written with. The capture then only indexes it (capture-journal.ts).
+   */
+  readonly journaled?: JournalNumber;
+}
+
+/**
+ * How a record was numbered in the journal: which journal (JournalSpec.serial), its seq, its local time
+ * and that time's UTC offset (minutes).
+ */
+export interface JournalNumber {
+  readonly journal: number;
+  readonly seq: number;
+  readonly time: string;
+  readonly offset: number;
 }
 
 /** Receives finished exchanges. `record` is on the hot path: it must be cheap and must never throw. */

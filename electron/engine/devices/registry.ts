@@ -100,6 +100,8 @@ export class DeviceRegistry {
   private readonly resolver: ReverseResolver;
   /** Reverse names being looked up, with wall-clock times as the forwarder stamps queries. */
   private readonly ptrInFlight = new PtrInFlight();
+  /** Told when a reverse lookup of ours starts and ends (the DNS thread skips its echoes too). */
+  private ownLookupListener: ((name: string, phase: 'begin' | 'end', at: number) => void) | null = null;
   private readonly readNeighboursFn: () => Promise<Neighbour[]>;
   private readonly readGatewaysFn: () => Promise<string[]>;
   private readonly resolvePtrFn: (address: string) => Promise<PtrAnswer>;
@@ -227,6 +229,11 @@ export class DeviceRegistry {
   /** The router's addresses: the user's, then the detected gateways. */
   routerAddresses(): string[] {
     return [...this.routers];
+  }
+
+  /** Calls `listener` when a reverse lookup of ours starts and when it ends, with the name and the time. */
+  onOwnLookup(listener: (name: string, phase: 'begin' | 'end', at: number) => void): void {
+    this.ownLookupListener = listener;
   }
 
   /**
@@ -539,11 +546,15 @@ export class DeviceRegistry {
       answer = { hostname: '', ttlMs: PTR_NEGATIVE_TTL_MS, error: '' };
     else {
       const name = reverseName(address);
-      this.ptrInFlight.begin(name, Date.now());
+      const begun = Date.now();
+      this.ptrInFlight.begin(name, begun);
+      this.ownLookupListener?.(name, 'begin', begun);
       try {
         answer = await this.resolvePtrFn(address);
       } finally {
-        this.ptrInFlight.end(name, Date.now());
+        const ended = Date.now();
+        this.ptrInFlight.end(name, ended);
+        this.ownLookupListener?.(name, 'end', ended);
       }
     }
     const e = this.entries.get(address);

@@ -8,10 +8,16 @@ import type {
   WarningCode,
 } from '@shared/events';
 import type { ActiveRule } from '@shared/watch/rules';
+import {
+  NO_JOURNAL_STORAGE,
+  type JournalEnd,
+  type JournalSpec,
+  type JournalStorage,
+} from '../capture/capture-journal';
 import type { ExchangeRecord, ExchangeSink } from '../capture/types';
 import { realClock, type Clock } from '../clock';
 import type { ListenerFailure } from './forwarder';
-import { readRecordBatch } from './record-batch';
+import { readRecordBatch, RecordBatchWriter } from './record-batch';
 import type {
   DnsThreadConfig,
   DnsThreadData,
@@ -26,6 +32,11 @@ export const RESTART_DELAY_MS = 250;
 const STATUS_FRESH_MS = 1000;
 /** running() gives up after this long. */
 const RUNNING_WAIT_MS = 10_000;
+/**
+ * Bytes of observed exchanges held for the DNS thread (while it is started again); beyond this they go to
+ * the sink unjournaled: analysed, but not recorded.
+ */
+const MAX_OBSERVED_WAITING = 1 << 20;
 
 export interface DnsThreadOptions {
   readonly config: DnsThreadConfig;
@@ -42,6 +53,10 @@ export interface DnsThreadOptions {
  * methods: listen, close, and the status as the thread last reported it (with every batch and reply). A
  * thread that dies (an uncaught exception, process.exit) is logged and started again within
  * RESTART_DELAY_MS, listening again if it was; its counters carry over.
+ *
+ * The thread also writes the running capture's journal (startJournal, stopJournal): records arrive here
+ * already numbered and journaled. A journal whose thread died is not continued: its sealed part stays as
+ * a kill would leave it, and `onLost` tells the capture, which goes on in a new one.
  */
 export class DnsThread {
   private worker: Worker | null = null;
@@ -63,12 +78,32 @@ export class DnsThread {
   private statusAsked = false;
   private readonly clock: Clock;
   private readonly workerUrl: URL;
+  private config: DnsThreadConfig;
+  /** The journal the thread writes, and who to tell when the thread dies with it. */
+  private journal: { spec: JournalSpec; onLost: (spec: JournalSpec) => void } | null = null;
+  /** A journal to start once the thread runs again. */
+  private journalStart: JournalSpec | null = null;
+  /** Records journals of threads that died had lost. */
+  private journalLostBefore = 0;
+  /** Observed exchanges (dnstap in) on their way to the thread's journal, sent once per turn. */
+  private readonly observedBatch = new RecordBatchWriter();
+  private observedQueued = false;
+  /** close() was called while a journal was written: the thread ends when it stops. */
+  private endAfterJournal = false;
 
   constructor(private readonly opts: DnsThreadOptions) {
     this.clock = opts.clock ?? realClock;
+    this.config = opts.config;
     this.rules = opts.config.rules;
     this.workerUrl = opts.workerUrl ?? defaultWorkerUrl();
-    this.last = { listeners: [], failures: [], upstreams: [], counters: ZERO_COUNTERS, dropped: 0 };
+    this.last = {
+      listeners: [],
+      failures: [],
+      upstreams: [],
+      counters: ZERO_COUNTERS,
+      dropped: 0,
+      journal: NO_JOURNAL_STORAGE,
+    };
     this.spawn();
   }
 
@@ -111,6 +146,106 @@ export class DnsThread {
     this.request('rules', rules).catch(() => undefined);
   }
 
+  /**
+   * Settings changed listen addresses, upstreams or ranges: the thread's forwarder stops (waiting up to
+   * `drainMs` for what it forwards, recorded as usual) and a new one takes its place, not listening until
+   * listen(). The thread, and the journal it writes, stay; the counters start again (the caller keeps them).
+   */
+  async reconfigure(config: DnsThreadConfig, drainMs: number): Promise<void> {
+    this.config = config;
+    // A thread being started again takes the new config from spawn().
+    await this.request('configure', { config: { ...config, rules: this.rules }, drainMs }).catch(
+      () => undefined,
+    );
+    this.retired = ZERO_COUNTERS;
+    this.last = { ...this.last, counters: ZERO_COUNTERS };
+  }
+
+  /**
+   * Has the thread number and journal every record from now on into `spec`'s journal (at once, or when a
+   * restarting thread runs). `onLost` is called when the thread dies with it.
+   */
+  startJournal(spec: JournalSpec, onLost: (spec: JournalSpec) => void): void {
+    this.journal = { spec, onLost };
+    if (this.worker === null) this.journalStart = spec;
+    else void this.request('capture:start', spec).catch(() => undefined);
+  }
+
+  /**
+   * Flushes, seals and closes the journal; resolves after every record it numbered has reached the sink.
+   * Null when none was written, or when the thread died with it (onLost was called then).
+   */
+  async stopJournal(): Promise<JournalEnd | null> {
+    const j = this.journal;
+    if (j === null) return null;
+    this.journalStart = null;
+    this.flushObserved();
+    let end: JournalEnd | null = null;
+    try {
+      end = await this.request('capture:stop', null);
+      this.setStatus(await this.request('status', null));
+    } catch {
+      // Died meanwhile: exited() told onLost.
+    }
+    if (this.journal === j) this.journal = null;
+    if (this.endAfterJournal) await this.end();
+    return end;
+  }
+
+  /** A reverse lookup of ours started or ended: its echo from one of `routers` is not journaled. */
+  ownLookup(name: string, phase: 'begin' | 'end', at: number, routers: readonly string[]): void {
+    if (this.worker !== null) this.request('own-lookup', { name, phase, at, routers }).catch(() => undefined);
+  }
+
+  /** Numbers records above `seq` from now on (seqs were taken on this thread meanwhile). */
+  advanceSeq(seq: number): void {
+    if (this.worker !== null) this.request('capture:seq', seq).catch(() => undefined);
+  }
+
+  /** Writes what the journal holds; resolves once it is on disk (or the disk refused it). */
+  async flushJournal(): Promise<void> {
+    if (this.journal === null || this.worker === null) return;
+    this.flushObserved();
+    await this.request('capture:flush', null).catch(() => undefined);
+  }
+
+  /** The journal's storage as the thread last reported it, with what journals of dead threads lost. */
+  journalStorage(): JournalStorage {
+    const j = this.current().journal;
+    return { ...j, lostRecords: j.lostRecords + this.journalLostBefore };
+  }
+
+  /**
+   * An exchange observed elsewhere (dnstap in): journaled by the thread in order with the forwarder's, and
+   * then handed to the sink like them. Without a journal (or a thread) it goes to the sink at once.
+   */
+  observed(rec: ExchangeRecord): void {
+    if (this.journal === null || (this.worker === null && this.closing)) {
+      this.opts.sink.record(rec);
+      return;
+    }
+    if (this.observedBatch.size >= MAX_OBSERVED_WAITING) {
+      this.opts.sink.record(rec);
+      return;
+    }
+    this.observedBatch.add(rec);
+    if (!this.observedQueued && this.worker !== null) {
+      this.observedQueued = true;
+      setImmediate(this.sendObserved);
+    }
+  }
+
+  private readonly sendObserved = (): void => {
+    this.observedQueued = false;
+    this.flushObserved();
+  };
+
+  private flushObserved(): void {
+    if (this.worker === null || this.observedBatch.count === 0) return;
+    const { buffer, count } = this.observedBatch.take();
+    this.request('observed', { buffer, count }, [buffer]).catch(() => undefined);
+  }
+
   /** Tests only: makes the thread die the way `how` says. */
   crash(how: 'throw' | 'exit'): Promise<void> {
     return this.request('test:crash', how).then(
@@ -129,32 +264,44 @@ export class DnsThread {
     if (this.listening) this.setStatus(await this.request('status', null));
   }
 
-  /** Stops listening, waits up to `drainMs` for what is being forwarded (still recorded), ends the thread. */
+  /**
+   * Stops listening, waits up to `drainMs` for what is being forwarded (still recorded), ends the thread;
+   * while it writes a journal, the thread ends only once stopJournal() has closed it.
+   */
   async close(drainMs = 0): Promise<void> {
     this.closing = true;
     if (this.restartTimer !== null) this.clock.clearTimeout(this.restartTimer);
     this.restartTimer = null;
-    const worker = this.worker;
-    if (worker === null) return;
+    if (this.worker === null) return;
     try {
       this.setStatus(await this.request('close', { drainMs }));
     } catch {
       // Died while closing: nothing more to hand over.
     }
+    if (this.journal !== null && this.worker !== null) this.endAfterJournal = true;
+    else await this.end();
+  }
+
+  private async end(): Promise<void> {
+    const worker = this.worker;
     this.worker = null;
-    await worker.terminate();
+    if (worker !== null) await worker.terminate();
   }
 
   private spawn(): void {
     const consumed = new SharedArrayBuffer(4);
     this.taken = new Int32Array(consumed);
-    const data: DnsThreadData = { config: { ...this.opts.config, rules: this.rules }, consumed };
+    const data: DnsThreadData = { config: { ...this.config, rules: this.rules }, consumed };
     const worker = new Worker(this.workerUrl, { workerData: data, name: 'dns' });
     this.worker = worker;
     worker.on('message', (msg: DnsThreadMessage) => this.receive(msg));
     let error = '';
     worker.on('error', (err) => (error = err.message));
     worker.on('exit', (code) => this.exited(worker, error || `exit code ${code}`));
+    const start = this.journalStart;
+    this.journalStart = null;
+    if (start !== null) void this.request('capture:start', start).catch(() => undefined);
+    this.flushObserved();
   }
 
   private receive(msg: DnsThreadMessage): void {
@@ -217,6 +364,13 @@ export class DnsThread {
     this.worker = null;
     for (const p of this.pending.values()) p.reject(new Error(`the DNS thread stopped (${why})`));
     this.pending.clear();
+    // Its journal is not continued (see the class comment); what it lost stays counted.
+    this.journalLostBefore += this.last.journal.lostRecords;
+    const lost = this.journal;
+    this.journal = null;
+    this.journalStart = null;
+    this.last = { ...this.last, journal: NO_JOURNAL_STORAGE };
+    if (lost !== null) lost.onLost(lost.spec);
     if (this.closing) return;
     // What it counted stays counted; what it was still forwarding is lost with it.
     this.retired = { ...this.counters(), inFlight: 0 };
@@ -249,13 +403,14 @@ export class DnsThread {
   private request<K extends keyof DnsThreadRequests>(
     name: K,
     arg: DnsThreadRequests[K]['arg'],
+    transfer: ArrayBuffer[] = [],
   ): Promise<DnsThreadRequests[K]['result']> {
     const worker = this.worker;
     if (worker === null) return Promise.reject(new Error('the DNS thread is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ type: 'request', id, name, arg });
+      worker.postMessage({ type: 'request', id, name, arg }, transfer);
     });
   }
 }

@@ -1,19 +1,23 @@
 /**
  * The DNS thread (a worker_threads entry, built as out/main/dns-worker.js): the forwarder's sockets, access
- * list and upstream exchanges on an event loop that does nothing else. Each finished exchange goes into a
- * record batch, sent to the main thread as a moved buffer at the end of the turn, or, within BATCH_LINGER_MS of
- * the previous batch, when that time is up (sooner past BATCH_BYTES); the main thread records, analyses and
- * serves it.
+ * list and upstream exchanges, and the running capture's journal (numbering, appends, seals), on an event
+ * loop that does nothing else. Each finished exchange is journaled, then goes into a record batch, sent to
+ * the main thread as a moved buffer at the end of the turn, or, within BATCH_LINGER_MS of the previous
+ * batch, when that time is up (sooner past BATCH_BYTES); the main thread indexes, analyses and serves it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { CaptureJournal } from '../capture/capture-journal';
 import type { ExchangeRecord } from '../capture/types';
+import { PtrInFlight } from '../devices/ptr-in-flight';
+import { SELF_TEST_SUFFIX } from '../setup/self-test-name';
 import { accessListWith } from './acl';
 import { Forwarder } from './forwarder';
-import { RecordBatchWriter } from './record-batch';
+import { readRecordBatch, RecordBatchWriter } from './record-batch';
 import {
   BATCH_BYTES,
   BATCH_LINGER_MS,
   MAX_BATCHES_AHEAD,
+  type DnsThreadConfig,
   type DnsThreadData,
   type DnsThreadMessage,
   type DnsThreadRequest,
@@ -37,25 +41,46 @@ let lastSentAt = Number.NEGATIVE_INFINITY;
 
 const send = (msg: DnsThreadMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
-const forwarder = new Forwarder({
-  listen: config.listen,
-  upstreams: config.upstreams.map((u) => new NetworkUpstream(u, {})),
-  acl: accessListWith(config.allow),
-  timeoutMs: config.timeoutMs,
-  maxInFlight: config.maxInFlight,
-  ...(config.tcpPerClient !== undefined ? { tcpPerClient: config.tcpPerClient } : {}),
-  classify: (qname) => classify(qname),
-  onWarning: (code, message) => send({ type: 'warning', code, message }),
-  sink: { record },
+const journal = new CaptureJournal({
+  onWarning: (message) => send({ type: 'warning', code: 'journal-error', message }),
 });
+/** Our own self-test queries (setup/self-test.ts) are answered but are not the user's traffic. */
+const SELF_TEST_TAIL = `.${SELF_TEST_SUFFIX}`;
+/** Our own reverse lookups, which a router using this computer sends back to us (devices/registry.ts). */
+const ownLookups = new PtrInFlight();
+let routers: ReadonlySet<string> = new Set();
+
+/** Answered, but not the user's traffic: not journaled (the main thread does not record them either). */
+function ours(rec: ExchangeRecord): boolean {
+  if (rec.qname.endsWith(SELF_TEST_TAIL)) return true;
+  return rec.qtype === 'PTR' && routers.has(rec.client) && ownLookups.covers(rec.qname, rec.ts);
+}
+
+function makeForwarder(cfg: DnsThreadConfig): Forwarder {
+  return new Forwarder({
+    listen: cfg.listen,
+    upstreams: cfg.upstreams.map((u) => new NetworkUpstream(u, {})),
+    acl: accessListWith(cfg.allow),
+    timeoutMs: cfg.timeoutMs,
+    maxInFlight: cfg.maxInFlight,
+    ...(cfg.tcpPerClient !== undefined ? { tcpPerClient: cfg.tcpPerClient } : {}),
+    classify: (qname) => classify(qname),
+    onWarning: (code, message) => send({ type: 'warning', code, message }),
+    sink: { record },
+  });
+}
+
+let forwarder = makeForwarder(config);
 
 function record(rec: ExchangeRecord): void {
+  // Journaled first, whatever becomes of the batch: the journal does not wait for the main thread.
+  const num = ours(rec) ? undefined : journal.append(rec);
   // Bounded: a main thread that stops taking batches in costs records (counted), never this thread's memory.
   if (sent - Atomics.load(taken, 0) >= MAX_BATCHES_AHEAD) {
     dropped++;
     return;
   }
-  batch.add(rec);
+  batch.add(num === undefined ? rec : { ...rec, journaled: num });
   if (batch.size >= BATCH_BYTES) flush();
   else if (!flushQueued) {
     flushQueued = true;
@@ -86,6 +111,7 @@ function status(): DnsThreadStatus {
     upstreams: forwarder.upstreamStatus(),
     counters: forwarder.counters(),
     dropped,
+    journal: journal.storage(),
   };
 }
 
@@ -102,6 +128,32 @@ async function answer(req: DnsThreadRequest): Promise<unknown> {
       return null;
     case 'status':
       return status();
+    case 'configure':
+      await forwarder.close(req.arg.drainMs);
+      flush();
+      forwarder = makeForwarder(req.arg.config);
+      return null;
+    case 'capture:start':
+      journal.start(req.arg);
+      return null;
+    case 'own-lookup':
+      routers = new Set(req.arg.routers);
+      if (req.arg.phase === 'begin') ownLookups.begin(req.arg.name, req.arg.at);
+      else ownLookups.end(req.arg.name, req.arg.at);
+      return null;
+    case 'capture:seq':
+      journal.advance(req.arg);
+      return null;
+    case 'capture:stop':
+      // The capture's records reach the main thread before the reply that says its journal is closed.
+      flush();
+      return journal.stop();
+    case 'capture:flush':
+      await journal.flush();
+      return null;
+    case 'observed':
+      for (const rec of readRecordBatch(req.arg.buffer, req.arg.count)) record(rec);
+      return null;
     case 'test:crash':
       if (req.arg === 'exit') process.exit(70);
       // Thrown from a timer, outside this handler's promise: an uncaught exception, as a bug would be.

@@ -40,6 +40,11 @@ const records: ExchangeRecord[] = [
     3,
   ),
   exchange({ queryWire: new Uint8Array(0), qname: '.', qtype: 'TYPE65280' }, 4),
+  // Numbered by the journal on the DNS thread: seq, time and offset travel with it (a negative offset too).
+  exchange(
+    { journaled: { journal: 7, seq: 2 ** 40 + 3, time: '2025-11-23T01:05:01.000-03:30', offset: -210 } },
+    5,
+  ),
 ];
 
 describe('record batches', () => {

@@ -7,7 +7,8 @@ import type { ExchangeRecord } from '../capture/types';
  * Layout per record, little-endian: ts f64, latencyMs f64, clientPort u16, size u32, flags u8, then the
  * strings (u32 byte length + UTF-8) client, transport, qname, qtype, rcode, answers, upstream, error,
  * watchRule, [source], then the bytes (u32 length + bytes) queryWire, [responseWire], and when forwarded:
- * id u16, sentAt f64, local address (string), local port u16, response (bytes).
+ * id u16, sentAt f64, local address (string), local port u16, response (bytes); when journaled: journal u32,
+ * seq f64, offset i16, time (string).
  */
 
 const HAS_SOURCE = 1;
@@ -15,6 +16,7 @@ const HAS_RESPONSE = 2;
 const HAS_FORWARDED = 4;
 /** `forwarded` present but null (no upstream answered), which differs from absent. */
 const FORWARDED_NULL = 8;
+const HAS_JOURNALED = 16;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -49,7 +51,8 @@ export class RecordBatchWriter {
       (rec.source !== undefined ? HAS_SOURCE : 0) |
       (rec.responseWire !== null ? HAS_RESPONSE : 0) |
       (fwd ? HAS_FORWARDED : 0) |
-      (fwd === null ? FORWARDED_NULL : 0);
+      (fwd === null ? FORWARDED_NULL : 0) |
+      (rec.journaled !== undefined ? HAS_JOURNALED : 0);
     this.reserve(23);
     const v = this.view;
     v.setFloat64(this.pos, rec.ts, true);
@@ -80,6 +83,15 @@ export class RecordBatchWriter {
       this.view.setUint16(this.pos, fwd.local.port, true);
       this.pos += 2;
       this.blob(fwd.response);
+    }
+    const num = rec.journaled;
+    if (num !== undefined) {
+      this.reserve(14);
+      this.view.setUint32(this.pos, num.journal, true);
+      this.view.setFloat64(this.pos + 4, num.seq, true);
+      this.view.setInt16(this.pos + 12, num.offset, true);
+      this.pos += 14;
+      this.str(num.time);
     }
     this.n++;
   }
@@ -174,6 +186,14 @@ export function readRecordBatch(buffer: ArrayBuffer, count: number): ExchangeRec
       pos += 2;
       forwarded = { ok: true, id, sentAt, local: { address, port }, response: blob() };
     } else if (flags & FORWARDED_NULL) forwarded = null;
+    let journaled: ExchangeRecord['journaled'];
+    if (flags & HAS_JOURNALED) {
+      const journal = view.getUint32(pos, true);
+      const seq = view.getFloat64(pos + 4, true);
+      const offset = view.getInt16(pos + 12, true);
+      pos += 14;
+      journaled = { journal, seq, offset, time: str() };
+    }
     out.push({
       ts,
       client,
@@ -192,6 +212,7 @@ export function readRecordBatch(buffer: ArrayBuffer, count: number): ExchangeRec
       queryWire,
       responseWire,
       ...(forwarded !== undefined ? { forwarded } : {}),
+      ...(journaled !== undefined ? { journaled } : {}),
     });
   }
   return out;

@@ -1,5 +1,6 @@
 import type { EngineCounters, ListenerStatus, UpstreamStatus, WarningCode } from '@shared/events';
 import type { ActiveRule } from '@shared/watch/rules';
+import type { JournalEnd, JournalSpec, JournalStorage } from '../capture/capture-journal';
 import type { ListenerFailure, ListenSpec } from './forwarder';
 import type { UpstreamSpec } from './upstream';
 
@@ -30,6 +31,8 @@ export interface DnsThreadStatus {
   readonly counters: EngineCounters;
   /** Records this thread dropped because the main thread fell MAX_BATCHES_AHEAD batches behind. */
   readonly dropped: number;
+  /** The running capture's journal, which this thread writes. */
+  readonly journal: JournalStorage;
 }
 
 /** Each request the DNS thread answers: its argument and its result. */
@@ -41,6 +44,29 @@ export interface DnsThreadRequests {
   /** The watchlist's rules changed. */
   rules: { arg: readonly ActiveRule[]; result: null };
   status: { arg: null; result: DnsThreadStatus };
+  /** Settings changed the forwarder: the old one stops and drains (recorded), a new one replaces it unbound. */
+  configure: { arg: { config: DnsThreadConfig; drainMs: number }; result: null };
+  /** Starts writing the running capture's journal: from now on records are numbered and journaled here. */
+  'capture:start': { arg: JournalSpec; result: null };
+  /**
+   * A reverse lookup of ours started or ended: its echo from one of `routers` (a router that uses this
+   * computer as its resolver) is answered but not recorded.
+   */
+  'own-lookup': {
+    arg: { name: string; phase: 'begin' | 'end'; at: number; routers: readonly string[] };
+    result: null;
+  };
+  /** Numbers records above this seq from now on (the main thread took seqs for an import). */
+  'capture:seq': { arg: number; result: null };
+  /** Hands over the records still in the batch, then flushes, seals and closes the journal. */
+  'capture:stop': { arg: null; result: JournalEnd | null };
+  /** Writes what the journal holds (an export is about to read it). */
+  'capture:flush': { arg: null; result: null };
+  /**
+   * Exchanges observed elsewhere (dnstap in), as a RecordBatchWriter batch: journaled in order with the
+   * forwarder's and sent back in the record batches like them.
+   */
+  observed: { arg: { buffer: ArrayBuffer; count: number }; result: null };
   /** Tests only: the thread dies by an uncaught exception ('throw') or process.exit ('exit'). */
   'test:crash': { arg: 'throw' | 'exit'; result: null };
 }

@@ -46,4 +46,11 @@ describe('RecordPipeline', () => {
     p.record(rec({ qtype: 'PTR' }));
     expect(steps).toEqual(['setup', 'own-lookup?']);
   });
+
+  it('captures an echo of our own reverse lookup the DNS thread already journaled, and goes no further', () => {
+    const { p, steps } = pipeline({ ownLookup: true });
+    p.record(rec({ qtype: 'PTR', journaled: { journal: 1, seq: 7, time: '', offset: 0 } }));
+    // The capture shows what its journal holds; the router is still not credited with it.
+    expect(steps).toEqual(['setup', 'own-lookup?', 'capture']);
+  });
 });

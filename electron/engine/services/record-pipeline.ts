@@ -25,9 +25,12 @@ export class RecordPipeline implements ExchangeSink {
   record(rec: ExchangeRecord): void {
     // Our self-test is answered but is not the user's traffic; every other client counts as heard.
     if (this.setup.claim(rec)) return;
-    // Our own reverse lookup, echoed to us by a router that uses this computer, is not the router's.
-    if (this.devices.isOwnLookup(rec)) return;
+    // Our own reverse lookup, echoed to us by a router that uses this computer, is not the router's. One the
+    // DNS thread already journaled stays in the capture, so that the capture shows what its journal holds.
+    const own = this.devices.isOwnLookup(rec);
+    if (own && rec.journaled === undefined) return;
     this.capture.record(rec);
+    if (own) return;
     this.devices.observe(rec);
     this.watchlist.record(rec, this.capture.isRecording);
     this.metrics.record(rec, this.capture.isRecording);

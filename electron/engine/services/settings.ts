@@ -6,6 +6,7 @@ import type { ThemeChoice, ThemeSetting } from '@shared/theme';
 import type { ExchangeSink } from '../capture';
 import { accessListWith } from '../dns/acl';
 import { DnsThread } from '../dns/dns-thread';
+import type { DnsThreadConfig } from '../dns/thread-messages';
 import { Forwarder, type Verdict } from '../dns/forwarder';
 import { NetworkUpstream } from '../dns/upstream';
 import type { EngineOptions } from '../options';
@@ -134,22 +135,22 @@ export class SettingsService {
     return this.deps.settings.flush();
   }
 
+  private threadConfig(options: EngineOptions): DnsThreadConfig {
+    return {
+      listen: options.listen,
+      upstreams: options.upstreams,
+      allow: options.allow,
+      timeoutMs: options.timeoutMs,
+      maxInFlight: options.maxInFlight,
+      ...(options.tcpPerClient !== undefined ? { tcpPerClient: options.tcpPerClient } : {}),
+      rules: this.deps.rules(),
+    };
+  }
+
   private makeForwarder(options: EngineOptions): DnsPath {
     const { sink, classify, warn } = this.deps;
     if (options.dnsThread === true && options.clock === undefined)
-      return new DnsThread({
-        config: {
-          listen: options.listen,
-          upstreams: options.upstreams,
-          allow: options.allow,
-          timeoutMs: options.timeoutMs,
-          maxInFlight: options.maxInFlight,
-          ...(options.tcpPerClient !== undefined ? { tcpPerClient: options.tcpPerClient } : {}),
-          rules: this.deps.rules(),
-        },
-        sink,
-        onWarning: warn,
-      });
+      return new DnsThread({ config: this.threadConfig(options), sink, onWarning: warn });
     return new Forwarder({
       listen: options.listen,
       upstreams: options.upstreams.map((u) => new NetworkUpstream(u, options)),
@@ -188,9 +189,14 @@ export class SettingsService {
     const hadListeners = old.listenerStatus().some((l) => l.state === 'listening');
     const replace = async (options: EngineOptions) => {
       const prev = this.counters();
-      await this.fwd.close(options.timeoutMs * Math.max(1, this.fwd.upstreamStatus().length));
+      const drainMs = options.timeoutMs * Math.max(1, this.fwd.upstreamStatus().length);
+      // The DNS thread stays (it writes the running capture's journal): only its forwarder is replaced.
+      if (this.fwd instanceof DnsThread) await this.fwd.reconfigure(this.threadConfig(options), drainMs);
+      else {
+        await this.fwd.close(drainMs);
+        this.fwd = this.makeForwarder(options);
+      }
       this.retired = { ...prev, inFlight: 0 };
-      this.fwd = this.makeForwarder(options);
       return this.listening ? this.fwd.listen() : [];
     };
     const statuses = await replace(next);

@@ -11,7 +11,9 @@ import { formatAddressPort } from '@shared/config';
 import type { SelfTestResult } from '@shared/setup';
 import { HEADER_SIZE, isResponse, rcodeName, rcodeOf } from '../dns/wire';
 
-export const SELF_TEST_SUFFIX = 'self-test.dns-witness.test';
+import { SELF_TEST_SUFFIX } from './self-test-name';
+
+export { SELF_TEST_SUFFIX };
 
 /** A fresh self-test name, e.g. "3f9a0c1d2e4b5a69.self-test.dns-witness.test". */
 export function selfTestName(): string {
