@@ -108,7 +108,7 @@ describe('the DNS thread', () => {
       expect(records[3]!.qname).toBe('observed.example.test');
       expect(records[3]!.journaled?.seq).toBe(104);
       const end = await thread!.stopJournal();
-      expect(end).toEqual({ serial: 5, lastSeq: 104, dropped: 0 });
+      expect(end).toEqual({ serial: 5, lastSeq: 104, dropped: 0, complete: true });
       const text = await journalText(path);
       expect(text).toContain('"seq":104,');
       expect(text).toContain('"src":"dnstap: test"');
