@@ -12,7 +12,6 @@ import { DeviceService } from './services/devices';
 import { DnstapService } from './services/dnstap';
 import { DnstapInService } from './services/dnstap-in';
 import { allowsFollowing } from './dns/acl';
-import { DnsThread } from './dns/dns-thread';
 import { Emitter, type EngineEvents } from './services/events';
 import { MetricsService } from './services/metrics';
 import { RecordPipeline } from './services/record-pipeline';
@@ -50,8 +49,6 @@ export class Engine implements EngineHandle {
   private readonly metricsService: MetricsService;
   private readonly alerts: AlertsService;
   private readonly imports: ImportsService;
-  /** What the imported captures say of their devices, taken in after the history and each adoption. */
-  private importsLearned: Promise<void> = Promise.resolve();
 
   private constructor(parts: EngineParts, startOptions: EngineOptions) {
     const { options, settings, store, watch } = parts;
@@ -77,7 +74,7 @@ export class Engine implements EngineHandle {
       clock,
       devices,
       watchlist,
-      devicesReady: () => this.whenHistoryLoaded().then(() => this.importsLearned),
+      devicesReady: () => this.whenHistoryLoaded().then(() => devices.importsLearned()),
     });
     const setup = new SetupService({
       settings,
@@ -88,16 +85,9 @@ export class Engine implements EngineHandle {
     });
     // Every finished exchange goes to the services in turn: setup, devices, capture, watchlist.
     const pipeline = new RecordPipeline(setup, devices, capture, watchlist, dnstap, metrics, alerts);
-    // Exchanges other resolvers report over dnstap take the same way, through the DNS thread's journal when
-    // it writes the capture's (so they are journaled in order with the forwarder's).
+    // Exchanges other resolvers report over dnstap take the same way (settings.observed).
     this.dnstapIn = new DnstapInService({
-      sink: {
-        record: (rec) => {
-          const fwd = this.settings.forwarder;
-          if (fwd instanceof DnsThread) fwd.observed(rec);
-          else pipeline.record(rec);
-        },
-      },
+      sink: { record: (rec) => this.settings.observed.record(rec) },
       classify: (qname) => watchlist.classify(qname).rule,
       allows: allowsFollowing(() => this.options.allow),
       log: (message) => warn('dnstap-in', message),
@@ -116,11 +106,11 @@ export class Engine implements EngineHandle {
       setDnstap: (targets) => void dnstap.apply(targets),
     });
     events.on('rules', (rules) => this.settings.rulesChanged(rules));
-    // The DNS thread numbers, journals and seals the running capture's records; the store indexes them.
-    const thread = this.settings.forwarder;
-    if (thread instanceof DnsThread) {
+    // The DNS thread numbers, journals and seals the running capture's records; the store indexes them. Our
+    // own reverse lookups echoed by the router are not journaled there, as they are not recorded here.
+    const thread = this.settings.threadJournal;
+    if (thread) {
       store.useJournalHost(thread);
-      // Our own reverse lookups echoed by the router are not journaled there, as they are not recorded here.
       parts.registry.onOwnLookup((name, phase, at) =>
         thread.ownLookup(name, phase, at, devices.routerAddresses()),
       );
@@ -137,11 +127,7 @@ export class Engine implements EngineHandle {
       currentDataDir: () => this.options.dataDir,
       devices,
       events,
-      adopted: () => {
-        watchlist.replay();
-        this.importsLearned = devices.learnImports(store.captures());
-        status.emit();
-      },
+      adopted: () => this.capturesAdded(() => watchlist.replay()),
     });
   }
 
@@ -191,10 +177,15 @@ export class Engine implements EngineHandle {
       // Closed meanwhile: the read stopped short, and nobody is told.
       if (!this.statusService.listening) return;
       this.imports.historyRead();
-      this.watchlist.refresh();
-      this.importsLearned = this.devices.learnImports(this.capture.captures());
-      this.statusService.emit();
+      this.capturesAdded(() => this.watchlist.refresh());
     });
+  }
+
+  /** Captures were read or imported: the watchlist takes them in, and so do the devices (imports' MACs, names). */
+  private capturesAdded(watch: () => void): void {
+    watch();
+    this.devices.learnImports(this.capture.captures());
+    this.statusService.emit();
   }
 
   /** Stops listening, flushes the journal. The running capture is stopped so its end time is recorded. */
@@ -225,7 +216,6 @@ export class Engine implements EngineHandle {
   }
 
   readonly onStatus: H['onStatus'] = (listener) => this.statusService.onStatus(listener);
-
   readonly onWarning: H['onWarning'] = (listener) => this.events.on('warning', listener);
 
   // Capture: recording, the snapshot, query pages, live batches and exports.
@@ -246,17 +236,11 @@ export class Engine implements EngineHandle {
     this.capture.snapshot(req, this.status(), this.devices.all(), this.devices.routerAddresses());
 
   readonly clientPage: H['clientPage'] = (req) => this.capture.clientPage(req, this.device);
-
   readonly queries: H['queries'] = (req) => this.capture.queries(req);
-
   readonly captures = (): CaptureInfo[] => this.capture.captures();
-
   readonly clients = () => this.capture.clients();
-
   readonly subscribe: H['subscribe'] = (listener) => this.capture.subscribe(listener);
-
   readonly csv: H['csv'] = (req) => this.capture.csv(req);
-
   readonly pcap = (req: ExportRequest): AsyncIterable<Buffer> => this.capture.pcap(req);
 
   readonly dnstap = (req: ExportRequest): AsyncIterable<Buffer> =>
@@ -266,15 +250,12 @@ export class Engine implements EngineHandle {
     this.capture.bundle(...args);
 
   readonly installKey: H['installKey'] = () => this.capture.installKey();
-
   readonly onExportProgress: H['onExportProgress'] = (listener) => this.capture.onExportProgress(listener);
 
   // Imports the dashboard asks for (a file chosen in the app, an upload to the service).
 
   readonly startImport: H['startImport'] = (job) => this.imports.start(job);
-
   readonly cancelImport: H['cancelImport'] = (id) => this.imports.cancel(id);
-
   readonly onImportProgress: H['onImportProgress'] = (listener) => this.imports.onProgress(listener);
 
   /** For the transport that receives uploads (where to stream them, whether one may start). */
@@ -291,9 +272,7 @@ export class Engine implements EngineHandle {
   readonly routerAddresses = (): string[] => this.devices.routerAddresses();
 
   readonly renameDevice: H['renameDevice'] = (address, name) => this.devices.rename(address, name);
-
   readonly setRouters: H['setRouters'] = (addresses) => this.devices.setRouters(addresses);
-
   readonly onDevice: H['onDevice'] = (listener) => this.devices.onChange(listener);
 
   // Watchlist: the report, rules, markers and alerts.
@@ -304,27 +283,16 @@ export class Engine implements EngineHandle {
   }
 
   readonly watchRules: H['watchRules'] = () => this.watchlist.rules();
-
   readonly updateWatchRule: H['updateWatchRule'] = (id, change) => this.watchlist.updateRule(id, change);
-
   readonly saveWatchRule: H['saveWatchRule'] = (input) => this.watchlist.saveRule(input);
-
   readonly removeWatchRule: H['removeWatchRule'] = (id) => this.watchlist.removeRule(id);
-
   readonly addMarker: H['addMarker'] = (label, ts) => this.watchlist.addMarker(label, ts);
-
   readonly removeMarker: H['removeMarker'] = (id) => this.watchlist.removeMarker(id);
-
   readonly watchMinutes: H['watchMinutes'] = (rangeMinutes) => this.watchlist.minutes(rangeMinutes);
-
   readonly watchSettings: H['watchSettings'] = () => this.watchlist.settings();
-
   readonly setRouterModel: H['setRouterModel'] = (model) => this.watchlist.setRouterModel(model);
-
   readonly setCorrelationWindow: H['setCorrelationWindow'] = (s) => this.watchlist.setCorrelationWindow(s);
-
   readonly onWatchReport: H['onWatchReport'] = (listener) => this.events.on('watchReport', listener);
-
   readonly onWatchAlert: H['onWatchAlert'] = (listener) => this.events.on('watchAlert', listener);
 
   // Settings.
@@ -350,19 +318,14 @@ export class Engine implements EngineHandle {
   // Alerts.
 
   readonly alertsView: H['alertsView'] = () => this.alerts.view();
-
   readonly saveAlerts: H['saveAlerts'] = (input) => this.alerts.save(input);
-
   readonly testAlert: H['testAlert'] = (target) => this.alerts.test(target);
 
   // Setup assistant.
 
   readonly setupState: H['setupState'] = (since, withSurvey = true) => this.setup.state(since, withSurvey);
-
   readonly selfTest: H['selfTest'] = () => this.setup.selfTest();
-
   readonly saveSetupProgress: H['saveSetupProgress'] = (change) => this.setup.saveProgress(change);
-
   readonly restoreGuidance: H['restoreGuidance'] = () => this.setup.restoreGuidance();
 
   /** Tests only: makes the DNS thread die (an uncaught exception or an exit); nothing without one. */

@@ -5,6 +5,8 @@ import type { RouterSetting } from '../router-setting';
 
 /** Who each client is, and which addresses are the router (command line, saved setting, detected). */
 export class DeviceService {
+  private learned: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly registry: DeviceRegistry,
     private readonly setting: RouterSetting,
@@ -41,13 +43,18 @@ export class DeviceService {
 
   /**
    * Takes in what the imported captures among `captures` say of their clients (source.devices: MACs and host
-   * names), each as of the capture's end, so the device table and the CSV show them. Never rejects.
+   * names), each as of the capture's end, so the device table and the CSV show them. importsLearned() resolves
+   * once the latest call is taken in; it never rejects.
    */
-  learnImports(captures: readonly CaptureInfo[]): Promise<void> {
+  learnImports(captures: readonly CaptureInfo[]): void {
     const devices = [];
     for (const c of captures)
       for (const d of c.source?.devices ?? []) devices.push({ ...d, at: c.stoppedAt || c.startedAt });
-    return this.registry.setImported(devices);
+    this.learned = this.registry.setImported(devices);
+  }
+
+  importsLearned(): Promise<void> {
+    return this.learned;
   }
 
   rename(address: string, name: string): Promise<DeviceInfo> {

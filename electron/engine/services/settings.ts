@@ -77,6 +77,22 @@ export class SettingsService {
     return this.fwd;
   }
 
+  /**
+   * Where exchanges other resolvers report go: through the DNS thread's journal when it writes the capture's
+   * (so they are journaled in order with the forwarder's), else straight to the sink.
+   */
+  readonly observed: ExchangeSink = {
+    record: (rec) => {
+      if (this.fwd instanceof DnsThread) this.fwd.observed(rec);
+      else this.deps.sink.record(rec);
+    },
+  };
+
+  /** The DNS thread, which numbers, journals and seals the running capture's records; null on this thread. */
+  get threadJournal(): DnsThread | null {
+    return this.fwd instanceof DnsThread ? this.fwd : null;
+  }
+
   /** Binds the DNS listeners, now and after every forwarder replacement. Never rejects for a bind failure. */
   async listen(): Promise<ListenerStatus[]> {
     const statuses = await this.fwd.listen();
