@@ -77,6 +77,29 @@ describe('the DNS thread', () => {
     expect(thread!.health()).toEqual({ restarts: 0, lastCrash: '', lastCrashAt: 0, dropped: 0 });
   });
 
+  it('hands over the records still waiting for their batch before a journal flush resolves', async () => {
+    const records: ExchangeRecord[] = [];
+    const port = await startThread(records);
+    const dir = await mkdtemp(join(tmpdir(), 'dnsw-thread-flush-'));
+    try {
+      const path = join(dir, 'journal.ndjson');
+      thread!.startJournal(
+        { serial: 1, captureId: '20261203-010000-abcd', path, lastSeq: 0, maxUnwrittenBytes: 1 << 20 },
+        () => undefined,
+      );
+      // The second answer comes within the batch linger of the first: its record waits on the DNS thread.
+      const names = ['one.example.test', 'two.example.test', 'three.example.test'];
+      for (const name of names) await dig(port, name);
+      await thread!.flushJournal();
+      // What an export reads next (the store's rows, the journal) holds every query answered before it.
+      expect(records.map((r) => r.qname)).toEqual(names);
+      expect(await journalText(path)).toContain('"qname":"three.example.test"');
+      await thread!.stopJournal();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('journals and seals while the main thread is blocked, and numbers observed records in order', async () => {
     const records: ExchangeRecord[] = [];
     const port = await startThread(records);

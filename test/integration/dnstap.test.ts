@@ -91,7 +91,9 @@ describe('dnstap out', () => {
       try {
         served = await startServe(upstream.port, { args: ['--dnstap-out', target] });
         const asked = ['www.example.test', 'router.example.test', 'nothing.example.test'];
+        // Then all at once: the later records wait for their batch on the DNS thread.
         for (const name of asked) await dig(served.dnsPort, name);
+        await Promise.all(asked.map((name) => dig(served.dnsPort, name)));
         await dig(served.dnsPort, 'txt.example.test', 'TXT', ['+tcp']);
         asked.push('txt.example.test');
         const got = await waitFor(
@@ -125,12 +127,24 @@ describe('dnstap out', () => {
       }
     });
 
-  it('exports a capture as a dnstap file that `dnstap -r` and dnstap-ldns read', async () => {
+  it('exports every answered query at once: CSV, and a dnstap file that `dnstap -r` and dnstap-ldns read', async () => {
     requireTool('dnstap-ldns', 'dnstap-ldns');
     const served = await startServe(upstream.port);
     try {
       const asked = ['www.example.test', 'router.example.test', 'nothing.example.test'];
+      // Then all at once: the later records wait for their batch on the DNS thread.
       for (const name of asked) await dig(served.dnsPort, name);
+      await Promise.all(asked.map((name) => dig(served.dnsPort, name)));
+      // Asked the moment the last answer arrived, without waiting for the dashboard: every query is in.
+      const csv = await (await fetch(`${served.base}/api/export.csv`)).text();
+      expect(
+        csv
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',')[2])
+          .sort(),
+      ).toEqual([...asked, ...asked].sort());
       const res = await fetch(`${served.base}/api/export.dnstap`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-disposition')).toMatch(/\.dnstap"$/);
@@ -141,10 +155,10 @@ describe('dnstap out', () => {
         console.log(`${reader} -r -q printed:\n${r.stdout}${r.stderr}`);
         expect(r.code).toBe(0);
         const lines = r.stdout.trim().split('\n');
-        expect(lines).toHaveLength(asked.length * 2);
+        expect(lines).toHaveLength(asked.length * 4);
         for (const name of asked) {
           const mine = lines.filter((l) => l.includes(` ${name}.`) || l.includes(`"${name}."`));
-          expect(mine.map((l) => / (CQ|CR) /.exec(l)?.[1])).toEqual(['CQ', 'CR']);
+          expect(mine.map((l) => / (CQ|CR) /.exec(l)?.[1])).toEqual(['CQ', 'CR', 'CQ', 'CR']);
         }
       }
     } finally {

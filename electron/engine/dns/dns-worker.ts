@@ -149,6 +149,8 @@ async function answer(req: DnsThreadRequest): Promise<unknown> {
       flush();
       return journal.stop();
     case 'capture:flush':
+      // The records waiting for their batch reach the main thread first: an export sees every answered query.
+      flush();
       await journal.flush();
       return null;
     case 'observed':

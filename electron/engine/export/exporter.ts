@@ -100,9 +100,13 @@ export class Exporter {
     return () => this.listeners.delete(listener);
   }
 
-  /** The filtered queries as CSV (see capture/csv.ts), reporting progress under `req.exportId`. */
+  /**
+   * The filtered queries as CSV (see capture/csv.ts), every query answered before the call included; progress
+   * under `req.exportId`.
+   */
   async *csv(req: ExportRequest): AsyncGenerator<string> {
     const { exportId, ...filter } = req;
+    await this.src.flush();
     const t = this.tracker('csv', exportId, this.src.count(filter));
     let header = true;
     try {
