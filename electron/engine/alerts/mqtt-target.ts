@@ -5,6 +5,7 @@
  * is there (the broker publishes "offline", our will, when the connection drops), and every alert goes to
  * TOPIC/alert. Only what the dashboard shows is sent.
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { connect, type MqttClient } from 'mqtt';
 import type { MqttSettings } from '@shared/alerts';
@@ -118,7 +119,7 @@ export class MqttTarget {
   ) {
     this.topics = mqttTopics(settings, source.host);
     this.client = connect(settings.url, {
-      clientId: `${this.topics.node}_${Math.random().toString(16).slice(2, 8)}`,
+      clientId: `${this.topics.node}_${randomBytes(3).toString('hex')}`,
       username: settings.username || undefined,
       password: settings.password || undefined,
       // No MQTT keep-alive pings (a timer every minute while nothing happens); the socket's TCP keep-alive,
