@@ -48,8 +48,8 @@ class LocalHost implements JournalHost {
     this.onLost = onLost;
   }
 
-  advanceSeq(seq: number): void {
-    this.journal.advance(seq);
+  reserveSeqs(count: number, above: number): Promise<number> {
+    return Promise.resolve(this.journal.reserve(count, above));
   }
 
   stopJournal(): Promise<JournalEnd | null> {

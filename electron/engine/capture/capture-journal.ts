@@ -89,9 +89,14 @@ export class CaptureJournal {
     });
   }
 
-  /** Numbers records above `seq` from now on (seqs taken elsewhere meanwhile). */
-  advance(seq: number): void {
-    this.seq = Math.max(this.seq, seq);
+  /**
+   * Takes `count` seqs for records numbered elsewhere (an imported capture's), after every seq handed out here
+   * and after `above`; returns the one before them. Records appended later are numbered after them.
+   */
+  reserve(count: number, above: number): number {
+    const base = Math.max(this.seq, above);
+    this.seq = base + count;
+    return base;
   }
 
   /** Numbers and journals `rec`; undefined when no journal is written. A line the disk refused still takes its seq. */
@@ -224,10 +229,11 @@ export interface JournalHost {
   /** Journals every record from now on into `spec`; `onLost` is called if the writer dies with it. */
   startJournal(spec: JournalSpec, onLost: (spec: JournalSpec) => void): void;
   /**
-   * Numbers records above `seq` from now on: seqs were taken on the main thread (an import placed after
-   * every seq so far) while this one numbered.
+   * Takes `count` seqs for an imported capture's records after every seq handed out so far (here, and `above`
+   * where the store numbered); resolves with the one before them, once every record numbered before them has
+   * reached the store.
    */
-  advanceSeq(seq: number): void;
+  reserveSeqs(count: number, above: number): Promise<number>;
   /** Flushes, seals and closes it, after handing over every record numbered into it; null when it was lost. */
   stopJournal(): Promise<JournalEnd | null>;
   /** Resolves once what the journal holds is written (or the disk refused it). */

@@ -131,8 +131,6 @@ export class CaptureStore implements ExchangeSink {
   /** Captures whose journal the host writes or is closing, by JournalSpec.serial. */
   private readonly hosted = new Map<number, CaptureSegment>();
   private journalSerial = 0;
-  /** The highest seq the host was told to number above (advanceSeq). */
-  private seqToldHost = 0;
   /** Captures whose capture.json could not be written yet; retried on every flush. */
   private readonly metaPending = new Set<CaptureSegment>();
   /** Journals of stopped captures still holding text a failing disk refused; retried on every flush. */
@@ -320,10 +318,9 @@ export class CaptureStore implements ExchangeSink {
     }
     const data = read.data;
     // An import numbers its records from 1: they follow every seq handed out so far here (see loadSegment).
-    const base = meta.source ? this.seq : 0;
+    const base = meta.source ? await this.takeSeqs(data.lastSeq) : 0;
     const seg = CaptureSegment.fromCheckpoint(p.id, meta.startedAt, meta.stoppedAt, data, base);
     seg.source = meta.source ?? null;
-    if (meta.source) this.seq += data.lastSeq;
     this.seq = Math.max(this.seq, seg.lastSeq());
     return seg;
   }
@@ -535,17 +532,24 @@ export class CaptureStore implements ExchangeSink {
     }
   }
 
+  /**
+   * Takes `count` seqs for an imported capture's records, after every seq handed out so far; returns the one
+   * before them. While a host numbers the running capture's records, it hands them out (records it numbered
+   * earlier arrive first), so no seq is given twice.
+   */
+  private async takeSeqs(count: number): Promise<number> {
+    const above = this.seq;
+    const base = this.host === null ? above : await this.host.reserveSeqs(count, above);
+    this.seq = Math.max(this.seq, base + count);
+    return base;
+  }
+
   /** A record the host journaled as `num`: indexed into the capture whose journal holds it. */
   private index(num: JournalNumber, rec: ExchangeRecord): void {
     const seg = this.hosted.get(num.journal);
     if (seg === undefined) return;
     try {
       if (num.seq > this.seq) this.seq = num.seq;
-      else if (this.seq > this.seqToldHost && this.host !== null) {
-        // Seqs were taken here (an import placed after every seq so far): the host numbers above them.
-        this.seqToldHost = this.seq;
-        this.host.advanceSeq(this.seq);
-      }
       seg.add(num.seq, rec, num.offset);
       this.rate.add(rec.ts);
       this.live(num.seq, num.time, seg, rec);
@@ -962,9 +966,8 @@ export class CaptureStore implements ExchangeSink {
     // their range is taken before the (sliced) read, as the running capture may hand out seqs meanwhile.
     let base = 0;
     if (seg.source !== null) {
-      base = this.seq;
+      base = await this.takeSeqs(await lastJournalSeq(join(dir, JOURNAL_FILE)));
       seg.seqBase = base;
-      this.seq += await lastJournalSeq(join(dir, JOURNAL_FILE));
     }
     let scan: JournalScan | null = null;
     try {

@@ -197,9 +197,22 @@ export class DnsThread {
     if (this.worker !== null) this.request('own-lookup', { name, phase, at, routers }).catch(() => undefined);
   }
 
-  /** Numbers records above `seq` from now on (seqs were taken on this thread meanwhile). */
-  advanceSeq(seq: number): void {
-    if (this.worker !== null) this.request('capture:seq', seq).catch(() => undefined);
+  /**
+   * Takes `count` seqs for an import after every seq the thread handed out and `above`; resolves with the one
+   * before them once the records numbered before them have reached the sink. Without a running thread, a
+   * journal waiting for one starts numbering after them.
+   */
+  async reserveSeqs(count: number, above: number): Promise<number> {
+    if (this.worker !== null) {
+      try {
+        return await this.request('capture:reserve', { count, above });
+      } catch {
+        // Died meanwhile: its journal is not continued, and the next one starts from the store's seq.
+      }
+    }
+    const start = this.journalStart;
+    if (start !== null) this.journalStart = { ...start, lastSeq: Math.max(start.lastSeq, above + count) };
+    return above;
   }
 
   /** Writes what the journal holds; resolves once it is on disk (or the disk refused it). */

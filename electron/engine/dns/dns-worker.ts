@@ -141,9 +141,9 @@ async function answer(req: DnsThreadRequest): Promise<unknown> {
       if (req.arg.phase === 'begin') ownLookups.begin(req.arg.name, req.arg.at);
       else ownLookups.end(req.arg.name, req.arg.at);
       return null;
-    case 'capture:seq':
-      journal.advance(req.arg);
-      return null;
+    case 'capture:reserve':
+      flush();
+      return journal.reserve(req.arg.count, req.arg.above);
     case 'capture:stop':
       // The capture's records reach the main thread before the reply that says its journal is closed.
       flush();

@@ -56,8 +56,11 @@ export interface DnsThreadRequests {
     arg: { name: string; phase: 'begin' | 'end'; at: number; routers: readonly string[] };
     result: null;
   };
-  /** Numbers records above this seq from now on (the main thread took seqs for an import). */
-  'capture:seq': { arg: number; result: null };
+  /**
+   * Takes `count` seqs for an import after every seq handed out (and `above`); the records numbered before
+   * them are handed over first. The result is the seq before them.
+   */
+  'capture:reserve': { arg: { count: number; above: number }; result: number };
   /** Hands over the records still in the batch, then flushes, seals and closes the journal. */
   'capture:stop': { arg: null; result: JournalEnd | null };
   /** Writes what the journal holds (an export is about to read it). */

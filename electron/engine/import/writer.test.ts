@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaptureSource } from '@shared/events';
-import { CaptureStore } from '../capture';
+import { CaptureStore, type ExchangeRecord } from '../capture';
+import { CaptureJournal, type JournalHost } from '../capture/capture-journal';
 import { exchange } from '../capture/test-support';
 import { verifyJournalFile } from '../export/journal-verify';
 import { verifyJournal } from '../export/verify';
@@ -122,6 +123,55 @@ describe('imported captures', () => {
       expect(store.lastSeq()).toBe(6);
       // A second look finds nothing new.
       expect(await store.adopt()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes its seqs after the records the DNS thread numbered but has not handed over yet', async () => {
+    // The DNS thread's side, here: it numbers each record at once and hands records over in batches.
+    const journal = new CaptureJournal({ onWarning: () => undefined });
+    let store: CaptureStore | null = null;
+    const inFlight: ExchangeRecord[] = [];
+    const handOver = (): void => {
+      for (const rec of inFlight.splice(0)) store!.record(rec);
+    };
+    const host: JournalHost = {
+      startJournal: (spec) => journal.start(spec),
+      // As the thread does: the batch goes first, then the reply.
+      reserveSeqs: (count, above) => {
+        handOver();
+        return Promise.resolve(journal.reserve(count, above));
+      },
+      stopJournal: () => {
+        handOver();
+        return journal.stop();
+      },
+      flushJournal: () => journal.flush(),
+      journalStorage: () => journal.storage(),
+    };
+    const answer = (rec: ExchangeRecord): void => {
+      const num = journal.append(rec)!;
+      inFlight.push({ ...rec, journaled: num });
+    };
+    store = await CaptureStore.open({ dataDir: dir, retentionDays: 30, clock: new FakeClock(NOW) });
+    store.useJournalHost(host);
+    try {
+      store.start();
+      answer(exchange({ ts: NOW }, 1));
+      handOver();
+      // Numbered 2 and 3 on the thread, still in its batch when the import is adopted.
+      answer(exchange({ ts: NOW + 1 }, 2));
+      answer(exchange({ ts: NOW + 2 }, 3));
+      const id = await importInto(dir, NOW - 2 * DAY, 3);
+      expect((await store.adopt()).map((c) => c.id)).toEqual([id]);
+      answer(exchange({ ts: NOW + 3 }, 4));
+      handOver();
+      const imported = store.query({ captureId: id, limit: 10 }).events.map((e) => e.seq);
+      const running = store.query({ captureId: store.captures()[1]!.id, limit: 10 }).events.map((e) => e.seq);
+      expect(imported).toEqual([6, 5, 4]);
+      expect(running).toEqual([7, 3, 2, 1]);
+      expect(store.lastSeq()).toBe(7);
     } finally {
       await store.close();
     }
