@@ -112,7 +112,7 @@ export class Engine implements EngineHandle {
     if (thread) {
       store.useJournalHost(thread);
       parts.registry.onOwnLookup((name, phase, at) =>
-        thread.ownLookup(name, phase, at, devices.routerAddresses()),
+        thread.ownLookup(name, phase, at, parts.registry.addressesOfRouter()),
       );
     }
     this.devices = devices;

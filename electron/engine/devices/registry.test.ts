@@ -417,6 +417,9 @@ describe('hostnames', () => {
     expect(seen.find((s) => s.router)).toEqual({ router: true, phone: false, other: false });
     // The router's global IPv6 address, never seen asking: its MAC makes it the router.
     expect(r.isOwnLookup('2001:db8:1e00::1', name, Date.now())).toBe(true);
+    // The DNS thread, which cannot ask, is given the same addresses.
+    expect(r.addressesOfRouter()).toEqual(expect.arrayContaining(['192.168.1.1', '2001:db8:1e00::1']));
+    expect(r.addressesOfRouter()).not.toContain('192.168.1.42');
     // Not for a query that arrived before the lookup began.
     expect(r.isOwnLookup('192.168.1.1', name, before - 1000)).toBe(false);
     release();

@@ -231,6 +231,17 @@ export class DeviceRegistry {
     return [...this.routers];
   }
 
+  /**
+   * Every address known to be the router's, as isOwnLookup() judges them: routerAddresses(), devices marked
+   * as the router, and addresses the neighbour table gives a router MAC (one not seen asking yet).
+   */
+  addressesOfRouter(): string[] {
+    const out = new Set(this.routers);
+    for (const [address, e] of this.entries) if (e.info.isRouter) out.add(address);
+    for (const [address, mac] of this.table) if (this.routerMacs.has(mac)) out.add(address);
+    return [...out];
+  }
+
   /** Calls `listener` when a reverse lookup of ours starts and when it ends, with the name and the time. */
   onOwnLookup(listener: (name: string, phase: 'begin' | 'end', at: number) => void): void {
     this.ownLookupListener = listener;
