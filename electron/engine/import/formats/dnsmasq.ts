@@ -258,4 +258,5 @@ export const dnsmasq: FormatSpec = {
       head.toString('utf8'),
     ),
   read: readDnsmasq,
+  chunked: true,
 };
