@@ -46,7 +46,8 @@ export interface ImportOptions {
   readonly signal?: AbortSignal;
   /**
    * The built worker file that parses on a second thread (parse-thread.ts) a format that allows it; default
-   * the one beside the built importer (parse-client.ts); false parses on this thread.
+   * the one beside the built importer (parse-client.ts) for inputs of a few MiB or more; false parses on
+   * this thread.
    */
   readonly parseWorker?: string | false;
   /** Called about every 250 ms while reading, and once at the end. */
@@ -75,6 +76,8 @@ export interface ImportResult {
 }
 
 const PROGRESS_MS = 250;
+/** Smaller inputs are parsed on runImport's own thread: starting another costs more than it saves. */
+const THREAD_BYTES = 4 << 20;
 
 async function inputOf(path: string, name = basename(path)): Promise<SourceInput> {
   try {
@@ -121,10 +124,11 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   if (spec.read === null) throw new ImportError(spec.label, '', spec.unavailable ?? 'not available');
   const read = spec.read;
 
-  const workerPath = opts.parseWorker ?? parseWorkerPath();
+  const size = inputs.reduce((n, i) => n + i.size, 0);
+  const workerPath = opts.parseWorker ?? (size >= THREAD_BYTES ? parseWorkerPath() : null) ?? false;
   // Started first: it loads its code while this thread gets ready.
   const thread =
-    spec.chunked === true && workerPath !== false && workerPath !== null
+    spec.chunked === true && workerPath !== false
       ? new ParseThread(workerPath, {
           kind: 'parse',
           format: spec.id,
