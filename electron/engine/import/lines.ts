@@ -41,14 +41,19 @@ export function noteDevice(devices: Devices, address: string, mac: string, name:
 
 /** Encoded lines are handed on in blocks of about this size. */
 const BLOCK_BYTES = 1 << 20;
+/** Block buffers kept for reuse. */
+const SPARE_BLOCKS = 4;
 
 /**
  * Encodes records into blocks of journal lines, numbering them from 1, the way ImportWriter.add would write
- * them (the same bytes: journal-encode.ts). `emit` gets each full block (its buffer is not used again).
+ * them (the same bytes: journal-encode.ts). `emit` gets each full block (its buffer is not used again
+ * unless given back with recycle()).
  */
 export class LineEncoder {
   private readonly times = new LocalTimeFormatter();
-  private buf: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+  /** Block buffers given back (recycle()) after their lines were taken: written again, not allocated again. */
+  private readonly spare: ArrayBuffer[] = [];
+  private buf: Buffer = this.fresh();
   private len = 0;
   private seq = 0;
   private count = 0;
@@ -67,12 +72,22 @@ export class LineEncoder {
     return this.seq;
   }
 
+  /** Takes back a block's buffer once its lines were copied elsewhere. */
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === BLOCK_BYTES && this.spare.length < SPARE_BLOCKS) this.spare.push(buffer);
+  }
+
+  private fresh(): Buffer {
+    const spare = this.spare.pop();
+    return spare !== undefined ? Buffer.from(spare) : Buffer.from(new ArrayBuffer(BLOCK_BYTES));
+  }
+
   add(rec: ImportRecord): void {
     const time = this.times.format(rec.ts, rec.offset);
     const need = journalLineMaxBytes(time, this.captureId, rec) + 1;
     if (this.buf.length - this.len < need) {
       this.flush();
-      if (this.buf.length < need) this.buf = Buffer.allocUnsafeSlow(need);
+      if (this.buf.length < need) this.buf = Buffer.from(new ArrayBuffer(need));
     }
     const seq = ++this.seq;
     this.len = encodeJournalLine(this.buf, this.len, seq, time, this.captureId, rec);
@@ -96,7 +111,7 @@ export class LineEncoder {
       maxTs: this.maxTs,
     };
     const lines = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+    this.buf = this.fresh();
     this.len = 0;
     this.count = 0;
     this.minTs = Number.POSITIVE_INFINITY;

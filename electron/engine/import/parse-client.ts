@@ -91,8 +91,11 @@ export class ParseThread {
       if (m.type === 'took') ahead--;
       else if (m.type === 'batch') {
         try {
-          if (m.buffer !== null && m.block !== null)
+          if (m.buffer !== null && m.block !== null) {
             writer.addEncoded(Buffer.from(m.buffer, 0, m.length), m.block);
+            // Copied into the journal's buffer: the thread may write its next block into it.
+            this.post({ type: 'free', buffer: m.buffer }, [m.buffer]);
+          }
           onBatch(m.bytes, m.skipped);
         } catch (err) {
           failed ??= err;
