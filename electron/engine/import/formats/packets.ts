@@ -105,6 +105,7 @@ export class DnsPairer {
   private readonly v6 = new Texts<string>();
   private readonly macs = new Texts<number>();
   private readonly upstreams = new Texts<string>();
+  private readonly names = new Texts<string>();
 
   constructor(private readonly ctx: ReadContext) {
     this.ports = new Set([53, ...ctx.ports]);
@@ -269,7 +270,7 @@ export class DnsPairer {
   ): void {
     const id = readId(msg);
     if (!isResponse(msg)) {
-      const q = readQuestion(msg);
+      const q = this.question(msg);
       if (q === null) return this.ctx.skip();
       this.closeBefore(us);
       const key = `${transport}|${src}|${sport}|${dst}|${dport}|${id}`;
@@ -316,6 +317,27 @@ export class DnsPairer {
     o.done = true;
     this.byKey.delete(key);
     this.closeBefore(us);
+  }
+
+  /**
+   * The query's question name and type, as readQuestion gives them. A name without compression pointers (a
+   * query's, nearly always) is looked up by its bytes first: a capture asks few names millions of times, and
+   * decoding one builds its text a character at a time.
+   */
+  private question(msg: Buffer): { readonly name: string; readonly type: number } | null {
+    if (msg.length < 12 || ((msg[4]! << 8) | msg[5]!) < 1) return null;
+    let pos = 12;
+    for (;;) {
+      if (pos >= msg.length) return null;
+      const len = msg[pos]!;
+      if (len === 0) break;
+      // A pointer or an extended label: readQuestion decides.
+      if ((len & 0xc0) !== 0 || pos - 12 + len + 1 > 255) return readQuestion(msg);
+      pos += len + 1;
+    }
+    if (pos + 5 > msg.length) return null;
+    const name = this.names.get(msg.toString('latin1', 12, pos), () => readQuestion(msg)!.name);
+    return { name, type: (msg[pos + 1]! << 8) | msg[pos + 2]! };
   }
 
   /** Hands on the queries asked long enough ago (answered or not), oldest first. */
