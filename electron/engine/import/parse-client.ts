@@ -14,7 +14,7 @@ import { ImportCancelled } from './types';
 import { WAIT_BYTES, type ImportWriter } from './writer';
 
 /** Chunks sent to the parse thread and not yet taken by its reader. */
-const CHUNKS_AHEAD = 3;
+const CHUNKS_AHEAD = 2;
 
 /**
  * The built worker that runs parse threads (electron.vite.config.ts: entry `import-worker`, which serves
