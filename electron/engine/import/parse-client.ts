@@ -88,8 +88,14 @@ export class ParseThread {
     };
     const event = (): Promise<void> => new Promise((resolve) => (wake = resolve));
     this.handler = (m) => {
-      if (m.type === 'took') ahead--;
-      else if (m.type === 'batch') {
+      if (m.type === 'took') {
+        ahead--;
+        try {
+          onBatch(m.bytes, m.skipped);
+        } catch (err) {
+          failed ??= err;
+        }
+      } else if (m.type === 'batch') {
         try {
           if (m.buffer !== null && m.block !== null) {
             writer.addEncoded(Buffer.from(m.buffer, 0, m.length), m.block);

@@ -45,9 +45,9 @@ export interface ParseDamage {
 }
 
 export type ParseMessage =
-  /** A chunk was taken: another may be sent. */
-  | { readonly type: 'took' }
-  /** One batch of the reader's: its lines (none when `block` is null), bytes read and entries skipped so far. */
+  /** A chunk was taken: another may be sent. With the bytes read and entries skipped so far (progress). */
+  | { readonly type: 'took'; readonly bytes: number; readonly skipped: number }
+  /** A block of lines (none when `block` is null: where a file's reading ended), bytes read and entries skipped so far. */
   | {
       readonly type: 'batch';
       readonly buffer: ArrayBuffer | null;
@@ -70,8 +70,6 @@ export type ParseMessage =
 
 /** The reader is given the chunks in slices this big. */
 const SLICE_BYTES = 64 << 10;
-/** Progress is posted after this many bytes read (and with every block of lines). */
-const PROGRESS_BYTES = 1 << 20;
 
 /**
  * A HashedReader over the chunks runImport sends (it hashes them itself); `position` is the bytes taken,
@@ -125,12 +123,12 @@ export function serveParse(port: MessagePort, job: ParseJob): void {
   const next = (): Promise<Buffer | null> => {
     const chunk = chunks.shift();
     if (chunk !== undefined) {
-      if (chunk !== null) post({ type: 'took' });
+      if (chunk !== null) post({ type: 'took', bytes, skipped });
       return Promise.resolve(chunk);
     }
     return new Promise((resolve) => {
       waiting = (c) => {
-        if (c !== null) post({ type: 'took' });
+        if (c !== null) post({ type: 'took', bytes, skipped });
         resolve(c);
       };
     });
@@ -143,14 +141,6 @@ export function serveParse(port: MessagePort, job: ParseJob): void {
       w(chunk);
     }
   };
-  let posted = 0;
-  /** Says how far the reader got, now and then (with every block, and every MiB read). */
-  const batchDone = (): void => {
-    if (bytes - posted < PROGRESS_BYTES) return;
-    posted = bytes;
-    post({ type: 'batch', buffer: null, length: 0, block: null, bytes, skipped });
-  };
-
   const readFile = async (input: SourceInput): Promise<void> => {
     const ruleOf = ruleCache(await watch!);
     const reader = new FedReader(input, next);
@@ -172,7 +162,6 @@ export function serveParse(port: MessagePort, job: ParseJob): void {
     try {
       for await (const batch of read!(reader, ctx)) {
         for (const rec of batch) take(rec);
-        batchDone();
       }
       enc.flush();
       post({ type: 'batch', buffer: null, length: 0, block: null, bytes, skipped });
@@ -201,7 +190,6 @@ export function serveParse(port: MessagePort, job: ParseJob): void {
         watch = WatchService.open({ dataDir: job.dataDir });
         encoder = new LineEncoder(m.captureId, (lines, block) => {
           const buffer = lines.buffer as ArrayBuffer;
-          posted = bytes;
           post({ type: 'batch', buffer, length: lines.length, block, bytes, skipped }, [buffer]);
         });
         break;

@@ -106,6 +106,9 @@ export class DnsPairer {
   private readonly macs = new Texts<number>();
   private readonly upstreams = new Texts<string>();
   private readonly names = new Texts<string>();
+  private lastDst = '';
+  private lastDport = -1;
+  private lastUpstream = '';
 
   constructor(private readonly ctx: ReadContext) {
     this.ports = new Set([53, ...ctx.ports]);
@@ -284,9 +287,7 @@ export class DnsPairer {
         rcode: '',
         answers: '',
         latencyMs: 0,
-        upstream: this.upstreams.get(`${dst}|${dport}`, () =>
-          dst.includes(':') ? `[${dst}]:${dport}` : `${dst}:${dport}`,
-        ),
+        upstream: this.upstream(dst, dport),
         size: 0,
         error: '',
         watchRule: '',
@@ -317,6 +318,17 @@ export class DnsPairer {
     o.done = true;
     this.byKey.delete(key);
     this.closeBefore(us);
+  }
+
+  /** "addr:port" of the server a query went to; most captures ask one or two, so the last is kept at hand. */
+  private upstream(dst: string, dport: number): string {
+    if (dst === this.lastDst && dport === this.lastDport) return this.lastUpstream;
+    this.lastDst = dst;
+    this.lastDport = dport;
+    this.lastUpstream = this.upstreams.get(`${dst}|${dport}`, () =>
+      dst.includes(':') ? `[${dst}]:${dport}` : `${dst}:${dport}`,
+    );
+    return this.lastUpstream;
   }
 
   /**
