@@ -3,6 +3,7 @@
 // per CPU second of the importer (user + system, from /usr/bin/time when it is there), and its peak memory.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
 
@@ -149,20 +150,24 @@ export async function benchImport({ root, dir, rows, log }) {
     log(`import bench: writing ${rows.toLocaleString('en-US')} queries as ${c.label}`);
     await writeRows(file, rows, c.head, c.row);
     const bytes = statSync(file).size;
-    log(`import bench: importing ${c.file} (${Math.round(bytes / 2 ** 20)} MiB)`);
+    // Other work on the machine takes cores from the importer's two threads: say how much there was.
+    const load = os.loadavg()[0];
+    log(
+      `import bench: importing ${c.file} (${Math.round(bytes / 2 ** 20)} MiB), load average ${load.toFixed(2)}`,
+    );
     const r = timeImport(root, file, path.join(dir, 'data'));
     if (r.queries !== rows) throw new Error(`${c.file}: imported ${r.queries} of ${rows} queries`);
-    results.push({ ...c, bytes, ...r });
+    results.push({ ...c, bytes, load, ...r });
     rmSync(file, { force: true });
   }
   rmSync(path.join(dir, 'data'), { recursive: true, force: true });
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const lines = [
-    `| input | size | queries | wall s | queries/s (wall) | CPU s | queries/s (CPU) | entries/s (CPU) | peak RSS |`,
-    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| input | size | queries | load | wall s | queries/s (wall) | CPU s | queries/s (CPU) | entries/s (CPU) | peak RSS |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...results.map(
       (r) =>
-        `| ${r.label} | ${fmt(r.bytes / 2 ** 20)} MiB | ${fmt(r.queries)} | ${r.wall.toFixed(1)} | ${fmt(r.queries / r.wall)} | ` +
+        `| ${r.label} | ${fmt(r.bytes / 2 ** 20)} MiB | ${fmt(r.queries)} | ${r.load.toFixed(1)} | ${r.wall.toFixed(1)} | ${fmt(r.queries / r.wall)} | ` +
         `${r.cpu === null ? '–' : r.cpu.toFixed(1)} | ${r.cpu === null ? '–' : fmt(r.queries / r.cpu)} | ` +
         `${r.cpu === null ? '–' : fmt((r.queries * r.lines) / r.cpu)} | ${r.rssMiB === null ? '–' : `${r.rssMiB} MiB`} |`,
     ),

@@ -83,6 +83,11 @@ function smallInt(buf: Buffer, pos: number, n: number): number {
   return pos + digits;
 }
 
+/** A JSON number as String(n) writes it, at `pos`; returns the position after it. */
+export function encodeJsonNumber(buf: Buffer, pos: number, n: number): number {
+  return jsonNumber(buf, pos, n);
+}
+
 /** A JSON number as String(n) writes it; whole numbers without a string in between. */
 function jsonNumber(buf: Buffer, pos: number, n: number): number {
   if (!Number.isFinite(n)) return ascii(buf, pos, 'null');
@@ -154,6 +159,16 @@ export function encodeJournalLine(
   pos = jsonString(buf, pos, time);
   pos = ascii(buf, pos, ',"captureId":');
   pos = jsonString(buf, pos, captureId);
+  return encodeJournalLineRest(buf, pos, rec);
+}
+
+/**
+ * The rest of `rec`'s journal line after its capture id, from `,"client":` to the closing brace: for an
+ * encoder that writes the start of many lines of one capture itself (import/lines.ts). With the start
+ * `{"seq":SEQ,"ts":TS,"time":TIME,"captureId":ID` (numbers as encodeJsonNumber writes them, strings as
+ * JSON.stringify) the line is encodeJournalLine's, byte for byte.
+ */
+export function encodeJournalLineRest(buf: Buffer, pos: number, rec: ExchangeRecord): number {
   pos = ascii(buf, pos, ',"client":');
   pos = jsonString(buf, pos, rec.client);
   pos = ascii(buf, pos, ',"clientPort":');

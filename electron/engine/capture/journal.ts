@@ -576,6 +576,46 @@ export class JournalWriter {
     return this.ended(start, seq, rec.ts);
   }
 
+  /**
+   * Queues `count` whole record lines encoded elsewhere (encodeJournalLine, each ending in a newline), with
+   * seqs `from`..`to`, the first line's time `fromTs` and the last's `toTs`: what `count` appendRecord() calls would queue, for an
+   * import whose lines are encoded on another thread. They stay in one block. False when they were dropped
+   * (all of them) because too much is waiting.
+   */
+  appendEncoded(
+    lines: Uint8Array,
+    count: number,
+    from: number,
+    to: number,
+    fromTs: number,
+    toTs: number,
+  ): boolean {
+    if (count === 0 || !this.reserve(lines.length)) return false;
+    if (this.currentLen + lines.length + this.queueBytes > this.opts.maxUnwrittenBytes) {
+      this.droppedLines += count;
+      if (this.lost === 0) {
+        this.lostFromSeq = from;
+        this.lostFromTs = fromTs;
+      }
+      this.lost += count;
+      this.lostToSeq = to;
+      this.lostToTs = toTs;
+      this.warnOnce(
+        'dropped',
+        `capture journal ${this.opts.path}: more than ${formatBytes(this.opts.maxUnwrittenBytes)} ` +
+          'of queries are waiting to be written; newer queries are shown but not saved until writing works again',
+      );
+      return false;
+    }
+    this.current.set(lines, this.currentLen);
+    this.currentLen += lines.length;
+    if (this.blockLines === 0) this.blockFrom = from;
+    this.blockTo = to;
+    this.blockLines += count;
+    this.blockRecords += count;
+    return true;
+  }
+
   /** Makes room for `need` more bytes in the collecting buffer; false once closed. */
   private reserve(need: number): boolean {
     if (this.closed) return false;

@@ -8,8 +8,17 @@ import { APP_VERSION } from '../version';
 import { WatchService } from '../watch';
 import { detectFormat, formatById } from './formats';
 import { applyLeases, readLeaseFiles, saveLeaseNames } from './leases';
+import { MAX_CLIENTS, noteDevice, ruleCache, type Devices } from './lines';
+import { ParseThread, parseWorkerPath } from './parse-client';
 import { HashedReader } from './source-file';
-import { ImportCancelled, ImportError, type ReadContext, type SourceInput } from './types';
+import {
+  ImportCancelled,
+  ImportError,
+  type FormatSpec,
+  type ReadContext,
+  type SourceInput,
+  type SourceReader,
+} from './types';
 import { ImportWriter } from './writer';
 
 export interface ImportOptions {
@@ -35,6 +44,12 @@ export interface ImportOptions {
   /** The names the provenance gives the files (an upload's own name, not its temporary file's); default: theirs. */
   readonly names?: readonly string[];
   readonly signal?: AbortSignal;
+  /**
+   * The built worker file that parses on a second thread (parse-thread.ts) a format that allows it; default
+   * the one beside the built importer (parse-client.ts) for inputs of a few MiB or more; false parses on
+   * this thread.
+   */
+  readonly parseWorker?: string | false;
   /** Called about every 250 ms while reading, and once at the end. */
   readonly onProgress?: (p: ImportProgress) => void;
   readonly now?: () => number;
@@ -61,10 +76,8 @@ export interface ImportResult {
 }
 
 const PROGRESS_MS = 250;
-/** Distinct names whose watchlist rule is remembered; beyond it names are classified again. */
-const RULE_CACHE = 200_000;
-/** Client addresses remembered for the leases to name; as many as the device registry tracks. */
-const MAX_CLIENTS = 4096;
+/** Smaller inputs are parsed on runImport's own thread: starting another costs more than it saves. */
+const THREAD_BYTES = 4 << 20;
 
 async function inputOf(path: string, name = basename(path)): Promise<SourceInput> {
   try {
@@ -100,9 +113,7 @@ async function head(path: string): Promise<Buffer> {
  * ImportCancelled, or a file-system error; then nothing is left in the data folder.
  */
 export async function runImport(opts: ImportOptions): Promise<ImportResult> {
-  const now = opts.now ?? Date.now;
-  const started = now();
-  const signal = opts.signal ?? new AbortController().signal;
+  const started = (opts.now ?? Date.now)();
   if (opts.files.length === 0) throw new ImportError('import', '', 'no file given');
   const inputs: SourceInput[] = [];
   for (const [i, f] of opts.files.entries()) inputs.push(await inputOf(f, opts.names?.[i]));
@@ -112,19 +123,41 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       : formatById(opts.format);
   if (spec.read === null) throw new ImportError(spec.label, '', spec.unavailable ?? 'not available');
   const read = spec.read;
-  const { devices: leases, files: leaseFiles } = await readLeaseFiles(opts.leases ?? []);
 
+  const size = inputs.reduce((n, i) => n + i.size, 0);
+  const workerPath = opts.parseWorker ?? (size >= THREAD_BYTES ? parseWorkerPath() : null) ?? false;
+  // Started first: it loads its code while this thread gets ready.
+  const thread =
+    spec.chunked === true && workerPath !== false
+      ? new ParseThread(workerPath, {
+          kind: 'parse',
+          format: spec.id,
+          dataDir: opts.dataDir,
+          year: opts.year,
+          ports: opts.ports ?? [],
+          keepPartial: opts.keepPartial === true,
+        })
+      : null;
+  try {
+    return await importWith(opts, inputs, spec, read, thread, started);
+  } finally {
+    await thread?.stop();
+  }
+}
+
+async function importWith(
+  opts: ImportOptions,
+  inputs: readonly SourceInput[],
+  spec: FormatSpec,
+  read: SourceReader,
+  thread: ParseThread | null,
+  started: number,
+): Promise<ImportResult> {
+  const now = opts.now ?? Date.now;
+  const signal = opts.signal ?? new AbortController().signal;
+  const { devices: leases, files: leaseFiles } = await readLeaseFiles(opts.leases ?? []);
   const watch = await WatchService.open({ dataDir: opts.dataDir });
-  const rules = new Map<string, string>();
-  const ruleOf = (qname: string): string => {
-    let rule = rules.get(qname);
-    if (rule === undefined) {
-      rule = watch.classify(qname).rule;
-      if (rules.size >= RULE_CACHE) rules.clear();
-      rules.set(qname, rule);
-    }
-    return rule;
-  };
+  const ruleOf = ruleCache(watch);
 
   const totalBytes = inputs.reduce((n, i) => n + i.size, 0);
   let doneBytes = 0;
@@ -132,6 +165,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
   let skipped = 0;
   let lastProgress = 0;
   const writer = await ImportWriter.create(opts.dataDir, started);
+  thread?.start(writer.id);
   const progress = (force: boolean): void => {
     const t = now();
     if (!opts.onProgress || (!force && t - lastProgress < PROGRESS_MS)) return;
@@ -144,66 +178,84 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       elapsedMs: t - started,
     });
   };
-  const devices = new Map<string, { mac: string; name: string }>();
-  const clients = new Set<string>();
+  let devices: Devices = new Map();
+  let clients = new Set<string>();
   const files: SourceFile[] = [];
   let partial: PartialImport | false = false;
+  /** Reads one file on this thread: the reader's batches go to the writer; the damage kept, or false. */
+  const readInline = async (input: SourceInput, reader: HashedReader): Promise<PartialImport | false> => {
+    const ctx: ReadContext = {
+      skip: (n = 1) => void (skipped += n),
+      device: (address, mac, name) => noteDevice(devices, address, mac, name),
+      progress: (bytes) => {
+        fileBytes = bytes;
+        progress(false);
+      },
+      signal,
+      year: opts.year,
+      ports: new Set(opts.ports ?? []),
+    };
+    try {
+      for await (const batch of read(reader, ctx)) {
+        if (signal.aborted) throw new ImportCancelled();
+        for (const rec of batch) {
+          rec.watchRule = ruleOf(rec.qname);
+          if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+        }
+        await writer.add(batch);
+        progress(false);
+      }
+      return false;
+    } catch (err) {
+      if (!(err instanceof ImportError) || !opts.keepPartial) throw err;
+      // The queries read before the damage that were not handed on yet: the kept part ends at the last good one.
+      if (err.before.length > 0) {
+        const before = [...err.before];
+        for (const rec of before) {
+          rec.watchRule = ruleOf(rec.qname);
+          if (clients.size < MAX_CLIENTS) clients.add(rec.client);
+        }
+        await writer.add(before);
+      }
+      // Only damage the reader names, after some queries: a file that starts bad is not an import at all.
+      if (writer.records === 0) throw err;
+      return {
+        at: placeOf(err, reader.position),
+        file: input.name,
+        reason: err.reason,
+        queries: writer.records,
+        skipped,
+      };
+    }
+  };
   try {
     for (const input of inputs) {
       fileBytes = 0;
       const reader = new HashedReader(input);
-      const ctx: ReadContext = {
-        skip: (n = 1) => void (skipped += n),
-        device: (address, mac, name) => {
-          const known = devices.get(address);
-          // A packet capture says it with every query: only news costs more than the lookup.
-          if (
-            known !== undefined &&
-            (mac === '' || mac === known.mac) &&
-            (name === '' || name === known.name)
-          )
-            return;
-          devices.set(address, { mac: mac || known?.mac || '', name: name || known?.name || '' });
-        },
-        progress: (bytes) => {
-          fileBytes = bytes;
-          progress(false);
-        },
-        signal,
-        year: opts.year,
-        ports: new Set(opts.ports ?? []),
-      };
-      try {
-        for await (const batch of read(reader, ctx)) {
-          if (signal.aborted) throw new ImportCancelled();
-          for (const rec of batch) {
-            rec.watchRule = ruleOf(rec.qname);
-            if (clients.size < MAX_CLIENTS) clients.add(rec.client);
-          }
-          await writer.add(batch);
-          progress(false);
+      if (thread !== null) {
+        const damage = await thread.readFile(
+          reader,
+          writer,
+          (bytes, skippedSoFar) => {
+            fileBytes = bytes;
+            skipped = skippedSoFar;
+            progress(false);
+          },
+          signal,
+        );
+        if (damage !== null) {
+          const err = new ImportError(damage.format, damage.where, damage.reason);
+          // As below: only damage after some queries is kept, and only when asked.
+          if (!opts.keepPartial || writer.records === 0) throw err;
+          partial = {
+            at: placeOf(err, damage.position),
+            file: input.name,
+            reason: err.reason,
+            queries: writer.records,
+            skipped,
+          };
         }
-      } catch (err) {
-        if (!(err instanceof ImportError) || !opts.keepPartial) throw err;
-        // The queries read before the damage that were not handed on yet: the kept part ends at the last good one.
-        if (err.before.length > 0) {
-          const before = [...err.before];
-          for (const rec of before) {
-            rec.watchRule = ruleOf(rec.qname);
-            if (clients.size < MAX_CLIENTS) clients.add(rec.client);
-          }
-          await writer.add(before);
-        }
-        // Only damage the reader names, after some queries: a file that starts bad is not an import at all.
-        if (writer.records === 0) throw err;
-        partial = {
-          at: placeOf(err, reader.position),
-          file: input.name,
-          reason: err.reason,
-          queries: writer.records,
-          skipped,
-        };
-      }
+      } else partial = await readInline(input, reader);
       if (signal.aborted) throw new ImportCancelled();
       files.push(await reader.complete());
       doneBytes += input.size;
@@ -211,6 +263,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportResult> {
       // The files after a damaged one are not read: the capture ends where the damage is.
       if (partial !== false) break;
     }
+    if (thread !== null) ({ devices, clients } = await thread.finish());
     progress(true);
     if (writer.records === 0 && skipped > 0)
       throw new ImportError(

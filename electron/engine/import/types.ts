@@ -73,6 +73,11 @@ export interface FormatSpec {
   readonly cannotTell: readonly string[];
   /** Whether the first bytes (up to 64 KiB) and the file name look like this format. */
   readonly sniff: (head: Buffer, name: string) => boolean;
+  /**
+   * True when `read` takes the file only through HashedReader.chunks() (not by its path): the import can
+   * then read the file on one thread and parse it on another (parse-thread.ts).
+   */
+  readonly chunked?: boolean;
   /** Null when this build cannot read the format yet; `unavailable` then says why. */
   readonly read: SourceReader | null;
   readonly unavailable?: string;

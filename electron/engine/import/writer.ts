@@ -16,8 +16,21 @@ import {
 import { LocalTimeFormatter } from '../capture/local-time';
 import type { ImportRecord } from './types';
 
-/** Journal text waiting in memory before the import waits for the disk: bounds memory on any file size. */
+/** Journal text waiting in memory past which it is written (in the background, beside the reading). */
 const FLUSH_BYTES = 4 << 20;
+/** Journal text waiting past which the import waits for the disk: bounds memory on any file size. */
+export const WAIT_BYTES = 2 * FLUSH_BYTES;
+
+/** What a block of encoded journal lines holds: seqs `from`..`to`, the first and last line's time, the span. */
+export interface EncodedBlock {
+  readonly count: number;
+  readonly from: number;
+  readonly to: number;
+  readonly firstTs: number;
+  readonly lastTs: number;
+  readonly minTs: number;
+  readonly maxTs: number;
+}
 
 /** Prefix of the folder an import is written in; not a capture id, so no store loads it half written. */
 export const IMPORT_TEMP_PREFIX = '.import-';
@@ -35,6 +48,9 @@ export class ImportWriter {
   private first = Number.POSITIVE_INFINITY;
   private last = Number.NEGATIVE_INFINITY;
   private readonly warnings: string[] = [];
+  /** The write under way (compressing on the thread pool meanwhile), and the first one that failed. */
+  private writing: Promise<void> | null = null;
+  private failure: Error | null = null;
 
   private constructor(
     private readonly capturesDir: string,
@@ -43,8 +59,8 @@ export class ImportWriter {
   ) {
     this.journal = new JournalWriter({
       path: join(tempDir, JOURNAL_FILE),
-      // Never reached: add() waits for the disk past FLUSH_BYTES; a failing disk stops the import instead.
-      maxUnwrittenBytes: 4 * FLUSH_BYTES,
+      // Never reached: add() waits for the disk past WAIT_BYTES; a failing disk stops the import instead.
+      maxUnwrittenBytes: 8 * FLUSH_BYTES,
       onWarning: (message) => this.warnings.push(message),
       chained: true,
       compactBytes: JOURNAL_FRAME_BYTES,
@@ -71,14 +87,20 @@ export class ImportWriter {
     return this.seq;
   }
 
+  /** Journal bytes waiting in memory to be written. */
+  get waiting(): number {
+    return this.journal.unwrittenBytes;
+  }
+
   /** Earliest and latest time written, or null before the first record. */
   get span(): { readonly first: number; readonly last: number } | null {
     return this.seq === 0 ? null : { first: this.first, last: this.last };
   }
 
   /**
-   * Appends the records' journal lines (seqs from 1) and, past a few MiB in memory, waits for the disk.
-   * Rejects when the disk refuses them (the import stops; nothing is left out silently).
+   * Appends the records' journal lines (seqs from 1); past a few MiB in memory they are written while the
+   * reading goes on, and past twice that the import waits for the disk. Rejects when the disk refuses them
+   * (the import stops; nothing is left out silently).
    */
   async add(records: readonly ImportRecord[]): Promise<void> {
     for (const rec of records) {
@@ -88,7 +110,46 @@ export class ImportWriter {
       const time = this.times.format(rec.ts, rec.offset);
       this.journal.appendRecord(seq, time, this.id, rec);
     }
-    if (this.journal.unwrittenBytes >= FLUSH_BYTES) await this.flush();
+    await this.written(WAIT_BYTES);
+  }
+
+  /**
+   * Appends journal lines encoded elsewhere (encodeJournalLine with this capture's id, each ending in a
+   * newline): the next seqs in order (`block.from` is records + 1). Starts writing past a few MiB; the caller
+   * waits with written() to bound memory. Throws when an earlier write failed.
+   */
+  addEncoded(lines: Uint8Array, block: EncodedBlock): void {
+    if (this.failure !== null) throw this.failure;
+    if (block.count === 0) return;
+    if (block.from !== this.seq + 1 || block.to !== this.seq + block.count)
+      throw new Error(`journal lines ${block.from}..${block.to} given after line ${this.seq}`);
+    this.seq = block.to;
+    if (block.minTs < this.first) this.first = block.minTs;
+    if (block.maxTs > this.last) this.last = block.maxTs;
+    this.journal.appendEncoded(lines, block.count, block.from, block.to, block.firstTs, block.lastTs);
+    if (this.journal.unwrittenBytes >= FLUSH_BYTES) this.writeSoon();
+  }
+
+  /** Resolves once less than `bytes` wait in memory; rejects when the disk refused what was written. */
+  async written(bytes: number): Promise<void> {
+    if (this.journal.unwrittenBytes >= FLUSH_BYTES) this.writeSoon();
+    while (this.writing !== null && this.journal.unwrittenBytes >= bytes) await this.writing;
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Starts writing what waits, unless a write is under way (which writes it when done). */
+  private writeSoon(): void {
+    if (this.writing !== null || this.failure !== null) return;
+    this.writing = this.flush().then(
+      () => {
+        this.writing = null;
+        if (this.journal.unwrittenBytes >= FLUSH_BYTES) this.writeSoon();
+      },
+      (err: unknown) => {
+        this.writing = null;
+        this.failure = err instanceof Error ? err : new Error(String(err));
+      },
+    );
   }
 
   private async flush(): Promise<void> {
@@ -103,6 +164,7 @@ export class ImportWriter {
    */
   async commit(source: CaptureSource): Promise<string> {
     try {
+      await this.written(0);
       await this.journal.close();
       if (this.journal.unwrittenBytes > 0 || this.journal.dropped > 0)
         throw new Error(this.journal.writeError || 'the journal could not be written');

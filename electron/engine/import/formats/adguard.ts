@@ -158,4 +158,5 @@ export const adguard: FormatSpec = {
     return text.startsWith('{') && /"QH"\s*:/.test(text) && /"T"\s*:/.test(text);
   },
   read: readAdguard,
+  chunked: true,
 };

@@ -118,7 +118,8 @@ async function* readDnsmasq(reader: HashedReader, ctx: ReadContext): AsyncGenera
       if (lastReply === o) lastReply = null;
       finish(o);
     }
-    if (head > 4096 && head * 2 > open.length) {
+    // Soon, not after thousands: handed-on records kept here would be copied at every scavenge.
+    if (head > 256 && head * 2 > open.length) {
       open.splice(0, head);
       head = 0;
     }
@@ -258,4 +259,5 @@ export const dnsmasq: FormatSpec = {
       head.toString('utf8'),
     ),
   read: readDnsmasq,
+  chunked: true,
 };

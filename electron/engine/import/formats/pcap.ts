@@ -194,6 +194,7 @@ export const pcap: FormatSpec = {
   cannotTell: PACKETS_CANNOT_TELL,
   sniff: (head) => head.length >= 4 && PCAP_MAGIC.has(head.readUInt32LE(0)),
   read: readPcap,
+  chunked: true,
 };
 
 export const pcapng: FormatSpec = {
@@ -203,4 +204,5 @@ export const pcapng: FormatSpec = {
   cannotTell: PACKETS_CANNOT_TELL,
   sniff: (head) => head.length >= 12 && head.readUInt32LE(0) === 0x0a0d0d0a,
   read: readPcapng,
+  chunked: true,
 };

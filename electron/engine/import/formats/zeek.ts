@@ -152,4 +152,5 @@ export const zeek: FormatSpec = {
     );
   },
   read: readZeek,
+  chunked: true,
 };
