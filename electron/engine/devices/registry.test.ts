@@ -249,6 +249,26 @@ describe('what imported captures say', () => {
     expect(r.get('192.168.1.23').mac).toBe('');
   });
 
+  it("an import's MACs are shown with their vendors, never before them; a later call wins", async () => {
+    let loadVendors = (): void => undefined;
+    const { registry: r } = await open({
+      table: [],
+      loadOui: () => new Promise((resolve) => (loadVendors = () => resolve(OUI))),
+    });
+    const first = r.setImported([{ address: '192.168.1.23', mac: INTEL_MAC, name: 'old.lan', at: T }]);
+    const second = r.setImported([{ address: '192.168.1.23', mac: INTEL_MAC, name: 'laptop.lan', at: T }]);
+    // The vendor table is still loading: the device is not shown half known.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(r.get('192.168.1.23')).toMatchObject({ mac: '', vendor: '', hostname: '' });
+    loadVendors();
+    await Promise.all([first, second]);
+    expect(r.get('192.168.1.23')).toMatchObject({
+      mac: INTEL_MAC,
+      vendor: 'Intel Corporate',
+      hostname: 'laptop.lan',
+    });
+  });
+
   it('the latest capture wins per address, and a user name given by MAC follows', async () => {
     const { registry: r } = await open({ table: [] });
     await r.rename('192.168.1.99', 'ignored');

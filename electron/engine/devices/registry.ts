@@ -114,6 +114,8 @@ export class DeviceRegistry {
   private routerMacs = new Set<string>();
   /** Per address, the latest word of the imported captures (setImported). */
   private imported = new Map<string, ImportedDevice>();
+  /** setImported() calls so far: only the latest one is taken in. */
+  private importCalls = 0;
   private pendingNew: string[] = [];
   private processing = false;
   private ptrQueue: string[] = [];
@@ -211,10 +213,13 @@ export class DeviceRegistry {
           at: d.at,
         });
     }
+    // Taken in once the vendors are known, so no device is shown with its MAC and without its vendor; a later
+    // call replaces this one.
+    const call = ++this.importCalls;
+    await this.vendorsReady(next);
+    if (this.closed || call !== this.importCalls) return;
     const before = this.imported;
     this.imported = next;
-    await this.vendorsReady();
-    if (this.closed) return;
     this.computeRouterMacs();
     this.updateAll();
     // Devices no capture of ours observed: announced when an import first names them, or names them anew.
@@ -453,14 +458,14 @@ export class DeviceRegistry {
     return [...this.routers].filter((a) => !isLinkLocal(a)).map((host) => ({ host, port: DNS_PORT }));
   }
 
-  private async vendorsReady(): Promise<void> {
+  /** Loads the vendor table if a device known here (or one of `imported`) has a MAC that names a vendor. */
+  private async vendorsReady(imported: ReadonlyMap<string, ImportedDevice> = this.imported): Promise<void> {
     if (this.oui.loaded) return;
     for (const [address, e] of this.entries) {
       const mac = this.macOf(address, e);
       if (mac && !isLocallyAdministered(mac)) return this.oui.ready();
     }
-    for (const d of this.imported.values())
-      if (d.mac && !isLocallyAdministered(d.mac)) return this.oui.ready();
+    for (const d of imported.values()) if (d.mac && !isLocallyAdministered(d.mac)) return this.oui.ready();
   }
 
   /** The MAC of an observed address: the neighbour table's, unless an import saw another one since. */
