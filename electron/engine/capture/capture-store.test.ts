@@ -512,6 +512,18 @@ describe('CaptureStore checkpoints', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("takes a stopped capture's last seq from its checkpoint at open, and the journal's tail without one", async () => {
+    const [a] = await history();
+    const s = await openStore({ deferHistory: true });
+    expect(s.journalReads().tails).toBe(0);
+    expect(s.lastSeq()).toBe(800);
+    await closeStore(s);
+    await rm(capturePath(a!, 'checkpoint.bin'));
+    const again = await openStore({ deferHistory: true });
+    expect(again.journalReads().tails).toBe(1);
+    expect(again.lastSeq()).toBe(800);
+  });
+
   it('reads the journal instead of a damaged checkpoint, says so once, and writes a good one', async () => {
     const [a, b] = await history();
     const first = await openStore();

@@ -19,7 +19,7 @@ import { realClock, type Clock } from '../clock';
 import { RateCounter, toMinuteBuckets } from './aggregates';
 import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
-import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { readCheckpoint, readCheckpointHead, writeCheckpoint } from './checkpoint';
 import type { JournalHost, JournalSpec } from './capture-journal';
 import type { StringTable } from './columns';
 import { EventColumns } from './columns';
@@ -174,6 +174,8 @@ export class CaptureStore implements ExchangeSink {
     list: readonly ClientSummary[];
   } | null = null;
   private readonly historySliceBytes: number;
+  /** Journal reads since open(): tails read for a last seq (captures without a valid checkpoint). */
+  private readonly reads = { tails: 0 };
 
   private constructor(opts: CaptureStoreOptions) {
     this.clock = opts.clock ?? realClock;
@@ -616,6 +618,11 @@ export class CaptureStore implements ExchangeSink {
     return out.reverse();
   }
 
+  /** How often journals were read since open() (see `reads`): for tests and the benchmark. */
+  journalReads(): { readonly tails: number } {
+    return { ...this.reads };
+  }
+
   /** Highest seq handed out so far (continues across restarts). */
   lastSeq(): number {
     return this.seq;
@@ -936,8 +943,8 @@ export class CaptureStore implements ExchangeSink {
         else pending.push({ id, dir, meta, bytes: await journalBytes(join(dir, JOURNAL_FILE)) });
         continue;
       }
-      // Only its tail is read: seqs recorded from now on continue above it, whenever the journal is read.
-      this.seq = Math.max(this.seq, await lastJournalSeq(join(dir, JOURNAL_FILE)));
+      // Seqs recorded from now on continue above it, whenever (if ever) the journal is read.
+      this.seq = Math.max(this.seq, await this.lastSeqOf(id, dir, meta));
       if (meta !== null && meta.stoppedAt > 0 && keptSince(meta) < cutoff) {
         expired.push(id);
         continue;
@@ -953,6 +960,20 @@ export class CaptureStore implements ExchangeSink {
       await this.saveSeqMark();
       for (const id of expired) await this.removeCaptureDir(id);
     }
+  }
+
+  /**
+   * The last seq of capture `id`'s journal: from a stopped capture's valid checkpoint (no journal read), else
+   * from the journal's tail. A checkpoint found unusable here is reported when loadHistory() reads it.
+   */
+  private async lastSeqOf(id: string, dir: string, meta: CaptureMeta | null): Promise<number> {
+    const journal = join(dir, JOURNAL_FILE);
+    if (meta !== null && meta.stoppedAt > 0) {
+      const head = await readCheckpointHead(dir, id, journal);
+      if (head.kind === 'ok') return head.data.lastSeq;
+    }
+    this.reads.tails++;
+    return lastJournalSeq(journal);
   }
 
   private async loadSegment(

@@ -296,8 +296,16 @@ export function encodeCheckpoint(data: CheckpointData, binding: JournalBinding):
   return Buffer.concat([body, createHash('sha256').update(body).digest()]);
 }
 
-/** Decodes checkpoint bytes; throws Damaged (with a reason) or returns 'old' for another version. */
-function decode(buf: Buffer): { binding: JournalBinding; data: CheckpointData } | 'old' {
+/** What a checkpoint says before its tables: enough to place its capture's seqs without decoding the rest. */
+export interface CheckpointHead {
+  readonly id: string;
+  readonly queries: number;
+  /** The journal's last seq (an import's own numbering). */
+  readonly lastSeq: number;
+}
+
+/** The checked body's reader past the version byte; throws Damaged or returns 'old' for another version. */
+function bodyReader(buf: Buffer): ByteReader | 'old' {
   if (buf.length < MAGIC.length + 1 + HASH_BYTES || !buf.subarray(0, MAGIC.length).equals(MAGIC))
     throw new Damaged('it is not a checkpoint');
   const body = buf.subarray(0, buf.length - HASH_BYTES);
@@ -310,13 +318,34 @@ function decode(buf: Buffer): { binding: JournalBinding; data: CheckpointData } 
     throw new Damaged('its checksum does not match');
   const r = new ByteReader(body);
   r.bytes(MAGIC.length);
-  if (r.byte() !== CHECKPOINT_VERSION) return 'old';
-  const binding: JournalBinding = {
+  return r.byte() === CHECKPOINT_VERSION ? r : 'old';
+}
+
+function decodeBinding(r: ByteReader): JournalBinding {
+  return {
     plainBytes: r.uint(),
     gzBytes: r.uint(),
     plainTail: Buffer.from(r.bytes(HASH_BYTES)),
     gzTail: Buffer.from(r.bytes(HASH_BYTES)),
   };
+}
+
+/** Decodes checkpoint bytes up to the last seq; throws Damaged (with a reason) or returns 'old'. */
+function decodeHead(buf: Buffer): { binding: JournalBinding; data: CheckpointHead } | 'old' {
+  const r = bodyReader(buf);
+  if (r === 'old') return r;
+  const binding = decodeBinding(r);
+  const [id] = r.strings();
+  r.byte();
+  if (id === undefined) throw new Damaged('it names no capture');
+  return { binding, data: { id, queries: r.uint(), lastSeq: r.uint() } };
+}
+
+/** Decodes checkpoint bytes; throws Damaged (with a reason) or returns 'old' for another version. */
+function decode(buf: Buffer): { binding: JournalBinding; data: CheckpointData } | 'old' {
+  const r = bodyReader(buf);
+  if (r === 'old') return r;
+  const binding = decodeBinding(r);
   const [id] = r.strings();
   const whole = r.byte() === 0;
   const time = (prev: number): number => (whole ? prev + r.int() : r.f64());
@@ -393,7 +422,28 @@ function decode(buf: Buffer): { binding: JournalBinding; data: CheckpointData } 
  * Reads the checkpoint in `dir` for capture `id` and checks it against the journal there as it is now. Never
  * rejects: a checkpoint that cannot be read, or whose journal cannot, is reported as damaged or mismatched.
  */
-export async function readCheckpoint(dir: string, id: string, journalPath: string): Promise<CheckpointRead> {
+export function readCheckpoint(dir: string, id: string, journalPath: string): Promise<CheckpointRead> {
+  return readChecked(dir, id, journalPath, decode);
+}
+
+/**
+ * The head of the checkpoint in `dir` (its capture's query count and last seq), checked as readCheckpoint
+ * checks the whole: what open() needs of a stopped capture without reading its journal's tail.
+ */
+export function readCheckpointHead(
+  dir: string,
+  id: string,
+  journalPath: string,
+): Promise<{ readonly kind: 'ok'; readonly data: CheckpointHead } | Exclude<CheckpointRead, { kind: 'ok' }>> {
+  return readChecked(dir, id, journalPath, decodeHead);
+}
+
+async function readChecked<T extends { readonly id: string }>(
+  dir: string,
+  id: string,
+  journalPath: string,
+  decodeWith: (buf: Buffer) => { binding: JournalBinding; data: T } | 'old',
+): Promise<{ readonly kind: 'ok'; readonly data: T } | Exclude<CheckpointRead, { kind: 'ok' }>> {
   let buf: Buffer;
   try {
     buf = await readFile(join(dir, CHECKPOINT_FILE));
@@ -401,9 +451,9 @@ export async function readCheckpoint(dir: string, id: string, journalPath: strin
     if ((err as { code?: unknown }).code === 'ENOENT') return { kind: 'missing', reason: 'there is none' };
     return { kind: 'damaged', reason: `it cannot be read (${(err as Error).message})` };
   }
-  let decoded: ReturnType<typeof decode>;
+  let decoded: ReturnType<typeof decodeWith>;
   try {
-    decoded = decode(buf);
+    decoded = decodeWith(buf);
   } catch (err) {
     return {
       kind: 'damaged',
