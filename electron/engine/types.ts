@@ -43,8 +43,8 @@ export interface EngineHandle {
   snapshot(req: SnapshotRequest): Snapshot;
   /** A page of the clients, most queries first, with their device details. */
   clientPage(req: ClientListRequest): ClientPage;
-  /** Newest first, filtered and paged. */
-  queries(req: QueryListRequest): QueryPage;
+  /** Newest first, filtered and paged; resolves once the rows it reaches are read (see CaptureStore.query). */
+  queries(req: QueryListRequest): Promise<QueryPage>;
   status(): EngineStatus;
   /** The filtered queries as CSV text in chunks, header first, oldest query first. */
   csv(filter: ExportRequest): AsyncIterable<string>;

@@ -485,10 +485,8 @@ export class HeadlessServer {
         } catch (err) {
           return sendJson(res, 400, { error: (err as Error).message });
         }
-        return this.budget.measure(() => {
-          const page = this.engine.queries(q);
-          sendJson(res, 200, { ...page, events: page.events.map(apiEvent) });
-        });
+        const page = await this.budget.measure(() => this.engine.queries(q));
+        return this.budget.measure(() => sendJson(res, 200, { ...page, events: page.events.map(apiEvent) }));
       }
       default:
         if (p.startsWith('/api/')) return sendJson(res, 404, { error: 'no such endpoint' });

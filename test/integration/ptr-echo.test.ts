@@ -73,7 +73,7 @@ async function ask(host: LabHost, args: readonly string[]): Promise<string> {
   return r.stdout.trim();
 }
 
-const recorded = () => engine.queries({ limit: 1000 }).events;
+const recorded = async () => (await engine.queries({ limit: 1000 })).events;
 
 describe('our reverse lookups echoed by the router', () => {
   it('are answered but not recorded as the router’s queries', async () => {
@@ -87,7 +87,7 @@ describe('our reverse lookups echoed by the router', () => {
     expect(engine.device(router.ipv4).isRouter).toBe(true);
     // The forwarder answered the echo (it counts every query), but the capture has only the desktop's.
     expect(engine.status().counters.queries).toBe(2);
-    expect(recorded().map((e) => [e.client, e.qname, e.qtype])).toEqual([
+    expect((await recorded()).map((e) => [e.client, e.qname, e.qtype])).toEqual([
       [desktop.ipv4, 'www.example.test', 'A'],
     ]);
   });
@@ -97,11 +97,11 @@ describe('our reverse lookups echoed by the router', () => {
     await new Promise((resolve) => setTimeout(resolve, PTR_ECHO_GRACE_MS + 200));
     expect(await ask(router, ['-x', desktop.ipv4])).toBe('desktop.lan.');
     await waitFor(
-      () => (recorded().some((e) => e.client === router.ipv4) ? true : undefined),
+      async () => ((await recorded()).some((e) => e.client === router.ipv4) ? true : undefined),
       3000,
       'the router query in the capture',
     );
-    const fromRouter = recorded().filter((e) => e.client === router.ipv4);
+    const fromRouter = (await recorded()).filter((e) => e.client === router.ipv4);
     expect(fromRouter.map((e) => [e.qname, e.qtype, e.answers])).toEqual([
       [reverseName(desktop.ipv4), 'PTR', 'PTR desktop.lan'],
     ]);
@@ -111,6 +111,6 @@ describe('our reverse lookups echoed by the router', () => {
       8000,
       'the lookup of the router’s name',
     );
-    expect(recorded().filter((e) => e.qname === reverseName(router.ipv4))).toEqual([]);
+    expect((await recorded()).filter((e) => e.qname === reverseName(router.ipv4))).toEqual([]);
   });
 });

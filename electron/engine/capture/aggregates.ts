@@ -29,6 +29,11 @@ export class ClientTotals {
     }
   }
 
+  /** Queries of a client id (0 for one without any). */
+  queriesOf(clientId: number): number {
+    return this.queries[clientId] ?? 0;
+  }
+
   /** Sets a client id's totals as a checkpoint saved them (checkpoint.ts). */
   restore(clientId: number, queries: number, first: number, last: number): void {
     this.queries[clientId] = queries;

@@ -129,7 +129,7 @@ describe('CaptureStore with its journal written by a host', () => {
     host.record(exchange({ qname: 'b.example', ts: T0 + 2 }, 2));
     // Not numbered by the host: not recorded (it is not in the journal either).
     store.record(exchange({ qname: 'c.example' }, 3));
-    expect(store.query({}).events.map((e) => [e.seq, e.qname])).toEqual([
+    expect((await store.query({})).events.map((e) => [e.seq, e.qname])).toEqual([
       [2, 'b.example'],
       [1, 'a.example'],
     ]);
@@ -146,7 +146,7 @@ describe('CaptureStore with its journal written by a host', () => {
     // The next capture continues the seqs.
     store.start();
     host.record(exchange({ qname: 'd.example' }, 4));
-    expect(store.query({ name: 'd.example' }).events[0]?.seq).toBe(3);
+    expect((await store.query({ name: 'd.example' })).events[0]?.seq).toBe(3);
     await store.stop();
     await store.close();
   });
@@ -165,7 +165,7 @@ describe('CaptureStore with its journal written by a host', () => {
     expect(captures).toHaveLength(2);
     expect(captures[0]!.stoppedAt).toBeGreaterThan(0);
     host.record(exchange({ qname: 'after.example' }, 3));
-    expect(store.query({ name: 'after.example' }).events[0]?.seq).toBe(3);
+    expect((await store.query({ name: 'after.example' })).events[0]?.seq).toBe(3);
     expect(warnings.some((w) => w.includes('recording goes on in a new capture'))).toBe(true);
     await store.stop();
     await store.close();

@@ -106,7 +106,7 @@ describe('CaptureStore journal', () => {
         ),
       );
     }
-    const live = s1.query({ limit: 1000 }).events;
+    const live = (await s1.query({ limit: 1000 })).events;
     expect(live.map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
     expect(live[4]).toEqual<QueryEvent>({
       seq: 1,
@@ -148,13 +148,13 @@ describe('CaptureStore journal', () => {
     expect(s2.captures()).toEqual([
       { id: info.id, state: 'stopped', startedAt: T0, stoppedAt: T0 + 5000, queries: 5 },
     ]);
-    expect(s2.query({ limit: 1000 }).events).toEqual(live);
+    expect((await s2.query({ limit: 1000 })).events).toEqual(live);
     expect(s2.lastSeq()).toBe(5);
     expect(s2.total()).toBe(5);
     const second = s2.start();
     expect(second.id).not.toBe(info.id);
     recordSome(s2, 1);
-    expect(s2.query({ limit: 1 }).events[0]).toMatchObject({ seq: 6, captureId: second.id });
+    expect((await s2.query({ limit: 1 })).events[0]).toMatchObject({ seq: 6, captureId: second.id });
     expect(s2.captures().map((c) => c.id)).toEqual([info.id, second.id]);
     expect(warnings).toEqual([]);
   });
@@ -209,13 +209,13 @@ describe('CaptureStore journal', () => {
     await appendFile(path, '{"seq":4,"ts":17638');
 
     const s2 = await openStore();
-    expect(s2.query({}).events.map((e) => e.seq)).toEqual([3, 2, 1]);
+    expect((await s2.query({})).events.map((e) => e.seq)).toEqual([3, 2, 1]);
     expect(await readFile(path)).toEqual(before);
     expect(warnings.some((w) => w.includes(id) && w.includes('unfinished line'))).toBe(true);
     expect(s2.lastSeq()).toBe(3);
     s2.start();
     recordSome(s2, 1);
-    expect(s2.query({ limit: 1 }).events[0]!.seq).toBe(4);
+    expect((await s2.query({ limit: 1 })).events[0]!.seq).toBe(4);
     await closeStore(s2);
 
     warnings = [];
@@ -236,7 +236,7 @@ describe('CaptureStore journal', () => {
     await writeFile(path, lines.map((l) => JSON.stringify(l) + '\n').join(''));
 
     const s2 = await openStore();
-    const times = s2.query({}).events.map((e) => e.time);
+    const times = (await s2.query({})).events.map((e) => e.time);
     expect(times).toEqual(lines.map((l) => l.time).reverse());
     expect(times[0]).toMatch(/\+05:30$/);
     let csv = '';
@@ -261,7 +261,7 @@ describe('CaptureStore journal', () => {
     await writeFile(path, damaged);
 
     const s2 = await openStore();
-    expect(s2.query({}).events.map((e) => e.seq)).toEqual([3, 2, 1]);
+    expect((await s2.query({})).events.map((e) => e.seq)).toEqual([3, 2, 1]);
     expect(warnings).toEqual([`capture ${id}: skipped 1 unreadable journal line(s)`]);
     expect(await readFile(path, 'utf8')).toBe(damaged); // the middle is not rewritten
   });
@@ -342,7 +342,7 @@ describe('CaptureStore history read after the start', () => {
     expect(s.lastSeq()).toBe(6000);
     const live = s.start();
     recordSome(s, 2, { client: '192.168.0.9' });
-    expect(s.query({ limit: 10 }).events.map((e) => e.seq)).toEqual([6002, 6001]);
+    expect((await s.query({ limit: 10 })).events.map((e) => e.seq)).toEqual([6002, 6001]);
     expect(s.captures().map((c) => c.id)).toEqual([live.id]);
 
     const watched: string[] = [];
@@ -365,7 +365,7 @@ describe('CaptureStore history read after the start', () => {
       progress: 1,
     });
     expect(s.captures().map((c) => c.id)).toEqual([a, b, live.id]);
-    expect(s.query({ limit: 1 }).total).toBe(6002);
+    expect((await s.query({ limit: 1 })).total).toBe(6002);
     expect(s.clients().map((c) => [c.address, c.queries])).toEqual([
       ['192.168.0.1', 3000],
       ['192.168.0.2', 3000],
@@ -477,36 +477,36 @@ describe('CaptureStore checkpoints', () => {
 
     const s = await openStore({ deferHistory: true, historySliceBytes: 4096 });
     let atFirstWatched: ReturnType<typeof counts> | null = null;
-    let progressThen = -1;
+    let rowReadsThen = -1;
     const watched: string[] = [];
     await s.loadHistory((ts, client, rule, qname) => {
       // The first watched query is handed over before any journal is read, with every capture counted.
       if (atFirstWatched === null) {
         atFirstWatched = counts(s);
-        progressThen = s.history().progress;
+        rowReadsThen = s.journalReads().rows;
         expect(s.history().state).toBe('loaded');
-        expect(s.query({ limit: 1 }).total).toBe(0);
+        expect(s.journalReads()).toEqual({ tails: 0, rows: 0 });
       }
       watched.push(`${ts} ${client} ${rule} ${qname}`);
     });
-    expect(progressThen).toBe(0);
+    expect(rowReadsThen).toBe(0);
     const fromCheckpoints = counts(s);
     expect(atFirstWatched).toEqual(fromCheckpoints);
     expect(watched).toEqual(fromCheckpoints.watched);
     expect(fromCheckpoints.total).toBe(800);
     expect(fromCheckpoints.watched).toHaveLength(160);
-    // The rows followed: the query log holds every query, and the history read every byte.
+    // No journal is read for the counts; the rows are read back when a page reaches them.
     expect(s.history()).toMatchObject({ state: 'loaded', captures: 2, queries: 800, progress: 1 });
-    expect(s.query({ limit: 1 }).total).toBe(800);
-    expect(s.query({ limit: 1 }).events[0]).toMatchObject({ seq: 800, captureId: ids[1] });
-    const page = s.query({ limit: 1000 }).events;
+    expect((await s.query({ limit: 1 })).total).toBe(800);
+    expect((await s.query({ limit: 1 })).events[0]).toMatchObject({ seq: 800, captureId: ids[1] });
+    const page = (await s.query({ limit: 1000 })).events;
     await closeStore(s);
 
     // Without checkpoints the journals are read: the same counts, and the checkpoints are written again.
     for (const id of ids) await rm(capturePath(id, 'checkpoint.bin'));
     const fromJournals = await openStore();
     expect(counts(fromJournals)).toEqual(fromCheckpoints);
-    expect(fromJournals.query({ limit: 1000 }).events).toEqual(page);
+    expect((await fromJournals.query({ limit: 1000 })).events).toEqual(page);
     await closeStore(fromJournals);
     for (const id of ids) expect(existsSync(capturePath(id, 'checkpoint.bin'))).toBe(true);
     expect(warnings).toEqual([]);
@@ -544,11 +544,11 @@ describe('CaptureStore checkpoints', () => {
     await closeStore(s);
     warnings = [];
     const again = await openStore({ deferHistory: true });
-    let progressThen = -1;
+    let rowReadsThen = -1;
     await again.loadHistory(() => {
-      if (progressThen < 0) progressThen = again.history().progress;
+      if (rowReadsThen < 0) rowReadsThen = again.journalReads().rows;
     });
-    expect(progressThen).toBe(0);
+    expect(rowReadsThen).toBe(0);
     expect(counts(again)).toEqual(reference);
     expect(warnings).toEqual([]);
   });
@@ -589,7 +589,7 @@ describe('CaptureStore checkpoints', () => {
     let text = '';
     for await (const chunk of s.csv({})) text += chunk;
     expect(parseCsv(text)).toHaveLength(801);
-    expect(s.query({ limit: 1 }).total).toBe(800);
+    expect((await s.query({ limit: 1 })).total).toBe(800);
     await closeStore(s);
 
     const before = await readFile(capturePath(a!, 'journal.ndjson.gz'));
@@ -603,7 +603,7 @@ describe('CaptureStore checkpoints', () => {
     expect((await readFile(capturePath(a!, 'journal.ndjson.gz'))).equals(before)).toBe(true);
     expect(existsSync(capturePath(b!, 'checkpoint.bin'))).toBe(true);
     const third = await openStore();
-    expect(third.query({ limit: 1 }).total).toBe(800);
+    expect((await third.query({ limit: 1 })).total).toBe(800);
     expect(warnings).toEqual([]);
   });
 
@@ -615,7 +615,7 @@ describe('CaptureStore checkpoints', () => {
     await s.loadHistory();
     expect(await s.adopt()).toEqual([]);
     expect(s.captures().map((c) => [c.id, c.queries])).toEqual([[id, 2]]);
-    expect(s.query({ limit: 10 }).total).toBe(2);
+    expect((await s.query({ limit: 10 })).total).toBe(2);
   });
 
   it('passes over a checkpoint of another version without a warning', async () => {
@@ -643,18 +643,18 @@ describe('CaptureStore checkpoints', () => {
 
     const fromJournal = await openStore();
     const reference = counts(fromJournal);
-    const seqs = fromJournal.query({ limit: 10 }).events.map((e) => e.seq);
+    const seqs = (await fromJournal.query({ limit: 10 })).events.map((e) => e.seq);
     await closeStore(fromJournal);
     expect(existsSync(capturePath(id, 'checkpoint.bin'))).toBe(true);
     const fromCheckpoint = await openStore({ deferHistory: true });
-    let progressThen = -1;
+    let rowReadsThen = -1;
     await fromCheckpoint.loadHistory(() => {
-      if (progressThen < 0) progressThen = fromCheckpoint.history().progress;
+      if (rowReadsThen < 0) rowReadsThen = fromCheckpoint.journalReads().rows;
     });
-    expect(progressThen).toBe(0);
+    expect(rowReadsThen).toBe(0);
     expect(counts(fromCheckpoint)).toEqual(reference);
     expect(reference.lastSeq).toBe(5);
-    expect(fromCheckpoint.query({ limit: 10 }).events.map((e) => e.seq)).toEqual(seqs);
+    expect((await fromCheckpoint.query({ limit: 10 })).events.map((e) => e.seq)).toEqual(seqs);
     expect(warnings).toEqual([]);
   });
 });
@@ -720,7 +720,7 @@ describe('CaptureStore live batches', () => {
     expect(batches[0]!.batch).toBe(1);
     expect(batches[0]!.dropped).toBe(0);
     expect(batches[0]!.events.map((e) => e.seq)).toEqual([1, 2, 3]);
-    expect(batches[0]!.events[0]).toEqual(store.query({ limit: 1000 }).events[2]);
+    expect(batches[0]!.events[0]).toEqual((await store.query({ limit: 1000 })).events[2]);
     expect(batches[0]!.events[0]!.captureId).toBe(id);
     now += 1000;
     recordSome(store, 1);
@@ -832,48 +832,48 @@ describe('CaptureStore queries', () => {
 
   it('filters by client exactly, name case-insensitively, time range and capture', async () => {
     const { store, a, b } = await fixture();
-    expect(seqs(store.query({}))).toEqual([7, 6, 5, 4, 3, 2, 1]);
-    expect(seqs(store.query({ client: '192.168.0.1' }))).toEqual([5, 4, 3, 1]);
-    expect(store.query({ client: '192.168.0' }).total).toBe(0);
-    expect(seqs(store.query({ name: 'AVIRA' }))).toEqual([7, 5, 4, 3, 1]);
-    expect(seqs(store.query({ name: 'safethings.avira.com' }))).toEqual([5, 4, 3, 1]);
-    expect(seqs(store.query({ from: T0 + 1500, to: T0 + 3000 }))).toEqual([3, 2]);
-    expect(seqs(store.query({ captureId: a }))).toEqual([4, 3, 2, 1]);
-    expect(seqs(store.query({ captureId: b, client: '192.168.0.2' }))).toEqual([7]);
-    expect(seqs(store.query({ client: '192.168.0.1', name: 'us.', from: T0 + 20_000 }))).toEqual([5]);
-    expect(store.query({ captureId: 'nope' }).total).toBe(0);
-    expect(seqs(store.query({ client: '', name: '', captureId: '' }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(seqs(await store.query({}))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(seqs(await store.query({ client: '192.168.0.1' }))).toEqual([5, 4, 3, 1]);
+    expect((await store.query({ client: '192.168.0' })).total).toBe(0);
+    expect(seqs(await store.query({ name: 'AVIRA' }))).toEqual([7, 5, 4, 3, 1]);
+    expect(seqs(await store.query({ name: 'safethings.avira.com' }))).toEqual([5, 4, 3, 1]);
+    expect(seqs(await store.query({ from: T0 + 1500, to: T0 + 3000 }))).toEqual([3, 2]);
+    expect(seqs(await store.query({ captureId: a }))).toEqual([4, 3, 2, 1]);
+    expect(seqs(await store.query({ captureId: b, client: '192.168.0.2' }))).toEqual([7]);
+    expect(seqs(await store.query({ client: '192.168.0.1', name: 'us.', from: T0 + 20_000 }))).toEqual([5]);
+    expect((await store.query({ captureId: 'nope' })).total).toBe(0);
+    expect(seqs(await store.query({ client: '', name: '', captureId: '' }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
   });
 
   it('filters by watchlist match, any rule or one rule, combined with the other filters', async () => {
     const { store, b } = await fixture();
-    expect(seqs(store.query({ watched: true }))).toEqual([5, 4, 3, 1]);
-    expect(seqs(store.query({ rule: 'avira-safethings' }))).toEqual([5, 4, 3, 1]);
-    expect(store.query({ rule: 'trend-micro' }).total).toBe(0);
-    expect(seqs(store.query({ watched: true, captureId: b }))).toEqual([5]);
-    expect(seqs(store.query({ watched: true, name: 'avira', limit: 2 }))).toEqual([5, 4]);
-    expect(store.query({ watched: true, client: '192.168.0.2' }).total).toBe(0);
-    expect(seqs(store.query({ watched: false }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(seqs(await store.query({ watched: true }))).toEqual([5, 4, 3, 1]);
+    expect(seqs(await store.query({ rule: 'avira-safethings' }))).toEqual([5, 4, 3, 1]);
+    expect((await store.query({ rule: 'trend-micro' })).total).toBe(0);
+    expect(seqs(await store.query({ watched: true, captureId: b }))).toEqual([5]);
+    expect(seqs(await store.query({ watched: true, name: 'avira', limit: 2 }))).toEqual([5, 4]);
+    expect((await store.query({ watched: true, client: '192.168.0.2' })).total).toBe(0);
+    expect(seqs(await store.query({ watched: false }))).toEqual([7, 6, 5, 4, 3, 2, 1]);
   });
 
   it('pages newest first with total, offset and limit', async () => {
     const { store } = await fixture();
-    const page = store.query({ offset: 1, limit: 2 });
+    const page = await store.query({ offset: 1, limit: 2 });
     expect(page).toMatchObject({ total: 7, offset: 1, limit: 2 });
     expect(seqs(page)).toEqual([6, 5]);
-    expect(seqs(store.query({ offset: 5, limit: 10 }))).toEqual([2, 1]);
-    const past = store.query({ offset: 50 });
+    expect(seqs(await store.query({ offset: 5, limit: 10 }))).toEqual([2, 1]);
+    const past = await store.query({ offset: 50 });
     expect(past.total).toBe(7);
     expect(past.events).toEqual([]);
-    expect(seqs(store.query({ name: 'avira', offset: 1, limit: 2 }))).toEqual([5, 4]);
+    expect(seqs(await store.query({ name: 'avira', offset: 1, limit: 2 }))).toEqual([5, 4]);
   });
 
   it('defaults limit to 100 and caps it at 1000', async () => {
     const store = await openStore();
     store.start();
     recordSome(store, 1500);
-    expect(store.query({}).events).toHaveLength(100);
-    const big = store.query({ limit: 5000 });
+    expect((await store.query({})).events).toHaveLength(100);
+    const big = await store.query({ limit: 5000 });
     expect(big.limit).toBe(1000);
     expect(big.events).toHaveLength(1000);
     expect(big.events[0]!.seq).toBe(1500);
@@ -1090,7 +1090,7 @@ describe('CaptureStore under write errors', () => {
     expect(() => recordSome(store, 3)).not.toThrow();
     await store.flush();
     await store.flush();
-    expect(store.query({}).total).toBe(3);
+    expect((await store.query({})).total).toBe(3);
     const journalWarnings = warnings.filter((w) => w.includes('journal.ndjson'));
     expect(journalWarnings).toHaveLength(1); // once per kind, however many flushes fail
     expect(journalWarnings[0]).toContain('a file is in the way where a folder is needed (ENOTDIR)');
@@ -1193,7 +1193,7 @@ describe('CaptureStore under write errors', () => {
     expect(() => store.record(bad)).not.toThrow();
     expect(warnings.filter((w) => w.includes('could not record a query'))).toHaveLength(1);
     recordSome(store, 1);
-    expect(store.query({ limit: 1 }).events[0]!.seq).toBe(3);
+    expect((await store.query({ limit: 1 })).events[0]!.seq).toBe(3);
   });
 
   it('starts writing before the flush period once about 1 MiB waits', async () => {

@@ -25,7 +25,7 @@ import type { StringTable } from './columns';
 import { EventColumns } from './columns';
 import {
   csvCell,
-  csvChunks,
+  csvChunksOf,
   csvDeviceCells,
   csvLatency,
   unknownCsvDevice,
@@ -48,6 +48,7 @@ import {
 } from './journal';
 import type { CaptureMeta } from './journal';
 import { LocalTimeFormatter } from './local-time';
+import { ByteLru } from './row-cache';
 import { CaptureSegment, type WatchedVisitor } from './segment';
 import type { ExchangeRecord, ExchangeSink, JournalNumber } from './types';
 
@@ -56,6 +57,11 @@ export interface StoreCursor {
   readonly layout: number;
   readonly segment: number;
   readonly row: number;
+  /**
+   * Set when scanSince stopped at a stopped capture whose rows are being read back from its journal: resolves
+   * (never rejects) once the next call can go on from there.
+   */
+  readonly loading?: Promise<void>;
 }
 
 export interface CaptureStoreOptions {
@@ -84,6 +90,13 @@ export interface CaptureStoreOptions {
   readonly deferHistory?: boolean;
   /** Bytes of journal read per turn of the event loop while loading history, default 256 KiB. */
   readonly historySliceBytes?: number;
+  /**
+   * Memory for stopped captures' rows, default 64 MiB: they are read back from their journals when a query page,
+   * CSV or the insights need them and kept, least recently used evicted first, up to this many bytes.
+   */
+  readonly rowCacheBytes?: number;
+  /** Read every stopped capture's rows at start-up and keep them all (as before the cache); default false. */
+  readonly eagerRows?: boolean;
 }
 
 /** A retained capture still on disk only: loadHistory() reads it. */
@@ -109,6 +122,9 @@ const SEQ_FILE = 'seq.json';
 const CSV_SLICE = 16_384;
 /** About 2 ms of parsing on a small machine: what DNS waits at most behind the history load. */
 const HISTORY_SLICE_BYTES = 256 * 1024;
+const ROW_CACHE_BYTES = 64 * 1024 * 1024;
+/** Filters whose matches are remembered per stopped capture (see matchCounts). */
+const MATCH_COUNTS_PER_CAPTURE = 32;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -174,8 +190,28 @@ export class CaptureStore implements ExchangeSink {
     list: readonly ClientSummary[];
   } | null = null;
   private readonly historySliceBytes: number;
-  /** Journal reads since open(): tails read for a last seq (captures without a valid checkpoint). */
-  private readonly reads = { tails: 0 };
+  /**
+   * Journal reads since open(): tails read for a last seq (captures without a valid checkpoint), whole journals
+   * read back for a stopped capture's rows.
+   */
+  private readonly reads = { tails: 0, rows: 0 };
+  private readonly eagerRows: boolean;
+  /** Stopped captures' rows read back from their journals (see rowsOf). */
+  private readonly rowCache: ByteLru<CaptureSegment, EventColumns>;
+  /** Rows being read back, one read per capture however many readers wait. */
+  private readonly rowLoads = new Map<CaptureSegment, Promise<EventColumns | null>>();
+  /** Rows scanSince waited for, held until it has passed them (they may be too large for the cache). */
+  private scanHeld: { readonly seg: CaptureSegment; readonly cols: EventColumns } | null = null;
+  /** Stopped captures whose rows could not be read back: scanSince passes over them. */
+  private readonly rowsUnreadable = new WeakSet<CaptureSegment>();
+  /** Stopped captures whose journal holds other rows than their checkpoint counted: their counts come from rows. */
+  private readonly rowsDiffer = new WeakSet<CaptureSegment>();
+  /** Rows a stopped capture's journal held when last read back (its checkpoint's count until then). */
+  private readonly rowCounts = new WeakMap<CaptureSegment, number>();
+  /** Per stopped capture, the rows each filter matched, so paging past it needs no rows. */
+  private readonly matchCounts = new WeakMap<CaptureSegment, Map<string, number>>();
+  /** The read of the newest stopped captures' rows for recent(), started once their counts are in. */
+  private recentRead: Promise<void> = Promise.resolve();
 
   private constructor(opts: CaptureStoreOptions) {
     this.clock = opts.clock ?? realClock;
@@ -187,6 +223,8 @@ export class CaptureStore implements ExchangeSink {
     this.maxUnwrittenBytes = opts.maxUnwrittenBytes ?? 64 * 1024 * 1024;
     this.onWarning = opts.onWarning ?? (() => undefined);
     this.historySliceBytes = opts.historySliceBytes ?? HISTORY_SLICE_BYTES;
+    this.eagerRows = opts.eagerRows === true;
+    this.rowCache = new ByteLru(opts.rowCacheBytes ?? ROW_CACHE_BYTES);
     this.batcher = new Batcher<QueryEvent>({
       intervalMs: this.batchIntervalMs,
       maxEvents: opts.batchMaxEvents ?? 500,
@@ -218,10 +256,12 @@ export class CaptureStore implements ExchangeSink {
    * Reads the retained captures open() left on disk, oldest first. A stopped capture with a valid checkpoint
    * (checkpoint.ts) joins the store from it at once: captures, counts, clients, minutes; the others are read
    * from their journals a slice at a time with the event loop free in between, each joining once read (and
-   * given a checkpoint). `onWatched` sees every capture's watched events, oldest capture first. Then the rows
-   * of the captures taken from checkpoints are read from their journals the same way, for the query log, CSV
-   * and the insights. Records made meanwhile go to the running capture as always. Resolves when every capture
-   * and its rows are read or the store closes; never rejects. Later calls share the first run.
+   * given a checkpoint). `onWatched` sees every capture's watched events, oldest capture first. A stopped
+   * capture's rows (query log, CSV, insights) are read back from its journal when first needed and kept in a
+   * cache of `rowCacheBytes`; only the newest ones, for recent(), are read at once, behind the counts. With
+   * `eagerRows` every capture's rows are read after the counts instead, and kept. Records made meanwhile go to
+   * the running capture as always. Resolves when every capture is counted (with `eagerRows`, and its rows read)
+   * or the store closes; never rejects. Later calls share the first run.
    */
   loadHistory(onWatched?: WatchedVisitor): Promise<void> {
     this.historyRun ??= this.readPending(onWatched);
@@ -261,7 +301,9 @@ export class CaptureStore implements ExchangeSink {
       if (seg === null || this.closed) continue;
       fromCheckpoint.set(p, seg);
       this.pending.splice(this.pending.indexOf(p), 1);
-      this.rowsPending.push({ seg, dir: p.dir });
+      if (this.eagerRows) this.rowsPending.push({ seg, dir: p.dir });
+      // Its journal is read only when its rows are needed: no part of the history's progress.
+      else h.bytes -= p.bytes;
       this.joinHistory(seg);
     }
     // In start order, so the watchlist's times arrive oldest first: checkpoints' watched events, journals read.
@@ -287,6 +329,112 @@ export class CaptureStore implements ExchangeSink {
       if (this.closed) return;
       this.rowsPending.shift();
     }
+    if (!this.eagerRows) this.recentRead = this.readRecentRows();
+  }
+
+  /** Reads back the rows of the newest stopped captures that recent() (the snapshot's tail) shows. */
+  private async readRecentRows(): Promise<void> {
+    let want = this.recentLimit;
+    for (let s = this.segments.length - 1; s >= 0 && want > 0 && !this.closed; s--) {
+      const seg = this.segments[s]!;
+      if (!seg.hasRows && seg.queries > 0) await this.needRows(seg);
+      want -= seg.queries;
+    }
+  }
+
+  /**
+   * The rows of `seg` when in memory: its own (the running capture's; with eagerRows, whatever is read so far),
+   * else the cache's (now its most recently used).
+   */
+  private rowsOf(seg: CaptureSegment): EventColumns | null {
+    return seg.hasRows || this.eagerRows ? seg.columns : (this.rowCache.get(seg) ?? null);
+  }
+
+  /**
+   * The rows of `seg`, read back from its journal when not in memory (once, however many wait); null when its
+   * journal cannot be read (after a warning; its counts stay) or the store closed or deleted it meanwhile.
+   */
+  private needRows(seg: CaptureSegment): Promise<EventColumns | null> {
+    const held = this.rowsOf(seg);
+    if (held !== null) return Promise.resolve(held);
+    let load = this.rowLoads.get(seg);
+    if (load === undefined) {
+      load = this.readRows(seg).finally(() => this.rowLoads.delete(seg));
+      this.rowLoads.set(seg, load);
+    }
+    return load;
+  }
+
+  private async readRows(seg: CaptureSegment): Promise<EventColumns | null> {
+    const dir = join(this.capturesDir, seg.id);
+    const cols = new EventColumns();
+    const base = seg.seqBase;
+    this.reads.rows++;
+    let scan: JournalScan | null;
+    try {
+      scan = await scanJournal(
+        join(dir, JOURNAL_FILE),
+        (ev) => void cols.append(base + ev.seq, ev, ev.offset),
+        false,
+        { chunkBytes: this.historySliceBytes, stop: () => this.closed },
+      );
+    } catch (err) {
+      this.warn(
+        `read:${seg.id}`,
+        `capture ${seg.id}: cannot read its journal: ${describeFsError(err).text}; its counts stay, its queries are missing from the query log and CSV`,
+      );
+      return null;
+    }
+    if (this.closed || !this.segments.includes(seg)) return null;
+    if (scan === null) {
+      this.warn(
+        `read:${seg.id}`,
+        `capture ${seg.id}: its journal is missing; its counts stay, its queries are missing from the query log and CSV`,
+      );
+      return null;
+    }
+    this.rowCounts.set(seg, cols.length);
+    if (cols.length !== seg.queries || scan.corrupt > 0) {
+      this.rowsDiffer.add(seg);
+      this.warn(
+        `rows:${seg.id}`,
+        `capture ${seg.id}: its journal is damaged (${scan.corrupt} unreadable line(s) or frame(s)): it holds ${cols.length} of the ${seg.queries} queries its checkpoint counts; the query log and CSV show the journal's`,
+      );
+    }
+    this.rowCache.set(seg, cols, cols.bytes);
+    return cols;
+  }
+
+  /** A key for the rows a filter selects (not which page of them). */
+  private static filterKey(f: QueryFilter): string {
+    return JSON.stringify([
+      f.client ?? '',
+      f.name ?? '',
+      f.from ?? null,
+      f.to ?? null,
+      f.captureId ?? '',
+      f.watched === true,
+      f.rule ?? '',
+    ]);
+  }
+
+  /** How many rows of stopped capture `seg` match `filter` without its rows, when known; else null. */
+  private countWithoutRows(seg: CaptureSegment, filter: QueryFilter, key: string): number | null {
+    const counted = this.matchCounts.get(seg)?.get(key);
+    if (counted !== undefined) return counted;
+    const known = seg.knownCount(filter);
+    // A damaged journal's rows are fewer than its checkpoint counts: only "none" holds for them.
+    return known === 0 || (known !== null && !this.rowsDiffer.has(seg)) ? known : null;
+  }
+
+  private rememberCount(seg: CaptureSegment, key: string, n: number): void {
+    let m = this.matchCounts.get(seg);
+    if (m === undefined) {
+      m = new Map();
+      this.matchCounts.set(seg, m);
+    }
+    if (m.size >= MATCH_COUNTS_PER_CAPTURE && !m.has(key)) m.delete(m.keys().next().value!);
+    m.set(key, n);
   }
 
   /** Places a capture read from disk among the others, in start order. */
@@ -357,6 +505,13 @@ export class CaptureStore implements ExchangeSink {
     seg.attachColumns(cols);
     // Rows appeared in a capture scanSince may have passed: its cursors start over.
     this.layout++;
+  }
+
+  /** Moves stopped capture `seg`'s rows (its journal holds them all) into the cache. */
+  private cacheRows(seg: CaptureSegment): void {
+    if (!seg.hasRows || seg.running) return;
+    const cols = seg.detachRows();
+    this.rowCache.set(seg, cols, cols.bytes);
   }
 
   /** Saves the checkpoint of stopped capture `seg` (its journal complete on disk); false after a warning. */
@@ -471,8 +626,10 @@ export class CaptureStore implements ExchangeSink {
       } else if (host !== null) complete = await this.stopHosted(host, seg);
       this.metaPending.delete(seg);
       if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
-      // Only for a journal that holds every record: the next start then counts it without reading it.
-      if (complete) await this.saveCheckpoint(seg);
+      // Only for a journal that holds every record: the next start then counts it without reading it, and
+      // its rows can be read back from it, so they go to the cache.
+      if (complete && (await this.saveCheckpoint(seg)) && !this.eagerRows && !this.closed)
+        this.cacheRows(seg);
       if (this.unwritten) this.armFlush();
     })();
     this.stops = Promise.all([this.stops, done]);
@@ -613,13 +770,25 @@ export class CaptureStore implements ExchangeSink {
     const out: QueryEvent[] = [];
     for (let s = this.segments.length - 1; s >= 0 && n > 0; s--) {
       const seg = this.segments[s]!;
-      for (let row = seg.length - 1; row >= 0 && n > 0; row--, n--) out.push(this.eventAt(seg, row));
+      const cols = this.rowsOf(seg);
+      if (cols === null) {
+        // Not read back (or evicted): the tail ends here until they are.
+        if (seg.queries > 0) {
+          void this.needRows(seg);
+          break;
+        }
+        continue;
+      }
+      for (let row = cols.length - 1; row >= 0 && n > 0; row--, n--) out.push(this.eventAt(seg, cols, row));
     }
     return out.reverse();
   }
 
-  /** How often journals were read since open() (see `reads`): for tests and the benchmark. */
-  journalReads(): { readonly tails: number } {
+  /**
+   * How often journals were read since open(): tails for a last seq, whole journals for a stopped capture's
+   * rows (see `reads`). For tests and the benchmark.
+   */
+  journalReads(): { readonly tails: number; readonly rows: number } {
     return { ...this.reads };
   }
 
@@ -652,7 +821,9 @@ export class CaptureStore implements ExchangeSink {
    * Calls `visit` with the columns and row of every event recorded after `cursor` (every retained event for
    * null), oldest capture first, and returns the cursor for the next call; null when captures were deleted
    * since `cursor` was handed out (start over from null). At most `maxRows` rows per call, so a long
-   * capture can be read in slices between other work. Builds no event objects.
+   * capture can be read in slices between other work. Stops short at a stopped capture whose rows are not in
+   * memory, with the cursor's `loading` set: they are being read back, call again once it resolves. Builds no
+   * event objects.
    */
   scanSince(
     cursor: StoreCursor | null,
@@ -664,7 +835,15 @@ export class CaptureStore implements ExchangeSink {
     let row = cursor?.row ?? 0;
     let budget = maxRows;
     for (; segment < this.segments.length; segment++, row = 0) {
-      const cols = this.segments[segment]!.columns;
+      const seg = this.segments[segment]!;
+      const cols = this.scanRowsOf(seg);
+      if (cols === null) {
+        // Read to its end already (its rows since evicted), or none to read: on to the next capture.
+        if (row < (this.rowCounts.get(seg) ?? seg.queries) && !this.rowsUnreadable.has(seg))
+          return { layout: this.layout, segment, row, loading: this.holdForScan(seg) };
+        if (segment === this.segments.length - 1) return { layout: this.layout, segment, row: 0 };
+        continue;
+      }
       const end = cols.length;
       for (; row < end; row++) {
         // Out of budget: stop here, the next call goes on from this row.
@@ -676,23 +855,58 @@ export class CaptureStore implements ExchangeSink {
     return { layout: this.layout, segment: Math.max(0, this.segments.length - 1), row };
   }
 
+  /** The rows scanSince reads for `seg`: those it waited for, else those in memory. */
+  private scanRowsOf(seg: CaptureSegment): EventColumns | null {
+    const held = this.scanHeld;
+    if (held !== null && held.seg === seg) return held.cols;
+    // Passed: the cache alone decides what stays.
+    this.scanHeld = null;
+    return this.rowsOf(seg);
+  }
+
+  /** Reads back `seg`'s rows for scanSince and holds them for its next call. Never rejects. */
+  private async holdForScan(seg: CaptureSegment): Promise<void> {
+    const cols = await this.needRows(seg);
+    if (cols !== null) this.scanHeld = { seg, cols };
+    else if (!this.closed && this.segments.includes(seg)) this.rowsUnreadable.add(seg);
+  }
+
   /**
    * Events matching the filter (client exact, name case-insensitive substring, from inclusive, to
    * exclusive, captureId; empty strings mean any), newest first, paged (limit default 100, at most 1000).
+   * A stopped capture's rows are read back from its journal when the page reaches them or its matches were
+   * never counted (see rowCacheBytes); past it, paging uses the counts. Never rejects.
    */
-  query(req: QueryListRequest): QueryPage {
+  async query(req: QueryListRequest): Promise<QueryPage> {
     const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(req.limit ?? DEFAULT_LIMIT) || DEFAULT_LIMIT));
     const offset = Math.max(0, Math.floor(req.offset ?? 0) || 0);
+    const key = CaptureStore.filterKey(req);
     const events: QueryEvent[] = [];
     let total = 0;
-    for (let s = this.segments.length - 1; s >= 0; s--) {
-      const seg = this.segments[s]!;
-      const filter = seg.compile(req);
-      if (filter === null) continue;
-      seg.columns.scan(filter, 0, seg.length, true, (row) => {
-        if (total >= offset && events.length < limit) events.push(this.eventAt(seg, row));
-        total++;
-      });
+    // As they are now: the newest (the running capture) is scanned before anything is awaited.
+    const segments = [...this.segments];
+    for (let s = segments.length - 1; s >= 0; s--) {
+      const seg = segments[s]!;
+      let cols = seg.hasRows || this.eagerRows ? seg.columns : null;
+      if (cols === null) {
+        const known = this.countWithoutRows(seg, req, key);
+        // Counted without its rows, and no row of it on this page: paged past without reading them.
+        if (known !== null && (known === 0 || total + known <= offset || total >= offset + limit)) {
+          total += known;
+          continue;
+        }
+        cols = await this.needRows(seg);
+        if (cols === null) continue;
+      }
+      const filter = seg.compile(req, cols);
+      let n = 0;
+      if (filter !== null)
+        cols.scan(filter, 0, cols.length, true, (row) => {
+          if (total >= offset && events.length < limit) events.push(this.eventAt(seg, cols, row));
+          total++;
+          n++;
+        });
+      if (!seg.running && !seg.hasRows) this.rememberCount(seg, key, n);
     }
     return { total, offset, limit, events };
   }
@@ -703,8 +917,26 @@ export class CaptureStore implements ExchangeSink {
    * (looked up once per client and export); without it they hold the address only.
    */
   csv(filter: QueryFilter, devices: CsvDeviceLookup = unknownCsvDevice): AsyncIterable<string> {
-    const parts = this.segments.map((seg) => ({ seg, end: seg.length }));
-    return csvChunks(csvRows(parts, filter, devices));
+    // The rows held now; a stopped capture's are all of its journal's.
+    const parts = this.segments.map((seg) => ({
+      seg,
+      end: seg.hasRows ? seg.length : Number.POSITIVE_INFINITY,
+    }));
+    return csvChunksOf(this.csvBatches(parts, filter, new CsvRows(filter, devices)));
+  }
+
+  /** Each capture's CSV rows in turn, its rows read back first when not in memory. */
+  private async *csvBatches(
+    parts: readonly { seg: CaptureSegment; end: number }[],
+    filter: QueryFilter,
+    rows: CsvRows,
+  ): AsyncGenerator<Iterable<string>> {
+    for (const { seg, end } of parts) {
+      // Skipped without reading its rows when its counts say none matches.
+      if (!seg.hasRows && seg.knownCount(filter) === 0) continue;
+      const cols = this.rowsOf(seg) ?? (await this.needRows(seg));
+      if (cols !== null) yield rows.of(seg, cols, Math.min(end, cols.length));
+    }
   }
 
   /** Writes waiting journal lines (and any capture.json not yet saved); never rejects. */
@@ -732,8 +964,10 @@ export class CaptureStore implements ExchangeSink {
       if (t !== null) this.clock.clearTimeout(t);
     if (this.retentionTimer !== null) this.clock.clearInterval(this.retentionTimer);
     this.retentionTimer = this.flushTimer = this.batchTimer = null;
-    // The history load stops at its next slice.
+    // The history load and any read of rows stop at their next slice.
     await this.historyRun;
+    await this.recentRead;
+    await Promise.all(this.rowLoads.values());
     this.batcher.tick(Number.POSITIVE_INFINITY);
     const writer = this.writer;
     this.writer = null;
@@ -887,12 +1121,8 @@ export class CaptureStore implements ExchangeSink {
     if (this.batcher.hasPending) this.armBatch();
   };
 
-  private eventAt(seg: CaptureSegment, row: number): QueryEvent {
-    return seg.columns.event(
-      row,
-      seg.id,
-      this.readTimes.format(seg.columns.ts(row), seg.columns.offset(row)),
-    );
+  private eventAt(seg: CaptureSegment, cols: EventColumns, row: number): QueryEvent {
+    return cols.event(row, seg.id, this.readTimes.format(cols.ts(row), cols.offset(row)));
   }
 
   private uniqueId(now: number): string {
@@ -1016,7 +1246,11 @@ export class CaptureStore implements ExchangeSink {
       if (!(await this.writeMeta(seg))) this.metaPending.add(seg);
     }
     // Read whole: the next start counts it from its checkpoint.
-    if (scan !== null && !this.closed) await this.saveCheckpoint(seg);
+    if (scan !== null && !this.closed) {
+      await this.saveCheckpoint(seg);
+      // Its rows go to the cache like any read back: memory stays bounded on a start without checkpoints too.
+      if (!this.eagerRows) this.cacheRows(seg);
+    }
     return seg;
   }
 
@@ -1044,7 +1278,10 @@ export class CaptureStore implements ExchangeSink {
       if (doomed.length === 0) return [];
       this.segments = this.segments.filter((s) => !doomed.includes(s));
       this.layout++;
-      for (const seg of doomed) this.metaPending.delete(seg);
+      for (const seg of doomed) {
+        this.metaPending.delete(seg);
+        this.rowCache.delete(seg);
+      }
       await this.saveSeqMark();
       for (const seg of doomed) await this.removeCaptureDir(seg.id);
       return doomed.map((s) => s.id);
@@ -1144,28 +1381,32 @@ function toEvent(seq: number, time: string, captureId: string, rec: ExchangeReco
   };
 }
 
-/** CSV rows (without line ends) for the first `end` rows of each capture, oldest first. */
-function* csvRows(
-  parts: readonly { seg: CaptureSegment; end: number }[],
-  filter: QueryFilter,
-  devices: CsvDeviceLookup,
-): Generator<string> {
-  const times = new LocalTimeFormatter();
-  const rows: number[] = [];
-  const deviceCells = new Map<string, string>();
-  const deviceOf = (address: string): string => {
-    let cells = deviceCells.get(address);
+/** CSV rows (without line ends) of one export: each capture's in turn, oldest first. */
+class CsvRows {
+  private readonly times = new LocalTimeFormatter();
+  private readonly deviceCells = new Map<string, string>();
+
+  constructor(
+    private readonly filter: QueryFilter,
+    private readonly devices: CsvDeviceLookup,
+  ) {}
+
+  private deviceOf(address: string): string {
+    let cells = this.deviceCells.get(address);
     if (cells === undefined) {
-      cells = csvDeviceCells(devices(address));
-      deviceCells.set(address, cells);
+      cells = csvDeviceCells(this.devices(address));
+      this.deviceCells.set(address, cells);
     }
     return cells;
-  };
-  for (const { seg, end } of parts) {
-    const filt = seg.compile(filter);
-    if (filt === null) continue;
-    const cols = seg.columns;
-    // Each distinct string is escaped once per export.
+  }
+
+  /** The rows of capture `seg` among the first `end` of `cols` that match. */
+  *of(seg: CaptureSegment, cols: EventColumns, end: number): Generator<string> {
+    const filt = seg.compile(this.filter, cols);
+    if (filt === null) return;
+    const times = this.times;
+    const rows: number[] = [];
+    // Each distinct string is escaped once per capture.
     const cache = (table: StringTable): ((id: number) => string) => {
       const cells: (string | undefined)[] = [];
       return (id) => (cells[id] ??= csvCell(table.value(id)));
@@ -1178,7 +1419,7 @@ function* csvRows(
     const upstream = cache(cols.upstreams);
     const watchRule = cache(cols.watchRules);
     const device: (string | undefined)[] = [];
-    const deviceCell = (id: number): string => (device[id] ??= deviceOf(cols.clients.value(id)));
+    const deviceCell = (id: number): string => (device[id] ??= this.deviceOf(cols.clients.value(id)));
     for (let start = 0; start < end; start += CSV_SLICE) {
       rows.length = 0;
       cols.scan(filt, start, Math.min(end, start + CSV_SLICE), false, (row) => void rows.push(row));

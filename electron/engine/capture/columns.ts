@@ -14,6 +14,10 @@ export interface StoredEvent extends EventFields {
 const CHUNK_BITS = 14;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
+/** Bytes of one row across the chunk's typed arrays (see Chunk). */
+const ROW_BYTES = 3 * 8 + 4 + 2 + 2 + 1 + 9 * 4;
+/** A string's header plus its entries in a StringTable's list and map, roughly. */
+const STRING_OVERHEAD = 64;
 
 /** Each distinct string stored once and referred to by its position; positions never change. */
 export class StringTable {
@@ -50,6 +54,13 @@ export class StringTable {
 
   get size(): number {
     return this.list.length;
+  }
+
+  /** About what the strings and their index take in memory (two bytes a character, a few dozen per entry). */
+  get bytes(): number {
+    let chars = 0;
+    for (const v of this.list) chars += v.length;
+    return chars * 2 + this.list.length * STRING_OVERHEAD;
   }
 
   /** The strings in position order; read-only view for building per-string lookups. */
@@ -135,6 +146,24 @@ export class EventColumns {
 
   get length(): number {
     return this.count;
+  }
+
+  /** About what these columns take in memory: whole chunks plus the string tables. */
+  get bytes(): number {
+    let n = this.chunks.length * CHUNK_SIZE * ROW_BYTES;
+    for (const t of [
+      this.clients,
+      this.qnames,
+      this.qtypes,
+      this.rcodes,
+      this.answers,
+      this.upstreams,
+      this.errors,
+      this.watchRules,
+      this.sources,
+    ])
+      n += t.bytes;
+    return n;
   }
 
   private static sourceTable(): StringTable {

@@ -92,18 +92,29 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * The CSV text for `rows` (each a row without line end): header first, CRLF line ends, in chunks of
  * about `chunkChars` characters. Yields to the event loop between chunks.
  */
-export async function* csvChunks(
-  rows: Iterable<string>,
+export function csvChunks(rows: Iterable<string>, chunkChars = CSV_CHUNK_CHARS): AsyncGenerator<string> {
+  return csvChunksOf(
+    (async function* () {
+      yield rows;
+    })(),
+    chunkChars,
+  );
+}
+
+/** csvChunks for rows that come in batches, each awaited (the rows of a capture read from its journal). */
+export async function* csvChunksOf(
+  batches: AsyncIterable<Iterable<string>>,
   chunkChars = CSV_CHUNK_CHARS,
 ): AsyncGenerator<string> {
   let chunk = CSV_HEADER + CSV_EOL;
-  for (const row of rows) {
-    chunk += row + CSV_EOL;
-    if (chunk.length >= chunkChars) {
-      yield chunk;
-      chunk = '';
-      await yieldToEventLoop();
+  for await (const rows of batches)
+    for (const row of rows) {
+      chunk += row + CSV_EOL;
+      if (chunk.length >= chunkChars) {
+        yield chunk;
+        chunk = '';
+        await yieldToEventLoop();
+      }
     }
-  }
   if (chunk.length > 0) yield chunk;
 }

@@ -89,6 +89,40 @@ export class CaptureSegment {
     return this.stored === null || this.rowsAttached;
   }
 
+  /**
+   * Hands over the rows of a stopped capture whose journal holds them all, keeping its counts, aggregates and
+   * watched events: from then on its rows are read back from the journal when needed (see hasRows).
+   */
+  detachRows(): EventColumns {
+    const columns = this.columns;
+    this.watched = this.watched ?? this.watchedFromColumns();
+    this.stored = {
+      queries: this.queries,
+      lastSeq: this.lastSeq() - this.seqBase,
+      lastTs: this.lastTs() ?? 0,
+    };
+    // clientNames keeps naming the aggregates' client ids.
+    this.columns = new EventColumns();
+    this.rowsAttached = false;
+    return columns;
+  }
+
+  /**
+   * How many rows match `filter`, when the aggregates tell without the rows (any filter on the capture's id and
+   * time range, alone or with a client); else null.
+   */
+  knownCount(filter: QueryFilter): number | null {
+    if (filter.captureId && filter.captureId !== this.id) return 0;
+    if (this.queries === 0) return 0;
+    const from = filter.from ?? Number.NEGATIVE_INFINITY;
+    const to = filter.to ?? Number.POSITIVE_INFINITY;
+    if (this.maxTs < from || this.minTs >= to) return 0;
+    if (from > this.minTs || to <= this.maxTs || filter.name || filter.watched || filter.rule) return null;
+    if (!filter.client) return this.queries;
+    const id = this.clientNames.lookup(filter.client);
+    return id === undefined ? 0 : this.clientTotals.queriesOf(id);
+  }
+
   /** Gives a segment from a checkpoint its rows (read from the journal with the same seqBase). */
   attachColumns(columns: EventColumns): void {
     this.columns = columns;
@@ -239,25 +273,25 @@ export class CaptureSegment {
   }
 
   /**
-   * Resolves `filter` against this segment's string tables; null when no event here can match, so the
-   * caller skips the segment without scanning it. Empty strings mean "any".
+   * Resolves `filter` against this segment's string tables (or those of its rows read back, `columns`); null
+   * when no event here can match, so the caller skips the segment without scanning it. Empty strings mean "any".
    */
-  compile(filter: QueryFilter): ColumnFilter | null {
+  compile(filter: QueryFilter, columns: EventColumns = this.columns): ColumnFilter | null {
     if (filter.captureId && filter.captureId !== this.id) return null;
-    if (this.columns.length === 0) return null;
+    if (columns.length === 0) return null;
     const from = filter.from ?? Number.NEGATIVE_INFINITY;
     const to = filter.to ?? Number.POSITIVE_INFINITY;
     if (this.maxTs < from || this.minTs >= to) return null;
     let client = -1;
     if (filter.client) {
-      const id = this.columns.clients.lookup(filter.client);
+      const id = columns.clients.lookup(filter.client);
       if (id === undefined) return null;
       client = id;
     }
     let names: Uint8Array | null = null;
     if (filter.name) {
       const needle = filter.name.toLowerCase();
-      const qnames = this.columns.qnames.values();
+      const qnames = columns.qnames.values();
       names = new Uint8Array(qnames.length);
       let any = false;
       for (let id = 0; id < qnames.length; id++) {
@@ -270,7 +304,7 @@ export class CaptureSegment {
     }
     let rules: Uint8Array | null = null;
     if (filter.watched || filter.rule) {
-      const ids = this.columns.watchRules.values();
+      const ids = columns.watchRules.values();
       rules = new Uint8Array(ids.length);
       let any = false;
       for (let id = 0; id < ids.length; id++) {

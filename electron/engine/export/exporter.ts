@@ -41,7 +41,7 @@ export interface EvidenceSource {
   /** The filtered queries as CSV chunks, header first, oldest first. */
   csv(filter: QueryFilter): AsyncIterable<string>;
   /** How many queries the filter selects. */
-  count(filter: QueryFilter): number;
+  count(filter: QueryFilter): number | Promise<number>;
   /** Writes every recorded query to its journal (the pcap and the bundle read journals). */
   flush(): Promise<void>;
   /** The install's signing key, made on first use. */
@@ -107,7 +107,7 @@ export class Exporter {
   async *csv(req: ExportRequest): AsyncGenerator<string> {
     const { exportId, ...filter } = req;
     await this.src.flush();
-    const t = this.tracker('csv', exportId, this.src.count(filter));
+    const t = this.tracker('csv', exportId, await this.src.count(filter));
     let header = true;
     try {
       for await (const chunk of this.src.csv(filter)) {
@@ -127,7 +127,7 @@ export class Exporter {
    */
   async *pcap(req: ExportRequest): AsyncGenerator<Buffer> {
     const { exportId, ...filter } = req;
-    const t = this.tracker('pcap', exportId, this.src.count(filter));
+    const t = this.tracker('pcap', exportId, await this.src.count(filter));
     try {
       await this.src.flush();
       const facts = this.src.facts();
@@ -225,7 +225,7 @@ export class Exporter {
       return d;
     };
     const facts: EvidenceFacts = { ...live, device };
-    const total = this.src.count(filter);
+    const total = await this.src.count(filter);
     const t = this.tracker('bundle', exportId, total * 2);
     try {
       const zip = new ZipWriter(sink, new Date(facts.now));

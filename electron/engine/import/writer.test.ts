@@ -116,7 +116,7 @@ describe('imported captures', () => {
       expect(adopted.map((c) => c.id)).toEqual([id]);
       // Older than the running capture: listed before it.
       expect(store.captures().map((c) => c.id)[0]).toBe(id);
-      const page = store.query({ captureId: id, limit: 10 });
+      const page = await store.query({ captureId: id, limit: 10 });
       expect(page.events.map((e) => e.seq)).toEqual([5, 4, 3]);
       expect(store.lastSeq()).toBe(5);
       store.record(exchange({ ts: NOW + 2 }, 3));
@@ -167,8 +167,10 @@ describe('imported captures', () => {
       expect((await store.adopt()).map((c) => c.id)).toEqual([id]);
       answer(exchange({ ts: NOW + 3 }, 4));
       handOver();
-      const imported = store.query({ captureId: id, limit: 10 }).events.map((e) => e.seq);
-      const running = store.query({ captureId: store.captures()[1]!.id, limit: 10 }).events.map((e) => e.seq);
+      const imported = (await store.query({ captureId: id, limit: 10 })).events.map((e) => e.seq);
+      const running = (await store.query({ captureId: store.captures()[1]!.id, limit: 10 })).events.map(
+        (e) => e.seq,
+      );
       expect(imported).toEqual([6, 5, 4]);
       expect(running).toEqual([7, 3, 2, 1]);
       expect(store.lastSeq()).toBe(7);

@@ -74,7 +74,7 @@ export class CaptureService {
         watchMinutes: watchlist.minutes(0).minutes,
       }),
       csv: (filter) => store.csv(filter, (address) => csvDeviceOf(devices.get(address))),
-      count: (filter) => store.query({ ...filter, limit: 1 }).total,
+      count: async (filter) => (await store.query({ ...filter, limit: 1 })).total,
       flush: () => store.flush(),
       installKey: () => keys.get(),
     });
@@ -180,7 +180,8 @@ export class CaptureService {
     };
   }
 
-  queries(req: QueryListRequest): QueryPage {
+  /** Waits while a stopped capture's rows the page reaches are read back from its journal. */
+  queries(req: QueryListRequest): Promise<QueryPage> {
     return this.store.query(req);
   }
 

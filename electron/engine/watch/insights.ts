@@ -119,6 +119,8 @@ export class InsightsTracker {
   private unknown = new UnknownNames();
   private rows = 0;
   private catchingUp = false;
+  /** Resolves once the rows the last update() stopped at are read back (see StoreCursor.loading). */
+  private waiting: Promise<void> | null = null;
   private cache: { config: string; rows: number; at: number; costMs: number; value: Insights } | null = null;
 
   constructor(
@@ -149,12 +151,15 @@ export class InsightsTracker {
       next = this.source.scanSince(null, this.visit, maxRows);
     }
     this.cursor = next;
-    return this.rows - before < maxRows;
+    // Stopped short at a capture whose rows are being read back: not everything is read yet.
+    this.waiting = next?.loading ?? null;
+    return this.waiting === null && this.rows - before < maxRows;
   }
 
   /**
    * Reads the rest of the capture in slices of `sliceRows`, one per turn of the event loop, so a long
-   * capture never holds up the forwarder; calls `done` once everything is read.
+   * capture never holds up the forwarder (waiting while a stopped capture's rows are read back); calls `done`
+   * once everything is read.
    */
   catchUp(routers: () => readonly string[], sliceRows: number, done: () => void): void {
     if (this.catchingUp) return;
@@ -167,7 +172,8 @@ export class InsightsTracker {
         if (finished) {
           this.catchingUp = false;
           done();
-        } else setImmediate(step);
+        } else if (this.waiting !== null) void this.waiting.then(() => setImmediate(step));
+        else setImmediate(step);
       }
     };
     setImmediate(step);

@@ -211,7 +211,7 @@ export function fakeEngine(): FakeEngine {
       clients: [{ address: '192.168.0.1', queries: 2, firstSeen: 1, lastSeen: 2 }],
       devices: [deviceInfo('192.168.0.1')],
     })),
-    queries: vi.fn((req: QueryListRequest): QueryPage => ({
+    queries: vi.fn(async (req: QueryListRequest): Promise<QueryPage> => ({
       total: 1,
       offset: req.offset ?? 0,
       limit: req.limit ?? 100,

@@ -1,0 +1,268 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { QueryListRequest } from '@shared/api';
+import type { QueryFilter } from '@shared/events';
+import { InsightsTracker } from '../watch/insights';
+import { clockAt } from '../fake-clock';
+import type { CaptureStoreOptions } from './capture-store';
+import { CaptureStore } from './capture-store';
+import { ByteLru } from './row-cache';
+import { exchange, tempDir } from './test-support';
+
+// Stopped captures' rows read back from their journals on demand, against the same rows held from the start.
+
+const T0 = Date.UTC(2026, 10, 23, 1, 45, 0);
+const HOUR = 3_600_000;
+/** What one capture's rows take in the cache: a whole chunk of 16,384 rows, whatever fewer it holds. */
+const ONE_CAPTURE = 1_200_000;
+
+let dir = '';
+let cleanup: () => Promise<void> = async () => undefined;
+let now = T0;
+let warnings: string[] = [];
+const open: CaptureStore[] = [];
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+  now = T0;
+  warnings = [];
+});
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  await cleanup();
+});
+
+async function openStore(over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> {
+  const store = await CaptureStore.open({
+    dataDir: dir,
+    retentionDays: 0,
+    clock: clockAt(() => now),
+    onWarning: (m) => warnings.push(m),
+    ...over,
+  });
+  open.push(store);
+  return store;
+}
+
+async function closeStore(store: CaptureStore): Promise<void> {
+  await store.close();
+  open.splice(open.indexOf(store), 1);
+}
+
+/**
+ * `captures` stopped captures of `perCapture` queries an hour apart (a router asking Avira SafeThings, devices
+ * browsing, some blocked), each with its checkpoint; returns their ids.
+ */
+async function history(captures: number, perCapture: number): Promise<string[]> {
+  const s = await openStore();
+  const ids: string[] = [];
+  for (let c = 0; c < captures; c++) {
+    ids.push(s.start().id);
+    for (let i = 0; i < perCapture; i++) {
+      now += 1_009;
+      const router = i % 4 === 0;
+      s.record(
+        exchange(
+          {
+            ts: now,
+            client: router ? '192.168.0.1' : `192.168.0.${10 + ((i + c) % 5)}`,
+            qname: router ? `t${i % 3}.safethings.avira.com` : `n${(i * 7 + c) % 41}.example`,
+            qtype: i % 9 === 0 ? 'AAAA' : 'A',
+            watchRule: router ? 'avira-safethings' : '',
+            error: router && i % 8 === 0 ? 'blocked' : '',
+          },
+          i,
+        ),
+      );
+    }
+    await s.stop();
+    now += HOUR;
+  }
+  await closeStore(s);
+  return ids;
+}
+
+/** Every page of `req` in turn, `limit` at a time, as the query log and the API page through them. */
+async function allPages(s: CaptureStore, req: QueryListRequest, limit: number) {
+  const pages = [];
+  for (let offset = 0; ; offset += limit) {
+    const page = await s.query({ ...req, offset, limit });
+    pages.push(page);
+    if (offset + limit >= page.total) return pages;
+  }
+}
+
+async function csvOf(s: CaptureStore, filter: QueryFilter): Promise<string> {
+  let text = '';
+  for await (const chunk of s.csv(filter)) text += chunk;
+  return text;
+}
+
+/** The insights over every row (the watchlist's correlation, lookup shape and visibility checks). */
+async function insightsOf(s: CaptureStore) {
+  const routers = ['192.168.0.1'];
+  const tracker = new InsightsTracker(s, {
+    rulesAskedBy: () => [],
+    times: () => new Float64Array(0),
+  });
+  await new Promise<void>((resolve) => tracker.catchUp(() => routers, 97, resolve));
+  const insights = tracker.insights({
+    routers,
+    clients: s.clients().map((c) => ({ ...c, isRouter: routers.includes(c.address) })),
+    blockedRules: new Map([['avira-safethings', 'Avira SafeThings']]),
+    recordingMs: 4 * HOUR,
+    now,
+  });
+  return { insights, rows: tracker.rowsRead };
+}
+
+const FILTERS: QueryFilter[] = [
+  {},
+  { client: '192.168.0.1' },
+  { client: '192.168.0.12' },
+  { name: 'N1' },
+  { watched: true },
+  { rule: 'avira-safethings', client: '192.168.0.1' },
+  { from: T0 + HOUR, to: T0 + 2 * HOUR + 5 * 60_000 },
+  { client: '192.168.0.99' },
+];
+
+describe('CaptureStore rows on demand', () => {
+  it('pages, exports and scans exactly as with every row held from the start', async () => {
+    const ids = await history(4, 300);
+    // A running capture too: its rows are always held.
+    const live = await openStore();
+    live.start();
+    for (let i = 0; i < 50; i++) {
+      now += 1000;
+      live.record(exchange({ ts: now, client: '192.168.0.1', qname: 'live.example' }, i));
+    }
+    await live.flush();
+    await closeStore(live);
+
+    const eager = await openStore({ eagerRows: true });
+    await eager.historyLoaded();
+    // Room for about two captures' rows (paging and the scan evict and read back), and for none.
+    for (const rowCacheBytes of [2 * ONE_CAPTURE, 1]) {
+      const lazy = await openStore({ deferHistory: true, rowCacheBytes });
+      await lazy.loadHistory();
+      expect(lazy.captures()).toEqual(eager.captures());
+      expect(lazy.total()).toBe(4 * 300 + 50);
+
+      for (const filter of FILTERS) {
+        expect(await allPages(lazy, filter, 97), JSON.stringify(filter)).toEqual(
+          await allPages(eager, filter, 97),
+        );
+        // A page far down, asked first.
+        const deep = { ...filter, offset: 900, limit: 50 };
+        expect(await lazy.query(deep)).toEqual(await eager.query(deep));
+        expect(await csvOf(lazy, filter)).toBe(await csvOf(eager, filter));
+      }
+      expect(await lazy.query({ captureId: ids[1], limit: 1000 })).toEqual(
+        await eager.query({ captureId: ids[1], limit: 1000 }),
+      );
+      const fromLazy = await insightsOf(lazy);
+      expect(fromLazy.rows).toBe(4 * 300 + 50);
+      expect(fromLazy).toEqual(await insightsOf(eager));
+      expect(fromLazy.insights.lookupShape.length).toBeGreaterThan(0);
+      await closeStore(lazy);
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads no rows at open, only the captures a page reaches, and pages past the others by their counts', async () => {
+    const ids = await history(3, 200);
+    const s = await openStore({ deferHistory: true, recentLimit: 100 });
+    expect(s.journalReads()).toEqual({ tails: 0, rows: 0 });
+    await s.loadHistory();
+    expect(s.total()).toBe(600);
+    // The newest capture's, for the snapshot's tail (recent()), and no other.
+    expect(s.journalReads().rows).toBe(1);
+    const newest = await s.query({ limit: 10 });
+    expect(newest.events.map((e) => e.seq)).toEqual([600, 599, 598, 597, 596, 595, 594, 593, 592, 591]);
+    expect(newest.total).toBe(600);
+    expect(s.journalReads().rows).toBe(1);
+    // The oldest capture's last rows: the middle one is counted, not read.
+    const oldest = await s.query({ offset: 400, limit: 3 });
+    expect(oldest.events.map((e) => [e.seq, e.captureId])).toEqual([
+      [200, ids[0]],
+      [199, ids[0]],
+      [198, ids[0]],
+    ]);
+    expect(s.journalReads().rows).toBe(2);
+    expect(s.recent().map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 501 + i));
+  });
+
+  it('keeps read-back rows up to rowCacheBytes, evicting the least recently used, and reads them back the same', async () => {
+    const ids = await history(3, 200);
+    // No tail for recent() to read at the start: only the pages below read rows.
+    const s = await openStore({ rowCacheBytes: ONE_CAPTURE, recentLimit: 0 });
+    await s.historyLoaded();
+    const first = await s.query({ captureId: ids[0], limit: 1000 });
+    expect(first.total).toBe(200);
+    const reads = s.journalReads().rows;
+    // Held: asked again, nothing is read.
+    expect(await s.query({ captureId: ids[0], limit: 1000 })).toEqual(first);
+    expect(s.journalReads().rows).toBe(reads);
+    // Another capture's rows take its place...
+    expect((await s.query({ captureId: ids[1], limit: 5 })).total).toBe(200);
+    expect(s.journalReads().rows).toBe(reads + 1);
+    // ...so the first is read again, and gives the same rows.
+    expect(await s.query({ captureId: ids[0], limit: 1000 })).toEqual(first);
+    expect(s.journalReads().rows).toBe(reads + 2);
+    expect(warnings).toEqual([]);
+  });
+
+  it("warns once when a damaged journal behind a valid checkpoint is needed, and keeps the checkpoint's counts", async () => {
+    const [a] = await history(2, 3000);
+    const gz = join(dir, 'captures', a!, 'journal.ndjson.gz');
+    const bytes = await readFile(gz);
+    // In the middle: the end (what binds the checkpoint) is unchanged.
+    expect(bytes.length).toBeGreaterThan(3 * 4096);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(gz, bytes);
+
+    const s = await openStore({ deferHistory: true, recentLimit: 0 });
+    await s.loadHistory();
+    const counts = { total: s.total(), clients: s.clients(), minutes: s.minutes(0) };
+    expect(counts.total).toBe(6000);
+    expect(warnings).toEqual([]);
+    const page = await s.query({ captureId: a, limit: 10 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^capture ${a}: its journal is damaged \\(\\d+ unreadable line\\(s\\) or frame\\(s\\)\\): it holds \\d+ of the 3000 queries its checkpoint counts; the query log and CSV show the journal's$`,
+      ),
+    );
+    const held = Number(/it holds (\d+) of/.exec(warnings[0]!)![1]);
+    expect(held).toBeLessThan(3000);
+    expect(page.total).toBe(held);
+    expect(page.events.length).toBe(Math.min(10, held));
+    // Its counts stay those of the checkpoint; paging counts the rows it has.
+    expect({ total: s.total(), clients: s.clients(), minutes: s.minutes(0) }).toEqual(counts);
+    expect((await s.query({ limit: 1 })).total).toBe(3000 + page.total);
+    await s.query({ captureId: a, limit: 10, offset: 10 });
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('ByteLru', () => {
+  it('evicts the least recently used until the total fits, and keeps nothing larger than the whole', () => {
+    const lru = new ByteLru<string, number>(10);
+    expect(lru.set('a', 1, 4)).toBe(true);
+    expect(lru.set('b', 2, 4)).toBe(true);
+    expect(lru.get('a')).toBe(1);
+    expect(lru.set('c', 3, 4)).toBe(true);
+    expect([lru.has('a'), lru.has('b'), lru.has('c')]).toEqual([true, false, true]);
+    expect(lru.bytes).toBe(8);
+    expect(lru.set('d', 4, 11)).toBe(false);
+    expect(lru.has('d')).toBe(false);
+    expect(lru.bytes).toBe(8);
+    lru.set('c', 5, 2);
+    expect([lru.get('c'), lru.bytes, lru.size]).toEqual([5, 6, 2]);
+    lru.delete('a');
+    expect([lru.bytes, lru.size]).toEqual([2, 1]);
+  });
+});
