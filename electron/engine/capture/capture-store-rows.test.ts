@@ -5,7 +5,7 @@ import type { QueryListRequest } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
 import { InsightsTracker } from '../watch/insights';
 import { clockAt } from '../fake-clock';
-import type { CaptureStoreOptions } from './capture-store';
+import type { CaptureStoreOptions, StoreCursor } from './capture-store';
 import { CaptureStore } from './capture-store';
 import { ByteLru } from './row-cache';
 import { exchange, tempDir } from './test-support';
@@ -213,6 +213,37 @@ describe('CaptureStore rows on demand', () => {
     expect(await s.query({ captureId: ids[0], limit: 1000 })).toEqual(first);
     expect(s.journalReads().rows).toBe(reads + 2);
     expect(warnings).toEqual([]);
+  });
+
+  it('scans each row once: a capture scanned to its end is not read back when its rows are evicted', async () => {
+    const ids = await history(2, 200);
+    const s = await openStore({ rowCacheBytes: ONE_CAPTURE, recentLimit: 0 });
+    await s.historyLoaded();
+    const visited: number[] = [];
+    const visit = (cols: { seq(row: number): number }, row: number): void => void visited.push(cols.seq(row));
+    // As the insights' catch-up reads: slices, waiting while rows are read back, until a slice finds none.
+    const scanAll = async (): Promise<StoreCursor> => {
+      let cursor: StoreCursor | null = null;
+      for (;;) {
+        const before = visited.length;
+        const next: StoreCursor = s.scanSince(cursor, visit, 150)!;
+        cursor = next;
+        if (next.loading !== undefined) await next.loading;
+        else if (visited.length === before) return next;
+      }
+    };
+    const end = await scanAll();
+    expect(visited).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    // Another capture's rows push the last one's out (and another scan passes them); the scan goes on from
+    // its end without reading them again.
+    await s.query({ captureId: ids[0], limit: 1 });
+    expect(s.scanSince(null, () => undefined, 1)?.loading).toBeUndefined();
+    const reads = s.journalReads().rows;
+    const again = s.scanSince(end, visit);
+    expect(again).toEqual(end);
+    expect(s.scanSince(again, visit)?.loading).toBeUndefined();
+    expect(visited).toHaveLength(400);
+    expect(s.journalReads().rows).toBe(reads);
   });
 
   it("warns once when a damaged journal behind a valid checkpoint is needed, and keeps the checkpoint's counts", async () => {

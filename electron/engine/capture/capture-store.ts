@@ -841,7 +841,7 @@ export class CaptureStore implements ExchangeSink {
         // Read to its end already (its rows since evicted), or none to read: on to the next capture.
         if (row < (this.rowCounts.get(seg) ?? seg.queries) && !this.rowsUnreadable.has(seg))
           return { layout: this.layout, segment, row, loading: this.holdForScan(seg) };
-        if (segment === this.segments.length - 1) return { layout: this.layout, segment, row: 0 };
+        if (segment === this.segments.length - 1) return { layout: this.layout, segment, row };
         continue;
       }
       const end = cols.length;
