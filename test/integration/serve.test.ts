@@ -707,13 +707,21 @@ describe('serve watchlist', () => {
         routerModel: 'Deco X68 v1',
         correlationWindowS: 1.5,
       });
-      const windowed = await getJson<{ watchlist: { correlation: { window_s: number } | null }[] }>(
-        `${served.base}/api/summary`,
+      // The correlation reads the stopped capture's rows back from its journal first: a summary or two later.
+      const restarted = served.base;
+      const windows = await waitFor(
+        async () => {
+          const windowed = await getJson<{ watchlist: { correlation: { window_s: number } | null }[] }>(
+            `${restarted}/api/summary`,
+          );
+          const found = windowed.body.watchlist.flatMap((row) =>
+            row.correlation ? [row.correlation.window_s] : [],
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        10_000,
+        'the correlation after the restart',
       );
-      const windows = windowed.body.watchlist.flatMap((row) =>
-        row.correlation ? [row.correlation.window_s] : [],
-      );
-      expect(windows.length).toBeGreaterThan(0);
       expect(windows.every((w) => w === 1.5)).toBe(true);
       const after = await rpcOk<ActiveRule[]>(served.base, 'watch:rules');
       expect(after.find((r) => r.id === 'asus-dns-probe')!.enabled).toBe(false);

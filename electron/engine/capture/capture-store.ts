@@ -21,7 +21,7 @@ import { Batcher } from './batcher';
 import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import { readCheckpoint, readCheckpointHead, writeCheckpoint } from './checkpoint';
 import type { JournalHost, JournalSpec } from './capture-journal';
-import type { StringTable } from './columns';
+import type { StoredEvent, StringTable } from './columns';
 import { EventColumns } from './columns';
 import {
   csvCell,
@@ -210,7 +210,9 @@ export class CaptureStore implements ExchangeSink {
   private readonly rowCounts = new WeakMap<CaptureSegment, number>();
   /** Per stopped capture, the rows each filter matched, so paging past it needs no rows. */
   private readonly matchCounts = new WeakMap<CaptureSegment, Map<string, number>>();
-  /** The read of the newest stopped captures' rows for recent(), started once their counts are in. */
+  /** The last rows of the newest stopped captures, for recent() when their whole rows are not in memory. */
+  private readonly recentTails = new WeakMap<CaptureSegment, EventColumns>();
+  /** The read of the newest stopped captures' last rows for recent(), started once their counts are in. */
   private recentRead: Promise<void> = Promise.resolve();
 
   private constructor(opts: CaptureStoreOptions) {
@@ -332,14 +334,46 @@ export class CaptureStore implements ExchangeSink {
     if (!this.eagerRows) this.recentRead = this.readRecentRows();
   }
 
-  /** Reads back the rows of the newest stopped captures that recent() (the snapshot's tail) shows. */
+  /**
+   * Reads the last rows of the newest stopped captures that recent() (the snapshot's tail) shows, keeping only
+   * those: a few hundred rows, not the captures' whole rows.
+   */
   private async readRecentRows(): Promise<void> {
     let want = this.recentLimit;
     for (let s = this.segments.length - 1; s >= 0 && want > 0 && !this.closed; s--) {
       const seg = this.segments[s]!;
-      if (!seg.hasRows && seg.queries > 0) await this.needRows(seg);
+      if (!seg.hasRows && seg.queries > 0 && !this.rowCache.has(seg)) await this.readTail(seg, want);
       want -= seg.queries;
     }
+  }
+
+  /** Reads stopped capture `seg`'s journal for its last `n` rows only (see recentTails). */
+  private async readTail(seg: CaptureSegment, n: number): Promise<void> {
+    const ring: StoredEvent[] = [];
+    let next = 0;
+    this.reads.rows++;
+    try {
+      await scanJournal(
+        join(this.capturesDir, seg.id, JOURNAL_FILE),
+        (ev) => {
+          ring[next] = ev;
+          next = (next + 1) % n;
+        },
+        false,
+        { chunkBytes: this.historySliceBytes, stop: () => this.closed },
+      );
+    } catch {
+      // Said when the rows themselves are needed (readRows).
+      return;
+    }
+    if (this.closed || !this.segments.includes(seg)) return;
+    const tail = new EventColumns();
+    const first = ring.length < n ? 0 : next;
+    for (let i = 0; i < ring.length; i++) {
+      const ev = ring[(first + i) % ring.length]!;
+      tail.append(seg.seqBase + ev.seq, ev, ev.offset);
+    }
+    this.recentTails.set(seg, tail);
   }
 
   /**
@@ -770,13 +804,15 @@ export class CaptureStore implements ExchangeSink {
     const out: QueryEvent[] = [];
     for (let s = this.segments.length - 1; s >= 0 && n > 0; s--) {
       const seg = this.segments[s]!;
-      const cols = this.rowsOf(seg);
+      let cols = this.rowsOf(seg);
       if (cols === null) {
-        // Not read back (or evicted): the tail ends here until they are.
-        if (seg.queries > 0) {
-          void this.needRows(seg);
-          break;
-        }
+        // The last rows read at the start: enough while no more of them are wanted than it holds.
+        const tail = this.recentTails.get(seg);
+        if (tail !== undefined && tail.length >= Math.min(n, seg.queries)) cols = tail;
+      }
+      if (cols === null) {
+        // Its last rows are still being read at the start (or could not be): the tail ends here.
+        if (seg.queries > 0) break;
         continue;
       }
       for (let row = cols.length - 1; row >= 0 && n > 0; row--, n--) out.push(this.eventAt(seg, cols, row));
