@@ -200,6 +200,8 @@ export class CaptureStore implements ExchangeSink {
   private readonly rowCache: ByteLru<CaptureSegment, EventColumns>;
   /** Rows being read back, one read per capture however many readers wait. */
   private readonly rowLoads = new Map<CaptureSegment, Promise<EventColumns | null>>();
+  /** Resolves when the last read of rows asked for is done: each waits for the one before (never rejects). */
+  private rowReadTurn: Promise<void> = Promise.resolve();
   /** Rows scanSince waited for, held until it has passed them (they may be too large for the cache). */
   private scanHeld: { readonly seg: CaptureSegment; readonly cols: EventColumns } | null = null;
   /** Stopped captures whose rows could not be read back: scanSince passes over them. */
@@ -393,7 +395,13 @@ export class CaptureStore implements ExchangeSink {
     if (held !== null) return Promise.resolve(held);
     let load = this.rowLoads.get(seg);
     if (load === undefined) {
-      load = this.readRows(seg).finally(() => this.rowLoads.delete(seg));
+      // One capture read at a time (a page, the CSV and the insights may each want one): memory holds the
+      // cache and at most one capture being read, whoever asks.
+      load = this.rowReadTurn.then(() => this.readRows(seg)).finally(() => this.rowLoads.delete(seg));
+      this.rowReadTurn = load.then(
+        () => undefined,
+        () => undefined,
+      );
       this.rowLoads.set(seg, load);
     }
     return load;
