@@ -30,12 +30,10 @@ test('the devices panel stays usable with 100,000 clients', async ({ page, servi
   await expect(deviceRows(page).first()).toHaveAttribute('data-address', '192.168.0.1');
   expect(await deviceRows(page).count()).toBeLessThan(100);
 
-  // The next page of clients joins the list.
-  // A click while the service sheds load (503) leaves the count as it was: click again then.
-  await expect(async () => {
-    if ((await more.textContent())?.includes('99,001')) await more.click();
-    await expect(more).toContainText('98,001 more devices', { timeout: 3000 });
-  }).toPass({ timeout: 60_000 });
+  // The next page of clients joins the list, once: the page itself waits out the service's load shedding
+  // (503 with Retry-After), so one click is one page however slow the answer.
+  await more.click();
+  await expect(more).toContainText('98,001 more devices', { timeout: 60_000 });
   // Scrolled to the end, the last rows are rendered, and still only a few.
   await page.locator('.device-list').evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect(more).toBeInViewport();
