@@ -591,29 +591,38 @@ export class JournalWriter {
     toTs: number,
   ): boolean {
     if (count === 0 || !this.reserve(lines.length)) return false;
-    if (this.currentLen + lines.length + this.queueBytes > this.opts.maxUnwrittenBytes) {
-      this.droppedLines += count;
-      if (this.lost === 0) {
-        this.lostFromSeq = from;
-        this.lostFromTs = fromTs;
-      }
-      this.lost += count;
-      this.lostToSeq = to;
-      this.lostToTs = toTs;
-      this.warnOnce(
-        'dropped',
-        `capture journal ${this.opts.path}: more than ${formatBytes(this.opts.maxUnwrittenBytes)} ` +
-          'of queries are waiting to be written; newer queries are shown but not saved until writing works again',
-      );
-      return false;
-    }
+    if (this.currentLen + lines.length + this.queueBytes > this.opts.maxUnwrittenBytes)
+      return this.dropLines(count, from, fromTs, to, toTs);
     this.current.set(lines, this.currentLen);
     this.currentLen += lines.length;
+    this.countLines(count, from, to);
+    return true;
+  }
+
+  /** `count` lines, seqs `from`…`to`, did not fit beside what waits to be written: counted, reported once. */
+  private dropLines(count: number, from: number, fromTs: number, to: number, toTs: number): false {
+    this.droppedLines += count;
+    if (this.lost === 0) {
+      this.lostFromSeq = from;
+      this.lostFromTs = fromTs;
+    }
+    this.lost += count;
+    this.lostToSeq = to;
+    this.lostToTs = toTs;
+    this.warnOnce(
+      'dropped',
+      `capture journal ${this.opts.path}: more than ${formatBytes(this.opts.maxUnwrittenBytes)} ` +
+        'of queries are waiting to be written; newer queries are shown but not saved until writing works again',
+    );
+    return false;
+  }
+
+  /** `count` lines, seqs `from`…`to`, joined the block being collected. */
+  private countLines(count: number, from: number, to: number): void {
     if (this.blockLines === 0) this.blockFrom = from;
     this.blockTo = to;
     this.blockLines += count;
     this.blockRecords += count;
-    return true;
   }
 
   /** Makes room for `need` more bytes in the collecting buffer; false once closed. */
@@ -636,26 +645,10 @@ export class JournalWriter {
   private ended(start: number, seq: number, ts: number): boolean {
     if (this.currentLen + 1 + this.queueBytes > this.opts.maxUnwrittenBytes) {
       this.currentLen = start;
-      this.droppedLines++;
-      if (this.lost === 0) {
-        this.lostFromSeq = seq;
-        this.lostFromTs = ts;
-      }
-      this.lost++;
-      this.lostToSeq = seq;
-      this.lostToTs = ts;
-      this.warnOnce(
-        'dropped',
-        `capture journal ${this.opts.path}: more than ${formatBytes(this.opts.maxUnwrittenBytes)} ` +
-          'of queries are waiting to be written; newer queries are shown but not saved until writing works again',
-      );
-      return false;
+      return this.dropLines(1, seq, ts, seq, ts);
     }
     this.current[this.currentLen++] = 10;
-    if (this.blockLines === 0) this.blockFrom = seq;
-    this.blockTo = seq;
-    this.blockLines++;
-    this.blockRecords++;
+    this.countLines(1, seq, seq);
     return true;
   }
 
