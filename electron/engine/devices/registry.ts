@@ -241,10 +241,8 @@ export class DeviceRegistry {
    * as the router, and addresses the neighbour table gives a router MAC (one not seen asking yet).
    */
   addressesOfRouter(): string[] {
-    const out = new Set(this.routers);
-    for (const [address, e] of this.entries) if (e.info.isRouter) out.add(address);
-    for (const [address, mac] of this.table) if (this.routerMacs.has(mac)) out.add(address);
-    return [...out];
+    const candidates = new Set([...this.routers, ...this.entries.keys(), ...this.table.keys()]);
+    return [...candidates].filter((address) => this.isRouterAddress(address));
   }
 
   /** Calls `listener` when a reverse lookup of ours starts and when it ends, with the name and the time. */
@@ -258,11 +256,15 @@ export class DeviceRegistry {
    * uses this computer as its resolver. Cheap for names we are not asking for; never throws.
    */
   isOwnLookup(client: string, qname: string, ts: number): boolean {
-    if (!this.ptrInFlight.covers(qname, ts)) return false;
-    const e = this.entries.get(client);
-    if (e?.info.isRouter || this.routers.has(client)) return true;
+    return this.ptrInFlight.covers(qname, ts) && this.isRouterAddress(client);
+  }
+
+  /** The router's address: named or detected, a device marked as the router, or one with a router MAC. */
+  private isRouterAddress(address: string): boolean {
+    const e = this.entries.get(address);
+    if (e?.info.isRouter || this.routers.has(address)) return true;
     // An address of the router not seen yet: its MAC in the neighbour table still tells.
-    const mac = e?.mac || this.table.get(client);
+    const mac = e?.mac || this.table.get(address);
     return mac !== undefined && mac !== '' && this.routerMacs.has(mac);
   }
 

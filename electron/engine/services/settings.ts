@@ -83,7 +83,8 @@ export class SettingsService {
    */
   readonly observed: ExchangeSink = {
     record: (rec) => {
-      if (this.fwd instanceof DnsThread) this.fwd.observed(rec);
+      const thread = this.threadJournal;
+      if (thread) thread.observed(rec);
       else this.deps.sink.record(rec);
     },
   };
