@@ -80,7 +80,7 @@ function record(rec: ExchangeRecord): void {
     dropped++;
     return;
   }
-  batch.add(num === undefined ? rec : { ...rec, journaled: num });
+  batch.add(rec, num);
   if (batch.size >= BATCH_BYTES) flush();
   else if (!flushQueued) {
     flushQueued = true;

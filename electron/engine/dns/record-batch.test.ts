@@ -40,6 +40,8 @@ const records: ExchangeRecord[] = [
     3,
   ),
   exchange({ queryWire: new Uint8Array(0), qname: '.', qtype: 'TYPE65280' }, 4),
+  // Non-ASCII after ASCII, and beyond the BMP: the ASCII copy stops and UTF-8 encoding takes over.
+  exchange({ qname: 'printer-\u{1F5A8}.lan', answers: 'CNAME café.example' }, 6),
   // Numbered by the journal on the DNS thread: seq, time and offset travel with it (a negative offset too).
   exchange(
     { journaled: { journal: 7, seq: 2 ** 40 + 3, time: '2025-11-23T01:05:01.000-03:30', offset: -210 } },
@@ -48,6 +50,17 @@ const records: ExchangeRecord[] = [
 ];
 
 describe('record batches', () => {
+  it('take the journal number given beside the record', () => {
+    const w = new RecordBatchWriter(16);
+    const num = { journal: 3, seq: 42, time: '2025-11-23T01:05:01.000Z', offset: 0 };
+    w.add(exchange({}, 1), num);
+    w.add(exchange({}, 2), undefined);
+    const { buffer, count } = w.take();
+    const [a, b] = readRecordBatch(buffer, count);
+    expect(a!.journaled).toEqual(num);
+    expect(b!).not.toHaveProperty('journaled');
+  });
+
   it('give back every field of every record, in order', () => {
     const w = new RecordBatchWriter(16);
     for (const r of records) w.add(r);

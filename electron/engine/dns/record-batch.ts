@@ -1,4 +1,4 @@
-import type { ExchangeRecord } from '../capture/types';
+import type { ExchangeRecord, JournalNumber } from '../capture/types';
 
 /**
  * Finished exchanges packed into one ArrayBuffer, so the DNS thread hands the main thread a batch as a
@@ -19,7 +19,8 @@ const FORWARDED_NULL = 8;
 const HAS_JOURNALED = 16;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Appends records to a growing buffer; `take()` hands the bytes over and starts afresh. */
 export class RecordBatchWriter {
@@ -45,14 +46,18 @@ export class RecordBatchWriter {
     return this.pos;
   }
 
-  add(rec: ExchangeRecord): void {
+  /**
+   * Appends `rec`; `journaled` (default: the record's own) is passed apart so the DNS thread does not copy
+   * each record into a new object to add it: one shape of record reaches this code, and it stays fast.
+   */
+  add(rec: ExchangeRecord, journaled: JournalNumber | undefined = rec.journaled): void {
     const fwd = rec.forwarded;
     const flags =
       (rec.source !== undefined ? HAS_SOURCE : 0) |
       (rec.responseWire !== null ? HAS_RESPONSE : 0) |
       (fwd ? HAS_FORWARDED : 0) |
       (fwd === null ? FORWARDED_NULL : 0) |
-      (rec.journaled !== undefined ? HAS_JOURNALED : 0);
+      (journaled !== undefined ? HAS_JOURNALED : 0);
     this.reserve(23);
     const v = this.view;
     v.setFloat64(this.pos, rec.ts, true);
@@ -84,7 +89,7 @@ export class RecordBatchWriter {
       this.pos += 2;
       this.blob(fwd.response);
     }
-    const num = rec.journaled;
+    const num = journaled;
     if (num !== undefined) {
       this.reserve(14);
       this.view.setUint32(this.pos, num.journal, true);
@@ -107,8 +112,18 @@ export class RecordBatchWriter {
 
   private str(s: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    this.reserve(4 + s.length * 3);
-    const { written } = encoder.encodeInto(s, this.bytes.subarray(this.pos + 4));
+    const n = s.length;
+    this.reserve(4 + n * 3);
+    const bytes = this.bytes;
+    const at = this.pos + 4;
+    // Names, addresses and codes are ASCII: copied as they are, without a view and an encoder call each.
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      bytes[at + i] = c;
+    }
+    const written = i === n ? n : encoder.encodeInto(s, bytes.subarray(at)).written;
     this.view.setUint32(this.pos, written, true);
     this.pos += 4 + written;
   }
@@ -138,13 +153,13 @@ export class RecordBatchWriter {
  */
 export function readRecordBatch(buffer: ArrayBuffer, count: number): ExchangeRecord[] {
   const view = new DataView(buffer);
-  const bytes = new Uint8Array(buffer);
+  const bytes = Buffer.from(buffer);
   let pos = 0;
   const str = (): string => {
     const n = view.getUint32(pos, true);
     pos += 4;
     if (pos + n > bytes.byteLength) throw new RangeError('record batch: a string runs past the end');
-    const s = n === 0 ? '' : decoder.decode(bytes.subarray(pos, pos + n));
+    const s = n === 0 ? '' : bytes.toString('utf8', pos, pos + n);
     pos += n;
     return s;
   };
@@ -194,7 +209,8 @@ export function readRecordBatch(buffer: ArrayBuffer, count: number): ExchangeRec
       pos += 14;
       journaled = { journal, seq, offset, time: str() };
     }
-    out.push({
+    // Built in one order, the optional fields added last: the main thread sees few shapes of record.
+    const rec: Mutable<ExchangeRecord> = {
       ts,
       client,
       clientPort,
@@ -208,12 +224,13 @@ export function readRecordBatch(buffer: ArrayBuffer, count: number): ExchangeRec
       size,
       error,
       watchRule,
-      ...(source !== undefined ? { source } : {}),
       queryWire,
       responseWire,
-      ...(forwarded !== undefined ? { forwarded } : {}),
-      ...(journaled !== undefined ? { journaled } : {}),
-    });
+    };
+    if (source !== undefined) rec.source = source;
+    if (forwarded !== undefined) rec.forwarded = forwarded;
+    if (journaled !== undefined) rec.journaled = journaled;
+    out.push(rec);
   }
   return out;
 }
