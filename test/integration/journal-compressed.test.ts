@@ -15,8 +15,8 @@ import { requireTool, run, waitFor } from '../helpers/tools';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VERIFY = path.join(ROOT, 'scripts/verify.mjs');
-/** Enough journal for a few 256 KiB frames (about 480 bytes per query). */
-const QUERIES = 2000;
+/** Enough journal for a few 1 MiB frames (about 480 bytes per query). */
+const QUERIES = 6000;
 
 async function total(base: string): Promise<number> {
   return ((await (await fetch(`${base}/api/queries?limit=1`)).json()) as { total: number }).total;
