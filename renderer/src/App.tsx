@@ -77,8 +77,8 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
   const filter: ViewFilter = useMemo(() => ({ client: selected, name }), [selected, name]);
   const firstMinute = view.loaded ? dashboard.state.firstMinute() : undefined;
   const range = chosenRange ?? autoRange(currentCapture(view.captures)?.startedAt ?? firstMinute, now);
-  const { from, to } = rangeWindow(range, now, view.captures, firstMinute);
-  const timeWindow = useMemo(() => ({ from, to }), [from, to]);
+  const { from, to, live } = rangeWindow(range, now, view.captures, firstMinute);
+  const timeWindow = useMemo(() => ({ from, to, live }), [from, to, live]);
   useEffect(
     () => dashboard.ensureRetained(snapshotMinutesFor(timeWindow, Date.now())),
     [dashboard, timeWindow],

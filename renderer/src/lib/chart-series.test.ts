@@ -55,6 +55,7 @@ describe('rangeWindow', () => {
     expect(rangeWindow('15m', T0 + 30_000, [], undefined)).toEqual({
       from: T0 - 14 * MINUTE_MS,
       to: T0 + MINUTE_MS,
+      live: true,
     });
     expect(rangeWindow('24h', T0, [], undefined).from).toBe(T0 + MINUTE_MS - 24 * 60 * MINUTE_MS);
   });
@@ -63,10 +64,13 @@ describe('rangeWindow', () => {
     expect(rangeWindow('capture', T0, [stopped, running], undefined)).toEqual({
       from: T0 - 90 * MINUTE_MS,
       to: T0 + MINUTE_MS,
+      live: true,
     });
+    // A stopped capture's window is closed: it does not move with the clock.
     expect(rangeWindow('capture', T0, [stopped], undefined)).toEqual({
       from: T0 - 300 * MINUTE_MS,
       to: T0 - 199 * MINUTE_MS,
+      live: false,
     });
     expect(rangeWindow('capture', T0, [], T0 - 40 * MINUTE_MS).from).toBe(T0 - 40 * MINUTE_MS);
     // A capture one minute old still gets a 15-minute window.

@@ -29,6 +29,12 @@ const MIN_WINDOW_MINUTES = 15;
 export interface TimeWindow {
   readonly from: number;
   readonly to: number;
+  /**
+   * The window ends at the live edge (the minute after now) and moves with the clock. The lists and exports
+   * leave its end open: `to` follows a clock read once a second, and a query answered in the first moments
+   * of a new minute must not be left out of a CSV exported then.
+   */
+  readonly live?: boolean;
 }
 
 /** The capture "whole capture" refers to: the running one, else the one started last; null when none. */
@@ -50,14 +56,18 @@ export function rangeWindow(
 ): TimeWindow {
   let to = minuteOf(now) + MINUTE_MS;
   const fixed = RANGES.find((r) => r.key === range);
-  if (fixed && fixed.minutes > 0) return { from: to - fixed.minutes * MINUTE_MS, to };
+  if (fixed && fixed.minutes > 0) return { from: to - fixed.minutes * MINUTE_MS, to, live: true };
   let from = firstMinute ?? to;
+  let live = true;
   const capture = currentCapture(captures);
   if (capture) {
     from = minuteOf(capture.startedAt);
-    if (capture.state === 'stopped' && capture.stoppedAt > 0) to = minuteOf(capture.stoppedAt) + MINUTE_MS;
+    if (capture.state === 'stopped' && capture.stoppedAt > 0) {
+      to = minuteOf(capture.stoppedAt) + MINUTE_MS;
+      live = false;
+    }
   }
-  return { from: Math.min(from, to - MIN_WINDOW_MINUTES * MINUTE_MS), to };
+  return { from: Math.min(from, to - MIN_WINDOW_MINUTES * MINUTE_MS), to, live };
 }
 
 /** A capture younger than this is shown whole by default, so its data is not squeezed into an edge. */

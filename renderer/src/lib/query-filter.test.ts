@@ -42,6 +42,21 @@ describe('filters', () => {
       to: 2,
     });
   });
+
+  it('leaves the end of a live window open: a query answered before the clock ticks into its minute counts', () => {
+    const live = { from: T0 - 15 * 60_000, to: T0, live: true };
+    expect(toQueryFilter({ client: null, name: 'www' }, live)).toEqual({ name: 'www', from: live.from });
+    // What the log matches locally follows: an event at the end of the window is in.
+    expect(
+      queryFilterMatcher(toQueryFilter({ client: null, name: '' }, live))(
+        queryEvent(1, T0 + 500, '10.0.0.1'),
+      ),
+    ).toBe(true);
+    expect(toQueryFilter({ client: null, name: '' }, { ...live, live: false })).toEqual({
+      from: live.from,
+      to: T0,
+    });
+  });
 });
 
 describe('older pages', () => {

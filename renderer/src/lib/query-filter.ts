@@ -36,13 +36,17 @@ export function queryFilterMatcher(filter: QueryFilter): (event: QueryEvent) => 
     (captureId === undefined || e.captureId === captureId);
 }
 
-/** The engine filter for `filter`, optionally limited to `window`; empty parts are left out. */
+/**
+ * The engine filter for `filter`, optionally limited to `window` (open-ended when the window is live);
+ * empty parts are left out.
+ */
 export function toQueryFilter(filter: ViewFilter, window?: TimeWindow): QueryFilter {
   const name = normalizeName(filter.name);
   return {
     ...(filter.client !== null ? { client: filter.client } : {}),
     ...(name !== '' ? { name } : {}),
-    ...(window ? { from: window.from, to: window.to } : {}),
+    ...(window ? { from: window.from } : {}),
+    ...(window && !window.live ? { to: window.to } : {}),
   };
 }
 
