@@ -8,12 +8,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dnsperf } from './bench/dnsperf.mjs';
 import {
+  busiestWorkerThread,
   cpuBusyShare,
   has,
   machineInfo,
   otherCpuMeter,
+  pinThreads,
   processCpuMeter,
   revision,
+  threadTicks,
 } from './bench/machine.mjs';
 import { cleanup, installCleanupHandlers, makeTempDir, sleep, stopProcess } from './bench/procs.mjs';
 import { topSelfTime } from './bench/profile.mjs';
@@ -433,19 +436,29 @@ async function main(opts) {
     profileDir: opts.cpuProf,
     probeName,
   });
+  // With pinning, a second DNS Witness gets what its design asks for: its DNS thread alone on the forwarders'
+  // CPU (as much as dnsmasq has), its main thread (indexing, API) and helpers beside dnsperf on the other.
+  const splitDir = path.join(tmp, 'witness-split-data');
+  if (pin) mkdirSync(splitDir);
+  const split = pin
+    ? await startWitness({ root, dataDir: splitDir, upstreamPort: upstream.port, cpu: null, probeName })
+    : null;
 
   // What each target records, so every run can check that nothing was dropped on the way to disk.
-  const witnessTotal = async () => (await witness.summary()).total_queries;
-  const settledWitnessTotal = async (expected) => {
-    let last = await witnessTotal();
+  const totalOf = (w) => async () => (await w.summary()).total_queries;
+  const settledTotal = (w) => async (expected) => {
+    const total = totalOf(w);
+    let last = await total();
     for (let i = 0; i < 25 && last < expected; i++) {
       await sleep(200);
-      const now = await witnessTotal();
+      const now = await total();
       if (now === last && i >= 4) break;
       last = now;
     }
     return last;
   };
+  const witnessTotal = totalOf(witness);
+  const settledWitnessTotal = settledTotal(witness);
   const queryLine = /: query\[/;
   const targets = [
     {
@@ -462,6 +475,18 @@ async function main(opts) {
       mark: () => witnessTotal(),
       recorded: async (mark, sent) => (await settledWitnessTotal(mark + sent)) - mark,
     },
+    ...(split
+      ? [
+          {
+            key: 'witness-split',
+            label: `DNS Witness, its DNS thread alone on CPU ${SERVER_CPU}, the rest on CPU ${LOAD_CPU} beside dnsperf`,
+            port: split.port,
+            pid: split.proc.pid,
+            mark: () => totalOf(split)(),
+            recorded: async (mark, sent) => (await settledTotal(split)(mark + sent)) - mark,
+          },
+        ]
+      : []),
     {
       key: 'dnsmasq-log',
       label: 'dnsmasq, cache off, `--log-queries` to a file',
@@ -488,7 +513,9 @@ async function main(opts) {
     },
   ];
 
-  const serverPids = [upstream, peerLog, peerPlain, witness].map((s) => s.proc.pid);
+  const serverPids = [upstream, peerLog, peerPlain, witness, ...(split ? [split] : [])].map(
+    (s) => s.proc.pid,
+  );
   /** One dnsperf run with the bookkeeping around it: upstream queries, records, RSS. */
   const runOnce = async (t, perf, afterLoad) => {
     const up0 = await dnsmasqCounters(upstream);
@@ -528,7 +555,17 @@ async function main(opts) {
         throw new Error(`${t.label} answered ${name} over TCP with "${got}", expected ${address}`);
     }
     // Each name twice: a hidden cache would answer the second pass without asking the upstream.
+    const ticksBefore = t.key === 'witness-split' ? threadTicks(t.pid) : null;
     const r = await runOnce(t, { runs: 2, qps: CHECK_RATE, clients: MAX_CLIENTS });
+    if (ticksBefore) {
+      // The thread that answered those queries is the DNS thread.
+      const dnsTid = busiestWorkerThread(t.pid, ticksBefore, threadTicks(t.pid));
+      if (dnsTid === null) throw new Error(`${t.label}: no thread besides the main one answered the check`);
+      pinThreads(t.pid, dnsTid, SERVER_CPU, LOAD_CPU);
+      log(
+        `  DNS Witness (split): DNS thread ${dnsTid} pinned to CPU ${SERVER_CPU}, its other threads to CPU ${LOAD_CPU}`,
+      );
+    }
     const want = opts.names * 2;
     const problems = [];
     if (r.completed !== want || r.lost !== 0)
@@ -596,6 +633,7 @@ async function main(opts) {
   });
   const { hwmKb } = memoryOf(witness.proc.pid);
   await stopProcess(witness.proc, 15_000);
+  if (split) await stopProcess(split.proc, 15_000);
   const journalBytes = dirBytes(witnessDir);
   const dnsmasqLogged = await countLines(peerLog.log, 0, queryLine);
   const extra = {
@@ -647,7 +685,7 @@ async function main(opts) {
     `- Command: \`${command}\` on commit ${measured}`,
     `- Machine: ${info.cpus} CPUs (${info.cpuModel}), ${info.ramGiB.toFixed(1)} GiB RAM, ${info.os}; ` +
       `Node ${info.node}, dnsmasq ${info.dnsmasq}, dnsperf ${info.dnsperf}; temp files on ${info.tmpFs}`,
-    `- Pinning: ${pin ? `forwarders on CPU ${SERVER_CPU}, dnsperf on CPU ${LOAD_CPU} (taskset), upstream unpinned` : 'none'}; ` +
+    `- Pinning: ${pin ? `forwarders on CPU ${SERVER_CPU}, dnsperf on CPU ${LOAD_CPU} (taskset), upstream unpinned; the second DNS Witness has only its DNS thread on CPU ${SERVER_CPU}` : 'none'}; ` +
       `${opts.names} distinct names, upstream = dnsmasq with host-record data and --cache-size=0`,
     `- Peers: \`dnsmasq ${peerLog.args.join(' ')}\` (the plain peer without --log-queries)`,
   ];

@@ -1,6 +1,6 @@
 // What the report says about the machine, and how busy it is before we load it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { sleep } from './procs.mjs';
 
@@ -104,4 +104,53 @@ export async function cpuBusyShare(ms = 2000, ownPids = []) {
   const meter = otherCpuMeter(ownPids);
   await sleep(ms);
   return meter();
+}
+
+/** CPU ticks (user + system) of each thread of a live process, by thread id; empty without /proc. */
+export function threadTicks(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * The thread of `pid` other than its main thread that used the most CPU between two threadTicks() readings:
+ * DNS Witness's DNS thread, measured while it answered a load. Null when none used any.
+ */
+export function busiestWorkerThread(pid, before, after) {
+  let best = null;
+  let most = 0;
+  for (const [tid, ticks] of after) {
+    const used = ticks - (before.get(tid) ?? 0);
+    if (tid !== pid && used > most) [best, most] = [tid, used];
+  }
+  return best;
+}
+
+/**
+ * Pins thread `dnsTid` of `pid` to CPU `dnsCpu` and every other thread of it to `restCpu` (taskset -p);
+ * throws when taskset refuses.
+ */
+export function pinThreads(pid, dnsTid, dnsCpu, restCpu) {
+  for (const tid of threadTicks(pid).keys()) {
+    const cpu = tid === dnsTid ? dnsCpu : restCpu;
+    const r = spawnSync('taskset', ['-p', '-c', String(cpu), String(tid)], { encoding: 'utf8' });
+    if (r.status !== 0)
+      throw new Error(`taskset -p -c ${cpu} ${tid}: ${r.stderr.trim() || `exit ${r.status}`}`);
+  }
 }

@@ -1,8 +1,12 @@
 // Turns the runs of `npm run bench` into the markdown that docs/BENCHMARKS.md quotes.
 import { max, median } from './stats.mjs';
 
-/** Targets from the issue: DNS Witness keeps up with dnsmasq that logs, and adds at most 0.2 ms. */
-export const TARGETS = { minRatioToLoggingPeer: 1, maxAddedP50Ms: 0.2 };
+/**
+ * Targets of docs/BENCHMARKS.md: with every query journaled, DNS Witness answers at least 1.5 times as many
+ * queries a second as dnsmasq that logs them, adds at most 0.1 ms at the median at 1,000 q/s, and its p99
+ * there is no higher than the logging dnsmasq's.
+ */
+export const TARGETS = { minRatioToLoggingPeer: 1.5, maxAddedP50Ms: 0.1 };
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const ms = (n) => (Number.isFinite(n) ? n.toFixed(3) : 'n/a');
@@ -52,6 +56,8 @@ export function summarise(targets, runs, rounds) {
   return {
     rows,
     ratioToLogging: ratio('witness', 'dnsmasq-log'),
+    // NaN without the second, thread-pinned DNS Witness (no pinning).
+    ratioSplitToLogging: ratio('witness-split', 'dnsmasq-log'),
     ratioToPlain: ratio('witness', 'dnsmasq'),
     ratioToDirect: ratio('witness', 'direct'),
     // CPU per query is a ratio of medians: each server's figure is steady across rounds on its own.
@@ -81,9 +87,13 @@ export function renderMarkdown({ summary, runs, rate, duration, rounds, extra })
   const throughputOk = summary.ratioToLogging >= TARGETS.minRatioToLoggingPeer;
   const latencyOk = w.addedP50 <= TARGETS.maxAddedP50Ms;
   const logging = rows.find((r) => r.key === 'dnsmasq-log');
+  const p99Ok = w.p99 <= logging.p99;
+  const s = rows.find((r) => r.key === 'witness-split');
+  const splitOk = s ? summary.ratioSplitToLogging >= TARGETS.minRatioToLoggingPeer : null;
   lines.push(
     '',
     `DNS Witness / dnsmasq-with-logging max qps: **${summary.ratioToLogging.toFixed(2)}** ` +
+      (s ? `(with its DNS thread alone on the CPU: **${summary.ratioSplitToLogging.toFixed(2)}**) ` : '') +
       `(median of per-round ratios); / dnsmasq without logging: ${summary.ratioToPlain.toFixed(2)}; ` +
       `/ upstream direct: ${summary.ratioToDirect.toFixed(2)}.`,
     `CPU time per answered query in the max-throughput runs (user + system, median): DNS Witness ` +
@@ -92,8 +102,14 @@ export function renderMarkdown({ summary, runs, rate, duration, rounds, extra })
     '',
     '| target (from the issue) | measured | result |',
     '|---|---|---|',
-    `| throughput ≥ dnsmasq with logging | ${int(w.maxQps)} vs ${int(logging.maxQps)} qps (ratio ${summary.ratioToLogging.toFixed(2)}) | ${throughputOk ? 'PASS' : 'MISS'} |`,
+    `| throughput ≥ ${TARGETS.minRatioToLoggingPeer}× dnsmasq with logging, the whole of DNS Witness on its CPU | ${int(w.maxQps)} vs ${int(logging.maxQps)} qps (ratio ${summary.ratioToLogging.toFixed(2)}) | ${throughputOk ? 'PASS' : 'MISS'} |`,
+    ...(s
+      ? [
+          `| the same, DNS Witness's DNS thread alone on that CPU | ${int(s.maxQps)} vs ${int(logging.maxQps)} qps (ratio ${summary.ratioSplitToLogging.toFixed(2)}) | ${splitOk ? 'PASS' : 'MISS'} |`,
+        ]
+      : []),
     `| added latency p50 ≤ ${TARGETS.maxAddedP50Ms} ms at ${int(rate)} qps | ${ms(w.addedP50)} ms | ${latencyOk ? 'PASS' : 'MISS'} |`,
+    `| p99 at ${int(rate)} qps ≤ dnsmasq with logging's | ${ms(w.p99)} vs ${ms(logging.p99)} ms | ${p99Ok ? 'PASS' : 'MISS'} |`,
     '',
     `DNS Witness memory: RSS after the max-throughput run ${mb(w.rssKb)} (median; highest ${mb(w.rssMaxKb)}), ` +
       `peak (VmHWM) ${mb(extra.witnessHwmKb)}. Journal on disk: ${int(extra.journalBytes)} bytes for ` +
@@ -113,5 +129,5 @@ export function renderMarkdown({ summary, runs, rate, duration, rounds, extra })
         `${Number.isFinite(r.recorded) ? int(r.recorded) : '—'} | ${int(r.upstream)} | ${us(r.cpuUsPerQuery)} | ${pct0(r.others)} |`,
     );
   lines.push('', '</details>');
-  return { text: lines.join('\n'), throughputOk, latencyOk };
+  return { text: lines.join('\n'), throughputOk, latencyOk, p99Ok, splitOk };
 }
