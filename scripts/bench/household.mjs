@@ -8,13 +8,15 @@
 import path from 'node:path';
 import { dnsperf } from './dnsperf.mjs';
 import { processCpuMeter } from './machine.mjs';
-import { sleep, stopProcess } from './procs.mjs';
+import { sleep, startProcess, stopProcess } from './procs.mjs';
 import {
   benchRecord,
   freePort,
+  pinned,
   startDnsmasqPeer,
   startUpstream,
   startWitness,
+  waitAnswering,
   writeBenchData,
 } from './servers.mjs';
 import { median } from './stats.mjs';
@@ -64,6 +66,23 @@ export async function benchHousehold({
       probeName,
     });
     targets.push({ key: 'dnsmasq-log', label: 'dnsmasq, cache off, `--log-queries` to a file', ...peer });
+    // The floor for any Node.js forwarder: node-floor.mjs relays queries and replies and does nothing else.
+    const floorPort = await freePort();
+    const floor = startProcess(
+      'node floor',
+      ...pinned(
+        process.execPath,
+        [path.join(root, 'scripts', 'bench', 'node-floor.mjs'), String(floorPort), String(upstream.port)],
+        serverCpu,
+      ),
+    );
+    await waitAnswering(floor, floorPort, probeName);
+    targets.push({
+      key: 'node-floor',
+      label: 'a bare Node.js UDP relay (scripts/bench/node-floor.mjs)',
+      proc: floor,
+      port: floorPort,
+    });
 
     log(`household: settling ${SETTLE_SECONDS} s, then ${idleSeconds} s idle…`);
     await sleep(SETTLE_SECONDS * 1000);
@@ -110,7 +129,7 @@ export async function benchHousehold({
       }
     }
     const share = (key) => median(runs.filter((r) => r.case === key).map((r) => r.shareOfCore));
-    const load = { witness: share('witness'), peer: share('dnsmasq-log') };
+    const load = { witness: share('witness'), peer: share('dnsmasq-log'), floor: share('node-floor') };
     return {
       rate,
       seconds,
@@ -119,7 +138,7 @@ export async function benchHousehold({
       labels: Object.fromEntries(targets.map((t) => [t.key, t.label])),
       idle,
       runs,
-      load: { ...load, ratio: load.witness / load.peer },
+      load: { ...load, ratio: load.witness / load.peer, floorRatio: load.floor / load.peer },
     };
   } finally {
     for (const t of targets) await stopProcess(t.proc);
@@ -132,10 +151,12 @@ export function renderHouseholdMarkdown(r) {
   const idleOk = r.idle.witness.shareOfCore <= HOUSEHOLD_TARGETS.maxIdleShareOfCore;
   const loadOk = r.load.ratio <= HOUSEHOLD_TARGETS.maxCpuRatioToLoggingPeer;
   return [
-    `| Case | DNS Witness | dnsmasq --log-queries | Target | Met |`,
-    `| --- | ---: | ---: | --- | --- |`,
-    `| idle for ${r.idleSeconds} s: share of one core (CPU seconds) | ${pctOfCore(r.idle.witness.shareOfCore)} (${r.idle.witness.cpuSeconds.toFixed(2)}) | ${pctOfCore(r.idle['dnsmasq-log'].shareOfCore)} (${r.idle['dnsmasq-log'].cpuSeconds.toFixed(2)}) | ≤ 0.1 % | ${idleOk ? 'yes' : 'no'} |`,
-    `| ${r.rate} q/s for ${r.seconds} s: share of one core, median of ${r.rounds} | ${pctOfCore(r.load.witness)} | ${pctOfCore(r.load.peer)} | ≤ 1.5× the peer | ${loadOk ? 'yes' : 'no'} (${r.load.ratio.toFixed(2)}×) |`,
+    `| Case | DNS Witness | dnsmasq --log-queries | bare Node.js relay | Target | Met |`,
+    `| --- | ---: | ---: | ---: | --- | --- |`,
+    `| idle for ${r.idleSeconds} s: share of one core (CPU seconds) | ${pctOfCore(r.idle.witness.shareOfCore)} (${r.idle.witness.cpuSeconds.toFixed(2)}) | ${pctOfCore(r.idle['dnsmasq-log'].shareOfCore)} (${r.idle['dnsmasq-log'].cpuSeconds.toFixed(2)}) | ${pctOfCore(r.idle['node-floor'].shareOfCore)} | ≤ 0.1 % | ${idleOk ? 'yes' : 'no'} |`,
+    `| ${r.rate} q/s for ${r.seconds} s: share of one core, median of ${r.rounds} | ${pctOfCore(r.load.witness)} | ${pctOfCore(r.load.peer)} | ${pctOfCore(r.load.floor)} (${r.load.floorRatio.toFixed(2)}× the peer) | ≤ 1.5× the peer | ${loadOk ? 'yes' : 'no'} (${r.load.ratio.toFixed(2)}×) |`,
+    '',
+    `The bare relay is the floor for a forwarder in Node.js on this machine: DNS Witness costs ${(r.load.witness / r.load.floor).toFixed(2)}× it at ${r.rate} q/s.`,
     '',
     'Runs: ' +
       r.runs
