@@ -18,7 +18,14 @@ import {
   revision,
   threadTicks,
 } from './bench/machine.mjs';
-import { cleanup, installCleanupHandlers, makeTempDir, sleep, stopProcess } from './bench/procs.mjs';
+import {
+  cleanup,
+  installCleanupHandlers,
+  makeTempDir,
+  sleep,
+  startProcess,
+  stopProcess,
+} from './bench/procs.mjs';
 import { topSelfTime } from './bench/profile.mjs';
 import { max, median } from './bench/stats.mjs';
 import { renderMarkdown, summarise } from './bench/report.mjs';
@@ -29,10 +36,12 @@ import {
   dnsmasqCounters,
   freePort,
   memoryOf,
+  pinned,
   probe,
   startDnsmasqPeer,
   startUpstream,
   startWitness,
+  waitAnswering,
   writeBenchData,
 } from './bench/servers.mjs';
 import { buildIfNeeded, root } from './lib/build.mjs';
@@ -443,6 +452,17 @@ async function main(opts) {
   const split = pin
     ? await startWitness({ root, dataDir: splitDir, upstreamPort: upstream.port, cpu: null, probeName })
     : null;
+  // The floor for any forwarder on Node.js: a bare relay (scripts/bench/node-floor.mjs), pinned as the others.
+  const floorPort = await freePort();
+  const floor = startProcess(
+    'node floor',
+    ...pinned(
+      process.execPath,
+      [path.join(root, 'scripts', 'bench', 'node-floor.mjs'), String(floorPort), String(upstream.port)],
+      serverCpu,
+    ),
+  );
+  await waitAnswering(floor, floorPort, probeName);
 
   // What each target records, so every run can check that nothing was dropped on the way to disk.
   const totalOf = (w) => async () => (await w.summary()).total_queries;
@@ -511,6 +531,14 @@ async function main(opts) {
       port: peerPlain.port,
       pid: peerPlain.proc.pid,
     },
+    {
+      key: 'node-floor',
+      label: 'bare Node.js UDP relay, records nothing (the floor for Node)',
+      port: floorPort,
+      pid: floor.pid,
+      // It relays UDP only.
+      udpOnly: true,
+    },
   ];
 
   const serverPids = [upstream, peerLog, peerPlain, witness, ...(split ? [split] : [])].map(
@@ -548,7 +576,7 @@ async function main(opts) {
         : ((await probe(t.port, name, 2000)) ?? []).join('\n');
       if (got !== address) throw new Error(`${t.label} answered ${name} with "${got}", expected ${address}`);
     }
-    if (useDig) {
+    if (useDig && !t.udpOnly) {
       const { name, address } = benchRecord(opts.names);
       const got = await dig(t.port, name, true);
       if (got !== address)
@@ -634,6 +662,7 @@ async function main(opts) {
   const { hwmKb } = memoryOf(witness.proc.pid);
   await stopProcess(witness.proc, 15_000);
   if (split) await stopProcess(split.proc, 15_000);
+  await stopProcess(floor, 5_000);
   const journalBytes = dirBytes(witnessDir);
   const dnsmasqLogged = await countLines(peerLog.log, 0, queryLine);
   const extra = {

@@ -89,6 +89,7 @@ export function renderMarkdown({ summary, runs, rate, duration, rounds, extra })
   const logging = rows.find((r) => r.key === 'dnsmasq-log');
   const p99Ok = w.p99 <= logging.p99;
   const s = rows.find((r) => r.key === 'witness-split');
+  const floor = rows.find((r) => r.key === 'node-floor');
   const splitOk = s ? summary.ratioSplitToLogging >= TARGETS.minRatioToLoggingPeer : null;
   lines.push(
     '',
@@ -111,6 +112,13 @@ export function renderMarkdown({ summary, runs, rate, duration, rounds, extra })
     `| added latency p50 ≤ ${TARGETS.maxAddedP50Ms} ms at ${int(rate)} qps | ${ms(w.addedP50)} ms | ${latencyOk ? 'PASS' : 'MISS'} |`,
     `| p99 at ${int(rate)} qps ≤ dnsmasq with logging's | ${ms(w.p99)} vs ${ms(logging.p99)} ms | ${p99Ok ? 'PASS' : 'MISS'} |`,
     '',
+    ...(floor
+      ? [
+          `The bare Node.js relay, which records nothing, answered ${int(floor.maxQps)} qps at most (${(floor.maxQps / logging.maxQps).toFixed(2)}× dnsmasq with logging) ` +
+            `and added ${ms(floor.addedP50)} ms at the median, p99 ${ms(floor.p99)} ms: the floor for a forwarder on Node.js on this machine.`,
+          '',
+        ]
+      : []),
     `DNS Witness memory: RSS after the max-throughput run ${mb(w.rssKb)} (median; highest ${mb(w.rssMaxKb)}), ` +
       `peak (VmHWM) ${mb(extra.witnessHwmKb)}. Journal on disk: ${int(extra.journalBytes)} bytes for ` +
       `${int(extra.journalQueries)} queries = **${extra.bytesPerQuery.toFixed(0)} bytes/query** ` +
