@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { adguardLine, beaconQueries } from '../electron/engine/import/test-support';
 import { requireTool, run, waitFor } from '../test/helpers/tools';
-import { expect, expectNoSeriousViolations, test } from './fixtures';
+import { expect, expectNoAxeViolations, test } from './fixtures';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const START = Date.parse('2026-11-20T09:00:00Z');
@@ -99,7 +99,7 @@ test('uploads an AdGuard Home log and a tcpdump pcap: each becomes a capture wit
   await expect(captures.first()).toContainText('querylog.json (AdGuard Home query log)');
   await expect(captures.first().locator('td.num')).toHaveText('600');
   await expect(dialog.getByTestId('partial-badge')).toHaveCount(0);
-  await expectNoSeriousViolations(page, 'the Import dialog', '.modal');
+  await expectNoAxeViolations(page, 'the Import dialog', '.modal');
   await dialog.getByRole('button', { name: 'Close Import DNS history' }).click();
 
   // A pcap of real traffic, as tcpdump writes it; the dashboard has queries now, so Import is in More.

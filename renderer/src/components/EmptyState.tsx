@@ -51,7 +51,7 @@ export function EmptyState({ status, onStart, invoke, onSetup, onImport }: Props
   const blocking = survey?.advice.find((a) => a.severity !== 'info') ?? null;
   return (
     <section className="empty" aria-labelledby="empty-title" data-testid="empty-state">
-      <h1 id="empty-title">No queries recorded yet</h1>
+      <h2 id="empty-title">No queries recorded yet</h2>
       <p className="lead">
         DNS Witness answers DNS on{' '}
         <strong className="mono">

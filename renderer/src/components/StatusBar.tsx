@@ -25,10 +25,10 @@ export function StatusBar({ view, now, busy, onStart, onStop, actions }: Props) 
   return (
     <header className="statusbar">
       <div className="statusbar-main">
-        <div className="brand">
+        <h1 className="brand">
           <span className="brand-mark" aria-hidden="true" />
           DNS Witness
-        </div>
+        </h1>
         <CaptureState running={running} since={capture?.startedAt ?? 0} now={now} known={status !== null} />
         <dl className="facts">
           <Fact label="DNS on" testId="status-listen">

@@ -48,81 +48,89 @@ function optionText(label: string, address: string): string {
  */
 export function Toolbar({ searchRef, ...p }: Props) {
   return (
-    <div className="toolbar" role="toolbar" aria-label="Filters">
-      <label className="field">
-        <span>Device</span>
-        <select
-          value={p.selected ?? ''}
-          onChange={(e) => p.onSelect(e.target.value === '' ? null : e.target.value)}
-          aria-label="Device filter"
-        >
-          <option value="">All devices</option>
-          {p.devices.map((d) => (
-            <option key={d.address} value={d.address}>
-              {optionText(p.labels.get(d.address) ?? d.address, d.address)}
-            </option>
-          ))}
-          {p.selected !== null && !p.devices.some((d) => d.address === p.selected) && (
-            <option value={p.selected}>{p.selected}</option>
-          )}
-        </select>
-      </label>
-      <label className="field grow">
-        <span>Name contains</span>
-        <input
-          ref={searchRef}
-          type="search"
-          value={p.name}
-          placeholder="e.g. safethings.avira.com"
-          spellCheck={false}
-          autoComplete="off"
-          maxLength={253}
-          onChange={(e) => p.onName(e.target.value)}
-          aria-label="Name filter"
-        />
-      </label>
-      <div className="segmented" role="group" aria-label="Time range">
-        {RANGES.map((r) => (
-          <button key={r.key} type="button" aria-pressed={p.range === r.key} onClick={() => p.onRange(r.key)}>
-            {r.label}
-          </button>
-        ))}
-      </div>
-      <div className="spacer" />
-      <div className="toolbar-exports export-buttons" role="group" aria-label="Export">
-        {p.exports.map((a) => (
-          <button
-            key={a.kind}
-            type="button"
-            className={`button ${FOLD[a.kind]}${a.kind === 'bundle' ? ' primary' : ''}`}
-            title={a.title}
-            onClick={a.run}
+    // A labelled section is a landmark region: screen reader users can jump to the filters as to the panels.
+    <section aria-label="Filters and exports">
+      <div className="toolbar" role="toolbar" aria-label="Filters">
+        <label className="field">
+          <span>Device</span>
+          <select
+            value={p.selected ?? ''}
+            onChange={(e) => p.onSelect(e.target.value === '' ? null : e.target.value)}
+            aria-label="Device filter"
           >
-            {a.kind === 'csv' && <span className="download-icon" aria-hidden="true" />}
-            {a.label}
-          </button>
-        ))}
-        <MoreMenu
-          className="toolbar-more"
-          actions={[
-            ...p.exports.map((a) => ({
-              key: a.kind,
-              label: a.label,
-              title: a.title,
-              className: FOLD[a.kind],
-              run: a.run,
-            })),
-            {
-              key: 'import',
-              label: 'Import…',
-              title: 'Read a Pi-hole, AdGuard Home or dnsmasq log or a packet capture into a new capture',
-              className: 'fold-always menu-separated',
-              run: p.onImport,
-            },
-          ]}
-        />
-        {p.progress}
+            <option value="">All devices</option>
+            {p.devices.map((d) => (
+              <option key={d.address} value={d.address}>
+                {optionText(p.labels.get(d.address) ?? d.address, d.address)}
+              </option>
+            ))}
+            {p.selected !== null && !p.devices.some((d) => d.address === p.selected) && (
+              <option value={p.selected}>{p.selected}</option>
+            )}
+          </select>
+        </label>
+        <label className="field grow">
+          <span>Name contains</span>
+          <input
+            ref={searchRef}
+            type="search"
+            value={p.name}
+            placeholder="e.g. safethings.avira.com"
+            spellCheck={false}
+            autoComplete="off"
+            maxLength={253}
+            onChange={(e) => p.onName(e.target.value)}
+            aria-label="Name filter"
+          />
+        </label>
+        <div className="segmented" role="group" aria-label="Time range">
+          {RANGES.map((r) => (
+            <button
+              key={r.key}
+              type="button"
+              aria-pressed={p.range === r.key}
+              onClick={() => p.onRange(r.key)}
+            >
+              {r.label}
+            </button>
+          ))}
+        </div>
+        <div className="spacer" />
+        <div className="toolbar-exports export-buttons" role="group" aria-label="Export">
+          {p.exports.map((a) => (
+            <button
+              key={a.kind}
+              type="button"
+              className={`button ${FOLD[a.kind]}${a.kind === 'bundle' ? ' primary' : ''}`}
+              title={a.title}
+              onClick={a.run}
+            >
+              {a.kind === 'csv' && <span className="download-icon" aria-hidden="true" />}
+              {a.label}
+            </button>
+          ))}
+          <MoreMenu
+            className="toolbar-more"
+            actions={[
+              ...p.exports.map((a) => ({
+                key: a.kind,
+                label: a.label,
+                title: a.title,
+                className: FOLD[a.kind],
+                run: a.run,
+              })),
+              {
+                key: 'import',
+                label: 'Import…',
+                title: 'Read a Pi-hole, AdGuard Home or dnsmasq log or a packet capture into a new capture',
+                className: 'fold-always menu-separated',
+                run: p.onImport,
+              },
+            ]}
+          />
+          {p.progress}
+        </div>
       </div>
-    </div>
+    </section>
   );
 }
