@@ -16,6 +16,8 @@ export interface WrittenHistory {
   readonly checkpointBytes: number;
   readonly firstTs: number;
   readonly lastTs: number;
+  /** Devices besides the router. */
+  readonly clients: number;
 }
 
 export function writeHistory(opts: {

@@ -202,5 +202,5 @@ export async function writeHistory({
     captures.push({ id, startedAt, stoppedAt, lastSeq: seq });
     log?.(`history: capture ${id} up to query ${seq.toLocaleString('en-US')}`);
   }
-  return { captures, bytes, checkpointBytes, firstTs, lastTs: ts };
+  return { captures, bytes, checkpointBytes, firstTs, lastTs: ts, clients };
 }

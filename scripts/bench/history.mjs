@@ -270,7 +270,7 @@ async function startPeerTimed({ dir, upstreamPort, cpu, probeName }) {
  * Runs the history cases for each size in `sizes` and returns { markdown, json }. The caller builds out/
  * first and calls cleanup() afterwards.
  */
-export async function runHistory({ root, sizes, rates, names, pin, tmpParent, log, command }) {
+export async function runHistory({ root, sizes, rates, names, clients, pin, tmpParent, log, command }) {
   const tmp = makeTempDir(tmpParent);
   const info = machineInfo(path.dirname(tmp));
   const data = writeBenchData(tmp, names);
@@ -290,7 +290,13 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
     log(`history ${queries.toLocaleString('en-US')}: writing the journal…`);
     const g0 = performance.now();
     // As the service leaves them: each stopped capture with its checkpoint.
-    const history = await writeHistory({ root, dataDir, queries, checkpoints: true });
+    const history = await writeHistory({
+      root,
+      dataDir,
+      queries,
+      checkpoints: true,
+      ...(clients !== undefined ? { clients } : {}),
+    });
     const writeMs = performance.now() - g0;
     const diskBytes = dirBytes(dataDir);
     log(
@@ -354,6 +360,7 @@ export async function runHistory({ root, sizes, rates, names, pin, tmpParent, lo
     cases.push({
       queries,
       captures: history.captures.length,
+      clients: history.clients,
       writeMs,
       diskBytes,
       bytesPerQuery: diskBytes / queries,
@@ -418,7 +425,7 @@ function renderHistory({ info, command, measured, pin, cases }) {
   for (const c of cases) {
     const s = c.start;
     out.push(
-      `### ${c.queries.toLocaleString('en-US')} queries of history (${c.captures} daily captures, ${(c.diskBytes / 1e6).toFixed(0)} MB of which ${(c.checkpointBytes / 1e3).toFixed(0)} kB checkpoints, written in ${fmtS(c.writeMs)})`,
+      `### ${c.queries.toLocaleString('en-US')} queries of history from ${c.clients.toLocaleString('en-US')} clients (${c.captures} daily captures, ${(c.diskBytes / 1e6).toFixed(0)} MB of which ${(c.checkpointBytes / 1e3).toFixed(0)} kB checkpoints, written in ${fmtS(c.writeMs)})`,
       '',
       '| | DNS Witness | dnsmasq `--log-queries` |',
       '|---|---:|---:|',
