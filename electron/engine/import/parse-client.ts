@@ -15,6 +15,11 @@ import { WAIT_BYTES, type ImportWriter } from './writer';
 
 /** Chunks sent to the parse thread and not yet taken by its reader. */
 const CHUNKS_AHEAD = 2;
+/**
+ * Bytes of the file sent to the parse thread at a time: each message wakes it (a millisecond on a busy
+ * machine), so few and large, and a few MiB in flight at most.
+ */
+const SEND_BYTES = 4 << 20;
 
 /**
  * The built worker that runs parse threads (electron.vite.config.ts: entry `import-worker`, which serves
@@ -97,10 +102,13 @@ export class ParseThread {
         }
       } else if (m.type === 'batch') {
         try {
-          if (m.buffer !== null && m.block !== null) {
-            writer.addEncoded(Buffer.from(m.buffer, 0, m.length), m.block);
-            // Copied into the journal's buffer: the thread may write its next block into it.
-            this.post({ type: 'free', buffer: m.buffer }, [m.buffer]);
+          for (const b of m.blocks) {
+            writer.addEncoded(Buffer.from(b.buffer, 0, b.length), b.block);
+          }
+          // Copied into the journal's buffer: the thread may write its next blocks into them.
+          if (m.blocks.length > 0) {
+            const buffers = m.blocks.map((b) => b.buffer);
+            this.post({ type: 'free', buffers }, buffers);
           }
           onBatch(m.bytes, m.skipped);
         } catch (err) {
@@ -113,7 +121,7 @@ export class ParseThread {
     const onAbort = poke;
     signal.addEventListener('abort', onAbort);
     this.post({ type: 'file', file, input: reader.input });
-    const chunks = reader.chunks();
+    const chunks = reader.chunks(SEND_BYTES);
     let ended = false;
     try {
       for (;;) {
