@@ -13,13 +13,12 @@ import type { HashedReader } from './source-file';
 import { ImportCancelled } from './types';
 import { WAIT_BYTES, type ImportWriter } from './writer';
 
-/** Chunks sent to the parse thread and not yet taken by its reader. */
-const CHUNKS_AHEAD = 2;
 /**
- * Bytes of the file sent to the parse thread at a time: each message wakes it (a millisecond on a busy
- * machine), so few and large, and a few MiB in flight at most.
+ * Chunks (READ_CHUNK, 1 MiB) sent to the parse thread and not yet taken by its reader. What they and the
+ * chunk being parsed encode arrives whatever the disk does: a few times their size in journal lines (five
+ * for a capture of small queries), which must fit beside WAIT_BYTES in the journal's memory (32 MiB).
  */
-const SEND_BYTES = 4 << 20;
+const CHUNKS_AHEAD = 2;
 
 /**
  * The built worker that runs parse threads (electron.vite.config.ts: entry `import-worker`, which serves
@@ -121,7 +120,7 @@ export class ParseThread {
     const onAbort = poke;
     signal.addEventListener('abort', onAbort);
     this.post({ type: 'file', file, input: reader.input });
-    const chunks = reader.chunks(SEND_BYTES);
+    const chunks = reader.chunks();
     let ended = false;
     try {
       for (;;) {
