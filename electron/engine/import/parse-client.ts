@@ -16,7 +16,8 @@ import { WAIT_BYTES, type ImportWriter } from './writer';
 /**
  * Chunks (READ_CHUNK, 1 MiB) sent to the parse thread and not yet taken by its reader. What they and the
  * chunk being parsed encode arrives whatever the disk does: a few times their size in journal lines (five
- * for a capture of small queries), which must fit beside WAIT_BYTES in the journal's memory (32 MiB).
+ * for a capture of small queries), which with the blocks the thread holds back (parse-thread.ts:
+ * BLOCKS_PER_BATCH) must fit beside WAIT_BYTES in the journal's memory (32 MiB).
  */
 const CHUNKS_AHEAD = 2;
 

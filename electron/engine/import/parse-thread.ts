@@ -80,9 +80,11 @@ export interface SentBlock {
 const SLICE_BYTES = 64 << 10;
 /**
  * Blocks sent back in one message. Each message wakes the other thread, and on a busy machine that wake-up
- * held this thread for about a millisecond: 1 MiB blocks one at a time cost it 7 % of its time.
+ * held this thread for about a millisecond: 1 MiB blocks one at a time cost it 7 % of its time. Blocks
+ * held back here are journal lines runImport does not see waiting yet (parse-client.ts: CHUNKS_AHEAD), so
+ * only a few.
  */
-const BLOCKS_PER_BATCH = 4;
+const BLOCKS_PER_BATCH = 2;
 
 /**
  * A HashedReader over the chunks runImport sends (it hashes them itself); `position` is the bytes taken,
