@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeJournalLine, journalLineMaxBytes } from './journal-encode';
+import { encodeJournalLine, encodeJsonNumber, journalLineMaxBytes } from './journal-encode';
 import { exchange, journalLine } from './test-support';
 import type { ExchangeRecord } from './types';
 
@@ -117,6 +117,33 @@ describe('encodeJournalLine', () => {
       const want = Buffer.from(journalLine(seq, '2026-11-23T04:05:01.123Z', 'c1', rec), 'utf8');
       const got = encoded(seq, '2026-11-23T04:05:01.123Z', 'c1', rec);
       if (!got.equals(want)) expect(got.toString('utf8')).toBe(want.toString('utf8'));
+    }
+  });
+
+  it('writes numbers as String() does: thousandths of every size and sign, other fractions, the rest', () => {
+    const r = rng(20261203);
+    const buf = Buffer.alloc(64);
+    const text = (n: number) => buf.toString('latin1', 0, encodeJsonNumber(buf, 0, n));
+    const odd = [
+      0.0005,
+      0.001,
+      -0.001,
+      0.1 + 0.2,
+      1 / 3,
+      1e-7,
+      999_999_999.999,
+      1e9 + 0.5,
+      -1e9 - 0.5,
+      2 ** -20,
+    ];
+    for (const n of odd) expect(text(n)).toBe(String(n));
+    for (let i = 0; i < 200_000; i++) {
+      const scale = 10 ** Math.floor(r() * 13);
+      const k = Math.floor(r() * scale) * (r() < 0.1 ? -1 : 1);
+      // Thousandths (latencies as the readers make them), and doubles that are none.
+      const n = r() < 0.8 ? k / 1000 : (r() - 0.5) * scale;
+      const got = text(n);
+      if (got !== String(n)) expect(got).toBe(String(n));
     }
   });
 });

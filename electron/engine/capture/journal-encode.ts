@@ -88,10 +88,41 @@ export function encodeJsonNumber(buf: Buffer, pos: number, n: number): number {
   return jsonNumber(buf, pos, n);
 }
 
-/** A JSON number as String(n) writes it; whole numbers without a string in between. */
+/**
+ * A number of whole thousandths (a latency in ms rounded to the µs: `Math.round(x) / 1000`) as String(n)
+ * writes it, or -1 when `n` is not one. The double nearest to such a decimal of at most 12 digits prints as
+ * that decimal without its trailing zeros (the shortest text that reads back as `n`), so no string is built.
+ */
+function thousandths(buf: Buffer, pos: number, n: number): number {
+  if (!(n > -1e9 && n < 1e9)) return -1;
+  const k = Math.round(n * 1000);
+  if (k / 1000 !== n) return -1;
+  let m = k;
+  if (m < 0) {
+    buf[pos++] = 45;
+    m = -m;
+  }
+  const whole = Math.floor(m / 1000);
+  let frac = m - whole * 1000;
+  pos = smallInt(buf, pos, whole);
+  if (frac === 0) return pos;
+  buf[pos++] = 46; // .
+  buf[pos++] = 48 + ((frac / 100) | 0);
+  frac %= 100;
+  if (frac === 0) return pos;
+  buf[pos++] = 48 + ((frac / 10) | 0);
+  frac %= 10;
+  if (frac !== 0) buf[pos++] = 48 + frac;
+  return pos;
+}
+
+/** A JSON number as String(n) writes it; whole numbers and thousandths without a string in between. */
 function jsonNumber(buf: Buffer, pos: number, n: number): number {
   if (!Number.isFinite(n)) return ascii(buf, pos, 'null');
-  if (!Number.isSafeInteger(n)) return ascii(buf, pos, String(n));
+  if (!Number.isSafeInteger(n)) {
+    const end = thousandths(buf, pos, n);
+    return end >= 0 ? end : ascii(buf, pos, String(n));
+  }
   if (n < 0) {
     buf[pos++] = 45;
     n = -n;

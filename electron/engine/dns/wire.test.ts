@@ -183,6 +183,35 @@ describe('summarizeAnswers', () => {
     expect(s).toMatch(/\+42 more$/);
   });
 
+  it('gives one answer as its text, the same address the same way however many were seen', () => {
+    for (let i = 0; i < 10_000; i++) {
+      const address = `${(i * 37) % 256}.${i % 256}.${(i >> 8) % 256}.${(i * 11) % 256}`;
+      expect(answer([{ type: 'A', name: 'q.test', data: address }])).toBe(address);
+    }
+    expect(answer([{ type: 'A', name: 'q.test', data: '255.255.255.254' }])).toBe('255.255.255.254');
+    expect(answer([{ type: 'AAAA', name: 'q.test', data: '2001:db8::1' }])).toBe('2001:db8::1');
+  });
+
+  it('bounds one long answer as it bounds several', () => {
+    // A CNAME to four labels of 60 control bytes: each written \\001, 980 characters in all.
+    const target = Buffer.concat([
+      ...Array.from({ length: 4 }, () => Buffer.from([60, ...new Array<number>(60).fill(1)])),
+      Buffer.from([0]),
+    ]);
+    const head = Buffer.from(
+      dnsPacket.encode({ id: 1, type: 'response', questions: [{ type: 'A', name: 'q.test' }] }),
+    );
+    head.writeUInt16BE(1, 6);
+    const rr = Buffer.alloc(12);
+    rr.writeUInt16BE(0xc00c, 0);
+    rr.writeUInt16BE(5, 2);
+    rr.writeUInt16BE(1, 4);
+    rr.writeUInt16BE(target.length, 10);
+    const msg = Buffer.concat([head, rr, target]);
+    const text = `CNAME ${Array.from({ length: 4 }, () => '\\001'.repeat(60)).join('.')}`;
+    expect(summarizeAnswers(msg, readQuestion(msg)!.end)).toBe(`${text.slice(0, 300)}…`);
+  });
+
   it('is empty without answers', () => {
     expect(answer([])).toBe('');
   });

@@ -297,18 +297,38 @@ export function summarizeAnswers(msg: Uint8Array, questionEnd: number): string {
       break;
     }
     const text = rdataText(msg, type, rd, rdlen);
+    // One record (most answers): no list to join.
+    if (an === 1) return clipSummary(text);
     parts.push(text);
     chars += text.length + 2;
     pos = rd + rdlen;
   }
-  const joined = parts.join(', ');
-  return joined.length > MAX_SUMMARY_CHARS + 40 ? joined.slice(0, MAX_SUMMARY_CHARS) + '…' : joined;
+  return clipSummary(parts.join(', '));
+}
+
+function clipSummary(text: string): string {
+  return text.length > MAX_SUMMARY_CHARS + 40 ? text.slice(0, MAX_SUMMARY_CHARS) + '…' : text;
+}
+
+/** A records' texts by their address: answers repeat a few addresses, each text was built again. */
+const A_TEXTS = new Map<number, string>();
+const A_TEXTS_MAX = 4096;
+
+function aText(msg: Uint8Array, rd: number): string {
+  const key = msg[rd]! * 0x1000000 + ((msg[rd + 1]! << 16) | (msg[rd + 2]! << 8) | msg[rd + 3]!);
+  let text = A_TEXTS.get(key);
+  if (text === undefined) {
+    text = `${msg[rd]}.${msg[rd + 1]}.${msg[rd + 2]}.${msg[rd + 3]}`;
+    if (A_TEXTS.size >= A_TEXTS_MAX) A_TEXTS.clear();
+    A_TEXTS.set(key, text);
+  }
+  return text;
 }
 
 function rdataText(msg: Uint8Array, type: number, rd: number, len: number): string {
   switch (type) {
     case 1:
-      return len === 4 ? `${msg[rd]}.${msg[rd + 1]}.${msg[rd + 2]}.${msg[rd + 3]}` : 'A?';
+      return len === 4 ? aText(msg, rd) : 'A?';
     case 28:
       return len === 16 ? ipv6Text(msg, rd) : 'AAAA?';
     case 2:

@@ -46,8 +46,8 @@ export function noteDevice(devices: Devices, address: string, mac: string, name:
 
 /** Encoded lines are handed on in blocks of about this size. */
 const BLOCK_BYTES = 1 << 20;
-/** Block buffers kept for reuse. */
-const SPARE_BLOCKS = 2;
+/** Block buffers kept for reuse: as many as the parse thread has on their way (parse-thread.ts). */
+const SPARE_BLOCKS = 4;
 /** Text a JSON string holds as it is: printable ASCII but the quote and the backslash. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const SEQ_KEY = Buffer.from('{"seq":', 'latin1');

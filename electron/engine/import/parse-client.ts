@@ -13,7 +13,12 @@ import type { HashedReader } from './source-file';
 import { ImportCancelled } from './types';
 import { WAIT_BYTES, type ImportWriter } from './writer';
 
-/** Chunks sent to the parse thread and not yet taken by its reader. */
+/**
+ * Chunks (READ_CHUNK, 1 MiB) sent to the parse thread and not yet taken by its reader. What they and the
+ * chunk being parsed encode arrives whatever the disk does: a few times their size in journal lines (five
+ * for a capture of small queries), which with the blocks the thread holds back (parse-thread.ts:
+ * BLOCKS_PER_BATCH) must fit beside WAIT_BYTES in the journal's memory (32 MiB).
+ */
 const CHUNKS_AHEAD = 2;
 
 /**
@@ -97,10 +102,13 @@ export class ParseThread {
         }
       } else if (m.type === 'batch') {
         try {
-          if (m.buffer !== null && m.block !== null) {
-            writer.addEncoded(Buffer.from(m.buffer, 0, m.length), m.block);
-            // Copied into the journal's buffer: the thread may write its next block into it.
-            this.post({ type: 'free', buffer: m.buffer }, [m.buffer]);
+          for (const b of m.blocks) {
+            writer.addEncoded(Buffer.from(b.buffer, 0, b.length), b.block);
+          }
+          // Copied into the journal's buffer: the thread may write its next blocks into them.
+          if (m.blocks.length > 0) {
+            const buffers = m.blocks.map((b) => b.buffer);
+            this.post({ type: 'free', buffers }, buffers);
           }
           onBatch(m.bytes, m.skipped);
         } catch (err) {

@@ -56,6 +56,33 @@ describe('AdGuard Home query log', () => {
     });
   });
 
+  it('reads times of any fraction and zone, one after another, each as it is written', async () => {
+    const times: [string, string, number, number][] = [
+      // The second, the fraction, ms, minutes east of UTC.
+      ['2026-11-20T09:00:00', '.5+01:00', 500, 60],
+      ['2026-11-20T09:00:00', '.53+01:00', 530, 60],
+      ['2026-11-20T09:00:00', '.531+01:00', 531, 60],
+      ['2026-11-20T09:00:00', '.5319999+01:00', 531, 60],
+      ['2026-11-20T09:00:00', '+01:00', 0, 60],
+      ['2026-11-20T09:00:00', '.007+05:30', 7, 330],
+      ['2026-11-20T09:00:00', '.007Z', 7, 0],
+      ['2026-11-20T09:00:01', '.007Z', 7, 0],
+      ['2026-11-20T09:00:01', 'Z', 0, 0],
+      ['2026-11-20T09:00:01', '.999999999-08:00', 999, -480],
+      ['2026-11-20T09:00:00', '.5+01:00', 500, 60],
+    ];
+    const text = times
+      .map(([second, rest]) => `{"T":"${second}${rest}","QH":"t.example","QT":"A","IP":"192.168.0.1"}`)
+      .join('\n');
+    const { records } = await readBytes(read, text, 'querylog.json');
+    expect(records.map((r) => [r.ts, r.offset])).toEqual(
+      times.map(([second, rest, ms, offset]) => [
+        Date.parse(second + rest.replace(/^\.\d*/, '')) + ms,
+        offset,
+      ]),
+    );
+  });
+
   it('recognises its files and only them', () => {
     const line = Buffer.from(adguardLine({ ts: START, client: '192.168.0.1', qname: 'a.example' }));
     expect(adguard.sniff(line, 'querylog.json')).toBe(true);

@@ -42,9 +42,16 @@ interface Fields {
   readonly Result: unknown;
 }
 
+/** The value of the decimal digit at `i` of `s`. */
+function digit(s: string, i: number): number {
+  return s.charCodeAt(i) - 48;
+}
+
 /** RFC 3339 times, turned into epoch ms once per second and zone (most lines share them). */
 class Times {
-  private key = '';
+  /** The second (the first 19 characters) and the zone after the fraction of the last time parsed anew. */
+  private head = '';
+  private tail = '';
   private base = Number.NaN;
   private zone: number | null = null;
 
@@ -53,14 +60,23 @@ class Times {
     let z = 19;
     if (T.charCodeAt(19) === 46)
       for (z = 20; z < T.length && T.charCodeAt(z) >= 48 && T.charCodeAt(z) <= 57; z++);
-    const key = T.slice(0, 19) + T.slice(z);
-    if (key !== this.key) {
-      this.key = key;
+    // The same second and zone as the line before (most lines): compared in place, no key string built.
+    const same =
+      this.head.length === 19 &&
+      T.length - z === this.tail.length &&
+      T.startsWith(this.head) &&
+      T.startsWith(this.tail, z);
+    if (!same) {
+      const key = T.slice(0, 19) + T.slice(z);
+      this.head = T.slice(0, 19);
+      this.tail = T.slice(z);
       this.base = Date.parse(key);
       this.zone = offsetOfIso(key);
     }
     if (!Number.isFinite(this.base)) return { ts: Date.parse(T), offset: offsetOfIso(T) };
-    const ms = z > 20 ? Number(`${T.slice(20, Math.min(z, 23))}00`.slice(0, 3)) : 0;
+    // The first three digits of the fraction, as ms ("5" is 500).
+    const ms =
+      z > 20 ? digit(T, 20) * 100 + (z > 21 ? digit(T, 21) * 10 : 0) + (z > 22 ? digit(T, 22) : 0) : 0;
     return { ts: this.base + ms, offset: this.zone };
   }
 }

@@ -43,9 +43,24 @@ const MAX_STREAM_BYTES = 70_000;
 interface Open {
   readonly rec: ImportRecord;
   readonly us: number;
-  readonly key: string;
+  /** The client's address, and its port, the DNS ID and the transport as one number (`sideKey`). */
+  readonly client: string;
+  readonly side: number;
+  /** The server asked and its port. */
+  readonly server: string;
+  readonly serverPort: number;
+  /** The next open query of the same client side asked of another server, if any. */
+  alt: Open | null;
   done: boolean;
 }
+
+/** A client's port, a DNS ID and the transport as one number: pairing looks queries up by it, no string built. */
+function sideKey(port: number, id: number, transport: 'udp' | 'tcp'): number {
+  return (port * 65536 + id) * 2 + (transport === 'tcp' ? 1 : 0);
+}
+
+/** Clients kept in the pairing map with no open query, beyond which those are dropped. */
+const IDLE_CLIENTS = 4096;
 
 interface Stream {
   next: number;
@@ -98,7 +113,12 @@ export class DnsPairer {
   private readonly ports: ReadonlySet<number>;
   private readonly open: Open[] = [];
   private head = 0;
-  private readonly byKey = new Map<string, Open>();
+  /**
+   * The open queries by client address, then by sideKey; queries that differ only in the server asked are
+   * chained (`alt`). The same pairing as one key of all six parts, without building that key as a string.
+   */
+  private readonly byClient = new Map<string, Map<number, Open>>();
+  private clientLimit = IDLE_CLIENTS;
   private readonly streams = new Map<string, Stream>();
   private out: ImportRecord[] = [];
   private readonly v4 = new Texts<number>();
@@ -276,7 +296,6 @@ export class DnsPairer {
       const q = this.question(msg);
       if (q === null) return this.ctx.skip();
       this.closeBefore(us);
-      const key = `${transport}|${src}|${sport}|${dst}|${dport}|${id}`;
       const rec: ImportRecord = {
         ts: Math.floor(us / 1000),
         client: src,
@@ -294,11 +313,17 @@ export class DnsPairer {
         queryWire: msg,
         responseWire: null,
       };
-      const o: Open = { rec, us, key, done: false };
-      // A repeated query (same port and ID) closes the earlier one unanswered.
-      const earlier = this.byKey.get(key);
-      if (earlier !== undefined) earlier.done = true;
-      this.byKey.set(key, o);
+      const o: Open = {
+        rec,
+        us,
+        client: src,
+        side: sideKey(sport, id, transport),
+        server: dst,
+        serverPort: dport,
+        alt: null,
+        done: false,
+      };
+      this.keep(o);
       this.open.push(o);
       if (mac !== '') this.ctx.device(src, mac, '');
       return;
@@ -306,8 +331,7 @@ export class DnsPairer {
     // The response's question is not read again: pairing is by addresses, ports and ID.
     const qend = questionEnd(msg);
     if (qend < 0) return this.ctx.skip();
-    const key = `${transport}|${dst}|${dport}|${src}|${sport}|${id}`;
-    const o = this.byKey.get(key);
+    const o = this.pending(dst, sideKey(dport, id, transport), src, sport);
     // A response whose query was not captured (or was answered already) is not paired with anything.
     if (o === undefined || o.rec.responseWire !== null) return this.ctx.skip();
     o.rec.responseWire = msg;
@@ -316,8 +340,60 @@ export class DnsPairer {
     o.rec.latencyMs = Math.round(Math.max(0, us - o.us)) / 1000;
     o.rec.answers = summarizeAnswers(msg, qend);
     o.done = true;
-    this.byKey.delete(key);
+    this.forget(o);
     this.closeBefore(us);
+  }
+
+  /** The open query from `client` with that side key to `server`:`serverPort`. */
+  private pending(client: string, side: number, server: string, serverPort: number): Open | undefined {
+    let o = this.byClient.get(client)?.get(side);
+    while (o !== undefined && (o.server !== server || o.serverPort !== serverPort)) o = o.alt ?? undefined;
+    return o;
+  }
+
+  /** Files an open query; a repeated one (same addresses, ports and ID) closes the earlier one unanswered. */
+  private keep(o: Open): void {
+    let sides = this.byClient.get(o.client);
+    if (sides === undefined) {
+      if (this.byClient.size >= this.clientLimit) this.dropIdleClients();
+      sides = new Map();
+      this.byClient.set(o.client, sides);
+    }
+    const first = sides.get(o.side);
+    let prev: Open | null = null;
+    for (let x = first ?? null; x !== null; prev = x, x = x.alt) {
+      if (x.server !== o.server || x.serverPort !== o.serverPort) continue;
+      x.done = true;
+      o.alt = x.alt;
+      x.alt = null;
+      if (prev === null) sides.set(o.side, o);
+      else prev.alt = o;
+      return;
+    }
+    o.alt = first ?? null;
+    sides.set(o.side, o);
+  }
+
+  /** Takes an open query out of the pairing map (if it is still there). */
+  private forget(o: Open): void {
+    const sides = this.byClient.get(o.client);
+    const first = sides?.get(o.side);
+    let prev: Open | null = null;
+    for (let x = first ?? null; x !== null; prev = x, x = x.alt) {
+      if (x !== o) continue;
+      if (prev !== null) prev.alt = o.alt;
+      else if (o.alt !== null) sides!.set(o.side, o.alt);
+      else sides!.delete(o.side);
+      o.alt = null;
+      return;
+    }
+  }
+
+  /** Forgets the clients with no open query (their maps are kept for the next, until there are many). */
+  private dropIdleClients(): void {
+    for (const [client, sides] of this.byClient) if (sides.size === 0) this.byClient.delete(client);
+    // Many clients with queries open: not swept again before there are twice as many.
+    this.clientLimit = Math.max(IDLE_CLIENTS, this.byClient.size * 2);
   }
 
   /** "addr:port" of the server a query went to; most captures ask one or two, so the last is kept at hand. */
@@ -359,7 +435,8 @@ export class DnsPairer {
       const o = open[this.head]!;
       if (!o.done && o.us >= us - OPEN_US && open.length - this.head <= MAX_OPEN) break;
       this.head++;
-      if (this.byKey.get(o.key) === o) this.byKey.delete(o.key);
+      // One done was answered (and forgotten then) or asked again (and replaced).
+      if (!o.done) this.forget(o);
       this.out.push(o.rec);
     }
     // Soon, not after thousands: the handed-on records would live on here, and young garbage that lives

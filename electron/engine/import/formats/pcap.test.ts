@@ -117,6 +117,60 @@ describe('pcap and pcapng files', () => {
     expect(records[2]!.responseWire).toBeNull();
   });
 
+  it('pairs by addresses, ports, ID and transport: the same port and ID asked of two servers, or again', async () => {
+    const client = { address: addressBytes('192.168.0.1')!, port: 40_000 };
+    const s1 = { address: addressBytes('192.168.0.2')!, port: 53 };
+    const s2 = { address: addressBytes('192.168.0.3')!, port: 53 };
+    const s3 = { address: addressBytes('192.168.0.4')!, port: 53 };
+    const ex = (
+      ts: number,
+      transport: 'udp' | 'tcp',
+      server: typeof s1,
+      name: string,
+      id: number,
+      data: string,
+    ) =>
+      exchangeRecords({
+        ts,
+        latencyMs: 5,
+        transport,
+        client,
+        server,
+        query: query(name, id),
+        response: response(name, id, data),
+      });
+    const one = ex(T0, 'udp', s1, 'one.example', 7, '192.0.2.1');
+    const two = ex(T0 + 1, 'udp', s2, 'two.example', 7, '192.0.2.2');
+    const three = ex(T0 + 2, 'tcp', s1, 'three.example', 7, '192.0.2.3');
+    // Asked of a server that was not asked: its response pairs with nothing.
+    const stray = ex(T0 + 3, 'udp', s3, 'stray.example', 7, '192.0.2.4');
+    // The same query asked again before an answer: the first stays unanswered.
+    const first = ex(T0 + 4, 'udp', s1, 'first.example', 8, '192.0.2.8');
+    const second = ex(T0 + 5, 'udp', s1, 'second.example', 8, '192.0.2.9');
+    const packets = [
+      pcapHeader(),
+      one[0]!,
+      two[0]!,
+      ...three.slice(0, -1),
+      first[0]!,
+      second[0]!,
+      stray[1]!,
+      three.at(-1)!,
+      two[1]!,
+      one[1]!,
+      second[1]!,
+    ];
+    const { records, skipped } = await readBytes(pcap.read!, Buffer.concat(packets), 'pairs.pcap');
+    expect(skipped).toBe(1);
+    expect(records.map((r) => [r.qname, r.transport, r.upstream, r.answers])).toEqual([
+      ['one.example', 'udp', '192.168.0.2:53', '192.0.2.1'],
+      ['two.example', 'udp', '192.168.0.3:53', '192.0.2.2'],
+      ['three.example', 'tcp', '192.168.0.2:53', '192.0.2.3'],
+      ['first.example', 'udp', '192.168.0.2:53', ''],
+      ['second.example', 'udp', '192.168.0.2:53', '192.0.2.9'],
+    ]);
+  });
+
   it('names the offset of the first damage', async () => {
     const good = fixture('lo-ethernet.pcap');
     const cut = good.subarray(0, good.length - 5);
