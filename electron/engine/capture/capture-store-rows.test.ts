@@ -148,7 +148,8 @@ describe('CaptureStore rows on demand', () => {
     await eager.historyLoaded();
     // Room for about two captures' rows (paging and the scan evict and read back), and for none.
     for (const rowCacheBytes of [2 * ONE_CAPTURE, 1]) {
-      const lazy = await openStore({ deferHistory: true, rowCacheBytes });
+      // The CSV's pieces cut each capture in several.
+      const lazy = await openStore({ deferHistory: true, rowCacheBytes, scanPieceRows: 7 });
       await lazy.loadHistory();
       expect(lazy.captures()).toEqual(eager.captures());
       expect(lazy.total()).toBe(4 * 300 + 50);
@@ -216,6 +217,34 @@ describe('CaptureStore rows on demand', () => {
     // ...so the first is read again, and gives the same rows.
     expect(await s.query({ captureId: ids[0], limit: 1000 })).toEqual(first);
     expect(s.journalReads().rows).toBe(reads + 2);
+    expect(warnings).toEqual([]);
+  });
+
+  it('exports from the journals past the cache, a piece at a time, and stops reading when the reader stops', async () => {
+    const ids = await history(3, 200);
+    const s = await openStore({ rowCacheBytes: 3 * ONE_CAPTURE, recentLimit: 0, scanPieceRows: 16 });
+    await s.historyLoaded();
+    const held = await s.query({ captureId: ids[0], limit: 1000 });
+    expect(s.journalReads().rows).toBe(1);
+    const whole = await csvOf(s, {});
+    expect(whole.trimEnd().split('\n')).toHaveLength(1 + 600);
+    // The held capture came from memory, the two others from their journals...
+    expect(s.journalReads().rows).toBe(3);
+    // ...and were not kept: a page of each reads it again, the held one's does not.
+    expect(await s.query({ captureId: ids[0], limit: 1000 })).toEqual(held);
+    expect(s.journalReads().rows).toBe(3);
+    await s.query({ captureId: ids[2], limit: 1 });
+    expect(s.journalReads().rows).toBe(4);
+
+    // A reader that stops after the first chunk: the export ends there, the journal is closed, and the next
+    // export is whole again.
+    const fresh = await openStore({ rowCacheBytes: 1, recentLimit: 0, scanPieceRows: 16 });
+    await fresh.historyLoaded();
+    for await (const chunk of fresh.csv({})) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(await csvOf(fresh, {})).toBe(whole);
     expect(warnings).toEqual([]);
   });
 

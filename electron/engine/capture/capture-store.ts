@@ -97,6 +97,8 @@ export interface CaptureStoreOptions {
   readonly rowCacheBytes?: number;
   /** Read every stopped capture's rows at start-up and keep them all (as before the cache); default false. */
   readonly eagerRows?: boolean;
+  /** Rows a whole-capture read that bypasses the cache (the CSV) holds at a time, about; default 16,384. */
+  readonly scanPieceRows?: number;
 }
 
 /** A retained capture still on disk only: loadHistory() reads it. */
@@ -123,6 +125,8 @@ const CSV_SLICE = 16_384;
 /** About 2 ms of parsing on a small machine: what DNS waits at most behind the history load. */
 const HISTORY_SLICE_BYTES = 256 * 1024;
 const ROW_CACHE_BYTES = 64 * 1024 * 1024;
+/** One chunk of columns (about 1.1 MB): what the CSV holds of a capture it reads from the journal. */
+const SCAN_PIECE_ROWS = 16_384;
 /** Filters whose matches are remembered per stopped capture (see matchCounts). */
 const MATCH_COUNTS_PER_CAPTURE = 32;
 
@@ -196,6 +200,7 @@ export class CaptureStore implements ExchangeSink {
    */
   private readonly reads = { tails: 0, rows: 0 };
   private readonly eagerRows: boolean;
+  private readonly scanPieceRows: number;
   /** Stopped captures' rows read back from their journals (see rowsOf). */
   private readonly rowCache: ByteLru<CaptureSegment, EventColumns>;
   /** Rows being read back, one read per capture however many readers wait. */
@@ -228,6 +233,7 @@ export class CaptureStore implements ExchangeSink {
     this.onWarning = opts.onWarning ?? (() => undefined);
     this.historySliceBytes = opts.historySliceBytes ?? HISTORY_SLICE_BYTES;
     this.eagerRows = opts.eagerRows === true;
+    this.scanPieceRows = Math.max(1, opts.scanPieceRows ?? SCAN_PIECE_ROWS);
     this.rowCache = new ByteLru(opts.rowCacheBytes ?? ROW_CACHE_BYTES);
     this.batcher = new Batcher<QueryEvent>({
       intervalMs: this.batchIntervalMs,
@@ -408,43 +414,118 @@ export class CaptureStore implements ExchangeSink {
   }
 
   private async readRows(seg: CaptureSegment): Promise<EventColumns | null> {
-    const dir = join(this.capturesDir, seg.id);
     const cols = new EventColumns();
     const base = seg.seqBase;
+    const read = await this.readJournalRows(seg, (ev) => void cols.append(base + ev.seq, ev, ev.offset));
+    if (!read) return null;
+    this.rowCache.set(seg, cols, cols.bytes);
+    return cols;
+  }
+
+  /**
+   * Reads stopped capture `seg`'s journal, handing each event to `onEvent`, and notes how many rows it holds;
+   * false when it cannot be read (after a warning; its counts stay), the store closed or deleted it meanwhile,
+   * or `abandoned` said stop.
+   */
+  private async readJournalRows(
+    seg: CaptureSegment,
+    onEvent: (ev: StoredEvent) => void,
+    pace?: { readonly onChunk: () => void | Promise<void>; readonly abandoned: () => boolean },
+  ): Promise<boolean> {
+    let rows = 0;
     this.reads.rows++;
     let scan: JournalScan | null;
     try {
       scan = await scanJournal(
-        join(dir, JOURNAL_FILE),
-        (ev) => void cols.append(base + ev.seq, ev, ev.offset),
+        join(this.capturesDir, seg.id, JOURNAL_FILE),
+        (ev) => {
+          rows++;
+          onEvent(ev);
+        },
         false,
-        { chunkBytes: this.historySliceBytes, stop: () => this.closed },
+        {
+          chunkBytes: this.historySliceBytes,
+          ...(pace ? { onChunk: pace.onChunk } : {}),
+          stop: () => this.closed || pace?.abandoned() === true,
+        },
       );
     } catch (err) {
       this.warn(
         `read:${seg.id}`,
         `capture ${seg.id}: cannot read its journal: ${describeFsError(err).text}; its counts stay, its queries are missing from the query log and CSV`,
       );
-      return null;
+      return false;
     }
-    if (this.closed || !this.segments.includes(seg)) return null;
+    if (this.closed || pace?.abandoned() === true || !this.segments.includes(seg)) return false;
     if (scan === null) {
       this.warn(
         `read:${seg.id}`,
         `capture ${seg.id}: its journal is missing; its counts stay, its queries are missing from the query log and CSV`,
       );
-      return null;
+      return false;
     }
-    this.rowCounts.set(seg, cols.length);
-    if (cols.length !== seg.queries || scan.corrupt > 0) {
+    this.rowCounts.set(seg, rows);
+    if (rows !== seg.queries || scan.corrupt > 0) {
       this.rowsDiffer.add(seg);
       this.warn(
         `rows:${seg.id}`,
-        `capture ${seg.id}: its journal is damaged (${scan.corrupt} unreadable line(s) or frame(s)): it holds ${cols.length} of the ${seg.queries} queries its checkpoint counts; the query log and CSV show the journal's`,
+        `capture ${seg.id}: its journal is damaged (${scan.corrupt} unreadable line(s) or frame(s)): it holds ${rows} of the ${seg.queries} queries its checkpoint counts; the query log and CSV show the journal's`,
       );
     }
-    this.rowCache.set(seg, cols, cols.bytes);
-    return cols;
+    return true;
+  }
+
+  /**
+   * Stopped capture `seg`'s rows straight from its journal, a piece of about `scanPieceRows` at a time, for
+   * a reader that passes each row once (the CSV): neither the cache nor a whole capture's columns hold them,
+   * and the journal is read no faster than the reader takes the pieces. Ends early (no warning) when the
+   * reader stops; a journal that cannot be read gives what was read of it, after its warning.
+   */
+  private async *streamRows(seg: CaptureSegment): AsyncGenerator<EventColumns> {
+    const base = seg.seqBase;
+    const ready: EventColumns[] = [];
+    let piece = new EventColumns();
+    let finished = false;
+    let abandoned = false;
+    // Whichever side waits (the reader for a piece, the journal for room): never both at once.
+    let waiting: (() => void) | null = null;
+    const wake = (): void => {
+      const w = waiting;
+      waiting = null;
+      w?.();
+    };
+    const wait = (): Promise<void> => new Promise((resolve) => (waiting = resolve));
+    const handOn = (): void => {
+      if (piece.length === 0) return;
+      ready.push(piece);
+      piece = new EventColumns();
+      wake();
+    };
+    const reading = this.readJournalRows(seg, (ev) => void piece.append(base + ev.seq, ev, ev.offset), {
+      onChunk: async () => {
+        if (piece.length >= this.scanPieceRows) handOn();
+        while (ready.length >= 2 && !abandoned) await wait();
+      },
+      abandoned: () => abandoned,
+    }).finally(() => {
+      if (!abandoned) handOn();
+      finished = true;
+      wake();
+    });
+    try {
+      for (;;) {
+        const next = ready.shift();
+        if (next !== undefined) {
+          wake();
+          yield next;
+        } else if (finished) break;
+        else await wait();
+      }
+    } finally {
+      abandoned = true;
+      wake();
+      await reading;
+    }
   }
 
   /** A key for the rows a filter selects (not which page of them). */
@@ -530,7 +611,7 @@ export class CaptureStore implements ExchangeSink {
         false,
         {
           chunkBytes: this.historySliceBytes,
-          onChunk: (bytes) => (this.historyProgress.read += bytes),
+          onChunk: (bytes) => void (this.historyProgress.read += bytes),
           stop: () => this.closed,
         },
       );
@@ -969,7 +1050,7 @@ export class CaptureStore implements ExchangeSink {
     return csvChunksOf(this.csvBatches(parts, filter, new CsvRows(filter, devices)));
   }
 
-  /** Each capture's CSV rows in turn, its rows read back first when not in memory. */
+  /** Each capture's CSV rows in turn: from memory when held, else from its journal a piece at a time. */
   private async *csvBatches(
     parts: readonly { seg: CaptureSegment; end: number }[],
     filter: QueryFilter,
@@ -978,8 +1059,10 @@ export class CaptureStore implements ExchangeSink {
     for (const { seg, end } of parts) {
       // Skipped without reading its rows when its counts say none matches.
       if (!seg.hasRows && seg.knownCount(filter) === 0) continue;
-      const cols = this.rowsOf(seg) ?? (await this.needRows(seg));
+      const cols = this.rowsOf(seg);
       if (cols !== null) yield rows.of(seg, cols, Math.min(end, cols.length));
+      // Not in memory: read straight from its journal, past the cache (an export passes each row once).
+      else for await (const piece of this.streamRows(seg)) yield rows.of(seg, piece, piece.length);
     }
   }
 
@@ -1272,7 +1355,7 @@ export class CaptureStore implements ExchangeSink {
         seg.source === null,
         {
           chunkBytes: this.historySliceBytes,
-          onChunk: (bytes) => (this.historyProgress.read += bytes),
+          onChunk: (bytes) => void (this.historyProgress.read += bytes),
           stop: () => this.closed,
         },
       );
