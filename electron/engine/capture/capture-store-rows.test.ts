@@ -7,6 +7,7 @@ import { InsightsTracker } from '../watch/insights';
 import { clockAt } from '../fake-clock';
 import type { CaptureStoreOptions, StoreCursor } from './capture-store';
 import { CaptureStore } from './capture-store';
+import { CHUNK_BYTES, ChunkPool, EventColumns } from './columns';
 import { ByteLru } from './row-cache';
 import { exchange, tempDir } from './test-support';
 
@@ -146,8 +147,9 @@ describe('CaptureStore rows on demand', () => {
 
     const eager = await openStore({ eagerRows: true });
     await eager.historyLoaded();
-    // Room for about two captures' rows (paging and the scan evict and read back), and for none.
-    for (const rowCacheBytes of [2 * ONE_CAPTURE, 1]) {
+    // Room for about two captures' rows (paging and the scan evict and read back), for one (each read lets
+    // the other go first and reuses its chunks), and for none.
+    for (const rowCacheBytes of [2 * ONE_CAPTURE, ONE_CAPTURE, 1]) {
       // The CSV's pieces cut each capture in several.
       const lazy = await openStore({ deferHistory: true, rowCacheBytes, scanPieceRows: 7 });
       await lazy.loadHistory();
@@ -248,6 +250,59 @@ describe('CaptureStore rows on demand', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('gives the same rows to a page, the CSV and the scan that run at once, however little the cache holds', async () => {
+    const ids = await history(4, 300);
+    const eager = await openStore({ eagerRows: true });
+    await eager.historyLoaded();
+    const expected = {
+      pages: await Promise.all(ids.map((captureId) => eager.query({ captureId, limit: 1000 }))),
+      named: await allPages(eager, { name: 'n1' }, 97),
+      csv: await csvOf(eager, {}),
+      insights: await insightsOf(eager),
+    };
+    for (const rowCacheBytes of [ONE_CAPTURE, 2 * ONE_CAPTURE]) {
+      const lazy = await openStore({ rowCacheBytes, recentLimit: 0, scanPieceRows: 50 });
+      await lazy.historyLoaded();
+      // Each wants another capture's rows while the others hold theirs: what the cache lets go is reused.
+      const [pages, named, csv, insights] = await Promise.all([
+        Promise.all([...ids].reverse().map((captureId) => lazy.query({ captureId, limit: 1000 }))),
+        allPages(lazy, { name: 'n1' }, 97),
+        csvOf(lazy, {}),
+        insightsOf(lazy),
+      ]);
+      expect({ pages: pages.reverse(), named, csv, insights }).toEqual(expected);
+      await closeStore(lazy);
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('keeps the rows an export is reading from memory readable when the cache lets them go meanwhile', async () => {
+    const ids = await history(2, 2000);
+    const eager = await openStore({ eagerRows: true });
+    await eager.historyLoaded();
+    const expected = await csvOf(eager, { captureId: ids[1] });
+    const s = await openStore({ rowCacheBytes: ONE_CAPTURE, recentLimit: 0 });
+    await s.historyLoaded();
+    await s.query({ captureId: ids[1], limit: 1 });
+    let text = '';
+    let evicted = false;
+    for await (const chunk of s.csv({ captureId: ids[1] })) {
+      text += chunk;
+      if (evicted) continue;
+      // The other capture's rows take the cache's room while the export is under way.
+      const reads = s.journalReads().rows;
+      await s.query({ captureId: ids[0], limit: 1 });
+      expect(s.journalReads().rows).toBe(reads + 1);
+      evicted = true;
+    }
+    expect(evicted).toBe(true);
+    expect(text).toBe(expected);
+    // Let go once the export ended: the next page reads them back.
+    const reads = s.journalReads().rows;
+    await s.query({ captureId: ids[1], limit: 1 });
+    expect(s.journalReads().rows).toBe(reads + 1);
+  });
+
   it('scans each row once: a capture scanned to its end is not read back when its rows are evicted', async () => {
     const ids = await history(2, 200);
     const s = await openStore({ rowCacheBytes: ONE_CAPTURE, recentLimit: 0 });
@@ -312,7 +367,55 @@ describe('CaptureStore rows on demand', () => {
   });
 });
 
+describe('EventColumns release and ChunkPool', () => {
+  const ev = (i: number) => ({ ...exchange({ ts: T0 + i, qname: `n${i}.example` }, i), offset: 0 });
+
+  it('gives its chunks to the pool once unpinned, and columns built from them read only their own rows', () => {
+    const pool = new ChunkPool(2 * CHUNK_BYTES);
+    const a = new EventColumns(pool);
+    for (let i = 0; i < 20_000; i++) a.append(i + 1, ev(i), 0);
+    a.pin();
+    a.release();
+    // Pinned: still readable, nothing given.
+    expect([a.isReleased, a.length, a.seq(19_999), pool.bytes]).toEqual([false, 20_000, 20_000, 0]);
+    a.unpin();
+    expect([a.isReleased, a.length, pool.bytes]).toEqual([true, 0, 2 * CHUNK_BYTES]);
+    const b = new EventColumns(pool);
+    for (let i = 0; i < 3; i++) b.append(100 + i, ev(50 + i), 60);
+    expect(pool.bytes).toBe(CHUNK_BYTES);
+    expect(b.length).toBe(3);
+    expect([b.seq(2), b.ts(2), b.offset(2), b.qnames.value(b.qnameId(2))]).toEqual([
+      102,
+      T0 + 52,
+      60,
+      'n52.example',
+    ]);
+    // No more than maxBytes is kept spare.
+    const c = new EventColumns(pool);
+    for (let i = 0; i < 3 * 16_384; i++) c.append(i + 1, ev(i), 0);
+    c.release();
+    expect(pool.bytes).toBe(2 * CHUNK_BYTES);
+  });
+});
+
 describe('ByteLru', () => {
+  it('reserves room by evicting the least recently used, and tells what leaves', () => {
+    const gone: string[] = [];
+    const lru = new ByteLru<string, string>(10, (v) => gone.push(v));
+    lru.set('a', 'A', 4);
+    lru.set('b', 'B', 4);
+    lru.reserve(11);
+    expect(gone).toEqual([]);
+    lru.reserve(5);
+    expect([gone, lru.has('a'), lru.bytes]).toEqual([['A'], false, 4]);
+    // The same value again only changes its size; another value replaces it.
+    lru.set('b', 'B', 5);
+    expect(gone).toEqual(['A']);
+    lru.set('b', 'B2', 5);
+    lru.delete('b');
+    expect(gone).toEqual(['A', 'B', 'B2']);
+  });
+
   it('evicts the least recently used until the total fits, and keeps nothing larger than the whole', () => {
     const lru = new ByteLru<string, number>(10);
     expect(lru.set('a', 1, 4)).toBe(true);

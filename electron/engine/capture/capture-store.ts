@@ -22,7 +22,7 @@ import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import { readCheckpoint, readCheckpointHead, writeCheckpoint } from './checkpoint';
 import type { JournalHost, JournalSpec } from './capture-journal';
 import type { StoredEvent, StringTable } from './columns';
-import { EventColumns } from './columns';
+import { ChunkPool, EventColumns } from './columns';
 import {
   csvCell,
   csvChunksOf,
@@ -203,6 +203,8 @@ export class CaptureStore implements ExchangeSink {
   private readonly scanPieceRows: number;
   /** Stopped captures' rows read back from their journals (see rowsOf). */
   private readonly rowCache: ByteLru<CaptureSegment, EventColumns>;
+  /** The chunks of rows the cache let go, for the next rows read back (see ChunkPool). */
+  private readonly chunkPool: ChunkPool;
   /** Rows being read back, one read per capture however many readers wait. */
   private readonly rowLoads = new Map<CaptureSegment, Promise<EventColumns | null>>();
   /** Resolves when the last read of rows asked for is done: each waits for the one before (never rejects). */
@@ -234,7 +236,9 @@ export class CaptureStore implements ExchangeSink {
     this.historySliceBytes = opts.historySliceBytes ?? HISTORY_SLICE_BYTES;
     this.eagerRows = opts.eagerRows === true;
     this.scanPieceRows = Math.max(1, opts.scanPieceRows ?? SCAN_PIECE_ROWS);
-    this.rowCache = new ByteLru(opts.rowCacheBytes ?? ROW_CACHE_BYTES);
+    const cacheBytes = opts.rowCacheBytes ?? ROW_CACHE_BYTES;
+    this.chunkPool = new ChunkPool(cacheBytes);
+    this.rowCache = new ByteLru(cacheBytes, (cols) => cols.release());
     this.batcher = new Batcher<QueryEvent>({
       intervalMs: this.batchIntervalMs,
       maxEvents: opts.batchMaxEvents ?? 500,
@@ -414,11 +418,17 @@ export class CaptureStore implements ExchangeSink {
   }
 
   private async readRows(seg: CaptureSegment): Promise<EventColumns | null> {
-    const cols = new EventColumns();
+    // Room first, so the rows let go are those read into: memory holds the cache's worth, not that and more.
+    this.rowCache.reserve(EventColumns.bytesFor(this.rowCounts.get(seg) ?? seg.queries));
+    const cols = new EventColumns(this.chunkPool);
     const base = seg.seqBase;
     const read = await this.readJournalRows(seg, (ev) => void cols.append(base + ev.seq, ev, ev.offset));
     if (!read) return null;
     this.rowCache.set(seg, cols, cols.bytes);
+    // Readable for whoever waited for them (they go on before the next turn), even if the next read's
+    // reserve() lets them go first.
+    cols.pin();
+    setImmediate(() => cols.unpin());
     return cols;
   }
 
@@ -484,7 +494,7 @@ export class CaptureStore implements ExchangeSink {
   private async *streamRows(seg: CaptureSegment): AsyncGenerator<EventColumns> {
     const base = seg.seqBase;
     const ready: EventColumns[] = [];
-    let piece = new EventColumns();
+    let piece = new EventColumns(this.chunkPool);
     let finished = false;
     let abandoned = false;
     // Whichever side waits (the reader for a piece, the journal for room): never both at once.
@@ -498,7 +508,7 @@ export class CaptureStore implements ExchangeSink {
     const handOn = (): void => {
       if (piece.length === 0) return;
       ready.push(piece);
-      piece = new EventColumns();
+      piece = new EventColumns(this.chunkPool);
       wake();
     };
     const reading = this.readJournalRows(seg, (ev) => void piece.append(base + ev.seq, ev, ev.offset), {
@@ -518,6 +528,8 @@ export class CaptureStore implements ExchangeSink {
         if (next !== undefined) {
           wake();
           yield next;
+          // Resumed: the reader is done with it.
+          next.release();
         } else if (finished) break;
         else await wait();
       }
@@ -985,6 +997,7 @@ export class CaptureStore implements ExchangeSink {
     const held = this.scanHeld;
     if (held !== null && held.seg === seg) return held.cols;
     // Passed: the cache alone decides what stays.
+    held?.cols.unpin();
     this.scanHeld = null;
     return this.rowsOf(seg);
   }
@@ -992,8 +1005,13 @@ export class CaptureStore implements ExchangeSink {
   /** Reads back `seg`'s rows for scanSince and holds them for its next call. Never rejects. */
   private async holdForScan(seg: CaptureSegment): Promise<void> {
     const cols = await this.needRows(seg);
-    if (cols !== null) this.scanHeld = { seg, cols };
-    else if (!this.closed && this.segments.includes(seg)) this.rowsUnreadable.add(seg);
+    // Let go meanwhile: scanSince asks again.
+    if (cols?.isReleased === true) return;
+    if (cols !== null) {
+      cols.pin();
+      this.scanHeld?.cols.unpin();
+      this.scanHeld = { seg, cols };
+    } else if (!this.closed && this.segments.includes(seg)) this.rowsUnreadable.add(seg);
   }
 
   /**
@@ -1021,6 +1039,8 @@ export class CaptureStore implements ExchangeSink {
           continue;
         }
         cols = await this.needRows(seg);
+        // Let go by the cache between the read and now (another reader's rows took the room): read again.
+        while (cols?.isReleased === true) cols = await this.needRows(seg);
         if (cols === null) continue;
       }
       const filter = seg.compile(req, cols);
@@ -1060,7 +1080,15 @@ export class CaptureStore implements ExchangeSink {
       // Skipped without reading its rows when its counts say none matches.
       if (!seg.hasRows && seg.knownCount(filter) === 0) continue;
       const cols = this.rowsOf(seg);
-      if (cols !== null) yield rows.of(seg, cols, Math.min(end, cols.length));
+      if (cols !== null) {
+        // Kept readable while the reader takes them, should the cache let them go meanwhile.
+        cols.pin();
+        try {
+          yield rows.of(seg, cols, Math.min(end, cols.length));
+        } finally {
+          cols.unpin();
+        }
+      }
       // Not in memory: read straight from its journal, past the cache (an export passes each row once).
       else for await (const piece of this.streamRows(seg)) yield rows.of(seg, piece, piece.length);
     }

@@ -110,6 +110,37 @@ function newChunk(): Chunk {
   };
 }
 
+/** What one chunk of columns takes. */
+export const CHUNK_BYTES = CHUNK_SIZE * ROW_BYTES;
+
+/**
+ * Chunks of released columns (EventColumns.release), up to `maxBytes`, for the next columns read back: a
+ * capture's 30 MB of typed arrays are reused instead of left to the garbage collector and the allocator,
+ * which keep freed ones for long after.
+ */
+export class ChunkPool {
+  private readonly spare: Chunk[] = [];
+
+  constructor(readonly maxBytes: number) {}
+
+  /** A chunk whose rows are all written before they are read (see append), or undefined when none is spare. */
+  take(): Chunk | undefined {
+    return this.spare.pop();
+  }
+
+  give(chunks: readonly Chunk[]): void {
+    for (const c of chunks) {
+      if ((this.spare.length + 1) * CHUNK_BYTES > this.maxBytes) return;
+      this.spare.push(c);
+    }
+  }
+
+  /** Bytes of spare chunks held. */
+  get bytes(): number {
+    return this.spare.length * CHUNK_BYTES;
+  }
+}
+
 const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
 
 /** A row filter resolved against one EventColumns' string tables. */
@@ -143,9 +174,51 @@ export class EventColumns {
   readonly sources = EventColumns.sourceTable();
   private readonly chunks: Chunk[] = [];
   private count = 0;
+  private pins = 0;
+  private retired = false;
+  private released = false;
+
+  /** `pool` gives the chunks, when it has spare ones, and takes them back on release(). */
+  constructor(private readonly pool: ChunkPool | null = null) {}
 
   get length(): number {
     return this.count;
+  }
+
+  /** Bytes of columns holding `rows` rows: whole chunks (the string tables aside). */
+  static bytesFor(rows: number): number {
+    return Math.ceil(rows / CHUNK_SIZE) * CHUNK_BYTES;
+  }
+
+  /** Keeps the rows readable across awaits until unpin(), even when released meanwhile. */
+  pin(): void {
+    this.pins++;
+  }
+
+  unpin(): void {
+    this.pins--;
+    if (this.pins === 0 && this.retired) this.release();
+  }
+
+  /**
+   * Gives the chunks to the pool (at once, or at the last unpin()): no row is read from these columns
+   * afterwards (see isReleased). Only their owner (the row cache, the reader of a piece) calls this.
+   */
+  release(): void {
+    if (this.pins > 0) {
+      this.retired = true;
+      return;
+    }
+    if (this.released) return;
+    this.released = true;
+    this.pool?.give(this.chunks);
+    this.chunks.length = 0;
+    this.count = 0;
+  }
+
+  /** Released: its rows are gone (read them back instead). */
+  get isReleased(): boolean {
+    return this.released;
   }
 
   /** About what these columns take in memory: whole chunks plus the string tables. */
@@ -176,7 +249,7 @@ export class EventColumns {
   append(seq: number, ev: EventFields, offset: number): number {
     const row = this.count;
     const j = row & CHUNK_MASK;
-    if (j === 0) this.chunks.push(newChunk());
+    if (j === 0) this.chunks.push(this.pool?.take() ?? newChunk());
     const c = this.chunks[row >>> CHUNK_BITS]!;
     c.seq[j] = seq;
     c.ts[j] = ev.ts;
