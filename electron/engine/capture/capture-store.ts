@@ -418,6 +418,8 @@ export class CaptureStore implements ExchangeSink {
   }
 
   private async readRows(seg: CaptureSegment): Promise<EventColumns | null> {
+    // On the next turn: the rows read before this are no longer pinned for their waiters (see below).
+    await new Promise((resolve) => setImmediate(resolve));
     // Room first, so the rows let go are those read into: memory holds the cache's worth, not that and more.
     this.rowCache.reserve(EventColumns.bytesFor(this.rowCounts.get(seg) ?? seg.queries));
     const cols = new EventColumns(this.chunkPool);
