@@ -7,7 +7,7 @@ import { InsightsTracker } from '../watch/insights';
 import { clockAt } from '../fake-clock';
 import type { CaptureStoreOptions, StoreCursor } from './capture-store';
 import { CaptureStore } from './capture-store';
-import { CHUNK_BYTES, ChunkPool, EventColumns } from './columns';
+import { ChunkPool, EventColumns, NARROW_CHUNK_BYTES } from './columns';
 import { ByteLru } from './row-cache';
 import { exchange, tempDir } from './test-support';
 
@@ -371,7 +371,7 @@ describe('EventColumns release and ChunkPool', () => {
   const ev = (i: number) => ({ ...exchange({ ts: T0 + i, qname: `n${i}.example` }, i), offset: 0 });
 
   it('gives its chunks to the pool once unpinned, and columns built from them read only their own rows', () => {
-    const pool = new ChunkPool(2 * CHUNK_BYTES);
+    const pool = new ChunkPool(2 * NARROW_CHUNK_BYTES);
     const a = new EventColumns(pool);
     for (let i = 0; i < 20_000; i++) a.append(i + 1, ev(i), 0);
     a.pin();
@@ -379,10 +379,10 @@ describe('EventColumns release and ChunkPool', () => {
     // Pinned: still readable, nothing given.
     expect([a.isReleased, a.length, a.seq(19_999), pool.bytes]).toEqual([false, 20_000, 20_000, 0]);
     a.unpin();
-    expect([a.isReleased, a.length, pool.bytes]).toEqual([true, 0, 2 * CHUNK_BYTES]);
+    expect([a.isReleased, a.length, pool.bytes]).toEqual([true, 0, 2 * NARROW_CHUNK_BYTES]);
     const b = new EventColumns(pool);
     for (let i = 0; i < 3; i++) b.append(100 + i, ev(50 + i), 60);
-    expect(pool.bytes).toBe(CHUNK_BYTES);
+    expect(pool.bytes).toBe(NARROW_CHUNK_BYTES);
     expect(b.length).toBe(3);
     expect([b.seq(2), b.ts(2), b.offset(2), b.qnames.value(b.qnameId(2))]).toEqual([
       102,
@@ -394,7 +394,29 @@ describe('EventColumns release and ChunkPool', () => {
     const c = new EventColumns(pool);
     for (let i = 0; i < 3 * 16_384; i++) c.append(i + 1, ev(i), 0);
     c.release();
-    expect(pool.bytes).toBe(2 * CHUNK_BYTES);
+    expect(pool.bytes).toBe(2 * NARROW_CHUNK_BYTES);
+  });
+});
+
+describe('EventColumns string ids', () => {
+  it('holds ids past 2 bytes, widening only the chunks that need it', () => {
+    const cols = new EventColumns();
+    const names = 70_000;
+    for (let i = 0; i < names + 10; i++)
+      cols.append(i + 1, exchange({ ts: T0 + i, qname: `n${i % names}.example`, client: '10.0.0.1' }, i), 0);
+    // Chunks 0-3 (rows 0-65,535) keep 2-byte ids; chunk 4's names column holds ids past 65,535.
+    expect(cols.bytes - cols.qnames.bytes - cols.clients.bytes).toBeGreaterThan(5 * NARROW_CHUNK_BYTES);
+    for (const row of [0, 65_535, 65_536, 69_999, 70_000, 70_009])
+      expect([
+        cols.seq(row),
+        cols.qnames.value(cols.qnameId(row)),
+        cols.clients.value(cols.clientId(row)),
+      ]).toEqual([row + 1, `n${row % names}.example`, '10.0.0.1']);
+    const filter = { client: -1, names: new Uint8Array(names), from: -Infinity, to: Infinity, rules: null };
+    filter.names[69_999] = 1;
+    const rows: number[] = [];
+    cols.scan(filter, 0, cols.length, false, (row) => void rows.push(row));
+    expect(rows).toEqual([69_999]);
   });
 });
 
