@@ -395,6 +395,10 @@ describe('EventColumns release and ChunkPool', () => {
     for (let i = 0; i < 3 * 16_384; i++) c.append(i + 1, ev(i), 0);
     c.release();
     expect(pool.bytes).toBe(2 * NARROW_CHUNK_BYTES);
+    pool.trimTo(NARROW_CHUNK_BYTES + 1);
+    expect(pool.bytes).toBe(NARROW_CHUNK_BYTES);
+    expect(pool.take()).toBeDefined();
+    expect([pool.take(), pool.bytes]).toEqual([undefined, 0]);
   });
 });
 

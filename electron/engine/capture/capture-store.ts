@@ -427,6 +427,8 @@ export class CaptureStore implements ExchangeSink {
     const read = await this.readJournalRows(seg, (ev) => void cols.append(base + ev.seq, ev, ev.offset));
     if (!read) return null;
     this.rowCache.set(seg, cols, cols.bytes);
+    // The cache and its spare chunks together hold no more than its size (a short capture leaves some over).
+    this.chunkPool.trimTo(this.rowCache.maxBytes - this.rowCache.bytes);
     // Readable for whoever waited for them (they go on before the next turn), even if the next read's
     // reserve() lets them go first.
     cols.pin();

@@ -180,6 +180,11 @@ export class ChunkPool {
     }
   }
 
+  /** Lets spare chunks go (to the garbage collector) until at most `bytes` of them are held. */
+  trimTo(bytes: number): void {
+    while (this.spareBytes > Math.max(0, bytes)) this.take();
+  }
+
   /** Bytes of spare chunks held. */
   get bytes(): number {
     return this.spareBytes;
