@@ -1,15 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueryListRequest } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
 import { InsightsTracker } from '../watch/insights';
-import { clockAt } from '../fake-clock';
-import type { CaptureStoreOptions, StoreCursor } from './capture-store';
-import { CaptureStore } from './capture-store';
+import type { CaptureStore, CaptureStoreOptions, StoreCursor } from './capture-store';
 import { ChunkPool, EventColumns, NARROW_CHUNK_BYTES } from './columns';
 import { ByteLru } from './row-cache';
-import { exchange, tempDir } from './test-support';
+import { captureStoreHarness } from './capture-store-harness';
+import { exchange } from './test-support';
 
 // Stopped captures' rows read back from their journals on demand, against the same rows held from the start.
 
@@ -20,39 +19,15 @@ const ONE_CAPTURE = 1_200_000;
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-let dir = '';
-let cleanup: () => Promise<void> = async () => undefined;
 let now = T0;
-let warnings: string[] = [];
-const open: CaptureStore[] = [];
+const harness = captureStoreHarness(() => now);
+const warnings = harness.warnings;
+const openStore = (over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> => harness.open(over);
+const closeStore = (store: CaptureStore): Promise<void> => harness.close(store);
 
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+beforeEach(() => {
   now = T0;
-  warnings = [];
 });
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cleanup();
-});
-
-async function openStore(over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> {
-  const store = await CaptureStore.open({
-    dataDir: dir,
-    retentionDays: 0,
-    clock: clockAt(() => now),
-    onWarning: (m) => warnings.push(m),
-    ...over,
-  });
-  open.push(store);
-  return store;
-}
-
-async function closeStore(store: CaptureStore): Promise<void> {
-  await store.close();
-  open.splice(open.indexOf(store), 1);
-}
 
 /**
  * `captures` stopped captures of `perCapture` queries an hour apart (a router asking Avira SafeThings, devices
@@ -336,7 +311,7 @@ describe('CaptureStore rows on demand', () => {
 
   it("warns once when a damaged journal behind a valid checkpoint is needed, and keeps the checkpoint's counts", async () => {
     const [a] = await history(2, 3000);
-    const gz = join(dir, 'captures', a!, 'journal.ndjson.gz');
+    const gz = join(harness.dir, 'captures', a!, 'journal.ndjson.gz');
     const bytes = await readFile(gz);
     // In the middle: the end (what binds the checkpoint) is unchanged.
     expect(bytes.length).toBeGreaterThan(3 * 4096);
