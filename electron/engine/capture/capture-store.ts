@@ -91,8 +91,9 @@ export interface CaptureStoreOptions {
   /** Bytes of journal read per turn of the event loop while loading history, default 256 KiB. */
   readonly historySliceBytes?: number;
   /**
-   * Memory for stopped captures' rows, default 64 MiB: they are read back from their journals when a query page,
-   * CSV or the insights need them and kept, least recently used evicted first, up to this many bytes.
+   * Memory for stopped captures' rows, default 32 MiB (a day of household queries): they are read back from their
+   * journals when a query page or the insights need them and kept, least recently used evicted first, up to this
+   * many bytes with the spare chunks (see ChunkPool). The CSV reads past it.
    */
   readonly rowCacheBytes?: number;
   /** Read every stopped capture's rows at start-up and keep them all (as before the cache); default false. */
@@ -124,7 +125,7 @@ const SEQ_FILE = 'seq.json';
 const CSV_SLICE = 16_384;
 /** About 2 ms of parsing on a small machine: what DNS waits at most behind the history load. */
 const HISTORY_SLICE_BYTES = 256 * 1024;
-const ROW_CACHE_BYTES = 64 * 1024 * 1024;
+const ROW_CACHE_BYTES = 32 * 1024 * 1024;
 /** One chunk of columns (about 1.1 MB): what the CSV holds of a capture it reads from the journal. */
 const SCAN_PIECE_ROWS = 16_384;
 /** Filters whose matches are remembered per stopped capture (see matchCounts). */
