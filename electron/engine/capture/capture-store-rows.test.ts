@@ -1,14 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueryListRequest } from '@shared/api';
 import type { QueryFilter } from '@shared/events';
 import { InsightsTracker } from '../watch/insights';
-import { clockAt } from '../fake-clock';
-import type { CaptureStoreOptions, StoreCursor } from './capture-store';
-import { CaptureStore } from './capture-store';
+import type { CaptureStore, CaptureStoreOptions, StoreCursor } from './capture-store';
+import { ChunkPool, EventColumns, NARROW_CHUNK_BYTES } from './columns';
 import { ByteLru } from './row-cache';
-import { exchange, tempDir } from './test-support';
+import { captureStoreHarness } from './capture-store-harness';
+import { exchange } from './test-support';
 
 // Stopped captures' rows read back from their journals on demand, against the same rows held from the start.
 
@@ -19,39 +19,15 @@ const ONE_CAPTURE = 1_200_000;
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-let dir = '';
-let cleanup: () => Promise<void> = async () => undefined;
 let now = T0;
-let warnings: string[] = [];
-const open: CaptureStore[] = [];
+const harness = captureStoreHarness(() => now);
+const warnings = harness.warnings;
+const openStore = (over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> => harness.open(over);
+const closeStore = (store: CaptureStore): Promise<void> => harness.close(store);
 
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+beforeEach(() => {
   now = T0;
-  warnings = [];
 });
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cleanup();
-});
-
-async function openStore(over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> {
-  const store = await CaptureStore.open({
-    dataDir: dir,
-    retentionDays: 0,
-    clock: clockAt(() => now),
-    onWarning: (m) => warnings.push(m),
-    ...over,
-  });
-  open.push(store);
-  return store;
-}
-
-async function closeStore(store: CaptureStore): Promise<void> {
-  await store.close();
-  open.splice(open.indexOf(store), 1);
-}
 
 /**
  * `captures` stopped captures of `perCapture` queries an hour apart (a router asking Avira SafeThings, devices
@@ -146,9 +122,11 @@ describe('CaptureStore rows on demand', () => {
 
     const eager = await openStore({ eagerRows: true });
     await eager.historyLoaded();
-    // Room for about two captures' rows (paging and the scan evict and read back), and for none.
-    for (const rowCacheBytes of [2 * ONE_CAPTURE, 1]) {
-      const lazy = await openStore({ deferHistory: true, rowCacheBytes });
+    // Room for about two captures' rows (paging and the scan evict and read back), for one (each read lets
+    // the other go first and reuses its chunks), and for none.
+    for (const rowCacheBytes of [2 * ONE_CAPTURE, ONE_CAPTURE, 1]) {
+      // The CSV's pieces cut each capture in several.
+      const lazy = await openStore({ deferHistory: true, rowCacheBytes, scanPieceRows: 7 });
       await lazy.loadHistory();
       expect(lazy.captures()).toEqual(eager.captures());
       expect(lazy.total()).toBe(4 * 300 + 50);
@@ -219,6 +197,87 @@ describe('CaptureStore rows on demand', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('exports from the journals past the cache, a piece at a time, and stops reading when the reader stops', async () => {
+    const ids = await history(3, 200);
+    const s = await openStore({ rowCacheBytes: 3 * ONE_CAPTURE, recentLimit: 0, scanPieceRows: 16 });
+    await s.historyLoaded();
+    const held = await s.query({ captureId: ids[0], limit: 1000 });
+    expect(s.journalReads().rows).toBe(1);
+    const whole = await csvOf(s, {});
+    expect(whole.trimEnd().split('\n')).toHaveLength(1 + 600);
+    // The held capture came from memory, the two others from their journals...
+    expect(s.journalReads().rows).toBe(3);
+    // ...and were not kept: a page of each reads it again, the held one's does not.
+    expect(await s.query({ captureId: ids[0], limit: 1000 })).toEqual(held);
+    expect(s.journalReads().rows).toBe(3);
+    await s.query({ captureId: ids[2], limit: 1 });
+    expect(s.journalReads().rows).toBe(4);
+
+    // A reader that stops after the first chunk: the export ends there, the journal is closed, and the next
+    // export is whole again.
+    const fresh = await openStore({ rowCacheBytes: 1, recentLimit: 0, scanPieceRows: 16 });
+    await fresh.historyLoaded();
+    for await (const chunk of fresh.csv({})) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(await csvOf(fresh, {})).toBe(whole);
+    expect(warnings).toEqual([]);
+  });
+
+  it('gives the same rows to a page, the CSV and the scan that run at once, however little the cache holds', async () => {
+    const ids = await history(4, 300);
+    const eager = await openStore({ eagerRows: true });
+    await eager.historyLoaded();
+    const expected = {
+      pages: await Promise.all(ids.map((captureId) => eager.query({ captureId, limit: 1000 }))),
+      named: await allPages(eager, { name: 'n1' }, 97),
+      csv: await csvOf(eager, {}),
+      insights: await insightsOf(eager),
+    };
+    for (const rowCacheBytes of [ONE_CAPTURE, 2 * ONE_CAPTURE]) {
+      const lazy = await openStore({ rowCacheBytes, recentLimit: 0, scanPieceRows: 50 });
+      await lazy.historyLoaded();
+      // Each wants another capture's rows while the others hold theirs: what the cache lets go is reused.
+      const [pages, named, csv, insights] = await Promise.all([
+        Promise.all([...ids].reverse().map((captureId) => lazy.query({ captureId, limit: 1000 }))),
+        allPages(lazy, { name: 'n1' }, 97),
+        csvOf(lazy, {}),
+        insightsOf(lazy),
+      ]);
+      expect({ pages: pages.reverse(), named, csv, insights }).toEqual(expected);
+      await closeStore(lazy);
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('keeps the rows an export is reading from memory readable when the cache lets them go meanwhile', async () => {
+    const ids = await history(2, 2000);
+    const eager = await openStore({ eagerRows: true });
+    await eager.historyLoaded();
+    const expected = await csvOf(eager, { captureId: ids[1] });
+    const s = await openStore({ rowCacheBytes: ONE_CAPTURE, recentLimit: 0 });
+    await s.historyLoaded();
+    await s.query({ captureId: ids[1], limit: 1 });
+    let text = '';
+    let evicted = false;
+    for await (const chunk of s.csv({ captureId: ids[1] })) {
+      text += chunk;
+      if (evicted) continue;
+      // The other capture's rows take the cache's room while the export is under way.
+      const reads = s.journalReads().rows;
+      await s.query({ captureId: ids[0], limit: 1 });
+      expect(s.journalReads().rows).toBe(reads + 1);
+      evicted = true;
+    }
+    expect(evicted).toBe(true);
+    expect(text).toBe(expected);
+    // Let go once the export ended: the next page reads them back.
+    const reads = s.journalReads().rows;
+    await s.query({ captureId: ids[1], limit: 1 });
+    expect(s.journalReads().rows).toBe(reads + 1);
+  });
+
   it('scans each row once: a capture scanned to its end is not read back when its rows are evicted', async () => {
     const ids = await history(2, 200);
     const s = await openStore({ rowCacheBytes: ONE_CAPTURE, recentLimit: 0 });
@@ -252,7 +311,7 @@ describe('CaptureStore rows on demand', () => {
 
   it("warns once when a damaged journal behind a valid checkpoint is needed, and keeps the checkpoint's counts", async () => {
     const [a] = await history(2, 3000);
-    const gz = join(dir, 'captures', a!, 'journal.ndjson.gz');
+    const gz = join(harness.dir, 'captures', a!, 'journal.ndjson.gz');
     const bytes = await readFile(gz);
     // In the middle: the end (what binds the checkpoint) is unchanged.
     expect(bytes.length).toBeGreaterThan(3 * 4096);
@@ -283,7 +342,81 @@ describe('CaptureStore rows on demand', () => {
   });
 });
 
+describe('EventColumns release and ChunkPool', () => {
+  const ev = (i: number) => ({ ...exchange({ ts: T0 + i, qname: `n${i}.example` }, i), offset: 0 });
+
+  it('gives its chunks to the pool once unpinned, and columns built from them read only their own rows', () => {
+    const pool = new ChunkPool(2 * NARROW_CHUNK_BYTES);
+    const a = new EventColumns(pool);
+    for (let i = 0; i < 20_000; i++) a.append(i + 1, ev(i), 0);
+    a.pin();
+    a.release();
+    // Pinned: still readable, nothing given.
+    expect([a.isReleased, a.length, a.seq(19_999), pool.bytes]).toEqual([false, 20_000, 20_000, 0]);
+    a.unpin();
+    expect([a.isReleased, a.length, pool.bytes]).toEqual([true, 0, 2 * NARROW_CHUNK_BYTES]);
+    const b = new EventColumns(pool);
+    for (let i = 0; i < 3; i++) b.append(100 + i, ev(50 + i), 60);
+    expect(pool.bytes).toBe(NARROW_CHUNK_BYTES);
+    expect(b.length).toBe(3);
+    expect([b.seq(2), b.ts(2), b.offset(2), b.qnames.value(b.qnameId(2))]).toEqual([
+      102,
+      T0 + 52,
+      60,
+      'n52.example',
+    ]);
+    // No more than maxBytes is kept spare.
+    const c = new EventColumns(pool);
+    for (let i = 0; i < 3 * 16_384; i++) c.append(i + 1, ev(i), 0);
+    c.release();
+    expect(pool.bytes).toBe(2 * NARROW_CHUNK_BYTES);
+    pool.trimTo(NARROW_CHUNK_BYTES + 1);
+    expect(pool.bytes).toBe(NARROW_CHUNK_BYTES);
+    expect(pool.take()).toBeDefined();
+    expect([pool.take(), pool.bytes]).toEqual([undefined, 0]);
+  });
+});
+
+describe('EventColumns string ids', () => {
+  it('holds ids past 2 bytes, widening only the chunks that need it', () => {
+    const cols = new EventColumns();
+    const names = 70_000;
+    for (let i = 0; i < names + 10; i++)
+      cols.append(i + 1, exchange({ ts: T0 + i, qname: `n${i % names}.example`, client: '10.0.0.1' }, i), 0);
+    // Chunks 0-3 (rows 0-65,535) keep 2-byte ids; chunk 4's names column holds ids past 65,535.
+    expect(cols.bytes - cols.qnames.bytes - cols.clients.bytes).toBeGreaterThan(5 * NARROW_CHUNK_BYTES);
+    for (const row of [0, 65_535, 65_536, 69_999, 70_000, 70_009])
+      expect([
+        cols.seq(row),
+        cols.qnames.value(cols.qnameId(row)),
+        cols.clients.value(cols.clientId(row)),
+      ]).toEqual([row + 1, `n${row % names}.example`, '10.0.0.1']);
+    const filter = { client: -1, names: new Uint8Array(names), from: -Infinity, to: Infinity, rules: null };
+    filter.names[69_999] = 1;
+    const rows: number[] = [];
+    cols.scan(filter, 0, cols.length, false, (row) => void rows.push(row));
+    expect(rows).toEqual([69_999]);
+  });
+});
+
 describe('ByteLru', () => {
+  it('reserves room by evicting the least recently used, and tells what leaves', () => {
+    const gone: string[] = [];
+    const lru = new ByteLru<string, string>(10, (v) => gone.push(v));
+    lru.set('a', 'A', 4);
+    lru.set('b', 'B', 4);
+    lru.reserve(11);
+    expect(gone).toEqual([]);
+    lru.reserve(5);
+    expect([gone, lru.has('a'), lru.bytes]).toEqual([['A'], false, 4]);
+    // The same value again only changes its size; another value replaces it.
+    lru.set('b', 'B', 5);
+    expect(gone).toEqual(['A']);
+    lru.set('b', 'B2', 5);
+    lru.delete('b');
+    expect(gone).toEqual(['A', 'B', 'B2']);
+  });
+
   it('evicts the least recently used until the total fits, and keeps nothing larger than the whole', () => {
     const lru = new ByteLru<string, number>(10);
     expect(lru.set('a', 1, 4)).toBe(true);

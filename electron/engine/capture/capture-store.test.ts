@@ -2,54 +2,30 @@ import { existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueryBatch, QueryEvent } from '@shared/events';
 import { isoLocal } from '@shared/time';
-import type { CaptureStoreOptions } from './capture-store';
-import { CaptureStore } from './capture-store';
-import { clockAt, FakeClock } from '../fake-clock';
+import type { CaptureStore, CaptureStoreOptions } from './capture-store';
+import { FakeClock } from '../fake-clock';
 import { CSV_HEADER } from './csv';
-import { exchange, journalLine, journalText, parseCsv, tempDir } from './test-support';
+import { captureStoreHarness } from './capture-store-harness';
+import { exchange, journalLine, journalText, parseCsv } from './test-support';
 
 const T0 = Date.UTC(2026, 10, 23, 1, 45, 0);
 const DAY = 86_400_000;
 
-let dir = '';
-let cleanup: () => Promise<void> = async () => undefined;
 let now = T0;
-let warnings: string[] = [];
-const open: CaptureStore[] = [];
+const harness = captureStoreHarness(() => now);
+const warnings = harness.warnings;
+const openStore = (over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> => harness.open(over);
+const closeStore = (store: CaptureStore): Promise<void> => harness.close(store);
 
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+beforeEach(() => {
   now = T0;
-  warnings = [];
 });
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cleanup();
-});
-
-async function openStore(over: Partial<CaptureStoreOptions> = {}): Promise<CaptureStore> {
-  const store = await CaptureStore.open({
-    dataDir: dir,
-    retentionDays: 0,
-    clock: clockAt(() => now),
-    onWarning: (m) => warnings.push(m),
-    ...over,
-  });
-  open.push(store);
-  return store;
-}
-
-async function closeStore(store: CaptureStore): Promise<void> {
-  await store.close();
-  open.splice(open.indexOf(store), 1);
-}
 
 function capturePath(id: string, file = ''): string {
-  return join(dir, 'captures', id, file);
+  return join(harness.dir, 'captures', id, file);
 }
 
 /** Seal lines of the journal's hash chain (chain.ts) follow every written block. */
@@ -173,7 +149,7 @@ describe('CaptureStore journal', () => {
       stoppedAt: T0 + 5000,
     });
     expect(await journalLines(id)).toHaveLength(2);
-    expect((await stat(join(dir, 'captures'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(harness.dir, 'captures'))).mode & 0o777).toBe(0o700);
     expect((await stat(capturePath(id))).mode & 0o777).toBe(0o700);
     expect((await stat(capturePath(id, 'capture.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(capturePath(id, 'journal.ndjson'))).mode & 0o777).toBe(0o600);
@@ -218,7 +194,7 @@ describe('CaptureStore journal', () => {
     expect((await s2.query({ limit: 1 })).events[0]!.seq).toBe(4);
     await closeStore(s2);
 
-    warnings = [];
+    warnings.length = 0;
     const s3 = await openStore();
     expect(s3.total()).toBe(4);
     expect(warnings).toEqual([]);
@@ -542,7 +518,7 @@ describe('CaptureStore checkpoints', () => {
       `capture ${b}: its checkpoint is damaged (it is not a checkpoint); reading its journal instead`,
     ]);
     await closeStore(s);
-    warnings = [];
+    warnings.length = 0;
     const again = await openStore({ deferHistory: true });
     let rowReadsThen = -1;
     await again.loadHistory(() => {
@@ -573,7 +549,7 @@ describe('CaptureStore checkpoints', () => {
     expect(s.lastSeq()).toBe(9000);
     const reference = counts(s);
     await closeStore(s);
-    warnings = [];
+    warnings.length = 0;
     // Written again from the journals: the next start counts the same from them.
     const again = await openStore();
     expect(counts(again)).toEqual(reference);
@@ -885,7 +861,7 @@ describe('CaptureStore queries', () => {
     expect(store.recent(3).map((e) => e.seq)).toEqual([5, 6, 7]);
     expect(store.recent(5).map((e) => e.seq)).toEqual([3, 4, 5, 6, 7]);
     expect(store.recent().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const small = await openStore({ dataDir: join(dir, 'small'), recentLimit: 2 });
+    const small = await openStore({ dataDir: join(harness.dir, 'small'), recentLimit: 2 });
     small.start();
     recordSome(small, 3);
     expect(small.recent(10).map((e) => e.seq)).toEqual([2, 3]);
@@ -1074,16 +1050,10 @@ describe('CaptureStore CSV', () => {
 
 describe('CaptureStore under write errors', () => {
   it('keeps recording when the data folder cannot be created, and saves everything once it can', async () => {
-    const blocker = join(dir, 'blocker');
+    const blocker = join(harness.dir, 'blocker');
     await writeFile(blocker, 'a file where the data folder should be');
     const dataDir = join(blocker, 'data');
-    const store = await CaptureStore.open({
-      dataDir,
-      retentionDays: 0,
-      clock: clockAt(() => now),
-      onWarning: (m) => warnings.push(m),
-    });
-    open.push(store);
+    const store = await openStore({ dataDir });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('ENOTDIR');
     const { id } = store.start();
@@ -1110,13 +1080,12 @@ describe('CaptureStore under write errors', () => {
     });
     await store.stop();
     await closeStore(store);
-    const again = await CaptureStore.open({ dataDir, retentionDays: 0, clock: clockAt(() => now) });
-    open.push(again);
+    const again = await openStore({ dataDir });
     expect(again.total()).toBe(4);
   });
 
   it('saves a capture stopped while the disk failed once writing works again', async () => {
-    const blocker = join(dir, 'blocker');
+    const blocker = join(harness.dir, 'blocker');
     await writeFile(blocker, '');
     const dataDir = join(blocker, 'data');
     const store = await openStore({ dataDir });
@@ -1141,7 +1110,7 @@ describe('CaptureStore under write errors', () => {
   });
 
   it('reports journal text it could never write when closed', async () => {
-    const blocker = join(dir, 'blocker');
+    const blocker = join(harness.dir, 'blocker');
     await writeFile(blocker, '');
     const store = await openStore({ dataDir: join(blocker, 'data') });
     store.start();
@@ -1229,8 +1198,7 @@ function readFileSizeSync(path: string): number | undefined {
 describe('an idle store', () => {
   it('sets no flush or batch timer while nothing happens, and one while something waits', async () => {
     const clock = new FakeClock();
-    const store = await CaptureStore.open({ dataDir: dir, retentionDays: 30, clock });
-    open.push(store);
+    const store = await openStore({ retentionDays: 30, clock });
     {
       // Only the hourly retention pass.
       expect(clock.pending).toBe(1);

@@ -22,7 +22,7 @@ import { CAPTURE_ID_PATTERN, newCaptureId } from './capture-id';
 import { readCheckpoint, readCheckpointHead, writeCheckpoint } from './checkpoint';
 import type { JournalHost, JournalSpec } from './capture-journal';
 import type { StoredEvent, StringTable } from './columns';
-import { EventColumns } from './columns';
+import { ChunkPool, EventColumns } from './columns';
 import {
   csvCell,
   csvChunksOf,
@@ -91,12 +91,15 @@ export interface CaptureStoreOptions {
   /** Bytes of journal read per turn of the event loop while loading history, default 256 KiB. */
   readonly historySliceBytes?: number;
   /**
-   * Memory for stopped captures' rows, default 64 MiB: they are read back from their journals when a query page,
-   * CSV or the insights need them and kept, least recently used evicted first, up to this many bytes.
+   * Memory for stopped captures' rows, default 32 MiB (a day of household queries): they are read back from their
+   * journals when a query page or the insights need them and kept, least recently used evicted first, up to this
+   * many bytes with the spare chunks (see ChunkPool). The CSV reads past it.
    */
   readonly rowCacheBytes?: number;
   /** Read every stopped capture's rows at start-up and keep them all (as before the cache); default false. */
   readonly eagerRows?: boolean;
+  /** Rows a whole-capture read that bypasses the cache (the CSV) holds at a time, about; default 16,384. */
+  readonly scanPieceRows?: number;
 }
 
 /** A retained capture still on disk only: loadHistory() reads it. */
@@ -122,7 +125,9 @@ const SEQ_FILE = 'seq.json';
 const CSV_SLICE = 16_384;
 /** About 2 ms of parsing on a small machine: what DNS waits at most behind the history load. */
 const HISTORY_SLICE_BYTES = 256 * 1024;
-const ROW_CACHE_BYTES = 64 * 1024 * 1024;
+const ROW_CACHE_BYTES = 32 * 1024 * 1024;
+/** One chunk of columns (about 1.1 MB): what the CSV holds of a capture it reads from the journal. */
+const SCAN_PIECE_ROWS = 16_384;
 /** Filters whose matches are remembered per stopped capture (see matchCounts). */
 const MATCH_COUNTS_PER_CAPTURE = 32;
 
@@ -196,8 +201,11 @@ export class CaptureStore implements ExchangeSink {
    */
   private readonly reads = { tails: 0, rows: 0 };
   private readonly eagerRows: boolean;
+  private readonly scanPieceRows: number;
   /** Stopped captures' rows read back from their journals (see rowsOf). */
   private readonly rowCache: ByteLru<CaptureSegment, EventColumns>;
+  /** The chunks of rows the cache let go, for the next rows read back (see ChunkPool). */
+  private readonly chunkPool: ChunkPool;
   /** Rows being read back, one read per capture however many readers wait. */
   private readonly rowLoads = new Map<CaptureSegment, Promise<EventColumns | null>>();
   /** Resolves when the last read of rows asked for is done: each waits for the one before (never rejects). */
@@ -228,7 +236,10 @@ export class CaptureStore implements ExchangeSink {
     this.onWarning = opts.onWarning ?? (() => undefined);
     this.historySliceBytes = opts.historySliceBytes ?? HISTORY_SLICE_BYTES;
     this.eagerRows = opts.eagerRows === true;
-    this.rowCache = new ByteLru(opts.rowCacheBytes ?? ROW_CACHE_BYTES);
+    this.scanPieceRows = Math.max(1, opts.scanPieceRows ?? SCAN_PIECE_ROWS);
+    const cacheBytes = opts.rowCacheBytes ?? ROW_CACHE_BYTES;
+    this.chunkPool = new ChunkPool(cacheBytes);
+    this.rowCache = new ByteLru(cacheBytes, (cols) => cols.release());
     this.batcher = new Batcher<QueryEvent>({
       intervalMs: this.batchIntervalMs,
       maxEvents: opts.batchMaxEvents ?? 500,
@@ -408,43 +419,130 @@ export class CaptureStore implements ExchangeSink {
   }
 
   private async readRows(seg: CaptureSegment): Promise<EventColumns | null> {
-    const dir = join(this.capturesDir, seg.id);
-    const cols = new EventColumns();
+    // On the next turn: the rows read before this are no longer pinned for their waiters (see below).
+    await new Promise((resolve) => setImmediate(resolve));
+    // Room first, so the rows let go are those read into: memory holds the cache's worth, not that and more.
+    this.rowCache.reserve(EventColumns.bytesFor(this.rowCounts.get(seg) ?? seg.queries));
+    const cols = new EventColumns(this.chunkPool);
     const base = seg.seqBase;
+    const read = await this.readJournalRows(seg, (ev) => void cols.append(base + ev.seq, ev, ev.offset));
+    if (!read) return null;
+    this.rowCache.set(seg, cols, cols.bytes);
+    // The cache and its spare chunks together hold no more than its size (a short capture leaves some over).
+    this.chunkPool.trimTo(this.rowCache.maxBytes - this.rowCache.bytes);
+    // Readable for whoever waited for them (they go on before the next turn), even if the next read's
+    // reserve() lets them go first.
+    cols.pin();
+    setImmediate(() => cols.unpin());
+    return cols;
+  }
+
+  /**
+   * Reads stopped capture `seg`'s journal, handing each event to `onEvent`, and notes how many rows it holds;
+   * false when it cannot be read (after a warning; its counts stay), the store closed or deleted it meanwhile,
+   * or `abandoned` said stop.
+   */
+  private async readJournalRows(
+    seg: CaptureSegment,
+    onEvent: (ev: StoredEvent) => void,
+    pace?: { readonly onChunk: () => void | Promise<void>; readonly abandoned: () => boolean },
+  ): Promise<boolean> {
+    let rows = 0;
     this.reads.rows++;
     let scan: JournalScan | null;
     try {
       scan = await scanJournal(
-        join(dir, JOURNAL_FILE),
-        (ev) => void cols.append(base + ev.seq, ev, ev.offset),
+        join(this.capturesDir, seg.id, JOURNAL_FILE),
+        (ev) => {
+          rows++;
+          onEvent(ev);
+        },
         false,
-        { chunkBytes: this.historySliceBytes, stop: () => this.closed },
+        {
+          chunkBytes: this.historySliceBytes,
+          ...(pace ? { onChunk: pace.onChunk } : {}),
+          stop: () => this.closed || pace?.abandoned() === true,
+        },
       );
     } catch (err) {
       this.warn(
         `read:${seg.id}`,
         `capture ${seg.id}: cannot read its journal: ${describeFsError(err).text}; its counts stay, its queries are missing from the query log and CSV`,
       );
-      return null;
+      return false;
     }
-    if (this.closed || !this.segments.includes(seg)) return null;
+    if (this.closed || pace?.abandoned() === true || !this.segments.includes(seg)) return false;
     if (scan === null) {
       this.warn(
         `read:${seg.id}`,
         `capture ${seg.id}: its journal is missing; its counts stay, its queries are missing from the query log and CSV`,
       );
-      return null;
+      return false;
     }
-    this.rowCounts.set(seg, cols.length);
-    if (cols.length !== seg.queries || scan.corrupt > 0) {
+    this.rowCounts.set(seg, rows);
+    if (rows !== seg.queries || scan.corrupt > 0) {
       this.rowsDiffer.add(seg);
       this.warn(
         `rows:${seg.id}`,
-        `capture ${seg.id}: its journal is damaged (${scan.corrupt} unreadable line(s) or frame(s)): it holds ${cols.length} of the ${seg.queries} queries its checkpoint counts; the query log and CSV show the journal's`,
+        `capture ${seg.id}: its journal is damaged (${scan.corrupt} unreadable line(s) or frame(s)): it holds ${rows} of the ${seg.queries} queries its checkpoint counts; the query log and CSV show the journal's`,
       );
     }
-    this.rowCache.set(seg, cols, cols.bytes);
-    return cols;
+    return true;
+  }
+
+  /**
+   * Stopped capture `seg`'s rows straight from its journal, a piece of about `scanPieceRows` at a time, for
+   * a reader that passes each row once (the CSV): neither the cache nor a whole capture's columns hold them,
+   * and the journal is read no faster than the reader takes the pieces. Ends early (no warning) when the
+   * reader stops; a journal that cannot be read gives what was read of it, after its warning.
+   */
+  private async *streamRows(seg: CaptureSegment): AsyncGenerator<EventColumns> {
+    const base = seg.seqBase;
+    const ready: EventColumns[] = [];
+    let piece = new EventColumns(this.chunkPool);
+    let finished = false;
+    let abandoned = false;
+    // Whichever side waits (the reader for a piece, the journal for room): never both at once.
+    let waiting: (() => void) | null = null;
+    const wake = (): void => {
+      const w = waiting;
+      waiting = null;
+      w?.();
+    };
+    const wait = (): Promise<void> => new Promise((resolve) => (waiting = resolve));
+    const handOn = (): void => {
+      if (piece.length === 0) return;
+      ready.push(piece);
+      piece = new EventColumns(this.chunkPool);
+      wake();
+    };
+    const reading = this.readJournalRows(seg, (ev) => void piece.append(base + ev.seq, ev, ev.offset), {
+      onChunk: async () => {
+        if (piece.length >= this.scanPieceRows) handOn();
+        while (ready.length >= 2 && !abandoned) await wait();
+      },
+      abandoned: () => abandoned,
+    }).finally(() => {
+      if (!abandoned) handOn();
+      finished = true;
+      wake();
+    });
+    try {
+      for (;;) {
+        const next = ready.shift();
+        if (next !== undefined) {
+          wake();
+          yield next;
+          // Resumed: the reader is done with it.
+          next.release();
+        } else if (finished) break;
+        else await wait();
+      }
+    } finally {
+      abandoned = true;
+      wake();
+      await reading;
+    }
   }
 
   /** A key for the rows a filter selects (not which page of them). */
@@ -530,7 +628,7 @@ export class CaptureStore implements ExchangeSink {
         false,
         {
           chunkBytes: this.historySliceBytes,
-          onChunk: (bytes) => (this.historyProgress.read += bytes),
+          onChunk: (bytes) => void (this.historyProgress.read += bytes),
           stop: () => this.closed,
         },
       );
@@ -904,6 +1002,7 @@ export class CaptureStore implements ExchangeSink {
     const held = this.scanHeld;
     if (held !== null && held.seg === seg) return held.cols;
     // Passed: the cache alone decides what stays.
+    held?.cols.unpin();
     this.scanHeld = null;
     return this.rowsOf(seg);
   }
@@ -911,8 +1010,13 @@ export class CaptureStore implements ExchangeSink {
   /** Reads back `seg`'s rows for scanSince and holds them for its next call. Never rejects. */
   private async holdForScan(seg: CaptureSegment): Promise<void> {
     const cols = await this.needRows(seg);
-    if (cols !== null) this.scanHeld = { seg, cols };
-    else if (!this.closed && this.segments.includes(seg)) this.rowsUnreadable.add(seg);
+    // Let go meanwhile: scanSince asks again.
+    if (cols?.isReleased === true) return;
+    if (cols !== null) {
+      cols.pin();
+      this.scanHeld?.cols.unpin();
+      this.scanHeld = { seg, cols };
+    } else if (!this.closed && this.segments.includes(seg)) this.rowsUnreadable.add(seg);
   }
 
   /**
@@ -940,6 +1044,8 @@ export class CaptureStore implements ExchangeSink {
           continue;
         }
         cols = await this.needRows(seg);
+        // Let go by the cache between the read and now (another reader's rows took the room): read again.
+        while (cols?.isReleased === true) cols = await this.needRows(seg);
         if (cols === null) continue;
       }
       const filter = seg.compile(req, cols);
@@ -969,7 +1075,7 @@ export class CaptureStore implements ExchangeSink {
     return csvChunksOf(this.csvBatches(parts, filter, new CsvRows(filter, devices)));
   }
 
-  /** Each capture's CSV rows in turn, its rows read back first when not in memory. */
+  /** Each capture's CSV rows in turn: from memory when held, else from its journal a piece at a time. */
   private async *csvBatches(
     parts: readonly { seg: CaptureSegment; end: number }[],
     filter: QueryFilter,
@@ -978,8 +1084,18 @@ export class CaptureStore implements ExchangeSink {
     for (const { seg, end } of parts) {
       // Skipped without reading its rows when its counts say none matches.
       if (!seg.hasRows && seg.knownCount(filter) === 0) continue;
-      const cols = this.rowsOf(seg) ?? (await this.needRows(seg));
-      if (cols !== null) yield rows.of(seg, cols, Math.min(end, cols.length));
+      const cols = this.rowsOf(seg);
+      if (cols !== null) {
+        // Kept readable while the reader takes them, should the cache let them go meanwhile.
+        cols.pin();
+        try {
+          yield rows.of(seg, cols, Math.min(end, cols.length));
+        } finally {
+          cols.unpin();
+        }
+      }
+      // Not in memory: read straight from its journal, past the cache (an export passes each row once).
+      else for await (const piece of this.streamRows(seg)) yield rows.of(seg, piece, piece.length);
     }
   }
 
@@ -1272,7 +1388,7 @@ export class CaptureStore implements ExchangeSink {
         seg.source === null,
         {
           chunkBytes: this.historySliceBytes,
-          onChunk: (bytes) => (this.historyProgress.read += bytes),
+          onChunk: (bytes) => void (this.historyProgress.read += bytes),
           stop: () => this.closed,
         },
       );

@@ -14,8 +14,12 @@ export interface StoredEvent extends EventFields {
 const CHUNK_BITS = 14;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SIZE - 1;
-/** Bytes of one row across the chunk's typed arrays (see Chunk). */
+/** Bytes of one row across the chunk's typed arrays at most (see Chunk): string ids of 4 bytes. */
 const ROW_BYTES = 3 * 8 + 4 + 2 + 2 + 1 + 9 * 4;
+/** The same with string ids of 2 bytes, as most chunks hold them. */
+const NARROW_ROW_BYTES = 3 * 8 + 4 + 2 + 2 + 1 + 9 * 2;
+/** Largest string id a 2-byte column holds. */
+const NARROW_MAX = 0xffff;
 /** A string's header plus its entries in a StringTable's list and map, roughly. */
 const STRING_OVERHEAD = 64;
 
@@ -69,6 +73,15 @@ export class StringTable {
   }
 }
 
+/**
+ * A column of string ids: 2 bytes each until an id does not fit, then that chunk's column is widened to 4
+ * (a capture rarely holds 65,536 distinct names or answers; qtypes, rcodes and upstreams never).
+ */
+type Ids = Uint16Array | Uint32Array;
+
+type IdColumn =
+  'client' | 'qname' | 'qtype' | 'rcode' | 'answers' | 'upstream' | 'error' | 'watchRule' | 'source';
+
 interface Chunk {
   readonly seq: Float64Array;
   readonly ts: Float64Array;
@@ -77,16 +90,16 @@ interface Chunk {
   readonly port: Uint16Array;
   readonly offset: Int16Array;
   readonly transport: Uint8Array;
-  readonly client: Uint32Array;
-  readonly qname: Uint32Array;
-  readonly qtype: Uint32Array;
-  readonly rcode: Uint32Array;
-  readonly answers: Uint32Array;
-  readonly upstream: Uint32Array;
-  readonly error: Uint32Array;
-  readonly watchRule: Uint32Array;
+  client: Ids;
+  qname: Ids;
+  qtype: Ids;
+  rcode: Ids;
+  answers: Ids;
+  upstream: Ids;
+  error: Ids;
+  watchRule: Ids;
   /** The `sources` id; 0 is "" (forwarded). */
-  readonly source: Uint32Array;
+  source: Ids;
 }
 
 function newChunk(): Chunk {
@@ -98,16 +111,84 @@ function newChunk(): Chunk {
     port: new Uint16Array(CHUNK_SIZE),
     offset: new Int16Array(CHUNK_SIZE),
     transport: new Uint8Array(CHUNK_SIZE),
-    client: new Uint32Array(CHUNK_SIZE),
-    qname: new Uint32Array(CHUNK_SIZE),
-    qtype: new Uint32Array(CHUNK_SIZE),
-    rcode: new Uint32Array(CHUNK_SIZE),
-    answers: new Uint32Array(CHUNK_SIZE),
-    upstream: new Uint32Array(CHUNK_SIZE),
-    error: new Uint32Array(CHUNK_SIZE),
-    watchRule: new Uint32Array(CHUNK_SIZE),
-    source: new Uint32Array(CHUNK_SIZE),
+    client: new Uint16Array(CHUNK_SIZE),
+    qname: new Uint16Array(CHUNK_SIZE),
+    qtype: new Uint16Array(CHUNK_SIZE),
+    rcode: new Uint16Array(CHUNK_SIZE),
+    answers: new Uint16Array(CHUNK_SIZE),
+    upstream: new Uint16Array(CHUNK_SIZE),
+    error: new Uint16Array(CHUNK_SIZE),
+    watchRule: new Uint16Array(CHUNK_SIZE),
+    source: new Uint16Array(CHUNK_SIZE),
   };
+}
+
+/** Stores string id `id` at `j` of `c`'s column `name`, widening the column first when the id needs it. */
+function setId(c: Chunk, name: IdColumn, j: number, id: number): void {
+  let col = c[name];
+  if (id > NARROW_MAX && col instanceof Uint16Array) {
+    col = Uint32Array.from(col);
+    c[name] = col;
+  }
+  col[j] = id;
+}
+
+/** Bytes of a chunk's typed arrays as they are now. */
+function chunkBytes(c: Chunk): number {
+  const idBytes =
+    c.client.byteLength +
+    c.qname.byteLength +
+    c.qtype.byteLength +
+    c.rcode.byteLength +
+    c.answers.byteLength +
+    c.upstream.byteLength +
+    c.error.byteLength +
+    c.watchRule.byteLength +
+    c.source.byteLength;
+  return CHUNK_SIZE * (NARROW_ROW_BYTES - 9 * 2) + idBytes;
+}
+
+/** What one chunk of columns takes at most (string ids of 4 bytes). */
+export const CHUNK_BYTES = CHUNK_SIZE * ROW_BYTES;
+/** What one chunk of columns takes with string ids of 2 bytes, as most do. */
+export const NARROW_CHUNK_BYTES = CHUNK_SIZE * NARROW_ROW_BYTES;
+
+/**
+ * Chunks of released columns (EventColumns.release), up to `maxBytes`, for the next columns read back: a
+ * capture's 30 MB of typed arrays are reused instead of left to the garbage collector and the allocator,
+ * which keep freed ones for long after.
+ */
+export class ChunkPool {
+  private readonly spare: Chunk[] = [];
+  private spareBytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  /** A chunk whose rows are all written before they are read (see append), or undefined when none is spare. */
+  take(): Chunk | undefined {
+    const c = this.spare.pop();
+    if (c !== undefined) this.spareBytes -= chunkBytes(c);
+    return c;
+  }
+
+  give(chunks: readonly Chunk[]): void {
+    for (const c of chunks) {
+      const bytes = chunkBytes(c);
+      if (this.spareBytes + bytes > this.maxBytes) return;
+      this.spare.push(c);
+      this.spareBytes += bytes;
+    }
+  }
+
+  /** Lets spare chunks go (to the garbage collector) until at most `bytes` of them are held. */
+  trimTo(bytes: number): void {
+    while (this.spareBytes > Math.max(0, bytes)) this.take();
+  }
+
+  /** Bytes of spare chunks held. */
+  get bytes(): number {
+    return this.spareBytes;
+  }
 }
 
 const TRANSPORTS: readonly Transport[] = ['udp', 'tcp'];
@@ -143,14 +224,57 @@ export class EventColumns {
   readonly sources = EventColumns.sourceTable();
   private readonly chunks: Chunk[] = [];
   private count = 0;
+  private pins = 0;
+  private retired = false;
+  private released = false;
+
+  /** `pool` gives the chunks, when it has spare ones, and takes them back on release(). */
+  constructor(private readonly pool: ChunkPool | null = null) {}
 
   get length(): number {
     return this.count;
   }
 
+  /** Bytes of columns holding `rows` rows, about: whole chunks of 2-byte ids (the string tables aside). */
+  static bytesFor(rows: number): number {
+    return Math.ceil(rows / CHUNK_SIZE) * NARROW_CHUNK_BYTES;
+  }
+
+  /** Keeps the rows readable across awaits until unpin(), even when released meanwhile. */
+  pin(): void {
+    this.pins++;
+  }
+
+  unpin(): void {
+    this.pins--;
+    if (this.pins === 0 && this.retired) this.release();
+  }
+
+  /**
+   * Gives the chunks to the pool (at once, or at the last unpin()): no row is read from these columns
+   * afterwards (see isReleased). Only their owner (the row cache, the reader of a piece) calls this.
+   */
+  release(): void {
+    if (this.pins > 0) {
+      this.retired = true;
+      return;
+    }
+    if (this.released) return;
+    this.released = true;
+    this.pool?.give(this.chunks);
+    this.chunks.length = 0;
+    this.count = 0;
+  }
+
+  /** Released: its rows are gone (read them back instead). */
+  get isReleased(): boolean {
+    return this.released;
+  }
+
   /** About what these columns take in memory: whole chunks plus the string tables. */
   get bytes(): number {
-    let n = this.chunks.length * CHUNK_SIZE * ROW_BYTES;
+    let n = 0;
+    for (const c of this.chunks) n += chunkBytes(c);
     for (const t of [
       this.clients,
       this.qnames,
@@ -176,7 +300,7 @@ export class EventColumns {
   append(seq: number, ev: EventFields, offset: number): number {
     const row = this.count;
     const j = row & CHUNK_MASK;
-    if (j === 0) this.chunks.push(newChunk());
+    if (j === 0) this.chunks.push(this.pool?.take() ?? newChunk());
     const c = this.chunks[row >>> CHUNK_BITS]!;
     c.seq[j] = seq;
     c.ts[j] = ev.ts;
@@ -185,15 +309,37 @@ export class EventColumns {
     c.port[j] = ev.clientPort;
     c.offset[j] = offset;
     c.transport[j] = ev.transport === 'tcp' ? 1 : 0;
-    c.client[j] = this.clients.intern(ev.client);
-    c.qname[j] = this.qnames.intern(ev.qname);
-    c.qtype[j] = this.qtypes.intern(ev.qtype);
-    c.rcode[j] = this.rcodes.intern(ev.rcode);
-    c.answers[j] = this.answers.intern(ev.answers);
-    c.upstream[j] = this.upstreams.intern(ev.upstream);
-    c.error[j] = this.errors.intern(ev.error);
-    c.watchRule[j] = this.watchRules.intern(ev.watchRule);
-    c.source[j] = ev.source ? this.sources.intern(ev.source) : 0;
+    const client = this.clients.intern(ev.client);
+    const qname = this.qnames.intern(ev.qname);
+    const qtype = this.qtypes.intern(ev.qtype);
+    const rcode = this.rcodes.intern(ev.rcode);
+    const answers = this.answers.intern(ev.answers);
+    const upstream = this.upstreams.intern(ev.upstream);
+    const error = this.errors.intern(ev.error);
+    const watchRule = this.watchRules.intern(ev.watchRule);
+    const source = ev.source ? this.sources.intern(ev.source) : 0;
+    if ((client | qname | qtype | rcode | answers | upstream | error | watchRule | source) > NARROW_MAX) {
+      // Rare: an id past 2 bytes, in a chunk whose column may not hold it yet.
+      setId(c, 'client', j, client);
+      setId(c, 'qname', j, qname);
+      setId(c, 'qtype', j, qtype);
+      setId(c, 'rcode', j, rcode);
+      setId(c, 'answers', j, answers);
+      setId(c, 'upstream', j, upstream);
+      setId(c, 'error', j, error);
+      setId(c, 'watchRule', j, watchRule);
+      setId(c, 'source', j, source);
+    } else {
+      c.client[j] = client;
+      c.qname[j] = qname;
+      c.qtype[j] = qtype;
+      c.rcode[j] = rcode;
+      c.answers[j] = answers;
+      c.upstream[j] = upstream;
+      c.error[j] = error;
+      c.watchRule[j] = watchRule;
+      c.source[j] = source;
+    }
     this.count = row + 1;
     return row;
   }

@@ -171,8 +171,8 @@ const READ_CHUNK = 1 << 20;
 export interface ScanOptions {
   /** Bytes read (and parsed) per turn of the event loop; default 1 MiB. */
   readonly chunkBytes?: number;
-  /** Called with the bytes of each slice once it is parsed. */
-  readonly onChunk?: (bytes: number) => void;
+  /** Called with the bytes of each slice once it is parsed; a promise it returns is waited for (a reader's pace). */
+  readonly onChunk?: (bytes: number) => void | Promise<void>;
   /** Checked between slices: true ends the scan there (nothing is cut off then). */
   readonly stop?: () => boolean;
 }
@@ -221,29 +221,37 @@ export async function scanJournal(
   let frames = 0;
   let lastSeal = 0;
   let tornFrame: { offset: number; length: number } | null = null;
-  for await (const f of readFrames(gzPath)) {
-    if (opts.stop?.()) {
-      stopped = true;
-      break;
-    }
-    if (f.kind === 'torn') tornFrame = f;
-    if (f.kind !== 'frame') {
-      if (f.kind === 'bad') corrupt++;
-      break;
-    }
-    frames++;
-    lastSeal = f.header.sealTo;
-    if (f.raw === null) corrupt++;
-    else {
-      let start = 0;
-      for (let nl = f.raw.indexOf(10, start); nl >= 0; nl = f.raw.indexOf(10, start)) {
-        if (line(f.raw, start, nl) === 'bad') corrupt++;
-        start = nl + 1;
+  // The plain file stays open while the frames are read: closed here when they end the scan.
+  const closePlain = async (): Promise<void> => void (await fh?.close().catch(() => undefined));
+  try {
+    for await (const f of readFrames(gzPath)) {
+      if (opts.stop?.()) {
+        stopped = true;
+        break;
       }
-      if (start < f.raw.length) corrupt++;
+      if (f.kind === 'torn') tornFrame = f;
+      if (f.kind !== 'frame') {
+        if (f.kind === 'bad') corrupt++;
+        break;
+      }
+      frames++;
+      lastSeal = f.header.sealTo;
+      if (f.raw === null) corrupt++;
+      else {
+        let start = 0;
+        for (let nl = f.raw.indexOf(10, start); nl >= 0; nl = f.raw.indexOf(10, start)) {
+          if (line(f.raw, start, nl) === 'bad') corrupt++;
+          start = nl + 1;
+        }
+        if (start < f.raw.length) corrupt++;
+      }
+      await opts.onChunk?.(f.length);
     }
-    opts.onChunk?.(f.length);
+  } catch (err) {
+    await closePlain();
+    throw err;
   }
+  if (stopped) await closePlain();
   if (fh === null && frames === 0 && tornFrame === null) return null;
 
   let corruptSinceGood = 0;
@@ -279,7 +287,7 @@ export async function scanJournal(
         }
         // `buf` is reused by the next read, so keep a copy of the unfinished line.
         carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
-        opts.onChunk?.(bytesRead);
+        await opts.onChunk?.(bytesRead);
       }
     } finally {
       await fh.close().catch(() => undefined);

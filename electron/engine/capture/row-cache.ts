@@ -8,7 +8,22 @@ export class ByteLru<K, V> {
   private readonly entries = new Map<K, { readonly value: V; readonly bytes: number }>();
   private total = 0;
 
-  constructor(readonly maxBytes: number) {}
+  /** `onEvict` sees each value that leaves (evicted, deleted or replaced). */
+  constructor(
+    readonly maxBytes: number,
+    private readonly onEvict: (value: V) => void = () => undefined,
+  ) {}
+
+  /** Evicts the least recently used until `bytes` more fit; nothing when they could never fit. */
+  reserve(bytes: number): void {
+    if (bytes > this.maxBytes) return;
+    for (const [k, e] of this.entries) {
+      if (this.total + bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.total -= e.bytes;
+      this.onEvict(e.value);
+    }
+  }
 
   /** The value for `key`, now the most recently used; undefined when not held. */
   get(key: K): V | undefined {
@@ -26,13 +41,14 @@ export class ByteLru<K, V> {
 
   /** Holds `value` (of `bytes`) as the most recently used, evicting others until the total fits; false when too large. */
   set(key: K, value: V, bytes: number): boolean {
-    this.delete(key);
+    const held = this.entries.get(key);
+    if (held !== undefined && held.value === value) {
+      // The same value again: not evicted, only its size and place change.
+      this.entries.delete(key);
+      this.total -= held.bytes;
+    } else this.delete(key);
     if (bytes > this.maxBytes) return false;
-    for (const [k, e] of this.entries) {
-      if (this.total + bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.total -= e.bytes;
-    }
+    this.reserve(bytes);
     this.entries.set(key, { value, bytes });
     this.total += bytes;
     return true;
@@ -43,6 +59,7 @@ export class ByteLru<K, V> {
     if (e === undefined) return;
     this.entries.delete(key);
     this.total -= e.bytes;
+    this.onEvict(e.value);
   }
 
   /** Bytes held in all. */
