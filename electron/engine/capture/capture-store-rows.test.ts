@@ -17,8 +17,6 @@ const HOUR = 3_600_000;
 /** What one capture's rows take in the cache: a whole chunk of 16,384 rows, whatever fewer it holds. */
 const ONE_CAPTURE = 1_200_000;
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 let now = T0;
 const harness = captureStoreHarness(() => now);
 const warnings = harness.warnings;
@@ -160,7 +158,10 @@ describe('CaptureStore rows on demand', () => {
     expect(s.total()).toBe(600);
     // The newest capture's last rows, for the snapshot's tail (recent()), and no other.
     expect(s.journalReads().rows).toBe(1);
-    for (let i = 0; i < 100_000 && s.recent().length < 100; i++) await tick();
+    // The tail is read on the thread pool: waited for as a state, not a number of turns (a busy machine
+    // ran 100,000 turns before its read came back).
+    for (const until = Date.now() + 20_000; s.recent().length < 100 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 5));
     expect(s.recent().map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 501 + i));
     const newest = await s.query({ limit: 10 });
     expect(newest.events.map((e) => e.seq)).toEqual([600, 599, 598, 597, 596, 595, 594, 593, 592, 591]);
