@@ -23,6 +23,7 @@ import { readCheckpoint, readCheckpointHead, writeCheckpoint } from './checkpoin
 import type { JournalHost, JournalSpec } from './capture-journal';
 import type { StoredEvent, StringTable } from './columns';
 import { ChunkPool, EventColumns } from './columns';
+import { wakeUp } from '../wake-up';
 import {
   csvCell,
   csvChunksOf,
@@ -503,13 +504,7 @@ export class CaptureStore implements ExchangeSink {
     let finished = false;
     let abandoned = false;
     // Whichever side waits (the reader for a piece, the journal for room): never both at once.
-    let waiting: (() => void) | null = null;
-    const wake = (): void => {
-      const w = waiting;
-      waiting = null;
-      w?.();
-    };
-    const wait = (): Promise<void> => new Promise((resolve) => (waiting = resolve));
+    const { wait, wake } = wakeUp();
     const handOn = (): void => {
       if (piece.length === 0) return;
       ready.push(piece);

@@ -12,6 +12,7 @@ import type { ParseDamage, ParseJob, ParseMessage, ToParser } from './parse-thre
 import type { HashedReader } from './source-file';
 import { ImportCancelled } from './types';
 import { WAIT_BYTES, type ImportWriter } from './writer';
+import { wakeUp } from '../wake-up';
 
 /**
  * Chunks (READ_CHUNK, 1 MiB) sent to the parse thread and not yet taken by its reader. What they and the
@@ -85,13 +86,7 @@ export class ParseThread {
     let ahead = 0;
     let done: Extract<ParseMessage, { type: 'file-done' }> | null = null;
     let failed: unknown = null;
-    let wake: (() => void) | null = null;
-    const poke = (): void => {
-      const w = wake;
-      wake = null;
-      w?.();
-    };
-    const event = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+    const { wait: event, wake: poke } = wakeUp();
     this.handler = (m) => {
       if (m.type === 'took') {
         ahead--;
