@@ -18,14 +18,7 @@ import {
   revision,
   threadTicks,
 } from './bench/machine.mjs';
-import {
-  cleanup,
-  installCleanupHandlers,
-  makeTempDir,
-  sleep,
-  startProcess,
-  stopProcess,
-} from './bench/procs.mjs';
+import { cleanup, installCleanupHandlers, makeTempDir, sleep, stopProcess } from './bench/procs.mjs';
 import { topSelfTime } from './bench/profile.mjs';
 import { max, median } from './bench/stats.mjs';
 import { renderMarkdown, summarise } from './bench/report.mjs';
@@ -36,12 +29,11 @@ import {
   dnsmasqCounters,
   freePort,
   memoryOf,
-  pinned,
   probe,
   startDnsmasqPeer,
+  startNodeFloor,
   startUpstream,
   startWitness,
-  waitAnswering,
   writeBenchData,
 } from './bench/servers.mjs';
 import { buildIfNeeded, root } from './lib/build.mjs';
@@ -461,16 +453,7 @@ async function main(opts) {
     ? await startWitness({ root, dataDir: splitDir, upstreamPort: upstream.port, cpu: null, probeName })
     : null;
   // The floor for any forwarder on Node.js: a bare relay (scripts/bench/node-floor.mjs), pinned as the others.
-  const floorPort = await freePort();
-  const floor = startProcess(
-    'node floor',
-    ...pinned(
-      process.execPath,
-      [path.join(root, 'scripts', 'bench', 'node-floor.mjs'), String(floorPort), String(upstream.port)],
-      serverCpu,
-    ),
-  );
-  await waitAnswering(floor, floorPort, probeName);
+  const floor = await startNodeFloor({ root, upstreamPort: upstream.port, cpu: serverCpu, probeName });
 
   // What each target records, so every run can check that nothing was dropped on the way to disk.
   const totalOf = (w) => async () => (await w.summary()).total_queries;
@@ -557,8 +540,8 @@ async function main(opts) {
     {
       key: 'node-floor',
       label: 'bare Node.js UDP relay, records nothing (the floor for Node)',
-      port: floorPort,
-      pid: floor.pid,
+      port: floor.port,
+      pid: floor.proc.pid,
       // It relays UDP only.
       udpOnly: true,
     },
@@ -685,7 +668,7 @@ async function main(opts) {
   const { hwmKb } = memoryOf(witness.proc.pid);
   await stopProcess(witness.proc, 15_000);
   if (split) await stopProcess(split.proc, 15_000);
-  await stopProcess(floor, 5_000);
+  await stopProcess(floor.proc, 5_000);
   const journalBytes = dirBytes(witnessDir);
   const dnsmasqLogged = await countLines(peerLog.log, 0, queryLine);
   const extra = {

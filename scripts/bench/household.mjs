@@ -8,15 +8,14 @@
 import path from 'node:path';
 import { dnsperf } from './dnsperf.mjs';
 import { processCpuMeter } from './machine.mjs';
-import { sleep, startProcess, stopProcess } from './procs.mjs';
+import { sleep, stopProcess } from './procs.mjs';
 import {
   benchRecord,
   freePort,
-  pinned,
   startDnsmasqPeer,
+  startNodeFloor,
   startUpstream,
   startWitness,
-  waitAnswering,
   writeBenchData,
 } from './servers.mjs';
 import { median } from './stats.mjs';
@@ -67,21 +66,11 @@ export async function benchHousehold({
     });
     targets.push({ key: 'dnsmasq-log', label: 'dnsmasq, cache off, `--log-queries` to a file', ...peer });
     // The floor for any Node.js forwarder: node-floor.mjs relays queries and replies and does nothing else.
-    const floorPort = await freePort();
-    const floor = startProcess(
-      'node floor',
-      ...pinned(
-        process.execPath,
-        [path.join(root, 'scripts', 'bench', 'node-floor.mjs'), String(floorPort), String(upstream.port)],
-        serverCpu,
-      ),
-    );
-    await waitAnswering(floor, floorPort, probeName);
+    const floor = await startNodeFloor({ root, upstreamPort: upstream.port, cpu: serverCpu, probeName });
     targets.push({
       key: 'node-floor',
       label: 'a bare Node.js UDP relay (scripts/bench/node-floor.mjs)',
-      proc: floor,
-      port: floorPort,
+      ...floor,
     });
 
     log(`household: settling ${SETTLE_SECONDS} s, then ${idleSeconds} s idle…`);

@@ -223,6 +223,24 @@ export async function startWitness({
   };
 }
 
+/**
+ * Starts the bare Node.js UDP relay (node-floor.mjs: the floor for any forwarder on Node) on a free port,
+ * relaying to `upstreamPort`; resolves once it answers `probeName`.
+ */
+export async function startNodeFloor({ root, upstreamPort, cpu, probeName }) {
+  const port = await freePort();
+  const proc = startProcess(
+    'node floor',
+    ...pinned(
+      process.execPath,
+      [path.join(root, 'scripts', 'bench', 'node-floor.mjs'), String(port), String(upstreamPort)],
+      cpu,
+    ),
+  );
+  await waitAnswering(proc, port, probeName);
+  return { proc, port };
+}
+
 /** Reads VmRSS, VmHWM (kB) of a live process from /proc; null fields when unavailable. */
 export function memoryOf(pid) {
   try {
