@@ -472,17 +472,7 @@ async function main(opts) {
    * The total once it has stopped moving: records reach the store up to 250 ms after their answers (the DNS
    * thread's batches), so a mark read at once could miss the last queries of the run before (the check's digs).
    */
-  const quietTotal = (w) => async () => {
-    const total = totalOf(w);
-    let last = await total();
-    for (let i = 0; i < 20; i++) {
-      await sleep(400);
-      const now = await total();
-      if (now === last) return now;
-      last = now;
-    }
-    return last;
-  };
+  const quietTotal = (w) => () => settledTotal(w)(Number.POSITIVE_INFINITY);
   const witnessTotal = totalOf(witness);
   const settledWitnessTotal = settledTotal(witness);
   const queryLine = /: query\[/;
