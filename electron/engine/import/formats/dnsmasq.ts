@@ -54,10 +54,10 @@ const KEPT_TEXTS = 65_536;
 
 /**
  * The names and addresses of open queries, each kept once and as a flat string of its own (concatenated and
- * cut again: no view into the line). A piece of a line
- * (what a RegExp match gives) may be a view into the whole 64 KiB of text the line was decoded with: an
- * open query holding one held that text too, and every scavenge of the parse thread copied it again while
- * the query waited (a fifth of its time went to garbage collection).
+ * cut again: no view into the line). A piece of a line (what a RegExp match gives) may be a view into the
+ * whole 64 KiB of text the line was decoded with: an open query holding one held that text too, and every
+ * scavenge of the parse thread copied it again while the query waited (a fifth of its time went to garbage
+ * collection).
  */
 class Kept {
   private readonly texts = new Map<string, string>();
