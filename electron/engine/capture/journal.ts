@@ -483,6 +483,9 @@ const NO_BUFFER = Buffer.alloc(0);
  */
 const SPILL_BYTES = 40 << 20;
 
+/** Buffers per writev, well under IOV_MAX (1,024 on Linux). */
+const WRITEV_MAX = 64;
+
 /**
  * Appends lines to a journal file with one write per flush. Lines are encoded into memory as they come
  * and wait there between flushes; when the disk refuses them (ENOSPC, EACCES, EIO...) they stay queued,
@@ -764,17 +767,22 @@ export class JournalWriter {
         this.handle = await open(this.opts.path, 'a', FILE_MODE);
       }
       while (this.queue.length > 0) {
-        const buf = this.queue[0]!;
-        const { bytesWritten } = await this.handle.write(
-          buf,
-          this.queueOffset,
-          buf.length - this.queueOffset,
-        );
+        // A block and its seal (and whatever else waits) in one writev: one system call and one trip
+        // through the thread pool per flush, not one per piece, which counts at a household's few queries.
+        const pieces = this.queue.slice(0, WRITEV_MAX);
+        if (this.queueOffset > 0) pieces[0] = pieces[0]!.subarray(this.queueOffset);
+        let { bytesWritten } = await this.handle.writev(pieces);
         if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-        this.queueOffset += bytesWritten;
         this.queueBytes -= bytesWritten;
         this.plainBytes += bytesWritten;
-        if (this.queueOffset >= buf.length) {
+        // A short write (a full disk on the way) leaves the rest queued, from where it stopped.
+        while (bytesWritten > 0) {
+          const left = this.queue[0]!.length - this.queueOffset;
+          if (bytesWritten < left) {
+            this.queueOffset += bytesWritten;
+            break;
+          }
+          bytesWritten -= left;
           this.queue.shift();
           this.queueOffset = 0;
         }
