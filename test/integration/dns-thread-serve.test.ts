@@ -75,6 +75,18 @@ function sealedSeqs(text: string): Set<number> {
   return out;
 }
 
+/** Each thread of process `pid` with its nice value (/proc/PID/task/TID/stat, field 19). */
+async function threadNices(pid: number): Promise<{ tid: number; nice: number }[]> {
+  const out: { tid: number; nice: number }[] = [];
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    // The command name, in parentheses, may hold spaces: the fields are counted after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length > 17) out.push({ tid: Number(tid), nice: Number(fields[16]) });
+  }
+  return out;
+}
+
 async function health(base: string): Promise<Health> {
   return (await (await fetch(`${base}/api/health`)).json()) as Health;
 }
@@ -104,6 +116,53 @@ describe('serve with DNS on its own thread', () => {
       'the record',
     );
     expect((await health(s.base)).problems).toEqual([]);
+  });
+
+  it('runs the DNS thread ahead of every other thread of the process, and a restarted one too', async (ctx) => {
+    if (process.platform !== 'linux') {
+      console.log('[dns-thread-serve] skipped: a nice value per thread is Linux only');
+      ctx.skip();
+    }
+    const { served: s, hook } = await startWithHooks();
+    await dig(s.dnsPort, 'before.wild.example.test', 'A');
+    const pid = s.child.pid!;
+    // The DNS thread keeps the nice the process started with; every other thread, the main one first, is
+    // PRIORITY_GAP (10) steps lower.
+    const before = await waitFor(
+      async () => {
+        const t = await threadNices(pid);
+        return t.filter((x) => x.nice === Math.min(...t.map((y) => y.nice))).length === 1 &&
+          t.find((x) => x.tid === pid)!.nice > Math.min(...t.map((y) => y.nice))
+          ? t
+          : undefined;
+      },
+      10_000,
+      'one thread ahead of the others',
+    );
+    const base = Math.min(...before.map((t) => t.nice));
+    const dns = before.find((t) => t.nice === base)!.tid;
+    expect(dns).not.toBe(pid);
+    for (const t of before)
+      if (t.tid !== dns) expect(t.nice, `thread ${t.tid}`).toBe(Math.min(19, base + 10));
+    // The thread at the front is the DNS thread: it is the one that goes when the DNS thread dies. Its
+    // successor, made by the lowered main thread, starts at their nice, and the others make room below it.
+    await hook('exit');
+    const after = await waitFor(
+      async () => {
+        const t = await threadNices(pid);
+        if (t.some((x) => x.tid === dns)) return undefined;
+        const front = Math.min(...t.map((y) => y.nice));
+        return t.filter((x) => x.nice === front).length === 1 && front === Math.min(19, base + 10)
+          ? t
+          : undefined;
+      },
+      10_000,
+      'the restarted DNS thread ahead of the others',
+    );
+    for (const t of after)
+      if (t.nice !== Math.min(19, base + 10)) expect(t.nice, `thread ${t.tid}`).toBe(Math.min(19, base + 20));
+    const r = await dig(s.dnsPort, 'after.wild.example.test', 'A', ['+short', '+time=1']);
+    expect(r.stdout.trim()).toBe('192.0.2.99');
   });
 
   for (const how of ['throw', 'exit'] as const)

@@ -23,6 +23,7 @@ import {
   type DnsThreadRequest,
   type DnsThreadStatus,
 } from './thread-messages';
+import { putOthersBehind } from './thread-priority';
 import { NetworkUpstream } from './upstream';
 import { classifierFor } from './verdicts';
 
@@ -38,6 +39,11 @@ let dropped = 0;
 let flushQueued = false;
 /** When the last batch was sent (performance.now()). */
 let lastSentAt = Number.NEGATIVE_INFINITY;
+
+// DNS first: every other thread of the process (API, exports, analysis, GC helpers, the thread pool) yields
+// to this one when both cores are wanted. Again once listening and once journaling: threads made since then
+// by a thread that was not lowered yet (the thread pool starts on first use) are lowered too.
+putOthersBehind();
 
 const send = (msg: DnsThreadMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
@@ -118,6 +124,7 @@ function status(): DnsThreadStatus {
 async function answer(req: DnsThreadRequest): Promise<unknown> {
   switch (req.name) {
     case 'listen':
+      putOthersBehind();
       return forwarder.listen();
     case 'close':
       await forwarder.close(req.arg.drainMs);
@@ -135,6 +142,7 @@ async function answer(req: DnsThreadRequest): Promise<unknown> {
       return null;
     case 'capture:start':
       journal.start(req.arg);
+      putOthersBehind();
       return null;
     case 'own-lookup':
       routers = new Set(req.arg.routers);
