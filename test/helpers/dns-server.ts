@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { freePort } from './tools';
 
 export type Behaviour =
   | { readonly kind: 'answer'; readonly address: string }
@@ -21,7 +22,29 @@ export class TestDnsServer {
   private tcp: net.Server | null = null;
   port = 0;
 
+  /**
+   * Listens on `port`, or on a port free for both UDP and TCP. The kernel's choice for UDP is not enough:
+   * the same number may be the local port of some TCP connection on this machine (an ephemeral port), and
+   * the TCP listener then fails with EADDRINUSE; and another test process may take a free port first. So a
+   * port below the ephemeral range is taken, and another one tried when either bind fails so.
+   */
   async start(port = 0): Promise<this> {
+    if (port !== 0) {
+      await this.listen(port);
+      return this;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.listen(await freePort());
+        return this;
+      } catch (err) {
+        await this.stop();
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  private async listen(port: number): Promise<void> {
     this.udp = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       this.udp!.once('error', reject);
@@ -54,7 +77,6 @@ export class TestDnsServer {
       this.tcp!.once('error', reject);
       this.tcp!.listen(this.port, '127.0.0.1', () => resolve());
     });
-    return this;
   }
 
   private respond(msg: Buffer, send: (out: Buffer) => void): void {
