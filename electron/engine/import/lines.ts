@@ -46,8 +46,6 @@ export function noteDevice(devices: Devices, address: string, mac: string, name:
 
 /** Encoded lines are handed on in blocks of about this size. */
 const BLOCK_BYTES = 1 << 20;
-/** Block buffers kept for reuse: as many as the parse thread has on their way (parse-thread.ts). */
-const SPARE_BLOCKS = 4;
 /** Text a JSON string holds as it is: printable ASCII but the quote and the backslash. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const SEQ_KEY = Buffer.from('{"seq":', 'latin1');
@@ -85,9 +83,14 @@ export class LineEncoder {
   private timeHead: Buffer = Buffer.alloc(0);
   private timeTail: Buffer = Buffer.alloc(0);
 
+  /**
+   * `spareBlocks`: block buffers kept for reuse (recycle), as many as are on their way at once between the
+   * thread encoding and the one writing (parse-thread.ts).
+   */
   constructor(
     private readonly captureId: string,
     private readonly emit: (lines: Buffer, block: EncodedBlock) => void,
+    private readonly spareBlocks = 0,
   ) {
     this.idBytes = PLAIN.test(captureId) ? Buffer.from(`","captureId":"${captureId}"`, 'latin1') : null;
   }
@@ -99,7 +102,7 @@ export class LineEncoder {
 
   /** Takes back a block's buffer once its lines were copied elsewhere. */
   recycle(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === BLOCK_BYTES && this.spare.length < SPARE_BLOCKS) this.spare.push(buffer);
+    if (buffer.byteLength === BLOCK_BYTES && this.spare.length < this.spareBlocks) this.spare.push(buffer);
   }
 
   private fresh(): Buffer {

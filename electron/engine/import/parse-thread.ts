@@ -85,6 +85,8 @@ const SLICE_BYTES = 64 << 10;
  * only a few.
  */
 const BLOCKS_PER_BATCH = 2;
+/** Block buffers kept for reuse: a batch being filled here and the one on its way back. */
+const SPARE_BLOCKS = 2 * BLOCKS_PER_BATCH;
 
 /**
  * A HashedReader over the chunks runImport sends (it hashes them itself); `position` is the bytes taken,
@@ -213,10 +215,14 @@ export function serveParse(port: MessagePort, job: ParseJob): void {
     switch (m.type) {
       case 'start':
         watch = WatchService.open({ dataDir: job.dataDir });
-        encoder = new LineEncoder(m.captureId, (lines, block) => {
-          encoded.push({ buffer: lines.buffer as ArrayBuffer, length: lines.length, block });
-          if (encoded.length >= BLOCKS_PER_BATCH) sendBlocks();
-        });
+        encoder = new LineEncoder(
+          m.captureId,
+          (lines, block) => {
+            encoded.push({ buffer: lines.buffer as ArrayBuffer, length: lines.length, block });
+            if (encoded.length >= BLOCKS_PER_BATCH) sendBlocks();
+          },
+          SPARE_BLOCKS,
+        );
         break;
       case 'file':
         fileNo = m.file;
