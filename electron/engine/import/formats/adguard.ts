@@ -67,9 +67,9 @@ class Times {
       T.startsWith(this.head) &&
       T.startsWith(this.tail, z);
     if (!same) {
-      const key = T.slice(0, 19) + T.slice(z);
       this.head = T.slice(0, 19);
       this.tail = T.slice(z);
+      const key = this.head + this.tail;
       this.base = Date.parse(key);
       this.zone = offsetOfIso(key);
     }
