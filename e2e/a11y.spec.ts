@@ -1,6 +1,6 @@
 /**
- * Keyboard and screen readers: axe-core finds no serious or critical violation on the dashboard (with
- * data), the setup assistant and the Settings panel, in the light and the dark theme.
+ * Keyboard and screen readers: axe-core finds no violation on the dashboard (with data), the setup
+ * assistant and the Settings panel, in the light and the dark theme.
  */
 import { chooseTheme, expect, expectNoAxeViolations, logRows, test } from './fixtures';
 
