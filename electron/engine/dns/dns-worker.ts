@@ -41,8 +41,9 @@ let flushQueued = false;
 let lastSentAt = Number.NEGATIVE_INFINITY;
 
 // DNS first: every other thread of the process (API, exports, analysis, GC helpers, the thread pool) yields
-// to this one when both cores are wanted. Again once listening and once journaling: threads made since then
-// by a thread that was not lowered yet (the thread pool starts on first use) are lowered too.
+// to this one when both cores are wanted. Once is enough: the thread pool runs before this thread starts
+// (Engine.open locks the data folder with fs/promises first), and threads made later by a lowered thread
+// inherit its nice.
 putOthersBehind();
 
 const send = (msg: DnsThreadMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
@@ -124,7 +125,6 @@ function status(): DnsThreadStatus {
 async function answer(req: DnsThreadRequest): Promise<unknown> {
   switch (req.name) {
     case 'listen':
-      putOthersBehind();
       return forwarder.listen();
     case 'close':
       await forwarder.close(req.arg.drainMs);
@@ -142,7 +142,6 @@ async function answer(req: DnsThreadRequest): Promise<unknown> {
       return null;
     case 'capture:start':
       journal.start(req.arg);
-      putOthersBehind();
       return null;
     case 'own-lookup':
       routers = new Set(req.arg.routers);
