@@ -1,5 +1,6 @@
 import { appendFile, copyFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { journalChunks, sealedLength } from '../export/journal-read';
 import { verifyJournal } from '../export/verify';
@@ -26,6 +27,7 @@ async function write(
   blocks: number,
   per: number,
   open = false,
+  frames: { frameLevel?: number; syncFrames?: boolean } = {},
 ): Promise<string> {
   const path = join(dir, name);
   const w = new JournalWriter({
@@ -36,6 +38,7 @@ async function write(
     },
     chained: true,
     compactBytes,
+    ...frames,
   });
   let seq = 0;
   for (let b = 0; b < blocks; b++) {
@@ -81,6 +84,29 @@ describe('compressed journal frames', () => {
     ]);
     // The .gz names the same journal.
     expect((await verifyJournal(compressedPath(packed))).lines).toEqual(r.lines);
+  });
+
+  it('are deflated at the level asked for (an import asks for 1), and read and verify the same', async () => {
+    const live = await write('live.ndjson', 4096, 20, 5);
+    const fast = await write('fast.ndjson', 4096, 20, 5, false, { frameLevel: 1, syncFrames: false });
+    expect(await journalText(fast)).toBe(await journalText(live));
+    for (const [path, level] of [
+      [live, 6],
+      [fast, 1],
+    ] as const) {
+      let n = 0;
+      for await (const f of readFrames(compressedPath(path))) {
+        if (f.kind !== 'frame' || f.raw === null) throw new Error(`frame ${n + 1} of ${path} unreadable`);
+        expect(f.hashOk).toBe(true);
+        // The frame's deflate bytes are zlib's at that level, byte count for byte count.
+        expect(f.header.bytes).toBe(deflateRawSync(f.raw, { level, memLevel: 9 }).length);
+        n++;
+      }
+      expect(n).toBeGreaterThan(2);
+    }
+    expect((await verifyJournal(fast)).lines).toEqual([
+      'OK fast.ndjson: intact and closed: 100 records in 20 sealed blocks, none changed after capture, none missing',
+    ]);
   });
 
   it('keep the unsealed tail plain and cut a running journal after its last seal', async () => {

@@ -13,6 +13,7 @@ import {
   JournalWriter,
   META_FILE,
 } from '../capture/journal';
+import { compressedPath } from '../capture/journal-frames';
 import { LocalTimeFormatter } from '../capture/local-time';
 import type { ImportRecord } from './types';
 
@@ -31,6 +32,13 @@ export interface EncodedBlock {
   readonly minTs: number;
   readonly maxTs: number;
 }
+
+/**
+ * zlib level of an import's frames. An import compresses as fast as it reads, hundreds of MiB of lines a
+ * minute: on 1 MiB frames of imported AdGuard Home lines level 1 took 2.0 ms of CPU against 6.3 at the live
+ * capture's level 6, for a ratio of 11.3 against 13.4 (about 39 against 33 bytes a query).
+ */
+const IMPORT_FRAME_LEVEL = 1;
 
 /** Prefix of the folder an import is written in; not a capture id, so no store loads it half written. */
 export const IMPORT_TEMP_PREFIX = '.import-';
@@ -64,6 +72,9 @@ export class ImportWriter {
       onWarning: (message) => this.warnings.push(message),
       chained: true,
       compactBytes: JOURNAL_FRAME_BYTES,
+      frameLevel: IMPORT_FRAME_LEVEL,
+      // commit() syncs the journal once, before the folder is renamed into place.
+      syncFrames: false,
     });
   }
 
@@ -169,6 +180,7 @@ export class ImportWriter {
       if (this.journal.unwrittenBytes > 0 || this.journal.dropped > 0)
         throw new Error(this.journal.writeError || 'the journal could not be written');
       await syncFile(join(this.tempDir, JOURNAL_FILE));
+      await syncFile(compressedPath(join(this.tempDir, JOURNAL_FILE)));
       const startedAt = this.seq === 0 ? source.importedAt : this.first;
       const stoppedAt = Math.max(this.seq === 0 ? source.importedAt : this.last, startedAt, 1);
       await writeFileAtomic(
