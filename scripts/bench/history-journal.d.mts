@@ -10,7 +10,7 @@ export interface WrittenCapture {
 
 export interface WrittenHistory {
   readonly captures: readonly WrittenCapture[];
-  /** Bytes of journal written. */
+  /** Bytes of journal written (its compressed frames). */
   readonly bytes: number;
   /** Bytes of checkpoints written (0 without `checkpoints`). */
   readonly checkpointBytes: number;

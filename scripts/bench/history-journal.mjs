@@ -1,6 +1,6 @@
 // Writes N queries of history straight into a data folder, in the format the service writes: the engine's
-// own journal encoder (capture/journal-encode.ts), hash chain (capture/chain.ts), time formatter and
-// capture.json writer, loaded from the TypeScript sources with jiti (as kb-lint does), so the bytes on disk
+// own journal encoder (capture/journal-encode.ts), hash chain (capture/chain.ts), compressed frames
+// (capture/journal-frames.ts), time formatter and capture.json writer, loaded from the TypeScript sources with jiti (as kb-lint does), so the bytes on disk
 // are those the service would have written for the same exchanges. Sending millions of real queries would
 // take hours; this takes seconds per million.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
@@ -28,6 +28,7 @@ async function engineCodec(root) {
     'capture-id.ts',
     'segment.ts',
     'checkpoint.ts',
+    'journal-frames.ts',
   ];
   const modules = await Promise.all(files.map((f) => jiti.import(path.join(capture, f))));
   return Object.assign({}, ...modules);
@@ -103,7 +104,7 @@ export async function writeHistory({
   const end = Date.now() - 60_000;
   let ts = Math.round(end - queries * meanGap);
   const times = new c.LocalTimeFormatter();
-  const out = Buffer.allocUnsafe(OUT_BYTES);
+  let out = Buffer.allocUnsafe(OUT_BYTES);
   let block = Buffer.allocUnsafe(1 << 16);
   const captures = [];
   let bytes = 0;
@@ -115,39 +116,65 @@ export async function writeHistory({
     const id = c.newCaptureId(startedAt);
     const dir = path.join(dataDir, 'captures', id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const fd = openSync(path.join(dir, c.JOURNAL_FILE), 'w', 0o600);
+    const journalPath = path.join(dir, c.JOURNAL_FILE);
+    // As the service leaves a stopped capture: every sealed line in frames of journal.ndjson.gz, cut where
+    // its writer cuts them (after the first seal past JOURNAL_FRAME_BYTES, and at the closing seal), and
+    // journal.ndjson empty.
+    closeSync(openSync(journalPath, 'w', 0o600));
+    const fd = openSync(c.compressedPath(journalPath), 'w', 0o600);
     // The store's own in-memory capture, for its checkpoint.
     const seg = checkpoints ? new c.CaptureSegment(id, startedAt, 0) : null;
     const chain = new c.ChainState();
+    const frame = { n: 0, hash: c.GENESIS, sealFrom: 1, from: 0, to: 0 };
     let outLen = 0;
-    const emit = (buf, len) => {
-      if (outLen + len > OUT_BYTES) {
-        writeSync(fd, out, 0, outLen);
-        outLen = 0;
-      }
-      if (len > OUT_BYTES) writeSync(fd, buf, 0, len);
-      else outLen += buf.copy(out, outLen, 0, len);
-      bytes += len;
+    const compress = async () => {
+      if (outLen === 0) return;
+      const { n, count, head } = chain.position();
+      const { member, header } = await c.encodeFrame(out.subarray(0, outLen), frame.hash, {
+        frame: frame.n + 1,
+        sealFrom: frame.sealFrom,
+        sealTo: n,
+        count,
+        from: frame.from,
+        to: frame.to,
+        head,
+      });
+      writeSync(fd, member);
+      Object.assign(frame, { n: header.frame, hash: header.sha256, sealFrom: n + 1, from: 0, to: 0 });
+      bytes += member.length;
+      outLen = 0;
     };
-    const sealText = (seal) => {
+    const emit = (buf, len) => {
+      if (outLen + len > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, outLen + len));
+        out.copy(bigger, 0, 0, outLen);
+        out = bigger;
+      }
+      outLen += buf.copy(out, outLen, 0, len);
+    };
+    const sealText = async (seal) => {
       const line = Buffer.from(`${c.sealLine(seal)}\n`);
       emit(line, line.length);
+      if (outLen >= c.JOURNAL_FRAME_BYTES) await compress();
     };
     let blockLen = 0;
     let blockFrom = 0;
     let blockStart = 0;
-    const sealBlock = () => {
+    const sealBlock = async () => {
       if (blockLen === 0) return;
       const lines = seq - blockFrom + 1;
       emit(block, blockLen);
-      sealText(chain.seal(block.subarray(0, blockLen), blockFrom, seq, lines, lines));
+      if (frame.from === 0) frame.from = blockFrom;
+      frame.to = seq;
+      const seal = chain.seal(block.subarray(0, blockLen), blockFrom, seq, lines, lines);
       blockLen = 0;
+      await sealText(seal);
     };
     const dayEnd = startedAt + DAY_MS;
     let last = ts;
     while (seq < queries && ts < dayEnd) {
       // The service seals what it collected 250 ms after the first line of a block.
-      if (blockLen > 0 && ts >= blockStart + FLUSH_MS) sealBlock();
+      if (blockLen > 0 && ts >= blockStart + FLUSH_MS) await sealBlock();
       const [client, site] = next();
       site.q[0] = site.r[0] = Math.floor(rand() * 256);
       site.q[1] = site.r[1] = Math.floor(rand() * 256);
@@ -186,10 +213,10 @@ export async function writeHistory({
       last = ts;
       ts += Math.max(1, Math.round(-Math.log(1 - rand()) * meanGap));
     }
-    sealBlock();
-    // A clean stop ends the journal with a closing seal (chain.ts).
-    sealText(chain.close());
-    if (outLen > 0) writeSync(fd, out, 0, outLen);
+    await sealBlock();
+    // A clean stop ends the journal with a closing seal (chain.ts), and compresses what is left.
+    await sealText(chain.close());
+    await compress();
     closeSync(fd);
     const stoppedAt = last + 1000;
     writeFileSync(path.join(dir, c.META_FILE), c.captureMetaText({ id, startedAt, stoppedAt }), {
@@ -197,7 +224,7 @@ export async function writeHistory({
     });
     if (seg !== null) {
       seg.stoppedAt = stoppedAt;
-      checkpointBytes += await c.writeCheckpoint(dir, path.join(dir, c.JOURNAL_FILE), seg.checkpoint());
+      checkpointBytes += await c.writeCheckpoint(dir, journalPath, seg.checkpoint());
     }
     captures.push({ id, startedAt, stoppedAt, lastSeq: seq });
     log?.(`history: capture ${id} up to query ${seq.toLocaleString('en-US')}`);
