@@ -3,7 +3,8 @@
 // the bench measures, side by side with dnsmasq --log-queries started the same way: the time from process
 // start to the first DNS answer (a real query every 20 ms), to /api/health and to the dashboard and API
 // showing the whole history; RSS once loaded; disk bytes per query; and DNS latency at fixed rates while the
-// API serves query pages, summaries, a CSV export of the whole history and an evidence bundle.
+// API serves query pages, summaries, a CSV export of the whole history and an evidence bundle (to a client
+// process of its own at nice +10, api-work.mjs; the DNS load is sent and timed on a thread of its own).
 import dgram from 'node:dgram';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,6 @@ import { makeTempDir, sleep, startProcess, stopProcess } from './procs.mjs';
 import {
   benchRecord,
   countLines,
-  fetchPatiently,
   freePort,
   memoryOf,
   pinned,
@@ -23,7 +23,8 @@ import {
   startUpstream,
   writeBenchData,
 } from './servers.mjs';
-import { goodLoad } from './soak-traffic.mjs';
+import { apiWorkProcess } from './api-work.mjs';
+import { goodLoadThread } from './load-thread.mjs';
 import { percentileSorted } from './stats.mjs';
 
 const PROBE_MS = 20;
@@ -189,57 +190,21 @@ async function startWitnessTimed({ root, dataDir, upstreamPort, cpu, probeName, 
   };
 }
 
-/** Streams `url` and counts its bytes; resolves { bytes, ms }. */
-async function download(url) {
-  const t0 = performance.now();
-  const res = await fetchPatiently(url, 900_000);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  let bytes = 0;
-  for await (const chunk of res.body) bytes += chunk.length;
-  return { bytes, ms: performance.now() - t0 };
-}
-
-/** The API work of one latency phase, in order; resolves with how long each step took. */
-async function apiWork(url, lastCapture, stopAt) {
-  const steps = [];
-  const timed = async (what, fn) => {
-    const t0 = performance.now();
-    const r = await fn();
-    steps.push({ what, ms: performance.now() - t0, bytes: r?.bytes ?? NaN });
-  };
-  const pages = async (n, extra) => {
-    for (let i = 0; i < n; i++)
-      await timed('query page', () => download(`${url}/api/queries?offset=${i * 997}&limit=100${extra}`));
-  };
-  await pages(5, '');
-  await timed('summary', () => download(`${url}/api/summary`));
-  await timed('CSV export, whole history', () => download(`${url}/api/export.csv`));
-  await timed('summary', () => download(`${url}/api/summary`));
-  await timed('evidence bundle, one day', () => download(`${url}/api/evidence.zip?captureId=${lastCapture}`));
-  await pages(5, '&name=site12');
-  // The rest of the phase: a page and a summary every second, as an open dashboard asks.
-  while (performance.now() < stopAt) {
-    await timed('query page', () => download(`${url}/api/queries?limit=100`));
-    await timed('summary', () => download(`${url}/api/summary`));
-    await sleep(1000);
-  }
-  return steps;
-}
-
-/** DNS latency at `rate` a second on `port` while `work()` runs (at least PHASE_MIN_MS). */
+/**
+ * DNS latency at `rate` a second on `port`, sent and timed on a thread of its own, while `work()` runs (at
+ * least PHASE_MIN_MS).
+ */
 async function latencyPhase({ port, rate, names, work }) {
   const t0 = performance.now();
-  const load = await goodLoad({
+  const load = await goodLoadThread({
     port,
     rate,
     names,
-    intervalOf: () => 0,
     maxQueries: Math.ceil((rate * PHASE_LIMIT_MS) / 1000),
   });
   const steps = await work(t0 + PHASE_MIN_MS);
   const seconds = (performance.now() - t0) / 1000;
-  await load.stop();
-  const b = load.intervals.get(0) ?? { sent: 0, noerror: 0, servfail: 0, other: 0, lost: 0, latencies: [] };
+  const b = await load.stop();
   const lat = b.latencies.sort((x, y) => x - y);
   return {
     rate,
@@ -329,7 +294,7 @@ export async function runHistory({ root, sizes, rates, names, clients, pin, tmpP
         port: w.port,
         rate,
         names,
-        work: (stopAt) => apiWork(w.url, last, stopAt),
+        work: (stopAt) => apiWorkProcess(w.url, last, stopAt - performance.now()),
       });
       log(
         `  DNS Witness p50 ${witness.p50.toFixed(2)} ms  p99 ${witness.p99.toFixed(2)} ms  max ${witness.max.toFixed(1)} ms  lost ${witness.lost} (${witness.seconds.toFixed(0)} s)`,
