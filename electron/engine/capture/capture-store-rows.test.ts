@@ -178,6 +178,24 @@ describe('CaptureStore rows on demand', () => {
     expect(s.recent().map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 501 + i));
   });
 
+  it('says the history is loaded only once recent() holds the last rows of the newest capture', async () => {
+    await history(2, 300);
+    const s = await openStore({ deferHistory: true, recentLimit: 100 });
+    const loading = s.loadHistory();
+    // Looked at on every turn from the start: whenever it says loaded, recent() is whole.
+    let sawLoading = false;
+    for (const until = Date.now() + 20_000; Date.now() < until;) {
+      if (s.history().state === 'loaded') break;
+      sawLoading = true;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(sawLoading).toBe(true);
+    expect(s.history().state).toBe('loaded');
+    expect(s.recent().map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 501 + i));
+    await loading;
+    await closeStore(s);
+  });
+
   it('keeps read-back rows up to rowCacheBytes, evicting the least recently used, and reads them back the same', async () => {
     const ids = await history(3, 200);
     // No tail for recent() to read at the start: only the pages below read rows.

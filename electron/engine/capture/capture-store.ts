@@ -225,6 +225,11 @@ export class CaptureStore implements ExchangeSink {
   private readonly recentTails = new WeakMap<CaptureSegment, EventColumns>();
   /** The read of the newest stopped captures' last rows for recent(), started once their counts are in. */
   private recentRead: Promise<void> = Promise.resolve();
+  /**
+   * The newest stopped captures' last rows are still to be read (from the history's start until then): a
+   * snapshot taken meanwhile has a short tail, so the history says "loading" and the dashboard asks again.
+   */
+  private tailsPending = false;
 
   private constructor(opts: CaptureStoreOptions) {
     this.clock = opts.clock ?? realClock;
@@ -276,29 +281,33 @@ export class CaptureStore implements ExchangeSink {
    * capture's rows (query log, CSV, insights) are read back from its journal when first needed and kept in a
    * cache of `rowCacheBytes`; only the newest ones, for recent(), are read at once, behind the counts. With
    * `eagerRows` every capture's rows are read after the counts instead, and kept. Records made meanwhile go to
-   * the running capture as always. Resolves when every capture is counted (with `eagerRows`, and its rows read)
-   * or the store closes; never rejects. Later calls share the first run.
+   * the running capture as always. Resolves when every capture is counted and recent()'s rows are read (with
+   * `eagerRows`, every row) or the store closes; never rejects. Later calls share the first run.
    */
   loadHistory(onWatched?: WatchedVisitor): Promise<void> {
     this.historyRun ??= this.readPending(onWatched);
     return this.historyRun;
   }
 
-  /** Resolves once loadHistory() has read every retained capture and its rows (at once when none waits). */
+  /**
+   * Resolves once loadHistory() has read every retained capture, its rows (with `eagerRows`) and recent()'s
+   * (at once when none waits).
+   */
   historyLoaded(): Promise<void> {
-    return this.pending.length === 0 && this.rowsPending.length === 0
+    return this.pending.length === 0 && this.rowsPending.length === 0 && !this.tailsPending
       ? Promise.resolve()
       : this.loadHistory();
   }
 
   /**
    * How far the retained captures are read: "loading" from open() until every one has joined the store (its
-   * counts; rows taken from a checkpoint may still be read after that, see `progress`).
+   * counts; rows taken from a checkpoint may still be read after that, see `progress`) and the newest ones'
+   * last rows, recent()'s, are read: a snapshot taken once it says "loaded" is whole.
    */
   history(): HistoryStatus {
     const h = this.historyProgress;
     return {
-      state: this.pending.length > 0 ? 'loading' : 'loaded',
+      state: this.pending.length > 0 || this.tailsPending ? 'loading' : 'loaded',
       captures: h.loaded,
       capturesTotal: h.captures,
       queries: h.queries,
@@ -308,6 +317,7 @@ export class CaptureStore implements ExchangeSink {
 
   private async readPending(onWatched?: WatchedVisitor): Promise<void> {
     const h = this.historyProgress;
+    if (!this.eagerRows) this.tailsPending = true;
     const order = [...this.pending];
     // Checkpoints first: every capture that has a valid one counts at once.
     const fromCheckpoint = new Map<PendingCapture, CaptureSegment>();
@@ -345,7 +355,12 @@ export class CaptureStore implements ExchangeSink {
       if (this.closed) return;
       this.rowsPending.shift();
     }
-    if (!this.eagerRows) this.recentRead = this.readRecentRows();
+    if (!this.eagerRows) {
+      this.recentRead = this.readRecentRows().finally(() => {
+        this.tailsPending = false;
+      });
+      await this.recentRead;
+    }
   }
 
   /**

@@ -29,7 +29,7 @@ class MemoryEngine implements Bridge {
     if (channel !== 'capture:snapshot') throw new Error(`not supported here: ${channel}`);
     this.snapshotRequests.push((args as RequestArgs<'capture:snapshot'>).rangeMinutes);
     // The snapshot is taken when the request arrives, like the engine does.
-    const snap: Snapshot = snapshotOf([...this.events], this.timers.now);
+    const snap: Snapshot = this.withHistory(snapshotOf([...this.events], this.timers.now));
     if (this.hold) await this.hold;
     return snap as RequestResult<K>;
   }
@@ -48,6 +48,21 @@ class MemoryEngine implements Bridge {
 
   setStream(state: StreamState): void {
     for (const l of this.connection) l(state);
+  }
+
+  /** The history state the engine's snapshots and statuses carry (none: a service without one). */
+  history: 'loading' | 'loaded' | null = null;
+
+  /** Pushes a status, as the engine does about once a second. */
+  status(): void {
+    const status = this.withHistory(snapshotOf([...this.events], this.timers.now)).status;
+    for (const l of this.handlers.get('engine:status') ?? []) (l as (p: typeof status) => void)(status);
+  }
+
+  withHistory(snap: Snapshot): Snapshot {
+    if (this.history === null) return snap;
+    const history = { state: this.history, captures: 1, capturesTotal: 1, queries: 0, progress: 1 };
+    return { ...snap, status: { ...snap.status, history } };
   }
 
   /** Streams a device update. */
@@ -132,6 +147,30 @@ describe('Dashboard', () => {
     expect(engine.snapshotRequests.length).toBe(2);
     expect(dashboard.getView().totalQueries).toBe(3);
     expect(dashboard.state.ring.newestFirst().map((e) => e.seq)).toEqual([3, 2, 1]);
+  });
+
+  it('asks for a snapshot again once the history is read when its first snapshot said it was loading', async () => {
+    const { timers, engine, dashboard } = setup();
+    // A restarted engine: counts in, the last rows of the earlier captures still being read.
+    engine.history = 'loading';
+    engine.record([queryEvent(2, T0 + 1000)], false);
+    engine.setStream('open');
+    await settle();
+    timers.frame();
+    expect(engine.snapshotRequests.length).toBe(1);
+    expect(dashboard.state.ring.newestFirst().map((e) => e.seq)).toEqual([2]);
+    // The first status the page sees already says loaded: the earlier rows are there now.
+    engine.events.unshift(queryEvent(1, T0));
+    engine.history = 'loaded';
+    engine.status();
+    await settle();
+    timers.frame();
+    expect(engine.snapshotRequests.length).toBe(2);
+    expect(dashboard.state.ring.newestFirst().map((e) => e.seq)).toEqual([2, 1]);
+    // Loaded from then on: no more snapshots for it.
+    engine.status();
+    await settle();
+    expect(engine.snapshotRequests.length).toBe(2);
   });
 
   it('resynchronises after a batch reports dropped events, at most every two seconds', async () => {

@@ -284,6 +284,9 @@ export class Dashboard {
       const snap = await this.bridge.invoke('capture:snapshot', { rangeMinutes: retain });
       if (!this.running) return;
       this.state.applySnapshot(snap, retain, this.clock.now());
+      // Taken while the engine still reads its earlier captures: ask again once a status says they are read,
+      // even if no status pushed before this answer said "loading" (a page that connects mid-way).
+      if (snap.status.history?.state === 'loading') this.historyLoading = true;
       void this.loadWatchMinutes(retain);
     } catch (err) {
       this.state.setError(`Could not load the capture: ${err instanceof Error ? err.message : String(err)}`);
