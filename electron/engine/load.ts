@@ -93,7 +93,9 @@ export async function loadEngineParts(
     const watch = await WatchService.open({ dataDir: options.dataDir, onWarning: warn('watchlist') });
     // Rates and beacons cover the retained captures, not only what arrives from now on.
     const loadHistory = () =>
-      store.loadHistory((ts, client, rule, qname) => watch.observe(ts, client, rule, qname));
+      store
+        .loadHistory((ts, client, rule, qname) => watch.observe(ts, client, rule, qname))
+        .then(() => watch.trimTimes());
     try {
       const registry = await DeviceRegistry.open({
         ...hooks.devices,

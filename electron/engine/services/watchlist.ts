@@ -89,6 +89,7 @@ export class WatchlistService {
   replay(): void {
     this.watch.clearTimes();
     this.deps.store.forEachWatched((ts, client, rule, qname) => this.watch.observe(ts, client, rule, qname));
+    this.watch.trimTimes();
     this.markDirty();
   }
 

