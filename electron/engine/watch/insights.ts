@@ -14,7 +14,7 @@ import { UnknownNames, type UnknownName } from '@shared/watch/unknown-names';
 import { visibilityChecks, type BlockedRuleTraffic, type VisibilityCheck } from '@shared/watch/visibility';
 import type { StoreCursor } from '../capture';
 import type { EventColumns } from '../capture/columns';
-import { TimeSeries, trimmedSize } from './series';
+import { TimeSeries } from './series';
 
 /** What the tracker reads: every recorded event, incrementally. */
 export interface InsightSource {
@@ -104,9 +104,8 @@ export class InsightsTracker {
   private isRouterClient: boolean[] = [];
   private names = new Map<string, number>();
   private segments = new WeakMap<EventColumns, SegmentIds>();
-  private ndTs = new Float64Array(1024);
-  private ndClient = new Int32Array(1024);
-  private ndLength = 0;
+  /** The devices' new-domain lookups, each tagged with its client's index; all of them (no cap). */
+  private newDomains = new TimeSeries(Number.POSITIVE_INFINITY);
   private shape = new LookupShapeAccumulator();
   private domainRule = new Map<string, string>();
   private routerTimes = new Map<string, TimeSeries>();
@@ -221,8 +220,8 @@ export class InsightsTracker {
     // A router that proxies its devices is the only client: its own other lookups are theirs.
     const viaRouter = this.clients.every((_, i) => routerIdx.has(i));
     const nd = {
-      ts: this.ndTs.subarray(0, this.ndLength),
-      client: this.ndClient.subarray(0, this.ndLength),
+      ts: this.newDomains.values(),
+      client: this.newDomains.tags(),
       clients: this.clients,
     };
     const out: RuleCorrelation[] = [];
@@ -283,7 +282,7 @@ export class InsightsTracker {
     this.isRouterClient = [];
     this.names = new Map();
     this.segments = new WeakMap();
-    this.ndLength = 0;
+    this.newDomains = new TimeSeries(Number.POSITIVE_INFINITY);
     this.shape = new LookupShapeAccumulator();
     this.domainRule = new Map();
     this.routerTimes = new Map();
@@ -383,7 +382,7 @@ export class InsightsTracker {
           }
           ids.names[nameId] = name + 1;
         }
-        if (this.tracker.observe(ts, client * NAME_SPACE + name)) this.pushNewDomain(ts, client);
+        if (this.tracker.observe(ts, client * NAME_SPACE + name)) this.newDomains.push(ts, client);
       }
     }
     if (!this.isRouterClient[client]) return;
@@ -412,36 +411,13 @@ export class InsightsTracker {
   };
 
   /**
-   * Gives back the room the growth of the per-lookup arrays left unused, once a catch-up has read what there
+   * Gives back the room the growth of the per-lookup series left unused, once a catch-up has read what there
    * was: at 3,000,000 queries of history they held 24 MB (new-domain lookups) and 12 MB (the router's times)
    * with up to half of each unused.
    */
   private trim(): void {
     for (const times of this.routerTimes.values()) times.trim();
-    const size = trimmedSize(this.ndLength);
-    if (this.ndTs.length - size < 256) return;
-    this.ndTs = this.ndTs.slice(0, size);
-    this.ndClient = this.ndClient.slice(0, size);
-  }
-
-  private pushNewDomain(ts: number, client: number): void {
-    if (this.ndLength === this.ndTs.length) {
-      const t = new Float64Array(this.ndTs.length * 2);
-      t.set(this.ndTs);
-      this.ndTs = t;
-      const c = new Int32Array(this.ndClient.length * 2);
-      c.set(this.ndClient);
-      this.ndClient = c;
-    }
-    // Arrival times are nearly ordered; the rare earlier one (a clock step) is moved into place.
-    let i = this.ndLength++;
-    while (i > 0 && this.ndTs[i - 1]! > ts) {
-      this.ndTs[i] = this.ndTs[i - 1]!;
-      this.ndClient[i] = this.ndClient[i - 1]!;
-      i--;
-    }
-    this.ndTs[i] = ts;
-    this.ndClient[i] = client;
+    this.newDomains.trim();
   }
 }
 
